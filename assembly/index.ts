@@ -1,0 +1,19 @@
+// The kernel module's exports. Every kernel works on pointers and sizes into memory that TypeScript plans
+// (src/memory.ts); none allocates, and the module has no mutable static data, so any number of instances can
+// share one memory.
+
+export { addF32, addF64, divideF32, divideF64 } from './accumulate';
+export { adam } from './adam';
+export { backproject } from './backproject';
+export { dataTerm } from './dataterm';
+export { direction } from './direction';
+export { gram } from './gram';
+export { normalizeRows } from './normalize';
+export { project } from './project';
+export { sgd } from './sgd';
+export { utilities } from './utilities';
+
+/** First byte above the module's static data: the memory plan starts here. */
+export function heapBase(): usize {
+  return __heap_base;
+}

@@ -1,0 +1,116 @@
+// Matrix inputs: the shapes users hand us, checked once, read row by row.
+
+/** A row-major dense matrix. */
+export interface DenseMatrix {
+  data: Float32Array | Float64Array;
+  rows: number;
+  cols: number;
+}
+
+/** A dense matrix, or an array of equally long rows (`number[][]`, `Float32Array[]`, `Float64Array[]`). */
+export type MatrixInput = DenseMatrix | ReadonlyArray<ArrayLike<number>>;
+
+/** A checked matrix input: its shape and a view of each row. */
+export interface MatrixReader {
+  readonly rows: number;
+  readonly cols: number;
+  row(r: number): ArrayLike<number>;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value === null || typeof value !== 'object') return String(value);
+  return Object.prototype.toString.call(value);
+}
+
+function isDense(input: object): input is DenseMatrix {
+  return 'data' in input && 'rows' in input && 'cols' in input;
+}
+
+function checkCount(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw new TypeError(`${what} must be a non-negative integer, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Checks the shape of a matrix input and returns a reader. `name` is how errors call it ("X", "minibatch").
+ * Throws TypeError for a wrong kind of value and RangeError for an empty, ragged or inconsistent one.
+ */
+export function readMatrix(input: unknown, name: string): MatrixReader {
+  if (typeof input !== 'object' || input === null) {
+    throw new TypeError(`${name} must be { data, rows, cols } or an array of rows, got ${describe(input)}`);
+  }
+  if (isDense(input)) {
+    const { data } = input;
+    if (!(data instanceof Float32Array) && !(data instanceof Float64Array)) {
+      throw new TypeError(`${name}.data must be a Float32Array or Float64Array, got ${describe(data)}`);
+    }
+    const rows = checkCount(input.rows, `${name}.rows`);
+    const cols = checkCount(input.cols, `${name}.cols`);
+    if (rows * cols !== data.length) {
+      throw new RangeError(
+        `${name}.data has ${data.length} values but ${name}.rows × ${name}.cols = ${rows} × ${cols} = ${rows * cols}`,
+      );
+    }
+    if (rows === 0 || cols === 0) throw new RangeError(`${name} is empty (${rows} rows × ${cols} columns)`);
+    return { rows, cols, row: (r) => data.subarray(r * cols, (r + 1) * cols) };
+  }
+  if (!Array.isArray(input)) {
+    throw new TypeError(`${name} must be { data, rows, cols } or an array of rows, got ${describe(input)}`);
+  }
+  const rowsArray = input as ReadonlyArray<unknown>;
+  if (rowsArray.length === 0) throw new RangeError(`${name} is empty (no rows)`);
+  let cols = -1;
+  for (let r = 0; r < rowsArray.length; r++) {
+    const row = rowsArray[r] as { length?: unknown } | null;
+    if (typeof row !== 'object' || row === null || typeof row.length !== 'number') {
+      throw new TypeError(`${name}[${r}] must be an array of numbers, got ${describe(row)}`);
+    }
+    if (cols < 0) cols = row.length;
+    else if (row.length !== cols) {
+      throw new RangeError(`${name} is ragged: row ${r} has ${row.length} values, row 0 has ${cols}`);
+    }
+  }
+  if (cols === 0) throw new RangeError(`${name} is empty (its rows have no values)`);
+  const rows = rowsArray as ReadonlyArray<ArrayLike<number>>;
+  return { rows: rows.length, cols, row: (r) => rows[r] };
+}
+
+/** Throws a RangeError naming the first value of `values` that is not a finite number. */
+export function reportNonFinite(values: ArrayLike<unknown>, name: string, r: number, float32 = false): never {
+  for (let c = 0; c < values.length; c++) {
+    const value = values[c];
+    if (typeof value !== 'number' || Number.isNaN(value)) {
+      throw new RangeError(`${name} has a value that is not a number at row ${r}, column ${c}: ${describe(value)}`);
+    }
+    if (!Number.isFinite(value)) throw new RangeError(`${name} has an infinite value at row ${r}, column ${c}: ${value}`);
+    if (float32 && !Number.isFinite(Math.fround(value))) {
+      throw new RangeError(`${name} has a value outside the float32 range at row ${r}, column ${c}: ${value}`);
+    }
+  }
+  throw new RangeError(`${name} has a value that is not finite in row ${r}`);
+}
+
+/**
+ * Copies rows of a checked input into float32 memory: row `order[i]` (or `first + i`) lands at row i of `dest`
+ * from `destOffset`. Every value is checked; the first that is not finite in float32 throws a RangeError naming
+ * its row and column.
+ */
+export function copyRows(
+  reader: MatrixReader, name: string, dest: Float32Array, destOffset: number,
+  first: number, count: number, order?: Uint32Array,
+): void {
+  const { cols } = reader;
+  for (let i = 0; i < count; i++) {
+    const r = order ? order[first + i] : first + i;
+    const source = reader.row(r);
+    const at = destOffset + i * cols;
+    dest.set(source, at);
+    for (let c = at, end = at + cols; c < end; c++) {
+      const value = dest[c];
+      if (value - value !== 0) reportNonFinite(source, name, r, true);
+    }
+  }
+}

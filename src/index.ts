@@ -1,0 +1,11 @@
+export { EigenGame } from './game';
+export type { EigenGameOptions, EigenGameState, StepResult } from './game';
+export { pca } from './pca';
+export type { PCAOptions, PCAProgress } from './pca';
+export { PCAModel } from './model';
+export type { Float64Matrix, PCAModelJSON } from './model';
+export { longestStreak, subspaceDistance } from './metrics';
+export type { DenseMatrix, MatrixInput } from './data';
+export type {
+  AdamOptions, GameSettings, OptimizerOptions, Preset, Reduction, SgdOptions, Variant,
+} from './options';

@@ -1,0 +1,133 @@
+// Options of the low-level game: types, presets, defaults and validation. Everything here is checked before any
+// memory is allocated or any state changes.
+
+export interface SgdOptions {
+  type: 'sgd';
+  learningRate: number;
+  /** Momentum decay (optax's `momentum`); 0 or absent means plain SGD. */
+  momentum?: number;
+  /** Nesterov momentum (optax's `nesterov`). */
+  nesterov?: boolean;
+}
+
+export interface AdamOptions {
+  type: 'adam';
+  learningRate: number;
+  /** Defaults as optax.adam: b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0. */
+  b1?: number;
+  b2?: number;
+  eps?: number;
+  epsRoot?: number;
+}
+
+export type OptimizerOptions = SgdOptions | AdamOptions;
+export type ResolvedOptimizer = Required<SgdOptions> | Required<AdamOptions>;
+
+/** 'sum' sums gradients over the minibatch (the seed's psum); 'mean' divides by its size (the official code). */
+export type Reduction = 'sum' | 'mean';
+/** 'mu' is μ-EigenGame (the seed); 'alpha' is the original α-EigenGame gradient. */
+export type Variant = 'mu' | 'alpha';
+/** 'seed' is the paper's appendix rule exactly: sum, SGD 1e-4 with Nesterov momentum 0.9, μ, no projection. */
+export type Preset = 'seed';
+
+export interface GameSettings {
+  optimizer: ResolvedOptimizer;
+  reduction: Reduction;
+  variant: Variant;
+  riemannian: boolean;
+}
+
+const SEED_SETTINGS: GameSettings = {
+  optimizer: { type: 'sgd', learningRate: 1e-4, momentum: 0.9, nesterov: true },
+  reduction: 'sum',
+  variant: 'mu',
+  riemannian: false,
+};
+
+const PRESETS: Record<Preset, GameSettings> = { seed: SEED_SETTINGS };
+
+function finitePositive(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new RangeError(`${name} must be a finite number > 0, got ${String(value)}`);
+  }
+  return value;
+}
+
+function inUnitInterval(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !(value >= 0 && value < 1)) {
+    throw new RangeError(`${name} must be a number in [0, 1), got ${String(value)}`);
+  }
+  return value;
+}
+
+function nonNegative(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new RangeError(`${name} must be a finite number ≥ 0, got ${String(value)}`);
+  }
+  return value;
+}
+
+export function resolveOptimizer(options: OptimizerOptions): ResolvedOptimizer {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`optimizer must be an object like { type: 'sgd', learningRate: 1e-3 }, got ${String(options)}`);
+  }
+  const learningRate = finitePositive(options.learningRate, 'optimizer.learningRate');
+  if (options.type === 'sgd') {
+    const nesterov = options.nesterov ?? false;
+    if (typeof nesterov !== 'boolean') throw new TypeError(`optimizer.nesterov must be a boolean, got ${String(nesterov)}`);
+    return { type: 'sgd', learningRate, momentum: inUnitInterval(options.momentum ?? 0, 'optimizer.momentum'), nesterov };
+  }
+  if (options.type === 'adam') {
+    return {
+      type: 'adam',
+      learningRate,
+      b1: inUnitInterval(options.b1 ?? 0.9, 'optimizer.b1'),
+      b2: inUnitInterval(options.b2 ?? 0.999, 'optimizer.b2'),
+      eps: nonNegative(options.eps ?? 1e-8, 'optimizer.eps'),
+      epsRoot: nonNegative(options.epsRoot ?? 0, 'optimizer.epsRoot'),
+    };
+  }
+  throw new TypeError(`optimizer.type must be 'sgd' or 'adam', got ${String((options as { type?: unknown }).type)}`);
+}
+
+/** How many k × d float32 buffers the optimizer keeps. */
+export function optimizerSlots(optimizer: ResolvedOptimizer): number {
+  if (optimizer.type === 'adam') return 2;
+  return optimizer.momentum > 0 ? 1 : 0;
+}
+
+export interface SettingsOptions {
+  preset?: Preset;
+  optimizer?: OptimizerOptions;
+  reduction?: Reduction;
+  variant?: Variant;
+  riemannian?: boolean;
+}
+
+/** The preset (the seed's rule when none is named), overridden by every explicit option. */
+export function resolveSettings(options: SettingsOptions): GameSettings {
+  const preset = options.preset ?? 'seed';
+  const base = PRESETS[preset];
+  if (!base) throw new RangeError(`preset must be one of ${Object.keys(PRESETS).join(', ')}, got ${String(preset)}`);
+  const reduction = options.reduction ?? base.reduction;
+  if (reduction !== 'sum' && reduction !== 'mean') {
+    throw new RangeError(`reduction must be 'sum' or 'mean', got ${String(reduction)}`);
+  }
+  const variant = options.variant ?? base.variant;
+  if (variant !== 'mu' && variant !== 'alpha') throw new RangeError(`variant must be 'mu' or 'alpha', got ${String(variant)}`);
+  const riemannian = options.riemannian ?? base.riemannian;
+  if (typeof riemannian !== 'boolean') throw new TypeError(`riemannian must be a boolean, got ${String(riemannian)}`);
+  const optimizer = options.optimizer === undefined ? base.optimizer : resolveOptimizer(options.optimizer);
+  return { optimizer, reduction, variant, riemannian };
+}
+
+/** Checks d and k of a game: positive integers with k ≤ d. */
+export function checkDimensions(d: unknown, k: unknown): void {
+  if (typeof d !== 'number' || !Number.isInteger(d) || d < 1) {
+    throw new RangeError(`d must be a positive integer (the number of columns), got ${String(d)}`);
+  }
+  if (typeof k !== 'number' || !Number.isInteger(k) || k < 1) {
+    throw new RangeError(`k must be a positive integer (the number of components), got ${String(k)}`);
+  }
+  if (k > d) throw new RangeError(`k = ${k} is larger than d = ${d}: there are at most d principal components`);
+}
