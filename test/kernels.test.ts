@@ -1,0 +1,213 @@
+// Every kernel against its scalar float64 reference, on both wasm builds, on sizes 1..67 (lengths that are not
+// multiples of 4) and with buffers misaligned on purpose. Float32 kernels are held to 2⁻²⁰ relative to the sum
+// of the absolute values of the terms; where two kernels promise the same bits, the test asks for the same bits.
+
+import { describe, expect, it } from 'vitest';
+import type { BuildName } from '../src/wasm';
+import { expectClose } from './helpers/expect-close';
+import { kernelHarness } from './helpers/kernel-memory';
+import { normals } from './helpers/random';
+import * as ref from './helpers/reference';
+
+const F32_TOLERANCE = 2 ** -20;
+const builds: BuildName[] = ['simd', 'threads'];
+const sizes = Array.from({ length: 67 }, (_, i) => i + 1);
+const misalignOf = (size: number) => (size % 4) * 4;
+
+function absolute(values: ArrayLike<number>): Float64Array {
+  return Float64Array.from(values, Math.abs);
+}
+
+describe.each(builds)('kernels (%s build)', (build) => {
+  it('project: P = (X − mean) Vᵀ', async () => {
+    for (const d of sizes) {
+      const h = await kernelHarness(build);
+      const rows = (d % 9) + 1;
+      const players = (d % 5) + 1;
+      const ldp = players + (d % 3);
+      const x = normals(d, rows * d);
+      const mean = normals(d + 1000, d, 0.5);
+      const v = normals(d + 2000, players * d);
+      const p = h.zerosF32(rows * ldp, misalignOf(d + 1));
+      h.kernels.project(h.f32(x, misalignOf(d)), rows, d, h.f32(mean, 4), h.f32(v, 8), players, p, ldp);
+      const got = h.readF32(p, rows * ldp);
+      const packed = Float64Array.from({ length: rows * players }, (_, i) => got[Math.floor(i / players) * ldp + (i % players)]);
+      const expected = ref.project(x, rows, d, mean, v, players);
+      const scale = ref.project(absolute(x.map((value, i) => value - mean[i % d])), rows, d, new Float64Array(d), absolute(v), players);
+      expectClose(packed, expected, F32_TOLERANCE, scale, `project d=${d}`);
+    }
+  });
+
+  it('backproject: G = Pᵀ (X − mean), overwriting G', async () => {
+    for (const d of sizes) {
+      const h = await kernelHarness(build);
+      const rows = (d % 11) + 1;
+      const players = (d % 4) + 1;
+      const ldp = players + 1;
+      const x = normals(d, rows * d);
+      const mean = normals(d + 1, d, 0.3);
+      const p = normals(d + 2, rows * ldp);
+      const g = h.f32(normals(d + 3, players * d), misalignOf(d + 2));
+      h.kernels.backproject(h.f32(x, misalignOf(d)), rows, d, h.f32(mean), h.f32(p, 12), ldp, players, g);
+      const expected = ref.backproject(x, rows, d, mean, p, ldp, players);
+      const centredAbs = absolute(x.map((value, i) => value - mean[i % d]));
+      const scale = ref.backproject(centredAbs, rows, d, new Float64Array(d), absolute(p), ldp, players);
+      expectClose(h.readF32(g, players * d), expected, F32_TOLERANCE, scale, `backproject d=${d}`);
+    }
+  });
+
+  it('dataTerm equals project then backproject, bit for bit, and row blocking does not change bits', async () => {
+    for (const d of sizes) {
+      const h = await kernelHarness(build);
+      const rows = (d % 13) + 1;
+      const players = (d % 6) + 1;
+      const x = h.f32(normals(d, rows * d), misalignOf(d));
+      const mean = h.f32(normals(d + 1, d, 0.2));
+      const v = h.f32(normals(d + 2, players * d));
+      const pFused = h.zerosF32(rows * players);
+      const gFused = h.zerosF32(players * d);
+      h.kernels.dataTerm(x, rows, d, mean, v, players, pFused, gFused);
+      const pSplit = h.zerosF32(rows * players);
+      const gSplit = h.zerosF32(players * d);
+      h.kernels.project(x, rows, d, mean, v, players, pSplit, players);
+      h.kernels.backproject(x, rows, d, mean, pSplit, players, players, gSplit);
+      expect(h.readF32(pFused, rows * players)).toEqual(h.readF32(pSplit, rows * players));
+      expect(h.readF32(gFused, players * d)).toEqual(h.readF32(gSplit, players * d));
+      // One row at a time (the remainder path) gives the bits of the 4-row blocks.
+      const pRows = h.zerosF32(rows * players);
+      for (let r = 0; r < rows; r++) {
+        h.kernels.project(x + r * d * 4, 1, d, mean, v, players, pRows + r * players * 4, players);
+      }
+      expect(h.readF32(pRows, rows * players)).toEqual(h.readF32(pSplit, rows * players));
+    }
+  });
+
+  it('gram: M = Pᵀ P in float64, symmetric', async () => {
+    for (const k of sizes.slice(0, 40)) {
+      const h = await kernelHarness(build);
+      const rows = (k % 7) + 1;
+      const ldp = k + (k % 3);
+      const p = normals(k, rows * ldp);
+      const m = h.zerosF64(k * k, 8);
+      h.kernels.gram(h.f32(p, misalignOf(k)), rows, ldp, k, m);
+      const got = h.readF64(m, k * k);
+      expectClose(got, ref.gram(p, rows, ldp, k), 1e-14, ref.gram(absolute(p), rows, ldp, k), `gram k=${k}`);
+      for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) expect(got[i * k + j]).toBe(got[j * k + i]);
+    }
+  });
+
+  it('utilities: the seed form, with zero-variance players contributing nothing', async () => {
+    for (const k of sizes.slice(0, 20)) {
+      const h = await kernelHarness(build);
+      const p = normals(k, (k + 3) * k);
+      const m = ref.gram(p, k + 3, k, k);
+      const u = h.zerosF64(k);
+      h.kernels.utilities(h.f64(m), k, u);
+      expectClose(h.readF64(u, k), ref.utilities(m, k), 1e-12, new Float64Array(k).fill(m.reduce((a, b) => Math.max(a, Math.abs(b)), 0)), `utilities k=${k}`);
+    }
+    const h = await kernelHarness(build);
+    const u = h.zerosF64(2);
+    h.kernels.utilities(h.f64([0, 0, 0, 4]), 2, u);
+    expect(Array.from(h.readF64(u, 2))).toEqual([0, 4]);
+  });
+
+  for (const [variant, alpha] of [['mu', false], ['alpha', true]] as const) {
+    for (const riemannian of [false, true]) {
+      it(`direction: ${variant}${riemannian ? ' with Riemannian projection' : ''}, also in place`, async () => {
+        for (const d of sizes) {
+          const h = await kernelHarness(build);
+          const k = (d % 6) + 1;
+          const first = d % k;
+          const count = k - first;
+          const g = normals(d, k * d, 3);
+          const v = ref.normalizeRows(normals(d + 1, k * d), k, d);
+          const m = ref.gram(normals(d + 2, (k + 2) * k), k + 2, k, k);
+          const expected = ref.direction(g, m, v, k, d, first, count, alpha, riemannian);
+          const gAt = h.f32(g, misalignOf(d));
+          const mAt = h.f64(m);
+          const vAt = h.f32(v, 4);
+          const out = h.zerosF32(count * d, misalignOf(d + 1));
+          h.kernels.direction(gAt, mAt, vAt, k, d, first, count, alpha, riemannian, out);
+          const scale = new Float64Array(count * d).fill(
+            g.reduce((a, b) => Math.max(a, Math.abs(b)), 0) * (1 + k * m.reduce((a, b) => Math.max(a, Math.abs(b)), 0)),
+          );
+          expectClose(h.readF32(out, count * d), expected, F32_TOLERANCE, scale, `direction d=${d}`);
+          h.kernels.direction(gAt, mAt, vAt, k, d, first, count, alpha, riemannian, gAt + first * d * 4);
+          expect(h.readF32(gAt + first * d * 4, count * d)).toEqual(h.readF32(out, count * d));
+        }
+      });
+    }
+  }
+
+  for (const [momentum, nesterov] of [[0, false], [0.9, false], [0.9, true]] as const) {
+    it(`sgd matches optax (momentum ${momentum}, nesterov ${nesterov})`, async () => {
+      for (const n of sizes) {
+        const h = await kernelHarness(build);
+        const params = normals(n, n);
+        const delta = normals(n + 1, n, 10);
+        const optaxTrace = normals(n + 2, n);
+        const trace = momentum > 0 ? h.f32(optaxTrace.map((t) => -t), misalignOf(n + 1)) : 0;
+        const paramsAt = h.f32(params, misalignOf(n));
+        h.kernels.sgd(paramsAt, h.f32(delta, 8), trace, n, 1e-2, momentum, nesterov);
+        const expected = ref.optaxSgd(params, delta, momentum > 0 ? optaxTrace : null, Math.fround(1e-2), Math.fround(momentum), nesterov);
+        const scale = Float64Array.from(params, (p, i) => Math.abs(p) + 0.02 * (Math.abs(delta[i]) + Math.abs(optaxTrace[i])));
+        expectClose(h.readF32(paramsAt, n), expected.params, F32_TOLERANCE, scale, `sgd params n=${n}`);
+        if (momentum > 0) {
+          const traceScale = Float64Array.from(delta, (g, i) => Math.abs(g) + Math.abs(optaxTrace[i]));
+          expectClose(h.readF32(trace, n).map((t) => -t), expected.trace, F32_TOLERANCE, traceScale, `sgd trace n=${n}`);
+        }
+      }
+    });
+  }
+
+  it('adam matches optax, bias corrections included', async () => {
+    for (const n of sizes) {
+      const h = await kernelHarness(build);
+      const params = normals(n, n);
+      const delta = normals(n + 1, n, 5);
+      const mu = normals(n + 2, n);
+      const nu = normals(n + 3, n).map(Math.abs);
+      const t = (n % 5) + 1;
+      const [lr, b1, b2, eps, epsRoot] = [1e-3, 0.9, 0.999, 1e-8, 1e-9];
+      const paramsAt = h.f32(params, misalignOf(n));
+      const muAt = h.f32(mu.map((m) => -m), 4);
+      const nuAt = h.f32(nu, 8);
+      h.kernels.adam(paramsAt, h.f32(delta), muAt, nuAt, n, lr, b1, b2, eps, epsRoot, 1 - b1 ** t, 1 - b2 ** t);
+      const f = Math.fround;
+      const expected = ref.optaxAdam(params, delta, mu, nu, t, f(lr), f(b1), f(b2), f(eps), f(epsRoot));
+      expectClose(h.readF32(paramsAt, n), expected.params, 2 ** -16, Float64Array.from(params, (p) => Math.abs(p) + lr * 10), `adam params n=${n}`);
+      expectClose(h.readF32(muAt, n).map((m) => -m), expected.mu, F32_TOLERANCE, Float64Array.from(mu, (m, i) => Math.abs(m) + Math.abs(delta[i])), `adam mu n=${n}`);
+      expectClose(h.readF32(nuAt, n), expected.nu, F32_TOLERANCE, Float64Array.from(nu, (v, i) => v + delta[i] ** 2), `adam nu n=${n}`);
+    }
+  });
+
+  it('normalizeRows: unit rows, zero rows left alone', async () => {
+    for (const d of sizes) {
+      const h = await kernelHarness(build);
+      const rows = (d % 4) + 2;
+      const v = normals(d, rows * d, 7);
+      v.fill(0, 0, d);
+      const at = h.f32(v, misalignOf(d));
+      h.kernels.normalizeRows(at, rows, d);
+      expectClose(h.readF32(at, rows * d), ref.normalizeRows(v, rows, d), F32_TOLERANCE, undefined, `normalizeRows d=${d}`);
+    }
+  });
+
+  it('addF32 / addF64 / divideF32 / divideF64', async () => {
+    for (const n of sizes) {
+      const h = await kernelHarness(build);
+      const a = normals(n, n);
+      const b = normals(n + 1, n);
+      const at = h.f32(a, misalignOf(n));
+      h.kernels.addF32(at, h.f32(b, 4), n);
+      expect(Array.from(h.readF32(at, n))).toEqual(Array.from(a, (x, i) => Math.fround(x + b[i])));
+      h.kernels.divideF32(at, n, 3);
+      expect(Array.from(h.readF32(at, n))).toEqual(Array.from(a, (x, i) => Math.fround(Math.fround(x + b[i]) / 3)));
+      const a64 = Float64Array.from(a, (x) => x / 7);
+      const at64 = h.f64(a64, 8);
+      h.kernels.addF64(at64, h.f64(b), n);
+      h.kernels.divideF64(at64, n, 3);
+      expect(Array.from(h.readF64(at64, n))).toEqual(Array.from(a64, (x, i) => (x + b[i]) / 3));
+    }
+  });
+});
