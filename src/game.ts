@@ -65,10 +65,10 @@ export class EigenGame {
     const settings = resolveSettings(options);
     const seed = options.seed ?? 0;
     const rng = Rng.fromSeed(seed);
-    const initial = options.init === undefined ? randomRows(rng, k, d) : checkedInit(options.init, k, d);
+    const initial = options.init === undefined ? undefined : checkedInit(options.init, k, d);
     const mean = options.mean === undefined ? new Float32Array(d) : checkedMean(options.mean, d);
     const engine = await Engine.create({ d, k, rowCapacity: 0 }, settings);
-    engine.vectors().set(initial);
+    engine.vectors().set(initial ?? randomRows(rng, k, d));
     engine.mean().set(mean);
     engine.normalize(k);
     return new EigenGame(engine, rng);

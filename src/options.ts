@@ -71,23 +71,23 @@ export function resolveOptimizer(options: OptimizerOptions): ResolvedOptimizer {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`optimizer must be an object like { type: 'sgd', learningRate: 1e-3 }, got ${String(options)}`);
   }
+  if (options.type !== 'sgd' && options.type !== 'adam') {
+    throw new TypeError(`optimizer.type must be 'sgd' or 'adam', got ${String((options as { type?: unknown }).type)}`);
+  }
   const learningRate = finitePositive(options.learningRate, 'optimizer.learningRate');
   if (options.type === 'sgd') {
     const nesterov = options.nesterov ?? false;
     if (typeof nesterov !== 'boolean') throw new TypeError(`optimizer.nesterov must be a boolean, got ${String(nesterov)}`);
     return { type: 'sgd', learningRate, momentum: inUnitInterval(options.momentum ?? 0, 'optimizer.momentum'), nesterov };
   }
-  if (options.type === 'adam') {
-    return {
-      type: 'adam',
-      learningRate,
-      b1: inUnitInterval(options.b1 ?? 0.9, 'optimizer.b1'),
-      b2: inUnitInterval(options.b2 ?? 0.999, 'optimizer.b2'),
-      eps: nonNegative(options.eps ?? 1e-8, 'optimizer.eps'),
-      epsRoot: nonNegative(options.epsRoot ?? 0, 'optimizer.epsRoot'),
-    };
-  }
-  throw new TypeError(`optimizer.type must be 'sgd' or 'adam', got ${String((options as { type?: unknown }).type)}`);
+  return {
+    type: 'adam',
+    learningRate,
+    b1: inUnitInterval(options.b1 ?? 0.9, 'optimizer.b1'),
+    b2: inUnitInterval(options.b2 ?? 0.999, 'optimizer.b2'),
+    eps: nonNegative(options.eps ?? 1e-8, 'optimizer.eps'),
+    epsRoot: nonNegative(options.epsRoot ?? 0, 'optimizer.epsRoot'),
+  };
 }
 
 /** How many k × d float32 buffers the optimizer keeps. */

@@ -1,0 +1,138 @@
+// Bad input: each case names the error type and the words the message must contain, and checks nothing changed.
+
+import { describe, expect, it } from 'vitest';
+import { EigenGame, PCAModel, pca, longestStreak, subspaceDistance } from '../src/index';
+
+type Case = [label: string, run: () => unknown, type: ErrorConstructor, message: RegExp];
+
+const good = { data: new Float64Array(20).map((_, i) => Math.sin(i) * (i % 7)), rows: 5, cols: 4 };
+const nanAt = (row: number, col: number) => {
+  const data = Float64Array.from(good.data);
+  data[row * 4 + col] = NaN;
+  return { ...good, data };
+};
+
+const pcaCases: Case[] = [
+  ['NaN names row and column', () => pca(nanAt(3, 2), { k: 2 }), RangeError, /X has a value that is not a number at row 3, column 2: NaN/],
+  ['Infinity names row and column', () => pca([[1, 2], [3, Infinity], [0, 1]], { k: 1 }), RangeError, /X has an infinite value at row 1, column 1: Infinity/],
+  ['a float64 beyond float32', () => pca([[1, 2], [1e300, 1], [0, 1]], { k: 1 }), RangeError, /outside the float32 range at row 1, column 0: 1e\+300/],
+  ['a string cell', () => pca([[1, 2], [3, 'x' as unknown as number], [0, 1]], { k: 1 }), RangeError, /not a number at row 1, column 1: "x"/],
+  ['ragged rows', () => pca([[1, 2, 3], [4, 5, 6], [7, 8]], { k: 1 }), RangeError, /X is ragged: row 2 has 2 values, row 0 has 3/],
+  ['k < 1', () => pca(good, { k: 0 }), RangeError, /k must be a positive integer.*got 0/],
+  ['k not an integer', () => pca(good, { k: 1.5 }), RangeError, /k must be a positive integer.*got 1.5/],
+  ['k > d', () => pca(good, { k: 5 }), RangeError, /k = 5 is larger than d = 4/],
+  ['k > rows', () => pca({ data: new Float64Array(12).map(Math.sin), rows: 2, cols: 6 }, { k: 3 }), RangeError, /k = 3 is larger than the number of rows \(2\)/],
+  ['empty array', () => pca([], { k: 1 }), RangeError, /X is empty \(no rows\)/],
+  ['rows with no values', () => pca([[], []], { k: 1 }), RangeError, /X is empty/],
+  ['empty dense matrix', () => pca({ data: new Float32Array(0), rows: 0, cols: 3 }, { k: 1 }), RangeError, /X is empty \(0 rows × 3 columns\)/],
+  ['rows·cols ≠ data.length', () => pca({ data: new Float32Array(11), rows: 3, cols: 4 }, { k: 1 }), RangeError, /X.data has 11 values but X.rows × X.cols = 3 × 4 = 12/],
+  ['data of the wrong type', () => pca({ data: [1, 2, 3, 4] as unknown as Float32Array, rows: 2, cols: 2 }, { k: 1 }), TypeError, /X.data must be a Float32Array or Float64Array/],
+  ['not a matrix at all', () => pca('1,2,3' as never, { k: 1 }), TypeError, /X must be \{ data, rows, cols \} or an array of rows, got "1,2,3"/],
+  ['a row that is not an array', () => pca([[1, 2], 3 as never], { k: 1 }), TypeError, /X\[1\] must be an array of numbers, got 3/],
+  ['one row only', () => pca([[1, 2, 3]], { k: 1 }), RangeError, /X has 1 row; PCA needs at least 2/],
+  ['constant data', () => pca([[1, 2], [1, 2], [1, 2]], { k: 1 }), RangeError, /X has no variance/],
+  ['bad maxSteps', () => pca(good, { k: 1, maxSteps: 0 }), RangeError, /maxSteps must be a positive integer, got 0/],
+  ['bad tol', () => pca(good, { k: 1, tol: -1 }), RangeError, /tol must be a finite number ≥ 0, got -1/],
+  ['bad center', () => pca(good, { k: 1, center: 'yes' as never }), TypeError, /center must be a boolean/],
+  ['bad onProgress', () => pca(good, { k: 1, onProgress: 3 as never }), TypeError, /onProgress must be a function/],
+  ['bad signal', () => pca(good, { k: 1, signal: {} as never }), TypeError, /signal must be an AbortSignal/],
+  ['bad seed', () => pca(good, { k: 1, seed: 0.5 }), TypeError, /seed must be a safe integer, got 0.5/],
+];
+
+const gameCases: Case[] = [
+  ['d missing', () => EigenGame.create({ k: 2 } as never), RangeError, /d must be a positive integer.*got undefined/],
+  ['k > d', () => EigenGame.create({ d: 3, k: 4 }), RangeError, /k = 4 is larger than d = 3/],
+  ['unknown preset', () => EigenGame.create({ d: 3, k: 1, preset: 'paper' as never }), RangeError, /preset must be one of seed, got paper/],
+  ['bad reduction', () => EigenGame.create({ d: 3, k: 1, reduction: 'avg' as never }), RangeError, /reduction must be 'sum' or 'mean', got avg/],
+  ['bad variant', () => EigenGame.create({ d: 3, k: 1, variant: 'beta' as never }), RangeError, /variant must be 'mu' or 'alpha', got beta/],
+  ['bad optimizer type', () => EigenGame.create({ d: 3, k: 1, optimizer: { type: 'rmsprop' } as never }), TypeError, /optimizer.type must be 'sgd' or 'adam', got rmsprop/],
+  ['negative learning rate', () => EigenGame.create({ d: 3, k: 1, optimizer: { type: 'sgd', learningRate: -1 } }), RangeError, /optimizer.learningRate must be a finite number > 0, got -1/],
+  ['momentum ≥ 1', () => EigenGame.create({ d: 3, k: 1, optimizer: { type: 'sgd', learningRate: 1, momentum: 1 } }), RangeError, /optimizer.momentum must be a number in \[0, 1\), got 1/],
+  ['init of the wrong shape', () => EigenGame.create({ d: 3, k: 2, init: [[1, 0, 0]] }), RangeError, /init is 1 × 3, but the game needs k × d = 2 × 3/],
+  ['init with a zero row', () => EigenGame.create({ d: 2, k: 2, init: [[1, 0], [0, 0]] }), RangeError, /init row 1 is all zeros/],
+  ['init with NaN', () => EigenGame.create({ d: 2, k: 1, init: [[1, NaN]] }), RangeError, /init has a value that is not a number at row 0, column 1/],
+  ['mean of the wrong length', () => EigenGame.create({ d: 3, k: 1, mean: [0, 0] }), RangeError, /mean has 2 values, but the game has d = 3/],
+  ['memory beyond the wasm32 limit', () => EigenGame.create({ d: 2 ** 22, k: 300 }), RangeError, /more than the wasm32 limit/],
+];
+
+async function expectError(run: () => unknown, type: ErrorConstructor, message: RegExp) {
+  let caught: unknown;
+  try {
+    await run();
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught, 'expected an error').toBeInstanceOf(type);
+  expect((caught as Error).message).toMatch(message);
+}
+
+describe('bad input to pca', () => {
+  it.each(pcaCases)('%s', async (_label, run, type, message) => expectError(run, type, message));
+
+  it('names the memory limit when the data would not fit in wasm32 memory', async () => {
+    // 2^20 rows × 1100 columns of float32 is 4.4 GB: refused before any allocation, from the shape alone.
+    const rows = 2 ** 20;
+    const cols = 1100;
+    const fake = { rows, cols, data: { length: rows * cols } };
+    Object.setPrototypeOf(fake.data, Float32Array.prototype);
+    await expectError(() => pca(fake as never, { k: 1 }), RangeError, /more than the wasm32 limit of 4294967296 bytes/);
+  });
+});
+
+describe('bad input to EigenGame', () => {
+  it.each(gameCases)('%s', async (_label, run, type, message) => expectError(run, type, message));
+
+  it('a bad minibatch throws before anything changes', async () => {
+    const game = await EigenGame.create({ d: 4, k: 2, seed: 1 });
+    const before = game.save();
+    await expectError(() => game.step([[1, 2, 3]]), RangeError, /minibatch has 3 columns, but this game has d = 4/);
+    await expectError(() => game.step([[1, 2, 3, 4], [1, 2, NaN, 4]]), RangeError, /minibatch has a value that is not a number at row 1, column 2/);
+    await expectError(() => game.step([]), RangeError, /minibatch is empty/);
+    const after = game.save();
+    expect(after.vectors).toEqual(before.vectors);
+    expect(after.optimizerState).toEqual(before.optimizerState);
+    expect(after.step).toBe(0);
+  });
+
+  it('use after dispose, and disposing twice, are clear errors', async () => {
+    const game = await EigenGame.create({ d: 4, k: 2 });
+    game.dispose();
+    await expectError(() => game.step([[1, 2, 3, 4]]), Error, /this EigenGame has been disposed/);
+    expect(() => game.components()).toThrow(/this EigenGame has been disposed/);
+    expect(() => game.dispose()).toThrow(/this EigenGame has been disposed/);
+  });
+
+  it('restore refuses a state that is not one', async () => {
+    await expectError(() => EigenGame.restore({} as never), TypeError, /needs a state from EigenGame.prototype.save/);
+    const game = await EigenGame.create({ d: 4, k: 2 });
+    const state = game.save();
+    await expectError(() => EigenGame.restore({ ...state, vectors: new Float32Array(3) }), TypeError, /state.vectors must be a Float32Array of 8 values/);
+    await expectError(() => EigenGame.restore({ ...state, optimizerState: [] }), TypeError, /state.optimizerState must hold 1 buffers/);
+  });
+});
+
+describe('bad input elsewhere', () => {
+  it('PCAModel.fromJSON names the bad field', () => {
+    expect(() => PCAModel.fromJSON({ format: 'nope' } as never)).toThrow(TypeError);
+    const json = { format: 'eigengame-pca', version: 1, k: 1, d: 2, nSamples: 3, components: [1, 0], explainedVariance: [1], explainedVarianceRatio: [1], mean: [0] } as const;
+    expect(() => PCAModel.fromJSON(json as never)).toThrow(/model.mean must be an array of 2 numbers/);
+    expect(() => PCAModel.fromJSON({ ...json, mean: [0, 0], components: [1, NaN] } as never)).toThrow(/model.components has a value that is not a finite number/);
+  });
+
+  it('transform checks columns and values', () => {
+    const model = new PCAModel({
+      components: Float32Array.of(1, 0), explainedVariance: Float64Array.of(1), explainedVarianceRatio: Float64Array.of(1),
+      mean: Float64Array.of(0, 0), nSamples: 2, k: 1, d: 2,
+    });
+    expect(() => model.transform([[1, 2, 3]])).toThrow(/X has 3 columns, but the model has d = 2/);
+    expect(() => model.transform([[1, 2], [Infinity, 0]])).toThrow(/X has an infinite value at row 1, column 0/);
+    expect(() => model.inverseTransform([[1, 2]])).toThrow(/Y has 2 columns, but the model has k = 1/);
+  });
+
+  it('metrics check shapes and angle', () => {
+    expect(() => subspaceDistance([[1, 0]], [[1, 0, 0]])).toThrow(/V has 2 columns but U has 3/);
+    expect(() => subspaceDistance([[1, 0]], [[1, 0], [0, 1]])).toThrow(/V has 1 rows but U has 2/);
+    expect(() => subspaceDistance([[1, 0], [2, 0]], [[1, 0], [0, 1]])).toThrow(/rows of V are linearly dependent/);
+    expect(() => longestStreak([[1, 0]], [[1, 0]], 3)).toThrow(/angle must be a number of radians in \[0, π\/2\], got 3/);
+  });
+});
