@@ -85,7 +85,7 @@ export class Engine {
   gradients(first: number, count: number): Float64Array {
     const { kernels, plan, settings } = this;
     const { d, k } = plan;
-    this.accumulate(first, count, k);
+    this.accumulate(first, count);
     if (settings.reduction === 'mean') {
       kernels.divideF32(plan.g, k * d, count);
       kernels.divideF64(plan.m, k * k, count);
@@ -94,49 +94,46 @@ export class Engine {
     return this.f64(plan.utilities, k).slice();
   }
 
-  /** The second half of a step: directions from G and M, the optimizer's update, renormalisation of V. */
-  update(): void {
+  /**
+   * The second half of a step: directions from G and M, the optimizer's update, renormalisation of V. With
+   * `learningRates` (one per player) each player steps with its own rate instead of the optimizer's.
+   */
+  update(learningRates?: ArrayLike<number>): void {
     const { kernels, plan, settings } = this;
     const { d, k } = plan;
     kernels.direction(plan.g, plan.m, plan.v, k, d, 0, k, settings.variant === 'alpha', settings.riemannian, plan.g);
-    this.applyOptimizer();
+    if (learningRates) {
+      for (let i = 0; i < k; i++) this.applyOptimizer(i, 1, learningRates[i]);
+    } else {
+      this.applyOptimizer(0, k, settings.optimizer.learningRate);
+    }
     kernels.normalizeRows(plan.v, k, d);
     this.stepCount++;
   }
 
   /**
-   * The first `players` rows of V and the data term over resident rows [first, first + count): G (players × d,
-   * from the plan's g) and M (players × players, float64). Blocks of ROW_BLOCK rows are summed in block order.
+   * The data term over resident rows [first, first + count): G (k × d) and M (k × k, float64) in the plan.
+   * Blocks of ROW_BLOCK rows are summed from zero, and the block sums added in block order.
    */
-  accumulate(first: number, count: number, players: number): void {
+  private accumulate(first: number, count: number): void {
     const { kernels, plan } = this;
-    const { d } = plan;
+    const { d, k } = plan;
     for (let start = 0, block = 0; start < count; start += ROW_BLOCK, block++) {
       const rows = Math.min(ROW_BLOCK, count - start);
       const x = plan.x + (first + start) * d * 4;
       const g = block === 0 ? plan.g : plan.gBlock;
       const m = block === 0 ? plan.m : plan.mBlock;
-      kernels.dataTerm(x, rows, d, plan.mean, plan.v, players, plan.p, g);
-      kernels.gram(plan.p, rows, players, players, m);
+      kernels.dataTerm(x, rows, d, plan.mean, plan.v, k, plan.p, g);
+      kernels.gram(plan.p, rows, k, k, m);
       if (block > 0) {
-        kernels.addF32(plan.g, plan.gBlock, players * d);
-        kernels.addF64(plan.m, plan.mBlock, players * players);
+        kernels.addF32(plan.g, plan.gBlock, k * d);
+        kernels.addF64(plan.m, plan.mBlock, k * k);
       }
     }
   }
 
-  /** Live view of G after `accumulate` (players × d). */
-  dataTerm(players: number): Float32Array {
-    return this.f32(this.plan.g, players * this.plan.d);
-  }
-
-  /** A copy of M after `accumulate` (players × players). */
-  gramMatrix(players: number): Float64Array {
-    return this.f64(this.plan.m, players * players).slice();
-  }
-
   /** Live view of M (k × k) between `gradients` and `update`. */
-  gramView(): Float64Array {
+  gram(): Float64Array {
     return this.f64(this.plan.m, this.plan.k * this.plan.k);
   }
 
@@ -150,7 +147,7 @@ export class Engine {
       kernels.gram(plan.p, rows, k, k, block === 0 ? plan.m : plan.mBlock);
       if (block > 0) kernels.addF64(plan.m, plan.mBlock, k * k);
     }
-    return this.gramMatrix(k);
+    return this.gram().slice();
   }
 
   /** Normalises the first `rows` rows of V. */
@@ -158,18 +155,21 @@ export class Engine {
     this.kernels.normalizeRows(this.plan.v, rows, this.plan.d);
   }
 
-  private applyOptimizer(): void {
+  /** The optimizer's update of players first .. first+count−1 with one learning rate. */
+  private applyOptimizer(first: number, count: number, learningRate: number): void {
     const { kernels, plan } = this;
-    const n = plan.k * plan.d;
+    const offset = first * plan.d * 4;
+    const n = count * plan.d;
+    const [v, g] = [plan.v + offset, plan.g + offset];
     const optimizer = this.settings.optimizer;
     if (optimizer.type === 'sgd') {
-      const trace = optimizer.momentum > 0 ? plan.optimizer[0] : 0;
-      kernels.sgd(plan.v, plan.g, trace, n, optimizer.learningRate, optimizer.momentum, optimizer.nesterov);
+      const trace = optimizer.momentum > 0 ? plan.optimizer[0] + offset : 0;
+      kernels.sgd(v, g, trace, n, learningRate, optimizer.momentum, optimizer.nesterov);
       return;
     }
     const t = this.stepCount + 1;
     kernels.adam(
-      plan.v, plan.g, plan.optimizer[0], plan.optimizer[1], n, optimizer.learningRate,
+      v, g, plan.optimizer[0] + offset, plan.optimizer[1] + offset, n, learningRate,
       optimizer.b1, optimizer.b2, optimizer.eps, optimizer.epsRoot, 1 - optimizer.b1 ** t, 1 - optimizer.b2 ** t,
     );
   }

@@ -1,6 +1,6 @@
 // PCA by μ-EigenGame with no tuning: the data is loaded into the kernels' memory once (shuffled, checked, its
-// mean taken), the step size is scaled from an estimate of the top eigenvalue, minibatches grow until they are
-// the whole data, and a float64 Rayleigh–Ritz step finishes the job.
+// mean taken), each player's step size is scaled from an estimate of its own eigenvalue, minibatches grow until
+// they are the whole data, and a float64 Rayleigh–Ritz step finishes the job.
 
 import { copyRows, readMatrix, type MatrixInput } from './data';
 import { Engine } from './engine';
@@ -54,12 +54,16 @@ interface ResolvedPCAOptions {
   signal?: AbortSignal;
 }
 
-/** Step size as a fraction of 1/λ₁ (mean reduction, Nesterov momentum 0.9). */
+/**
+ * Player i steps with STEP_SCALE / λ̂ᵢ, where λ̂ᵢ = Mᵢᵢ (its current Rayleigh quotient, mean reduction), floored at
+ * MIN_EIGENVALUE_RATIO · maxⱼ Mⱼⱼ so that a player with almost no variance does not take huge steps. Scaling by the
+ * player's own eigenvalue makes its rate of convergence depend on its relative eigengap rather than on λᵢ/λ₁;
+ * with that conditioning, moderate Nesterov momentum converges fastest (on MNIST-10k, k = 16: 90 steps where one
+ * rate of 1/λ₁ with momentum 0.9 took 490, to the same accuracy).
+ */
 const STEP_SCALE = 1;
-const MOMENTUM = 0.9;
-/** Rows used to estimate λ₁ by power iteration, and how many iterations. */
-const ESTIMATE_ROWS = 4096;
-const ESTIMATE_ITERATIONS = 20;
+const MIN_EIGENVALUE_RATIO = 1e-3;
+const MOMENTUM = 0.5;
 /** Steps between convergence checks, progress reports and yields to the event loop. */
 const CHECK_EVERY = 10;
 
@@ -106,7 +110,7 @@ export async function pca(X: MatrixInput, options: PCAOptions): Promise<PCAModel
   const rng = Rng.fromSeed(settings.seed);
 
   const gameSettings: GameSettings = {
-    optimizer: { type: 'sgd', learningRate: 1, momentum: MOMENTUM, nesterov: true },
+    optimizer: { type: 'sgd', learningRate: STEP_SCALE, momentum: MOMENTUM, nesterov: true },
     reduction: 'mean',
     variant: 'mu',
     riemannian: false,
@@ -114,11 +118,8 @@ export async function pca(X: MatrixInput, options: PCAOptions): Promise<PCAModel
   const engine = await Engine.create({ d, k, rowCapacity: n }, gameSettings);
   copyRows(reader, 'X', engine.rows(0, n), 0, 0, n, rng.permutation(n));
   const { mean, totalVariance } = columnStatistics(engine.rows(0, n), n, d, settings.center);
+  if (!(totalVariance > 0)) throw new RangeError('X has no variance: every row is the same');
   engine.mean().set(mean);
-
-  const topEigenvalue = estimateTopEigenvalue(engine, Math.min(n, ESTIMATE_ROWS), rng);
-  if (!(topEigenvalue > 0)) throw new RangeError('X has no variance: every row is the same');
-  gameSettings.optimizer.learningRate = STEP_SCALE / topEigenvalue;
   engine.vectors().set(randomRows(rng, k, d));
   engine.normalize(k);
 
@@ -143,21 +144,6 @@ function columnStatistics(data: Float32Array, n: number, d: number, center: bool
     }
   }
   return { mean, totalVariance: squares / (n - 1) };
-}
-
-/** λ₁ of the (centred) covariance of the first `rows` resident rows, by power iteration on one vector. */
-function estimateTopEigenvalue(engine: Engine, rows: number, rng: Rng): number {
-  engine.vectors().set(randomRows(rng, 1, engine.d));
-  engine.normalize(1);
-  let rayleigh = 0;
-  for (let i = 0; i < ESTIMATE_ITERATIONS; i++) {
-    engine.accumulate(0, rows, 1);
-    rayleigh = engine.gramMatrix(1)[0] / rows;
-    if (!(rayleigh > 0)) return 0;
-    engine.vectors().set(engine.dataTerm(1));
-    engine.normalize(1);
-  }
-  return rayleigh;
 }
 
 /** Orthonormal rows spanning the rows of V (float64), or null if they are dependent. */
@@ -185,6 +171,9 @@ function distanceBetween(a: Float64Array, b: Float64Array, k: number, d: number)
  * angles shrink by a ratio q per interval, and the distance still to go is about (moved · q / (1 − q))² in sine
  * terms. Reports Infinity until two intervals have been seen or while the movement is not shrinking.
  */
+/** Sine of the smallest subspace movement that float32 vectors show reliably over a check interval. */
+const FLOAT32_SINE = 1e-6;
+
 class ConvergenceEstimate {
   private basis: Float64Array | null = null;
   /** The last two moves (sine terms), most recent last. */
@@ -196,7 +185,8 @@ class ConvergenceEstimate {
     if (this.basis && basis) {
       const move = Math.sqrt(distanceBetween(this.basis, basis, k, d));
       this.moves = [...this.moves.slice(-2), move];
-      this.remaining = move === 0 ? 0 : this.extrapolate();
+      // Below FLOAT32_SINE the vectors, stored in float32, no longer move measurably: the game is at rest.
+      this.remaining = move < FLOAT32_SINE ? move * move : this.extrapolate();
     } else {
       this.moves = [];
       this.remaining = Infinity;
@@ -213,6 +203,14 @@ class ConvergenceEstimate {
   }
 }
 
+/** Each player's step size from its Rayleigh quotient Mᵢᵢ (see STEP_SCALE); 0 while no player sees variance. */
+function playerRates(gram: Float64Array, k: number, rates: Float64Array): Float64Array {
+  let top = 0;
+  for (let i = 0; i < k; i++) top = Math.max(top, gram[i * k + i]);
+  for (let i = 0; i < k; i++) rates[i] = top > 0 ? STEP_SCALE / Math.max(gram[i * k + i], MIN_EIGENVALUE_RATIO * top) : 0;
+  return rates;
+}
+
 /** Minibatch schedule: windows over the shuffled rows, doubling until a step sees all n rows. */
 async function runGame(engine: Engine, n: number, options: ResolvedPCAOptions): Promise<void> {
   const { k, d } = engine;
@@ -220,9 +218,11 @@ async function runGame(engine: Engine, n: number, options: ResolvedPCAOptions): 
   let offset = 0;
   let stepsAtBatch = 0;
   const convergence = new ConvergenceEstimate();
+  const rates = new Float64Array(k);
   for (let step = 1; step <= options.maxSteps; step++) {
     if (offset + batch > n) offset = 0;
-    const utilities = engine.step(offset, batch);
+    const utilities = engine.gradients(offset, batch);
+    engine.update(playerRates(engine.gram(), k, rates));
     offset += batch;
     stepsAtBatch++;
     if (batch < n && stepsAtBatch * batch >= 2 * n) {

@@ -39,6 +39,50 @@ describe('pca on planted spectra', () => {
   }, 60_000);
 });
 
+describe('pca on small and degenerate problems', () => {
+  it('matches the classic 10 × 2 textbook example (scikit-learn gives the same numbers)', async () => {
+    const X = [[2.5, 2.4], [0.5, 0.7], [2.2, 2.9], [1.9, 2.2], [3.1, 3.0], [2.3, 2.7], [2, 1.6], [1, 1.1], [1.5, 1.6], [1.1, 0.9]];
+    const model = await pca(X, { k: 2 });
+    expect(model.explainedVariance[0]).toBeCloseTo(1.28402771, 6);
+    expect(model.explainedVariance[1]).toBeCloseTo(0.0490834, 6);
+    const expected = [0.6778734, 0.7351787, 0.7351787, -0.6778734];
+    expected.forEach((value, i) => expect(model.components[i]).toBeCloseTo(value, 6));
+    expect(model.explainedVarianceRatio[0] + model.explainedVarianceRatio[1]).toBeCloseTo(1, 6);
+  });
+
+  it('k = d gives the whole eigendecomposition', async () => {
+    const d = 10;
+    const spectrum = Float64Array.from({ length: d }, (_, i) => 2 ** -i);
+    const planted = plantedData({ n: 100, d, spectrum, seed: 8 });
+    const model = await pca(planted, { k: d });
+    spectrum.forEach((value, i) => expect(model.explainedVariance[i]).toBeCloseTo(value, 5));
+    expect(longestStreak({ data: model.components, rows: d, cols: d }, truth(planted.eigenvectors, d, d), 1e-3)).toBe(d);
+  });
+
+  it('rank-deficient data with k above the rank: zero variances for the extra components, and it stops', async () => {
+    const d = 10;
+    const spectrum = Float64Array.from({ length: d }, (_, i) => (i < 3 ? 3 - i : 0));
+    const planted = plantedData({ n: 200, d, spectrum, seed: 4 });
+    let steps = 0;
+    const model = await pca(planted, { k: 5, onProgress: (p) => (steps = p.step) });
+    expect(Array.from(model.explainedVariance.subarray(0, 3)).map((v) => Math.round(v * 1e5) / 1e5)).toEqual([3, 2, 1]);
+    expect(model.explainedVariance[3]).toBeLessThan(1e-6);
+    expect(model.explainedVariance[4]).toBeLessThan(1e-6);
+    expect(subspaceDistance({ data: model.components.subarray(0, 30), rows: 3, cols: d }, truth(planted.eigenvectors, 3, d))).toBeLessThan(1e-6);
+    expect(steps).toBeLessThan(1000);
+  });
+
+  it('a steep spectrum (each eigenvalue a tenth of the one before) converges for every component', async () => {
+    const d = 20;
+    const k = 6;
+    const spectrum = Float64Array.from({ length: d }, (_, i) => 10 ** -i);
+    const planted = plantedData({ n: 500, d, spectrum, seed: 2 });
+    const model = await pca(planted, { k });
+    expect(longestStreak({ data: model.components, rows: k, cols: d }, truth(planted.eigenvectors, k, d), Math.acos(0.999))).toBe(k);
+    expect(subspaceDistance({ data: model.components, rows: k, cols: d }, truth(planted.eigenvectors, k, d))).toBeLessThan(1e-6);
+  });
+});
+
 describe('PCAModel', () => {
   const d = 24;
   const k = 5;
