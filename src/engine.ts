@@ -17,7 +17,7 @@ export class Engine {
   stepCount = 0;
 
   private constructor(
-    public settings: GameSettings,
+    readonly settings: GameSettings,
     private plan: MemoryPlan,
     private readonly memory: WebAssembly.Memory,
     private readonly kernels: KernelExports,

@@ -64,8 +64,10 @@ interface ResolvedPCAOptions {
 const STEP_SCALE = 1;
 const MIN_EIGENVALUE_RATIO = 1e-3;
 const MOMENTUM = 0.5;
-/** Steps between convergence checks, progress reports and yields to the event loop. */
+/** Steps between convergence checks and progress reports (and yields to the event loop). */
 const CHECK_EVERY = 10;
+/** Longest stretch of computing before yielding to the event loop (timers, abort signals, a page's rendering). */
+const YIELD_AFTER_MS = 50;
 
 function resolveOptions(options: PCAOptions): ResolvedPCAOptions {
   if (typeof options !== 'object' || options === null) {
@@ -219,11 +221,13 @@ async function runGame(engine: Engine, n: number, options: ResolvedPCAOptions): 
   let stepsAtBatch = 0;
   const convergence = new ConvergenceEstimate();
   const rates = new Float64Array(k);
+  let lastYield = performance.now();
   for (let step = 1; step <= options.maxSteps; step++) {
     if (offset + batch > n) offset = 0;
-    const utilities = engine.gradients(offset, batch);
+    const batchSize = batch;
+    const utilities = engine.gradients(offset, batchSize);
     engine.update(playerRates(engine.gram(), k, rates));
-    offset += batch;
+    offset += batchSize;
     stepsAtBatch++;
     if (batch < n && stepsAtBatch * batch >= 2 * n) {
       batch = Math.min(n, batch * 2);
@@ -234,9 +238,12 @@ async function runGame(engine: Engine, n: number, options: ResolvedPCAOptions): 
     const done = convergence.remaining < options.tol;
     if (check || done) {
       options.onProgress?.({
-        step, maxSteps: options.maxSteps, batchSize: batch, utilities, remaining: convergence.remaining,
+        step, maxSteps: options.maxSteps, batchSize, utilities, remaining: convergence.remaining,
       });
+    }
+    if (check || done || performance.now() - lastYield > YIELD_AFTER_MS) {
       await yieldToEventLoop();
+      lastYield = performance.now();
       options.signal?.throwIfAborted();
     }
     if (done) return;

@@ -184,4 +184,14 @@ describe('PCAModel', () => {
     });
     await expect(fit).rejects.toMatchObject({ name: 'AbortError' });
   });
+
+  it('an abort from a timer reaches a running fit: the fit yields to the event loop while it computes', async () => {
+    const big = plantedData({ n: 4000, d: 200, spectrum: gappedSpectrum(200, 8, 0.01), seed: 1 });
+    const controller = new AbortController();
+    let steps = 0;
+    const fit = pca(big, { k: 8, tol: 0, maxSteps: 1_000_000, signal: controller.signal, onProgress: (p) => (steps = p.step) });
+    setTimeout(() => controller.abort(), 50);
+    await expect(fit).rejects.toMatchObject({ name: 'AbortError' });
+    expect(steps).toBeLessThan(1_000_000);
+  });
 });
