@@ -39,10 +39,6 @@ export class Engine {
     return this.plan.k;
   }
 
-  get rowCapacity(): number {
-    return this.plan.rowCapacity;
-  }
-
   /** Live view of the players' vectors V (k × d, row-major). Views are invalid after `reserveRows`. */
   vectors(): Float32Array {
     return this.f32(this.plan.v, this.plan.k * this.plan.d);
