@@ -94,19 +94,15 @@ export function reportNonFinite(values: ArrayLike<unknown>, name: string, r: num
 }
 
 /**
- * Copies rows of a checked input into float32 memory: row `order[i]` (or `first + i`) lands at row i of `dest`
- * from `destOffset`. Every value is checked; the first that is not finite in float32 throws a RangeError naming
- * its row and column.
+ * Copies every row of a checked input into float32 memory, row `order[i]` (or i) landing at row i of `dest`.
+ * Every value is checked; the first that is not finite in float32 throws a RangeError naming its row and column.
  */
-export function copyRows(
-  reader: MatrixReader, name: string, dest: Float32Array, destOffset: number,
-  first: number, count: number, order?: Uint32Array,
-): void {
-  const { cols } = reader;
-  for (let i = 0; i < count; i++) {
-    const r = order ? order[first + i] : first + i;
+export function copyRows(reader: MatrixReader, name: string, dest: Float32Array, order?: Uint32Array): void {
+  const { rows, cols } = reader;
+  for (let i = 0; i < rows; i++) {
+    const r = order ? order[i] : i;
     const source = reader.row(r);
-    const at = destOffset + i * cols;
+    const at = i * cols;
     dest.set(source, at);
     for (let c = at, end = at + cols; c < end; c++) {
       const value = dest[c];

@@ -119,7 +119,7 @@ export class EigenGame {
       throw new RangeError(`minibatch has ${reader.cols} columns, but this game has d = ${engine.d}`);
     }
     engine.reserveRows(reader.rows);
-    copyRows(reader, 'minibatch', engine.rows(0, reader.rows), 0, 0, reader.rows);
+    copyRows(reader, 'minibatch', engine.rows(0, reader.rows));
     return { utilities: engine.step(0, reader.rows) };
   }
 
@@ -166,7 +166,7 @@ function checkedInit(init: MatrixInput, k: number, d: number): Float32Array {
     throw new RangeError(`init is ${reader.rows} × ${reader.cols}, but the game needs k × d = ${k} × ${d}`);
   }
   const rows = new Float32Array(k * d);
-  copyRows(reader, 'init', rows, 0, 0, k);
+  copyRows(reader, 'init', rows);
   for (let i = 0; i < k; i++) {
     if (rows.subarray(i * d, (i + 1) * d).every((value) => value === 0)) {
       throw new RangeError(`init row ${i} is all zeros: it has no direction to normalise`);

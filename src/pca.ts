@@ -118,7 +118,7 @@ export async function pca(X: MatrixInput, options: PCAOptions): Promise<PCAModel
     riemannian: false,
   };
   const engine = await Engine.create({ d, k, rowCapacity: n }, gameSettings);
-  copyRows(reader, 'X', engine.rows(0, n), 0, 0, n, rng.permutation(n));
+  copyRows(reader, 'X', engine.rows(0, n), rng.permutation(n));
   const { mean, totalVariance } = columnStatistics(engine.rows(0, n), n, d, settings.center);
   if (!(totalVariance > 0)) throw new RangeError('X has no variance: every row is the same');
   engine.mean().set(mean);
