@@ -84,6 +84,21 @@ export function orthonormalizeRows(matrix: Float64Array, rows: number, cols: num
   return true;
 }
 
+/**
+ * 1 − ‖A Bᵀ‖²_F / k = 1 − tr(P_A P_B) / k for two k × d matrices with orthonormal rows: 0 for one subspace, 1 for
+ * orthogonal ones (clamped at 0 against rounding).
+ */
+export function orthonormalSubspaceDistance(a: Float64Array, b: Float64Array, k: number, d: number): number {
+  let trace = 0;
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j < k; j++) {
+      const overlap = dot(a.subarray(i * d, (i + 1) * d), b.subarray(j * d, (j + 1) * d));
+      trace += overlap * overlap;
+    }
+  }
+  return Math.max(0, 1 - trace / k);
+}
+
 export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let sum = 0;
   for (let i = 0; i < a.length; i++) sum += a[i] * b[i];

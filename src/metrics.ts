@@ -1,7 +1,7 @@
 // The papers' two measures of how close found vectors V are to true ones U (both k × d, rows are vectors).
 
 import { readMatrix, type MatrixInput, type MatrixReader } from './data';
-import { dot, orthonormalizeRows } from './linalg';
+import { dot, orthonormalSubspaceDistance, orthonormalizeRows } from './linalg';
 
 function rowsAsFloat64(reader: MatrixReader): Float64Array {
   const out = new Float64Array(reader.rows * reader.cols);
@@ -48,12 +48,5 @@ export function subspaceDistance(found: MatrixInput, truth: MatrixInput): number
   const qu = rowsAsFloat64(u);
   if (!orthonormalizeRows(qv, k, d)) throw new RangeError('the rows of V are linearly dependent');
   if (!orthonormalizeRows(qu, k, d)) throw new RangeError('the rows of U are linearly dependent');
-  let trace = 0;
-  for (let i = 0; i < k; i++) {
-    for (let j = 0; j < k; j++) {
-      const overlap = dot(qv.subarray(i * d, (i + 1) * d), qu.subarray(j * d, (j + 1) * d));
-      trace += overlap * overlap;
-    }
-  }
-  return Math.max(0, 1 - trace / k);
+  return orthonormalSubspaceDistance(qv, qu, k, d);
 }

@@ -5,7 +5,7 @@
 import { copyRows, readMatrix, type MatrixInput } from './data';
 import { Engine } from './engine';
 import { randomRows } from './game';
-import { orthonormalizeRows, symmetricEigen } from './linalg';
+import { orthonormalSubspaceDistance, orthonormalizeRows, symmetricEigen } from './linalg';
 import { ROW_BLOCK } from './memory';
 import { PCAModel } from './model';
 import { checkDimensions, type GameSettings } from './options';
@@ -154,19 +154,6 @@ function orthonormalBasis(vectors: Float32Array, k: number, d: number): Float64A
   return orthonormalizeRows(basis, k, d) ? basis : null;
 }
 
-/** 1 − ‖A Bᵀ‖²_F / k for two k × d matrices with orthonormal rows: 0 for one subspace, 1 for orthogonal ones. */
-function distanceBetween(a: Float64Array, b: Float64Array, k: number, d: number): number {
-  let sum = 0;
-  for (let i = 0; i < k; i++) {
-    for (let j = 0; j < k; j++) {
-      let overlap = 0;
-      for (let c = 0; c < d; c++) overlap += a[i * d + c] * b[j * d + c];
-      sum += overlap * overlap;
-    }
-  }
-  return Math.max(0, 1 - sum / k);
-}
-
 /**
  * Tracks how far the subspace still is from where the full-batch game converges. Every CHECK_EVERY steps it
  * measures the subspace distance moved since the last check; with linear convergence the sines of the remaining
@@ -185,7 +172,7 @@ class ConvergenceEstimate {
   observe(vectors: Float32Array, k: number, d: number): void {
     const basis = orthonormalBasis(vectors, k, d);
     if (this.basis && basis) {
-      const move = Math.sqrt(distanceBetween(this.basis, basis, k, d));
+      const move = Math.sqrt(orthonormalSubspaceDistance(this.basis, basis, k, d));
       this.moves = [...this.moves.slice(-2), move];
       // Below FLOAT32_SINE the vectors, stored in float32, no longer move measurably: the game is at rest.
       this.remaining = move < FLOAT32_SINE ? move * move : this.extrapolate();
@@ -276,6 +263,6 @@ function rayleighRitz(engine: Engine, n: number, mean: Float64Array, totalVarian
     for (let c = 0; c < d; c++) components[i * d + c] = sign * row[c];
   }
   const explainedVariance = values.map((value) => Math.max(0, value));
-  const explainedVarianceRatio = explainedVariance.map((value) => (totalVariance > 0 ? value / totalVariance : 0));
+  const explainedVarianceRatio = explainedVariance.map((value) => value / totalVariance);
   return new PCAModel({ components, explainedVariance, explainedVarianceRatio, mean, nSamples: n, k, d });
 }
