@@ -7,16 +7,21 @@
 import { backprojectRow, backprojectRows4 } from './backproject';
 import { projectRow, projectRows4 } from './project';
 
-/** P (rows × players) and G (players × d, overwritten) for `rows` rows of X. */
-export function dataTerm(x: usize, rows: i32, d: i32, mean: usize, v: usize, players: i32, p: usize, g: usize): void {
+/**
+ * P (rows × players, row stride `ldp`: a device writes its players' columns of a shared P) and G (players × d,
+ * overwritten) for `rows` rows of X.
+ */
+export function dataTerm(
+  x: usize, rows: i32, d: i32, mean: usize, v: usize, players: i32, p: usize, ldp: i32, g: usize,
+): void {
   memory.fill(g, 0, (<usize>players * <usize>d) << 2);
   let r = 0;
   for (; r + 4 <= rows; r += 4) {
-    projectRows4(x, r, d, mean, v, players, p, players);
-    backprojectRows4(x, r, d, mean, p, players, players, g);
+    projectRows4(x, r, d, mean, v, players, p, ldp);
+    backprojectRows4(x, r, d, mean, p, ldp, players, g);
   }
   for (; r < rows; r++) {
-    projectRow(x, r, d, mean, v, players, p, players);
-    backprojectRow(x, r, d, mean, p, players, players, g);
+    projectRow(x, r, d, mean, v, players, p, ldp);
+    backprojectRow(x, r, d, mean, p, ldp, players, g);
   }
 }

@@ -6,7 +6,6 @@ import { cpus } from 'node:os';
 import { Engine } from '../src/engine';
 import { resolveSettings } from '../src/options';
 import { pca, subspaceDistance, type MatrixInput } from '../src/index';
-import type { BuildName } from '../src/wasm';
 import { gappedSpectrum, plantedData } from '../scripts/planted.mjs';
 import { mnistDigits } from '../test/helpers/mnist';
 import { normals } from '../test/helpers/random';
@@ -14,33 +13,33 @@ import { normals } from '../test/helpers/random';
 const quick = process.argv.includes('--quick');
 const shapes = [
   { n: 4096, d: 784, k: 16 },
+  { n: 10000, d: 784, k: 16 },
   { n: 4096, d: 4096, k: 64 },
   { n: 1024, d: 128, k: 8 },
 ];
 
-/** Median seconds per call over `repeats` timed calls after one warm-up. */
-function time(run: () => void, repeats: number): number {
-  run();
-  const samples: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const start = performance.now();
-    run();
-    samples.push((performance.now() - start) / 1000);
-  }
-  samples.sort((a, b) => a - b);
-  return samples[Math.floor(samples.length / 2)];
-}
-
-async function stepThroughput(build: BuildName, n: number, d: number, k: number) {
+/**
+ * Seconds per step of full-batch steps on n × d data with k players on `devices` devices (1: in-thread), the
+ * median of several runs of many steps each (the workers step on their own, as in a real fit).
+ */
+async function stepTime(n: number, d: number, k: number, devices: number) {
   const settings = resolveSettings({ reduction: 'mean', optimizer: { type: 'sgd', learningRate: 0.1, momentum: 0.9, nesterov: true } });
-  const engine = await Engine.create({ d, k, rowCapacity: n }, settings, build);
+  const engine = await Engine.create({ d, k, rowCapacity: n }, settings, { devices, workPerStep: 0 });
   engine.rows(0, n).set(normals(1, n * d));
   engine.vectors().set(normals(2, k * d));
   engine.normalize(k);
-  // P = X Vᵀ and G = Pᵀ X: 2·n·d·k multiply-adds, 4·n·d·k floating-point operations; the k × k work is extra.
-  const flops = 4 * n * d * k;
-  const seconds = time(() => engine.step(0, n), quick ? 3 : 10);
-  return { seconds, gflops: flops / seconds / 1e9 };
+  const steps = Math.max(3, Math.round((quick ? 2e9 : 1e10) / (4 * n * d * k * 20)));
+  const run = () => engine.run({ kind: 'windows', rows: n, batchSize: n, steps, reportEvery: steps });
+  await run();
+  const samples: number[] = [];
+  for (let i = 0; i < (quick ? 3 : 5); i++) {
+    const start = performance.now();
+    await run();
+    samples.push((performance.now() - start) / 1000 / steps);
+  }
+  engine.dispose();
+  samples.sort((a, b) => a - b);
+  return samples[Math.floor(samples.length / 2)];
 }
 
 const lines: string[] = [];
@@ -53,15 +52,18 @@ say(`# eigengame benchmark`);
 say();
 say(`${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`);
 say();
-say('## One full step (in-thread)');
+say('## One full step: in-thread and on 2 devices (worker_threads), measured side by side');
 say();
-say('| N × d, k | simd build | threads build |');
-say('| --- | --- | --- |');
+say('P = XVᵀ and G = PᵀX count 4·N·d·k floating-point operations; the k × k work and the update are extra.');
+say();
+say('| N × d, k | in-thread | 2 devices | 2 devices ÷ in-thread |');
+say('| --- | --- | --- | --- |');
 for (const { n, d, k } of quick ? shapes.filter((s) => s.d < 4096) : shapes) {
-  const simd = await stepThroughput('simd', n, d, k);
-  const threads = await stepThroughput('threads', n, d, k);
-  const cell = (r: { seconds: number; gflops: number }) => `${(r.seconds * 1000).toFixed(1)} ms, ${r.gflops.toFixed(1)} GFLOP/s`;
-  say(`| ${n} × ${d}, k = ${k} | ${cell(simd)} | ${cell(threads)} |`);
+  const one = await stepTime(n, d, k, 1);
+  const two = await stepTime(n, d, k, 2);
+  const cell = (seconds: number) =>
+    `${(seconds * 1000).toFixed(2)} ms, ${(1 / seconds).toFixed(0)} steps/s, ${((4 * n * d * k) / seconds / 1e9).toFixed(1)} GFLOP/s`;
+  say(`| ${n} × ${d}, k = ${k} | ${cell(one)} | ${cell(two)} | ${(one / two).toFixed(2)}× |`);
 }
 say();
 say('## pca with default options: time to the answer and its accuracy (planted spectra: 5 % eigengaps)');

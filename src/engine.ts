@@ -1,9 +1,19 @@
-// The in-thread engine: one kernel instance on one memory, running whole steps. It owns the memory plan, the
-// players' vectors and the optimizer state; EigenGame and pca drive it.
+// The host side of a game: the memory (plain, or shared with a pool of devices), the memory plan, and how steps
+// run: in the calling thread (one device, the same program as a worker's) or on the pool's workers. EigenGame and
+// pca drive it.
 
-import { ROW_BLOCK, planMemory, type MemoryPlan } from './memory';
-import { optimizerSlots, type GameSettings } from './options';
-import { PAGE_BYTES, createMemory, instantiate, type BuildName, type KernelExports } from './wasm';
+import { soloBarrier } from './collectives';
+import type { FaultPlan, RunReport } from './device';
+import { planMemory, type MemoryPlan } from './memory';
+import { optimizerSlots, type DeviceOptions, type GameSettings } from './options';
+import { checkTopology, type Topology } from './partition';
+import { DevicePool } from './pool';
+import { DeviceProgram } from './program';
+import { runJob, type Job } from './schedule';
+import {
+  PAGE_BYTES, compiledModule, createMemory, hardwareThreads, instantiate, threadsUnavailable, type BuildName,
+  type KernelExports,
+} from './wasm';
 
 export interface EngineShape {
   d: number;
@@ -12,23 +22,80 @@ export interface EngineShape {
   rowCapacity: number;
 }
 
+/** Where a game's steps run: visible to users as `EigenGame.backend` and `PCAModel.backend`. */
+export interface Backend {
+  /** 'workers': devices are workers on one shared memory; 'in-thread': one device in the calling thread. */
+  kind: 'workers' | 'in-thread';
+  devices: number;
+  kPerDevice: number;
+  /** The kernels' build: 'threads' (shared memory) or 'simd' (plain memory). */
+  build: BuildName;
+  /** Why fewer devices run than were asked for (e.g. no SharedArrayBuffer); absent when nothing was refused. */
+  fallback?: string;
+}
+
+/** Flops of one step per device below which 'auto' does not add a device: its barriers would cost more. */
+const MIN_WORK_PER_DEVICE = 8e6;
+/** Longest stretch of in-thread computing before yielding to the event loop (timers, abort signals, a page). */
+const YIELD_AFTER_MS = 50;
+
+export interface EngineOptions extends DeviceOptions {
+  /** Flops of a typical step, for `devices: 'auto'`. */
+  workPerStep: number;
+  fault?: FaultPlan;
+}
+
+async function resolveBackend(k: number, options: EngineOptions): Promise<Backend> {
+  const kPerDevice = options.kPerDevice ?? k;
+  const requested = options.devices ?? 1;
+  let devices: number;
+  if (requested === 'auto') {
+    const slices = k / kPerDevice;
+    const warranted = Math.max(1, Math.floor(options.workPerStep / MIN_WORK_PER_DEVICE));
+    devices = Math.max(slices, Math.floor(Math.min(await hardwareThreads(), warranted) / slices) * slices);
+  } else {
+    devices = requested;
+  }
+  checkTopology({ devices, k, kPerDevice });
+  if (devices === 1) return { kind: 'in-thread', devices: 1, kPerDevice: k, build: 'simd' };
+  const unavailable = threadsUnavailable();
+  if (unavailable) {
+    const fallback = `${devices} devices need threads, but ${unavailable}: running one in-thread device instead`;
+    options.onWarning?.(fallback);
+    return { kind: 'in-thread', devices: 1, kPerDevice: k, build: 'simd', fallback };
+  }
+  return { kind: 'workers', devices, kPerDevice, build: 'threads' };
+}
+
 export class Engine {
   /** Steps taken so far (Adam's bias correction counts them). */
   stepCount = 0;
+  private solo: DeviceProgram | null = null;
+  private busy = false;
 
   private constructor(
     readonly settings: GameSettings,
+    readonly backend: Backend,
     private plan: MemoryPlan,
     private readonly memory: WebAssembly.Memory,
     private readonly kernels: KernelExports,
+    private readonly pool: DevicePool | null,
   ) {}
 
-  static async create(shape: EngineShape, settings: GameSettings, build: BuildName = 'simd'): Promise<Engine> {
-    const memory = createMemory(build, 1);
-    const kernels = await instantiate(build, memory);
-    const plan = planMemory({ ...shape, optimizerSlots: optimizerSlots(settings.optimizer) }, kernels.heapBase());
+  static async create(shape: EngineShape, settings: GameSettings, options: EngineOptions): Promise<Engine> {
+    const backend = await resolveBackend(shape.k, options);
+    const memory = createMemory(backend.build, 1);
+    const kernels = await instantiate(backend.build, memory);
+    const plan = planMemory(
+      { ...shape, optimizerSlots: optimizerSlots(settings.optimizer), devices: backend.devices }, kernels.heapBase(),
+    );
     growTo(memory, plan.pages);
-    return new Engine(settings, plan, memory, kernels);
+    let pool: DevicePool | null = null;
+    if (backend.kind === 'workers') {
+      pool = new DevicePool(backend.devices);
+      await pool.start(await compiledModule('threads'), memory, plan, options.fault);
+    }
+    return new Engine(settings, backend, plan, memory, kernels, pool);
   }
 
   get d(): number {
@@ -59,91 +126,62 @@ export class Engine {
     return this.f32(this.plan.x + first * this.plan.d * 4, count * this.plan.d);
   }
 
-  /** Makes room for `rows` resident rows (the data region is last, so nothing else moves). */
+  /** The utilities of the last step (k values, computed with V before it). */
+  utilities(): Float64Array {
+    return new Float64Array(this.memory.buffer, this.plan.utilities, this.plan.k).slice();
+  }
+
+  /** Makes room for `rows` resident rows (P and the data are last, so nothing else moves). */
   reserveRows(rows: number): void {
     if (rows <= this.plan.rowCapacity) return;
     const plan = planMemory({ ...this.plan, rowCapacity: rows }, this.plan.base);
     growTo(this.memory, plan.pages);
     this.plan = plan;
+    this.solo = null;
   }
 
   /**
-   * One step of the game on resident rows [first, first + count): utilities (returned, computed with V before
-   * the step), gradients, the optimizer's update and the renormalisation of V.
+   * Runs a job on the devices (or in this thread), reporting progress. An abort takes effect between two steps:
+   * the steps taken are counted and the game stays consistent; then the promise rejects with the signal's reason.
    */
-  step(first: number, count: number): Float64Array {
-    const utilities = this.gradients(first, count);
-    this.update();
-    return utilities;
-  }
-
-  /** The first half of a step: G and M over the rows (reduced), and the utilities (returned). */
-  gradients(first: number, count: number): Float64Array {
-    const { kernels, plan, settings } = this;
-    const { d, k } = plan;
-    this.accumulate(first, count);
-    if (settings.reduction === 'mean') {
-      kernels.divideF32(plan.g, k * d, count);
-      kernels.divideF64(plan.m, k * k, count);
+  async run(job: Job, onReport?: (report: RunReport) => void, signal?: AbortSignal): Promise<void> {
+    if (this.busy) throw new Error('this game is already running a step: await it before starting another');
+    this.busy = true;
+    try {
+      if (this.pool) {
+        const { plan, settings, stepCount: firstStep } = this;
+        const outcome = await this.pool.run(
+          { job, plan, settings, firstStep, kPerDevice: this.backend.kPerDevice }, onReport, signal,
+        );
+        this.stepCount += outcome.steps;
+        if (outcome.aborted) throw abortReason(signal!);
+      } else {
+        await this.runInThread(job, onReport, signal);
+      }
+    } finally {
+      this.busy = false;
     }
-    kernels.utilities(plan.m, k, plan.utilities);
-    return this.f64(plan.utilities, k).slice();
   }
 
-  /**
-   * The second half of a step: directions from G and M, the optimizer's update, renormalisation of V. With
-   * `learningRates` (one per player) each player steps with its own rate instead of the optimizer's.
-   */
-  update(learningRates?: ArrayLike<number>): void {
-    const { kernels, plan, settings } = this;
-    const { d, k } = plan;
-    kernels.direction(plan.g, plan.m, plan.v, k, d, 0, k, settings.variant === 'alpha', settings.riemannian, plan.g);
-    if (learningRates) {
-      for (let i = 0; i < k; i++) this.applyOptimizer(i, 1, learningRates[i]);
-    } else {
-      this.applyOptimizer(0, k, settings.optimizer.learningRate);
-    }
-    kernels.normalizeRows(plan.v, k, d);
-    this.stepCount++;
-  }
-
-  /**
-   * The data term over resident rows [first, first + count): G (k × d) and M (k × k, float64) in the plan.
-   * Blocks of ROW_BLOCK rows are summed from zero, and the block sums added in block order.
-   */
-  private accumulate(first: number, count: number): void {
-    const { kernels, plan } = this;
-    const { d, k } = plan;
-    for (let start = 0, block = 0; start < count; start += ROW_BLOCK, block++) {
-      const rows = Math.min(ROW_BLOCK, count - start);
-      const x = plan.x + (first + start) * d * 4;
-      const g = block === 0 ? plan.g : plan.gBlock;
-      const m = block === 0 ? plan.m : plan.mBlock;
-      kernels.dataTerm(x, rows, d, plan.mean, plan.v, k, plan.p, g);
-      kernels.gram(plan.p, rows, k, k, m);
-      if (block > 0) {
-        kernels.addF32(plan.g, plan.gBlock, k * d);
-        kernels.addF64(plan.m, plan.mBlock, k * k);
+  private async runInThread(job: Job, onReport?: (report: RunReport) => void, signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    const program = this.soloProgram();
+    let lastYield = performance.now();
+    const firstStep = this.stepCount;
+    for (const step of runJob(program, job, firstStep)) {
+      this.stepCount = firstStep + step.steps;
+      if (step.report) onReport?.({ ...step, utilities: this.utilities() });
+      if (!step.last && (step.report || performance.now() - lastYield > YIELD_AFTER_MS)) {
+        await yieldToEventLoop();
+        lastYield = performance.now();
+        signal?.throwIfAborted();
       }
     }
   }
 
-  /** Live view of M (k × k) between `gradients` and `update`. */
-  gram(): Float64Array {
-    return this.f64(this.plan.m, this.plan.k * this.plan.k);
-  }
-
-  /** M = Pᵀ P (k × k, float64) over resident rows [first, first + count) with the current V, without G. */
+  /** M = PᵀP (k × k, float64) over resident rows [first, first + count) with the current V, in this thread. */
   projectedGram(first: number, count: number): Float64Array {
-    const { kernels, plan } = this;
-    const { d, k } = plan;
-    for (let start = 0, block = 0; start < count; start += ROW_BLOCK, block++) {
-      const rows = Math.min(ROW_BLOCK, count - start);
-      kernels.project(plan.x + (first + start) * d * 4, rows, d, plan.mean, plan.v, k, plan.p, k);
-      kernels.gram(plan.p, rows, k, k, block === 0 ? plan.m : plan.mBlock);
-      if (block > 0) kernels.addF64(plan.m, plan.mBlock, k * k);
-    }
-    return this.gram().slice();
+    return this.soloProgram().projectedGram(first, count);
   }
 
   /** Normalises the first `rows` rows of V. */
@@ -151,32 +189,36 @@ export class Engine {
     this.kernels.normalizeRows(this.plan.v, rows, this.plan.d);
   }
 
-  /** The optimizer's update of players first .. first+count−1 with one learning rate. */
-  private applyOptimizer(first: number, count: number, learningRate: number): void {
-    const { kernels, plan } = this;
-    const offset = first * plan.d * 4;
-    const n = count * plan.d;
-    const [v, g] = [plan.v + offset, plan.g + offset];
-    const optimizer = this.settings.optimizer;
-    if (optimizer.type === 'sgd') {
-      const trace = optimizer.momentum > 0 ? plan.optimizer[0] + offset : 0;
-      kernels.sgd(v, g, trace, n, learningRate, optimizer.momentum, optimizer.nesterov);
-      return;
+  /** Terminates the devices' workers (the memory goes with the last reference to it). */
+  dispose(): void {
+    this.pool?.dispose();
+  }
+
+  /** The program of a lone device in this thread, on the same plan (the workers, if any, are idle). */
+  private soloProgram(): DeviceProgram {
+    if (!this.solo) {
+      const topology: Topology = { devices: 1, k: this.plan.k, kPerDevice: this.plan.k };
+      this.solo = new DeviceProgram({
+        kernels: this.kernels, memory: this.memory, plan: this.plan, topology, device: 0, settings: this.settings,
+        barrier: soloBarrier,
+      });
     }
-    const t = this.stepCount + 1;
-    kernels.adam(
-      v, g, plan.optimizer[0] + offset, plan.optimizer[1] + offset, n, learningRate,
-      optimizer.b1, optimizer.b2, optimizer.eps, optimizer.epsRoot, 1 - optimizer.b1 ** t, 1 - optimizer.b2 ** t,
-    );
+    return this.solo;
   }
 
   private f32(offset: number, length: number): Float32Array {
     return new Float32Array(this.memory.buffer, offset, length);
   }
+}
 
-  private f64(offset: number, length: number): Float64Array {
-    return new Float64Array(this.memory.buffer, offset, length);
-  }
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException('the run was aborted', 'AbortError');
+}
+
+/** Lets timers, abort signals and the UI run between steps of a long in-thread run. */
+function yieldToEventLoop(): Promise<void> {
+  if (typeof setImmediate === 'function') return new Promise((resolve) => setImmediate(resolve));
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 function growTo(memory: WebAssembly.Memory, pages: number): void {

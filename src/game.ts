@@ -2,13 +2,15 @@
 // With `preset: 'seed'` (the default) a step is the paper's appendix rule exactly.
 
 import { copyRows, readMatrix, reportNonFinite, type MatrixInput } from './data';
-import { Engine } from './engine';
+import { faultPlanOf } from './device';
+import { Engine, type Backend } from './engine';
 import {
-  checkDimensions, optimizerSlots, resolveSettings, type GameSettings, type SettingsOptions,
+  checkDeviceOptions, checkDimensions, optimizerSlots, resolveSettings, type DeviceOptions, type GameSettings,
+  type SettingsOptions,
 } from './options';
 import { Rng, type RngState } from './rng';
 
-export interface EigenGameOptions extends SettingsOptions {
+export interface EigenGameOptions extends SettingsOptions, DeviceOptions {
   /** Columns of the data. */
   d: number;
   /** Players (components). 1 ≤ k ≤ d. */
@@ -25,6 +27,32 @@ export interface StepResult {
   /** Each player's utility, computed with V before the step (as the seed reports it). */
   utilities: Float64Array;
 }
+
+export interface RunOptions {
+  /** Steps to take. */
+  steps: number;
+  /**
+   * Rows per minibatch (default: all rows). Step t uses the next batchSize rows after step t − 1's, starting over
+   * at the first row when fewer than batchSize remain.
+   */
+  batchSize?: number;
+  /** Called every `progressEvery` steps and after the last one. */
+  onProgress?: (progress: RunProgress) => void;
+  /** Steps between progress reports (default 10). */
+  progressEvery?: number;
+  /** Stops the run after the step in progress; the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+export interface RunProgress {
+  /** The game's step count (over all runs and steps). */
+  step: number;
+  /** Utilities of that step, computed with V before it. */
+  utilities: Float64Array;
+}
+
+/** Rows of a typical minibatch, which `devices: 'auto'` sizes the pool for (batches are not known yet). */
+const TYPICAL_BATCH_ROWS = 1024;
 
 /** Everything a game needs to continue exactly where it was: structured-clone friendly. */
 export interface EigenGameState {
@@ -67,17 +95,17 @@ export class EigenGame {
     const rng = Rng.fromSeed(seed);
     const initial = options.init === undefined ? undefined : checkedInit(options.init, k, d);
     const mean = options.mean === undefined ? new Float32Array(d) : checkedMean(options.mean, d);
-    const engine = await Engine.create({ d, k, rowCapacity: 0 }, settings);
+    const engine = await createEngine(d, k, settings, options);
     engine.vectors().set(initial ?? randomRows(rng, k, d));
     engine.mean().set(mean);
     engine.normalize(k);
     return new EigenGame(engine, rng);
   }
 
-  /** Continues a game saved with `save()`. */
-  static async restore(state: EigenGameState): Promise<EigenGame> {
+  /** Continues a game saved with `save()`, on the devices `options` asks for (default: one, in-thread). */
+  static async restore(state: EigenGameState, options: DeviceOptions = {}): Promise<EigenGame> {
     checkState(state);
-    const engine = await Engine.create({ d: state.d, k: state.k, rowCapacity: 0 }, state.settings);
+    const engine = await createEngine(state.d, state.k, state.settings, options);
     engine.vectors().set(state.vectors);
     engine.mean().set(state.mean);
     state.optimizerState.forEach((buffer, slot) => engine.optimizerState(slot).set(buffer));
@@ -103,6 +131,11 @@ export class EigenGame {
     return this.live.stepCount;
   }
 
+  /** Where the steps run: in this thread or on workers, how many devices, which kernel build. */
+  get backend(): Backend {
+    return { ...this.live.backend };
+  }
+
   /** The resolved optimizer, reduction, variant and projection. */
   get settings(): GameSettings {
     return structuredClone(this.live.settings);
@@ -120,7 +153,34 @@ export class EigenGame {
     }
     engine.reserveRows(reader.rows);
     copyRows(reader, 'minibatch', engine.rows(0, reader.rows));
-    return { utilities: engine.step(0, reader.rows) };
+    await engine.run({ kind: 'windows', rows: reader.rows, batchSize: reader.rows, steps: 1, reportEvery: 1 });
+    return { utilities: engine.utilities() };
+  }
+
+  /**
+   * Many steps on data held in memory once, minibatches taken in order (see RunOptions.batchSize). With devices
+   * the workers step on their own, the calling thread is free until the run ends. Resolves to the utilities of
+   * the last step.
+   */
+  async run(data: MatrixInput, options: RunOptions): Promise<StepResult> {
+    const engine = this.live;
+    const { steps, batchSize, progressEvery, onProgress, signal } = checkRunOptions(options);
+    const reader = readMatrix(data, 'data');
+    if (reader.cols !== engine.d) {
+      throw new RangeError(`data has ${reader.cols} columns, but this game has d = ${engine.d}`);
+    }
+    const batch = batchSize ?? reader.rows;
+    if (batch > reader.rows) throw new RangeError(`batchSize = ${batch} is larger than the data's ${reader.rows} rows`);
+    signal?.throwIfAborted();
+    engine.reserveRows(reader.rows);
+    copyRows(reader, 'data', engine.rows(0, reader.rows));
+    const first = engine.stepCount;
+    await engine.run(
+      { kind: 'windows', rows: reader.rows, batchSize: batch, steps, reportEvery: progressEvery },
+      onProgress && ((report) => onProgress({ step: first + report.steps, utilities: report.utilities })),
+      signal,
+    );
+    return { utilities: engine.utilities() };
   }
 
   /** A copy of V: k × d, row-major, unit rows. */
@@ -146,11 +206,45 @@ export class EigenGame {
     };
   }
 
-  /** Frees the game's memory. Any later call throws. */
+  /** Terminates the game's workers and frees its memory. Any later call throws. */
   dispose(): void {
     if (!this.engine) throw disposedError();
+    this.engine.dispose();
     this.engine = null;
   }
+}
+
+function createEngine(d: number, k: number, settings: GameSettings, options: DeviceOptions): Promise<Engine> {
+  checkDeviceOptions(options);
+  return Engine.create({ d, k, rowCapacity: 0 }, settings, {
+    ...options, workPerStep: 4 * TYPICAL_BATCH_ROWS * k * d, fault: faultPlanOf(options),
+  });
+}
+
+function checkRunOptions(options: RunOptions) {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`run needs an options object like { steps: 100 }, got ${String(options)}`);
+  }
+  const { steps, batchSize, onProgress, signal } = options;
+  const progressEvery = options.progressEvery ?? 10;
+  if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`steps must be a positive integer, got ${String(steps)}`);
+  if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize >= 1)) {
+    throw new RangeError(`batchSize must be a positive integer, got ${String(batchSize)}`);
+  }
+  if (!Number.isInteger(progressEvery) || progressEvery < 1) {
+    throw new RangeError(`progressEvery must be a positive integer, got ${String(progressEvery)}`);
+  }
+  if (onProgress !== undefined && typeof onProgress !== 'function') {
+    throw new TypeError(`onProgress must be a function, got ${String(onProgress)}`);
+  }
+  checkSignal(signal);
+  return { steps, batchSize, progressEvery, onProgress, signal };
+}
+
+/** Checks that `signal`, if given, is an AbortSignal. */
+export function checkSignal(signal: unknown): asserts signal is AbortSignal | undefined {
+  const looksLikeSignal = typeof signal === 'object' && signal !== null && typeof (signal as AbortSignal).aborted === 'boolean';
+  if (signal !== undefined && !looksLikeSignal) throw new TypeError(`signal must be an AbortSignal, got ${String(signal)}`);
 }
 
 /** k normal rows of length d from the generator (normalised later, in float32, by the kernel). */

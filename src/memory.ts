@@ -1,13 +1,12 @@
 // The memory plan: where every buffer of a game lives in the kernels' linear memory. The kernels never
-// allocate; they are handed these offsets. Regions are 16-byte aligned for the SIMD loads.
+// allocate; they are handed these offsets. Regions are 16-byte aligned for the SIMD loads. One plan serves one
+// device or many: buffers that a device writes on its own (its block scratch, its copy of M) exist once per device.
 
+import { maxChunks } from './partition';
 import { MAX_PAGES, PAGE_BYTES } from './wasm';
 
-/**
- * Rows per block of a minibatch. Gradients and Gram matrices are summed per block, and the block sums are added
- * in block order, so the result does not depend on which device computed which block.
- */
-export const ROW_BLOCK = 64;
+/** Int32 words of the control block (barrier, failure and stop flags; see collectives.ts). */
+export const CONTROL_WORDS = 16;
 
 export interface PlanShape {
   d: number;
@@ -16,31 +15,39 @@ export interface PlanShape {
   optimizerSlots: number;
   /** Rows of data resident in memory at once (one minibatch, or a whole in-memory dataset). */
   rowCapacity: number;
+  /** Devices that step the game together (1: in-thread). */
+  devices: number;
 }
 
 export interface MemoryPlan extends PlanShape {
   /** Where the plan starts: the module's heap base. */
   base: number;
+  /** The control block: CONTROL_WORDS int32 words. */
+  control: number;
   /** Players' vectors V, k × d float32. */
   v: number;
   /** Optimizer state buffers, each k × d float32. */
   optimizer: number[];
   /** The reduced data term G and, in place, the ascent directions Δ: k × d float32. */
   g: number;
-  /** One block's partial G: k × d float32. */
-  gBlock: number;
-  /** The reduced Gram matrix M: k × k float64. */
+  /** Chunk partial sums of G: `chunks` buffers of k × d float32. */
+  gChunks: number;
+  /** One block's partial G, per device: k × d float32 each. */
+  gBlocks: number;
+  /** Chunk partial sums of M: `chunks` buffers of k × k float64. */
+  mChunks: number;
+  /** The reduced Gram matrix M, per device: k × k float64 each. */
   m: number;
-  /** One block's partial M: k × k float64. */
-  mBlock: number;
   /** Utilities: k float64. */
   utilities: number;
   /** The mean subtracted from every row (zeros when not centring): d float32. */
   mean: number;
-  /** One block's projections P: ROW_BLOCK × k float32. */
+  /** Projections P of the resident rows: rowCapacity × k float32. */
   p: number;
   /** Resident data rows: rowCapacity × d float32. */
   x: number;
+  /** The most chunks a step may use (partial-sum buffers held). */
+  chunks: number;
   /** Bytes from address 0 to the end of the plan. */
   end: number;
   pages: number;
@@ -50,7 +57,7 @@ const align = (offset: number) => Math.ceil(offset / 16) * 16;
 
 /** Lays the buffers out from `base` (the module's heap base). Throws a RangeError past the wasm32 limit. */
 export function planMemory(shape: PlanShape, base: number): MemoryPlan {
-  const { d, k, optimizerSlots, rowCapacity } = shape;
+  const { d, k, optimizerSlots, rowCapacity, devices } = shape;
   let cursor = align(base);
   const take = (bytes: number) => {
     const at = cursor;
@@ -58,15 +65,18 @@ export function planMemory(shape: PlanShape, base: number): MemoryPlan {
     return at;
   };
   const matrixBytes = k * d * 4;
+  const chunks = maxChunks(k, d);
+  const control = take(CONTROL_WORDS * 4);
   const v = take(matrixBytes);
   const optimizer = Array.from({ length: optimizerSlots }, () => take(matrixBytes));
   const g = take(matrixBytes);
-  const gBlock = take(matrixBytes);
-  const m = take(k * k * 8);
-  const mBlock = take(k * k * 8);
+  const gChunks = take(chunks * matrixBytes);
+  const gBlocks = take(devices * matrixBytes);
+  const mChunks = take(chunks * k * k * 8);
+  const m = take(devices * k * k * 8);
   const utilities = take(k * 8);
   const mean = take(d * 4);
-  const p = take(ROW_BLOCK * k * 4);
+  const p = take(rowCapacity * k * 4);
   const x = take(rowCapacity * d * 4);
   const end = cursor;
   const pages = Math.ceil(end / PAGE_BYTES);
@@ -76,5 +86,7 @@ export function planMemory(shape: PlanShape, base: number): MemoryPlan {
         `more than the wasm32 limit of ${MAX_PAGES * PAGE_BYTES} bytes (4 GiB); use fewer rows at a time`,
     );
   }
-  return { ...shape, base, v, optimizer, g, gBlock, m, mBlock, utilities, mean, p, x, end, pages };
+  return {
+    ...shape, base, control, v, optimizer, g, gChunks, gBlocks, mChunks, m, utilities, mean, p, x, chunks, end, pages,
+  };
 }

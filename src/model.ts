@@ -1,6 +1,7 @@
 // A fitted PCA: components, variances and the mean, with transforms and a JSON form.
 
 import { readMatrix, reportNonFinite, type MatrixInput } from './data';
+import type { Backend } from './engine';
 
 /** A row-major float64 matrix returned by the transforms. */
 export interface Float64Matrix {
@@ -29,6 +30,8 @@ export interface PCAModelFields {
   nSamples: number;
   k: number;
   d: number;
+  /** How the fit ran (absent for models read from JSON). */
+  backend?: Backend;
 }
 
 export class PCAModel {
@@ -43,6 +46,8 @@ export class PCAModel {
   readonly nSamples: number;
   readonly k: number;
   readonly d: number;
+  /** Where the fit ran: devices, workers or in-thread, kernel build, and any fallback (null from JSON). */
+  readonly backend: Backend | null;
 
   constructor(fields: PCAModelFields) {
     this.components = fields.components;
@@ -52,6 +57,7 @@ export class PCAModel {
     this.nSamples = fields.nSamples;
     this.k = fields.k;
     this.d = fields.d;
+    this.backend = fields.backend ?? null;
   }
 
   /** Projects rows of X (n × d) onto the components: (X − mean) Vᵀ, n × k, in float64. */

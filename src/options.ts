@@ -131,3 +131,36 @@ export function checkDimensions(d: unknown, k: unknown): void {
   }
   if (k > d) throw new RangeError(`k = ${k} is larger than d = ${d}: there are at most d principal components`);
 }
+
+/** How many devices step a game, and how they split it. */
+export interface DeviceOptions {
+  /**
+   * Parallel devices: each is a worker (Web Worker, worker_threads in Node) on one shared memory. 1 runs in the
+   * calling thread. 'auto' takes the host's logical processors, fewer when the work per step is too small to share.
+   * Hosts without threads (no SharedArrayBuffer, a page that is not cross-origin isolated, edge runtimes) run one
+   * in-thread device instead and say so through `onWarning`; the results are the same bits.
+   */
+  devices?: number | 'auto';
+  /**
+   * Players per device (the seed's `k_per_device`): V is split in k / kPerDevice slices of players (model
+   * parallelism), and the devices holding one slice split each minibatch's rows (data parallelism). Must divide k,
+   * and k / kPerDevice must divide the number of devices. Default k: every device holds all players.
+   */
+  kPerDevice?: number;
+  /** Told once when the host cannot give what was asked (e.g. threads), and what runs instead. */
+  onWarning?: (message: string) => void;
+}
+
+/** Checks the device options' types; the layout itself is checked against k by checkTopology. */
+export function checkDeviceOptions(options: DeviceOptions): void {
+  const { devices, kPerDevice, onWarning } = options;
+  if (devices !== undefined && devices !== 'auto' && !(Number.isInteger(devices) && (devices as number) >= 1)) {
+    throw new RangeError(`devices must be a positive integer or 'auto', got ${String(devices)}`);
+  }
+  if (kPerDevice !== undefined && !(Number.isInteger(kPerDevice) && kPerDevice >= 1)) {
+    throw new RangeError(`kPerDevice must be a positive integer, got ${String(kPerDevice)}`);
+  }
+  if (onWarning !== undefined && typeof onWarning !== 'function') {
+    throw new TypeError(`onWarning must be a function, got ${String(onWarning)}`);
+  }
+}

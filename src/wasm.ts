@@ -11,7 +11,9 @@ export interface KernelExports {
   heapBase(): number;
   project(x: number, rows: number, d: number, mean: number, v: number, players: number, p: number, ldp: number): void;
   backproject(x: number, rows: number, d: number, mean: number, p: number, ldp: number, players: number, g: number): void;
-  dataTerm(x: number, rows: number, d: number, mean: number, v: number, players: number, p: number, g: number): void;
+  dataTerm(
+    x: number, rows: number, d: number, mean: number, v: number, players: number, p: number, ldp: number, g: number,
+  ): void;
   gram(p: number, rows: number, ldp: number, k: number, m: number): void;
   addF32(dst: number, src: number, n: number): void;
   addF64(dst: number, src: number, n: number): void;
@@ -43,6 +45,33 @@ const SIMD_PROBE = new Uint8Array([
 /** Whether this host validates WebAssembly SIMD (every build needs it). */
 export function hasSimd(): boolean {
   return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
+}
+
+/**
+ * Why this host cannot run devices on workers, or null if it can: it needs SharedArrayBuffer, a page that is
+ * cross-origin isolated (browsers hand out shared memory only then), and workers (Web Workers or worker_threads).
+ */
+export function threadsUnavailable(): string | null {
+  if (typeof SharedArrayBuffer !== 'function' || typeof Atomics !== 'object') {
+    return 'this host has no SharedArrayBuffer';
+  }
+  if ((globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === false) {
+    return 'the page is not cross-origin isolated (serve it with COOP: same-origin and COEP: require-corp)';
+  }
+  if (typeof Worker !== 'function' && !isNode()) return 'this host has no Web Workers';
+  return null;
+}
+
+function isNode(): boolean {
+  return typeof process === 'object' && typeof process.versions?.node === 'string';
+}
+
+/** Logical processors of the host (1 when it does not say). */
+export async function hardwareThreads(): Promise<number> {
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  if (nav?.hardwareConcurrency) return nav.hardwareConcurrency;
+  if (isNode()) return (await import('node:os')).availableParallelism();
+  return 1;
 }
 
 const compiled = new Map<BuildName, Promise<WebAssembly.Module>>();

@@ -56,29 +56,40 @@ describe.each(builds)('kernels (%s build)', (build) => {
     }
   });
 
-  it('dataTerm equals project then backproject, bit for bit, and row blocking does not change bits', async () => {
+  it('dataTerm equals project then backproject, bit for bit, whatever the row blocking or player slicing', async () => {
     for (const d of sizes) {
       const h = await kernelHarness(build);
       const rows = (d % 13) + 1;
       const players = (d % 6) + 1;
+      const ldp = players + (d % 3);
       const x = h.f32(normals(d, rows * d), misalignOf(d));
       const mean = h.f32(normals(d + 1, d, 0.2));
       const v = h.f32(normals(d + 2, players * d));
-      const pFused = h.zerosF32(rows * players);
+      const pFused = h.zerosF32(rows * ldp);
       const gFused = h.zerosF32(players * d);
-      h.kernels.dataTerm(x, rows, d, mean, v, players, pFused, gFused);
-      const pSplit = h.zerosF32(rows * players);
+      h.kernels.dataTerm(x, rows, d, mean, v, players, pFused, ldp, gFused);
+      const pSplit = h.zerosF32(rows * ldp);
       const gSplit = h.zerosF32(players * d);
-      h.kernels.project(x, rows, d, mean, v, players, pSplit, players);
-      h.kernels.backproject(x, rows, d, mean, pSplit, players, players, gSplit);
-      expect(h.readF32(pFused, rows * players)).toEqual(h.readF32(pSplit, rows * players));
+      h.kernels.project(x, rows, d, mean, v, players, pSplit, ldp);
+      h.kernels.backproject(x, rows, d, mean, pSplit, ldp, players, gSplit);
+      expect(h.readF32(pFused, rows * ldp)).toEqual(h.readF32(pSplit, rows * ldp));
       expect(h.readF32(gFused, players * d)).toEqual(h.readF32(gSplit, players * d));
       // One row at a time (the remainder path) gives the bits of the 4-row blocks.
-      const pRows = h.zerosF32(rows * players);
+      const pRows = h.zerosF32(rows * ldp);
       for (let r = 0; r < rows; r++) {
-        h.kernels.project(x + r * d * 4, 1, d, mean, v, players, pRows + r * players * 4, players);
+        h.kernels.project(x + r * d * 4, 1, d, mean, v, players, pRows + r * ldp * 4, ldp);
       }
-      expect(h.readF32(pRows, rows * players)).toEqual(h.readF32(pSplit, rows * players));
+      expect(h.readF32(pRows, rows * ldp)).toEqual(h.readF32(pSplit, rows * ldp));
+      // Players in two slices (two devices of a model-parallel split) write the same P columns and G rows.
+      const first = players >> 1;
+      const pSliced = h.zerosF32(rows * ldp);
+      const gSliced = h.zerosF32(players * d);
+      h.kernels.dataTerm(x, rows, d, mean, v, first, pSliced, ldp, gSliced);
+      h.kernels.dataTerm(
+        x, rows, d, mean, v + first * d * 4, players - first, pSliced + first * 4, ldp, gSliced + first * d * 4,
+      );
+      expect(h.readF32(pSliced, rows * ldp)).toEqual(h.readF32(pFused, rows * ldp));
+      expect(h.readF32(gSliced, players * d)).toEqual(h.readF32(gFused, players * d));
     }
   });
 

@@ -1,0 +1,203 @@
+// The host side of a pool of devices: one object owns the workers' whole lifecycle (start, run, failure,
+// dispose). Workers are Web Workers in browsers and worker_threads in Node, each wrapped with Comlink.
+//
+// Comlink alone never settles a call whose worker died, so every call is raced against the pool's failure: a
+// worker's error or exit event, an exception thrown by a device, a dispose. The first failure marks the shared
+// control block (releasing devices that wait in a barrier), rejects the run with an error naming the device and
+// the cause, and terminates every worker.
+
+import * as Comlink from 'comlink';
+import { HALTED, failedDevice, markFailed, requestStop, resetControl } from './collectives';
+import type { DeviceApi, DeviceRequest, FaultPlan, RunReport } from './device';
+import { CONTROL_WORDS, type MemoryPlan } from './memory';
+
+/** The parts of a worker the pool uses, the same for browser Workers and worker_threads. */
+interface DeviceWorker {
+  endpoint: Comlink.Endpoint;
+  /** Calls back once with the cause if the worker fails outside a call (uncaught error, exit). */
+  onFailure(listener: (cause: string) => void): void;
+  terminate(): void;
+  /** Whether the worker keeps a Node process alive (no-op in browsers). */
+  keepAlive(on: boolean): void;
+}
+
+const WORKER_NAME = (device: number) => `eigengame device ${device}`;
+
+async function spawnWorker(device: number, fault?: FaultPlan): Promise<DeviceWorker> {
+  if (typeof Worker === 'function') {
+    const worker = new Worker(new URL('../dist/device.js', import.meta.url), { type: 'module', name: WORKER_NAME(device) });
+    return {
+      endpoint: worker,
+      onFailure(listener) {
+        worker.addEventListener('error', (event) => listener(`threw ${event.message || 'an uncaught error'}`));
+        worker.addEventListener('messageerror', () => listener('sent a message that could not be read'));
+      },
+      terminate: () => worker.terminate(),
+      keepAlive() {},
+    };
+  }
+  const { Worker: NodeWorker } = await import('node:worker_threads');
+  const { default: nodeEndpoint } = await import('comlink/dist/esm/node-adapter.mjs');
+  const worker = new NodeWorker(new URL('../dist/device.js', import.meta.url), {
+    name: WORKER_NAME(device),
+    // A device that hoards memory is stopped by V8 (and reported as out of memory) instead of the machine.
+    resourceLimits: fault?.kind === 'oom' && fault.device === device ? { maxOldGenerationSizeMb: 64 } : undefined,
+  });
+  return {
+    endpoint: nodeEndpoint(worker),
+    onFailure(listener) {
+      worker.on('error', (error: Error & { code?: string }) =>
+        listener(error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'ran out of memory' : `threw ${String(error)}`));
+      worker.on('exit', (code) => listener(`exited with code ${code}`));
+    },
+    terminate: () => void worker.terminate(),
+    keepAlive: (on) => (on ? worker.ref() : worker.unref()),
+  };
+}
+
+/** An error of the pool: which device failed and why. */
+export class DeviceError extends Error {
+  constructor(readonly device: number | null, message: string) {
+    super(message);
+    this.name = 'DeviceError';
+  }
+}
+
+interface Member {
+  worker: DeviceWorker;
+  api: Comlink.Remote<DeviceApi>;
+}
+
+export class DevicePool {
+  private members: Member[] = [];
+  private state: 'new' | 'starting' | 'ready' | 'running' | 'failed' | 'disposed' = 'new';
+  /** Why the pool failed, once it has. */
+  private failure: DeviceError | null = null;
+  /** Rejects the run in progress (set while one is). */
+  private rejectRun: ((error: unknown) => void) | null = null;
+  private control: Int32Array | null = null;
+
+  constructor(readonly size: number) {}
+
+  /** Spawns the workers and instantiates the kernels in each, on `memory`. */
+  async start(module: WebAssembly.Module, memory: WebAssembly.Memory, plan: MemoryPlan, fault?: FaultPlan): Promise<void> {
+    if (this.state !== 'new') throw new Error(`this device pool was already started (it is ${this.state})`);
+    this.state = 'starting';
+    this.control = new Int32Array(memory.buffer, plan.control, CONTROL_WORDS);
+    resetControl(this.control);
+    const failed = new Promise<never>((_, reject) => {
+      this.rejectRun = reject;
+    });
+    failed.catch(() => {});
+    try {
+      for (let device = 0; device < this.size; device++) {
+        const worker = await spawnWorker(device, fault);
+        const api = Comlink.wrap<DeviceApi>(worker.endpoint);
+        this.members.push({ worker, api });
+        worker.onFailure((cause) => this.fail(device, `worker ${cause}`));
+      }
+      await Promise.race([
+        Promise.all(this.members.map(({ api }, device) =>
+          api.init({ module, memory, device, fault: fault?.device === device ? fault : undefined }))),
+        failed,
+      ]);
+    } catch (error) {
+      this.fail(null, `could not start ${this.size} device workers: ${describe(error)}`);
+      throw this.failure;
+    } finally {
+      this.rejectRun = null;
+    }
+    this.idle();
+    this.state = 'ready';
+  }
+
+  /**
+   * Runs a job on every device at once; resolves to the number of steps taken, and whether an abort stopped the
+   * job early (the devices finish the step they are in, so the game stays consistent). Device 0 sends reports.
+   */
+  async run(
+    request: Omit<DeviceRequest, 'topology'> & { kPerDevice: number },
+    onReport?: (report: RunReport) => void,
+    signal?: AbortSignal,
+  ): Promise<{ steps: number; aborted: boolean }> {
+    if (this.state === 'failed') throw new DeviceError(this.failure!.device, `the device pool failed earlier: ${this.failure!.message}`);
+    if (this.state === 'disposed') throw new Error('this device pool has been disposed');
+    if (this.state === 'running') throw new Error('a run is already in progress on this device pool');
+    if (this.state !== 'ready') throw new Error('this device pool has not been started');
+    signal?.throwIfAborted();
+    this.state = 'running';
+    const control = this.control!;
+    resetControl(control);
+    const { kPerDevice, ...rest } = request;
+    const topology = { devices: this.size, k: request.plan.k, kPerDevice };
+    const failed = new Promise<never>((_, reject) => {
+      this.rejectRun = reject;
+    });
+    failed.catch(() => {});
+    let aborted = false;
+    const onAbort = () => {
+      aborted = true;
+      requestStop(control);
+    };
+    signal?.addEventListener('abort', onAbort);
+    this.keepAlive(true);
+    try {
+      const report = onReport ? Comlink.proxy(onReport) : undefined;
+      // Every device gets its call before any is awaited: a device waits in a barrier for the others.
+      const calls = this.members.map(({ api }, device) =>
+        api.run({ ...rest, topology }, device === 0 ? report : undefined).catch((error: unknown) => {
+          if (!(error instanceof Error && error.name === HALTED)) this.fail(device, `threw ${describe(error)}`);
+          return failed;
+        }));
+      const steps = await Promise.race([Promise.all(calls), failed]);
+      return { steps: steps[0], aborted };
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      this.rejectRun = null;
+      if (this.state === 'running') {
+        this.state = 'ready';
+        this.idle();
+      }
+    }
+  }
+
+  /** Terminates every worker. A run in progress rejects. */
+  dispose(): void {
+    if (this.state === 'disposed') throw new Error('this device pool has already been disposed');
+    if (this.state === 'running' || this.state === 'starting') this.fail(null, 'the device pool was disposed during a run');
+    this.state = 'disposed';
+    this.terminate();
+  }
+
+  /** The first failure wins: release the devices, reject the run, terminate the workers. */
+  private fail(device: number | null, cause: string): void {
+    if (this.failure || this.state === 'disposed') return;
+    if (this.control) markFailed(this.control, device ?? 'host');
+    const first = this.control ? failedDevice(this.control) : null;
+    // A device that threw marks the control block itself before its error reaches the host.
+    const culprit = typeof first === 'number' ? first : device;
+    const message = culprit === null ? cause : culprit === device ? `device ${device} ${cause}` : `device ${culprit} failed`;
+    this.failure = new DeviceError(culprit, message);
+    this.state = 'failed';
+    this.rejectRun?.(this.failure);
+    this.terminate();
+  }
+
+  private terminate(): void {
+    for (const { worker } of this.members) worker.terminate();
+  }
+
+  private keepAlive(on: boolean): void {
+    for (const { worker } of this.members) worker.keepAlive(on);
+  }
+
+  /** Idle workers do not keep a Node process alive: a program that forgets dispose() still exits. */
+  private idle(): void {
+    this.keepAlive(false);
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}`;
+  return String(error);
+}

@@ -1,0 +1,122 @@
+// What a run of many steps does, as plain data (a Job) that the host sends to every device, and the loop that
+// carries it out. The loop is deterministic: every device runs it on the same shared V and reaches the same
+// decisions (batch sizes, convergence, when to stop) without talking to the others.
+
+import { orthonormalSubspaceDistance, orthonormalizeRows } from './linalg';
+import type { DeviceProgram, RateRule } from './program';
+
+/**
+ * `windows`: `steps` steps on consecutive windows of `batchSize` rows of the `rows` resident rows, starting over at
+ * row 0 when a window would run past the end (EigenGame.step and EigenGame.run).
+ * `pca`: the pca schedule over n resident rows: per-player rates, minibatches doubling to the full batch, stop when
+ * the convergence estimate falls below `tol` or after `maxSteps`.
+ */
+export type Job =
+  | { kind: 'windows'; rows: number; batchSize: number; steps: number; reportEvery: number }
+  | { kind: 'pca'; rows: number; d: number; maxSteps: number; tol: number };
+
+/** Steps between pca's convergence checks and progress reports. */
+export const PCA_CHECK_EVERY = 10;
+/** pca's first minibatch: at least this many rows (and 4d). */
+const PCA_FIRST_BATCH = 256;
+
+export interface StepReport {
+  /** Steps taken in this job so far. */
+  steps: number;
+  /** Rows in the minibatch of the step just taken. */
+  batchSize: number;
+  /** pca's estimate of the subspace distance still to go (Infinity when unknown; windows: NaN). */
+  remaining: number;
+  /** Whether the caller should hear about this step (its progress interval, or the last step). */
+  report: boolean;
+  /** Whether this was the job's last step. */
+  last: boolean;
+}
+
+/**
+ * Runs `job` on `program`, yielding after every step. `firstStep` is the number of steps the game took before
+ * (Adam's bias correction counts on). Ends after the job's last step, or when the program reports a stop.
+ */
+export function* runJob(program: DeviceProgram, job: Job, firstStep: number): Generator<StepReport, void> {
+  if (job.kind === 'windows') {
+    yield* windows(program, job, firstStep);
+  } else {
+    yield* pcaSchedule(program, job, firstStep);
+  }
+}
+
+function* windows(program: DeviceProgram, job: Extract<Job, { kind: 'windows' }>, firstStep: number) {
+  let offset = 0;
+  for (let step = 1; step <= job.steps; step++) {
+    if (offset + job.batchSize > job.rows) offset = 0;
+    const stop = program.step(offset, job.batchSize, firstStep + step, 'optimizer');
+    offset += job.batchSize;
+    const last = step === job.steps || stop;
+    yield { steps: step, batchSize: job.batchSize, remaining: NaN, report: last || step % job.reportEvery === 0, last };
+    if (last) return;
+  }
+}
+
+function* pcaSchedule(program: DeviceProgram, job: Extract<Job, { kind: 'pca' }>, firstStep: number) {
+  const n = job.rows;
+  let batch = Math.min(n, Math.max(PCA_FIRST_BATCH, 4 * job.d));
+  let offset = 0;
+  let stepsAtBatch = 0;
+  const convergence = new ConvergenceEstimate();
+  const rule: RateRule = 'rayleigh';
+  for (let step = 1; step <= job.maxSteps; step++) {
+    if (offset + batch > n) offset = 0;
+    const batchSize = batch;
+    const stop = program.step(offset, batchSize, firstStep + step, rule);
+    offset += batchSize;
+    stepsAtBatch++;
+    if (batch < n && stepsAtBatch * batch >= 2 * n) {
+      batch = Math.min(n, batch * 2);
+      stepsAtBatch = 0;
+    }
+    const check = step % PCA_CHECK_EVERY === 0 || step === job.maxSteps;
+    if (check && batch === n) convergence.observe(program.vectors(), program.k, program.d);
+    const last = convergence.remaining < job.tol || step === job.maxSteps || stop;
+    yield { steps: step, batchSize, remaining: convergence.remaining, report: check || last, last };
+    if (last) return;
+  }
+}
+
+/** Sine of the smallest subspace movement that float32 vectors show reliably over a check interval. */
+const FLOAT32_SINE = 1e-6;
+
+/**
+ * Tracks how far the subspace still is from where the full-batch game converges. Every check it measures the
+ * subspace distance moved since the last check; with linear convergence the sines of the remaining angles shrink
+ * by a ratio q per interval, and the distance still to go is about (moved · q / (1 − q))² in sine terms. Reports
+ * Infinity until three intervals have been seen or while the movement is not shrinking.
+ */
+class ConvergenceEstimate {
+  private basis: Float64Array | null = null;
+  /** The last three moves (sine terms), most recent last. */
+  private moves: number[] = [];
+  remaining = Infinity;
+
+  observe(vectors: Float32Array, k: number, d: number): void {
+    const basis = Float64Array.from(vectors);
+    const independent = orthonormalizeRows(basis, k, d);
+    if (this.basis && independent) {
+      const move = Math.sqrt(orthonormalSubspaceDistance(this.basis, basis, k, d));
+      this.moves = [...this.moves.slice(-2), move];
+      // Below FLOAT32_SINE the vectors, stored in float32, no longer move measurably: the game is at rest.
+      this.remaining = move < FLOAT32_SINE ? move * move : this.extrapolate();
+    } else {
+      this.moves = [];
+      this.remaining = Infinity;
+    }
+    this.basis = independent ? basis : null;
+  }
+
+  /** Geometric extrapolation with the slower of the last two ratios (momentum makes single ratios noisy). */
+  private extrapolate(): number {
+    if (this.moves.length < 3) return Infinity;
+    const [a, b, c] = this.moves;
+    const ratio = Math.max(b / a, c / b);
+    return ratio < 1 ? ((c * ratio) / (1 - ratio)) ** 2 : Infinity;
+  }
+}
