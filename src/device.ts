@@ -15,8 +15,11 @@ export interface FaultPlan {
   device: number;
   /** The device fails just before this step of its next job (1-based). */
   atStep: number;
-  /** throw: an exception; trap: a kernel that reads out of bounds; exit: the worker exits; oom: it runs out of heap. */
-  kind: 'throw' | 'trap' | 'exit' | 'oom';
+  /**
+   * throw: an exception; trap: a kernel that reads out of bounds; exit: the worker calls process.exit / close;
+   * oom: it runs out of heap; terminate: the host terminates the worker once device 0 reports step atStep − 1.
+   */
+  kind: 'throw' | 'trap' | 'exit' | 'oom' | 'terminate';
 }
 
 /**
@@ -104,6 +107,7 @@ function inject(fault: FaultPlan, kernels: KernelExports, exit: (code: number) =
   if (fault.kind === 'trap') kernels.normalizeRows(0xfffffff0, 1, 1024);
   if (fault.kind === 'exit') exit(7);
   if (fault.kind === 'oom') {
+    // Holds on to ever more heap until V8's limit for this worker (set by the pool) stops it.
     const hoard: number[][] = [];
     for (;;) hoard.push(new Array(1 << 20).fill(hoard.length + 0.5));
   }

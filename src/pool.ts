@@ -40,6 +40,8 @@ async function spawnWorker(device: number, fault?: FaultPlan): Promise<DeviceWor
   const { default: nodeEndpoint } = await import('comlink/dist/esm/node-adapter.mjs');
   const worker = new NodeWorker(new URL('../dist/device.js', import.meta.url), {
     name: WORKER_NAME(device),
+    // Workers inherit the process's flags; --input-type (node -e with ESM) is refused for a worker file.
+    execArgv: process.execArgv.filter((flag) => !flag.startsWith('--input-type')),
     // A device that hoards memory is stopped by V8 (and reported as out of memory) instead of the machine.
     resourceLimits: fault?.kind === 'oom' && fault.device === device ? { maxOldGenerationSizeMb: 64 } : undefined,
   });
@@ -76,6 +78,7 @@ export class DevicePool {
   /** Rejects the run in progress (set while one is). */
   private rejectRun: ((error: unknown) => void) | null = null;
   private control: Int32Array | null = null;
+  private fault: FaultPlan | undefined;
 
   constructor(readonly size: number) {}
 
@@ -83,6 +86,7 @@ export class DevicePool {
   async start(module: WebAssembly.Module, memory: WebAssembly.Memory, plan: MemoryPlan, fault?: FaultPlan): Promise<void> {
     if (this.state !== 'new') throw new Error(`this device pool was already started (it is ${this.state})`);
     this.state = 'starting';
+    this.fault = fault;
     this.control = new Int32Array(memory.buffer, plan.control, CONTROL_WORDS);
     resetControl(this.control);
     const failed = new Promise<never>((_, reject) => {
@@ -142,7 +146,7 @@ export class DevicePool {
     signal?.addEventListener('abort', onAbort);
     this.keepAlive(true);
     try {
-      const report = onReport ? Comlink.proxy(onReport) : undefined;
+      const report = this.reporter(onReport);
       // Every device gets its call before any is awaited: a device waits in a barrier for the others.
       const calls = this.members.map(({ api }, device) =>
         api.run({ ...rest, topology }, device === 0 ? report : undefined).catch((error: unknown) => {
@@ -159,6 +163,19 @@ export class DevicePool {
         this.idle();
       }
     }
+  }
+
+  /** Device 0's report callback, proxied; with a 'terminate' fault plan it also kills the planned worker. */
+  private reporter(onReport?: (report: RunReport) => void) {
+    const fault = this.fault;
+    if (fault?.kind === 'terminate') {
+      const victim = this.members[fault.device].worker;
+      return Comlink.proxy((report: RunReport) => {
+        if (report.steps + 1 >= fault.atStep) victim.terminate();
+        onReport?.(report);
+      });
+    }
+    return onReport ? Comlink.proxy(onReport) : undefined;
   }
 
   /** Terminates every worker. A run in progress rejects. */

@@ -1,0 +1,231 @@
+// Parallel devices on real worker_threads (the workers run dist/device.js, built by `npm test`): bitwise
+// determinism over device counts and player slicings, faults, aborts and the pool's lifecycle.
+
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { injectFault, type FaultPlan } from '../src/device';
+import { EigenGame, pca, type EigenGameOptions, type MatrixInput } from '../src/index';
+import { DevicePool } from '../src/pool';
+import { compiledModule, createMemory } from '../src/wasm';
+import { planMemory } from '../src/memory';
+import { normals } from './helpers/random';
+import { gappedSpectrum, plantedData } from '../scripts/planted.mjs';
+
+const d = 37;
+const k = 6;
+const n = 700;
+const X: MatrixInput = { data: normals(11, n * d), rows: n, cols: d };
+
+/** Every (devices, kPerDevice) pair with 1–4 devices where kPerDevice divides k and the slices divide devices. */
+const layouts = [1, 2, 3, 4].flatMap((devices) =>
+  [1, 2, 3, 6].filter((kPerDevice) => devices % (k / kPerDevice) === 0).map((kPerDevice) => ({ devices, kPerDevice })));
+
+async function runGame(options: Partial<EigenGameOptions>, steps: number, batchSize: number) {
+  const game = await EigenGame.create({ d, k, seed: 4, ...options });
+  try {
+    const { utilities } = await game.run(X, { steps, batchSize });
+    return { vectors: game.components(), utilities, backend: game.backend, stepCount: game.stepCount };
+  } finally {
+    game.dispose();
+  }
+}
+
+/** Fails with the first differing index instead of dumping two arrays. */
+function expectSameBits(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string) {
+  expect(actual.length).toBe(expected.length);
+  for (let i = 0; i < expected.length; i++) {
+    if (!Object.is(actual[i], expected[i])) expect.fail(`${what}: [${i}] = ${actual[i]}, in-thread ${expected[i]}`);
+  }
+}
+
+describe('bitwise determinism across devices', () => {
+  it('the layouts cover 1–4 devices and every kPerDevice', () => {
+    expect(layouts.map(({ devices, kPerDevice }) => `${devices}×${kPerDevice}`)).toEqual([
+      '1×6', '2×3', '2×6', '3×2', '3×6', '4×3', '4×6',
+    ]);
+  });
+
+  const seedRule = { reduction: 'mean', optimizer: { type: 'sgd', learningRate: 0.3, momentum: 0.9, nesterov: true } } as const;
+
+  it.each(layouts)('V after 50 steps: $devices devices, kPerDevice $kPerDevice = in-thread', async (layout) => {
+    const reference = await runGame({ ...seedRule, devices: 1 }, 50, 233);
+    const result = await runGame({ ...seedRule, ...layout }, 50, 233);
+    expect(result.backend).toMatchObject({ kind: layout.devices === 1 ? 'in-thread' : 'workers', ...layout });
+    expect(result.stepCount).toBe(50);
+    expectSameBits(result.vectors, reference.vectors, 'V');
+    expectSameBits(result.utilities, reference.utilities, 'utilities');
+  });
+
+  it.each([
+    { name: 'Adam, α-EigenGame, Riemannian, sum', options: { optimizer: { type: 'adam', learningRate: 0.01 }, variant: 'alpha', riemannian: true } },
+    { name: 'plain SGD, μ, the seed preset', options: { preset: 'seed', optimizer: { type: 'sgd', learningRate: 1e-4 } } },
+  ] as const)('$name: 4 devices in 2 slices and 3 data shards give the in-thread bits', async ({ options }) => {
+    const reference = await runGame({ ...options, devices: 1 }, 20, 321);
+    for (const layout of [{ devices: 4, kPerDevice: 3 }, { devices: 3, kPerDevice: 6 }]) {
+      const result = await runGame({ ...options, ...layout }, 20, 321);
+      expectSameBits(result.vectors, reference.vectors, `V on ${layout.devices} devices`);
+    }
+  });
+
+  it('game.step on 2 devices follows the in-thread game step by step', async () => {
+    const games = await Promise.all([1, 2].map((devices) => EigenGame.create({ d, k, seed: 9, devices })));
+    for (let t = 0; t < 5; t++) {
+      const batch = { data: normals(100 + t, 97 * d), rows: 97, cols: d };
+      const [one, two] = await Promise.all(games.map((game) => game.step(batch)));
+      expectSameBits(two.utilities, one.utilities, `utilities at step ${t + 1}`);
+      expectSameBits(games[1].components(), games[0].components(), `V at step ${t + 1}`);
+    }
+    games.forEach((game) => game.dispose());
+  });
+
+  it('pca gives the same bits on 1, 2 and 3 devices', async () => {
+    const planted = plantedData({ n: 3000, d: 64, spectrum: gappedSpectrum(64, 5, 0.05), seed: 2 });
+    const models = [];
+    for (const devices of [1, 2, 3]) models.push(await pca(planted, { k: 5, devices }));
+    expect(models.map((model) => model.backend?.devices)).toEqual([1, 2, 3]);
+    for (const model of models.slice(1)) {
+      expectSameBits(model.components, models[0].components, 'components');
+      expectSameBits(model.explainedVariance, models[0].explainedVariance, 'explained variance');
+    }
+  });
+});
+
+describe('faults: a failing device rejects the run within a second, naming the device and the cause', () => {
+  const cases: { kind: FaultPlan['kind']; message: RegExp }[] = [
+    { kind: 'throw', message: /^device 1 threw injected failure of device 1$/ },
+    { kind: 'trap', message: /^device 1 threw RuntimeError: memory access out of bounds$/ },
+    { kind: 'exit', message: /^device 1 worker exited with code 7$/ },
+    { kind: 'terminate', message: /^device 1 worker exited with code 1$/ },
+    { kind: 'oom', message: /^device 1 worker ran out of memory$/ },
+  ];
+
+  it.each(cases)('$kind', async ({ kind, message }) => {
+    const fault: FaultPlan = { device: 1, atStep: 3, kind };
+    const game = await EigenGame.create({ d, k, devices: 3, [injectFault]: fault } as EigenGameOptions);
+    const started = performance.now();
+    const error = await game.run(X, { steps: 1000, batchSize: 700, progressEvery: 1 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).name).toBe('DeviceError');
+    expect((error as Error).message).toMatch(message);
+    expect((error as { device: number }).device).toBe(1);
+    expect(performance.now() - started).toBeLessThan(1000 + (kind === 'oom' ? 4000 : 0));
+    // The pool is gone: later calls say why instead of hanging.
+    await expect(game.step(X)).rejects.toThrow(/^the device pool failed earlier: device 1 /);
+    game.dispose();
+  });
+
+  it('a fault in pca rejects the fit the same way', async () => {
+    const options = { k: 4, devices: 2, [injectFault]: { device: 0, atStep: 2, kind: 'trap' } };
+    await expect(pca(X, options)).rejects.toThrow(/^device 0 threw RuntimeError: memory access out of bounds$/);
+  });
+});
+
+describe('abort', () => {
+  it('stops the devices after the step in progress; the game stays consistent and usable', async () => {
+    const game = await EigenGame.create({ d, k, seed: 4, devices: 2 });
+    const controller = new AbortController();
+    const run = game.run(X, {
+      steps: 1_000_000, batchSize: 700, progressEvery: 1,
+      onProgress: ({ step }) => step >= 5 && controller.abort(),
+      signal: controller.signal,
+    });
+    await expect(run).rejects.toMatchObject({ name: 'AbortError' });
+    const steps = game.stepCount;
+    expect(steps).toBeGreaterThanOrEqual(5);
+    expect(steps).toBeLessThan(1_000_000);
+    // The state equals a run of exactly that many steps in-thread.
+    const reference = await runGame({ devices: 1 }, steps, 700);
+    expectSameBits(game.components(), reference.vectors, 'V after the abort');
+    await game.step(X);
+    game.dispose();
+  });
+
+  it('a signal aborted before the run rejects at once', async () => {
+    const game = await EigenGame.create({ d, k, devices: 2 });
+    await expect(game.run(X, { steps: 5, signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
+    expect(game.stepCount).toBe(0);
+    game.dispose();
+  });
+
+  it('pca on workers rejects with the AbortError', async () => {
+    const controller = new AbortController();
+    const fit = pca(X, {
+      k: 4, devices: 2, tol: 0, maxSteps: 1_000_000, signal: controller.signal,
+      onProgress: ({ step }) => step >= 20 && controller.abort(),
+    });
+    await expect(fit).rejects.toMatchObject({ name: 'AbortError' });
+  });
+});
+
+describe('lifecycle', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('dispose twice, step or run after dispose, overlapping runs: clear errors', async () => {
+    const game = await EigenGame.create({ d, k, devices: 2 });
+    const first = game.run(X, { steps: 3 });
+    await expect(game.step(X)).rejects.toThrow(/already running a step/);
+    await first;
+    game.dispose();
+    expect(() => game.dispose()).toThrow(/has been disposed/);
+    await expect(game.step(X)).rejects.toThrow(/has been disposed/);
+    await expect(game.run(X, { steps: 1 })).rejects.toThrow(/has been disposed/);
+  });
+
+  it('a pool starts once and is disposed once; dispose during a run rejects the run', async () => {
+    const memory = createMemory('threads', 64);
+    const plan = planMemory({ d, k, optimizerSlots: 0, rowCapacity: 0, devices: 2 }, 1024);
+    const pool = new DevicePool(2);
+    const module = await compiledModule('threads');
+    await pool.start(module, memory, plan);
+    await expect(pool.start(module, memory, plan)).rejects.toThrow(/already started/);
+    pool.dispose();
+    expect(() => pool.dispose()).toThrow(/already been disposed/);
+
+    const game = await EigenGame.create({ d, k, devices: 2 });
+    const run = game.run(X, { steps: 1_000_000 });
+    game.dispose();
+    await expect(run).rejects.toThrow(/disposed during a run/);
+  });
+
+  it('a Node process that used devices and never called dispose exits by itself', async () => {
+    const script = `
+      import { EigenGame } from ${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)};
+      const game = await EigenGame.create({ d: 8, k: 2, devices: 2 });
+      await game.step([[1, 2, 3, 4, 5, 6, 7, 8], [8, 7, 6, 5, 4, 3, 2, 1]]);
+      console.log(game.backend.kind);`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: fileURLToPath(new URL('..', import.meta.url)) });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    // A process kept alive by its workers is killed after a few seconds, and then fails below with no exit code.
+    const keptAlive = setTimeout(() => child.kill(), 4000);
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    clearTimeout(keptAlive);
+    expect(output.trim()).toBe('workers');
+    expect(code).toBe(0);
+  }, 10_000);
+
+  it.each([
+    { name: 'no SharedArrayBuffer', stub: ['SharedArrayBuffer', undefined], reason: /no SharedArrayBuffer/ },
+    { name: 'a page that is not cross-origin isolated', stub: ['crossOriginIsolated', false], reason: /not cross-origin isolated/ },
+  ] as const)('without threads ($name) it runs one in-thread device, says so once, and gets the same bits', async ({ stub, reason }) => {
+    const reference = await runGame({ devices: 1 }, 10, 100);
+    vi.stubGlobal(stub[0], stub[1]);
+    const warnings: string[] = [];
+    const result = await runGame({ devices: 4, kPerDevice: 3, onWarning: (message) => warnings.push(message) }, 10, 100);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(reason);
+    expect(result.backend).toMatchObject({ kind: 'in-thread', devices: 1, build: 'simd' });
+    expect(result.backend.fallback).toBe(warnings[0]);
+    expectSameBits(result.vectors, reference.vectors, 'V');
+  });
+
+  it('rejects device layouts that do not fit k', async () => {
+    await expect(EigenGame.create({ d, k, devices: 0 })).rejects.toThrow(/devices must be a positive integer or 'auto', got 0/);
+    await expect(EigenGame.create({ d, k, devices: 2.5 })).rejects.toThrow(/devices must be a positive integer/);
+    await expect(EigenGame.create({ d, k, kPerDevice: 4 })).rejects.toThrow(/kPerDevice must be a positive integer that divides k = 6, got 4/);
+    await expect(EigenGame.create({ d, k, devices: 2, kPerDevice: 2 })).rejects.toThrow(/devices = 2 cannot hold k \/ kPerDevice = 3 slices/);
+    await expect(pca(X, { k: 4, devices: -1 })).rejects.toThrow(/devices must be a positive integer or 'auto', got -1/);
+  });
+});
