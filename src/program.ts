@@ -82,12 +82,6 @@ export class DeviceProgram {
     return new Float32Array(this.context.memory.buffer, plan.v, plan.k * plan.d);
   }
 
-  /** This device's copy of M (k × k) after a step's phase 3: the step's Gram matrix, reduced. */
-  gram(): Float64Array {
-    const { k } = this.context.plan;
-    return this.f64(this.context.plan.m + this.context.device * k * k * 8, k * k);
-  }
-
   /**
    * M = PᵀP (k × k) over resident rows [first, first + count) with the current V, without G; for a lone device
    * (the host, once the devices are idle). Summed in the same chunk order as a step.
@@ -109,12 +103,11 @@ export class DeviceProgram {
     const { d, k } = plan;
     const { start: p0, end: p1 } = this.role.players;
     const players = p1 - p0;
-    const matrixBytes = k * d * 4;
     const scratch = this.scratch;
     const { start: c0, end: c1 } = this.role.chunks(chunking);
     for (let c = c0; c < c1; c++) {
       const rows = chunking.rows(c);
-      const partial = plan.gChunks + c * matrixBytes + p0 * d * 4;
+      const partial = plan.gChunks + c * plan.partialStride + p0 * d * 4;
       for (let block = rows.start; block < rows.end; block += ROW_BLOCK) {
         const blockRows = Math.min(ROW_BLOCK, rows.end - block);
         const target = block === rows.start ? partial : scratch;
@@ -145,7 +138,7 @@ export class DeviceProgram {
     if (end <= start) return;
     const bytes = (end - start) * 4;
     const target = plan.g + start * 4;
-    const partial = (c: number) => plan.gChunks + c * k * d * 4 + start * 4;
+    const partial = (c: number) => plan.gChunks + c * plan.partialStride + start * 4;
     this.copy(target, partial(0), bytes);
     for (let c = 1; c < chunking.chunks; c++) kernels.addF32(target, partial(c), end - start);
     if (settings.reduction === 'mean') kernels.divideF32(target, end - start, chunking.count);
@@ -155,7 +148,7 @@ export class DeviceProgram {
   private reduceM(chunking: Chunking, mean: boolean): Float64Array {
     const { kernels, plan, device } = this.context;
     const { k } = plan;
-    const target = plan.m + device * k * k * 8;
+    const target = plan.m + device * plan.partialStride;
     this.copy(target, plan.mChunks, k * k * 8);
     for (let c = 1; c < chunking.chunks; c++) kernels.addF64(target, plan.mChunks + c * k * k * 8, k * k);
     if (mean) kernels.divideF64(target, k * k, chunking.count);
@@ -166,7 +159,7 @@ export class DeviceProgram {
   /** This device's k × d scratch: one block's partial G in phase 1, its players' directions in phases 3–4. */
   private get scratch(): number {
     const { plan, device } = this.context;
-    return plan.gBlocks + device * plan.k * plan.d * 4;
+    return plan.gBlocks + device * plan.partialStride;
   }
 
   private directions(m: Float64Array): void {

@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { EigenGame } from '../src/index';
+import { backends } from './helpers/backends';
 
 interface GoldenFile {
   name: string;
@@ -34,13 +35,18 @@ describe('golden trajectories of the seed rule', () => {
     expect(files).toEqual(['mean-reduction.json', 'seed-odd-dims.json', 'seed-small.json', 'seed-two-shards.json']);
   });
 
-  it.each(files)('%s', async (file) => {
+  const runs = backends.flatMap((backend) => files.map((file) => ({ file, ...backend })));
+
+  it.each(runs)('$file, $name', async ({ file, devices, kind }) => {
     const golden = JSON.parse(readFileSync(new URL(file, directory), 'utf8')) as GoldenFile;
     const { d, k, learningRate, momentum, nesterov, reduction, steps } = golden.config;
+    // With two devices every file runs data-parallel: each device projects its own share of the batch's rows
+    // (two-shard file: rows 0–31 and 32–49) and the shards' gradients are summed, as the seed's psum does.
     const game = await EigenGame.create({
       d, k, init: golden.V0, preset: 'seed', reduction,
-      optimizer: { type: 'sgd', learningRate, momentum, nesterov },
+      optimizer: { type: 'sgd', learningRate, momentum, nesterov }, devices,
     });
+    expect(game.backend).toMatchObject({ kind, devices, kPerDevice: k });
     expectMatrixClose(game.components(), golden.V0_normalized, 1e-6, `${file} V0`);
     for (let t = 0; t < steps; t++) {
       // The two-shard file's minibatch is the union of its shards: summed shard gradients equal one-shard ones.

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { PCAModel, pca, subspaceDistance, longestStreak } from '../src/index';
 import { gappedSpectrum, plantedData } from '../scripts/planted.mjs';
+import { backends } from './helpers/backends';
 
 const cases = [
   { n: 200, d: 16, k: 1, gap: 0.01 },
@@ -18,11 +19,12 @@ function truth(eigenvectors: Float64Array, k: number, d: number) {
   return { data: eigenvectors.subarray(0, k * d), rows: k, cols: d };
 }
 
-describe('pca on planted spectra', () => {
+describe.each(backends)('pca on planted spectra, $name', ({ devices, kind }) => {
   it.each(cases)('n=$n d=$d k=$k, eigengap $gap: every vector |cos| ≥ 0.999, subspace distance ≤ 1e-6', async ({ n, d, k, gap }) => {
     const spectrum = gappedSpectrum(d, k, gap);
     const planted = plantedData({ n, d, spectrum, seed: d + k });
-    const model = await pca(planted, { k });
+    const model = await pca(planted, { k, devices });
+    expect(model.backend).toMatchObject({ kind, devices });
     const found = { data: model.components, rows: k, cols: d };
     for (let i = 0; i < k; i++) {
       let cosine = 0;
