@@ -74,6 +74,33 @@ export class SharedBarrier implements Barrier {
   }
 }
 
+/**
+ * Work queues: devices claim the chunks of a step one at a time from a shared counter, so a device that runs
+ * slower (a busy core) takes fewer. What a chunk computes does not depend on who computes it, so the bits do not
+ * change. A counter is never reset during a run: every taker makes exactly one claim past the end of each step's
+ * items, so after a step the counter stands at base + items + takers, and each device advances its own base.
+ */
+export class WorkQueues {
+  private readonly bases: number[];
+
+  /** `counters`: one int32 word per queue, zero at the start of a run; `shared`: claimed with atomics. */
+  constructor(
+    private readonly counters: Int32Array,
+    private readonly shared: boolean,
+  ) {
+    this.bases = new Array<number>(counters.length).fill(0);
+  }
+
+  /** The next unclaimed item of queue `queue` this step (of `items`, shared by `takers` devices), or -1. */
+  take(queue: number, items: number, takers: number): number {
+    const ticket = this.shared ? Atomics.add(this.counters, queue, 1) : this.counters[queue]++;
+    const item = ticket - this.bases[queue];
+    if (item < items) return item;
+    this.bases[queue] += items + takers;
+    return -1;
+  }
+}
+
 /** Resets the control block before a run (the host does this while no device is running). */
 export function resetControl(control: Int32Array): void {
   control.fill(0);

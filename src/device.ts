@@ -2,7 +2,7 @@
 // threads build on the shared memory once, then runs whole jobs on its own, meeting the other devices only at the
 // barriers of each step. The worker entry (workers/device.ts) only connects this API to its message port.
 
-import { SharedBarrier, HALTED, markFailed } from './collectives';
+import { HALTED, SharedBarrier, WorkQueues, markFailed } from './collectives';
 import { CONTROL_WORDS, type MemoryPlan } from './memory';
 import type { GameSettings } from './options';
 import type { Topology } from './partition';
@@ -80,8 +80,9 @@ export function createDeviceApi(exit: (code: number) => void): DeviceApi {
       const { plan, topology } = request;
       const control = new Int32Array(memory.buffer, plan.control, CONTROL_WORDS);
       const barrier = new SharedBarrier(control, topology.devices);
+      const queues = new WorkQueues(new Int32Array(memory.buffer, plan.claims, plan.queueCount), true);
       const program = new DeviceProgram({
-        kernels, memory, plan, topology, device, settings: request.settings, barrier,
+        kernels, memory, plan, topology, device, settings: request.settings, barrier, queues,
       });
       let steps = 0;
       try {

@@ -2,7 +2,7 @@
 // run: in the calling thread (one device, the same program as a worker's) or on the pool's workers. EigenGame and
 // pca drive it.
 
-import { soloBarrier } from './collectives';
+import { WorkQueues, soloBarrier } from './collectives';
 import type { FaultPlan, RunReport } from './device';
 import { planMemory, type MemoryPlan } from './memory';
 import { optimizerSlots, type DeviceOptions, type GameSettings } from './options';
@@ -200,7 +200,7 @@ export class Engine {
       const topology: Topology = { devices: 1, k: this.plan.k, kPerDevice: this.plan.k };
       this.solo = new DeviceProgram({
         kernels: this.kernels, memory: this.memory, plan: this.plan, topology, device: 0, settings: this.settings,
-        barrier: soloBarrier,
+        barrier: soloBarrier, queues: new WorkQueues(new Int32Array(this.plan.queueCount), false),
       });
     }
     return this.solo;

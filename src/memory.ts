@@ -31,6 +31,9 @@ export interface MemoryPlan extends PlanShape {
   base: number;
   /** The control block: CONTROL_WORDS int32 words. */
   control: number;
+  /** Work-queue counters (collectives.ts): queueCount int32 words, zeroed before every run. */
+  claims: number;
+  queueCount: number;
   /** Players' vectors V, k × d float32. */
   v: number;
   /** Optimizer state buffers, each k × d float32. */
@@ -78,6 +81,8 @@ export function planMemory(shape: PlanShape, base: number): MemoryPlan {
   const partialStride = align(Math.max(matrixBytes, k * k * 8)) + (devices === 1 ? 0 : DEVICE_SEPARATION);
   // The control block gets cache lines of its own: its atomics must not evict V from the other cores.
   const control = take(128);
+  const queueCount = 1 + k;
+  const claims = take(queueCount * 4);
   const v = take(matrixBytes);
   const optimizer = Array.from({ length: optimizerSlots }, () => take(matrixBytes));
   const g = take(matrixBytes);
@@ -98,7 +103,7 @@ export function planMemory(shape: PlanShape, base: number): MemoryPlan {
     );
   }
   return {
-    ...shape, base, control, v, optimizer, g, gChunks, gBlocks, partialStride, mChunks, m, utilities, mean, p, x, chunks,
+    ...shape, base, control, claims, queueCount, v, optimizer, g, gChunks, gBlocks, partialStride, mChunks, m, utilities, mean, p, x, chunks,
     end, pages,
   };
 }

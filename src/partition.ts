@@ -9,7 +9,7 @@
 /** Rows per block: the unit of the fused data pass and of the first level of every sum. */
 export const ROW_BLOCK = 32;
 
-/** At most this many chunks per step: enough for an even split over 1, 2, 3, 4, 6, 8, 12 or 24 devices. */
+/** At most this many chunks per step: enough for devices that claim them one by one to even out their loads. */
 const MAX_CHUNKS = 24;
 /** Chunk partial sums of G are k × d each; keep their total under this many bytes (but allow at least 4). */
 const CHUNK_BUDGET_BYTES = 64 * 1024 * 1024;
@@ -66,16 +66,18 @@ export function shardsOf(topology: Topology): number {
   return topology.devices / slicesOf(topology);
 }
 
-/** What device w computes in a step. */
+/**
+ * What device w computes in a step. The chunks of a minibatch are not assigned in advance: the devices of a slice
+ * claim them one at a time (collectives.ts, WorkQueues), as do all devices for the chunks' Gram partials.
+ */
 export interface DeviceRole {
-  /** Players whose projections and data term it computes (its slice). */
+  /** Its slice of players: those whose projections and data term it computes. */
+  slice: number;
   players: Range;
+  /** Devices holding the same slice (the slice's data shards). */
+  shards: number;
   /** Players whose direction and update it computes (its share of the slice, split between the slice's shards). */
   updates: Range;
-  /** Chunks of every minibatch it projects (its data shard). */
-  chunks(chunking: Chunking): Range;
-  /** Chunks whose k × k Gram partial it computes (an even split over all devices). */
-  gramChunks(chunking: Chunking): Range;
   /** Elements of the k × d G it reduces over the chunks (an even split over all devices, 4-aligned). */
   reduced(k: number, d: number): Range;
 }
@@ -88,10 +90,10 @@ export function deviceRole(topology: Topology, device: number): DeviceRole {
   const players = { start: slice * kPerDevice, end: (slice + 1) * kPerDevice };
   const share = part(kPerDevice, shards, shard);
   return {
+    slice,
     players,
+    shards,
     updates: { start: players.start + share.start, end: players.start + share.end },
-    chunks: (chunking) => part(chunking.chunks, shards, shard),
-    gramChunks: (chunking) => part(chunking.chunks, devices, device),
     reduced(k, d) {
       const quads = Math.ceil((k * d) / 4);
       const { start, end } = part(quads, devices, device);

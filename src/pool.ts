@@ -78,6 +78,8 @@ export class DevicePool {
   /** Rejects the run in progress (set while one is). */
   private rejectRun: ((error: unknown) => void) | null = null;
   private control: Int32Array | null = null;
+  /** The work queues' counters (they stay at the same address when the memory grows). */
+  private claims: Int32Array | null = null;
   private fault: FaultPlan | undefined;
 
   constructor(readonly size: number) {}
@@ -88,6 +90,7 @@ export class DevicePool {
     this.state = 'starting';
     this.fault = fault;
     this.control = new Int32Array(memory.buffer, plan.control, CONTROL_WORDS);
+    this.claims = new Int32Array(memory.buffer, plan.claims, plan.queueCount);
     resetControl(this.control);
     const failed = new Promise<never>((_, reject) => {
       this.rejectRun = reject;
@@ -132,6 +135,7 @@ export class DevicePool {
     this.state = 'running';
     const control = this.control!;
     resetControl(control);
+    this.claims!.fill(0);
     const { kPerDevice, ...rest } = request;
     const topology = { devices: this.size, k: request.plan.k, kPerDevice };
     const failed = new Promise<never>((_, reject) => {

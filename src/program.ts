@@ -1,10 +1,12 @@
 // One device's share of a step, the same code for the in-thread engine (one device, no-op barrier) and for every
 // worker of a pool. A step is four phases separated by barriers:
 //
-//   1. data term: for its data shard's chunks and its slice of players, P = (X − mean)Vᵀ into the shared P and
-//      each chunk's partial G (blocks summed in order); every row of X is read once per step;
-//   2. psum: the Gram partial of some chunks (M_c = P_cᵀP_c over all players, read from the other slices' columns)
-//      and the chunk-ordered sum of an even share of G's elements, divided by the batch size for 'mean';
+//   1. data term: for the chunks it claims (shared with the other devices of its slice) and its slice of players,
+//      P = (X − mean)Vᵀ into the shared P and each chunk's partial G (blocks summed in order); every row of X is
+//      read once per step;
+//   2. psum: the Gram partials of the chunks it claims (M_c = P_cᵀP_c over all players, read from the other
+//      slices' columns) and the chunk-ordered sum of an even share of G's elements, divided by the batch size for
+//      'mean';
 //   3. every device sums the chunks' M in chunk order into its own copy, and computes the ascent directions of
 //      the players it updates into its scratch buffer (α reads other players' rows of G, so G stays intact;
 //      device 0 also writes the utilities);
@@ -13,7 +15,7 @@
 // Chunk boundaries depend on the batch size, k and d only (partition.ts), and every value is summed in the same
 // order whoever computes it, so V has the same bits for any number of devices and any kPerDevice.
 
-import type { Barrier } from './collectives';
+import type { Barrier, WorkQueues } from './collectives';
 import type { MemoryPlan } from './memory';
 import type { GameSettings } from './options';
 import { Chunking, ROW_BLOCK, deviceRole, type DeviceRole, type Topology } from './partition';
@@ -38,7 +40,12 @@ export interface ProgramContext {
   device: number;
   settings: GameSettings;
   barrier: Barrier;
+  queues: WorkQueues;
 }
+
+/** Queue 0: the chunks' Gram partials, taken by every device; queue 1 + s: the chunks of slice s's data term. */
+const GRAM_QUEUE = 0;
+const sliceQueue = (slice: number) => 1 + slice;
 
 export class DeviceProgram {
   private readonly role: DeviceRole;
@@ -104,8 +111,9 @@ export class DeviceProgram {
     const { start: p0, end: p1 } = this.role.players;
     const players = p1 - p0;
     const scratch = this.scratch;
-    const { start: c0, end: c1 } = this.role.chunks(chunking);
-    for (let c = c0; c < c1; c++) {
+    const { queues } = this.context;
+    const queue = sliceQueue(this.role.slice);
+    for (let c: number; (c = queues.take(queue, chunking.chunks, this.role.shards)) >= 0;) {
       const rows = chunking.rows(c);
       const partial = plan.gChunks + c * plan.partialStride + p0 * d * 4;
       for (let block = rows.start; block < rows.end; block += ROW_BLOCK) {
@@ -123,8 +131,8 @@ export class DeviceProgram {
   private gramPartials(chunking: Chunking): void {
     const { kernels, plan } = this.context;
     const { k } = plan;
-    const { start: c0, end: c1 } = this.role.gramChunks(chunking);
-    for (let c = c0; c < c1; c++) {
+    const { queues, topology } = this.context;
+    for (let c: number; (c = queues.take(GRAM_QUEUE, chunking.chunks, topology.devices)) >= 0;) {
       const { start, end } = chunking.rows(c);
       kernels.gram(plan.p + start * k * 4, end - start, k, k, plan.mChunks + c * k * k * 8);
     }

@@ -40,8 +40,8 @@ describe('golden trajectories of the seed rule', () => {
   it.each(runs)('$file, $name', async ({ file, devices, kind }) => {
     const golden = JSON.parse(readFileSync(new URL(file, directory), 'utf8')) as GoldenFile;
     const { d, k, learningRate, momentum, nesterov, reduction, steps } = golden.config;
-    // With two devices every file runs data-parallel: each device projects its own share of the batch's rows
-    // (two-shard file: rows 0–31 and 32–49) and the shards' gradients are summed, as the seed's psum does.
+    // With two devices every file runs data-parallel: the devices split the batch's chunks of rows (two-shard
+    // file: rows 0–31 and 32–49) and the shards' gradients are summed in chunk order, as the seed's psum does.
     const game = await EigenGame.create({
       d, k, init: golden.V0, preset: 'seed', reduction,
       optimizer: { type: 'sgd', learningRate, momentum, nesterov }, devices,

@@ -3,6 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { planMemory } from '../src/memory';
+import { WorkQueues } from '../src/collectives';
 import { Chunking, ROW_BLOCK, checkTopology, deviceRole, maxChunks, type Range } from '../src/partition';
 
 /** Checks that the ranges tile [0, total) in order. */
@@ -26,14 +27,9 @@ describe('chunks of a batch', () => {
     expect(Math.max(...sizes.slice(0, -1), 0) - Math.min(...sizes.slice(0, -1), Infinity)).toBeLessThanOrEqual(ROW_BLOCK);
   });
 
-  it('the golden two-shard batch of 50 rows splits 32 + 18 over two data shards', () => {
+  it('the golden two-shard batch of 50 rows makes two chunks, 32 + 18 rows: one per data shard', () => {
     const chunking = new Chunking(50, 24);
-    const roles = [0, 1].map((device) => deviceRole({ devices: 2, k: 5, kPerDevice: 5 }, device));
-    const shardRows = roles.map((role) => {
-      const { start, end } = role.chunks(chunking);
-      return { start: chunking.rows(start).start, end: chunking.rows(end - 1).end };
-    });
-    expect(shardRows).toEqual([{ start: 0, end: 32 }, { start: 32, end: 50 }]);
+    expect([chunking.rows(0), chunking.rows(1)]).toEqual([{ start: 0, end: 32 }, { start: 32, end: 50 }]);
   });
 
   it('keeps the chunk partials within budget', () => {
@@ -51,19 +47,35 @@ describe('device roles', () => {
   it.each(layouts)('$devices devices, k = $k, kPerDevice = $kPerDevice: everything is covered once', (topology) => {
     const { devices, k } = topology;
     const d = 13;
-    const chunking = new Chunking(1000, 24);
     const roles = Array.from({ length: devices }, (_, w) => deviceRole(topology, w));
     expectTiling(roles.map((role) => role.updates), k, 'updated players');
-    expectTiling(roles.map((role) => role.gramChunks(chunking)), chunking.chunks, 'Gram chunks');
     expectTiling(roles.map((role) => role.reduced(k, d)), k * d, 'reduced elements');
-    // Each slice's devices split the chunks between them, and cover its players.
     const slices = k / topology.kPerDevice;
     const shards = devices / slices;
-    for (let s = 0; s < slices; s++) {
-      const group = roles.slice(s * shards, (s + 1) * shards);
-      expectTiling(group.map((role) => role.chunks(chunking)), chunking.chunks, `slice ${s} chunks`);
-      group.forEach((role) => expect(role.players).toEqual({ start: s * topology.kPerDevice, end: (s + 1) * topology.kPerDevice }));
+    roles.forEach((role, w) => {
+      const slice = Math.floor(w / shards);
+      expect(role).toMatchObject({ slice, shards, players: { start: slice * topology.kPerDevice, end: (slice + 1) * topology.kPerDevice } });
+    });
+  });
+
+  it('work queues hand out every item of every step exactly once, to any number of takers', async () => {
+    const counters = new Int32Array(2);
+    const takers = 3;
+    const queues = Array.from({ length: takers }, () => new WorkQueues(counters, true));
+    for (const items of [5, 1, 0, 24, 7]) {
+      const taken: number[] = [];
+      // Takers interleave their claims; each stops at its first -1, as the devices do.
+      const active = new Set(queues.keys());
+      while (active.size > 0) {
+        for (const t of [...active]) {
+          const item = queues[t].take(1, items, takers);
+          if (item < 0) active.delete(t);
+          else taken.push(item);
+        }
+      }
+      expect(taken.sort((a, b) => a - b)).toEqual(Array.from({ length: items }, (_, i) => i));
     }
+    expect(counters[0]).toBe(0);
   });
 
   it('rejects layouts that do not fit', () => {
