@@ -1,5 +1,7 @@
 export { EigenGame } from './game';
-export type { EigenGameOptions, EigenGameState, StepResult } from './game';
+export type { EigenGameOptions, EigenGameState, RunOptions, RunProgress, StepResult } from './game';
+export { DeviceError } from './pool';
+export type { Backend } from './engine';
 export { pca } from './pca';
 export type { PCAOptions, PCAProgress } from './pca';
 export { PCAModel } from './model';
@@ -7,5 +9,5 @@ export type { Float64Matrix, PCAModelJSON } from './model';
 export { longestStreak, subspaceDistance } from './metrics';
 export type { DenseMatrix, MatrixInput } from './data';
 export type {
-  AdamOptions, GameSettings, OptimizerOptions, Preset, Reduction, SgdOptions, Variant,
+  AdamOptions, DeviceOptions, GameSettings, OptimizerOptions, Preset, Reduction, SgdOptions, Variant,
 } from './options';
