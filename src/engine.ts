@@ -80,8 +80,16 @@ export class Engine {
     private readonly memory: WebAssembly.Memory,
     private readonly kernels: KernelExports,
     private readonly pool: DevicePool | null,
-  ) {}
+    /** Settles when the pool's workers are ready (they start while the caller fills the memory). */
+    private readonly started: Promise<void>,
+  ) {
+    started.catch(() => {});
+  }
 
+  /**
+   * Creates the memory and the host's kernels, and starts the workers, if any, without waiting for them: the
+   * caller can fill the memory meanwhile. `ready()` waits for them; `run` does too.
+   */
   static async create(shape: EngineShape, settings: GameSettings, options: EngineOptions): Promise<Engine> {
     const backend = await resolveBackend(shape.k, options);
     const memory = createMemory(backend.build, 1);
@@ -91,11 +99,17 @@ export class Engine {
     );
     growTo(memory, plan.pages);
     let pool: DevicePool | null = null;
+    let started = Promise.resolve();
     if (backend.kind === 'workers') {
       pool = new DevicePool(backend.devices);
-      await pool.start(await compiledModule('threads'), memory, plan, options.fault);
+      started = pool.start(await compiledModule('threads'), memory, plan, options.fault);
     }
-    return new Engine(settings, backend, plan, memory, kernels, pool);
+    return new Engine(settings, backend, plan, memory, kernels, pool, started);
+  }
+
+  /** Resolves when the devices are ready to run (at once in-thread); rejects if they could not start. */
+  ready(): Promise<void> {
+    return this.started;
   }
 
   get d(): number {
@@ -148,6 +162,7 @@ export class Engine {
     if (this.busy) throw new Error('this game is already running a step: await it before starting another');
     this.busy = true;
     try {
+      await this.started;
       if (this.pool) {
         const { plan, settings, stepCount: firstStep } = this;
         const outcome = await this.pool.run(

@@ -214,11 +214,13 @@ export class EigenGame {
   }
 }
 
-function createEngine(d: number, k: number, settings: GameSettings, options: DeviceOptions): Promise<Engine> {
+async function createEngine(d: number, k: number, settings: GameSettings, options: DeviceOptions): Promise<Engine> {
   checkDeviceOptions(options);
-  return Engine.create({ d, k, rowCapacity: 0 }, settings, {
+  const engine = await Engine.create({ d, k, rowCapacity: 0 }, settings, {
     ...options, workPerStep: 4 * TYPICAL_BATCH_ROWS * k * d, fault: faultPlanOf(options),
   });
+  await engine.ready();
+  return engine;
 }
 
 function checkRunOptions(options: RunOptions) {

@@ -183,16 +183,22 @@ describe('lifecycle', () => {
     expect(() => pool.dispose()).toThrow(/already been disposed/);
 
     const game = await EigenGame.create({ d, k, devices: 2 });
-    const run = game.run(X, { steps: 1_000_000 });
-    game.dispose();
-    await expect(run).rejects.toThrow(/disposed during a run/);
+    let disposed = false;
+    const run = game.run(X, {
+      steps: 1_000_000, progressEvery: 1, onProgress: () => disposed || ((disposed = true), game.dispose()),
+    });
+    await expect(run).rejects.toThrow(/^the device pool was disposed during a run$/);
   });
 
   it('a Node process that used devices and never called dispose exits by itself', async () => {
     const script = `
       import { EigenGame } from ${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)};
+      import { pca } from ${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)};
       const game = await EigenGame.create({ d: 8, k: 2, devices: 2 });
       await game.step([[1, 2, 3, 4, 5, 6, 7, 8], [8, 7, 6, 5, 4, 3, 2, 1]]);
+      // A fit that fails on its input while its workers are still starting leaves none behind.
+      const bad = Array.from({ length: 100 }, (_, r) => Array.from({ length: 8 }, (_, c) => (r === 70 && c === 3 ? NaN : r * c)));
+      await pca(bad, { k: 2, devices: 2 }).catch((error) => console.log(error.message));
       console.log(game.backend.kind);`;
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: fileURLToPath(new URL('..', import.meta.url)) });
     let output = '';
@@ -202,7 +208,7 @@ describe('lifecycle', () => {
     const keptAlive = setTimeout(() => child.kill(), 4000);
     const code = await new Promise((resolve) => child.on('exit', resolve));
     clearTimeout(keptAlive);
-    expect(output.trim()).toBe('workers');
+    expect(output.trim().split('\n')).toEqual(['X has a value that is not a number at row 70, column 3: NaN', 'workers']);
     expect(code).toBe(0);
   }, 10_000);
 
