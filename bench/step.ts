@@ -48,7 +48,7 @@ async function stepTimes(n: number, d: number, k: number, deviceCounts: number[]
   const run = (engine: Engine) => engine.run({ kind: 'windows', rows: n, batchSize: n, steps, reportEvery: steps });
   for (const engine of engines) await run(engine);
   const samples: number[][] = engines.map(() => []);
-  for (let i = 0; i < (quick ? 3 : 7); i++) {
+  for (let i = 0; i < (quick ? 3 : 9); i++) {
     for (const [e, engine] of engines.entries()) {
       const start = performance.now();
       await run(engine);
@@ -56,21 +56,29 @@ async function stepTimes(n: number, d: number, k: number, deviceCounts: number[]
     }
   }
   engines.forEach((engine) => engine.dispose());
-  return samples.map((list) => list.sort((a, b) => a - b)[Math.floor(list.length / 2)]);
+  return samples;
 }
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function stepSection() {
   say('## One full step: in-thread and on 2 devices (worker_threads), measured side by side');
   say();
   say('P = XVᵀ and G = PᵀX count 4·N·d·k floating-point operations; the k × k work and the update are extra.');
+  say('Times are medians of samples of about a second; the speed-up is the median of the ratios of samples taken');
+  say('back to back (in brackets: the lowest and highest), since this shared machine\'s speed drifts.');
   say();
-  say('| N × d, k | in-thread | 2 devices | 2 devices ÷ in-thread |');
+  say('| N × d, k | in-thread | 2 devices | speed-up of 2 devices |');
   say('| --- | --- | --- | --- |');
   for (const { n, d, k } of quick ? shapes.filter((s) => s.d < 4096) : shapes) {
     const [one, two] = await stepTimes(n, d, k, [1, 2]);
-    const cell = (seconds: number) =>
-      `${(seconds * 1000).toFixed(2)} ms, ${(1 / seconds).toFixed(0)} steps/s, ${((4 * n * d * k) / seconds / 1e9).toFixed(1)} GFLOP/s`;
-    say(`| ${n} × ${d}, k = ${k} | ${cell(one)} | ${cell(two)} | ${(one / two).toFixed(2)}× |`);
+    const cell = (samples: number[]) => {
+      const seconds = median(samples);
+      return `${(seconds * 1000).toFixed(2)} ms, ${(1 / seconds).toFixed(0)} steps/s, ${((4 * n * d * k) / seconds / 1e9).toFixed(1)} GFLOP/s`;
+    };
+    const ratios = one.map((seconds, i) => seconds / two[i]);
+    const range = `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`;
+    say(`| ${n} × ${d}, k = ${k} | ${cell(one)} | ${cell(two)} | ${median(ratios).toFixed(2)}× (${range}) |`);
   }
   say();
 }

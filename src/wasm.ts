@@ -52,11 +52,12 @@ export function hasSimd(): boolean {
  * cross-origin isolated (browsers hand out shared memory only then), and workers (Web Workers or worker_threads).
  */
 export function threadsUnavailable(): string | null {
-  if (typeof SharedArrayBuffer !== 'function' || typeof Atomics !== 'object') {
-    return 'this host has no SharedArrayBuffer';
-  }
+  // Browsers hide SharedArrayBuffer from pages that are not isolated: name the cause the page can fix.
   if ((globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === false) {
     return 'the page is not cross-origin isolated (serve it with COOP: same-origin and COEP: require-corp)';
+  }
+  if (typeof SharedArrayBuffer !== 'function' || typeof Atomics !== 'object') {
+    return 'this host has no SharedArrayBuffer';
   }
   if (typeof Worker !== 'function' && !isNode()) return 'this host has no Web Workers';
   return null;
