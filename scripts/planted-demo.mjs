@@ -42,4 +42,5 @@ const found = { data: model.components, rows: k, cols: d };
 const truth = { data: planted.eigenvectors.subarray(0, k * d), rows: k, cols: d };
 console.log(`subspace distance to the truth: ${subspaceDistance(found, truth).toExponential(2)}`);
 console.log(`longest streak within π/8:      ${longestStreak(found, truth)} of ${k}`);
-console.log(`time: ${seconds.toFixed(2)} s`);
+const { kind, devices } = model.backend;
+console.log(`time: ${seconds.toFixed(2)} s on ${devices} ${kind === 'workers' ? 'worker devices' : 'in-thread device'}`);
