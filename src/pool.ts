@@ -42,7 +42,7 @@ async function spawnWorker(device: number, fault?: FaultPlan): Promise<DeviceWor
     name: WORKER_NAME(device),
     execArgv: workerFlags(process.execArgv),
     // A device that hoards memory is stopped by V8 (and reported as out of memory) instead of the machine.
-    resourceLimits: fault?.kind === 'oom' && fault.device === device ? { maxOldGenerationSizeMb: 64 } : undefined,
+    resourceLimits: fault?.kind === 'oom' && fault.device === device ? { maxOldGenerationSizeMb: 32 } : undefined,
   });
   return {
     endpoint: nodeEndpoint(worker),

@@ -109,7 +109,7 @@ describe('faults: a failing device rejects the run within a second, naming the d
     expect((error as Error).name).toBe('DeviceError');
     expect((error as Error).message).toMatch(message);
     expect((error as { device: number }).device).toBe(1);
-    expect(performance.now() - started).toBeLessThan(1000 + (kind === 'oom' ? 4000 : 0));
+    expect(performance.now() - started).toBeLessThan(1000);
     // The pool is gone: later calls say why instead of hanging.
     await expect(game.step(X)).rejects.toThrow(/^the device pool failed earlier: device 1 /);
     game.dispose();
