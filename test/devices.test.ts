@@ -79,6 +79,32 @@ describe('bitwise determinism across devices', () => {
     games.forEach((game) => game.dispose());
   });
 
+  it('a game saved in-thread and restored on 3 devices continues with the same bits', async () => {
+    const settings = { reduction: 'mean', optimizer: { type: 'adam', learningRate: 0.01 }, riemannian: true } as const;
+    const game = await EigenGame.create({ d, k, seed: 5, ...settings });
+    await game.run(X, { steps: 7, batchSize: 300 });
+    const restored = await EigenGame.restore(game.save(), { devices: 3, kPerDevice: 2 });
+    expect(restored.backend).toMatchObject({ kind: 'workers', devices: 3 });
+    await Promise.all([game.run(X, { steps: 8, batchSize: 300 }), restored.run(X, { steps: 8, batchSize: 300 })]);
+    expect(restored.stepCount).toBe(15);
+    expectSameBits(restored.components(), game.components(), 'V after restore');
+    expectSameBits(restored.save().optimizerState[1], game.save().optimizerState[1], 'Adam second moment');
+    game.dispose();
+    restored.dispose();
+  });
+
+  it("devices: 'auto' takes the cores when the work warrants it, one in-thread device when it does not", async () => {
+    const { availableParallelism } = await import('node:os');
+    const big = await EigenGame.create({ d: 784, k: 16, devices: 'auto' });
+    expect(big.backend.devices).toBe(availableParallelism());
+    big.dispose();
+    const small = await EigenGame.create({ d: 8, k: 2, devices: 'auto' });
+    expect(small.backend).toMatchObject({ kind: 'in-thread', devices: 1 });
+    small.dispose();
+    const tiny = await pca([[1, 2], [2, 1], [3, 5]], { k: 1 });
+    expect(tiny.backend).toMatchObject({ kind: 'in-thread', devices: 1 });
+  });
+
   it('pca gives the same bits on 1, 2 and 3 devices', async () => {
     const planted = plantedData({ n: 3000, d: 64, spectrum: gappedSpectrum(64, 5, 0.05), seed: 2 });
     const models = [];
