@@ -23,7 +23,7 @@ const SPIN_LOADS = 20000;
 /** Thrown in the devices that are released because another device failed. */
 export const HALTED = 'DeviceHalted';
 
-export function haltedError(): Error {
+function haltedError(): Error {
   const error = new Error('stopped because another device failed');
   error.name = HALTED;
   return error;

@@ -58,11 +58,11 @@ export interface Topology {
   kPerDevice: number;
 }
 
-export function slicesOf(topology: Topology): number {
+function slicesOf(topology: Topology): number {
   return topology.k / topology.kPerDevice;
 }
 
-export function shardsOf(topology: Topology): number {
+function shardsOf(topology: Topology): number {
   return topology.devices / slicesOf(topology);
 }
 

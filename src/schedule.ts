@@ -16,7 +16,7 @@ export type Job =
   | { kind: 'pca'; rows: number; d: number; maxSteps: number; tol: number };
 
 /** Steps between pca's convergence checks and progress reports. */
-export const PCA_CHECK_EVERY = 10;
+const PCA_CHECK_EVERY = 10;
 /** pca's first minibatch: at least this many rows (and 4d). */
 const PCA_FIRST_BATCH = 256;
 
