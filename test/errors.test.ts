@@ -136,3 +136,37 @@ describe('bad input elsewhere', () => {
     expect(() => longestStreak([[1, 0]], [[1, 0]], 3)).toThrow(/angle must be a number of radians in \[0, π\/2\], got 3/);
   });
 });
+
+describe('EigenGame.run and device options', () => {
+  it('rejects bad run options and data before any step, leaving the game as it was', async () => {
+    const game = await EigenGame.create({ d: 4, k: 2, seed: 1 });
+    const before = game.components();
+    const cases: [unknown, ErrorConstructor, RegExp][] = [
+      [game.run(good, { steps: 0 }), RangeError, /steps must be a positive integer, got 0/],
+      [game.run(good, { steps: 2.5 }), RangeError, /steps must be a positive integer, got 2.5/],
+      [game.run(good, { steps: 1, batchSize: 6 }), RangeError, /batchSize = 6 is larger than the data's 5 rows/],
+      [game.run(good, { steps: 1, batchSize: 0 }), RangeError, /batchSize must be a positive integer, got 0/],
+      [game.run(good, { steps: 1, progressEvery: -1 }), RangeError, /progressEvery must be a positive integer, got -1/],
+      [game.run(good, { steps: 1, onProgress: 3 as unknown as () => void }), TypeError, /onProgress must be a function, got 3/],
+      [game.run(good, { steps: 1, signal: {} as AbortSignal }), TypeError, /signal must be an AbortSignal/],
+      [game.run(good, null as unknown as { steps: number }), TypeError, /run needs an options object like \{ steps: 100 \}, got null/],
+      [game.run([[1, 2, 3]], { steps: 1 }), RangeError, /data has 3 columns, but this game has d = 4/],
+      [game.run(nanAt(4, 1), { steps: 1 }), RangeError, /data has a value that is not a number at row 4, column 1: NaN/],
+    ];
+    for (const [promise, type, message] of cases) {
+      const error = await (promise as Promise<unknown>).then(() => null, (e: unknown) => e);
+      expect(error).toBeInstanceOf(type);
+      expect((error as Error).message).toMatch(message);
+    }
+    expect(game.stepCount).toBe(0);
+    expect(game.components()).toEqual(before);
+    game.dispose();
+  });
+
+  it('rejects bad device options with the option named', async () => {
+    await expect(EigenGame.create({ d: 4, k: 2, devices: 'all' as unknown as number })).rejects.toThrow(/devices must be a positive integer or 'auto', got all/);
+    await expect(EigenGame.create({ d: 4, k: 2, kPerDevice: 0 })).rejects.toThrow(/kPerDevice must be a positive integer, got 0/);
+    await expect(EigenGame.create({ d: 4, k: 2, onWarning: 'log' as unknown as () => void })).rejects.toThrow(/onWarning must be a function, got log/);
+    await expect(pca(good, { k: 2, kPerDevice: 3 })).rejects.toThrow(/kPerDevice must be a positive integer that divides k = 2, got 3/);
+  });
+});
