@@ -72,10 +72,10 @@ describe('bitwise determinism across devices', () => {
     }
   });
 
-  it('game.step on 2 devices follows the in-thread game step by step', async () => {
+  it('game.step on 2 devices follows the in-thread game step by step, as batches grow the shared memory', async () => {
     const games = await Promise.all([1, 2].map((devices) => EigenGame.create({ d, k, seed: 9, devices })));
-    for (let t = 0; t < 5; t++) {
-      const batch = { data: normals(100 + t, 97 * d), rows: 97, cols: d };
+    for (const [t, rows] of [97, 3000, 50, 20000, 64].entries()) {
+      const batch = { data: normals(100 + t, rows * d), rows, cols: d };
       const [one, two] = await Promise.all(games.map((game) => game.step(batch)));
       expectSameBits(two.utilities, one.utilities, `utilities at step ${t + 1}`);
       expectSameBits(games[1].components(), games[0].components(), `V at step ${t + 1}`);
