@@ -5,8 +5,8 @@ import { copyRows, readMatrix, reportNonFinite, type MatrixInput } from './data'
 import { faultPlanOf } from './device';
 import { Engine, type Backend } from './engine';
 import {
-  checkDeviceOptions, checkDimensions, optimizerSlots, resolveSettings, type DeviceOptions, type GameSettings,
-  type SettingsOptions,
+  checkDeviceOptions, checkDimensions, checkSignal, optimizerSlots, resolveSettings, type DeviceOptions,
+  type GameSettings, type SettingsOptions,
 } from './options';
 import { Rng, type RngState } from './rng';
 
@@ -241,12 +241,6 @@ function checkRunOptions(options: RunOptions) {
   }
   checkSignal(signal);
   return { steps, batchSize, progressEvery, onProgress, signal };
-}
-
-/** Checks that `signal`, if given, is an AbortSignal. */
-export function checkSignal(signal: unknown): asserts signal is AbortSignal | undefined {
-  const looksLikeSignal = typeof signal === 'object' && signal !== null && typeof (signal as AbortSignal).aborted === 'boolean';
-  if (signal !== undefined && !looksLikeSignal) throw new TypeError(`signal must be an AbortSignal, got ${String(signal)}`);
 }
 
 /** k normal rows of length d from the generator (normalised later, in float32, by the kernel). */

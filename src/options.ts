@@ -164,3 +164,9 @@ export function checkDeviceOptions(options: DeviceOptions): void {
     throw new TypeError(`onWarning must be a function, got ${String(onWarning)}`);
   }
 }
+
+/** Checks that `signal`, if given, is an AbortSignal. */
+export function checkSignal(signal: unknown): asserts signal is AbortSignal | undefined {
+  const looksLikeSignal = typeof signal === 'object' && signal !== null && typeof (signal as AbortSignal).aborted === 'boolean';
+  if (signal !== undefined && !looksLikeSignal) throw new TypeError(`signal must be an AbortSignal, got ${String(signal)}`);
+}

@@ -5,10 +5,10 @@
 import { copyRows, readMatrix, type MatrixInput } from './data';
 import { faultPlanOf } from './device';
 import { Engine } from './engine';
-import { checkSignal, randomRows } from './game';
+import { randomRows } from './game';
 import { orthonormalizeRows, symmetricEigen } from './linalg';
 import { PCAModel } from './model';
-import { checkDeviceOptions, checkDimensions, type DeviceOptions, type GameSettings } from './options';
+import { checkDeviceOptions, checkDimensions, checkSignal, type DeviceOptions, type GameSettings } from './options';
 import { Rng } from './rng';
 
 export interface PCAProgress {
