@@ -63,7 +63,8 @@ export function threadsUnavailable(): string | null {
   return null;
 }
 
-function isNode(): boolean {
+/** Whether this is Node (worker_threads, node:fs, node:os are there). */
+export function isNode(): boolean {
   return typeof process === 'object' && typeof process.versions?.node === 'string';
 }
 

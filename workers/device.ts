@@ -3,8 +3,9 @@
 
 import * as Comlink from 'comlink';
 import { createDeviceApi } from '../src/device';
+import { isNode } from '../src/wasm';
 
-if (typeof process === 'object' && typeof process.versions?.node === 'string') {
+if (isNode()) {
   const { parentPort } = await import('node:worker_threads');
   const { default: nodeEndpoint } = await import('comlink/dist/esm/node-adapter.mjs');
   Comlink.expose(createDeviceApi((code) => process.exit(code)), nodeEndpoint(parentPort!));
