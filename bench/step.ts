@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { Engine } from '../src/engine';
 import { resolveSettings } from '../src/options';
-import { pca, subspaceDistance, type MatrixInput } from '../src/index';
+import { pca, subspaceDistance, type MatrixInput } from '../src/entries/node';
 import { gappedSpectrum, plantedData } from '../scripts/planted.mjs';
 import { mnistDigits } from '../test/helpers/mnist';
 import { normals } from '../test/helpers/random';

@@ -1,5 +1,5 @@
 // `npm start`: PCA of a planted-spectrum dataset whose true eigenvectors are known, printing found vs true.
-import { pca, subspaceDistance, longestStreak } from '../dist/index.js';
+import { pca, subspaceDistance, longestStreak } from '../dist/node.js';
 import { gappedSpectrum, plantedData } from './planted.mjs';
 
 const n = 20000;

@@ -10,9 +10,9 @@ import { checkTopology, type Topology } from './partition';
 import { DevicePool } from './pool';
 import { DeviceProgram } from './program';
 import { runJob, type Job } from './schedule';
+import { currentHost } from './host';
 import {
-  PAGE_BYTES, compiledModule, createMemory, hardwareThreads, instantiate, threadsUnavailable, type BuildName,
-  type KernelExports,
+  PAGE_BYTES, compiledModule, createMemory, instantiate, threadsUnavailable, type BuildName, type KernelExports,
 } from './wasm';
 
 export interface EngineShape {
@@ -52,7 +52,7 @@ async function resolveBackend(k: number, options: EngineOptions): Promise<Backen
   if (requested === 'auto') {
     const slices = k / kPerDevice;
     const warranted = Math.max(1, Math.floor(options.workPerStep / MIN_WORK_PER_DEVICE));
-    devices = Math.max(slices, Math.floor(Math.min(await hardwareThreads(), warranted) / slices) * slices);
+    devices = Math.max(slices, Math.floor(Math.min(currentHost().hardwareThreads(), warranted) / slices) * slices);
   } else {
     devices = requested;
   }

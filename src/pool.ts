@@ -9,71 +9,9 @@
 import * as Comlink from 'comlink';
 import { HALTED, failedDevice, markFailed, requestStop, resetControl } from './collectives';
 import type { DeviceApi, DeviceRequest, FaultPlan, RunReport } from './device';
+import { currentHost, type DeviceWorker } from './host';
 import { CONTROL_WORDS, type MemoryPlan } from './memory';
-
-/** The parts of a worker the pool uses, the same for browser Workers and worker_threads. */
-interface DeviceWorker {
-  endpoint: Comlink.Endpoint;
-  /** Calls back once with the cause if the worker fails outside a call (uncaught error, exit). */
-  onFailure(listener: (cause: string) => void): void;
-  terminate(): void;
-  /** Whether the worker keeps a Node process alive (no-op in browsers). */
-  keepAlive(on: boolean): void;
-}
-
-const WORKER_NAME = (device: number) => `eigengame device ${device}`;
-
-async function spawnWorker(device: number, fault?: FaultPlan): Promise<DeviceWorker> {
-  if (typeof Worker === 'function') {
-    const worker = new Worker(new URL('../dist/device.js', import.meta.url), { type: 'module', name: WORKER_NAME(device) });
-    return {
-      endpoint: worker,
-      onFailure(listener) {
-        worker.addEventListener('error', (event) => listener(`threw ${event.message || 'an uncaught error'}`));
-        worker.addEventListener('messageerror', () => listener('sent a message that could not be read'));
-      },
-      terminate: () => worker.terminate(),
-      keepAlive() {},
-    };
-  }
-  const { Worker: NodeWorker } = await import('node:worker_threads');
-  const { default: nodeEndpoint } = await import('comlink/dist/esm/node-adapter.mjs');
-  const worker = new NodeWorker(new URL('../dist/device.js', import.meta.url), {
-    name: WORKER_NAME(device),
-    execArgv: workerFlags(process.execArgv),
-    // A device that hoards memory is stopped by V8 (and reported as out of memory) instead of the machine.
-    resourceLimits: fault?.kind === 'oom' && fault.device === device ? { maxOldGenerationSizeMb: 32 } : undefined,
-  });
-  return {
-    endpoint: nodeEndpoint(worker),
-    onFailure(listener) {
-      worker.on('error', (error: Error & { code?: string }) =>
-        listener(error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'ran out of memory' : `threw ${String(error)}`));
-      worker.on('exit', (code) => listener(`exited with code ${code}`));
-    },
-    terminate: () => void worker.terminate(),
-    keepAlive: (on) => (on ? worker.ref() : worker.unref()),
-  };
-}
-
-/**
- * The process's flags that a device worker keeps. It runs our own bundled JavaScript, so module loaders and
- * preloads meant for the application (tsx, ts-node, APM agents: --import, --require, --loader) only slow its start
- * (tsx: 60 → 185 ms for two workers), and --input-type (node -e) is refused for a worker file.
- */
-function workerFlags(flags: string[]): string[] {
-  const withValue = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader']);
-  const kept: string[] = [];
-  for (let i = 0; i < flags.length; i++) {
-    const name = flags[i].split('=')[0];
-    if (withValue.has(name)) {
-      if (!flags[i].includes('=')) i++;
-    } else if (name !== '--input-type') {
-      kept.push(flags[i]);
-    }
-  }
-  return kept;
-}
+import { workerUrl } from './wasm';
 
 /** An error of the pool: which device failed and why. */
 export class DeviceError extends Error {
@@ -116,7 +54,7 @@ export class DevicePool {
     failed.catch(() => {});
     try {
       for (let device = 0; device < this.size; device++) {
-        const worker = await spawnWorker(device, fault);
+        const worker = await currentHost().spawnWorker(device, workerUrl(), fault);
         const api = Comlink.wrap<DeviceApi>(worker.endpoint);
         this.members.push({ worker, api });
         worker.onFailure((cause) => this.fail(device, `worker ${cause}`));

@@ -1,11 +1,11 @@
-// Parallel devices on real worker_threads (the workers run dist/device.js, built by `npm test`): bitwise
+// Parallel devices on real worker_threads (the workers run dist/device-node.js, built by `npm test`): bitwise
 // determinism over device counts and player slicings, faults, aborts and the pool's lifecycle.
 
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { injectFault, type FaultPlan } from '../src/device';
-import { EigenGame, pca, type EigenGameOptions, type MatrixInput } from '../src/index';
+import { EigenGame, pca, type EigenGameOptions, type MatrixInput } from '../src/entries/node';
 import { DevicePool } from '../src/pool';
 import { compiledModule, createMemory } from '../src/wasm';
 import { planMemory } from '../src/memory';
@@ -222,8 +222,8 @@ describe('lifecycle', () => {
 
   it('a Node process that used devices and never called dispose exits by itself', async () => {
     const script = `
-      import { EigenGame } from ${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)};
-      import { pca } from ${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)};
+      import { EigenGame } from ${JSON.stringify(new URL('../dist/node.js', import.meta.url).href)};
+      import { pca } from ${JSON.stringify(new URL('../dist/node.js', import.meta.url).href)};
       const game = await EigenGame.create({ d: 8, k: 2, devices: 2 });
       await game.step([[1, 2, 3, 4, 5, 6, 7, 8], [8, 7, 6, 5, 4, 3, 2, 1]]);
       // A fit that fails on its input while its workers are still starting leaves none behind.

@@ -1,7 +1,7 @@
 // Bad input: each case names the error type and the words the message must contain, and checks nothing changed.
 
 import { describe, expect, it } from 'vitest';
-import { EigenGame, PCAModel, pca, longestStreak, subspaceDistance } from '../src/index';
+import { EigenGame, PCAModel, pca, longestStreak, subspaceDistance } from '../src/entries/node';
 
 type Case = [label: string, run: () => unknown, type: ErrorConstructor, message: RegExp];
 

@@ -2,7 +2,7 @@
 // optimizer to known eigenvectors.
 
 import { describe, expect, it } from 'vitest';
-import { EigenGame, longestStreak, subspaceDistance, type EigenGameOptions } from '../src/index';
+import { EigenGame, longestStreak, subspaceDistance, type EigenGameOptions } from '../src/entries/node';
 import { gappedSpectrum, plantedData } from '../scripts/planted.mjs';
 
 const d = 20;

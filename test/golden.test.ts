@@ -4,7 +4,7 @@
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { EigenGame } from '../src/index';
+import { EigenGame } from '../src/entries/node';
 import { backends } from './helpers/backends';
 
 interface GoldenFile {

@@ -1,7 +1,7 @@
 // The papers' metrics and the small float64 linear algebra behind them and behind Rayleigh–Ritz.
 
 import { describe, expect, it } from 'vitest';
-import { longestStreak, subspaceDistance } from '../src/index';
+import { longestStreak, subspaceDistance } from '../src/entries/node';
 import { orthonormalizeRows, symmetricEigen } from '../src/linalg';
 import { normals } from './helpers/random';
 

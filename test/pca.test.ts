@@ -1,7 +1,7 @@
 // pca against planted spectra whose eigenvectors are known exactly (scripts/planted.mjs), and the PCAModel API.
 
 import { describe, expect, it } from 'vitest';
-import { PCAModel, pca, subspaceDistance, longestStreak } from '../src/index';
+import { PCAModel, pca, subspaceDistance, longestStreak } from '../src/entries/node';
 import { gappedSpectrum, plantedData } from '../scripts/planted.mjs';
 import { backends } from './helpers/backends';
 

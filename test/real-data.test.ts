@@ -4,7 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { pca, subspaceDistance } from '../src/index';
+import { pca, subspaceDistance } from '../src/entries/node';
 import { mnistDigits } from './helpers/mnist';
 
 const reference = JSON.parse(readFileSync(new URL('./fixtures/mnist-10k-top16.json', import.meta.url), 'utf8')) as {

@@ -1,3 +1,6 @@
+// The public API, the same from every package entry (src/entries/): only how kernels load and devices start differ.
+export { capabilities, init } from './wasm';
+export type { Capabilities, InitOptions, KernelSource } from './wasm';
 export { EigenGame } from './game';
 export type { EigenGameOptions, EigenGameState, RunOptions, RunProgress, StepResult } from './game';
 export { DeviceError } from './pool';

@@ -1,0 +1,75 @@
+// Node (and hosts that run Node's entry: Deno, Bun): kernels read from the package's files, devices on
+// worker_threads running dist/device-node.js.
+
+import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import type { FaultPlan } from './device';
+import { workerName, type DeviceWorker, type Host } from './host';
+import { fetchKernels, type BuildName } from './wasm';
+
+// Literal URLs relative to this file: src/ in the tests, dist/ in the package (both one level below the root).
+function kernelFile(build: BuildName): URL {
+  return build === 'simd'
+    ? new URL('../wasm/eigengame.simd.wasm', import.meta.url)
+    : new URL('../wasm/eigengame.threads.wasm', import.meta.url);
+}
+
+/**
+ * The process's flags that a device worker keeps. It runs our own bundled JavaScript, so module loaders and
+ * preloads meant for the application (tsx, ts-node, APM agents: --import, --require, --loader) only slow its start
+ * (tsx: 60 → 185 ms for two workers), and --input-type (node -e) is refused for a worker file.
+ */
+function workerFlags(flags: string[]): string[] {
+  const withValue = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader']);
+  const kept: string[] = [];
+  for (let i = 0; i < flags.length; i++) {
+    const name = flags[i].split('=')[0];
+    if (withValue.has(name)) {
+      if (!flags[i].includes('=')) i++;
+    } else if (name !== '--input-type') {
+      kept.push(flags[i]);
+    }
+  }
+  return kept;
+}
+
+export const nodeHost: Host = {
+  name: 'node',
+
+  async loadKernels(build, url) {
+    if (url && url.protocol !== 'file:') return fetchKernels(url);
+    const file = url ?? kernelFile(build);
+    let bytes: Uint8Array<ArrayBuffer>;
+    try {
+      bytes = (await readFile(file)) as Uint8Array<ArrayBuffer>;
+    } catch (cause) {
+      throw new Error(`could not read eigengame's kernels at ${file.pathname}: ${String(cause)}`);
+    }
+    return WebAssembly.compile(bytes);
+  },
+
+  workersUnavailable: () => null,
+
+  hardwareThreads: () => availableParallelism(),
+
+  async spawnWorker(device: number, url: URL | null, fault?: FaultPlan): Promise<DeviceWorker> {
+    const worker = new Worker(url ?? new URL('../dist/device-node.js', import.meta.url), {
+      name: workerName(device),
+      execArgv: workerFlags(process.execArgv),
+      // A device that hoards memory is stopped by V8 (and reported as out of memory) instead of the machine.
+      resourceLimits: fault?.kind === 'oom' && fault.device === device ? { maxOldGenerationSizeMb: 32 } : undefined,
+    });
+    return {
+      endpoint: nodeEndpoint(worker),
+      onFailure(listener) {
+        worker.on('error', (error: Error & { code?: string }) =>
+          listener(error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'ran out of memory' : `threw ${String(error)}`));
+        worker.on('exit', (code) => listener(`exited with code ${code}`));
+      },
+      terminate: () => void worker.terminate(),
+      keepAlive: (on) => (on ? worker.ref() : worker.unref()),
+    };
+  },
+};
