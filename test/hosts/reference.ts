@@ -1,0 +1,45 @@
+// The reference every host is compared with: the conformance cases run here, in Node, from the sources, and checked
+// against the truth (the planted eigenvectors, the golden trajectory of the seed rule).
+
+import { readFileSync } from 'node:fs';
+import { expect } from 'vitest';
+import * as eigengame from '../../src/entries/node';
+// @ts-expect-error: plain JavaScript shared with browsers and edge workers, typed loosely here.
+import { PLANTED, plantedCase, runCases } from './cases.mjs';
+
+export interface CaseResults {
+  capabilities: { host: string; threads: boolean; threadsUnavailable: string | null };
+  warnings: string[];
+  pca: { backend: { kind: string; devices: number }; components: number[]; componentBits: string; varianceBits: string };
+  golden?: { backend: { kind: string; devices: number }; trajectory: { utilities: number[]; V: number[]; bits: string }[] };
+  crossOriginIsolated?: boolean;
+  mainThreadWaits?: number;
+}
+
+export const goldenFile = new URL('../fixtures/golden/seed-small.json', import.meta.url);
+export const golden = JSON.parse(readFileSync(goldenFile, 'utf8'));
+
+let cached: Promise<CaseResults> | undefined;
+
+/** The cases in Node from src/, one in-thread device. */
+export function reference(): Promise<CaseResults> {
+  cached ??= runCases(eigengame, { devices: 1, golden }) as Promise<CaseResults>;
+  return cached;
+}
+
+/** The planted eigenvectors the pca case must find (k rows of d). */
+export function plantedTruth(): { eigenvectors: Float64Array; k: number; d: number } {
+  return { eigenvectors: plantedCase().eigenvectors, k: PLANTED.k, d: PLANTED.d };
+}
+
+/** Same bits as the reference: components and variances of pca, and V after every step of the golden case. */
+export function expectSameBits(actual: CaseResults, expected: CaseResults): void {
+  expect(actual.pca.componentBits, 'pca components').toBe(expected.pca.componentBits);
+  expect(actual.pca.varianceBits, 'pca explained variances').toBe(expected.pca.varianceBits);
+  if (actual.golden) {
+    actual.golden.trajectory.forEach((step, t) => {
+      expect(step.bits, `golden case, V after step ${t + 1}`).toBe(expected.golden!.trajectory[t].bits);
+      expect(step.utilities, `golden case, utilities of step ${t + 1}`).toEqual(expected.golden!.trajectory[t].utilities);
+    });
+  }
+}
