@@ -204,7 +204,7 @@ function checkKernels(build: BuildName, module: WebAssembly.Module, option: stri
 
 function describeValue(value: unknown): string {
   if (value === null || typeof value !== 'object') return String(value);
-  return `a ${Object.prototype.toString.call(value).slice(8, -1)}`;
+  return `an instance of ${Object.prototype.toString.call(value).slice(8, -1)}`;
 }
 
 /**
