@@ -4,7 +4,6 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import * as eigengame from '../../src/entries/node';
-// @ts-expect-error: plain JavaScript shared with browsers and edge workers, typed loosely here.
 import { PLANTED, plantedCase, runCases } from './cases.mjs';
 
 export interface CaseResults {
