@@ -1,10 +1,11 @@
-// Bundles each package entry (src/entries/) and each device worker (workers/) into one self-contained file in
-// dist/: every host gets only its own code (no node: imports in a browser or edge bundle, no Worker URL in an edge
-// bundle), and a worker file has no imports, so asset plugins can copy it as it is. Comlink is bundled in: no
-// runtime dependencies. The wasm builds stay separate files in wasm/: the `new URL('../wasm/…', import.meta.url)`
-// and `new URL('../dist/device.js', import.meta.url)` expressions are kept as written (src/ and dist/ are both one
-// level below the root, so they resolve from either); the workerd and edge-light entries import the .wasm file
-// itself, kept as an import for the host's bundler. One .d.ts serves every entry.
+// Bundles the package entries (src/entries/) into dist/: each entry is its host's code (src/host-*.ts) over shared
+// core chunks that no host's specifics reach, so a browser or edge bundle has no node: imports and an edge bundle
+// no Worker URL. The device workers (workers/) and the CJS build are each one self-contained file; a worker file has
+// no imports, so asset plugins can copy it as it is. Comlink is bundled in: no runtime dependencies. The wasm builds
+// stay separate files in wasm/: the `new URL('../wasm/…', import.meta.url)` and `new URL('../dist/device.js',
+// import.meta.url)` expressions are kept as written (src/ and dist/ are both one level below the root, so they
+// resolve from either), and the workerd and edge-light entries' `.wasm` imports are kept as imports for the host's
+// bundler. One .d.ts serves every entry.
 import { basename } from 'node:path';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import typescript from '@rollup/plugin-typescript';
@@ -20,26 +21,31 @@ const wasmImports = {
   },
 };
 
-/** One self-contained ES module (and optionally a CJS twin) from one input. */
-function bundle(input, file, { cjs = false } = {}) {
-  const outputs = [{ file: `dist/${file}.js`, format: 'es', sourcemap: true }];
-  if (cjs) outputs.push({ file: `dist/${file}.cjs`, format: 'cjs', sourcemap: true, exports: 'named' });
-  return {
-    input,
-    external,
-    plugins: [wasmImports, nodeResolve(), typescript({ tsconfig: './tsconfig.build.json' })],
-    output: outputs.map((output) => ({ ...output, inlineDynamicImports: true })),
-  };
+const plugins = () => [wasmImports, nodeResolve(), typescript({ tsconfig: './tsconfig.build.json' })];
+
+/** One self-contained file from one input (a device worker, or the CJS build). */
+function bundle(input, file, format = 'es') {
+  return { input, external, plugins: plugins(), output: { file, format, exports: 'named', inlineDynamicImports: true } };
 }
 
 export default [
-  bundle('src/entries/node.ts', 'node', { cjs: true }),
-  bundle('src/entries/browser.ts', 'browser'),
-  bundle('src/entries/edge.ts', 'edge'),
-  bundle('src/entries/workerd.ts', 'workerd'),
-  bundle('src/entries/edge-light.ts', 'edge-light'),
-  bundle('workers/device.ts', 'device'),
-  bundle('workers/device-node.ts', 'device-node'),
+  {
+    // The host entries share the host-independent code through chunks; each entry adds its host.
+    input: {
+      node: 'src/entries/node.ts',
+      browser: 'src/entries/browser.ts',
+      edge: 'src/entries/edge.ts',
+      workerd: 'src/entries/workerd.ts',
+      'edge-light': 'src/entries/edge-light.ts',
+    },
+    external,
+    plugins: plugins(),
+    // No source maps: they would point at src/, which is not published (and a missing map makes dev servers complain).
+    output: { dir: 'dist', format: 'es', chunkFileNames: 'core-[hash].js' },
+  },
+  bundle('src/entries/node.ts', 'dist/node.cjs', 'cjs'),
+  bundle('workers/device.ts', 'dist/device.js'),
+  bundle('workers/device-node.ts', 'dist/device-node.js'),
   {
     input: 'src/api.ts',
     plugins: [dts({ tsconfig: './tsconfig.build.json' })],

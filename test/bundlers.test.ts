@@ -61,6 +61,30 @@ const builds: Record<string, (app: string) => Promise<string>> = {
   },
 };
 
+describeIfAvailable("an app on Vite's dev server", chromiumMissing(), () => {
+  const browser = useChromium();
+  let server: import('vite').ViteDevServer;
+
+  beforeAll(async () => {
+    const { createServer } = await import('vite');
+    server = await createServer({
+      root: writeApp('vite-dev-app'), configFile: false, logLevel: 'warn',
+      server: {
+        host: '127.0.0.1', port: 0, strictPort: false,
+        headers: { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' },
+      },
+    });
+    await server.listen();
+  }, 120_000);
+  afterAll(() => server?.close());
+
+  it('runs pca on 2 module Web Workers in Chromium with the reference bits', async () => {
+    const result = await runPage<CaseResults>(browser(), server.resolvedUrls!.local[0]);
+    expect(result.pca.backend).toMatchObject({ kind: 'workers', devices: 2, build: 'threads' });
+    expectSameBits(result, await reference());
+  }, 120_000);
+});
+
 for (const [bundler, buildApp] of Object.entries(builds)) {
   describeIfAvailable(`an app built with ${bundler}`, chromiumMissing(), () => {
     const browser = useChromium();
