@@ -66,6 +66,26 @@ describe('the packed tarball', () => {
     expect(manifest.sideEffects).toBe(false);
   });
 
+  it("keeps the wasm and worker URLs literal for bundlers, and each host's specifics in its own entry", () => {
+    const read = (file: string) => readFileSync(join(packed.consumer, 'node_modules/eigengame', file), 'utf8');
+    const browser = read('dist/browser.js');
+    expect(browser).toContain("new URL('../wasm/eigengame.simd.wasm', import.meta.url)");
+    expect(browser).toContain("new URL('../wasm/eigengame.threads.wasm', import.meta.url)");
+    expect(browser).toContain("new Worker(new URL('../dist/device.js', import.meta.url), { type: 'module'");
+    expect(read('dist/node.js')).toContain("new URL('../dist/device-node.js', import.meta.url)");
+    expect(read('dist/workerd.js')).toMatch(/^import kernels from '\.\.\/wasm\/eigengame\.simd\.wasm';$/m);
+    expect(read('dist/edge-light.js')).toMatch(/^import kernels from '\.\.\/wasm\/eigengame\.simd\.wasm\?module';$/m);
+    const shared = packed.files.filter((file) => /^dist\/core-.*\.js$/.test(file));
+    expect(shared.length).toBeGreaterThan(0);
+    // Code (not comments) that would break a host it does not belong to.
+    const code = (file: string) => read(file).replace(/\/\/.*$/gm, '');
+    for (const file of ['dist/browser.js', 'dist/device.js', ...shared]) expect(code(file), file).not.toMatch(/['"]node:/);
+    for (const file of ['dist/edge.js', 'dist/workerd.js', 'dist/edge-light.js', ...shared]) {
+      expect(code(file), file).not.toMatch(/new Worker|import\.meta\.url|['"]node:/);
+    }
+    for (const file of ['dist/device.js', 'dist/device-node.js']) expect(code(file), file).not.toMatch(/^import (?!\{ parentPort \} from 'node:worker_threads')/m);
+  });
+
   it('runs from a plain ESM script, on 2 worker devices, with the reference bits', async () => {
     const result = runNode('esm.mjs', `
       import * as eigengame from 'eigengame';
