@@ -37,11 +37,15 @@ export default [
       edge: 'src/entries/edge.ts',
       workerd: 'src/entries/workerd.ts',
       'edge-light': 'src/entries/edge-light.ts',
+      cli: 'src/cli.ts',
     },
     external,
     plugins: plugins(),
     // No source maps: they would point at src/, which is not published (and a missing map makes dev servers complain).
-    output: { dir: 'dist', format: 'es', chunkFileNames: 'core-[hash].js' },
+    output: {
+      dir: 'dist', format: 'es', chunkFileNames: 'core-[hash].js',
+      banner: (chunk) => (chunk.name === 'cli' ? '#!/usr/bin/env node' : ''),
+    },
   },
   bundle('src/entries/node.ts', 'dist/node.cjs', 'cjs'),
   bundle('workers/device.ts', 'dist/device.js'),

@@ -6,7 +6,14 @@ export type { EigenGameOptions, EigenGameState, RunOptions, RunProgress, StepRes
 export { DeviceError } from './pool';
 export type { Backend } from './engine';
 export { pca } from './pca';
-export type { PCAOptions, PCAProgress } from './pca';
+export { NpySource } from './npy';
+export { CsvSource } from './csv';
+export { openSource } from './open-source';
+export type { OpenSourceOptions } from './open-source';
+export type { CsvOptions } from './csv';
+export type { MatrixSource, RowBatch, SourceInfo } from './source';
+export type { ByteInput } from './bytes';
+export type { PCAOptions, PCAProgress } from './pca-core';
 export { PCAModel } from './model';
 export type { Float64Matrix, PCAModelJSON } from './model';
 export { longestStreak, subspaceDistance } from './metrics';

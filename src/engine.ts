@@ -199,6 +199,11 @@ export class Engine {
     return this.soloProgram().projectedGram(first, count);
   }
 
+  /** C V summed over resident rows [first, first + count) (k × d, see DeviceProgram.covarianceProduct), in this thread. */
+  covarianceProduct(first: number, count: number): Float32Array {
+    return this.soloProgram().covarianceProduct(first, count);
+  }
+
   /** Normalises the first `rows` rows of V. */
   normalize(rows: number): void {
     this.kernels.normalizeRows(this.plan.v, rows, this.plan.d);

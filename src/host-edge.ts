@@ -2,6 +2,7 @@
 // bytes at run time, so the kernels come in as a WebAssembly.Module that the host's bundler made from the .wasm
 // file: imported by the entry itself (workerd, edge-light conditions) or handed to `init({ module })`.
 
+import { fetchLocation } from './bytes';
 import type { Host } from './host';
 
 export function edgeHost(kernels: WebAssembly.Module | null): Host {
@@ -14,6 +15,7 @@ export function edgeHost(kernels: WebAssembly.Module | null): Host {
           + "as a module and call init({ module }) first (see the README's \"Edge runtimes\")",
       );
     },
+    openFile: fetchLocation,
     workersUnavailable: () => 'edge runtimes have no workers',
     hardwareThreads: () => 1,
     spawnWorker: () => Promise.reject(new Error('edge runtimes have no workers')),

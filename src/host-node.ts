@@ -1,12 +1,13 @@
 // Node (and hosts that run Node's entry: Deno, Bun): kernels read from the package's files, devices on
 // worker_threads running dist/device-node.js.
 
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import type { FaultPlan } from './device';
 import { workerName, type DeviceWorker, type Host } from './host';
+import { fetchStream, type ByteFile } from './bytes';
 import { fetchKernels, type BuildName } from './wasm';
 
 // Literal URLs relative to this file: src/ in the tests, dist/ in the package (both one level below the root).
@@ -48,6 +49,34 @@ export const nodeHost: Host = {
       throw new Error(`could not read eigengame's kernels at ${file.pathname}: ${String(cause)}`);
     }
     return WebAssembly.compile(bytes);
+  },
+
+  async openFile(location, name) {
+    const url = location instanceof URL ? location : null;
+    if (url && url.protocol !== 'file:') return fetchStream(url, name);
+    let handle;
+    try {
+      handle = await open(url ?? location, 'r');
+    } catch (cause) {
+      throw new Error(`${name}: could not open it: ${(cause as Error).message}`);
+    }
+    const { size } = await handle.stat();
+    const file: ByteFile = {
+      name,
+      size,
+      async read(position, length) {
+        const buffer = new Uint8Array(Math.max(0, Math.min(length, size - position)));
+        let filled = 0;
+        while (filled < buffer.byteLength) {
+          const { bytesRead } = await handle.read(buffer, filled, buffer.byteLength - filled, position + filled);
+          if (bytesRead === 0) break;
+          filled += bytesRead;
+        }
+        return buffer.subarray(0, filled);
+      },
+      close: () => handle.close(),
+    };
+    return file;
   },
 
   workersUnavailable: () => null,

@@ -3,6 +3,7 @@
 // published files so that bundlers (Vite, webpack, rollup with an asset plugin) find the files and copy them.
 
 import { workerName, type DeviceWorker, type Host } from './host';
+import { fetchLocation } from './bytes';
 import { fetchKernels, type BuildName } from './wasm';
 
 function kernelFile(build: BuildName): URL {
@@ -15,6 +16,8 @@ export const webHost: Host = {
   name: 'browser',
 
   loadKernels: (build, url) => fetchKernels(url ?? kernelFile(build)),
+
+  openFile: fetchLocation,
 
   workersUnavailable: () => (typeof Worker === 'function' ? null : 'this host has no Web Workers'),
 

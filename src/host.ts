@@ -4,6 +4,7 @@
 // another host's bundle. Everything the hosts share (feature probes, init, capabilities) is in wasm.ts.
 
 import type { Endpoint } from 'comlink';
+import type { ByteFile, ByteStream } from './bytes';
 import type { FaultPlan } from './device';
 import type { BuildName } from './wasm';
 
@@ -25,6 +26,8 @@ export interface Host {
   workersUnavailable(): string | null;
   /** Logical processors (1 when the host does not say). */
   hardwareThreads(): number;
+  /** Opens a data file by path or URL: random access to local files (Node), a fetched stream elsewhere. */
+  openFile(location: string | URL, name: string): Promise<ByteFile | ByteStream>;
   /** Starts device `device`'s worker from `url`, or from the package's own worker entry. */
   spawnWorker(device: number, url: URL | null, fault?: FaultPlan): Promise<DeviceWorker>;
 }

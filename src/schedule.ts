@@ -7,12 +7,15 @@ import type { DeviceProgram, RateRule } from './program';
 
 /**
  * `windows`: `steps` steps on consecutive windows of `batchSize` rows of the `rows` resident rows, starting over at
- * row 0 when a window would run past the end (EigenGame.step and EigenGame.run).
+ * row 0 when a window would run past the end (EigenGame.step and EigenGame.run: the optimizer's rate; pca of a
+ * streamed source: the 'rayleigh' rule scaled by `rateScale`).
  * `pca`: the pca schedule over n resident rows: per-player rates, minibatches doubling to the full batch, stop when
  * the convergence estimate falls below `tol` or after `maxSteps`.
  */
 export type Job =
-  | { kind: 'windows'; rows: number; batchSize: number; steps: number; reportEvery: number }
+  | {
+    kind: 'windows'; rows: number; batchSize: number; steps: number; reportEvery: number; rule?: RateRule; rateScale?: number;
+  }
   | { kind: 'pca'; rows: number; d: number; maxSteps: number; tol: number };
 
 /** Steps between pca's convergence checks and progress reports. */
@@ -49,7 +52,7 @@ function* windows(program: DeviceProgram, job: Extract<Job, { kind: 'windows' }>
   let offset = 0;
   for (let step = 1; step <= job.steps; step++) {
     if (offset + job.batchSize > job.rows) offset = 0;
-    const stop = program.step(offset, job.batchSize, firstStep + step, 'optimizer');
+    const stop = program.step(offset, job.batchSize, firstStep + step, job.rule ?? 'optimizer', job.rateScale);
     offset += job.batchSize;
     const last = step === job.steps || stop;
     yield { steps: step, batchSize: job.batchSize, remaining: NaN, report: last || step % job.reportEvery === 0, last };
@@ -91,7 +94,7 @@ const FLOAT32_SINE = 1e-6;
  * by a ratio q per interval, and the distance still to go is about (moved · q / (1 − q))² in sine terms. Reports
  * Infinity until three intervals have been seen or while the movement is not shrinking.
  */
-class ConvergenceEstimate {
+export class ConvergenceEstimate {
   private basis: Float64Array | null = null;
   /** The last three moves (sine terms), most recent last. */
   private moves: number[] = [];

@@ -1,0 +1,151 @@
+// Where a data source's bytes come from: random access for what can be read again (files, Blobs, buffers), a
+// one-shot stream of chunks for the rest (ReadableStream, Node streams, fetch bodies). Sources (npy.ts, csv.ts)
+// never hold more than a chunk or a batch of these bytes at once.
+
+import { currentHost } from './host';
+
+/** Bytes that can be read at any position, as often as needed. */
+export interface ByteFile {
+  readonly name: string;
+  readonly size: number;
+  /** Up to `length` bytes from `position` (fewer only at the end). */
+  read(position: number, length: number): Promise<Uint8Array>;
+  close(): Promise<void>;
+}
+
+/** Bytes that arrive once, in order. */
+export interface ByteStream {
+  readonly name: string;
+  readonly chunks: AsyncIterable<Uint8Array>;
+}
+
+/**
+ * What a data source can be read from: a file path or URL (Node: file system; http(s) anywhere: fetched as a
+ * stream), a Blob or File (browsers: what the user dropped or picked), bytes in memory, a ReadableStream of bytes,
+ * or any async iterable of byte chunks (Node's Readable streams are).
+ */
+export type ByteInput =
+  | string | URL | Blob | ArrayBuffer | ArrayBufferView | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
+
+/** Bytes per read when a source walks a file. */
+export const CHUNK_BYTES = 1 << 20;
+
+export function isByteInput(input: unknown): input is ByteInput {
+  return typeof input === 'string' || input instanceof URL || isBlob(input) || input instanceof ArrayBuffer
+    || ArrayBuffer.isView(input) || isReadableStream(input)
+    || (typeof input === 'object' && input !== null && Symbol.asyncIterator in input);
+}
+
+function isBlob(input: unknown): input is Blob {
+  return typeof Blob === 'function' && input instanceof Blob;
+}
+
+function isReadableStream(input: unknown): input is ReadableStream<Uint8Array> {
+  return typeof ReadableStream === 'function' && input instanceof ReadableStream;
+}
+
+/** The name errors use for an input: the file's name or path, else what kind of input it was. */
+export function inputName(input: ByteInput): string {
+  if (typeof input === 'string') return input;
+  if (input instanceof URL) return input.protocol === 'file:' ? decodeURIComponent(input.pathname) : input.href;
+  if (typeof File === 'function' && input instanceof File) return input.name;
+  if (isBlob(input)) return 'the Blob';
+  if (isReadableStream(input)) return 'the stream';
+  if (input instanceof ArrayBuffer || ArrayBuffer.isView(input)) return 'the bytes';
+  return 'the stream';
+}
+
+/** Opens an input for reading: random access where the input allows it, a stream otherwise. */
+export async function openBytes(input: ByteInput, name = inputName(input)): Promise<ByteFile | ByteStream> {
+  if (typeof input === 'string' || input instanceof URL) return currentHost().openFile(input, name);
+  if (isBlob(input)) return blobFile(input, name);
+  if (input instanceof ArrayBuffer) return bufferFile(new Uint8Array(input), name);
+  if (ArrayBuffer.isView(input)) return bufferFile(new Uint8Array(input.buffer, input.byteOffset, input.byteLength), name);
+  if (isReadableStream(input)) return { name, chunks: readableChunks(input) };
+  return { name, chunks: input };
+}
+
+export function isByteFile(bytes: ByteFile | ByteStream): bytes is ByteFile {
+  return 'read' in bytes;
+}
+
+function blobFile(blob: Blob, name: string): ByteFile {
+  return {
+    name,
+    size: blob.size,
+    read: async (position, length) => new Uint8Array(await blob.slice(position, position + length).arrayBuffer()),
+    close: async () => {},
+  };
+}
+
+function bufferFile(bytes: Uint8Array, name: string): ByteFile {
+  return {
+    name,
+    size: bytes.byteLength,
+    read: async (position, length) => bytes.subarray(position, Math.min(bytes.byteLength, position + length)),
+    close: async () => {},
+  };
+}
+
+/** A ReadableStream's chunks (browsers do not all make streams async-iterable yet). */
+async function* readableChunks(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+/** A URL (or a string relative to the page) fetched as a stream of chunks: how web and edge hosts open "files". */
+export function fetchLocation(location: string | URL, name: string): Promise<ByteStream> {
+  let url: URL;
+  try {
+    url = new URL(String(location), (globalThis as { location?: { href: string } }).location?.href);
+  } catch {
+    throw new TypeError(`${name}: not a URL, and file paths can only be opened in Node`);
+  }
+  return fetchStream(url, name);
+}
+
+/** A fetched URL as a stream of chunks. */
+export async function fetchStream(url: URL, name: string): Promise<ByteStream> {
+  const response = await fetch(url);
+  if (!response.ok || !response.body) throw new Error(`${name}: could not fetch it: HTTP ${response.status}`);
+  return { name, chunks: readableChunks(response.body) };
+}
+
+/** Chunks of a file's bytes [start, end), in order. */
+export async function* fileChunks(file: ByteFile, start = 0, end = file.size): AsyncGenerator<Uint8Array> {
+  for (let position = start; position < end;) {
+    const chunk = await file.read(position, Math.min(CHUNK_BYTES, end - position));
+    if (chunk.byteLength === 0) throw new Error(`${file.name}: the file ended at byte ${position}, before its size ${file.size} (was it truncated while reading?)`);
+    position += chunk.byteLength;
+    yield chunk;
+  }
+}
+
+/** Chunks re-cut to exactly `size` bytes each (the last may be shorter), for fixed-size records. */
+export async function* exactChunks(chunks: AsyncIterable<Uint8Array>, size: number): AsyncGenerator<Uint8Array> {
+  let pending = new Uint8Array(size);
+  let filled = 0;
+  for await (const chunk of chunks) {
+    let offset = 0;
+    while (offset < chunk.byteLength) {
+      const take = Math.min(size - filled, chunk.byteLength - offset);
+      pending.set(chunk.subarray(offset, offset + take), filled);
+      filled += take;
+      offset += take;
+      if (filled === size) {
+        yield pending;
+        pending = new Uint8Array(size);
+        filled = 0;
+      }
+    }
+  }
+  if (filled > 0) yield pending.subarray(0, filled);
+}

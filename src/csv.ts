@@ -1,0 +1,379 @@
+// CSV and TSV: one row per record, numbers in the chosen columns. RFC 4180 quoting ("a, b", "say ""hi"""), LF or
+// CRLF line ends, a header row detected (a first record with a cell that is not a number) or declared, columns
+// chosen by name or index. The parser works on bytes, so it knows each record's byte offset: a file's first pass
+// indexes where every block of rows starts, and later epochs read the blocks in any order. Every cell is checked;
+// errors name the file, the line and the column.
+
+import { fileChunks, inputName, isByteFile, openBytes, type ByteFile, type ByteInput, type ByteStream } from './bytes';
+import { checkBatchSize, type MatrixSource, type RowBatch, type SourceInfo } from './source';
+
+export interface CsvOptions {
+  /** Name used in errors (default: the path, the File's name, or what kind of input it is). */
+  name?: string;
+  /** One character. Default: a tab for names ending in .tsv or .tab, else whichever of , tab ; the first line has most. */
+  delimiter?: string;
+  /** Whether the first record names the columns; 'auto' (default): it does if one of its cells is not a number. */
+  header?: boolean | 'auto';
+  /** The columns to read: names (from the header) or 0-based indices. Default: all. */
+  columns?: ReadonlyArray<string | number>;
+}
+
+interface CsvRecord {
+  fields: string[];
+  /** 1-based line where the record starts. */
+  line: number;
+  /** Byte offset where the record starts. */
+  offset: number;
+}
+
+const QUOTE = 0x22;
+const CR = 0x0d;
+const LF = 0x0a;
+
+/** Splits bytes into records, across chunk boundaries; `push` returns the records each chunk completes. */
+class RecordSplitter {
+  private fields: string[] = [];
+  private field = new Uint8Array(64);
+  private length = 0;
+  private state: 'start' | 'unquoted' | 'quoted' | 'quote-in-quoted' | 'after-quote' = 'start';
+  private skipLF = false;
+  private line: number;
+  private recordLine: number;
+  private recordOffset: number;
+  private position: number;
+  private readonly ascii = new TextDecoder('latin1');
+  private readonly utf8 = new TextDecoder('utf-8');
+
+  constructor(private readonly name: string, private readonly delimiter: number, offset = 0, line = 1) {
+    this.position = offset;
+    this.recordOffset = offset;
+    this.line = line;
+    this.recordLine = line;
+  }
+
+  push(chunk: Uint8Array, out: CsvRecord[]): void {
+    for (let i = 0; i < chunk.length; i++, this.position++) {
+      const byte = chunk[i];
+      if (this.skipLF) {
+        this.skipLF = false;
+        if (byte === LF) {
+          this.recordOffset = this.position + 1;
+          continue;
+        }
+      }
+      switch (this.state) {
+        case 'quoted':
+          if (byte === QUOTE) this.state = 'quote-in-quoted';
+          else {
+            if (byte === LF) this.line++;
+            this.append(byte);
+          }
+          continue;
+        case 'quote-in-quoted':
+          if (byte === QUOTE) {
+            this.append(QUOTE);
+            this.state = 'quoted';
+            continue;
+          }
+          this.state = 'after-quote';
+          break;
+        case 'start':
+          if (byte === QUOTE) {
+            this.state = 'quoted';
+            continue;
+          }
+          break;
+        default:
+          break;
+      }
+      if (byte === this.delimiter) {
+        this.endField();
+      } else if (byte === LF || byte === CR) {
+        this.endRecord(out);
+        this.line++;
+        this.skipLF = byte === CR;
+        this.recordOffset = this.position + 1;
+        this.recordLine = this.line;
+      } else if (this.state === 'after-quote') {
+        throw new RangeError(
+          `${this.name}: line ${this.line}, column ${this.fields.length + 1}: unexpected ${JSON.stringify(String.fromCharCode(byte))} after a closing quote`,
+        );
+      } else {
+        this.state = 'unquoted';
+        this.append(byte);
+      }
+    }
+  }
+
+  /** Ends the input: the last record may lack its line end; a quote left open is an error. */
+  finish(out: CsvRecord[]): void {
+    if (this.state === 'quoted') throw new RangeError(`${this.name}: line ${this.recordLine}: a quoted field is never closed`);
+    this.endRecord(out);
+  }
+
+  private append(byte: number): void {
+    if (this.length === this.field.length) {
+      const grown = new Uint8Array(this.field.length * 2);
+      grown.set(this.field);
+      this.field = grown;
+    }
+    this.field[this.length++] = byte;
+  }
+
+  private endField(): void {
+    const bytes = this.field.subarray(0, this.length);
+    let ascii = true;
+    for (let i = 0; i < bytes.length && ascii; i++) ascii = bytes[i] < 0x80;
+    this.fields.push((ascii ? this.ascii : this.utf8).decode(bytes));
+    this.length = 0;
+    this.state = 'start';
+  }
+
+  private endRecord(out: CsvRecord[]): void {
+    const blank = this.fields.length === 0 && this.length === 0 && this.state === 'start';
+    if (!blank) {
+      this.endField();
+      out.push({ fields: this.fields, line: this.recordLine, offset: this.recordOffset });
+    }
+    this.fields = [];
+    this.length = 0;
+    this.state = 'start';
+  }
+}
+
+/** Records from chunks of bytes. */
+async function* records(
+  name: string, delimiter: number, chunks: AsyncIterable<Uint8Array>, offset = 0, line = 1,
+): AsyncGenerator<CsvRecord> {
+  const splitter = new RecordSplitter(name, delimiter, offset, line);
+  const out: CsvRecord[] = [];
+  for await (const chunk of chunks) {
+    splitter.push(chunk, out);
+    yield* out;
+    out.length = 0;
+  }
+  splitter.finish(out);
+  yield* out;
+}
+
+function isNumber(text: string): boolean {
+  const trimmed = text.trim();
+  return trimmed !== '' && Number.isFinite(Number(trimmed));
+}
+
+/** Which of , tab ; the first line (outside quotes) has most of; a comma when it has none. */
+function sniffDelimiter(head: Uint8Array): number {
+  const counts = new Map<number, number>([[0x2c, 0], [0x09, 0], [0x3b, 0]]);
+  let quoted = false;
+  for (const byte of head) {
+    if (byte === QUOTE) quoted = !quoted;
+    else if (!quoted && (byte === LF || byte === CR)) break;
+    else if (!quoted && counts.has(byte)) counts.set(byte, counts.get(byte)! + 1);
+  }
+  let best = 0x2c;
+  for (const [byte, count] of counts) if (count > counts.get(best)!) best = byte;
+  return best;
+}
+
+interface CsvLayout {
+  delimiter: number;
+  header: string[] | null;
+  /** The header record's line (0 without one). */
+  headerLine: number;
+  /** Fields every record must have. */
+  fieldCount: number;
+  /** Indices of the columns read. */
+  selected: number[];
+  /** Offset and line of the first data record. */
+  dataOffset: number;
+  dataLine: number;
+}
+
+/** Where each block of `batchSize` data rows starts, learnt by a full pass over a file. */
+interface BlockIndex {
+  batchSize: number;
+  offsets: number[];
+  lines: number[];
+  rows: number;
+}
+
+export class CsvSource implements MatrixSource {
+  readonly name: string;
+  private opened: Promise<{ bytes: ByteFile | ByteStream; layout: CsvLayout; stream: AsyncGenerator<CsvRecord> | null }> | null = null;
+  private index: BlockIndex | null = null;
+  private consumed = false;
+  private buffer = new Float32Array(0);
+
+  constructor(private readonly input: ByteInput, private readonly options: CsvOptions = {}) {
+    this.name = options.name ?? inputName(input);
+    const { delimiter, header, columns } = options;
+    if (delimiter !== undefined && (typeof delimiter !== 'string' || delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r')) {
+      throw new TypeError(`delimiter must be one character other than a quote or a line end, got ${JSON.stringify(delimiter)}`);
+    }
+    if (header !== undefined && header !== 'auto' && typeof header !== 'boolean') {
+      throw new TypeError(`header must be true, false or 'auto', got ${String(header)}`);
+    }
+    if (columns !== undefined && (!Array.isArray(columns) || columns.length === 0
+      || !columns.every((c) => typeof c === 'string' || (Number.isInteger(c) && c >= 0)))) {
+      throw new TypeError(`columns must be a non-empty array of column names or 0-based indices, got ${String(columns)}`);
+    }
+  }
+
+  async info(): Promise<SourceInfo> {
+    const { bytes, layout } = await this.open();
+    return {
+      format: 'csv',
+      cols: layout.selected.length,
+      rows: this.index?.rows ?? null,
+      columnNames: layout.header && layout.selected.map((i) => layout.header![i]),
+      dtype: 'text',
+      rereadable: isByteFile(bytes),
+    };
+  }
+
+  async *batches(batchSize: number, blockOrder?: ArrayLike<number>): AsyncGenerator<RowBatch> {
+    const { bytes, layout, stream } = await this.open();
+    const cols = layout.selected.length;
+    checkBatchSize(this.name, batchSize, cols);
+    if (this.buffer.length < batchSize * cols) this.buffer = new Float32Array(batchSize * cols);
+    if (!isByteFile(bytes)) {
+      if (blockOrder) throw new Error(`${this.name} is a stream: it can only be read once, in order`);
+      if (this.consumed) throw new Error(`${this.name} is a stream and has been read already`);
+      this.consumed = true;
+      yield* this.inOrder(stream!, layout, batchSize, null);
+      return;
+    }
+    if (!blockOrder) {
+      const index: BlockIndex = { batchSize, offsets: [], lines: [], rows: 0 };
+      yield* this.inOrder(records(this.name, layout.delimiter, fileChunks(bytes, layout.dataOffset), layout.dataOffset, layout.dataLine), layout, batchSize, index);
+      this.index = index;
+      return;
+    }
+    if (this.index?.batchSize !== batchSize) {
+      for await (const _ of this.batches(batchSize)); // a first pass learns where the blocks start
+    }
+    const index = this.index!;
+    for (let i = 0; i < blockOrder.length; i++) {
+      const block = blockOrder[i];
+      if (!(block >= 0 && block < index.offsets.length)) throw new RangeError(`${this.name}: there is no block ${block} of ${batchSize} rows`);
+      const count = Math.min(batchSize, index.rows - block * batchSize);
+      let rows = 0;
+      const from = records(this.name, layout.delimiter, fileChunks(bytes, index.offsets[block]), index.offsets[block], index.lines[block]);
+      for await (const record of from) {
+        this.convert(record, layout, rows++);
+        if (rows === count) break;
+      }
+      await from.return(undefined);
+      yield { data: this.buffer.subarray(0, count * cols), rows: count, cols, firstRow: block * batchSize };
+    }
+  }
+
+  async close(): Promise<void> {
+    if (!this.opened) return;
+    const { bytes } = await this.opened.catch(() => ({ bytes: null }));
+    if (bytes && isByteFile(bytes)) await bytes.close();
+  }
+
+  private async *inOrder(from: AsyncIterable<CsvRecord>, layout: CsvLayout, batchSize: number, index: BlockIndex | null) {
+    const cols = layout.selected.length;
+    let rows = 0;
+    let firstRow = 0;
+    for await (const record of from) {
+      if (rows === 0 && index) {
+        index.offsets.push(record.offset);
+        index.lines.push(record.line);
+      }
+      this.convert(record, layout, rows++);
+      if (rows === batchSize) {
+        yield { data: this.buffer.subarray(0, rows * cols), rows, cols, firstRow };
+        firstRow += rows;
+        rows = 0;
+      }
+    }
+    if (rows > 0) yield { data: this.buffer.subarray(0, rows * cols), rows, cols, firstRow };
+    if (index) index.rows = firstRow + rows;
+    if (firstRow + rows === 0) throw new RangeError(`${this.name} has no data rows${layout.header ? ' after its header' : ''}`);
+  }
+
+  /** Writes a record's selected cells into row `row` of the batch buffer, checking each. */
+  private convert(record: CsvRecord, layout: CsvLayout, row: number): void {
+    const { fields, line } = record;
+    if (fields.length !== layout.fieldCount) {
+      const reference = layout.header ? `the header (line ${layout.headerLine})` : `the first row (line ${layout.dataLine})`;
+      throw new RangeError(`${this.name}: line ${line} has ${fields.length} fields, ${reference} has ${layout.fieldCount}`);
+    }
+    const cols = layout.selected.length;
+    for (let j = 0; j < cols; j++) {
+      const column = layout.selected[j];
+      const text = fields[column].trim();
+      const value = text === '' ? NaN : Number(text);
+      if (!Number.isFinite(value) || !Number.isFinite(Math.fround(value))) {
+        const what = text === '' ? 'is empty' : Number.isFinite(value) ? `${JSON.stringify(text)} is too large for float32` : `${JSON.stringify(text)} is not a finite number`;
+        const named = layout.header ? ` (${JSON.stringify(layout.header[column])})` : '';
+        throw new RangeError(`${this.name}: line ${line}, column ${column + 1}${named}: ${what}`);
+      }
+      this.buffer[row * cols + j] = value;
+    }
+  }
+
+  private open() {
+    this.opened ??= this.openNow();
+    return this.opened;
+  }
+
+  private async openNow() {
+    const bytes = await openBytes(this.input, this.name);
+    const name = this.name;
+    // The first chunk decides the delimiter; the first two records, the header and the field count.
+    const chunks = isByteFile(bytes) ? fileChunks(bytes) : bytes.chunks;
+    const iterator = chunks[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    if (first.done || first.value.byteLength === 0) throw new RangeError(`${name} is empty`);
+    const delimiter = this.options.delimiter?.charCodeAt(0)
+      ?? (/\.(tsv|tab)$/i.test(name) ? 0x09 : sniffDelimiter(first.value));
+    async function* replay(): AsyncGenerator<Uint8Array> {
+      yield first.value!;
+      for (;;) {
+        const { done, value } = await iterator.next();
+        if (done) return;
+        yield value;
+      }
+    }
+    const stream = records(name, delimiter, replay());
+    const head: CsvRecord[] = [];
+    for (let i = 0; i < 2; i++) {
+      const next = await stream.next();
+      if (next.done) break;
+      head.push(next.value);
+    }
+    if (head.length === 0) throw new RangeError(`${name} is empty`);
+    const option = this.options.header ?? 'auto';
+    const hasHeader = option === 'auto' ? !head[0].fields.every(isNumber) : option;
+    if (hasHeader && head.length === 1) throw new RangeError(`${name} has no data rows after its header`);
+    const header = hasHeader ? head[0].fields.map((field) => field.trim()) : null;
+    const fieldCount = head[0].fields.length;
+    const selected = (this.options.columns ?? Array.from({ length: fieldCount }, (_, i) => i)).map((column) => {
+      if (typeof column === 'number') {
+        if (column >= fieldCount) throw new RangeError(`${name}: there is no column ${column} (0-based); the data has ${fieldCount}`);
+        return column;
+      }
+      if (!header) throw new RangeError(`${name}: column ${JSON.stringify(column)} asked for by name, but the data has no header row`);
+      const at = header.indexOf(column);
+      if (at < 0) throw new RangeError(`${name}: no column named ${JSON.stringify(column)}; the header has ${header.map((h) => JSON.stringify(h)).join(', ')}`);
+      return at;
+    });
+    const data = head[hasHeader ? 1 : 0];
+    const layout: CsvLayout = {
+      delimiter, header, headerLine: hasHeader ? head[0].line : 0, fieldCount, selected, dataOffset: data.offset, dataLine: data.line,
+    };
+    if (isByteFile(bytes)) {
+      await stream.return(undefined);
+      return { bytes, layout, stream: null };
+    }
+    async function* fromData(): AsyncGenerator<CsvRecord> {
+      yield* head.slice(hasHeader ? 1 : 0);
+      yield* stream;
+    }
+    return { bytes, layout, stream: fromData() };
+  }
+}

@@ -1,0 +1,21 @@
+// Picks the reader for an input: by the format asked for, or by the file name's extension.
+
+import { inputName, type ByteInput } from './bytes';
+import { CsvSource, type CsvOptions } from './csv';
+import { NpySource } from './npy';
+import type { MatrixSource } from './source';
+
+export interface OpenSourceOptions extends CsvOptions {
+  /** 'npy' or 'csv' (TSV is CSV with a tab). Default: from the name's extension (.npy; .csv, .tsv, .tab, .txt). */
+  format?: 'npy' | 'csv';
+}
+
+/** A MatrixSource for a file path, URL, Blob/File, bytes or stream, in the format its name says (or `format`). */
+export function openSource(input: ByteInput, options: OpenSourceOptions = {}): MatrixSource {
+  const name = options.name ?? inputName(input);
+  const format = options.format ?? (/\.npy$/i.test(name) ? 'npy' : /\.(csv|tsv|tab|txt)$/i.test(name) ? 'csv' : undefined);
+  if (format === 'npy') return new NpySource(input, { name });
+  if (format === 'csv') return new CsvSource(input, { ...options, name });
+  if (options.format !== undefined) throw new TypeError(`format must be 'npy' or 'csv', got ${String(options.format)}`);
+  throw new TypeError(`${name}: cannot tell its format from its name: pass { format: 'npy' } or { format: 'csv' }`);
+}

@@ -1,0 +1,194 @@
+// pca of a streamed source (a file larger than memory, a browser File, a stream): minibatches are read, checked
+// and stepped on one at a time, so memory stays O(batch · d + k · d) whatever the data's size.
+//
+// A source that can be re-read (a file, a Blob) is read once first, in order: that pass checks every value,
+// counts the rows and takes the exact column means and variances. Then each epoch reads the blocks of `batchSize`
+// rows in a new seeded order. Minibatch noise keeps a game with a constant step size from settling below a floor,
+// so whenever the subspace stops settling (its moves stop shrinking) the players' step sizes are halved. A last
+// pass takes V C Vᵀ over every row for the Rayleigh–Ritz step.
+// A one-shot stream is read once: rows are centred with the running mean of the rows read so far, and the
+// Rayleigh–Ritz step uses the last minibatch (its eigenvalues are that batch's).
+
+import { faultPlanOf } from './device';
+import { Engine } from './engine';
+import { randomRows } from './game';
+import { orthonormalizeRows } from './linalg';
+import type { PCAModel } from './model';
+import { checkDimensions } from './options';
+import { PCA_SETTINGS, orthonormalVectors, resolveOptions, ritzModel, type PCAOptions } from './pca-core';
+import { Rng } from './rng';
+import { ConvergenceEstimate } from './schedule';
+import type { MatrixSource, RowBatch } from './source';
+
+/** Steps between subspace checks (and progress reports). */
+const CHECK_EVERY = 10;
+/** Checks without the subspace settling, after which step sizes are halved. */
+const PATIENCE = 3;
+/** Step sizes are never scaled below this (2⁻¹²). */
+const MIN_RATE_SCALE = 1 / 4096;
+/**
+ * Exact passes over a re-readable source after the minibatch epochs: subspace iteration (V ← orth(C V)) removes
+ * what minibatch noise left, each pass shrinking the error of component i by λ_{k+1}/λᵢ.
+ */
+const EXACT_PASSES = 2;
+/** Floats a default minibatch may take. */
+const DEFAULT_BATCH_FLOATS = 1 << 22;
+
+/** Column means and sums of squared deviations of every row seen, merged batch by batch (Chan et al.). */
+class ColumnMoments {
+  rows = 0;
+  readonly mean: Float64Array;
+  private readonly squares: Float64Array;
+
+  constructor(private readonly d: number) {
+    this.mean = new Float64Array(d);
+    this.squares = new Float64Array(d);
+  }
+
+  add({ data, rows }: RowBatch): void {
+    const d = this.d;
+    const batchMean = new Float64Array(d);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < d; c++) batchMean[c] += data[r * d + c];
+    for (let c = 0; c < d; c++) batchMean[c] /= rows;
+    const total = this.rows + rows;
+    for (let c = 0; c < d; c++) {
+      let squares = 0;
+      for (let r = 0; r < rows; r++) {
+        const deviation = data[r * d + c] - batchMean[c];
+        squares += deviation * deviation;
+      }
+      const delta = batchMean[c] - this.mean[c];
+      this.squares[c] += squares + (delta * delta * this.rows * rows) / total;
+      this.mean[c] += (delta * rows) / total;
+    }
+    this.rows = total;
+  }
+
+  /** Σ over columns of the squared deviations from the mean (centred) or from zero (not centred). */
+  sumOfSquares(center: boolean): number {
+    let sum = 0;
+    for (let c = 0; c < this.d; c++) sum += this.squares[c] + (center ? 0 : this.rows * this.mean[c] * this.mean[c]);
+    return sum;
+  }
+}
+
+/** V ← orthonormalise(C V), with C V summed exactly over every row: one pass of subspace iteration. */
+async function subspaceIteration(source: MatrixSource, engine: Engine, batch: number, signal?: AbortSignal): Promise<void> {
+  const { k, d } = engine;
+  const product = new Float64Array(k * d);
+  for await (const rows of source.batches(batch)) {
+    engine.rows(0, rows.rows).set(rows.data);
+    const part = engine.covarianceProduct(0, rows.rows);
+    for (let i = 0; i < product.length; i++) product[i] += part[i];
+    signal?.throwIfAborted();
+  }
+  if (!orthonormalizeRows(product, k, d)) throw new Error('the data has fewer than k independent directions');
+  engine.vectors().set(product);
+}
+
+export async function pcaOfSource(source: MatrixSource, options: PCAOptions): Promise<PCAModel> {
+  const settings = resolveOptions(options);
+  const { k, center, signal, onProgress, maxSteps, tol, epochs } = settings;
+  signal?.throwIfAborted();
+  const info = await source.info();
+  const d = info.cols;
+  checkDimensions(d, k);
+  const batch = settings.batchSize ?? Math.max(Math.min(4096, Math.floor(DEFAULT_BATCH_FLOATS / d)), 2 * k, 2);
+  if (batch < k) throw new RangeError(`batchSize = ${batch} is smaller than k = ${k}: a minibatch must have at least k rows`);
+  const rng = Rng.fromSeed(settings.seed);
+  const moments = new ColumnMoments(d);
+  let rowsRead = 0;
+  if (info.rereadable) {
+    for await (const rows of source.batches(batch)) {
+      moments.add(rows);
+      rowsRead += rows.rows;
+      signal?.throwIfAborted();
+    }
+    if (moments.rows < 2) throw new RangeError(`${source.name} has ${moments.rows} row; PCA needs at least 2`);
+    if (k > moments.rows) throw new RangeError(`k = ${k} is larger than the number of rows (${moments.rows}) in ${source.name}`);
+  }
+  const n = moments.rows;
+  const engine = await Engine.create({ d, k, rowCapacity: batch }, PCA_SETTINGS, {
+    devices: options.devices ?? 'auto', kPerDevice: options.kPerDevice, onWarning: options.onWarning,
+    workPerStep: 4 * batch * d * k, fault: faultPlanOf(options),
+  });
+  try {
+    engine.vectors().set(randomRows(rng, k, d));
+    engine.normalize(k);
+    if (center && info.rereadable) engine.mean().set(moments.mean);
+    const convergence = new ConvergenceEstimate();
+    let checksSinceAnneal = 0;
+    let stalled = 0;
+    let rateScale = 1;
+    let step = 0;
+    let lastBatchRows = 0;
+    let done = false;
+    const blocks = Math.ceil(n / batch);
+    for (let epoch = 1; epoch <= (info.rereadable ? epochs : 1) && !done; epoch++) {
+      const order = info.rereadable ? rng.permutation(blocks) : undefined;
+      for await (const rows of source.batches(batch, order)) {
+        if (!info.rereadable) {
+          moments.add(rows);
+          if (center) engine.mean().set(moments.mean);
+        }
+        engine.rows(0, rows.rows).set(rows.data);
+        await engine.run(
+          { kind: 'windows', rows: rows.rows, batchSize: rows.rows, steps: 1, reportEvery: 1, rule: 'rayleigh', rateScale },
+          undefined, signal,
+        );
+        step++;
+        rowsRead += rows.rows;
+        lastBatchRows = rows.rows;
+        if (step % CHECK_EVERY === 0 || step === maxSteps) {
+          convergence.observe(engine.vectors(), k, d);
+          // The estimate needs three moves (four checks) before "not settling" means anything.
+          if (++checksSinceAnneal < 4 || Number.isFinite(convergence.remaining)) {
+            stalled = 0;
+          } else if (++stalled >= PATIENCE && rateScale > MIN_RATE_SCALE) {
+            rateScale /= 2;
+            stalled = 0;
+            checksSinceAnneal = 0;
+          }
+          onProgress?.({
+            step, maxSteps, batchSize: rows.rows, utilities: engine.utilities(), remaining: convergence.remaining,
+            epoch, rowsRead, rateScale,
+          });
+        }
+        if (convergence.remaining < tol || step >= maxSteps) {
+          done = true;
+          break;
+        }
+      }
+    }
+    if (!info.rereadable && moments.rows < 2) throw new RangeError(`${source.name} has ${moments.rows} row; PCA needs at least 2`);
+    if (info.rereadable) {
+      for (let pass = 0; pass < EXACT_PASSES; pass++) {
+        await subspaceIteration(source, engine, batch, signal);
+        onProgress?.({
+          step, maxSteps, batchSize: batch, utilities: engine.utilities(), remaining: convergence.remaining,
+          epoch: epochs + 1 + pass, rowsRead: (rowsRead += n), rateScale: 0,
+        });
+      }
+    }
+    const basis = orthonormalVectors(engine);
+    const covariance = new Float64Array(k * k);
+    if (info.rereadable) {
+      for await (const rows of source.batches(batch)) {
+        engine.rows(0, rows.rows).set(rows.data);
+        const gram = engine.projectedGram(0, rows.rows);
+        for (let i = 0; i < gram.length; i++) covariance[i] += gram[i];
+        signal?.throwIfAborted();
+      }
+      for (let i = 0; i < covariance.length; i++) covariance[i] /= n - 1;
+    } else {
+      // The last minibatch is still resident: its projected covariance stands in for the stream's.
+      const gram = engine.projectedGram(0, lastBatchRows);
+      for (let i = 0; i < gram.length; i++) covariance[i] = gram[i] / (lastBatchRows - 1);
+    }
+    const total = moments.rows;
+    return ritzModel(engine, basis, covariance, total, center ? moments.mean : new Float64Array(d), moments.sumOfSquares(center) / (total - 1));
+  } finally {
+    engine.dispose();
+    await source.close();
+  }
+}
