@@ -26,6 +26,8 @@ interface CsvRecord {
   offset: number;
 }
 
+/** Bytes of the start of the data that the delimiter is sniffed from (enough for the first line). */
+const SNIFF_BYTES = 1 << 16;
 const QUOTE = 0x22;
 const CR = 0x0d;
 const LF = 0x0a;
@@ -324,15 +326,24 @@ export class CsvSource implements MatrixSource {
   private async openNow() {
     const bytes = await openBytes(this.input, this.name);
     const name = this.name;
-    // The first chunk decides the delimiter; the first two records, the header and the field count.
+    // The first line decides the delimiter; the first two records, the header and the field count.
     const chunks = isByteFile(bytes) ? fileChunks(bytes) : bytes.chunks;
     const iterator = chunks[Symbol.asyncIterator]();
-    const first = await iterator.next();
-    if (first.done || first.value.byteLength === 0) throw new RangeError(`${name} is empty`);
+    const head: Uint8Array[] = [];
+    let headBytes = 0;
+    while (headBytes < SNIFF_BYTES && !head.some((chunk) => chunk.includes(LF) || chunk.includes(CR))) {
+      const next = await iterator.next();
+      if (next.done) break;
+      head.push(next.value);
+      headBytes += next.value.byteLength;
+    }
+    if (headBytes === 0) throw new RangeError(`${name} is empty`);
+    const joined = new Uint8Array(headBytes);
+    head.reduce((offset, chunk) => (joined.set(chunk, offset), offset + chunk.byteLength), 0);
     const delimiter = this.options.delimiter?.charCodeAt(0)
-      ?? (/\.(tsv|tab)$/i.test(name) ? 0x09 : sniffDelimiter(first.value));
+      ?? (/\.(tsv|tab)$/i.test(name) ? 0x09 : sniffDelimiter(joined));
     async function* replay(): AsyncGenerator<Uint8Array> {
-      yield first.value!;
+      yield joined;
       for (;;) {
         const { done, value } = await iterator.next();
         if (done) return;
@@ -340,18 +351,18 @@ export class CsvSource implements MatrixSource {
       }
     }
     const stream = records(name, delimiter, replay());
-    const head: CsvRecord[] = [];
+    const first: CsvRecord[] = [];
     for (let i = 0; i < 2; i++) {
       const next = await stream.next();
       if (next.done) break;
-      head.push(next.value);
+      first.push(next.value);
     }
-    if (head.length === 0) throw new RangeError(`${name} is empty`);
+    if (first.length === 0) throw new RangeError(`${name} is empty`);
     const option = this.options.header ?? 'auto';
-    const hasHeader = option === 'auto' ? !head[0].fields.every(isNumber) : option;
-    if (hasHeader && head.length === 1) throw new RangeError(`${name} has no data rows after its header`);
-    const header = hasHeader ? head[0].fields.map((field) => field.trim()) : null;
-    const fieldCount = head[0].fields.length;
+    const hasHeader = option === 'auto' ? !first[0].fields.every(isNumber) : option;
+    if (hasHeader && first.length === 1) throw new RangeError(`${name} has no data rows after its header`);
+    const header = hasHeader ? first[0].fields.map((field) => field.trim()) : null;
+    const fieldCount = first[0].fields.length;
     const selected = (this.options.columns ?? Array.from({ length: fieldCount }, (_, i) => i)).map((column) => {
       if (typeof column === 'number') {
         if (column >= fieldCount) throw new RangeError(`${name}: there is no column ${column} (0-based); the data has ${fieldCount}`);
@@ -362,16 +373,16 @@ export class CsvSource implements MatrixSource {
       if (at < 0) throw new RangeError(`${name}: no column named ${JSON.stringify(column)}; the header has ${header.map((h) => JSON.stringify(h)).join(', ')}`);
       return at;
     });
-    const data = head[hasHeader ? 1 : 0];
+    const data = first[hasHeader ? 1 : 0];
     const layout: CsvLayout = {
-      delimiter, header, headerLine: hasHeader ? head[0].line : 0, fieldCount, selected, dataOffset: data.offset, dataLine: data.line,
+      delimiter, header, headerLine: hasHeader ? first[0].line : 0, fieldCount, selected, dataOffset: data.offset, dataLine: data.line,
     };
     if (isByteFile(bytes)) {
       await stream.return(undefined);
       return { bytes, layout, stream: null };
     }
     async function* fromData(): AsyncGenerator<CsvRecord> {
-      yield* head.slice(hasHeader ? 1 : 0);
+      yield* first.slice(hasHeader ? 1 : 0);
       yield* stream;
     }
     return { bytes, layout, stream: fromData() };

@@ -9,6 +9,7 @@ import {
   type GameSettings, type SettingsOptions,
 } from './options';
 import { Rng, type RngState } from './rng';
+import { isMatrixSource, type MatrixSource } from './source';
 
 export interface EigenGameOptions extends SettingsOptions, DeviceOptions {
   /** Columns of the data. */
@@ -32,8 +33,10 @@ export interface RunOptions {
   /** Steps to take. */
   steps: number;
   /**
-   * Rows per minibatch (default: all rows). Step t uses the next batchSize rows after step t − 1's, starting over
-   * at the first row when fewer than batchSize remain.
+   * Rows per minibatch (default: all rows; a source: 1024). Step t uses the next batchSize rows after step t − 1's,
+   * starting over at the first row when fewer than batchSize remain. A source is read in blocks of batchSize rows,
+   * one step per block: in file order the first time, then (re-readable sources) in a new order from the game's
+   * seed every epoch; a one-shot stream ends the run when it ends.
    */
   batchSize?: number;
   /** Called every `progressEvery` steps and after the last one. */
@@ -162,9 +165,10 @@ export class EigenGame {
    * the workers step on their own, the calling thread is free until the run ends. Resolves to the utilities of
    * the last step.
    */
-  async run(data: MatrixInput, options: RunOptions): Promise<StepResult> {
+  async run(data: MatrixInput | MatrixSource, options: RunOptions): Promise<StepResult> {
     const engine = this.live;
     const { steps, batchSize, progressEvery, onProgress, signal } = checkRunOptions(options);
+    if (isMatrixSource(data)) return this.runSource(data, { steps, batchSize: batchSize ?? 1024, progressEvery, onProgress, signal });
     const reader = readMatrix(data, 'data');
     if (reader.cols !== engine.d) {
       throw new RangeError(`data has ${reader.cols} columns, but this game has d = ${engine.d}`);
@@ -180,6 +184,34 @@ export class EigenGame {
       onProgress && ((report) => onProgress({ step: first + report.steps, utilities: report.utilities })),
       signal,
     );
+    return { utilities: engine.utilities() };
+  }
+
+  /** EigenGame.run over a source: one step per block of rows, only a block in memory at a time. */
+  private async runSource(
+    source: MatrixSource, options: Required<Pick<RunOptions, 'steps' | 'batchSize' | 'progressEvery'>> & RunOptions,
+  ): Promise<StepResult> {
+    const engine = this.live;
+    const { steps, batchSize, progressEvery, onProgress, signal } = options;
+    const info = await source.info();
+    if (info.cols !== engine.d) throw new RangeError(`${source.name} has ${info.cols} columns, but this game has d = ${engine.d}`);
+    signal?.throwIfAborted();
+    engine.reserveRows(batchSize);
+    let taken = 0;
+    for (let epoch = 0; taken < steps; epoch++) {
+      const blocks = info.rereadable && epoch > 0 ? Math.ceil((await source.info()).rows! / batchSize) : 0;
+      const order = blocks > 0 ? this.rng.permutation(blocks) : undefined;
+      let stepped = false;
+      for await (const batch of source.batches(batchSize, order)) {
+        engine.rows(0, batch.rows).set(batch.data);
+        await engine.run({ kind: 'windows', rows: batch.rows, batchSize: batch.rows, steps: 1, reportEvery: 1 }, undefined, signal);
+        taken++;
+        stepped = true;
+        if (onProgress && (taken % progressEvery === 0 || taken === steps)) onProgress({ step: engine.stepCount, utilities: engine.utilities() });
+        if (taken === steps) break;
+      }
+      if (!info.rereadable || !stepped) break;
+    }
     return { utilities: engine.utilities() };
   }
 
