@@ -20,8 +20,8 @@ Options of fit:
   -k, --k <k>              number of components (required)
   --devices <n|auto>       parallel devices, workers on one shared memory (default: auto = the machine's cores)
   --batch <rows>           rows per minibatch (default 4096, fewer for wide rows)
-  --epochs <e>             minibatch passes over the file (default 5); two exact passes and a final one follow
-  --tol <t>                stop the minibatch passes once the estimated subspace distance to go is below t (default 1e-8)
+  --epochs <e>             minibatch passes over the file (default 2); exact passes follow until --tol (at most 30)
+  --tol <t>                stop once the estimated subspace distance to go is below t (default 1e-8)
   --seed <s>               seed of the block order and the initial vectors (default 0)
   --no-center              do not subtract the column means
   --out <model.json>       where to write the model (default: model.json)
@@ -147,11 +147,11 @@ async function fit(file: string, values: Values, signal: AbortSignal): Promise<v
   if (devices !== 'auto' && !(Number.isInteger(devices) && devices >= 1)) throw new UsageError(`--devices must be a positive integer or auto, got ${JSON.stringify(devicesText)}`);
   const tol = values.tol === undefined ? undefined : Number(values.tol);
   if (tol !== undefined && !(tol >= 0)) throw new UsageError(`--tol must be a number ≥ 0, got ${JSON.stringify(values.tol)}`);
-  const epochs = integer(values, 'epochs', 1) ?? 5;
+  const epochs = integer(values, 'epochs', 1) ?? 2;
   const out = values.out ?? 'model.json';
   const source = sourceOf(file, values);
   const info = await source.info();
-  const progress = values.quiet ? null : new ProgressReport(process.stderr, info.rows === null ? null : info.rows * (epochs + 4), epochs);
+  const progress = values.quiet ? null : new ProgressReport(process.stderr, info.rows === null ? null : info.rows * (epochs + 12), epochs);
   const started = performance.now();
   const model = await pca(source, {
     k, devices, batchSize: integer(values, 'batch', 2), epochs, tol, seed: integer(values, 'seed', 0),

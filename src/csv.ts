@@ -43,7 +43,6 @@ class RecordSplitter {
   private recordLine: number;
   private recordOffset: number;
   private position: number;
-  private readonly ascii = new TextDecoder('latin1');
   private readonly utf8 = new TextDecoder('utf-8');
 
   constructor(private readonly name: string, private readonly delimiter: number, offset = 0, line = 1) {
@@ -126,7 +125,8 @@ class RecordSplitter {
     const bytes = this.field.subarray(0, this.length);
     let ascii = true;
     for (let i = 0; i < bytes.length && ascii; i++) ascii = bytes[i] < 0x80;
-    this.fields.push((ascii ? this.ascii : this.utf8).decode(bytes));
+    // Numbers are ASCII, and short strings build faster from char codes than through a TextDecoder.
+    this.fields.push(ascii ? String.fromCharCode.apply(null, bytes as unknown as number[]) : this.utf8.decode(bytes));
     this.length = 0;
     this.state = 'start';
   }
@@ -260,7 +260,8 @@ export class CsvSource implements MatrixSource {
       if (!(block >= 0 && block < index.offsets.length)) throw new RangeError(`${this.name}: there is no block ${block} of ${batchSize} rows`);
       const count = Math.min(batchSize, index.rows - block * batchSize);
       let rows = 0;
-      const from = records(this.name, layout.delimiter, fileChunks(bytes, index.offsets[block]), index.offsets[block], index.lines[block]);
+      const end = index.offsets[block + 1] ?? bytes.size;
+      const from = records(this.name, layout.delimiter, fileChunks(bytes, index.offsets[block], end), index.offsets[block], index.lines[block]);
       for await (const record of from) {
         this.convert(record, layout, rows++);
         if (rows === count) break;

@@ -44,7 +44,10 @@ export interface PCAOptions extends DeviceOptions {
   signal?: AbortSignal;
   /** Streamed sources: rows per minibatch (default: 4096, fewer for wide rows: at most 16 MiB of floats). */
   batchSize?: number;
-  /** Streamed sources that can be re-read: the most minibatch passes over the data (default 5; two exact passes follow). */
+  /**
+   * Streamed sources that can be re-read: minibatch passes over the data (default 2); exact passes follow until the
+   * estimated subspace distance to go is below `tol` (at most 30).
+   */
   epochs?: number;
 }
 
@@ -77,7 +80,7 @@ export function resolveOptions(options: PCAOptions) {
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
     throw new TypeError(`onProgress must be a function, got ${String(options.onProgress)}`);
   }
-  const { signal, onProgress, batchSize, epochs = 5 } = options;
+  const { signal, onProgress, batchSize, epochs = 2 } = options;
   if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize >= 2)) {
     throw new RangeError(`batchSize must be an integer ≥ 2, got ${String(batchSize)}`);
   }

@@ -6,14 +6,15 @@
 // rows in a new seeded order. Minibatch noise keeps a game with a constant step size from settling below a floor,
 // so whenever the subspace stops settling (its moves stop shrinking) the players' step sizes are halved. A last
 // pass takes V C Vᵀ over every row for the Rayleigh–Ritz step.
-// A one-shot stream is read once: rows are centred with the running mean of the rows read so far, and the
-// Rayleigh–Ritz step uses the last minibatch (its eigenvalues are that batch's).
+// A one-shot stream is read once: rows are centred with the running mean of the rows read so far, and the model is
+// the game's own vectors, in the players' order, with eigenvalues from the players' utilities averaged over the
+// last steps (a Rayleigh–Ritz step on a single minibatch would mix components whose eigenvalues are close).
 
 import { faultPlanOf } from './device';
 import { Engine } from './engine';
 import { randomRows } from './game';
 import { orthonormalizeRows } from './linalg';
-import type { PCAModel } from './model';
+import { PCAModel } from './model';
 import { checkDimensions } from './options';
 import { PCA_SETTINGS, orthonormalVectors, resolveOptions, ritzModel, type PCAOptions } from './pca-core';
 import { Rng } from './rng';
@@ -27,10 +28,13 @@ const PATIENCE = 3;
 /** Step sizes are never scaled below this (2⁻¹²). */
 const MIN_RATE_SCALE = 1 / 4096;
 /**
- * Exact passes over a re-readable source after the minibatch epochs: subspace iteration (V ← orth(C V)) removes
- * what minibatch noise left, each pass shrinking the error of component i by λ_{k+1}/λᵢ.
+ * Most exact passes over a re-readable source after the minibatch epochs: subspace iteration (V ← orth(C V))
+ * removes what minibatch noise left, each pass shrinking the subspace's error by about λ_{k+1}/λ_k, until the
+ * estimated distance still to go is below `tol`.
  */
-const EXACT_PASSES = 2;
+const MAX_EXACT_PASSES = 30;
+/** Weight of the past in one-shot streams' average utilities (about the last 50 steps count). */
+const UTILITY_DECAY = 0.98;
 /** Floats a default minibatch may take. */
 const DEFAULT_BATCH_FLOATS = 1 << 22;
 
@@ -86,6 +90,24 @@ async function subspaceIteration(source: MatrixSource, engine: Engine, batch: nu
   engine.vectors().set(product);
 }
 
+/** The game's vectors as they stand, in the players' order, each with its largest loading positive. */
+function gameModel(
+  engine: Engine, basis: Float64Array, eigenvalues: Float64Array, n: number, mean: Float64Array, totalVariance: number,
+): PCAModel {
+  const { k, d } = engine;
+  const components = new Float32Array(k * d);
+  for (let i = 0; i < k; i++) {
+    const row = basis.subarray(i * d, (i + 1) * d);
+    const largest = row.reduce((best, value) => (Math.abs(value) > Math.abs(best) ? value : best), 0);
+    for (let c = 0; c < d; c++) components[i * d + c] = largest < 0 ? -row[c] : row[c];
+  }
+  const explainedVariance = eigenvalues.map((value) => Math.max(0, (value * n) / (n - 1)));
+  return new PCAModel({
+    components, explainedVariance, explainedVarianceRatio: explainedVariance.map((value) => value / totalVariance),
+    mean, nSamples: n, k, d, backend: engine.backend,
+  });
+}
+
 export async function pcaOfSource(source: MatrixSource, options: PCAOptions): Promise<PCAModel> {
   const settings = resolveOptions(options);
   const { k, center, signal, onProgress, maxSteps, tol, epochs } = settings;
@@ -121,7 +143,8 @@ export async function pcaOfSource(source: MatrixSource, options: PCAOptions): Pr
     let stalled = 0;
     let rateScale = 1;
     let step = 0;
-    let lastBatchRows = 0;
+    /** Exponential average of each player's utility (≈ its eigenvalue once the game settles): one-shot streams. */
+    const averageUtility = new Float64Array(k);
     let done = false;
     const blocks = Math.ceil(n / batch);
     for (let epoch = 1; epoch <= (info.rereadable ? epochs : 1) && !done; epoch++) {
@@ -138,7 +161,8 @@ export async function pcaOfSource(source: MatrixSource, options: PCAOptions): Pr
         );
         step++;
         rowsRead += rows.rows;
-        lastBatchRows = rows.rows;
+        const utilities = engine.utilities();
+        for (let i = 0; i < k; i++) averageUtility[i] = step === 1 ? utilities[i] : UTILITY_DECAY * averageUtility[i] + (1 - UTILITY_DECAY) * utilities[i];
         if (step % CHECK_EVERY === 0 || step === maxSteps) {
           convergence.observe(engine.vectors(), k, d);
           // The estimate needs three moves (four checks) before "not settling" means anything.
@@ -162,31 +186,32 @@ export async function pcaOfSource(source: MatrixSource, options: PCAOptions): Pr
     }
     if (!info.rereadable && moments.rows < 2) throw new RangeError(`${source.name} has ${moments.rows} row; PCA needs at least 2`);
     if (info.rereadable) {
-      for (let pass = 0; pass < EXACT_PASSES; pass++) {
+      const passes = new ConvergenceEstimate();
+      passes.observe(engine.vectors(), k, d);
+      for (let pass = 1; pass <= MAX_EXACT_PASSES; pass++) {
         await subspaceIteration(source, engine, batch, signal);
+        passes.observe(engine.vectors(), k, d);
         onProgress?.({
-          step, maxSteps, batchSize: batch, utilities: engine.utilities(), remaining: convergence.remaining,
-          epoch: epochs + 1 + pass, rowsRead: (rowsRead += n), rateScale: 0,
+          step, maxSteps, batchSize: batch, utilities: engine.utilities(), remaining: passes.remaining,
+          epoch: epochs + pass, rowsRead: (rowsRead += n), rateScale: 0,
         });
+        if (passes.remaining < tol) break;
       }
     }
     const basis = orthonormalVectors(engine);
-    const covariance = new Float64Array(k * k);
-    if (info.rereadable) {
-      for await (const rows of source.batches(batch)) {
-        engine.rows(0, rows.rows).set(rows.data);
-        const gram = engine.projectedGram(0, rows.rows);
-        for (let i = 0; i < gram.length; i++) covariance[i] += gram[i];
-        signal?.throwIfAborted();
-      }
-      for (let i = 0; i < covariance.length; i++) covariance[i] /= n - 1;
-    } else {
-      // The last minibatch is still resident: its projected covariance stands in for the stream's.
-      const gram = engine.projectedGram(0, lastBatchRows);
-      for (let i = 0; i < gram.length; i++) covariance[i] = gram[i] / (lastBatchRows - 1);
-    }
     const total = moments.rows;
-    return ritzModel(engine, basis, covariance, total, center ? moments.mean : new Float64Array(d), moments.sumOfSquares(center) / (total - 1));
+    const mean = center ? moments.mean : new Float64Array(d);
+    const totalVariance = moments.sumOfSquares(center) / (total - 1);
+    if (!info.rereadable) return gameModel(engine, basis, averageUtility, total, mean, totalVariance);
+    const covariance = new Float64Array(k * k);
+    for await (const rows of source.batches(batch)) {
+      engine.rows(0, rows.rows).set(rows.data);
+      const gram = engine.projectedGram(0, rows.rows);
+      for (let i = 0; i < gram.length; i++) covariance[i] += gram[i];
+      signal?.throwIfAborted();
+    }
+    for (let i = 0; i < covariance.length; i++) covariance[i] /= n - 1;
+    return ritzModel(engine, basis, covariance, total, mean, totalVariance);
   } finally {
     engine.dispose();
     await source.close();
