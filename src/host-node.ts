@@ -20,16 +20,18 @@ function kernelFile(build: BuildName): URL {
 /**
  * The process's flags that a device worker keeps. It runs our own bundled JavaScript, so module loaders and
  * preloads meant for the application (tsx, ts-node, APM agents: --import, --require, --loader) only slow its start
- * (tsx: 60 → 185 ms for two workers), and --input-type (node -e) is refused for a worker file.
+ * (tsx: 60 → 185 ms for two workers); --input-type (node -e) is refused for a worker file, and so are V8's heap
+ * sizes (--max-old-space-size: a worker's heap is set by resourceLimits; a device's data is in wasm memory anyway).
  */
 function workerFlags(flags: string[]): string[] {
   const withValue = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader']);
+  const refused = /^--(input-type|max-old-space-size|max-semi-space-size|max-young-generation-size)$/;
   const kept: string[] = [];
   for (let i = 0; i < flags.length; i++) {
-    const name = flags[i].split('=')[0];
+    const name = flags[i].split('=')[0].replaceAll('_', '-');
     if (withValue.has(name)) {
       if (!flags[i].includes('=')) i++;
-    } else if (name !== '--input-type') {
+    } else if (!refused.test(name)) {
       kept.push(flags[i]);
     }
   }
