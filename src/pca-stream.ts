@@ -76,18 +76,28 @@ class ColumnMoments {
   }
 }
 
-/** V ← orthonormalise(C V), with C V summed exactly over every row: one pass of subspace iteration. */
-async function subspaceIteration(source: MatrixSource, engine: Engine, batch: number, signal?: AbortSignal): Promise<void> {
+/**
+ * V ← orthonormalise(C V), with C V summed exactly over every row: one pass of subspace iteration. Returns the
+ * players' Rayleigh quotients vᵢᵀ C vᵢ before the pass (their eigenvalue estimates, for progress reports).
+ */
+async function subspaceIteration(source: MatrixSource, engine: Engine, batch: number, rows: number, signal?: AbortSignal): Promise<Float64Array> {
   const { k, d } = engine;
   const product = new Float64Array(k * d);
-  for await (const rows of source.batches(batch)) {
-    engine.rows(0, rows.rows).set(rows.data);
-    const part = engine.covarianceProduct(0, rows.rows);
+  for await (const block of source.batches(batch)) {
+    engine.rows(0, block.rows).set(block.data);
+    const part = engine.covarianceProduct(0, block.rows);
     for (let i = 0; i < product.length; i++) product[i] += part[i];
     signal?.throwIfAborted();
   }
+  const vectors = engine.vectors();
+  const quotients = new Float64Array(k);
+  for (let i = 0; i < k; i++) {
+    for (let c = 0; c < d; c++) quotients[i] += vectors[i * d + c] * product[i * d + c];
+    quotients[i] /= rows - 1;
+  }
   if (!orthonormalizeRows(product, k, d)) throw new Error('the data has fewer than k independent directions');
-  engine.vectors().set(product);
+  vectors.set(product);
+  return quotients;
 }
 
 /** The game's vectors as they stand, in the players' order, each with its largest loading positive. */
@@ -140,6 +150,7 @@ export async function pcaOfSource(source: MatrixSource, options: PCAOptions): Pr
     if (center && info.rereadable) engine.mean().set(moments.mean);
     const convergence = new ConvergenceEstimate();
     let checksSinceAnneal = 0;
+    let blocksRead = 0;
     let stalled = 0;
     let rateScale = 1;
     let step = 0;
@@ -163,7 +174,10 @@ export async function pcaOfSource(source: MatrixSource, options: PCAOptions): Pr
         rowsRead += rows.rows;
         const utilities = engine.utilities();
         for (let i = 0; i < k; i++) averageUtility[i] = step === 1 ? utilities[i] : UTILITY_DECAY * averageUtility[i] + (1 - UTILITY_DECAY) * utilities[i];
-        if (step % CHECK_EVERY === 0 || step === maxSteps) {
+        const check = step % CHECK_EVERY === 0 || step === maxSteps;
+        // Small files take few steps per pass: report at the end of each pass too.
+        const endOfPass = info.rereadable && ++blocksRead % blocks === 0;
+        if (check) {
           convergence.observe(engine.vectors(), k, d);
           // The estimate needs three moves (four checks) before "not settling" means anything.
           if (++checksSinceAnneal < 4 || Number.isFinite(convergence.remaining)) {
@@ -173,6 +187,8 @@ export async function pcaOfSource(source: MatrixSource, options: PCAOptions): Pr
             stalled = 0;
             checksSinceAnneal = 0;
           }
+        }
+        if (check || endOfPass) {
           onProgress?.({
             step, maxSteps, batchSize: rows.rows, utilities: engine.utilities(), remaining: convergence.remaining,
             epoch, rowsRead, rateScale,
@@ -189,10 +205,10 @@ export async function pcaOfSource(source: MatrixSource, options: PCAOptions): Pr
       const passes = new ConvergenceEstimate();
       passes.observe(engine.vectors(), k, d);
       for (let pass = 1; pass <= MAX_EXACT_PASSES; pass++) {
-        await subspaceIteration(source, engine, batch, signal);
+        const quotients = await subspaceIteration(source, engine, batch, n, signal);
         passes.observe(engine.vectors(), k, d);
         onProgress?.({
-          step, maxSteps, batchSize: batch, utilities: engine.utilities(), remaining: passes.remaining,
+          step, maxSteps, batchSize: batch, utilities: quotients, remaining: passes.remaining,
           epoch: epochs + pass, rowsRead: (rowsRead += n), rateScale: 0,
         });
         if (passes.remaining < tol) break;
