@@ -44,7 +44,7 @@ describe('the packed tarball', () => {
     console.log(`npm pack: ${packed.size} bytes, ${packed.files.length} files: ${packed.files.join(', ')}`);
     for (const file of [
       'package.json', 'README.md', 'LICENSE', 'dist/index.d.ts', 'dist/node.js', 'dist/node.cjs', 'dist/browser.js',
-      'dist/edge.js', 'dist/workerd.js', 'dist/edge-light.js', 'dist/device.js', 'dist/device-node.js',
+      'dist/edge.js', 'dist/workerd.js', 'dist/edge-light.js', 'dist/device.js', 'dist/device-node.js', 'dist/cli.js',
       'wasm/eigengame.simd.wasm', 'wasm/eigengame.threads.wasm',
     ]) expect(packed.files, file).toContain(file);
     expect(packed.files.filter((file) => !/^(dist|wasm)\//.test(file)).sort()).toEqual(['LICENSE', 'README.md', 'package.json']);
@@ -111,6 +111,12 @@ describe('the packed tarball', () => {
     `);
     expect(result.pca.backend).toMatchObject({ kind: 'workers', devices: 2 });
     expectSameBits(result, await reference());
+  });
+
+  it('installs the eigengame command', () => {
+    const bin = join(packed.consumer, 'node_modules/.bin/eigengame');
+    expect(execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim()).toBe(JSON.parse(readFileSync(join(packed.consumer, 'node_modules/eigengame/package.json'), 'utf8')).version);
+    expect(execFileSync(bin, ['--help'], { encoding: 'utf8' })).toMatch(/Usage: eigengame <command>/);
   });
 
   it('type-checks a TypeScript consumer of every entry', () => {
