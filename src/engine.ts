@@ -199,9 +199,9 @@ export class Engine {
     return this.soloProgram().projectedGram(first, count);
   }
 
-  /** C V summed over resident rows [first, first + count) (k × d, see DeviceProgram.covarianceProduct), in this thread. */
-  covarianceProduct(first: number, count: number): Float32Array {
-    return this.soloProgram().covarianceProduct(first, count);
+  /** Live view of G (k × d) as the last step or `product` job left it. */
+  gradient(): Float32Array {
+    return this.f32(this.plan.g, this.plan.k * this.plan.d);
   }
 
   /** Normalises the first `rows` rows of V. */

@@ -67,6 +67,8 @@ export function parseNpyHeader(name: string, bytes: Uint8Array): NpyHeader {
   return { version, dtype, rows, cols, dataOffset };
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /** Bytes per value of a dtype. */
 const itemSize = (dtype: 'float32' | 'float64') => (dtype === 'float32' ? 4 : 8);
 
@@ -205,7 +207,12 @@ export class NpySource implements MatrixSource {
     const n = count * cols;
     const out = this.buffer.subarray(0, n);
     const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-    if (header.dtype === 'float32') {
+    if (LITTLE_ENDIAN) {
+      // Typed-array views read the file's little-endian values directly (an unaligned chunk is copied first).
+      const aligned = raw.byteOffset % 8 === 0 ? raw : raw.slice();
+      if (header.dtype === 'float32') out.set(new Float32Array(aligned.buffer, aligned.byteOffset, n));
+      else out.set(new Float64Array(aligned.buffer, aligned.byteOffset, n));
+    } else if (header.dtype === 'float32') {
       for (let i = 0; i < n; i++) out[i] = view.getFloat32(i * 4, true);
     } else {
       for (let i = 0; i < n; i++) out[i] = view.getFloat64(i * 8, true);

@@ -85,8 +85,10 @@ async function subspaceIteration(source: MatrixSource, engine: Engine, batch: nu
   const product = new Float64Array(k * d);
   for await (const block of source.batches(batch)) {
     engine.rows(0, block.rows).set(block.data);
-    const part = engine.covarianceProduct(0, block.rows);
-    for (let i = 0; i < product.length; i++) product[i] += part[i];
+    await engine.run({ kind: 'product', rows: block.rows }, undefined, signal);
+    // pca's game uses the mean reduction: G is C V ÷ the batch's rows.
+    const part = engine.gradient();
+    for (let i = 0; i < product.length; i++) product[i] += part[i] * block.rows;
     signal?.throwIfAborted();
   }
   const vectors = engine.vectors();

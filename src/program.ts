@@ -76,6 +76,20 @@ export class DeviceProgram {
     return barrier.waitAtStepEnd();
   }
 
+  /**
+   * C V over resident rows [first, first + count): a step's first two phases without the Gram matrix or an update.
+   * G (k × d; ÷ count with the mean reduction) is complete in plan.g after the end barrier. Streamed pca's exact
+   * passes sum it batch by batch. Returns true when the devices must stop (a stop requested by the host).
+   */
+  product(first: number, count: number): boolean {
+    const { barrier } = this.context;
+    const chunking = new Chunking(count, this.context.plan.chunks);
+    this.dataTerm(first, chunking);
+    barrier.wait();
+    this.reduceG(chunking);
+    return barrier.waitAtStepEnd();
+  }
+
   get k(): number {
     return this.context.plan.k;
   }
@@ -106,48 +120,26 @@ export class DeviceProgram {
     return this.reduceM(chunking, false).slice();
   }
 
-  /**
-   * Xcᵀ Xc Vᵀ, transposed (k × d, float32; Xc the centred rows) over resident rows [first, first + count) with the
-   * current V, summed in the same block and chunk order as a step's G; for a lone device. Streamed pca's exact
-   * passes add it up batch by batch.
-   */
-  covarianceProduct(first: number, count: number): Float32Array {
-    const { plan } = this.context;
-    const { d, k } = plan;
-    const chunking = new Chunking(count, plan.chunks);
-    for (let c = 0; c < chunking.chunks; c++) this.chunkDataTerm(first, chunking, c, 0, k);
-    const g = new Float32Array(this.context.memory.buffer, plan.gChunks, k * d).slice();
-    for (let c = 1; c < chunking.chunks; c++) {
-      const partial = new Float32Array(this.context.memory.buffer, plan.gChunks + c * plan.partialStride, k * d);
-      for (let i = 0; i < g.length; i++) g[i] = Math.fround(g[i] + partial[i]);
-    }
-    return g;
-  }
-
   private dataTerm(first: number, chunking: Chunking): void {
+    const { kernels, plan } = this.context;
+    const { d, k } = plan;
     const { start: p0, end: p1 } = this.role.players;
+    const players = p1 - p0;
+    const scratch = this.scratch;
     const { queues } = this.context;
     const queue = sliceQueue(this.role.slice);
     for (let c: number; (c = queues.take(queue, chunking.chunks, this.role.shards)) >= 0;) {
-      this.chunkDataTerm(first, chunking, c, p0, p1 - p0);
-    }
-  }
-
-  /** Chunk c's P columns and partial G for players [p0, p0 + players), block by block in row order. */
-  private chunkDataTerm(first: number, chunking: Chunking, c: number, p0: number, players: number): void {
-    const { kernels, plan } = this.context;
-    const { d, k } = plan;
-    const scratch = this.scratch;
-    const rows = chunking.rows(c);
-    const partial = plan.gChunks + c * plan.partialStride + p0 * d * 4;
-    for (let block = rows.start; block < rows.end; block += ROW_BLOCK) {
-      const blockRows = Math.min(ROW_BLOCK, rows.end - block);
-      const target = block === rows.start ? partial : scratch;
-      kernels.dataTerm(
-        plan.x + (first + block) * d * 4, blockRows, d, plan.mean, plan.v + p0 * d * 4, players,
-        plan.p + (block * k + p0) * 4, k, target,
-      );
-      if (target === scratch) kernels.addF32(partial, scratch, players * d);
+      const rows = chunking.rows(c);
+      const partial = plan.gChunks + c * plan.partialStride + p0 * d * 4;
+      for (let block = rows.start; block < rows.end; block += ROW_BLOCK) {
+        const blockRows = Math.min(ROW_BLOCK, rows.end - block);
+        const target = block === rows.start ? partial : scratch;
+        kernels.dataTerm(
+          plan.x + (first + block) * d * 4, blockRows, d, plan.mean, plan.v + p0 * d * 4, players,
+          plan.p + (block * k + p0) * 4, k, target,
+        );
+        if (target === scratch) kernels.addF32(partial, scratch, players * d);
+      }
     }
   }
 
