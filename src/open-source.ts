@@ -14,7 +14,11 @@ export interface OpenSourceOptions extends CsvOptions {
 export function openSource(input: ByteInput, options: OpenSourceOptions = {}): MatrixSource {
   const name = options.name ?? inputName(input);
   const format = options.format ?? (/\.npy$/i.test(name) ? 'npy' : /\.(csv|tsv|tab|txt)$/i.test(name) ? 'csv' : undefined);
-  if (format === 'npy') return new NpySource(input, { name });
+  if (format === 'npy') {
+    const csvOnly = (['delimiter', 'header', 'columns'] as const).filter((option) => options[option] !== undefined);
+    if (csvOnly.length > 0) throw new TypeError(`${name} is a .npy file: ${csvOnly.join(', ')} only apply to CSV (a .npy file is read whole)`);
+    return new NpySource(input, { name });
+  }
   if (format === 'csv') return new CsvSource(input, { ...options, name });
   if (options.format !== undefined) throw new TypeError(`format must be 'npy' or 'csv', got ${String(options.format)}`);
   throw new TypeError(`${name}: cannot tell its format from its name: pass { format: 'npy' } or { format: 'csv' }`);

@@ -52,6 +52,7 @@ describe('eigengame (CLI)', () => {
     [['transform', 'model.json', 'data.npy'], /transform needs --out/],
     [['transform', 'model.json', 'data.npy', '--out', 'x.txt'], /--out must end in \.npy, \.csv or \.tsv/],
     [['info'], /usage: eigengame info <file>/],
+    [['info', 'data.npy', '--columns', '1,2'], /data\.npy is a \.npy file: columns only apply to CSV/],
   ])('usage errors exit with 2: %j', (args, message) => {
     const { code, stderr } = run(args);
     expect(code).toBe(2);

@@ -163,6 +163,7 @@ describe('openSource', () => {
     expect((await openSource(file('a.tsv', asCsv('\t'))).info()).format).toBe('csv');
     expect((await openSource(new Blob([asCsv()]), { format: 'csv' }).info()).cols).toBe(cols);
     expect(() => openSource(new Blob([asCsv()]))).toThrow(/cannot tell its format from its name: pass \{ format: 'npy' \} or \{ format: 'csv' \}/);
+    expect(() => openSource('a.npy', { columns: [0] })).toThrow(/a\.npy is a \.npy file: columns only apply to CSV/);
   });
 });
 
