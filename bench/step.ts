@@ -1,6 +1,8 @@
-// `npm run bench`: throughput of a full EigenGame step in-thread and on 2 worker devices, and pca's time to an
-// accurate answer, measured side by side in one run. Prints tables and writes bench/results.md.
-// Options: --quick (shorter samples), --only=steps or --only=pca (one part; written to bench/results-<part>.md).
+// `npm run bench`: throughput of a full EigenGame step in-thread and on 2 worker devices, pca's time to an
+// accurate answer, and pca against the JavaScript peers (ml-pca, DruidJS), measured side by side in one run.
+// Prints tables and writes bench/results.md.
+// Options: --quick (shorter samples; no ml-pca on large data), --only=steps|pca|peers (one part; written to
+// bench/results-<part>.md).
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -10,10 +12,11 @@ import { pca, subspaceDistance, type MatrixInput } from '../src/entries/node';
 import { gappedSpectrum, plantedData } from '../scripts/planted.mjs';
 import { mnistDigits } from '../test/helpers/mnist';
 import { normals } from '../test/helpers/random';
+import { peersSection } from './peers';
 
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
-if (only !== undefined && only !== 'steps' && only !== 'pca') throw new Error(`--only must be steps or pca, got ${only}`);
+if (only !== undefined && !['steps', 'pca', 'peers'].includes(only)) throw new Error(`--only must be steps, pca or peers, got ${only}`);
 
 const shapes = [
   { n: 4096, d: 784, k: 16 },
@@ -130,6 +133,7 @@ say('# eigengame benchmark');
 say();
 say(`${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`);
 say();
-if (only !== 'pca') await stepSection();
-if (only !== 'steps') await pcaSection();
+if (only === undefined || only === 'steps') await stepSection();
+if (only === undefined || only === 'pca') await pcaSection();
+if (only === undefined || only === 'peers') await peersSection(say, quick);
 writeFileSync(new URL(only ? `./results-${only}.md` : './results.md', import.meta.url), `${lines.join('\n')}\n`);
