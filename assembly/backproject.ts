@@ -6,25 +6,49 @@
 
 import { at32, centered1, centered4, row32 } from './simd';
 
-/** G[j, c] += Σ over rows r..r+3 of P[r, j] (X[r, c] − mean[c]): one centred load of X feeds every player. */
+/**
+ * G[j, c] += Σ over rows r..r+3 of P[r, j] (X[r, c] − mean[c]), rows added in order. Players go in pairs whose
+ * eight weights stay in registers while the columns stream by: each centred load of X feeds two players.
+ */
 @inline export function backprojectRows4(
   x: usize, r: i32, d: i32, mean: usize, p: usize, ldp: i32, players: i32, g: usize,
 ): void {
   const d4 = d & ~3;
   const x0 = row32(x, r, d), x1 = row32(x, r + 1, d), x2 = row32(x, r + 2, d), x3 = row32(x, r + 3, d);
   const p0 = row32(p, r, ldp), p1 = row32(p, r + 1, ldp), p2 = row32(p, r + 2, ldp), p3 = row32(p, r + 3, ldp);
-  for (let c = 0; c < d4; c += 4) {
-    const offset = <usize>c << 2;
-    const xc0 = centered4(x0, mean, offset), xc1 = centered4(x1, mean, offset);
-    const xc2 = centered4(x2, mean, offset), xc3 = centered4(x3, mean, offset);
-    for (let j = 0; j < players; j++) {
-      const gAt = row32(g, j, d) + offset;
-      let acc = v128.load(gAt);
-      acc = f32x4.add(acc, f32x4.mul(v128.load32_splat(at32(p0, j)), xc0));
-      acc = f32x4.add(acc, f32x4.mul(v128.load32_splat(at32(p1, j)), xc1));
-      acc = f32x4.add(acc, f32x4.mul(v128.load32_splat(at32(p2, j)), xc2));
-      acc = f32x4.add(acc, f32x4.mul(v128.load32_splat(at32(p3, j)), xc3));
-      v128.store(gAt, acc);
+  let j = 0;
+  for (; j + 2 <= players; j += 2) {
+    const wa0 = v128.load32_splat(at32(p0, j)), wa1 = v128.load32_splat(at32(p1, j));
+    const wa2 = v128.load32_splat(at32(p2, j)), wa3 = v128.load32_splat(at32(p3, j));
+    const wb0 = v128.load32_splat(at32(p0, j + 1)), wb1 = v128.load32_splat(at32(p1, j + 1));
+    const wb2 = v128.load32_splat(at32(p2, j + 1)), wb3 = v128.load32_splat(at32(p3, j + 1));
+    const ga = row32(g, j, d), gb = row32(g, j + 1, d);
+    for (let c = 0; c < d4; c += 4) {
+      const offset = <usize>c << 2;
+      const xc0 = centered4(x0, mean, offset), xc1 = centered4(x1, mean, offset);
+      const xc2 = centered4(x2, mean, offset), xc3 = centered4(x3, mean, offset);
+      let a = v128.load(ga + offset);
+      let b = v128.load(gb + offset);
+      a = f32x4.add(a, f32x4.mul(wa0, xc0)); b = f32x4.add(b, f32x4.mul(wb0, xc0));
+      a = f32x4.add(a, f32x4.mul(wa1, xc1)); b = f32x4.add(b, f32x4.mul(wb1, xc1));
+      a = f32x4.add(a, f32x4.mul(wa2, xc2)); b = f32x4.add(b, f32x4.mul(wb2, xc2));
+      a = f32x4.add(a, f32x4.mul(wa3, xc3)); b = f32x4.add(b, f32x4.mul(wb3, xc3));
+      v128.store(ga + offset, a);
+      v128.store(gb + offset, b);
+    }
+  }
+  if (j < players) {
+    const w0 = v128.load32_splat(at32(p0, j)), w1 = v128.load32_splat(at32(p1, j));
+    const w2 = v128.load32_splat(at32(p2, j)), w3 = v128.load32_splat(at32(p3, j));
+    const ga = row32(g, j, d);
+    for (let c = 0; c < d4; c += 4) {
+      const offset = <usize>c << 2;
+      let a = v128.load(ga + offset);
+      a = f32x4.add(a, f32x4.mul(w0, centered4(x0, mean, offset)));
+      a = f32x4.add(a, f32x4.mul(w1, centered4(x1, mean, offset)));
+      a = f32x4.add(a, f32x4.mul(w2, centered4(x2, mean, offset)));
+      a = f32x4.add(a, f32x4.mul(w3, centered4(x3, mean, offset)));
+      v128.store(ga + offset, a);
     }
   }
   for (let c = d4; c < d; c++) {
