@@ -4,8 +4,10 @@
 // Options: --quick (shorter samples; no ml-pca on large data), --only=steps|pca|peers (one part; written to
 // bench/results-<part>.md).
 
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Engine } from '../src/engine';
 import { resolveSettings } from '../src/options';
 import { pca, subspaceDistance, type MatrixInput } from '../src/entries/node';
@@ -64,6 +66,22 @@ async function stepTimes(n: number, d: number, k: number, deviceCounts: number[]
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
+/** GFLOP/s of the register-only multiply/add loop (bench/assembly/peak.ts), compiled here with asc. */
+function wasmPeak(): () => number {
+  const file = join(tmpdir(), `eigengame-peak-${process.pid}.wasm`);
+  const asc = new URL('../node_modules/assemblyscript/bin/asc.js', import.meta.url).pathname;
+  execFileSync(process.execPath, [asc, new URL('./assembly/peak.ts', import.meta.url).pathname, '--enable', 'simd', '-O3', '--runtime', 'stub', '-o', file]);
+  const module = new WebAssembly.Module(readFileSync(file));
+  const { peak } = new WebAssembly.Instance(module, { env: { memory: new WebAssembly.Memory({ initial: 1, maximum: 65536 }) } }).exports as { peak(n: number): number };
+  peak(1e6);
+  return () => {
+    const iterations = quick ? 5e7 : 2e8;
+    const start = performance.now();
+    peak(iterations);
+    return (48 * iterations) / ((performance.now() - start) / 1000) / 1e9;
+  };
+}
+
 async function stepSection() {
   say('## One full step: in-thread and on 2 devices (worker_threads), measured side by side');
   say();
@@ -71,17 +89,24 @@ async function stepSection() {
   say('Times are medians of samples of about a second; the speed-up is the median of the ratios of samples taken');
   say('back to back (in brackets: the lowest and highest), since this shared machine\'s speed drifts.');
   say();
-  say('| N × d, k | in-thread | 2 devices | speed-up of 2 devices |');
-  say('| --- | --- | --- | --- |');
+  say('The wasm SIMD peak is a register-only loop of f32x4 multiplies and adds (bench/assembly/peak.ts; wasm SIMD has');
+  say('no FMA), measured before and after each row: in-thread GFLOP/s as a share of it.');
+  say();
+  say('| N × d, k | in-thread | share of wasm peak | 2 devices | speed-up of 2 devices |');
+  say('| --- | --- | --- | --- | --- |');
+  const peak = wasmPeak();
   for (const { n, d, k } of quick ? shapes.filter((s) => s.d < 4096) : shapes) {
+    const before = peak();
     const [one, two] = await stepTimes(n, d, k, [1, 2]);
+    const peakGflops = Math.max(before, peak());
     const cell = (samples: number[]) => {
       const seconds = median(samples);
       return `${(seconds * 1000).toFixed(2)} ms, ${(1 / seconds).toFixed(0)} steps/s, ${((4 * n * d * k) / seconds / 1e9).toFixed(1)} GFLOP/s`;
     };
     const ratios = one.map((seconds, i) => seconds / two[i]);
     const range = `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`;
-    say(`| ${n} × ${d}, k = ${k} | ${cell(one)} | ${cell(two)} | ${median(ratios).toFixed(2)}× (${range}) |`);
+    const share = `${((4 * n * d * k) / median(one) / 1e9 / peakGflops * 100).toFixed(0)} % of ${peakGflops.toFixed(1)} GFLOP/s`;
+    say(`| ${n} × ${d}, k = ${k} | ${cell(one)} | ${share} | ${cell(two)} | ${median(ratios).toFixed(2)}× (${range}) |`);
   }
   say();
 }
