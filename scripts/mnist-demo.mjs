@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { PCAModel } from '../dist/node.js';
-import { mnistDigits } from './mnist.mjs';
+import { mnistDigits, mnistNpy } from './mnist.mjs';
 import { componentsPng, projectionSvg } from './pictures.mjs';
 
 const out = new URL('../out/', import.meta.url);
@@ -13,12 +13,8 @@ const k = 16;
 const digits = mnistDigits();
 console.log(`eigengame: PCA of MNIST-10k (${digits.rows} digits × ${digits.cols} pixels), k = ${k}, on all cores\n`);
 
-// The digits as a .npy file, as numpy's np.save would write them.
-const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${digits.rows}, ${digits.cols}), }`;
-const text = dict + ' '.repeat((64 - ((10 + dict.length + 1) % 64)) % 64) + '\n';
-const preamble = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, text.length & 0xff, text.length >> 8]);
 const npy = new URL('mnist-10k.npy', out);
-writeFileSync(npy, Buffer.concat([preamble, Buffer.from(text, 'latin1'), Buffer.from(digits.data.buffer)]));
+writeFileSync(npy, mnistNpy(digits));
 
 const modelFile = new URL('mnist-model.json', out);
 const cli = new URL('../dist/cli.js', import.meta.url);

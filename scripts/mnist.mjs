@@ -16,3 +16,11 @@ export function mnistDigits() {
   }
   return { data, rows, cols: 784, labels };
 }
+
+/** The digits as the bytes of a float32 .npy file, as numpy's np.save writes them (version 1.0 header). */
+export function mnistNpy(digits = mnistDigits()) {
+  const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${digits.rows}, ${digits.cols}), }`;
+  const text = dict + ' '.repeat((64 - ((10 + dict.length + 1) % 64)) % 64) + '\n';
+  const preamble = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, text.length & 0xff, text.length >> 8]);
+  return Buffer.concat([preamble, Buffer.from(text, 'latin1'), Buffer.from(digits.data.buffer)]);
+}

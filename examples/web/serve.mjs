@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { extname, join, normalize } from 'node:path';
-import { mnistDigits } from '../../scripts/mnist.mjs';
+import { mnistDigits, mnistNpy } from '../../scripts/mnist.mjs';
 
 const root = new URL('../..', import.meta.url).pathname;
 const out = join(root, 'out');
@@ -15,10 +15,7 @@ export function writeSample() {
   if (existsSync(join(out, 'mnist-10k.npy')) && existsSync(join(out, 'mnist-10k-labels.json'))) return;
   mkdirSync(out, { recursive: true });
   const digits = mnistDigits();
-  const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${digits.rows}, ${digits.cols}), }`;
-  const text = dict + ' '.repeat((64 - ((10 + dict.length + 1) % 64)) % 64) + '\n';
-  const preamble = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, text.length & 0xff, text.length >> 8]);
-  writeFileSync(join(out, 'mnist-10k.npy'), Buffer.concat([preamble, Buffer.from(text, 'latin1'), Buffer.from(digits.data.buffer)]));
+  writeFileSync(join(out, 'mnist-10k.npy'), mnistNpy(digits));
   writeFileSync(join(out, 'mnist-10k-labels.json'), JSON.stringify(Array.from(digits.labels)));
 }
 
