@@ -101,14 +101,19 @@ async function* readableChunks(stream: ReadableStream<Uint8Array>): AsyncGenerat
   }
 }
 
+/** A URL, or a string relative to the page (absolute only where there is no page); null if it is not one. */
+export function resolveLocation(location: string | URL): URL | null {
+  try {
+    return new URL(String(location), (globalThis as { location?: { href: string } }).location?.href);
+  } catch {
+    return null;
+  }
+}
+
 /** A URL (or a string relative to the page) fetched as a stream of chunks: how web and edge hosts open "files". */
 export function fetchLocation(location: string | URL, name: string): Promise<ByteStream> {
-  let url: URL;
-  try {
-    url = new URL(String(location), (globalThis as { location?: { href: string } }).location?.href);
-  } catch {
-    throw new TypeError(`${name}: not a URL, and file paths can only be opened in Node`);
-  }
+  const url = resolveLocation(location);
+  if (!url) throw new TypeError(`${name}: not a URL, and file paths can only be opened in Node`);
   return fetchStream(url, name);
 }
 

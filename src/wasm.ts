@@ -5,6 +5,7 @@
 // Where their files are and how to compile them is the installed host's business (host.ts); `init` lets the
 // application hand them over instead (edge runtimes, custom hosting).
 
+import { resolveLocation } from './bytes';
 import { currentHost } from './host';
 
 export type BuildName = 'simd' | 'threads';
@@ -159,11 +160,9 @@ function isModule(value: unknown): boolean {
 }
 
 function toUrl(location: URL | string, option: string): URL {
-  try {
-    return new URL(String(location), (globalThis as { location?: { href: string } }).location?.href);
-  } catch {
-    throw new TypeError(`init: ${option} is not a valid URL: ${String(location)}`);
-  }
+  const url = resolveLocation(location);
+  if (!url) throw new TypeError(`init: ${option} is not a valid URL: ${String(location)}`);
+  return url;
 }
 
 async function compileSource(build: BuildName, source: unknown, option: string): Promise<WebAssembly.Module> {
