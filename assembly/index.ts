@@ -5,6 +5,7 @@
 export { addF32, addF64, divideF32, divideF64 } from './accumulate';
 export { adam } from './adam';
 export { backproject } from './backproject';
+export { subtractMean } from './center';
 export { dataTerm } from './dataterm';
 export { direction } from './direction';
 export { gram } from './gram';

@@ -16,20 +16,21 @@
 }
 
 /**
+ * a·b + c in four lanes. The relaxed-SIMD build (eigengame.relaxed*.wasm) uses `f32x4.relaxed_madd`: one fused
+ * multiply-add with one rounding where the hardware has FMA (x86-64 with FMA3, ARM64), a multiply and an add
+ * elsewhere. The plain build always rounds twice. Every hot kernel accumulates through this one helper, so within
+ * a build every path (blocked, remainder, fused) computes a value by the same operations.
+ */
+@inline export function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
+/**
  * Folds the four lanes as (l0 + l1) + (l2 + l3). Every kernel folds its lane sums this one way so that a value
  * computed on a blocked path and on a remainder path has the same bits.
  */
 @inline export function hsum(v: v128): f32 {
   return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) +
     (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
-}
-
-/** Four columns of a data row starting at byte offset `offset`, minus the same columns of the mean. */
-@inline export function centered4(xRow: usize, mean: usize, offset: usize): v128 {
-  return f32x4.sub(v128.load(xRow + offset), v128.load(mean + offset));
-}
-
-/** One column of a data row minus the mean. */
-@inline export function centered1(xRow: usize, mean: usize, column: i32): f32 {
-  return load<f32>(at32(xRow, column)) - load<f32>(at32(mean, column));
 }

@@ -12,7 +12,7 @@ import { DeviceProgram } from './program';
 import { runJob, type Job } from './schedule';
 import { currentHost } from './host';
 import {
-  PAGE_BYTES, compiledModule, createMemory, instantiate, threadsUnavailable, type BuildName, type KernelExports,
+  PAGE_BYTES, compiledModule, createMemory, instantiate, kernelBuild, threadsUnavailable, type BuildName, type KernelExports,
 } from './wasm';
 
 export interface EngineShape {
@@ -28,7 +28,7 @@ export interface Backend {
   kind: 'workers' | 'in-thread';
   devices: number;
   kPerDevice: number;
-  /** The kernels' build: 'threads' (shared memory) or 'simd' (plain memory). */
+  /** The kernels' build: shared memory ('threads', 'relaxed-threads') or plain ('simd', 'relaxed'). */
   build: BuildName;
   /** Why fewer devices run than were asked for (e.g. no SharedArrayBuffer); absent when nothing was refused. */
   fallback?: string;
@@ -57,14 +57,14 @@ async function resolveBackend(k: number, options: EngineOptions): Promise<Backen
     devices = requested;
   }
   checkTopology({ devices, k, kPerDevice });
-  if (devices === 1) return { kind: 'in-thread', devices: 1, kPerDevice: k, build: 'simd' };
+  if (devices === 1) return { kind: 'in-thread', devices: 1, kPerDevice: k, build: kernelBuild(false) };
   const unavailable = threadsUnavailable();
   if (unavailable) {
     const fallback = `${devices} devices need threads, but ${unavailable}: running one in-thread device instead`;
     options.onWarning?.(fallback);
-    return { kind: 'in-thread', devices: 1, kPerDevice: k, build: 'simd', fallback };
+    return { kind: 'in-thread', devices: 1, kPerDevice: k, build: kernelBuild(false), fallback };
   }
-  return { kind: 'workers', devices, kPerDevice, build: 'threads' };
+  return { kind: 'workers', devices, kPerDevice, build: kernelBuild(true) };
 }
 
 export class Engine {
@@ -102,7 +102,7 @@ export class Engine {
     let started = Promise.resolve();
     if (backend.kind === 'workers') {
       pool = new DevicePool(backend.devices);
-      started = pool.start(await compiledModule('threads'), memory, plan, options.fault);
+      started = pool.start(await compiledModule(backend.build), memory, plan, options.fault);
     }
     return new Engine(settings, backend, plan, memory, kernels, pool, started);
   }
@@ -125,9 +125,18 @@ export class Engine {
     return this.f32(this.plan.v, this.plan.k * this.plan.d);
   }
 
-  /** Live view of the mean subtracted from every row (zeros: no centring). */
+  /** Live view of the mean that `centerRows` subtracts (zeros: no centring). */
   mean(): Float32Array {
     return this.f32(this.plan.mean, this.plan.d);
+  }
+
+  /**
+   * Centres resident rows [first, first + count) in place with the current mean. Rows are centred once, after
+   * they are written, instead of at every use in the step's kernels (the same float32 subtraction, so the same bits).
+   */
+  centerRows(first: number, count: number): void {
+    const { d } = this.plan;
+    this.kernels.subtractMean(this.plan.x + first * d * 4, count, d, this.plan.mean);
   }
 
   /** Live view of the optimizer's state buffer `slot` (k × d). */

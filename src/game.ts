@@ -156,6 +156,7 @@ export class EigenGame {
     }
     engine.reserveRows(reader.rows);
     copyRows(reader, 'minibatch', engine.rows(0, reader.rows));
+    engine.centerRows(0, reader.rows);
     await engine.run({ kind: 'windows', rows: reader.rows, batchSize: reader.rows, steps: 1, reportEvery: 1 });
     return { utilities: engine.utilities() };
   }
@@ -178,6 +179,7 @@ export class EigenGame {
     signal?.throwIfAborted();
     engine.reserveRows(reader.rows);
     copyRows(reader, 'data', engine.rows(0, reader.rows));
+    engine.centerRows(0, reader.rows);
     const first = engine.stepCount;
     await engine.run(
       { kind: 'windows', rows: reader.rows, batchSize: batch, steps, reportEvery: progressEvery },
@@ -204,6 +206,7 @@ export class EigenGame {
       let stepped = false;
       for await (const batch of source.batches(batchSize, order)) {
         engine.rows(0, batch.rows).set(batch.data);
+        engine.centerRows(0, batch.rows);
         await engine.run({ kind: 'windows', rows: batch.rows, batchSize: batch.rows, steps: 1, reportEvery: 1 }, undefined, signal);
         taken++;
         stepped = true;

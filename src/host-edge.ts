@@ -15,6 +15,7 @@ export function edgeHost(kernels: WebAssembly.Module | null): Host {
           + "as a module and call init({ module }) first (see the README's \"Edge runtimes\")",
       );
     },
+    loadsRelaxedKernels: false,
     openFile: fetchLocation,
     workersUnavailable: () => 'edge runtimes have no workers',
     hardwareThreads: () => 1,

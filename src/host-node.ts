@@ -10,30 +10,34 @@ import { workerName, type DeviceWorker, type Host } from './host';
 import { fetchStream, type ByteFile } from './bytes';
 import { fetchKernels, type BuildName } from './wasm';
 
-// Literal URLs relative to this file: src/ in the tests, dist/ in the package (both one level below the root).
+// Literal URLs relative to this file, one per build, so that bundlers see every file: src/ in the tests, dist/ in
+// the package (both one level below the root).
 function kernelFile(build: BuildName): URL {
-  return build === 'simd'
-    ? new URL('../wasm/eigengame.simd.wasm', import.meta.url)
-    : new URL('../wasm/eigengame.threads.wasm', import.meta.url);
+  switch (build) {
+    case 'simd': return new URL('../wasm/eigengame.simd.wasm', import.meta.url);
+    case 'threads': return new URL('../wasm/eigengame.threads.wasm', import.meta.url);
+    case 'relaxed': return new URL('../wasm/eigengame.relaxed.wasm', import.meta.url);
+    case 'relaxed-threads': return new URL('../wasm/eigengame.relaxed-threads.wasm', import.meta.url);
+  }
 }
 
 /**
  * The process's flags that a device worker keeps. It runs our own bundled JavaScript, so module loaders and
  * preloads meant for the application (tsx, ts-node, APM agents: --import, --require, --loader) only slow its start
- * (tsx: 60 → 185 ms for two workers); --input-type (node -e) is refused for a worker file, and so are V8's heap
- * sizes (--max-old-space-size: a worker's heap is set by resourceLimits; a device's data is in wasm memory anyway).
+ * (tsx: 60 → 185 ms for two workers); --input-type (node -e) is refused for a worker file, and so are V8's options
+ * (heap sizes, --experimental-wasm-relaxed-simd: a worker would not start). V8's options are the process's anyway,
+ * and Node names the options it knows in `allowedNodeEnvironmentFlags`; a bare value belongs to the flag before it.
  */
 function workerFlags(flags: string[]): string[] {
-  const withValue = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader']);
+  const loaders = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader']);
   const refused = /^--(input-type|max-old-space-size|max-semi-space-size|max-young-generation-size)$/;
   const kept: string[] = [];
   for (let i = 0; i < flags.length; i++) {
-    const name = flags[i].split('=')[0].replaceAll('_', '-');
-    if (withValue.has(name)) {
-      if (!flags[i].includes('=')) i++;
-    } else if (!refused.test(name)) {
-      kept.push(flags[i]);
-    }
+    const flag = flags[i];
+    const name = flag.split('=')[0].replaceAll('_', '-');
+    const withValue = !flag.includes('=') && i + 1 < flags.length && !flags[i + 1].startsWith('-');
+    const group = withValue ? [flag, flags[++i]] : [flag];
+    if (!loaders.has(name) && !refused.test(name) && process.allowedNodeEnvironmentFlags.has(name)) kept.push(...group);
   }
   return kept;
 }
@@ -52,6 +56,8 @@ export const nodeHost: Host = {
     }
     return WebAssembly.compile(bytes);
   },
+
+  loadsRelaxedKernels: true,
 
   async openFile(location, name) {
     const url = location instanceof URL ? location : null;

@@ -6,16 +6,23 @@ import { workerName, type DeviceWorker, type Host } from './host';
 import { fetchLocation } from './bytes';
 import { fetchKernels, type BuildName } from './wasm';
 
+// Literal URLs relative to this file, one per build, so that bundlers see every file: src/ in the tests, dist/ in
+// the package (both one level below the root).
 function kernelFile(build: BuildName): URL {
-  return build === 'simd'
-    ? new URL('../wasm/eigengame.simd.wasm', import.meta.url)
-    : new URL('../wasm/eigengame.threads.wasm', import.meta.url);
+  switch (build) {
+    case 'simd': return new URL('../wasm/eigengame.simd.wasm', import.meta.url);
+    case 'threads': return new URL('../wasm/eigengame.threads.wasm', import.meta.url);
+    case 'relaxed': return new URL('../wasm/eigengame.relaxed.wasm', import.meta.url);
+    case 'relaxed-threads': return new URL('../wasm/eigengame.relaxed-threads.wasm', import.meta.url);
+  }
 }
 
 export const webHost: Host = {
   name: 'browser',
 
   loadKernels: (build, url) => fetchKernels(url ?? kernelFile(build)),
+
+  loadsRelaxedKernels: true,
 
   openFile: fetchLocation,
 

@@ -22,6 +22,8 @@ export interface Host {
   readonly name: 'node' | 'browser' | 'edge';
   /** Compiles a kernel build from `url`, or from the package's own file when `url` is null. */
   loadKernels(build: BuildName, url: URL | null): Promise<WebAssembly.Module>;
+  /** Whether `loadKernels` can load the relaxed-SIMD builds itself (edge entries bundle only the plain build). */
+  readonly loadsRelaxedKernels: boolean;
   /** Why this host cannot start device workers at all, or null if it can (shared memory is checked apart). */
   workersUnavailable(): string | null;
   /** Logical processors (1 when the host does not say). */

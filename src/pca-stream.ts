@@ -85,6 +85,7 @@ async function subspaceIteration(source: MatrixSource, engine: Engine, batch: nu
   const product = new Float64Array(k * d);
   for await (const block of source.batches(batch)) {
     engine.rows(0, block.rows).set(block.data);
+    engine.centerRows(0, block.rows);
     await engine.run({ kind: 'product', rows: block.rows }, undefined, signal);
     // pca's game uses the mean reduction: G is C V ÷ the batch's rows.
     const part = engine.gradient();
@@ -168,6 +169,7 @@ export async function pcaOfSource(source: MatrixSource, options: PCAOptions): Pr
           if (center) engine.mean().set(moments.mean);
         }
         engine.rows(0, rows.rows).set(rows.data);
+        engine.centerRows(0, rows.rows);
         await engine.run(
           { kind: 'windows', rows: rows.rows, batchSize: rows.rows, steps: 1, reportEvery: 1, rule: 'rayleigh', rateScale },
           undefined, signal,
@@ -224,6 +226,7 @@ export async function pcaOfSource(source: MatrixSource, options: PCAOptions): Pr
     const covariance = new Float64Array(k * k);
     for await (const rows of source.batches(batch)) {
       engine.rows(0, rows.rows).set(rows.data);
+      engine.centerRows(0, rows.rows);
       const gram = engine.projectedGram(0, rows.rows);
       for (let i = 0; i < gram.length; i++) covariance[i] += gram[i];
       signal?.throwIfAborted();

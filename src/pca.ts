@@ -38,6 +38,7 @@ export async function pca(X: MatrixInput | MatrixSource, options: PCAOptions): P
     const { mean, totalVariance } = columnStatistics(engine.rows(0, n), n, d, settings.center);
     if (!(totalVariance > 0)) throw new RangeError('X has no variance: every row is the same');
     engine.mean().set(mean);
+    engine.centerRows(0, n);
     engine.vectors().set(randomRows(rng, k, d));
     engine.normalize(k);
     const { maxSteps, tol, onProgress } = settings;

@@ -2,7 +2,7 @@
 // worker of a pool. A step is four phases separated by barriers:
 //
 //   1. data term: for the chunks it claims (shared with the other devices of its slice) and its slice of players,
-//      P = (X − mean)Vᵀ into the shared P and each chunk's partial G (blocks summed in order); every row of X is
+//      P = XVᵀ (rows centred when loaded) into the shared P and each chunk's partial G (blocks summed in order); every row of X is
 //      read once per step;
 //   2. psum: the Gram partials of the chunks it claims (M_c = P_cᵀP_c over all players, read from the other
 //      slices' columns) and the chunk-ordered sum of an even share of G's elements, divided by the batch size for
@@ -114,7 +114,7 @@ export class DeviceProgram {
     const chunking = new Chunking(count, plan.chunks);
     for (let c = 0; c < chunking.chunks; c++) {
       const { start, end } = chunking.rows(c);
-      kernels.project(plan.x + (first + start) * d * 4, end - start, d, plan.mean, plan.v, k, plan.p + start * k * 4, k);
+      kernels.project(plan.x + (first + start) * d * 4, end - start, d, plan.v, k, plan.p + start * k * 4, k);
     }
     this.gramPartials(chunking);
     return this.reduceM(chunking, false).slice();
@@ -135,7 +135,7 @@ export class DeviceProgram {
         const blockRows = Math.min(ROW_BLOCK, rows.end - block);
         const target = block === rows.start ? partial : scratch;
         kernels.dataTerm(
-          plan.x + (first + block) * d * 4, blockRows, d, plan.mean, plan.v + p0 * d * 4, players,
+          plan.x + (first + block) * d * 4, blockRows, d, plan.v + p0 * d * 4, players,
           plan.p + (block * k + p0) * 4, k, target,
         );
         if (target === scratch) kernels.addF32(partial, scratch, players * d);

@@ -1,23 +1,32 @@
 // Loading the kernels and detecting what the host can run: the one module that knows about capabilities.
 //
-// Two builds of the same AssemblyScript sources ship in ../wasm: `simd` imports a plain memory and runs
-// everywhere WebAssembly SIMD does; `threads` imports a shared memory for hosts that can share it with workers.
+// Four builds of the same AssemblyScript sources ship in ../wasm, two memories × two kinds of arithmetic: `simd`
+// imports a plain memory and runs everywhere WebAssembly SIMD does; `threads` imports a shared memory for hosts
+// that can share it with workers; `relaxed` and `relaxed-threads` are the same with relaxed SIMD's fused
+// multiply-add (`f32x4.relaxed_madd`) in the hot kernels, chosen only where the host validates relaxed SIMD.
 // Where their files are and how to compile them is the installed host's business (host.ts); `init` lets the
 // application hand them over instead (edge runtimes, custom hosting).
 
 import { resolveLocation } from './bytes';
 import { currentHost } from './host';
 
-export type BuildName = 'simd' | 'threads';
+export type BuildName = 'simd' | 'threads' | 'relaxed' | 'relaxed-threads';
+
+/** The arithmetic of the kernels: plain SIMD (a multiply and an add, two roundings) or relaxed SIMD (fused). */
+export type Arithmetic = 'simd' | 'relaxed-simd';
+
+/** Whether a build imports a shared memory (the builds that devices on workers run). */
+export function isSharedBuild(build: BuildName): boolean {
+  return build === 'threads' || build === 'relaxed-threads';
+}
 
 /** The kernel exports, typed. Pointers are byte offsets into the module's memory. */
 export interface KernelExports {
   heapBase(): number;
-  project(x: number, rows: number, d: number, mean: number, v: number, players: number, p: number, ldp: number): void;
-  backproject(x: number, rows: number, d: number, mean: number, p: number, ldp: number, players: number, g: number): void;
-  dataTerm(
-    x: number, rows: number, d: number, mean: number, v: number, players: number, p: number, ldp: number, g: number,
-  ): void;
+  subtractMean(x: number, rows: number, d: number, mean: number): void;
+  project(x: number, rows: number, d: number, v: number, players: number, p: number, ldp: number): void;
+  backproject(x: number, rows: number, d: number, p: number, ldp: number, players: number, g: number): void;
+  dataTerm(x: number, rows: number, d: number, v: number, players: number, p: number, ldp: number, g: number): void;
   gram(p: number, rows: number, ldp: number, k: number, m: number): void;
   addF32(dst: number, src: number, n: number): void;
   addF64(dst: number, src: number, n: number): void;
@@ -105,8 +114,14 @@ export interface Capabilities {
   host: 'node' | 'browser' | 'edge';
   /** WebAssembly SIMD: every build needs it. */
   simd: boolean;
-  /** Relaxed SIMD (fused multiply-add) is validated by the host. The shipped builds do not use it yet. */
+  /** Relaxed SIMD (fused multiply-add) is validated by the host. */
   relaxedSimd: boolean;
+  /**
+   * The kernels' arithmetic: 'relaxed-simd' where the host validates it, can load the relaxed builds itself (not
+   * the edge entries) and `init` did not ask for plain SIMD; 'simd' otherwise. The two round differently, so the
+   * same seed gives the same bits only within one arithmetic (on any number of devices).
+   */
+  arithmetic: Arithmetic;
   /** Devices can run on workers over one shared memory; false: one in-thread device. */
   threads: boolean;
   /** Why `threads` is false (null when it is true). */
@@ -122,6 +137,7 @@ export function capabilities(): Capabilities {
     host: host.name,
     simd: hasSimd(),
     relaxedSimd: hasRelaxedSimd(),
+    arithmetic: arithmetic(),
     threads: whyNot === null,
     threadsUnavailable: whyNot,
     hardwareThreads: host.hardwareThreads(),
@@ -141,18 +157,42 @@ export interface InitOptions {
   threadsModule?: KernelSource | Promise<KernelSource>;
   /** The device worker script (dist/device.js, or dist/device-node.js in Node) when it is hosted elsewhere. */
   workerUrl?: URL | string;
+  /**
+   * Use the relaxed-SIMD builds (fused multiply-add) where the host supports them (default true). false: always the
+   * plain SIMD builds, e.g. for the same bits as a host without relaxed SIMD. Modules handed over as `module` or
+   * `threadsModule` are plain builds, so giving them also means plain SIMD.
+   */
+  relaxedSimd?: boolean;
 }
 
 const compiled = new Map<BuildName, Promise<WebAssembly.Module>>();
 let deviceWorkerUrl: URL | null = null;
+/** false once `init` asked for plain SIMD or was handed plain modules. */
+let relaxedAllowed = true;
+
+/** The arithmetic that games use from now on (see Capabilities.arithmetic). */
+export function arithmetic(): Arithmetic {
+  return relaxedAllowed && currentHost().loadsRelaxedKernels && hasRelaxedSimd() ? 'relaxed-simd' : 'simd';
+}
+
+/** The build that games on a plain (`shared` false) or shared memory run. */
+export function kernelBuild(shared: boolean): BuildName {
+  if (arithmetic() === 'relaxed-simd') return shared ? 'relaxed-threads' : 'relaxed';
+  return shared ? 'threads' : 'simd';
+}
 
 /** Every function the kernels export: a module that lacks one is not ours (or is of another version). */
 const KERNEL_NAMES: (keyof KernelExports)[] = [
-  'heapBase', 'project', 'backproject', 'dataTerm', 'gram', 'addF32', 'addF64', 'divideF32', 'divideF64',
+  'heapBase', 'subtractMean', 'project', 'backproject', 'dataTerm', 'gram', 'addF32', 'addF64', 'divideF32', 'divideF64',
   'utilities', 'direction', 'sgd', 'adam', 'normalizeRows',
 ];
 
-const FILE_NAMES: Record<BuildName, string> = { simd: 'eigengame.simd.wasm', threads: 'eigengame.threads.wasm' };
+export const FILE_NAMES: Record<BuildName, string> = {
+  simd: 'eigengame.simd.wasm',
+  threads: 'eigengame.threads.wasm',
+  relaxed: 'eigengame.relaxed.wasm',
+  'relaxed-threads': 'eigengame.relaxed-threads.wasm',
+};
 
 function isModule(value: unknown): boolean {
   // A brand check, not instanceof: edge runtimes hand over modules made in another realm.
@@ -214,11 +254,15 @@ function describeValue(value: unknown): string {
  */
 export async function init(options: InitOptions = {}): Promise<Capabilities> {
   if (typeof options !== 'object' || options === null) throw new TypeError(`init: options must be an object, got ${String(options)}`);
-  const known = new Set(['module', 'threadsModule', 'workerUrl']);
+  const known = new Set(['module', 'threadsModule', 'workerUrl', 'relaxedSimd']);
   const unknown = Object.keys(options).filter((key) => !known.has(key));
   if (unknown.length > 0) throw new TypeError(`init: unknown option ${unknown.join(', ')} (known: ${[...known].join(', ')})`);
   if (!hasSimd()) throw new Error('eigengame needs WebAssembly SIMD, which this JavaScript host does not support');
+  if (options.relaxedSimd !== undefined && typeof options.relaxedSimd !== 'boolean') {
+    throw new TypeError(`init: relaxedSimd must be a boolean, got ${String(options.relaxedSimd)}`);
+  }
   if (options.workerUrl !== undefined) deviceWorkerUrl = toUrl(options.workerUrl, 'workerUrl');
+  relaxedAllowed = options.relaxedSimd !== false && options.module === undefined && options.threadsModule === undefined;
   const given = { simd: options.module, threads: options.threadsModule };
   for (const build of ['simd', 'threads'] as const) {
     const option = build === 'simd' ? 'module' : 'threadsModule';
@@ -228,8 +272,8 @@ export async function init(options: InitOptions = {}): Promise<Capabilities> {
     compiled.set(build, Promise.resolve(module));
   }
   const found = capabilities();
-  if (options.module === undefined) await compiledModule('simd');
-  if (found.threads && options.threadsModule === undefined) await compiledModule('threads');
+  if (options.module === undefined) await compiledModule(kernelBuild(false));
+  if (found.threads && options.threadsModule === undefined) await compiledModule(kernelBuild(true));
   return found;
 }
 
@@ -265,13 +309,13 @@ export function workerUrl(): URL | null {
   return deviceWorkerUrl;
 }
 
-/** A memory of `pages` pages for a build: shared (with the wasm32 maximum) for `threads`, plain otherwise. */
+/** A memory of `pages` pages for a build: shared (with the wasm32 maximum) for the threads builds, plain otherwise. */
 export function createMemory(build: BuildName, pages: number): WebAssembly.Memory {
   if (pages > MAX_PAGES) {
     throw new RangeError(`needs ${pages} pages of WebAssembly memory, more than the wasm32 limit of ${MAX_PAGES} (4 GiB)`);
   }
   try {
-    return build === 'threads'
+    return isSharedBuild(build)
       ? new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES, shared: true })
       : new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES });
   } catch (cause) {

@@ -6,7 +6,7 @@ import { cpSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { runPage, useChromium } from './hosts/chromium';
-import { expectSameBits, reference, type CaseResults } from './hosts/reference';
+import { expectSameBits, expectedBuild, reference, type CaseResults } from './hosts/reference';
 import { chromiumMissing, describeIfAvailable } from './hosts/requirements';
 import { serve, type StaticServer } from './hosts/server';
 
@@ -80,8 +80,8 @@ describeIfAvailable("an app on Vite's dev server", chromiumMissing(), () => {
 
   it('runs pca on 2 module Web Workers in Chromium with the reference bits', async () => {
     const result = await runPage<CaseResults>(browser(), server.resolvedUrls!.local[0]);
-    expect(result.pca.backend).toMatchObject({ kind: 'workers', devices: 2, build: 'threads' });
-    expectSameBits(result, await reference());
+    expect(result.pca.backend).toMatchObject({ kind: 'workers', devices: 2, build: expectedBuild(result.capabilities.arithmetic, 'workers') });
+    expectSameBits(result, await reference(result.capabilities.arithmetic));
   }, 120_000);
 });
 
@@ -98,17 +98,17 @@ for (const [bundler, buildApp] of Object.entries(builds)) {
     }, 120_000);
     afterAll(() => server?.close());
 
-    it('emits both wasm builds and the device worker', () => {
-      expect(output.filter((file) => file.endsWith('.wasm')).length, output.join(', ')).toBe(2);
+    it('emits the four wasm builds and the device worker', () => {
+      expect(output.filter((file) => file.endsWith('.wasm')).length, output.join(', ')).toBe(4);
       expect(output.some((file) => /device.*\.js$/.test(file)), output.join(', ')).toBe(true);
     });
 
     it('runs pca on 2 module Web Workers in Chromium with the reference bits', async () => {
       const result = await runPage<CaseResults>(browser(), `${server.origin}/index.html`);
       expect(result.crossOriginIsolated).toBe(true);
-      expect(result.pca.backend).toMatchObject({ kind: 'workers', devices: 2, build: 'threads' });
+      expect(result.pca.backend).toMatchObject({ kind: 'workers', devices: 2, build: expectedBuild(result.capabilities.arithmetic, 'workers') });
       expect(result.mainThreadWaits).toBe(0);
-      expectSameBits(result, await reference());
+      expectSameBits(result, await reference(result.capabilities.arithmetic));
     }, 120_000);
   });
 }

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { injectFault, type FaultPlan } from '../src/device';
 import { EigenGame, pca, type EigenGameOptions, type MatrixInput } from '../src/entries/node';
 import { DevicePool } from '../src/pool';
-import { compiledModule, createMemory } from '../src/wasm';
+import { compiledModule, createMemory, kernelBuild } from '../src/wasm';
 import { planMemory } from '../src/memory';
 import { normals } from './helpers/random';
 import { gappedSpectrum, plantedData } from '../scripts/planted.mjs';
@@ -252,7 +252,7 @@ describe('lifecycle', () => {
     const result = await runGame({ devices: 4, kPerDevice: 3, onWarning: (message) => warnings.push(message) }, 10, 100);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(reason);
-    expect(result.backend).toMatchObject({ kind: 'in-thread', devices: 1, build: 'simd' });
+    expect(result.backend).toMatchObject({ kind: 'in-thread', devices: 1, build: kernelBuild(false) });
     expect(result.backend.fallback).toBe(warnings[0]);
     expectSameBits(result.vectors, reference.vectors, 'V');
   });

@@ -15,13 +15,23 @@ describe('capabilities', () => {
   });
 
   it('detects relaxed SIMD where the host validates it (Node 20: only behind a flag)', () => {
-    const probe = (flags: string[]) => execFileSync(process.execPath, [...flags, '--input-type=module', '-e', `
-      import { capabilities } from ${JSON.stringify(new URL('../dist/node.js', import.meta.url).href)};
-      process.stdout.write(String(capabilities().relaxedSimd));
+    const probe = (flags: string[], options = '') => execFileSync(process.execPath, [...flags, '--input-type=module', '-e', `
+      import { init } from ${JSON.stringify(new URL('../dist/node.js', import.meta.url).href)};
+      const found = await init(${options});
+      process.stdout.write(found.relaxedSimd + ' ' + found.arithmetic);
     `], { encoding: 'utf8' });
     const major = Number(process.versions.node.split('.')[0]);
-    if (major < 22) expect(probe([])).toBe('false');
-    expect(probe(['--experimental-wasm-relaxed-simd'])).toBe('true');
+    if (major < 22) expect(probe([])).toBe('false simd');
+    const flag = ['--experimental-wasm-relaxed-simd'];
+    expect(probe(flag)).toBe('true relaxed-simd');
+    // Asked for plain SIMD, or handed plain modules: the plain builds.
+    expect(probe(flag, '{ relaxedSimd: false }')).toBe('true simd');
+    const simd = JSON.stringify(wasm('simd').href);
+    expect(probe(flag, `{ module: new URL(${simd}) }`)).toBe('true simd');
+  });
+
+  it('rejects a relaxedSimd option that is not a boolean', async () => {
+    await expect(init({ relaxedSimd: 'yes' as never })).rejects.toThrow(/relaxedSimd must be a boolean, got yes/);
   });
 });
 
@@ -47,10 +57,10 @@ describe('init', () => {
   it.each([
     [{ module: 42 }, /init: module must be a WebAssembly.Module, the bytes of eigengame.simd.wasm, a Response or a URL; got 42/],
     [{ module: {} }, /got an instance of Object/],
-    [{ modul: wasm('simd') }, /init: unknown option modul \(known: module, threadsModule, workerUrl\)/],
+    [{ modul: wasm('simd') }, /init: unknown option modul \(known: module, threadsModule, workerUrl, relaxedSimd\)/],
     [{ module: new Uint8Array([1, 2, 3]) }, /init: module could not be compiled/],
     [{ module: wasm('threads') }, /init: module is not eigengame's eigengame.simd.wasm \(is it eigengame.threads.wasm\?\)/],
-    [{ module: new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])) }, /init: module is not eigengame's eigengame.simd.wasm \(it lacks heapBase, project/],
+    [{ module: new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])) }, /init: module is not eigengame's eigengame.simd.wasm \(it lacks heapBase, subtractMean, project/],
     [{ threadsModule: new URL('file:///nowhere/eigengame.threads.wasm') }, /could not read eigengame's kernels at \/nowhere\/eigengame.threads.wasm/],
     [{ workerUrl: 'not a url' }, /init: workerUrl is not a valid URL: not a url/],
   ])('rejects %o', async (options, message) => {

@@ -8,9 +8,10 @@ import { expectClose } from './helpers/expect-close';
 import { kernelHarness } from './helpers/kernel-memory';
 import { normals } from './helpers/random';
 import * as ref from './helpers/reference';
+import { testArithmetic } from './setup';
 
 const F32_TOLERANCE = 2 ** -20;
-const builds: BuildName[] = ['simd', 'threads'];
+const builds: BuildName[] = testArithmetic === 'relaxed-simd' ? ['relaxed', 'relaxed-threads'] : ['simd', 'threads'];
 const sizes = Array.from({ length: 67 }, (_, i) => i + 1);
 const misalignOf = (size: number) => (size % 4) * 4;
 
@@ -19,7 +20,21 @@ function absolute(values: ArrayLike<number>): Float64Array {
 }
 
 describe.each(builds)('kernels (%s build)', (build) => {
-  it('project: P = (X − mean) Vᵀ', async () => {
+  it('subtractMean: X − 1·meanᵀ in place, each element one float32 subtraction', async () => {
+    for (const d of sizes) {
+      const h = await kernelHarness(build);
+      const rows = (d % 7) + 1;
+      const x = normals(d, rows * d);
+      const mean = normals(d + 1000, d, 0.5);
+      const at = h.f32(x, misalignOf(d));
+      h.kernels.subtractMean(at, rows, d, h.f32(mean, misalignOf(d + 1)));
+      const x32 = Float32Array.from(x);
+      const mean32 = Float32Array.from(mean);
+      expect(h.readF32(at, rows * d)).toEqual(x32.map((value, i) => Math.fround(value - mean32[i % d])));
+    }
+  });
+
+  it('project: P = (X − mean) Vᵀ on rows centred by subtractMean', async () => {
     for (const d of sizes) {
       const h = await kernelHarness(build);
       const rows = (d % 9) + 1;
@@ -29,7 +44,9 @@ describe.each(builds)('kernels (%s build)', (build) => {
       const mean = normals(d + 1000, d, 0.5);
       const v = normals(d + 2000, players * d);
       const p = h.zerosF32(rows * ldp, misalignOf(d + 1));
-      h.kernels.project(h.f32(x, misalignOf(d)), rows, d, h.f32(mean, 4), h.f32(v, 8), players, p, ldp);
+      const xAt = h.f32(x, misalignOf(d));
+      h.kernels.subtractMean(xAt, rows, d, h.f32(mean, 4));
+      h.kernels.project(xAt, rows, d, h.f32(v, 8), players, p, ldp);
       const got = h.readF32(p, rows * ldp);
       const packed = Float64Array.from({ length: rows * players }, (_, i) => got[Math.floor(i / players) * ldp + (i % players)]);
       const expected = ref.project(x, rows, d, mean, v, players);
@@ -38,7 +55,7 @@ describe.each(builds)('kernels (%s build)', (build) => {
     }
   });
 
-  it('backproject: G = Pᵀ (X − mean), overwriting G', async () => {
+  it('backproject: G = Pᵀ (X − mean) on rows centred by subtractMean, overwriting G', async () => {
     for (const d of sizes) {
       const h = await kernelHarness(build);
       const rows = (d % 11) + 1;
@@ -48,7 +65,9 @@ describe.each(builds)('kernels (%s build)', (build) => {
       const mean = normals(d + 1, d, 0.3);
       const p = normals(d + 2, rows * ldp);
       const g = h.f32(normals(d + 3, players * d), misalignOf(d + 2));
-      h.kernels.backproject(h.f32(x, misalignOf(d)), rows, d, h.f32(mean), h.f32(p, 12), ldp, players, g);
+      const xAt = h.f32(x, misalignOf(d));
+      h.kernels.subtractMean(xAt, rows, d, h.f32(mean));
+      h.kernels.backproject(xAt, rows, d, h.f32(p, 12), ldp, players, g);
       const expected = ref.backproject(x, rows, d, mean, p, ldp, players);
       const centredAbs = absolute(x.map((value, i) => value - mean[i % d]));
       const scale = ref.backproject(centredAbs, rows, d, new Float64Array(d), absolute(p), ldp, players);
@@ -63,30 +82,30 @@ describe.each(builds)('kernels (%s build)', (build) => {
       const players = (d % 6) + 1;
       const ldp = players + (d % 3);
       const x = h.f32(normals(d, rows * d), misalignOf(d));
-      const mean = h.f32(normals(d + 1, d, 0.2));
+      h.kernels.subtractMean(x, rows, d, h.f32(normals(d + 1, d, 0.2)));
       const v = h.f32(normals(d + 2, players * d));
       const pFused = h.zerosF32(rows * ldp);
       const gFused = h.zerosF32(players * d);
-      h.kernels.dataTerm(x, rows, d, mean, v, players, pFused, ldp, gFused);
+      h.kernels.dataTerm(x, rows, d, v, players, pFused, ldp, gFused);
       const pSplit = h.zerosF32(rows * ldp);
       const gSplit = h.zerosF32(players * d);
-      h.kernels.project(x, rows, d, mean, v, players, pSplit, ldp);
-      h.kernels.backproject(x, rows, d, mean, pSplit, ldp, players, gSplit);
+      h.kernels.project(x, rows, d, v, players, pSplit, ldp);
+      h.kernels.backproject(x, rows, d, pSplit, ldp, players, gSplit);
       expect(h.readF32(pFused, rows * ldp)).toEqual(h.readF32(pSplit, rows * ldp));
       expect(h.readF32(gFused, players * d)).toEqual(h.readF32(gSplit, players * d));
       // One row at a time (the remainder path) gives the bits of the 4-row blocks.
       const pRows = h.zerosF32(rows * ldp);
       for (let r = 0; r < rows; r++) {
-        h.kernels.project(x + r * d * 4, 1, d, mean, v, players, pRows + r * ldp * 4, ldp);
+        h.kernels.project(x + r * d * 4, 1, d, v, players, pRows + r * ldp * 4, ldp);
       }
       expect(h.readF32(pRows, rows * ldp)).toEqual(h.readF32(pSplit, rows * ldp));
       // Players in two slices (two devices of a model-parallel split) write the same P columns and G rows.
       const first = players >> 1;
       const pSliced = h.zerosF32(rows * ldp);
       const gSliced = h.zerosF32(players * d);
-      h.kernels.dataTerm(x, rows, d, mean, v, first, pSliced, ldp, gSliced);
+      h.kernels.dataTerm(x, rows, d, v, first, pSliced, ldp, gSliced);
       h.kernels.dataTerm(
-        x, rows, d, mean, v + first * d * 4, players - first, pSliced + first * 4, ldp, gSliced + first * d * 4,
+        x, rows, d, v + first * d * 4, players - first, pSliced + first * 4, ldp, gSliced + first * d * 4,
       );
       expect(h.readF32(pSliced, rows * ldp)).toEqual(h.readF32(pFused, rows * ldp));
       expect(h.readF32(gSliced, players * d)).toEqual(h.readF32(gFused, players * d));

@@ -45,7 +45,8 @@ describe('the packed tarball', () => {
     for (const file of [
       'package.json', 'README.md', 'LICENSE', 'dist/index.d.ts', 'dist/node.js', 'dist/node.cjs', 'dist/browser.js',
       'dist/edge.js', 'dist/workerd.js', 'dist/edge-light.js', 'dist/device.js', 'dist/device-node.js', 'dist/cli.js',
-      'wasm/eigengame.simd.wasm', 'wasm/eigengame.threads.wasm',
+      'wasm/eigengame.simd.wasm', 'wasm/eigengame.threads.wasm', 'wasm/eigengame.relaxed.wasm',
+      'wasm/eigengame.relaxed-threads.wasm',
     ]) expect(packed.files, file).toContain(file);
     expect(packed.files.filter((file) => !/^(dist|wasm)\//.test(file)).sort()).toEqual(['LICENSE', 'README.md', 'package.json']);
     expect(packed.files.filter((file) => /(^|\/)(test|src|assembly|bench|scripts)\/|\.map$|\.ts$/.test(file) && file !== 'dist/index.d.ts')).toEqual([]);
@@ -71,6 +72,8 @@ describe('the packed tarball', () => {
     const browser = read('dist/browser.js');
     expect(browser).toContain("new URL('../wasm/eigengame.simd.wasm', import.meta.url)");
     expect(browser).toContain("new URL('../wasm/eigengame.threads.wasm', import.meta.url)");
+    expect(browser).toContain("new URL('../wasm/eigengame.relaxed.wasm', import.meta.url)");
+    expect(browser).toContain("new URL('../wasm/eigengame.relaxed-threads.wasm', import.meta.url)");
     expect(browser).toContain("new Worker(new URL('../dist/device.js', import.meta.url), { type: 'module'");
     expect(read('dist/node.js')).toContain("new URL('../dist/device-node.js', import.meta.url)");
     expect(read('dist/workerd.js')).toMatch(/^import kernels from '\.\.\/wasm\/eigengame\.simd\.wasm';$/m);

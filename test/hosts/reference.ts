@@ -1,13 +1,15 @@
 // The reference every host is compared with: the conformance cases run here, in Node, from the sources, and checked
 // against the truth (the planted eigenvectors, the golden trajectory of the seed rule).
 
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
+import type { Arithmetic } from '../../src/wasm';
 import * as eigengame from '../../src/entries/node';
 import { PLANTED, plantedCase, runCases } from './cases.mjs';
 
 export interface CaseResults {
-  capabilities: { host: string; threads: boolean; threadsUnavailable: string | null };
+  capabilities: { host: string; threads: boolean; threadsUnavailable: string | null; arithmetic: Arithmetic };
   warnings: string[];
   pca: { backend: { kind: string; devices: number }; components: number[]; componentBits: string; varianceBits: string };
   golden?: { backend: { kind: string; devices: number }; trajectory: { utilities: number[]; V: number[]; bits: string }[] };
@@ -18,12 +20,35 @@ export interface CaseResults {
 export const goldenFile = new URL('../fixtures/golden/seed-small.json', import.meta.url);
 export const golden = JSON.parse(readFileSync(goldenFile, 'utf8'));
 
-let cached: Promise<CaseResults> | undefined;
+const cached = new Map<Arithmetic, Promise<CaseResults>>();
 
-/** The cases in Node from src/, one in-thread device. */
-export function reference(): Promise<CaseResults> {
-  cached ??= runCases(eigengame, { devices: 1, golden }) as Promise<CaseResults>;
-  return cached;
+/**
+ * The cases in Node from src/, one in-thread device, on the kernels of `arithmetic`: plain SIMD in this process (the
+ * test setup asks for it), relaxed SIMD in a child Node with V8's flag for it.
+ */
+export function reference(arithmetic: Arithmetic = 'simd'): Promise<CaseResults> {
+  let results = cached.get(arithmetic);
+  if (!results) {
+    results = arithmetic === 'simd'
+      ? runCases(eigengame, { devices: 1, golden }) as Promise<CaseResults>
+      : Promise.resolve(JSON.parse(execFileSync(
+        process.execPath,
+        ['--experimental-wasm-relaxed-simd', '--import', 'tsx', new URL('./relaxed-reference.ts', import.meta.url).pathname],
+        { encoding: 'utf8', maxBuffer: 64 << 20 },
+      )) as CaseResults);
+    cached.set(arithmetic, results);
+  }
+  return results;
+}
+
+const BUILDS = {
+  simd: { 'in-thread': 'simd', workers: 'threads' },
+  'relaxed-simd': { 'in-thread': 'relaxed', workers: 'relaxed-threads' },
+} as const;
+
+/** The build a backend of `kind` runs with `arithmetic`. */
+export function expectedBuild(arithmetic: Arithmetic, kind: 'workers' | 'in-thread'): string {
+  return BUILDS[arithmetic][kind];
 }
 
 /** The planted eigenvectors the pca case must find (k rows of d). */
