@@ -4,9 +4,12 @@
 // X = S Uᵀ + 1 μᵀ where U = H₁H₂H₃ is a product of random Householder reflections (a dense orthogonal d × d
 // matrix), S = Q diag(√((n−1) λ)) with Q's columns orthonormal and orthogonal to the all-ones vector (so the
 // centred covariance is exactly U diag(λ) Uᵀ, up to float rounding), and μ a random offset. Needs n > d.
+// Q's columns are the DCT-II basis vectors 1..d (cosines: dense, orthonormal, ⊥ 1) with the rows in a random
+// order, so every component's variance is spread over all rows and any minibatch sees the whole spectrum, as
+// in real data (Householder-reflected unit vectors, used before, put each component's variance in one row).
 
-/** A small seeded generator (mulberry32) with Box–Muller normals: test data only. */
-function normalSource(seed) {
+/** A small seeded generator (mulberry32): uniforms, and normals by Box–Muller. Test data only. */
+function randomSource(seed) {
   let state = seed >>> 0;
   const uniform = () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -15,7 +18,7 @@ function normalSource(seed) {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-  return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
+  return { uniform, normal: () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform()) };
 }
 
 function unit(vector) {
@@ -33,6 +36,16 @@ function reflect(w, x) {
   for (let i = 0; i < x.length; i++) x[i] -= 2 * s * w[i];
 }
 
+/** A random permutation of 0..n−1 (Fisher–Yates). */
+function shuffled(n, uniform) {
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(uniform() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
+}
+
 function applyAll(reflections, x) {
   for (let h = reflections.length - 1; h >= 0; h--) reflect(reflections[h], x);
 }
@@ -46,21 +59,15 @@ function applyAll(reflections, x) {
 export function plantedData({ n, d, spectrum, seed = 1, offset = 1 }) {
   if (!(n > d)) throw new RangeError(`plantedData needs n > d, got n = ${n}, d = ${d}`);
   if (spectrum.length !== d) throw new RangeError(`spectrum must have d = ${d} values`);
-  const normal = normalSource(seed);
-  const random = (length, skipFirst = false) => unit(Float64Array.from({ length }, (_, i) => (skipFirst && i === 0 ? 0 : normal())));
+  const { uniform, normal } = randomSource(seed);
+  const random = (length) => unit(Float64Array.from({ length }, normal));
   const columnReflections = [random(d), random(d), random(d)];
-  // The first reflection maps e₀ to 1/√n; the others fix e₀, so columns 1..d of the product are ⊥ to 1.
-  const toOnes = unit(Float64Array.from({ length: n }, (_, i) => (i === 0 ? 1 : 0) - 1 / Math.sqrt(n)));
-  const rowReflections = [toOnes, random(n, true), random(n, true)];
-
+  const order = shuffled(n, uniform);
   const scores = new Float64Array(n * d);
-  const column = new Float64Array(n);
   for (let j = 0; j < d; j++) {
-    column.fill(0);
-    column[j + 1] = 1;
-    applyAll(rowReflections, column);
-    const scale = Math.sqrt((n - 1) * spectrum[j]);
-    for (let r = 0; r < n; r++) scores[r * d + j] = column[r] * scale;
+    const scale = Math.sqrt((2 * (n - 1) * spectrum[j]) / n);
+    const frequency = (Math.PI * (j + 1)) / n;
+    for (let r = 0; r < n; r++) scores[r * d + j] = scale * Math.cos(frequency * (order[r] + 0.5));
   }
   const mean = Float64Array.from({ length: d }, () => offset * normal());
   const data = new Float64Array(n * d);

@@ -21,7 +21,7 @@ Options of fit:
   --devices <n|auto>       parallel devices, workers on one shared memory (default: auto = the machine's cores)
   --batch <rows>           rows per minibatch (default 4096, fewer for wide rows)
   --epochs <e>             minibatch passes over the file (default 2); exact passes follow until --tol (at most 30)
-  --tol <t>                stop once the estimated subspace distance to go is below t (default 1e-8)
+  --tol <t>                stop once the estimated subspace distance to go is below t (default 1e-7)
   --seed <s>               seed of the block order and the initial vectors (default 0)
   --no-center              do not subtract the column means
   --out <model.json>       where to write the model (default: model.json)

@@ -93,20 +93,36 @@ export function reportNonFinite(values: ArrayLike<unknown>, name: string, r: num
   throw new RangeError(`${name} has a value that is not finite in row ${r}`);
 }
 
+/** Where rows are copied to: the engine's resident rows, checked there by a kernel. */
+export interface RowSink {
+  rows(first: number, count: number): Float32Array;
+  firstNonFinite(first: number, count: number): number;
+}
+
+/** A plain Float32Array of `cols`-wide rows as a sink, checked in JavaScript (small inputs: init vectors). */
+export function arraySink(dest: Float32Array, cols: number): RowSink {
+  return {
+    rows: (first, count) => dest.subarray(first * cols, (first + count) * cols),
+    firstNonFinite(first, count) {
+      const values = dest.subarray(first * cols, (first + count) * cols);
+      return values.findIndex((value) => value - value !== 0);
+    },
+  };
+}
+
 /**
- * Copies every row of a checked input into float32 memory, row `order[i]` (or i) landing at row i of `dest`.
- * Every value is checked; the first that is not finite in float32 throws a RangeError naming its row and column.
+ * Copies every row of a checked input into the first rows of `sink` as float32, row `order[i]` (or i) landing at
+ * row i. Every value is checked once copied (one SIMD pass); the first that is not finite in float32 (NaN, an
+ * infinity, a value beyond the float32 range, anything that is not a number) throws a RangeError naming its row
+ * and column in the input.
  */
-export function copyRows(reader: MatrixReader, name: string, dest: Float32Array, order?: Uint32Array): void {
+export function copyRows(reader: MatrixReader, name: string, sink: RowSink, order?: Uint32Array): void {
   const { rows, cols } = reader;
-  for (let i = 0; i < rows; i++) {
-    const r = order ? order[i] : i;
-    const source = reader.row(r);
-    const at = i * cols;
-    dest.set(source, at);
-    for (let c = at, end = at + cols; c < end; c++) {
-      const value = dest[c];
-      if (value - value !== 0) reportNonFinite(source, name, r, true);
-    }
+  const dest = sink.rows(0, rows);
+  for (let i = 0; i < rows; i++) dest.set(reader.row(order ? order[i] : i), i * cols);
+  const bad = sink.firstNonFinite(0, rows);
+  if (bad >= 0) {
+    const r = order ? order[Math.floor(bad / cols)] : Math.floor(bad / cols);
+    reportNonFinite(reader.row(r), name, r, true);
   }
 }

@@ -149,6 +149,25 @@ export class Engine {
     return this.f32(this.plan.x + first * this.plan.d * 4, count * this.plan.d);
   }
 
+  /** Index (row-major, from row `first`) of the first NaN or ±Infinity in resident rows [first, first + count), or −1. */
+  firstNonFinite(first: number, count: number): number {
+    return this.kernels.firstNonFinite(this.plan.x + first * this.plan.d * 4, count * this.plan.d);
+  }
+
+  /** Column sums of resident rows [0, count): float64, each column summed in row order. */
+  columnSums(count: number): Float64Array {
+    const { d, x, columnSums } = this.plan;
+    const sums = new Float64Array(this.memory.buffer, columnSums, d);
+    sums.fill(0);
+    this.kernels.columnSums(x, count, d, columnSums);
+    return sums.slice();
+  }
+
+  /** Σ x² over resident rows [0, count), in float64. */
+  sumOfSquares(count: number): number {
+    return this.kernels.sumOfSquares(this.plan.x, count * this.plan.d);
+  }
+
   /** The utilities of the last step (k values, computed with V before it). */
   utilities(): Float64Array {
     return new Float64Array(this.memory.buffer, this.plan.utilities, this.plan.k).slice();

@@ -1,7 +1,7 @@
 // The low-level game: k players, each owning a unit row of V, stepped on minibatches the caller provides.
 // With `preset: 'seed'` (the default) a step is the paper's appendix rule exactly.
 
-import { copyRows, readMatrix, reportNonFinite, type MatrixInput } from './data';
+import { arraySink, copyRows, readMatrix, reportNonFinite, type MatrixInput } from './data';
 import { faultPlanOf } from './device';
 import { Engine, type Backend } from './engine';
 import {
@@ -155,7 +155,7 @@ export class EigenGame {
       throw new RangeError(`minibatch has ${reader.cols} columns, but this game has d = ${engine.d}`);
     }
     engine.reserveRows(reader.rows);
-    copyRows(reader, 'minibatch', engine.rows(0, reader.rows));
+    copyRows(reader, 'minibatch', engine);
     engine.centerRows(0, reader.rows);
     await engine.run({ kind: 'windows', rows: reader.rows, batchSize: reader.rows, steps: 1, reportEvery: 1 });
     return { utilities: engine.utilities() };
@@ -178,7 +178,7 @@ export class EigenGame {
     if (batch > reader.rows) throw new RangeError(`batchSize = ${batch} is larger than the data's ${reader.rows} rows`);
     signal?.throwIfAborted();
     engine.reserveRows(reader.rows);
-    copyRows(reader, 'data', engine.rows(0, reader.rows));
+    copyRows(reader, 'data', engine);
     engine.centerRows(0, reader.rows);
     const first = engine.stepCount;
     await engine.run(
@@ -291,7 +291,7 @@ function checkedInit(init: MatrixInput, k: number, d: number): Float32Array {
     throw new RangeError(`init is ${reader.rows} × ${reader.cols}, but the game needs k × d = ${k} × ${d}`);
   }
   const rows = new Float32Array(k * d);
-  copyRows(reader, 'init', rows);
+  copyRows(reader, 'init', arraySink(rows, d));
   for (let i = 0; i < k; i++) {
     if (rows.subarray(i * d, (i + 1) * d).every((value) => value === 0)) {
       throw new RangeError(`init row ${i} is all zeros: it has no direction to normalise`);

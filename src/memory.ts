@@ -54,6 +54,8 @@ export interface MemoryPlan extends PlanShape {
   utilities: number;
   /** The mean subtracted from every row (zeros when not centring): d float32. */
   mean: number;
+  /** Column sums of the resident rows (pca's mean): d float64. */
+  columnSums: number;
   /** Projections P of the resident rows: rowCapacity × k float32. */
   p: number;
   /** Resident data rows: rowCapacity × d float32. */
@@ -92,6 +94,7 @@ export function planMemory(shape: PlanShape, base: number): MemoryPlan {
   const m = take(devices * partialStride);
   const utilities = take(k * 8);
   const mean = take(d * 4);
+  const columnSums = take(d * 8);
   const p = take(rowCapacity * k * 4);
   const x = take(rowCapacity * d * 4);
   const end = cursor;
@@ -103,7 +106,7 @@ export function planMemory(shape: PlanShape, base: number): MemoryPlan {
     );
   }
   return {
-    ...shape, base, control, claims, queueCount, v, optimizer, g, gChunks, gBlocks, partialStride, mChunks, m, utilities, mean, p, x, chunks,
-    end, pages,
+    ...shape, base, control, claims, queueCount, v, optimizer, g, gChunks, gBlocks, partialStride, mChunks, m, utilities, mean,
+    columnSums, p, x, chunks, end, pages,
   };
 }

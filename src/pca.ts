@@ -34,11 +34,16 @@ export async function pca(X: MatrixInput | MatrixSource, options: PCAOptions): P
     workPerStep: 4 * n * d * k, fault: faultPlanOf(options),
   });
   try {
-    copyRows(reader, 'X', engine.rows(0, n), rng.permutation(n));
-    const { mean, totalVariance } = columnStatistics(engine.rows(0, n), n, d, settings.center);
-    if (!(totalVariance > 0)) throw new RangeError('X has no variance: every row is the same');
+    copyRows(reader, 'X', engine, rng.permutation(n));
+    const mean = new Float64Array(d);
+    if (settings.center) {
+      const sums = engine.columnSums(n);
+      for (let c = 0; c < d; c++) mean[c] = sums[c] / n;
+    }
     engine.mean().set(mean);
     engine.centerRows(0, n);
+    const totalVariance = engine.sumOfSquares(n) / (n - 1);
+    if (!(totalVariance > 0)) throw new RangeError('X has no variance: every row is the same');
     engine.vectors().set(randomRows(rng, k, d));
     engine.normalize(k);
     const { maxSteps, tol, onProgress } = settings;
@@ -54,25 +59,6 @@ export async function pca(X: MatrixInput | MatrixSource, options: PCAOptions): P
   } finally {
     engine.dispose();
   }
-}
-
-function columnStatistics(data: Float32Array, n: number, d: number, center: boolean) {
-  const sums = new Float64Array(d);
-  for (let r = 0; r < n; r++) {
-    const offset = r * d;
-    for (let c = 0; c < d; c++) sums[c] += data[offset + c];
-  }
-  const mean = new Float64Array(d);
-  if (center) for (let c = 0; c < d; c++) mean[c] = sums[c] / n;
-  let squares = 0;
-  for (let r = 0; r < n; r++) {
-    const offset = r * d;
-    for (let c = 0; c < d; c++) {
-      const centered = data[offset + c] - Math.fround(mean[c]);
-      squares += centered * centered;
-    }
-  }
-  return { mean, totalVariance: squares / (n - 1) };
 }
 
 /** The final Rayleigh–Ritz step over all resident rows. */

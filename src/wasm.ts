@@ -24,6 +24,9 @@ export function isSharedBuild(build: BuildName): boolean {
 export interface KernelExports {
   heapBase(): number;
   subtractMean(x: number, rows: number, d: number, mean: number): void;
+  firstNonFinite(x: number, count: number): number;
+  columnSums(x: number, rows: number, d: number, sums: number): void;
+  sumOfSquares(x: number, count: number): number;
   project(x: number, rows: number, d: number, v: number, players: number, p: number, ldp: number): void;
   backproject(x: number, rows: number, d: number, p: number, ldp: number, players: number, g: number): void;
   dataTerm(x: number, rows: number, d: number, v: number, players: number, p: number, ldp: number, g: number): void;
@@ -183,7 +186,7 @@ export function kernelBuild(shared: boolean): BuildName {
 
 /** Every function the kernels export: a module that lacks one is not ours (or is of another version). */
 const KERNEL_NAMES: (keyof KernelExports)[] = [
-  'heapBase', 'subtractMean', 'project', 'backproject', 'dataTerm', 'gram', 'addF32', 'addF64', 'divideF32', 'divideF64',
+  'heapBase', 'subtractMean', 'firstNonFinite', 'columnSums', 'sumOfSquares', 'project', 'backproject', 'dataTerm', 'gram', 'addF32', 'addF64', 'divideF32', 'divideF64',
   'utilities', 'direction', 'sgd', 'adam', 'normalizeRows',
 ];
 

@@ -60,7 +60,7 @@ describe('init', () => {
     [{ modul: wasm('simd') }, /init: unknown option modul \(known: module, threadsModule, workerUrl, relaxedSimd\)/],
     [{ module: new Uint8Array([1, 2, 3]) }, /init: module could not be compiled/],
     [{ module: wasm('threads') }, /init: module is not eigengame's eigengame.simd.wasm \(is it eigengame.threads.wasm\?\)/],
-    [{ module: new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])) }, /init: module is not eigengame's eigengame.simd.wasm \(it lacks heapBase, subtractMean, project/],
+    [{ module: new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])) }, /init: module is not eigengame's eigengame.simd.wasm \(it lacks heapBase, subtractMean, firstNonFinite/],
     [{ threadsModule: new URL('file:///nowhere/eigengame.threads.wasm') }, /could not read eigengame's kernels at \/nowhere\/eigengame.threads.wasm/],
     [{ workerUrl: 'not a url' }, /init: workerUrl is not a valid URL: not a url/],
   ])('rejects %o', async (options, message) => {
