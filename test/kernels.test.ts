@@ -34,6 +34,38 @@ describe.each(builds)('kernels (%s build)', (build) => {
     }
   });
 
+  it('firstNonFinite: the index of the first NaN or ±Infinity, wherever it sits in a SIMD block or the tail', async () => {
+    for (const count of sizes) {
+      const h = await kernelHarness(build);
+      const values = normals(count, count);
+      const at = h.f32(values, misalignOf(count));
+      expect(h.kernels.firstNonFinite(at, count)).toBe(-1);
+      for (const bad of [NaN, Infinity, -Infinity]) {
+        for (const index of new Set([0, count >> 1, count - 1])) {
+          const copy = h.f32(values.map((value, i) => (i === index || i === count - 1 ? bad : value)), misalignOf(count + 1));
+          expect(h.kernels.firstNonFinite(copy, count), `count ${count}, ${bad} at ${index}`).toBe(index);
+        }
+      }
+    }
+  });
+
+  it('columnSums and sumOfSquares: float64 sums, each column in row order (the reference\'s bits)', async () => {
+    for (const d of sizes) {
+      const h = await kernelHarness(build);
+      const rows = (d % 7) + 2;
+      const x = Float32Array.from(normals(d, rows * d, 3));
+      const at = h.f32(x, misalignOf(d));
+      const start = Float64Array.from({ length: d }, (_, c) => c / 7);
+      const sums = h.f64(start, 8);
+      h.kernels.columnSums(at, rows, d, sums);
+      const expected = Float64Array.from(start);
+      for (let r = 0; r < rows; r++) for (let c = 0; c < d; c++) expected[c] += x[r * d + c];
+      expect(h.readF64(sums, d)).toEqual(expected);
+      const squares = x.reduce((sum, value) => sum + value * value, 0);
+      expect(h.kernels.sumOfSquares(at, rows * d)).toBeCloseTo(squares, 10);
+    }
+  });
+
   it('project: P = (X − mean) Vᵀ on rows centred by subtractMean', async () => {
     for (const d of sizes) {
       const h = await kernelHarness(build);
