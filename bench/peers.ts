@@ -41,7 +41,9 @@ function runPeer(method: string, name: DatasetName): Run | string {
 export async function peersSection(say: (line?: string) => void, quick: boolean): Promise<void> {
   say('## pca against the JavaScript peers: time to the answer, peak RSS, accuracy');
   say();
-  say('Each fit runs alone in a fresh process, timed from data in the library\'s own format to the components. Accuracy');
+  say('Each fit runs alone in a fresh process, timed from data in the library\'s own format to the components (loading');
+  say('the library, DruidJS\'s wasm and eigengame\'s `init()` included, is before the clock; starting device workers is');
+  say('inside it). Accuracy');
   say('is against the exact eigenvectors: numpy\'s float64 `eigh` for MNIST, the planted ones (5 % eigengaps) otherwise.');
   say('Peers are skipped where they would not finish in reasonable time (DruidJS and ml-pca form the d × d covariance or');
   say('an SVD in plain JavaScript: for d = 4096 that is hours).');
