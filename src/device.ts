@@ -53,10 +53,19 @@ export interface RunReport extends StepReport {
   utilities: Float64Array;
 }
 
+export interface DeviceOutcome {
+  steps: number;
+  reports: number;
+}
+
 export interface DeviceApi {
   init(setup: DeviceSetup): Promise<void>;
-  /** Runs the job to its end (or a stop); resolves to the number of steps taken. */
-  run(request: DeviceRequest, report?: (report: RunReport) => void): number;
+  /**
+   * Runs the job to its end (or a stop); resolves to the number of steps taken and of reports sent. Reports travel
+   * on the callback's own port, so the host may receive the last of them after this call's result: it waits for
+   * `reports` of them before it calls the run finished.
+   */
+  run(request: DeviceRequest, report?: (report: RunReport) => void): DeviceOutcome;
 }
 
 export function createDeviceApi(exit: (code: number) => void): DeviceApi {
@@ -85,6 +94,7 @@ export function createDeviceApi(exit: (code: number) => void): DeviceApi {
         kernels, memory, plan, topology, device, settings: request.settings, barrier, queues,
       });
       let steps = 0;
+      let reports = 0;
       try {
         for (const step of runJob(program, request.job, request.firstStep)) {
           steps = step.steps;
@@ -92,13 +102,14 @@ export function createDeviceApi(exit: (code: number) => void): DeviceApi {
           if (report && step.report) {
             const utilities = new Float64Array(memory.buffer, plan.utilities, plan.k).slice();
             void Promise.resolve(report({ ...step, utilities })).catch(() => {});
+            reports++;
           }
         }
       } catch (error) {
         if (!(error instanceof Error && error.name === HALTED)) markFailed(control, device);
         throw error;
       }
-      return steps;
+      return { steps, reports };
     },
   };
 }

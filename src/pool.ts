@@ -108,15 +108,27 @@ export class DevicePool {
     signal?.addEventListener('abort', onAbort);
     this.keepAlive(true);
     try {
-      const report = this.reporter(onReport);
+      // Device 0's reports come on their own port and may trail its result: count them in.
+      let received = 0;
+      let allReceived: (() => void) | null = null;
+      let expected = Infinity;
+      const counted = onReport && ((report: RunReport) => {
+        onReport(report);
+        if (++received >= expected) allReceived?.();
+      });
+      const report = this.reporter(counted);
       // Every device gets its call before any is awaited: a device waits in a barrier for the others.
       const calls = this.members.map(({ api }, device) =>
         api.run({ ...rest, topology }, device === 0 ? report : undefined).catch((error: unknown) => {
           if (!(error instanceof Error && error.name === HALTED)) this.fail(device, `threw ${describe(error)}`);
           return failed;
         }));
-      const steps = await Promise.race([Promise.all(calls), failed]);
-      return { steps: steps[0], aborted };
+      const outcomes = await Promise.race([Promise.all(calls), failed]);
+      expected = outcomes[0].reports;
+      if (counted && received < expected) {
+        await Promise.race([new Promise<void>((resolve) => (allReceived = resolve)), failed]);
+      }
+      return { steps: outcomes[0].steps, aborted };
     } finally {
       signal?.removeEventListener('abort', onAbort);
       this.rejectRun = null;

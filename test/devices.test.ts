@@ -109,11 +109,19 @@ describe('bitwise determinism across devices', () => {
     expect(tiny.backend).toMatchObject({ kind: 'in-thread', devices: 1 });
   });
 
-  it('pca gives the same bits on 1, 2 and 3 devices', async () => {
+  it('pca gives the same bits on 1, 2 and 3 devices, and every progress report before it resolves', async () => {
     const planted = plantedData({ n: 3000, d: 64, spectrum: gappedSpectrum(64, 5, 0.05), seed: 2 });
     const models = [];
-    for (const devices of [1, 2, 3]) models.push(await pca(planted, { k: 5, devices }));
+    const reports: number[][] = [];
+    for (const devices of [1, 2, 3]) {
+      const steps: number[] = [];
+      models.push(await pca(planted, { k: 5, devices, onProgress: (progress) => steps.push(progress.step) }));
+      // A report that trailed the fit (device 0's reports come on a port of their own) would be missing here.
+      reports.push(steps);
+    }
     expect(models.map((model) => model.backend?.devices)).toEqual([1, 2, 3]);
+    expect(reports[1]).toEqual(reports[0]);
+    expect(reports[2]).toEqual(reports[0]);
     for (const model of models.slice(1)) {
       expectSameBits(model.components, models[0].components, 'components');
       expectSameBits(model.explainedVariance, models[0].explainedVariance, 'explained variance');
