@@ -16,7 +16,7 @@ if (method === 'eigengame' || method === 'eigengame-relaxed' || method === 'eige
   const input = { data, rows, cols };
   // Compiling the kernels is loading the library, as DruidJS compiles its wasm on import: before the clock.
   await init();
-  fit = async () => (await pca(input, { k, devices: method === 'eigengame' ? 'auto' : 1 })).components;
+  fit = async () => (await pca(input, { k, devices: method === 'eigengame-1' ? 1 : 'auto' })).components;
 } else if (method === 'druidjs') {
   const matrix = druid.Matrix.from(asRows());
   fit = () => druid.PCA.principal_components(matrix, { d: k }).transpose().to2dArray().flatMap((row) => Array.from(row));
