@@ -81,7 +81,8 @@ export async function peersSection(say: (line?: string) => void, quick: boolean)
         minCos = Math.min(minCos, Math.abs(dot) / Math.sqrt(norm));
       }
       const distance = subspaceDistance({ data: Float64Array.from(run.components), rows: k, cols }, { data: truth, rows: k, cols });
-      const ratio = method === 'eigengame' ? '1×' : `${(run.seconds / ours).toFixed(1)}× slower`;
+      const ratio = method === 'eigengame' ? '1×'
+        : run.seconds >= ours ? `${(run.seconds / ours).toFixed(1)}× slower` : `${(ours / run.seconds).toFixed(1)}× faster`;
       // Below 1e-15 the distance is rounding (it can come out as 0): a subspace found exactly.
       const shownDistance = distance < 1e-15 ? '< 1e-15' : distance.toExponential(1);
       say(`| ${label} | ${LABELS[method]} | ${run.seconds.toFixed(2)} s | ${ratio} | ${run.rssMiB.toFixed(0)} MiB | ${minCos.toFixed(6)} | ${shownDistance} |`);

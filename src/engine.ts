@@ -222,9 +222,10 @@ export class Engine {
     }
   }
 
-  /** M = PᵀP (k × k, float64) over resident rows [first, first + count) with the current V, in this thread. */
-  projectedGram(first: number, count: number): Float64Array {
-    return this.soloProgram().projectedGram(first, count);
+  /** M = PᵀP (k × k, float64, not divided) over resident rows [0, count) with the current V, on the devices. */
+  async projectedGram(count: number, signal?: AbortSignal): Promise<Float64Array> {
+    await this.run({ kind: 'gram', rows: count }, undefined, signal);
+    return this.soloProgram().reduceProjectedGram(count);
   }
 
   /** Live view of G (k × d) as the last step or `product` job left it. */

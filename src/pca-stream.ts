@@ -227,7 +227,7 @@ export async function pcaOfSource(source: MatrixSource, options: PCAOptions): Pr
     for await (const rows of source.batches(batch)) {
       engine.rows(0, rows.rows).set(rows.data);
       engine.centerRows(0, rows.rows);
-      const gram = engine.projectedGram(0, rows.rows);
+      const gram = await engine.projectedGram(rows.rows, signal);
       for (let i = 0; i < gram.length; i++) covariance[i] += gram[i];
       signal?.throwIfAborted();
     }

@@ -55,16 +55,18 @@ export async function pca(X: MatrixInput | MatrixSource, options: PCAOptions): P
       })),
       settings.signal,
     );
-    return rayleighRitz(engine, n, mean, totalVariance);
+    return await rayleighRitz(engine, n, mean, totalVariance, settings.signal);
   } finally {
     engine.dispose();
   }
 }
 
-/** The final Rayleigh–Ritz step over all resident rows. */
-function rayleighRitz(engine: Engine, n: number, mean: Float64Array, totalVariance: number): PCAModel {
+/** The final Rayleigh–Ritz step over all resident rows (the projection and Gram partials on the devices). */
+async function rayleighRitz(
+  engine: Engine, n: number, mean: Float64Array, totalVariance: number, signal?: AbortSignal,
+): Promise<PCAModel> {
   const basis = orthonormalVectors(engine);
-  const covariance = engine.projectedGram(0, n);
+  const covariance = await engine.projectedGram(n, signal);
   for (let i = 0; i < covariance.length; i++) covariance[i] /= n - 1;
   return ritzModel(engine, basis, covariance, n, mean, totalVariance);
 }

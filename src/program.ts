@@ -105,19 +105,26 @@ export class DeviceProgram {
   }
 
   /**
-   * M = PᵀP (k × k) over resident rows [first, first + count) with the current V, without G; for a lone device
-   * (the host, once the devices are idle). Summed in the same chunk order as a step.
+   * The chunks' partials of M = PᵀP (every player) over resident rows [first, first + count) with the current V,
+   * without G: the devices' share of pca's final Rayleigh–Ritz pass. The host sums them (`reduceProjectedGram`)
+   * after the end barrier. Returns true when the devices must stop (a stop requested by the host).
    */
-  projectedGram(first: number, count: number): Float64Array {
-    const { kernels, plan } = this.context;
+  projectedGramPartials(first: number, count: number): boolean {
+    const { kernels, plan, queues, topology, barrier } = this.context;
     const { d, k } = plan;
     const chunking = new Chunking(count, plan.chunks);
-    for (let c = 0; c < chunking.chunks; c++) {
+    for (let c: number; (c = queues.take(GRAM_QUEUE, chunking.chunks, topology.devices)) >= 0;) {
       const { start, end } = chunking.rows(c);
       kernels.project(plan.x + (first + start) * d * 4, end - start, d, plan.v, k, plan.p + start * k * 4, k);
     }
+    barrier.wait();
     this.gramPartials(chunking);
-    return this.reduceM(chunking, false).slice();
+    return barrier.waitAtStepEnd();
+  }
+
+  /** M (k × k, float64, not divided) from the partials `projectedGramPartials` left for `count` rows, in chunk order. */
+  reduceProjectedGram(count: number): Float64Array {
+    return this.reduceM(new Chunking(count, this.context.plan.chunks), false).slice();
   }
 
   private dataTerm(first: number, chunking: Chunking): void {

@@ -10,6 +10,7 @@ import type { DeviceProgram, RateRule } from './program';
  * row 0 when a window would run past the end (EigenGame.step and EigenGame.run: the optimizer's rate; pca of a
  * streamed source: the 'rayleigh' rule scaled by `rateScale`).
  * `product`: no step: G = C V over the `rows` resident rows, left in the plan's G for the host (streamed pca).
+ * `gram`: no step: the chunk partials of PᵀP over the `rows` resident rows, for the host's Rayleigh–Ritz step.
  * `pca`: the pca schedule over n resident rows: per-player rates, minibatches doubling to the full batch, stop when
  * the convergence estimate falls below `tol` or after `maxSteps`.
  */
@@ -18,6 +19,7 @@ export type Job =
     kind: 'windows'; rows: number; batchSize: number; steps: number; reportEvery: number; rule?: RateRule; rateScale?: number;
   }
   | { kind: 'product'; rows: number }
+  | { kind: 'gram'; rows: number }
   | { kind: 'pca'; rows: number; d: number; maxSteps: number; tol: number };
 
 /** Steps between pca's progress reports. */
@@ -52,8 +54,9 @@ export interface StepReport {
 export function* runJob(program: DeviceProgram, job: Job, firstStep: number): Generator<StepReport, void> {
   if (job.kind === 'windows') {
     yield* windows(program, job, firstStep);
-  } else if (job.kind === 'product') {
-    program.product(0, job.rows);
+  } else if (job.kind === 'product' || job.kind === 'gram') {
+    if (job.kind === 'product') program.product(0, job.rows);
+    else program.projectedGramPartials(0, job.rows);
     yield { steps: 0, batchSize: job.rows, remaining: NaN, report: false, last: true };
   } else {
     yield* pcaSchedule(program, job, firstStep);
