@@ -9,7 +9,7 @@ export { subtractMean } from './center';
 export { dataTerm } from './dataterm';
 export { direction } from './direction';
 export { gram } from './gram';
-export { columnSums, firstNonFinite, sumOfSquares } from './moments';
+export { columnSums, firstNonFinite } from './moments';
 export { normalizeRows } from './normalize';
 export { project } from './project';
 export { sgd } from './sgd';

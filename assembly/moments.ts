@@ -1,6 +1,7 @@
-// What pca needs to know about resident rows before the game: that every value is finite, the column sums (for
-// the mean) and the total sum of squares (for explained-variance ratios). One pass each in SIMD instead of
-// JavaScript loops over the whole matrix. Sums are float64, each column summed in row order.
+// What pca needs to know about resident rows before the game: the column sums (for the mean; a sum that is not
+// finite means a value that is not, which firstNonFinite then finds). One SIMD pass instead of JavaScript loops
+// over the whole matrix. Sums are float64, each column summed in row order. (The total sum of squares comes from
+// the centring pass, center.ts.)
 
 import { at32, at64, row32 } from './simd';
 
@@ -32,20 +33,4 @@ export function columnSums(x: usize, rows: i32, d: i32, sums: usize): void {
     }
     if (d2 < d) store<f64>(at64(sums, d2), load<f64>(at64(sums, d2)) + <f64>load<f32>(at32(xRow, d2)));
   }
-}
-
-/** Σ x² over `count` floats, in float64 (two running lane sums, added at the end). */
-export function sumOfSquares(x: usize, count: i32): f64 {
-  const count2 = count & ~1;
-  let acc = f64x2.splat(0);
-  for (let i = 0; i < count2; i += 2) {
-    const values = f64x2.promote_low_f32x4(v128.load64_zero(at32(x, i)));
-    acc = f64x2.add(acc, f64x2.mul(values, values));
-  }
-  let sum = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
-  if (count2 < count) {
-    const value = <f64>load<f32>(at32(x, count2));
-    sum += value * value;
-  }
-  return sum;
 }

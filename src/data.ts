@@ -117,12 +117,22 @@ export function arraySink(dest: Float32Array, cols: number): RowSink {
  * and column in the input.
  */
 export function copyRows(reader: MatrixReader, name: string, sink: RowSink, order?: Uint32Array): void {
+  copyRowsUnchecked(reader, sink, order);
+  checkCopiedRows(reader, name, sink, order);
+}
+
+/** The copy of `copyRows` alone, for a caller that learns from another pass whether the values are finite. */
+export function copyRowsUnchecked(reader: MatrixReader, sink: RowSink, order?: Uint32Array): void {
   const { rows, cols } = reader;
   const dest = sink.rows(0, rows);
   for (let i = 0; i < rows; i++) dest.set(reader.row(order ? order[i] : i), i * cols);
-  const bad = sink.firstNonFinite(0, rows);
+}
+
+/** The check of `copyRows`: the first value that is not finite in float32 throws, naming its row and column. */
+export function checkCopiedRows(reader: MatrixReader, name: string, sink: RowSink, order?: Uint32Array): void {
+  const bad = sink.firstNonFinite(0, reader.rows);
   if (bad >= 0) {
-    const r = order ? order[Math.floor(bad / cols)] : Math.floor(bad / cols);
+    const r = order ? order[Math.floor(bad / reader.cols)] : Math.floor(bad / reader.cols);
     reportNonFinite(reader.row(r), name, r, true);
   }
 }

@@ -133,10 +133,11 @@ export class Engine {
   /**
    * Centres resident rows [first, first + count) in place with the current mean. Rows are centred once, after
    * they are written, instead of at every use in the step's kernels (the same float32 subtraction, so the same bits).
+   * Returns the sum of the centred values' squares (float64).
    */
-  centerRows(first: number, count: number): void {
+  centerRows(first: number, count: number): number {
     const { d } = this.plan;
-    this.kernels.subtractMean(this.plan.x + first * d * 4, count, d, this.plan.mean);
+    return this.kernels.subtractMean(this.plan.x + first * d * 4, count, d, this.plan.mean);
   }
 
   /** Live view of the optimizer's state buffer `slot` (k × d). */
@@ -154,7 +155,7 @@ export class Engine {
     return this.kernels.firstNonFinite(this.plan.x + first * this.plan.d * 4, count * this.plan.d);
   }
 
-  /** Column sums of resident rows [0, count): float64, each column summed in row order. */
+  /** Column sums of resident rows [0, count): float64, each column summed in row order (not finite if a value is not). */
   columnSums(count: number): Float64Array {
     const { d, x, columnSums } = this.plan;
     const sums = new Float64Array(this.memory.buffer, columnSums, d);
@@ -163,10 +164,6 @@ export class Engine {
     return sums.slice();
   }
 
-  /** Σ x² over resident rows [0, count), in float64. */
-  sumOfSquares(count: number): number {
-    return this.kernels.sumOfSquares(this.plan.x, count * this.plan.d);
-  }
 
   /** The utilities of the last step (k values, computed with V before it). */
   utilities(): Float64Array {

@@ -2,7 +2,7 @@
 // mean taken), each player's step size is scaled from an estimate of its own eigenvalue, minibatches grow until
 // they are the whole data, and a float64 Rayleigh–Ritz step finishes the job.
 
-import { copyRows, readMatrix, type MatrixInput } from './data';
+import { checkCopiedRows, copyRowsUnchecked, readMatrix, type MatrixInput } from './data';
 import { faultPlanOf } from './device';
 import { Engine } from './engine';
 import { randomRows } from './game';
@@ -34,15 +34,14 @@ export async function pca(X: MatrixInput | MatrixSource, options: PCAOptions): P
     workPerStep: 4 * n * d * k, fault: faultPlanOf(options),
   });
   try {
-    copyRows(reader, 'X', engine, rng.permutation(n));
-    const mean = new Float64Array(d);
-    if (settings.center) {
-      const sums = engine.columnSums(n);
-      for (let c = 0; c < d; c++) mean[c] = sums[c] / n;
-    }
+    const order = rng.permutation(n);
+    copyRowsUnchecked(reader, engine, order);
+    // One pass for the means that also checks the values: a column sum is finite only if every value in it is.
+    const sums = engine.columnSums(n);
+    if (!sums.every(Number.isFinite)) checkCopiedRows(reader, 'X', engine, order);
+    const mean = settings.center ? sums.map((sum) => sum / n) : new Float64Array(d);
     engine.mean().set(mean);
-    engine.centerRows(0, n);
-    const totalVariance = engine.sumOfSquares(n) / (n - 1);
+    const totalVariance = engine.centerRows(0, n) / (n - 1);
     if (!(totalVariance > 0)) throw new RangeError('X has no variance: every row is the same');
     engine.vectors().set(randomRows(rng, k, d));
     engine.normalize(k);

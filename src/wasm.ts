@@ -23,10 +23,9 @@ export function isSharedBuild(build: BuildName): boolean {
 /** The kernel exports, typed. Pointers are byte offsets into the module's memory. */
 export interface KernelExports {
   heapBase(): number;
-  subtractMean(x: number, rows: number, d: number, mean: number): void;
+  subtractMean(x: number, rows: number, d: number, mean: number): number;
   firstNonFinite(x: number, count: number): number;
   columnSums(x: number, rows: number, d: number, sums: number): void;
-  sumOfSquares(x: number, count: number): number;
   project(x: number, rows: number, d: number, v: number, players: number, p: number, ldp: number): void;
   backproject(x: number, rows: number, d: number, p: number, ldp: number, players: number, g: number): void;
   dataTerm(x: number, rows: number, d: number, v: number, players: number, p: number, ldp: number, g: number): void;
@@ -186,7 +185,7 @@ export function kernelBuild(shared: boolean): BuildName {
 
 /** Every function the kernels export: a module that lacks one is not ours (or is of another version). */
 const KERNEL_NAMES: (keyof KernelExports)[] = [
-  'heapBase', 'subtractMean', 'firstNonFinite', 'columnSums', 'sumOfSquares', 'project', 'backproject', 'dataTerm', 'gram', 'addF32', 'addF64', 'divideF32', 'divideF64',
+  'heapBase', 'subtractMean', 'firstNonFinite', 'columnSums', 'project', 'backproject', 'dataTerm', 'gram', 'addF32', 'addF64', 'divideF32', 'divideF64',
   'utilities', 'direction', 'sgd', 'adam', 'normalizeRows',
 ];
 
