@@ -12,7 +12,8 @@ import { DeviceProgram } from './program';
 import { runJob, type Job } from './schedule';
 import { currentHost } from './host';
 import {
-  PAGE_BYTES, compiledModule, createMemory, instantiate, kernelBuild, threadsUnavailable, type BuildName, type KernelExports,
+  PAGE_BYTES, compiledModule, createMemory, instantiate, kernelBuild, threadsUnavailable, type BuildName,
+  type KernelExports,
 } from './wasm';
 
 export interface EngineShape {
@@ -163,7 +164,6 @@ export class Engine {
     this.kernels.columnSums(x, count, d, columnSums);
     return sums.slice();
   }
-
 
   /** The utilities of the last step (k values, computed with V before it). */
   utilities(): Float64Array {

@@ -2,8 +2,8 @@
 // worker of a pool. A step is four phases separated by barriers:
 //
 //   1. data term: for the chunks it claims (shared with the other devices of its slice) and its slice of players,
-//      P = XVᵀ (rows centred when loaded) into the shared P and each chunk's partial G (blocks summed in order); every row of X is
-//      read once per step;
+//      P = XVᵀ (rows centred when loaded) into the shared P and each chunk's partial G (blocks summed in order);
+//      every row of X is read once per step;
 //   2. psum: the Gram partials of the chunks it claims (M_c = P_cᵀP_c over all players, read from the other
 //      slices' columns) and the chunk-ordered sum of an even share of G's elements, divided by the batch size for
 //      'mean';
