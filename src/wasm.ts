@@ -146,6 +146,14 @@ export function capabilities(): Capabilities {
   };
 }
 
+declare global {
+  // TypeScript declares WebAssembly in its DOM lib only: a Node project compiled without that lib would not find the
+  // namespace that KernelSource names. An empty interface merges with the DOM lib's declaration where it is present.
+  namespace WebAssembly {
+    interface Module {}
+  }
+}
+
 /**
  * Kernels handed to `init`: a compiled WebAssembly.Module (what edge runtimes' bundlers make of an imported .wasm),
  * the file's bytes, a fetch Response, or where to fetch the file from (URL, or a string relative to the page).

@@ -3,8 +3,8 @@
 // reference run of the conformance cases (test/hosts/cases.mjs) finds the planted eigenvectors and follows the
 // golden trajectory.
 
-import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { expectSameBits, golden, goldenFile, plantedTruth, reference, type CaseResults } from './hosts/reference';
@@ -121,6 +121,39 @@ describe('the packed tarball', () => {
     expect(execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim()).toBe(JSON.parse(readFileSync(join(packed.consumer, 'node_modules/eigengame/package.json'), 'utf8')).version);
     expect(execFileSync(bin, ['--help'], { encoding: 'utf8' })).toMatch(/Usage: eigengame <command>/);
   });
+
+  it('installs without install scripts (npm 11 warns about every package that has them)', () => {
+    const project = join(packed.directory, 'plain-install');
+    mkdirSync(project, { recursive: true });
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'plain-install', private: true }));
+    const installed = spawnSync('npm', ['install', '--offline', '--no-audit', '--no-fund', packed.tarball], { cwd: project, encoding: 'utf8' });
+    expect(installed.status, installed.stderr).toBe(0);
+    expect(installed.stderr).not.toMatch(/install-scripts|eigengame@/);
+    const { scripts } = JSON.parse(readFileSync(join(project, 'node_modules/eigengame/package.json'), 'utf8'));
+    expect(Object.keys(scripts).filter((name) => /^(pre|post)?install$|^prepare$/.test(name))).toEqual([]);
+  }, 60_000);
+
+  it('type-checks a Node-only TypeScript consumer (no DOM lib)', () => {
+    writeFileSync(join(packed.consumer, 'node-only.ts'), `
+      import { init, pca, type KernelSource } from 'eigengame';
+      export async function fit(rows: number[][], kernels: KernelSource) {
+        await init({ module: kernels });
+        return (await pca(rows, { k: 2 })).components;
+      }
+    `);
+    writeFileSync(join(packed.consumer, 'tsconfig.node-only.json'), JSON.stringify({
+      compilerOptions: {
+        target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true,
+        lib: ['ES2022'], types: ['node'], typeRoots: [new URL('../node_modules/@types', import.meta.url).pathname],
+        skipLibCheck: false,
+      },
+      files: ['node-only.ts'],
+    }));
+    const tsc = new URL('../node_modules/typescript/bin/tsc', import.meta.url).pathname;
+    const checked = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.node-only.json'], { cwd: packed.consumer, encoding: 'utf8' });
+    expect(checked.stdout + checked.stderr).toBe('');
+    expect(checked.status).toBe(0);
+  }, 60_000);
 
   it('type-checks a TypeScript consumer of every entry', () => {
     writeFileSync(join(packed.consumer, 'consumer.ts'), `

@@ -33,7 +33,7 @@ function npm(args: string[], cwd: string): string {
 
 export default function setup(project: TestProject): () => void {
   const directory = mkdtempSync(join(tmpdir(), 'eigengame-hosts-'));
-  // --ignore-scripts: `npm test` has just built dist/ and wasm/; pack would run `prepare` (the build) again.
+  // --ignore-scripts: `npm test` has just built dist/ and wasm/; pack would run `prepack` (the build) again.
   const [packed] = JSON.parse(npm(['pack', '--ignore-scripts', '--json', '--pack-destination', directory], root)) as {
     filename: string; size: number; files: { path: string }[];
   }[];
