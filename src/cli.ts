@@ -2,10 +2,12 @@
 // project a file with a model, describe a file. Progress goes to stderr (a live bar on a terminal, plain lines
 // otherwise), results to stdout, and the exit code says how it went: 0 ok, 1 failure, 2 usage.
 
-import { open, readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat, type FileHandle } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { UsageError, checkInput, checkOutputs, removeTemporaryFiles, writeOutput } from './cli-files';
 import { PCAModel, openSource, pca, type MatrixSource, type PCAProgress } from './entries/node';
 import { encodeNpyHeader } from './npy';
+import { formatOfName } from './open-source';
 
 const HELP = `Usage: eigengame <command> [options]
 
@@ -36,11 +38,19 @@ Options of every command:
   -h, --help               this help
   --version                the package version
 
-Exit codes: 0 success; 1 failure (unreadable or bad file, failed fit); 2 usage (unknown command or option,
-missing or malformed argument).
+Files: every --out is checked before any work: its directory exists and is writable, and it is no directory, not
+read-only, and none of the command's input files (eigengame never writes where it reads). It is written to a
+temporary file beside it (.<name>.eigengame-<pid>-<random>.tmp) that replaces it only once complete: a failed or
+interrupted command (Ctrl-C; a second Ctrl-C stops at once) leaves an existing file as it was. A FIFO or a device
+(/dev/stdout) is written directly.
+
+Exit codes: 0 success; 1 failure (unreadable or bad file, failed or interrupted command); 2 usage (unknown command
+or option, missing or malformed argument, an input that is a directory, an --out that cannot be written or is an
+input).
 `;
 
-class UsageError extends Error {}
+/** Rows per batch when the CLI reads a file itself (counting rows, projecting them). */
+const BATCH_ROWS = 4096;
 
 const OPTIONS = {
   k: { type: 'string', short: 'k' },
@@ -80,8 +90,10 @@ function integer(values: Values, name: 'k' | 'batch' | 'epochs' | 'seed', minimu
 }
 
 function sourceOf(file: string, values: Values): MatrixSource {
-  const format = values.format;
-  if (format !== undefined && format !== 'npy' && format !== 'csv') throw new UsageError(`--format must be npy or csv, got ${JSON.stringify(format)}`);
+  const requested = values.format;
+  if (requested !== undefined && requested !== 'npy' && requested !== 'csv') throw new UsageError(`--format must be npy or csv, got ${JSON.stringify(requested)}`);
+  const format = requested ?? formatOfName(file);
+  if (format === undefined) throw new UsageError(`${file}: cannot tell its format from its name: pass --format npy or --format csv`);
   const columns = values.columns?.split(',').map((column) => (/^\d+$/.test(column.trim()) ? Number(column) : column.trim()));
   try {
     return openSource(file, { format, columns, delimiter: values.delimiter, name: file });
@@ -148,91 +160,115 @@ async function fit(file: string, values: Values, signal: AbortSignal): Promise<v
   const tol = values.tol === undefined ? undefined : Number(values.tol);
   if (tol !== undefined && !(tol >= 0)) throw new UsageError(`--tol must be a number ≥ 0, got ${JSON.stringify(values.tol)}`);
   const epochs = integer(values, 'epochs', 1) ?? 2;
-  const out = values.out ?? 'model.json';
+  const batchSize = integer(values, 'batch', 2);
+  const seed = integer(values, 'seed', 0);
+  const input = await checkInput(file, 'the input file');
+  const [out] = await checkOutputs([{ option: '--out', path: values.out ?? 'model.json' }], [input]);
   const source = sourceOf(file, values);
   const info = await source.info();
   const progress = values.quiet ? null : new ProgressReport(process.stderr, info.rows === null ? null : info.rows * (epochs + 12), epochs);
   const started = performance.now();
-  const model = await pca(source, {
-    k, devices, batchSize: integer(values, 'batch', 2), epochs, tol, seed: integer(values, 'seed', 0),
-    center: !values['no-center'], signal, onProgress: progress ? (p) => progress.update(p) : undefined,
-    onWarning: (message) => process.stderr.write(`eigengame: ${message}\n`),
-  });
-  progress?.done();
+  let model: PCAModel;
+  try {
+    model = await pca(source, {
+      k, devices, batchSize, epochs, tol, seed, center: !values['no-center'], signal,
+      onProgress: progress ? (p) => progress.update(p) : undefined,
+      onWarning: (message) => process.stderr.write(`eigengame: ${message}\n`),
+    });
+  } finally {
+    progress?.done();
+  }
   const seconds = (performance.now() - started) / 1000;
-  await writeFile(out, JSON.stringify(model.toJSON()));
+  await writeOutput(out, signal, (handle) => handle.writeFile(JSON.stringify(model.toJSON())));
+  // TODO(integrator): read model.converged directly once PCAModel has it (added in parallel on another branch);
+  // until then a model without the field counts as converged.
+  const converged = (model as { converged?: boolean }).converged ?? true;
   if (values.json) {
     process.stdout.write(`${JSON.stringify({
-      model: out, k: model.k, d: model.d, rows: model.nSamples, seconds,
+      model: out.path, k: model.k, d: model.d, rows: model.nSamples, seconds, converged,
       explainedVariance: Array.from(model.explainedVariance), explainedVarianceRatio: Array.from(model.explainedVarianceRatio),
       backend: model.backend,
     })}\n`);
   } else if (!values.quiet) {
     const backend = model.backend!;
     process.stdout.write(`${file}: ${model.nSamples} rows × ${model.d} columns, k = ${model.k}, ${seconds.toFixed(2)} s on ${backend.devices} ${backend.kind === 'workers' ? 'worker devices' : 'in-thread device'}\n`);
+    if (!converged) process.stdout.write('warning: the fit stopped before converging to --tol: the components are approximate\n');
     let cumulative = 0;
     process.stdout.write('component  variance      ratio    cumulative\n');
     model.explainedVariance.forEach((variance, i) => {
       cumulative += model.explainedVarianceRatio[i];
       process.stdout.write(`${String(i + 1).padStart(9)}  ${variance.toPrecision(6).padEnd(12)}  ${model.explainedVarianceRatio[i].toFixed(4)}   ${cumulative.toFixed(4)}\n`);
     });
-    process.stdout.write(`model written to ${out}\n`);
+    process.stdout.write(`model written to ${out.path}\n`);
   }
 }
 
-async function transform(modelFile: string, file: string, values: Values): Promise<void> {
-  const out = values.out;
-  if (!out) throw new UsageError('transform needs --out <file.npy|file.csv>');
-  const asNpy = /\.npy$/i.test(out);
-  if (!asNpy && !/\.(csv|tsv)$/i.test(out)) throw new UsageError(`--out must end in .npy, .csv or .tsv, got ${JSON.stringify(out)}`);
-  let model: PCAModel;
+async function transform(modelFile: string, file: string, values: Values, signal: AbortSignal): Promise<void> {
+  if (!values.out) throw new UsageError('transform needs --out <file.npy|file.csv>');
+  const asNpy = /\.npy$/i.test(values.out);
+  if (!asNpy && !/\.(csv|tsv)$/i.test(values.out)) throw new UsageError(`--out must end in .npy, .csv or .tsv, got ${JSON.stringify(values.out)}`);
+  const inputs = [await checkInput(modelFile, 'the model file'), await checkInput(file, 'the input file')];
+  const [out] = await checkOutputs([{ option: '--out', path: values.out }], inputs);
+  const model = await readModel(modelFile);
+  const source = sourceOf(file, values);
+  let written = 0;
   try {
-    model = PCAModel.fromJSON(await readFile(modelFile, 'utf8'));
+    const info = await source.info();
+    if (info.cols !== model.d) throw new Error(`${file} has ${info.cols} columns, but the model was fitted to ${model.d}`);
+    const delimiter = asNpy ? null : /\.tsv$/i.test(out.path) ? '\t' : ',';
+    // The .npy header needs the row count first: a CSV's is known after a pass.
+    const header = delimiter === null
+      ? encodeNpyHeader('float64', info.rows ?? await countRows(source, signal), model.k)
+      : new TextEncoder().encode(`${Array.from({ length: model.k }, (_, i) => `pc${i + 1}`).join(delimiter)}\n`);
+    await writeOutput(out, signal, async (handle) => {
+      await handle.write(header);
+      written = await writeScores(handle, source, model, delimiter, signal);
+    });
+  } finally {
+    await source.close();
+  }
+  if (values.json) process.stdout.write(`${JSON.stringify({ out: out.path, rows: written, cols: model.k })}\n`);
+  else if (!values.quiet) process.stdout.write(`${written} rows × ${model.k} scores written to ${out.path}\n`);
+}
+
+async function readModel(modelFile: string): Promise<PCAModel> {
+  try {
+    return PCAModel.fromJSON(await readFile(modelFile, 'utf8'));
   } catch (error) {
     throw new Error(`${modelFile}: not a model written by eigengame fit: ${(error as Error).message}`);
   }
-  const source = sourceOf(file, values);
-  const info = await source.info();
-  if (info.cols !== model.d) throw new Error(`${file} has ${info.cols} columns, but the model was fitted to ${model.d}`);
-  let rows = info.rows;
-  if (rows === null && asNpy) {
-    rows = 0; // a CSV's row count is known after a pass; the .npy header needs it first
-    for await (const batch of source.batches(4096)) rows += batch.rows;
-  }
-  const handle = await open(out, 'w');
-  let written = 0;
-  try {
-    const delimiter = /\.tsv$/i.test(out) ? '\t' : ',';
-    const header = asNpy
-      ? encodeNpyHeader('float64', rows!, model.k)
-      : new TextEncoder().encode(`${Array.from({ length: model.k }, (_, i) => `pc${i + 1}`).join(delimiter)}\n`);
-    await handle.write(header);
-    for await (const batch of source.batches(4096)) {
-      const scores = model.transform({ data: batch.data, rows: batch.rows, cols: batch.cols });
-      // Every host eigengame runs on is little-endian, as .npy's '<f8' is.
-      const bytes = asNpy
-        ? new Uint8Array(scores.data.buffer, scores.data.byteOffset, scores.data.byteLength)
-        : new TextEncoder().encode(Array.from({ length: scores.rows }, (_, r) =>
-          Array.from(scores.data.subarray(r * model.k, (r + 1) * model.k)).join(delimiter)).join('\n') + '\n');
-      await handle.write(bytes);
-      written += batch.rows;
-    }
-  } finally {
-    await handle.close();
-    await source.close();
-  }
-  if (values.json) process.stdout.write(`${JSON.stringify({ out, rows: written, cols: model.k })}\n`);
-  else if (!values.quiet) process.stdout.write(`${written} rows × ${model.k} scores written to ${out}\n`);
 }
 
-async function info(file: string, values: Values): Promise<void> {
+/** Each row's scores, as float64 bytes (.npy: `delimiter` null) or a delimited line; returns the rows written. */
+async function writeScores(handle: FileHandle, source: MatrixSource, model: PCAModel, delimiter: string | null, signal: AbortSignal): Promise<number> {
+  let rows = 0;
+  for await (const batch of source.batches(BATCH_ROWS)) {
+    signal.throwIfAborted();
+    const scores = model.transform({ data: batch.data, rows: batch.rows, cols: batch.cols });
+    // Every host eigengame runs on is little-endian, as .npy's '<f8' is.
+    await handle.write(delimiter === null
+      ? new Uint8Array(scores.data.buffer, scores.data.byteOffset, scores.data.byteLength)
+      : new TextEncoder().encode(Array.from({ length: scores.rows }, (_, r) =>
+        Array.from(scores.data.subarray(r * model.k, (r + 1) * model.k)).join(delimiter)).join('\n') + '\n'));
+    rows += batch.rows;
+  }
+  return rows;
+}
+
+async function countRows(source: MatrixSource, signal: AbortSignal): Promise<number> {
+  let rows = 0;
+  for await (const batch of source.batches(BATCH_ROWS)) {
+    signal.throwIfAborted();
+    rows += batch.rows;
+  }
+  return rows;
+}
+
+async function info(file: string, values: Values, signal: AbortSignal): Promise<void> {
+  await checkInput(file, 'the input file');
   const source = sourceOf(file, values);
   const described = await source.info();
-  let rows = described.rows;
-  if (rows === null) {
-    rows = 0;
-    for await (const batch of source.batches(4096)) rows += batch.rows;
-  }
+  const rows = described.rows ?? await countRows(source, signal);
   await source.close();
   const bytes = (await stat(file)).size;
   const result = { file, bytes, format: described.format, dtype: described.dtype, rows, cols: described.cols, columnNames: described.columnNames };
@@ -249,10 +285,25 @@ async function version(): Promise<string> {
   return manifest.version;
 }
 
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+/** The first Ctrl-C (or SIGTERM) stops the command cleanly through `controller`; a second one exits at once. */
+function interruptHandler(controller: AbortController): (signal: NodeJS.Signals) => void {
+  return (signal) => {
+    if (!controller.signal.aborted) {
+      controller.abort(new Error(`interrupted by ${signal}`));
+      return;
+    }
+    removeTemporaryFiles();
+    process.stderr.write(`eigengame: ${signal} again: stopped at once\n`);
+    process.exit(1);
+  };
+}
+
 async function main(argv: string[]): Promise<number> {
   const controller = new AbortController();
-  const interrupt = () => controller.abort(new Error('interrupted'));
-  process.once('SIGINT', interrupt);
+  const interrupt = interruptHandler(controller);
+  for (const signal of STOP_SIGNALS) process.on(signal, interrupt);
   try {
     const { values, positionals } = parse(argv);
     if (values.help) {
@@ -274,11 +325,11 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       case 'transform':
         expect(2, 'transform <model.json> <file> --out <file.npy|file.csv>');
-        await transform(rest[0], rest[1], values);
+        await transform(rest[0], rest[1], values, controller.signal);
         return 0;
       case 'info':
         expect(1, 'info <file>');
-        await info(rest[0], values);
+        await info(rest[0], values, controller.signal);
         return 0;
       case undefined:
         throw new UsageError('a command is needed: fit, transform or info');
@@ -290,7 +341,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`eigengame: ${(error as Error).message}${usage ? '\n(see eigengame --help)' : ''}\n`);
     return usage ? 2 : 1;
   } finally {
-    process.off('SIGINT', interrupt);
+    for (const signal of STOP_SIGNALS) process.off(signal, interrupt);
   }
 }
 

@@ -13,7 +13,7 @@ export interface OpenSourceOptions extends CsvOptions {
 /** A MatrixSource for a file path, URL, Blob/File, bytes or stream, in the format its name says (or `format`). */
 export function openSource(input: ByteInput, options: OpenSourceOptions = {}): MatrixSource {
   const name = options.name ?? inputName(input);
-  const format = options.format ?? (/\.npy$/i.test(name) ? 'npy' : /\.(csv|tsv|tab|txt)$/i.test(name) ? 'csv' : undefined);
+  const format = options.format ?? formatOfName(name);
   if (format === 'npy') {
     const csvOnly = (['delimiter', 'header', 'columns'] as const).filter((option) => options[option] !== undefined);
     if (csvOnly.length > 0) throw new TypeError(`${name} is a .npy file: ${csvOnly.join(', ')} only apply to CSV (a .npy file is read whole)`);
@@ -22,4 +22,9 @@ export function openSource(input: ByteInput, options: OpenSourceOptions = {}): M
   if (format === 'csv') return new CsvSource(input, { ...options, name });
   if (options.format !== undefined) throw new TypeError(`format must be 'npy' or 'csv', got ${String(options.format)}`);
   throw new TypeError(`${name}: cannot tell its format from its name: pass { format: 'npy' } or { format: 'csv' }`);
+}
+
+/** The format a name's extension says (.npy; .csv, .tsv, .tab, .txt), or undefined for any other name. */
+export function formatOfName(name: string): 'npy' | 'csv' | undefined {
+  return /\.npy$/i.test(name) ? 'npy' : /\.(csv|tsv|tab|txt)$/i.test(name) ? 'csv' : undefined;
 }
