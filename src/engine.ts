@@ -302,6 +302,21 @@ export class Engine {
   }
 }
 
+/**
+ * Runs a cancellable call: once `signal` has aborted, the call rejects with the signal's reason, whatever else
+ * happened meanwhile (its last step finished anyway, a stream ended early or failed because of the abort).
+ */
+export async function cancellable<T>(signal: AbortSignal | undefined, call: () => Promise<T>): Promise<T> {
+  try {
+    const result = await call();
+    signal?.throwIfAborted();
+    return result;
+  } catch (error) {
+    signal?.throwIfAborted();
+    throw error;
+  }
+}
+
 /** Lets timers, abort signals and the UI run between steps of a long in-thread run. */
 function yieldToEventLoop(): Promise<void> {
   if (typeof setImmediate === 'function') return new Promise((resolve) => setImmediate(resolve));

@@ -3,13 +3,13 @@
 
 import { arraySink, copyRows, readMatrix, reportNonFinite, type MatrixInput } from './data';
 import { faultPlanOf } from './device';
-import { Engine, type Backend } from './engine';
+import { Engine, cancellable, type Backend } from './engine';
 import {
   checkDeviceOptions, checkDimensions, checkSignal, optimizerSlots, resolveSettings, type DeviceOptions,
   type GameSettings, type SettingsOptions,
 } from './options';
 import { Rng, type RngState } from './rng';
-import { isMatrixSource, type MatrixSource } from './source';
+import { isMatrixSource, type MatrixSource, type RowBatch } from './source';
 
 export interface EigenGameOptions extends SettingsOptions, DeviceOptions {
   /** Columns of the data. */
@@ -167,9 +167,15 @@ export class EigenGame {
    * the last step.
    */
   async run(data: MatrixInput | MatrixSource, options: RunOptions): Promise<StepResult> {
+    const checked = checkRunOptions(options);
+    return cancellable(checked.signal, () => (isMatrixSource(data)
+      ? this.runSource(data, { ...checked, batchSize: checked.batchSize ?? 1024 })
+      : this.runInMemory(data, checked)));
+  }
+
+  private async runInMemory(data: MatrixInput, options: ReturnType<typeof checkRunOptions>): Promise<StepResult> {
     const engine = this.live;
-    const { steps, batchSize, progressEvery, onProgress, signal } = checkRunOptions(options);
-    if (isMatrixSource(data)) return this.runSource(data, { steps, batchSize: batchSize ?? 1024, progressEvery, onProgress, signal });
+    const { steps, batchSize, progressEvery, onProgress, signal } = options;
     const reader = readMatrix(data, 'data');
     if (reader.cols !== engine.d) {
       throw new RangeError(`data has ${reader.cols} columns, but this game has d = ${engine.d}`);
@@ -204,7 +210,7 @@ export class EigenGame {
       const blocks = info.rereadable && epoch > 0 ? Math.ceil((await source.info()).rows! / batchSize) : 0;
       const order = blocks > 0 ? this.rng.permutation(blocks) : undefined;
       let stepped = false;
-      for await (const batch of source.batches(batchSize, order)) {
+      for await (const batch of batchesOf(source, batchSize, order, signal)) {
         engine.rows(0, batch.rows).set(batch.data);
         engine.centerRows(0, batch.rows);
         await engine.run({ kind: 'windows', rows: batch.rows, batchSize: batch.rows, steps: 1, reportEvery: 1 }, undefined, signal);
@@ -247,6 +253,20 @@ export class EigenGame {
     this.engine.dispose();
     this.engine = null;
   }
+}
+
+/**
+ * A source's batches, checking `signal` after every read: an abort that lands while a stream is read (which may
+ * then end, or stall) stops the loop there.
+ */
+export async function* batchesOf(
+  source: MatrixSource, batchSize: number, order?: ArrayLike<number>, signal?: AbortSignal,
+): AsyncGenerator<RowBatch> {
+  for await (const batch of source.batches(batchSize, order)) {
+    signal?.throwIfAborted();
+    yield batch;
+  }
+  signal?.throwIfAborted();
 }
 
 async function createEngine(d: number, k: number, settings: GameSettings, options: DeviceOptions): Promise<Engine> {

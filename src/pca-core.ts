@@ -1,5 +1,6 @@
 // What in-memory and streamed pca share: options, the game's settings, and the final Rayleigh–Ritz step.
 
+import { faultPlanOf } from './device';
 import type { Engine } from './engine';
 import { orthonormalizeRows, symmetricEigen } from './linalg';
 import { PCAModel } from './model';
@@ -91,8 +92,15 @@ export function resolveOptions(options: PCAOptions) {
   if (!(Number.isInteger(epochs) && epochs >= 1)) throw new RangeError(`epochs must be a positive integer, got ${String(epochs)}`);
   checkSignal(signal);
   checkDeviceOptions(options);
-  return { k: options.k, center, seed: options.seed ?? 0, maxSteps, tol, onProgress, signal, batchSize, epochs };
+  const { devices = 'auto', kPerDevice, onWarning } = options;
+  return {
+    k: options.k, center, seed: options.seed ?? 0, maxSteps, tol, onProgress, signal, batchSize, epochs, onWarning,
+    /** The engine's options, but for the work per step. */
+    engine: { devices, kPerDevice, onWarning, fault: faultPlanOf(options) },
+  };
 }
+
+export type PCASettings = ReturnType<typeof resolveOptions>;
 
 /** Orthonormalises V in float64 on the host and writes it back: the basis the Rayleigh–Ritz step rotates. */
 export function orthonormalVectors(engine: Engine): Float64Array {

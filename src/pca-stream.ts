@@ -10,13 +10,12 @@
 // the game's own vectors, in the players' order, with eigenvalues from the players' utilities averaged over the
 // last steps (a Rayleigh–Ritz step on a single minibatch would mix components whose eigenvalues are close).
 
-import { faultPlanOf } from './device';
 import { Engine } from './engine';
-import { randomRows } from './game';
+import { batchesOf, randomRows } from './game';
 import { orthonormalizeRows } from './linalg';
 import { PCAModel } from './model';
 import { checkDimensions } from './options';
-import { PCA_SETTINGS, orthonormalVectors, resolveOptions, ritzModel, type PCAOptions } from './pca-core';
+import { PCA_SETTINGS, orthonormalVectors, ritzModel, type PCASettings } from './pca-core';
 import { Rng } from './rng';
 import { ConvergenceEstimate } from './schedule';
 import type { MatrixSource, RowBatch } from './source';
@@ -83,14 +82,13 @@ class ColumnMoments {
 async function subspaceIteration(source: MatrixSource, engine: Engine, batch: number, rows: number, signal?: AbortSignal): Promise<Float64Array> {
   const { k, d } = engine;
   const product = new Float64Array(k * d);
-  for await (const block of source.batches(batch)) {
+  for await (const block of batchesOf(source, batch, undefined, signal)) {
     engine.rows(0, block.rows).set(block.data);
     engine.centerRows(0, block.rows);
     await engine.run({ kind: 'product', rows: block.rows }, undefined, signal);
     // pca's game uses the mean reduction: G is C V ÷ the batch's rows.
     const part = engine.gradient();
     for (let i = 0; i < product.length; i++) product[i] += part[i] * block.rows;
-    signal?.throwIfAborted();
   }
   const vectors = engine.vectors();
   const quotients = new Float64Array(k);
@@ -121,8 +119,7 @@ function gameModel(
   });
 }
 
-export async function pcaOfSource(source: MatrixSource, options: PCAOptions): Promise<PCAModel> {
-  const settings = resolveOptions(options);
+export async function pcaOfSource(source: MatrixSource, settings: PCASettings): Promise<PCAModel> {
   const { k, center, signal, onProgress, maxSteps, tol, epochs } = settings;
   signal?.throwIfAborted();
   const info = await source.info();
@@ -134,19 +131,15 @@ export async function pcaOfSource(source: MatrixSource, options: PCAOptions): Pr
   const moments = new ColumnMoments(d);
   let rowsRead = 0;
   if (info.rereadable) {
-    for await (const rows of source.batches(batch)) {
+    for await (const rows of batchesOf(source, batch, undefined, signal)) {
       moments.add(rows);
       rowsRead += rows.rows;
-      signal?.throwIfAborted();
     }
     if (moments.rows < 2) throw new RangeError(`${source.name} has ${moments.rows} row; PCA needs at least 2`);
     if (k > moments.rows) throw new RangeError(`k = ${k} is larger than the number of rows (${moments.rows}) in ${source.name}`);
   }
   const n = moments.rows;
-  const engine = await Engine.create({ d, k, rowCapacity: batch }, PCA_SETTINGS, {
-    devices: options.devices ?? 'auto', kPerDevice: options.kPerDevice, onWarning: options.onWarning,
-    workPerStep: 4 * batch * d * k, fault: faultPlanOf(options),
-  });
+  const engine = await Engine.create({ d, k, rowCapacity: batch }, PCA_SETTINGS, { ...settings.engine, workPerStep: 4 * batch * d * k });
   try {
     engine.vectors().set(randomRows(rng, k, d));
     engine.normalize(k);
@@ -163,7 +156,7 @@ export async function pcaOfSource(source: MatrixSource, options: PCAOptions): Pr
     const blocks = Math.ceil(n / batch);
     for (let epoch = 1; epoch <= (info.rereadable ? epochs : 1) && !done; epoch++) {
       const order = info.rereadable ? rng.permutation(blocks) : undefined;
-      for await (const rows of source.batches(batch, order)) {
+      for await (const rows of batchesOf(source, batch, order, signal)) {
         if (!info.rereadable) {
           moments.add(rows);
           if (center) engine.mean().set(moments.mean);
@@ -224,12 +217,11 @@ export async function pcaOfSource(source: MatrixSource, options: PCAOptions): Pr
     const totalVariance = moments.sumOfSquares(center) / (total - 1);
     if (!info.rereadable) return gameModel(engine, basis, averageUtility, total, mean, totalVariance);
     const covariance = new Float64Array(k * k);
-    for await (const rows of source.batches(batch)) {
+    for await (const rows of batchesOf(source, batch, undefined, signal)) {
       engine.rows(0, rows.rows).set(rows.data);
       engine.centerRows(0, rows.rows);
       const gram = await engine.projectedGram(rows.rows, signal);
       for (let i = 0; i < gram.length; i++) covariance[i] += gram[i];
-      signal?.throwIfAborted();
     }
     for (let i = 0; i < covariance.length; i++) covariance[i] /= n - 1;
     return ritzModel(engine, basis, covariance, total, mean, totalVariance);

@@ -3,12 +3,13 @@
 // they are the whole data, and a float64 Rayleigh–Ritz step finishes the job.
 
 import { checkCopiedRows, copyRowsUnchecked, readMatrix, type MatrixInput } from './data';
-import { faultPlanOf } from './device';
-import { Engine } from './engine';
+import { Engine, cancellable } from './engine';
 import { randomRows } from './game';
 import type { PCAModel } from './model';
 import { checkDimensions } from './options';
-import { PCA_SETTINGS, orthonormalVectors, resolveOptions, ritzModel, type PCAOptions } from './pca-core';
+import {
+  PCA_SETTINGS, orthonormalVectors, resolveOptions, ritzModel, type PCAOptions, type PCASettings,
+} from './pca-core';
 import { Rng } from './rng';
 import { pcaOfSource } from './pca-stream';
 import { isMatrixSource, type MatrixSource } from './source';
@@ -18,8 +19,11 @@ import { isMatrixSource, type MatrixSource } from './source';
  * (NpySource, CsvSource: files larger than memory, browser Files, streams).
  */
 export async function pca(X: MatrixInput | MatrixSource, options: PCAOptions): Promise<PCAModel> {
-  if (isMatrixSource(X)) return pcaOfSource(X, options);
   const settings = resolveOptions(options);
+  return cancellable(settings.signal, () => (isMatrixSource(X) ? pcaOfSource(X, settings) : pcaInMemory(X, settings)));
+}
+
+async function pcaInMemory(X: MatrixInput, settings: PCASettings): Promise<PCAModel> {
   settings.signal?.throwIfAborted();
   const reader = readMatrix(X, 'X');
   const { rows: n, cols: d } = reader;
@@ -29,10 +33,7 @@ export async function pca(X: MatrixInput | MatrixSource, options: PCAOptions): P
   if (k > n) throw new RangeError(`k = ${k} is larger than the number of rows (${n})`);
   const rng = Rng.fromSeed(settings.seed);
 
-  const engine = await Engine.create({ d, k, rowCapacity: n }, PCA_SETTINGS, {
-    devices: options.devices ?? 'auto', kPerDevice: options.kPerDevice, onWarning: options.onWarning,
-    workPerStep: 4 * n * d * k, fault: faultPlanOf(options),
-  });
+  const engine = await Engine.create({ d, k, rowCapacity: n }, PCA_SETTINGS, { ...settings.engine, workPerStep: 4 * n * d * k });
   try {
     const order = rng.permutation(n);
     copyRowsUnchecked(reader, engine, order);
