@@ -117,6 +117,7 @@ export function orthonormalVectors(engine: Engine): Float64Array {
  */
 export function ritzModel(
   engine: Engine, basis: Float64Array, covariance: Float64Array, n: number, mean: Float64Array, totalVariance: number,
+  converged: boolean,
 ): PCAModel {
   const { k, d } = engine;
   const { values, vectors: rotation } = symmetricEigen(covariance, k);
@@ -134,8 +135,33 @@ export function ritzModel(
     for (let c = 0; c < d; c++) components[i * d + c] = sign * row[c];
   }
   const explainedVariance = values.map((value) => Math.max(0, value));
-  const explainedVarianceRatio = explainedVariance.map((value) => value / totalVariance);
   return new PCAModel({
-    components, explainedVariance, explainedVarianceRatio, mean, nSamples: n, k, d, backend: engine.backend,
+    components, explainedVariance, explainedVarianceRatio: varianceRatios(explainedVariance, totalVariance), mean,
+    nSamples: n, k, d, backend: engine.backend, converged,
   });
+}
+
+/**
+ * Each component's share of the total variance. The components' variances cannot add up to more than the total;
+ * where rounding (or a one-shot stream's estimates) makes them, their sum is taken as the total, so that the
+ * ratios always sum to at most 1.
+ */
+export function varianceRatios(explainedVariance: Float64Array, totalVariance: number): Float64Array {
+  const whole = Math.max(totalVariance, explainedVariance.reduce((sum, value) => sum + value, 0));
+  return explainedVariance.map((value) => value / whole);
+}
+
+/** Tells `onWarning` that `cap` stopped the fit before the estimated subspace distance to go fell below tol. */
+export function warnNotConverged(settings: PCASettings, cap: string, remaining: number, advice: string): void {
+  const distance = Number.isFinite(remaining)
+    ? `estimated subspace distance to go: ${scientific(remaining)}`
+    : 'no estimate yet of the subspace distance to go';
+  settings.onWarning?.(
+    `pca stopped after ${cap} before reaching tol = ${settings.tol} (${distance}): the components may be inaccurate; ${advice}`,
+  );
+}
+
+/** A number in short scientific notation: 3.1e-5, 1e20. */
+export function scientific(value: number): string {
+  return value === 0 ? '0' : value.toExponential(1).replace('.0e', 'e').replace('e+', 'e');
 }

@@ -15,7 +15,9 @@ import { batchesOf, randomRows } from './game';
 import { orthonormalizeRows } from './linalg';
 import { PCAModel } from './model';
 import { checkDimensions } from './options';
-import { PCA_SETTINGS, orthonormalVectors, ritzModel, type PCASettings } from './pca-core';
+import {
+  PCA_SETTINGS, orthonormalVectors, ritzModel, varianceRatios, warnNotConverged, type PCASettings,
+} from './pca-core';
 import { Rng } from './rng';
 import { ConvergenceEstimate } from './schedule';
 import type { MatrixSource, RowBatch } from './source';
@@ -73,6 +75,16 @@ class ColumnMoments {
     for (let c = 0; c < this.d; c++) sum += this.squares[c] + (center ? 0 : this.rows * this.mean[c] * this.mean[c]);
     return sum;
   }
+
+  /** The total variance (denominator n − 1) about the mean (centred) or about zero (not centred). */
+  totalVariance(center: boolean): number {
+    return this.sumOfSquares(center) / (this.rows - 1);
+  }
+
+  /** What the model subtracts: the mean (centred) or zeros. */
+  subtracted(center: boolean): Float64Array {
+    return center ? this.mean : new Float64Array(this.d);
+  }
 }
 
 /**
@@ -103,9 +115,10 @@ async function subspaceIteration(source: MatrixSource, engine: Engine, batch: nu
 
 /** The game's vectors as they stand, in the players' order, each with its largest loading positive. */
 function gameModel(
-  engine: Engine, basis: Float64Array, eigenvalues: Float64Array, n: number, mean: Float64Array, totalVariance: number,
+  engine: Engine, basis: Float64Array, eigenvalues: Float64Array, moments: ColumnMoments, center: boolean, converged: boolean,
 ): PCAModel {
   const { k, d } = engine;
+  const n = moments.rows;
   const components = new Float32Array(k * d);
   for (let i = 0; i < k; i++) {
     const row = basis.subarray(i * d, (i + 1) * d);
@@ -114,9 +127,48 @@ function gameModel(
   }
   const explainedVariance = eigenvalues.map((value) => Math.max(0, (value * n) / (n - 1)));
   return new PCAModel({
-    components, explainedVariance, explainedVarianceRatio: explainedVariance.map((value) => value / totalVariance),
-    mean, nSamples: n, k, d, backend: engine.backend,
+    components, explainedVariance, explainedVarianceRatio: varianceRatios(explainedVariance, moments.totalVariance(center)),
+    mean: moments.subtracted(center), nSamples: n, k, d, backend: engine.backend, converged,
   });
+}
+
+/**
+ * Exact passes after the minibatch epochs: subspace iteration over every row until the estimated subspace distance
+ * to go is below `tol`, at most MAX_EXACT_PASSES. Says whether it got there, and the last estimate.
+ */
+async function exactPasses(
+  source: MatrixSource, engine: Engine, batch: number, n: number, tol: number,
+  report: (pass: number, quotients: Float64Array, remaining: number) => void, signal?: AbortSignal,
+): Promise<{ converged: boolean; remaining: number }> {
+  const { k, d } = engine;
+  const passes = new ConvergenceEstimate();
+  passes.observe(engine.vectors(), k, d);
+  for (let pass = 1; pass <= MAX_EXACT_PASSES; pass++) {
+    const quotients = await subspaceIteration(source, engine, batch, n, signal);
+    passes.observe(engine.vectors(), k, d);
+    report(pass, quotients, passes.remaining);
+    if (passes.remaining < tol) return { converged: true, remaining: passes.remaining };
+  }
+  return { converged: false, remaining: passes.remaining };
+}
+
+/** The final Rayleigh–Ritz step over every row of a re-readable source (the Gram partials on the devices). */
+async function exactModel(
+  source: MatrixSource, engine: Engine, batch: number, moments: ColumnMoments, center: boolean, converged: boolean,
+  signal?: AbortSignal,
+): Promise<PCAModel> {
+  const { k } = engine;
+  const basis = orthonormalVectors(engine);
+  const covariance = new Float64Array(k * k);
+  for await (const rows of batchesOf(source, batch, undefined, signal)) {
+    engine.rows(0, rows.rows).set(rows.data);
+    engine.centerRows(0, rows.rows);
+    const gram = await engine.projectedGram(rows.rows, signal);
+    for (let i = 0; i < gram.length; i++) covariance[i] += gram[i];
+  }
+  const n = moments.rows;
+  for (let i = 0; i < covariance.length; i++) covariance[i] /= n - 1;
+  return ritzModel(engine, basis, covariance, n, moments.subtracted(center), moments.totalVariance(center), converged);
 }
 
 export async function pcaOfSource(source: MatrixSource, settings: PCASettings): Promise<PCAModel> {
@@ -197,34 +249,26 @@ export async function pcaOfSource(source: MatrixSource, settings: PCASettings): 
         }
       }
     }
-    if (!info.rereadable && moments.rows < 2) throw new RangeError(`${source.name} has ${moments.rows} row; PCA needs at least 2`);
-    if (info.rereadable) {
-      const passes = new ConvergenceEstimate();
-      passes.observe(engine.vectors(), k, d);
-      for (let pass = 1; pass <= MAX_EXACT_PASSES; pass++) {
-        const quotients = await subspaceIteration(source, engine, batch, n, signal);
-        passes.observe(engine.vectors(), k, d);
-        onProgress?.({
-          step, maxSteps, batchSize: batch, utilities: quotients, remaining: passes.remaining,
-          epoch: epochs + pass, rowsRead: (rowsRead += n), rateScale: 0,
-        });
-        if (passes.remaining < tol) break;
+    if (!info.rereadable) {
+      if (moments.rows < 2) throw new RangeError(`${source.name} has ${moments.rows} row; PCA needs at least 2`);
+      const converged = convergence.remaining < tol;
+      const model = gameModel(engine, orthonormalVectors(engine), averageUtility, moments, center, converged);
+      if (!converged) {
+        const capped = step >= maxSteps;
+        warnNotConverged(
+          settings, capped ? `maxSteps = ${maxSteps} steps` : `the stream ended (${step} steps)`, convergence.remaining,
+          capped ? 'raise maxSteps or tol' : 'fit from a file instead: it can be read again, for exact passes',
+        );
       }
+      return model;
     }
-    const basis = orthonormalVectors(engine);
-    const total = moments.rows;
-    const mean = center ? moments.mean : new Float64Array(d);
-    const totalVariance = moments.sumOfSquares(center) / (total - 1);
-    if (!info.rereadable) return gameModel(engine, basis, averageUtility, total, mean, totalVariance);
-    const covariance = new Float64Array(k * k);
-    for await (const rows of batchesOf(source, batch, undefined, signal)) {
-      engine.rows(0, rows.rows).set(rows.data);
-      engine.centerRows(0, rows.rows);
-      const gram = await engine.projectedGram(rows.rows, signal);
-      for (let i = 0; i < gram.length; i++) covariance[i] += gram[i];
-    }
-    for (let i = 0; i < covariance.length; i++) covariance[i] /= n - 1;
-    return ritzModel(engine, basis, covariance, total, mean, totalVariance);
+    const report = (pass: number, utilities: Float64Array, remaining: number) => onProgress?.({
+      step, maxSteps, batchSize: batch, utilities, remaining, epoch: epochs + pass, rowsRead: (rowsRead += n), rateScale: 0,
+    });
+    const passes = await exactPasses(source, engine, batch, n, tol, report, signal);
+    const model = await exactModel(source, engine, batch, moments, center, passes.converged, signal);
+    if (!passes.converged) warnNotConverged(settings, `${MAX_EXACT_PASSES} exact passes`, passes.remaining, 'raise tol');
+    return model;
   } finally {
     engine.dispose();
     await source.close();

@@ -8,7 +8,7 @@ import { randomRows } from './game';
 import type { PCAModel } from './model';
 import { checkDimensions } from './options';
 import {
-  PCA_SETTINGS, orthonormalVectors, resolveOptions, ritzModel, type PCAOptions, type PCASettings,
+  PCA_SETTINGS, orthonormalVectors, resolveOptions, ritzModel, warnNotConverged, type PCAOptions, type PCASettings,
 } from './pca-core';
 import { Rng } from './rng';
 import { pcaOfSource } from './pca-stream';
@@ -47,7 +47,7 @@ async function pcaInMemory(X: MatrixInput, settings: PCASettings): Promise<PCAMo
     engine.vectors().set(randomRows(rng, k, d));
     engine.normalize(k);
     const { maxSteps, tol, onProgress } = settings;
-    await engine.run(
+    const end = await engine.run(
       { kind: 'pca', rows: n, d, maxSteps, tol },
       onProgress && ((report) => onProgress({
         step: report.steps, maxSteps, batchSize: report.batchSize, utilities: report.utilities,
@@ -55,7 +55,9 @@ async function pcaInMemory(X: MatrixInput, settings: PCASettings): Promise<PCAMo
       })),
       settings.signal,
     );
-    return await rayleighRitz(engine, n, mean, totalVariance, settings.signal);
+    const model = await rayleighRitz(engine, n, mean, totalVariance, end.converged, settings.signal);
+    if (!end.converged) warnNotConverged(settings, `maxSteps = ${maxSteps} steps`, end.remaining, 'raise maxSteps or tol');
+    return model;
   } finally {
     engine.dispose();
   }
@@ -63,10 +65,10 @@ async function pcaInMemory(X: MatrixInput, settings: PCASettings): Promise<PCAMo
 
 /** The final Rayleigh–Ritz step over all resident rows (the projection and Gram partials on the devices). */
 async function rayleighRitz(
-  engine: Engine, n: number, mean: Float64Array, totalVariance: number, signal?: AbortSignal,
+  engine: Engine, n: number, mean: Float64Array, totalVariance: number, converged: boolean, signal?: AbortSignal,
 ): Promise<PCAModel> {
   const basis = orthonormalVectors(engine);
   const covariance = await engine.projectedGram(n, signal);
   for (let i = 0; i < covariance.length; i++) covariance[i] /= n - 1;
-  return ritzModel(engine, basis, covariance, n, mean, totalVariance);
+  return ritzModel(engine, basis, covariance, n, mean, totalVariance, converged);
 }

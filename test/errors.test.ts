@@ -170,3 +170,44 @@ describe('EigenGame.run and device options', () => {
     await expect(pca(good, { k: 2, kPerDevice: 3 })).rejects.toThrow(/kPerDevice must be a positive integer that divides k = 2, got 3/);
   });
 });
+
+describe('PCAModel.fromJSON checks the values, naming the field and the index', () => {
+  const valid = {
+    format: 'eigengame-pca', version: 2, converged: false, k: 2, d: 3, nSamples: 10, components: [0.6, 0.8, 0, 0, 0, 1],
+    explainedVariance: [2, 1], explainedVarianceRatio: [0.5, 0.25], mean: [1, 2, 3],
+  } as const;
+  const cases: [string, object, ErrorConstructor, RegExp][] = [
+    ['a component that is not a unit row', { components: [0.6, 0.8, 0, 0, 0, 1.5] }, RangeError, /^model.components row 1 has norm 1.5: components must be unit rows \(\|norm − 1\| ≤ 1e-5\)$/],
+    ['a zero component', { components: [0, 0, 0, 0, 0, 1] }, RangeError, /^model.components row 0 has norm 0: /],
+    ['a negative variance', { explainedVariance: [2, -0.5] }, RangeError, /^model.explainedVariance\[1\] is -0.5: a variance must be ≥ 0$/],
+    ['a ratio above 1', { explainedVarianceRatio: [1.5, 0] }, RangeError, /^model.explainedVarianceRatio\[0\] is 1.5: a share of the total variance must be in \[0, 1\]$/],
+    ['a negative ratio', { explainedVarianceRatio: [0.5, -0.1] }, RangeError, /^model.explainedVarianceRatio\[1\] is -0.1: /],
+    ['ratios that sum to more than 1', { explainedVarianceRatio: [0.75, 0.5] }, RangeError, /^model.explainedVarianceRatio sums to 1.25: shares of the total variance must sum to at most 1$/],
+    ['one sample', { nSamples: 1 }, RangeError, /^model.nSamples must be at least 2 \(a variance needs two rows\), got 1$/],
+    ['a non-integer nSamples', { nSamples: '10' }, RangeError, /^model.nSamples must be a positive integer, got "10"$/],
+    ['k > d', { k: 4, d: 3 }, RangeError, /^model.k = 4 is larger than model.d = 3/],
+    ['a value that is not a number', { components: [0.6, 0.8, 0, 0, 'x', 1] }, RangeError, /^model.components has a value that is not a finite number at index 4: "x"$/],
+    ['converged that is not a boolean', { converged: 'yes' }, TypeError, /^model.converged must be a boolean, got "yes"$/],
+    ['an unknown version', { version: '2' }, RangeError, /^unsupported PCA model version "2" \(this version reads 1 and 2\)$/],
+  ];
+
+  it.each(cases)('%s', (_label, change, type, message) => {
+    let caught: unknown;
+    try {
+      PCAModel.fromJSON({ ...valid, ...change } as never);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(type);
+    expect((caught as Error).message).toMatch(message);
+  });
+
+  it('accepts what rounding leaves: float32 unit rows, ratios a hair above 1; and a version 1 file as converged', () => {
+    const f32 = Array.from(Float32Array.of(1 / Math.sqrt(3), 1 / Math.sqrt(3), 1 / Math.sqrt(3), 0, Math.SQRT1_2, -Math.SQRT1_2));
+    const model = PCAModel.fromJSON({ ...valid, components: f32, explainedVarianceRatio: [0.99995, 0.00009] } as never);
+    expect(Array.from(model.components)).toEqual(f32);
+    expect(model.converged).toBe(false);
+    const { converged: _, ...version1 } = { ...valid, version: 1 };
+    expect(PCAModel.fromJSON(version1 as never).converged).toBe(true);
+  });
+});
