@@ -102,13 +102,75 @@ export function resolveOptions(options: PCAOptions) {
 
 export type PCASettings = ReturnType<typeof resolveOptions>;
 
-/** Orthonormalises V in float64 on the host and writes it back: the basis the Rayleigh–Ritz step rotates. */
-export function orthonormalVectors(engine: Engine): Float64Array {
-  const { k, d } = engine;
+/**
+ * Orthonormalises V in float64 on the host and writes it back: the basis the Rayleigh–Ritz step rotates. `name`
+ * is the data's, for the error when V's rows are dependent.
+ */
+export function orthonormalVectors(engine: Engine, name: string): Float64Array {
   const basis = Float64Array.from(engine.vectors());
-  if (!orthonormalizeRows(basis, k, d)) throw new Error('EigenGame did not find k independent directions');
+  orthonormalizeFound(basis, engine.k, engine.d, name);
   engine.vectors().set(basis);
   return basis;
+}
+
+/**
+ * Orthonormalises the rows of vectors the game found (k × d), or says why they are not k independent directions.
+ * The data's magnitude is checked before any game (checkSpread, checkOverflow), so vectors that collapse onto each
+ * other mean data of rank below k.
+ */
+export function orthonormalizeFound(vectors: Float64Array, k: number, d: number, name: string): void {
+  if (!vectors.every(Number.isFinite)) {
+    throw new Error(`the game's vectors on ${name} are not finite numbers: an overflow that the checks of the data's magnitude did not foresee`);
+  }
+  if (!orthonormalizeRows(vectors, k, d)) {
+    throw new RangeError(`${name} has fewer than k = ${k} independent directions (its rank is below ${k}): ask for fewer components`);
+  }
+}
+
+/** float32's largest finite value and its smallest normal one: the range the kernels' sums of products stay in. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+const FLOAT32_MIN_NORMAL = 1.1754943508222875e-38;
+
+/**
+ * Refuses data whose values, squared, underflow float32 (their products would lose their digits in the kernels,
+ * which compute in float32), judged by the mean square of all `values` the fit sees (centred, with `center`); and
+ * data with no variance at all.
+ */
+export function checkSpread(name: string, sumOfSquares: number, values: number, center: boolean): void {
+  if (!(sumOfSquares > 0)) throw new RangeError(`${name} has no variance: every row is the same`);
+  const meanSquare = sumOfSquares / values;
+  if (meanSquare >= FLOAT32_MIN_NORMAL) return;
+  const rms = Math.sqrt(meanSquare);
+  throw new RangeError(
+    `${name}'s values are too small for float32 arithmetic: their squares underflow it (root mean square `
+      + `${center ? 'about the column means ' : ''}${scientific(rms)}); scale the data (multiply by ${powerOfTen(1 / rms)})`,
+  );
+}
+
+/**
+ * Refuses data whose squares, summed over the `rows` rows of one step, overflow float32: the kernels sum the
+ * products of the rows and their projections (G = PᵀX) in float32, and that sum bounds them. `largest` finds the
+ * largest |value|, for the message.
+ */
+export function checkOverflow(name: string, sumOfSquares: number, rows: number, largest: () => number): void {
+  if (sumOfSquares <= FLOAT32_MAX) return;
+  const top = largest();
+  throw new RangeError(
+    `${name}'s values are too large for float32 arithmetic: their squares overflow it (summed over a step's ${rows} `
+      + `rows: ${scientific(sumOfSquares)}; largest |value| ${scientific(top)}); scale the data (divide by ${powerOfTen(top)})`,
+  );
+}
+
+/** The largest |value| of `values`. */
+export function largestMagnitude(values: ArrayLike<number>): number {
+  let largest = 0;
+  for (let i = 0; i < values.length; i++) largest = Math.max(largest, Math.abs(values[i]));
+  return largest;
+}
+
+/** The power of ten at or below `value`, written as 1e20. */
+function powerOfTen(value: number): string {
+  return `1e${Math.floor(Math.log10(value))}`;
 }
 
 /**

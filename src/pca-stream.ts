@@ -12,11 +12,11 @@
 
 import { Engine } from './engine';
 import { batchesOf, randomRows } from './game';
-import { orthonormalizeRows } from './linalg';
 import { PCAModel } from './model';
 import { checkDimensions } from './options';
 import {
-  PCA_SETTINGS, orthonormalVectors, ritzModel, varianceRatios, warnNotConverged, type PCASettings,
+  PCA_SETTINGS, checkOverflow, checkSpread, largestMagnitude, orthonormalVectors, orthonormalizeFound, ritzModel,
+  varianceRatios, warnNotConverged, type PCASettings,
 } from './pca-core';
 import { Rng } from './rng';
 import { ConvergenceEstimate } from './schedule';
@@ -95,8 +95,7 @@ async function subspaceIteration(source: MatrixSource, engine: Engine, batch: nu
   const { k, d } = engine;
   const product = new Float64Array(k * d);
   for await (const block of batchesOf(source, batch, undefined, signal)) {
-    engine.rows(0, block.rows).set(block.data);
-    engine.centerRows(0, block.rows);
+    loadBatch(engine, block, source.name);
     await engine.run({ kind: 'product', rows: block.rows }, undefined, signal);
     // pca's game uses the mean reduction: G is C V ÷ the batch's rows.
     const part = engine.gradient();
@@ -108,9 +107,16 @@ async function subspaceIteration(source: MatrixSource, engine: Engine, batch: nu
     for (let c = 0; c < d; c++) quotients[i] += vectors[i * d + c] * product[i * d + c];
     quotients[i] /= rows - 1;
   }
-  if (!orthonormalizeRows(product, k, d)) throw new Error('the data has fewer than k independent directions');
+  orthonormalizeFound(product, k, d, source.name);
   vectors.set(product);
   return quotients;
+}
+
+/** Copies a batch into the resident rows and centres it, refusing values whose squares overflow float32. */
+function loadBatch(engine: Engine, batch: RowBatch, name: string): void {
+  engine.rows(0, batch.rows).set(batch.data);
+  const sumOfSquares = engine.centerRows(0, batch.rows);
+  checkOverflow(name, sumOfSquares, batch.rows, () => largestMagnitude(batch.data.subarray(0, batch.rows * batch.cols)));
 }
 
 /** The game's vectors as they stand, in the players' order, each with its largest loading positive. */
@@ -158,11 +164,10 @@ async function exactModel(
   signal?: AbortSignal,
 ): Promise<PCAModel> {
   const { k } = engine;
-  const basis = orthonormalVectors(engine);
+  const basis = orthonormalVectors(engine, source.name);
   const covariance = new Float64Array(k * k);
   for await (const rows of batchesOf(source, batch, undefined, signal)) {
-    engine.rows(0, rows.rows).set(rows.data);
-    engine.centerRows(0, rows.rows);
+    loadBatch(engine, rows, source.name);
     const gram = await engine.projectedGram(rows.rows, signal);
     for (let i = 0; i < gram.length; i++) covariance[i] += gram[i];
   }
@@ -189,6 +194,7 @@ export async function pcaOfSource(source: MatrixSource, settings: PCASettings): 
     }
     if (moments.rows < 2) throw new RangeError(`${source.name} has ${moments.rows} row; PCA needs at least 2`);
     if (k > moments.rows) throw new RangeError(`k = ${k} is larger than the number of rows (${moments.rows}) in ${source.name}`);
+    checkSpread(source.name, moments.sumOfSquares(center), moments.rows * d, center);
   }
   const n = moments.rows;
   const engine = await Engine.create({ d, k, rowCapacity: batch }, PCA_SETTINGS, { ...settings.engine, workPerStep: 4 * batch * d * k });
@@ -213,8 +219,7 @@ export async function pcaOfSource(source: MatrixSource, settings: PCASettings): 
           moments.add(rows);
           if (center) engine.mean().set(moments.mean);
         }
-        engine.rows(0, rows.rows).set(rows.data);
-        engine.centerRows(0, rows.rows);
+        loadBatch(engine, rows, source.name);
         await engine.run(
           { kind: 'windows', rows: rows.rows, batchSize: rows.rows, steps: 1, reportEvery: 1, rule: 'rayleigh', rateScale },
           undefined, signal,
@@ -251,8 +256,9 @@ export async function pcaOfSource(source: MatrixSource, settings: PCASettings): 
     }
     if (!info.rereadable) {
       if (moments.rows < 2) throw new RangeError(`${source.name} has ${moments.rows} row; PCA needs at least 2`);
+      checkSpread(source.name, moments.sumOfSquares(center), moments.rows * d, center);
       const converged = convergence.remaining < tol;
-      const model = gameModel(engine, orthonormalVectors(engine), averageUtility, moments, center, converged);
+      const model = gameModel(engine, orthonormalVectors(engine, source.name), averageUtility, moments, center, converged);
       if (!converged) {
         const capped = step >= maxSteps;
         warnNotConverged(

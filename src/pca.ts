@@ -2,13 +2,14 @@
 // mean taken), each player's step size is scaled from an estimate of its own eigenvalue, minibatches grow until
 // they are the whole data, and a float64 Rayleigh–Ritz step finishes the job.
 
-import { checkCopiedRows, copyRowsUnchecked, readMatrix, type MatrixInput } from './data';
+import { checkCopiedRows, copyRowsUnchecked, readMatrix, type MatrixInput, type MatrixReader } from './data';
 import { Engine, cancellable } from './engine';
 import { randomRows } from './game';
 import type { PCAModel } from './model';
 import { checkDimensions } from './options';
 import {
-  PCA_SETTINGS, orthonormalVectors, resolveOptions, ritzModel, warnNotConverged, type PCAOptions, type PCASettings,
+  PCA_SETTINGS, checkOverflow, checkSpread, largestMagnitude, orthonormalVectors, resolveOptions, ritzModel,
+  warnNotConverged, type PCAOptions, type PCASettings,
 } from './pca-core';
 import { Rng } from './rng';
 import { pcaOfSource } from './pca-stream';
@@ -42,8 +43,10 @@ async function pcaInMemory(X: MatrixInput, settings: PCASettings): Promise<PCAMo
     if (!sums.every(Number.isFinite)) checkCopiedRows(reader, 'X', engine, order);
     const mean = settings.center ? sums.map((sum) => sum / n) : new Float64Array(d);
     engine.mean().set(mean);
-    const totalVariance = engine.centerRows(0, n) / (n - 1);
-    if (!(totalVariance > 0)) throw new RangeError('X has no variance: every row is the same');
+    const sumOfSquares = engine.centerRows(0, n);
+    checkSpread('X', sumOfSquares, n * d, settings.center);
+    checkOverflow('X', sumOfSquares, n, () => largestValue(reader));
+    const totalVariance = sumOfSquares / (n - 1);
     engine.vectors().set(randomRows(rng, k, d));
     engine.normalize(k);
     const { maxSteps, tol, onProgress } = settings;
@@ -63,11 +66,18 @@ async function pcaInMemory(X: MatrixInput, settings: PCASettings): Promise<PCAMo
   }
 }
 
+/** The largest |value| of a matrix input. */
+function largestValue(reader: MatrixReader): number {
+  let largest = 0;
+  for (let r = 0; r < reader.rows; r++) largest = Math.max(largest, largestMagnitude(reader.row(r)));
+  return largest;
+}
+
 /** The final Rayleigh–Ritz step over all resident rows (the projection and Gram partials on the devices). */
 async function rayleighRitz(
   engine: Engine, n: number, mean: Float64Array, totalVariance: number, converged: boolean, signal?: AbortSignal,
 ): Promise<PCAModel> {
-  const basis = orthonormalVectors(engine);
+  const basis = orthonormalVectors(engine, 'X');
   const covariance = await engine.projectedGram(n, signal);
   for (let i = 0; i < covariance.length; i++) covariance[i] /= n - 1;
   return ritzModel(engine, basis, covariance, n, mean, totalVariance, converged);

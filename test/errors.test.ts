@@ -1,7 +1,8 @@
 // Bad input: each case names the error type and the words the message must contain, and checks nothing changed.
 
 import { describe, expect, it } from 'vitest';
-import { EigenGame, PCAModel, pca, longestStreak, subspaceDistance } from '../src/entries/node';
+import { EigenGame, NpySource, PCAModel, pca, longestStreak, subspaceDistance } from '../src/entries/node';
+import { chunkedStream, npyBytes } from './helpers/npy';
 
 type Case = [label: string, run: () => unknown, type: ErrorConstructor, message: RegExp];
 
@@ -209,5 +210,52 @@ describe('PCAModel.fromJSON checks the values, naming the field and the index', 
     expect(model.converged).toBe(false);
     const { converged: _, ...version1 } = { ...valid, version: 1 };
     expect(PCAModel.fromJSON(version1 as never).converged).toBe(true);
+  });
+});
+
+describe('data that float32 arithmetic cannot hold, and data of too low a rank, are named for what they are', () => {
+  const scaled = (factor: number) => ({ data: good.data.map((value) => value * factor), rows: 5, cols: 4 });
+  const npyOf = (matrix: { data: Float64Array; rows: number; cols: number }) =>
+    npyBytes(matrix.data, matrix.rows, matrix.cols, 'float64');
+
+  it('values whose squares overflow float32: the largest value, and what to divide by', async () => {
+    const overflow = /^X's values are too large for float32 arithmetic: their squares overflow it \(summed over a step's 5 rows: \S+; largest \|value\| 4\.8e20\); scale the data \(divide by 1e20\)$/;
+    await expectError(() => pca(scaled(1e20), { k: 2 }), RangeError, overflow);
+    await expectError(() => pca(scaled(1e20), { k: 2, center: false }), RangeError, overflow);
+    // A file says so at the first batch it steps on, by its name.
+    await expectError(
+      () => pca(new NpySource(npyOf(scaled(1e20)), { name: 'big.npy' }), { k: 2, devices: 1 }), RangeError,
+      /^big\.npy's values are too large for float32 arithmetic: their squares overflow it \(summed over a step's 5 rows: /,
+    );
+    // 1e18 fits: the same data fits, scaled.
+    expect((await pca(scaled(1e18), { k: 2 })).explainedVariance[0]).toBeGreaterThan(1e36);
+  });
+
+  it('values whose squares underflow float32: their root mean square, and what to multiply by', async () => {
+    const underflow = /^X's values are too small for float32 arithmetic: their squares underflow it \(root mean square about the column means 2e-25\); scale the data \(multiply by 1e24\)$/;
+    await expectError(() => pca(scaled(1e-25), { k: 2 }), RangeError, underflow);
+    await expectError(
+      () => pca(new NpySource(npyOf(scaled(1e-25)), { name: 'tiny.npy' }), { k: 2, devices: 1 }), RangeError,
+      /^tiny\.npy's values are too small for float32 arithmetic: their squares underflow it \(root mean square about the column means /,
+    );
+    await expectError(
+      () => pca(new NpySource(chunkedStream(npyOf(scaled(1e-25)), [64]), { name: 'tiny stream' }), { k: 2, devices: 1, batchSize: 2 }),
+      RangeError, /^tiny stream's values are too small for float32 arithmetic: /,
+    );
+    await expectError(() => pca(scaled(1e-25), { k: 2, center: false }), RangeError, /their squares underflow it \(root mean square \d/);
+  });
+
+  it('data of rank below k: fewer than k independent directions; constant data: no variance', async () => {
+    const rows = 300;
+    const rankOne = new Float64Array(rows * 4).map((_, i) => (Math.floor(i / 4) % 17) * ((i % 4) + 1));
+    await expectError(
+      () => pca(new NpySource(npyBytes(rankOne, rows, 4, 'float64'), { name: 'line.npy' }), { k: 3, devices: 1, batchSize: 64 }), RangeError,
+      /^line\.npy has fewer than k = 3 independent directions \(its rank is below 3\): ask for fewer components$/,
+    );
+    const constant = new Float64Array(40).fill(2.5);
+    await expectError(
+      () => pca(new NpySource(npyBytes(constant, 10, 4, 'float64'), { name: 'flat.npy' }), { k: 1, devices: 1 }), RangeError,
+      /^flat\.npy has no variance: every row is the same$/,
+    );
   });
 });
