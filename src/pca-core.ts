@@ -1,5 +1,6 @@
 // What in-memory and streamed pca share: options, the game's settings, and the final Rayleigh–Ritz step.
 
+import { describe } from './data';
 import { faultPlanOf } from './device';
 import type { Engine } from './engine';
 import { orthonormalizeRows, symmetricEigen } from './linalg';
@@ -70,26 +71,26 @@ export const PCA_SETTINGS: GameSettings = {
 
 export function resolveOptions(options: PCAOptions) {
   if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`pca needs an options object like { k: 10 }, got ${String(options)}`);
+    throw new TypeError(`pca needs an options object like { k: 10 }, got ${describe(options)}`);
   }
   const center = options.center ?? true;
-  if (typeof center !== 'boolean') throw new TypeError(`center must be a boolean, got ${String(center)}`);
+  if (typeof center !== 'boolean') throw new TypeError(`center must be a boolean, got ${describe(center)}`);
   const maxSteps = options.maxSteps ?? 10000;
   if (!Number.isInteger(maxSteps) || maxSteps < 1) {
-    throw new RangeError(`maxSteps must be a positive integer, got ${String(maxSteps)}`);
+    throw new RangeError(`maxSteps must be a positive integer, got ${describe(maxSteps)}`);
   }
   const tol = options.tol ?? 1e-7;
   if (typeof tol !== 'number' || !(tol >= 0) || !Number.isFinite(tol)) {
-    throw new RangeError(`tol must be a finite number ≥ 0, got ${String(tol)}`);
+    throw new RangeError(`tol must be a finite number ≥ 0, got ${describe(tol)}`);
   }
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
-    throw new TypeError(`onProgress must be a function, got ${String(options.onProgress)}`);
+    throw new TypeError(`onProgress must be a function, got ${describe(options.onProgress)}`);
   }
   const { signal, onProgress, batchSize, epochs = 2 } = options;
   if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize >= 2)) {
-    throw new RangeError(`batchSize must be an integer ≥ 2, got ${String(batchSize)}`);
+    throw new RangeError(`batchSize must be an integer ≥ 2, got ${describe(batchSize)}`);
   }
-  if (!(Number.isInteger(epochs) && epochs >= 1)) throw new RangeError(`epochs must be a positive integer, got ${String(epochs)}`);
+  if (!(Number.isInteger(epochs) && epochs >= 1)) throw new RangeError(`epochs must be a positive integer, got ${describe(epochs)}`);
   checkSignal(signal);
   checkDeviceOptions(options);
   const { devices = 'auto', kPerDevice, onWarning } = options;

@@ -43,10 +43,10 @@ const pcaCases: Case[] = [
 const gameCases: Case[] = [
   ['d missing', () => EigenGame.create({ k: 2 } as never), RangeError, /d must be a positive integer.*got undefined/],
   ['k > d', () => EigenGame.create({ d: 3, k: 4 }), RangeError, /k = 4 is larger than d = 3/],
-  ['unknown preset', () => EigenGame.create({ d: 3, k: 1, preset: 'paper' as never }), RangeError, /preset must be one of seed, got paper/],
-  ['bad reduction', () => EigenGame.create({ d: 3, k: 1, reduction: 'avg' as never }), RangeError, /reduction must be 'sum' or 'mean', got avg/],
-  ['bad variant', () => EigenGame.create({ d: 3, k: 1, variant: 'beta' as never }), RangeError, /variant must be 'mu' or 'alpha', got beta/],
-  ['bad optimizer type', () => EigenGame.create({ d: 3, k: 1, optimizer: { type: 'rmsprop' } as never }), TypeError, /optimizer.type must be 'sgd' or 'adam', got rmsprop/],
+  ['unknown preset', () => EigenGame.create({ d: 3, k: 1, preset: 'paper' as never }), RangeError, /preset must be one of seed, got "paper"/],
+  ['bad reduction', () => EigenGame.create({ d: 3, k: 1, reduction: 'avg' as never }), RangeError, /reduction must be 'sum' or 'mean', got "avg"/],
+  ['bad variant', () => EigenGame.create({ d: 3, k: 1, variant: 'beta' as never }), RangeError, /variant must be 'mu' or 'alpha', got "beta"/],
+  ['bad optimizer type', () => EigenGame.create({ d: 3, k: 1, optimizer: { type: 'rmsprop' } as never }), TypeError, /optimizer.type must be 'sgd' or 'adam', got "rmsprop"/],
   ['negative learning rate', () => EigenGame.create({ d: 3, k: 1, optimizer: { type: 'sgd', learningRate: -1 } }), RangeError, /optimizer.learningRate must be a finite number > 0, got -1/],
   ['momentum ≥ 1', () => EigenGame.create({ d: 3, k: 1, optimizer: { type: 'sgd', learningRate: 1, momentum: 1 } }), RangeError, /optimizer.momentum must be a number in \[0, 1\), got 1/],
   ['init of the wrong shape', () => EigenGame.create({ d: 3, k: 2, init: [[1, 0, 0]] }), RangeError, /init is 1 × 3, but the game needs k × d = 2 × 3/],
@@ -165,9 +165,9 @@ describe('EigenGame.run and device options', () => {
   });
 
   it('rejects bad device options with the option named', async () => {
-    await expect(EigenGame.create({ d: 4, k: 2, devices: 'all' as unknown as number })).rejects.toThrow(/devices must be a positive integer or 'auto', got all/);
+    await expect(EigenGame.create({ d: 4, k: 2, devices: 'all' as unknown as number })).rejects.toThrow(/devices must be a positive integer or 'auto', got "all"/);
     await expect(EigenGame.create({ d: 4, k: 2, kPerDevice: 0 })).rejects.toThrow(/kPerDevice must be a positive integer, got 0/);
-    await expect(EigenGame.create({ d: 4, k: 2, onWarning: 'log' as unknown as () => void })).rejects.toThrow(/onWarning must be a function, got log/);
+    await expect(EigenGame.create({ d: 4, k: 2, onWarning: 'log' as unknown as () => void })).rejects.toThrow(/onWarning must be a function, got "log"/);
     await expect(pca(good, { k: 2, kPerDevice: 3 })).rejects.toThrow(/kPerDevice must be a positive integer that divides k = 2, got 3/);
   });
 });
@@ -258,4 +258,26 @@ describe('data that float32 arithmetic cannot hold, and data of too low a rank, 
       /^flat\.npy has no variance: every row is the same$/,
     );
   });
+});
+
+describe('option messages quote strings, so that a number given as a string reads as one', () => {
+  const quoted: Case[] = [
+    ['k', () => pca(good, { k: '3' as never }), RangeError, /^k must be a positive integer \(the number of components\), got "3"$/],
+    ['center', () => pca(good, { k: 1, center: 'true' as never }), TypeError, /^center must be a boolean, got "true"$/],
+    ['maxSteps', () => pca(good, { k: 1, maxSteps: '10' as never }), RangeError, /^maxSteps must be a positive integer, got "10"$/],
+    ['tol', () => pca(good, { k: 1, tol: '1e-3' as never }), RangeError, /^tol must be a finite number ≥ 0, got "1e-3"$/],
+    ['batchSize', () => pca(good, { k: 1, batchSize: '64' as never }), RangeError, /^batchSize must be an integer ≥ 2, got "64"$/],
+    ['epochs', () => pca(good, { k: 1, epochs: '2' as never }), RangeError, /^epochs must be a positive integer, got "2"$/],
+    ['devices', () => pca(good, { k: 1, devices: '2' as never }), RangeError, /^devices must be a positive integer or 'auto', got "2"$/],
+    ['kPerDevice', () => pca(good, { k: 1, kPerDevice: '1' as never }), RangeError, /^kPerDevice must be a positive integer, got "1"$/],
+    ['options', () => pca(good, 'k=1' as never), TypeError, /^pca needs an options object like \{ k: 10 \}, got "k=1"$/],
+    ['d', () => EigenGame.create({ d: '4' as never, k: 1 }), RangeError, /^d must be a positive integer \(the number of columns\), got "4"$/],
+    ['learningRate', () => EigenGame.create({ d: 4, k: 1, optimizer: { type: 'sgd', learningRate: '0.1' as never } }), RangeError, /^optimizer.learningRate must be a finite number > 0, got "0.1"$/],
+    ['momentum', () => EigenGame.create({ d: 4, k: 1, optimizer: { type: 'sgd', learningRate: 1, momentum: '0.9' as never } }), RangeError, /^optimizer.momentum must be a number in \[0, 1\), got "0.9"$/],
+    ['nesterov', () => EigenGame.create({ d: 4, k: 1, optimizer: { type: 'sgd', learningRate: 1, nesterov: 'yes' as never } }), TypeError, /^optimizer.nesterov must be a boolean, got "yes"$/],
+    ['eps', () => EigenGame.create({ d: 4, k: 1, optimizer: { type: 'adam', learningRate: 1, eps: '1e-8' as never } }), RangeError, /^optimizer.eps must be a finite number ≥ 0, got "1e-8"$/],
+    ['riemannian', () => EigenGame.create({ d: 4, k: 1, riemannian: 'no' as never }), TypeError, /^riemannian must be a boolean, got "no"$/],
+    ['steps', async () => (await EigenGame.create({ d: 4, k: 1 })).run(good, { steps: '5' as never }), RangeError, /^steps must be a positive integer, got "5"$/],
+  ];
+  it.each(quoted)('%s', async (_label, run, type, message) => expectError(run, type, message));
 });
