@@ -62,13 +62,21 @@ async function resolveBackend(k: number, options: EngineOptions): Promise<Backen
   if (devices === 1) return inThread(k, kernelBuild(false));
   const unavailable = threadsUnavailable();
   if (unavailable) {
-    return inThread(k, kernelBuild(false), warn(options, `${devices} devices need threads, but ${unavailable}: running one in-thread device instead`));
+    const fallback = `${devices} devices need threads, but ${unavailable}: running one in-thread device instead`;
+    return inThread(k, kernelBuild(false), warn(options, fallback));
   }
+  return workersWithin(hardware, { devices, k, kPerDevice }, options);
+}
+
+/** Workers for `topology`, or as many as the host's hardware threads hold in whole slices of players (warned). */
+function workersWithin(hardware: number, { devices, k, kPerDevice }: Topology, options: EngineOptions): Backend {
+  const slices = k / kPerDevice;
   const useful = devicesWithin(hardware, slices);
   if (useful >= devices) return { kind: 'workers', devices, kPerDevice, build: kernelBuild(true) };
   const running = useful === 1 ? 'one in-thread device' : `${useful} devices`;
   const layout = useful > hardware ? ` (the fewest that hold k / kPerDevice = ${slices} slices of players)` : '';
-  const fallback = warn(options, `devices = ${devices} is more than this host's ${hardware} hardware threads: running ${running} instead${layout}`);
+  const asked = `devices = ${devices} is more than this host's ${hardware} hardware threads`;
+  const fallback = warn(options, `${asked}: running ${running} instead${layout}`);
   if (useful === 1) return inThread(k, kernelBuild(false), fallback);
   return { kind: 'workers', devices: useful, kPerDevice, build: kernelBuild(true), fallback };
 }
@@ -79,7 +87,8 @@ function devicesWithin(limit: number, slices: number): number {
 }
 
 function inThread(k: number, build: BuildName, fallback?: string): Backend {
-  return fallback ? { kind: 'in-thread', devices: 1, kPerDevice: k, build, fallback } : { kind: 'in-thread', devices: 1, kPerDevice: k, build };
+  const backend: Backend = { kind: 'in-thread', devices: 1, kPerDevice: k, build };
+  return fallback ? { ...backend, fallback } : backend;
 }
 
 function warn(options: EngineOptions, message: string): string {
@@ -227,7 +236,9 @@ export class Engine {
     try {
       await this.started;
       signal?.throwIfAborted();
-      const last = this.pool ? await this.runOnPool(this.pool, job, onReport, signal) : await this.runInThread(job, onReport, signal);
+      const last = this.pool
+        ? await this.runOnPool(this.pool, job, onReport, signal)
+        : await this.runInThread(job, onReport, signal);
       signal?.throwIfAborted();
       return last;
     } finally {
@@ -239,13 +250,16 @@ export class Engine {
     pool: DevicePool, job: Job, onReport?: (report: RunReport) => void, signal?: AbortSignal,
   ): Promise<StepReport> {
     const { plan, settings, stepCount: firstStep } = this;
-    const last = await pool.run({ job, plan, settings, firstStep, kPerDevice: this.current.kPerDevice }, onReport, signal);
+    const { kPerDevice } = this.current;
+    const last = await pool.run({ job, plan, settings, firstStep, kPerDevice }, onReport, signal);
     this.stepCount += last.steps;
     return last;
   }
 
   /** The job in this thread, yielding to the event loop (timers, abort signals, a page) every YIELD_AFTER_MS. */
-  private async runInThread(job: Job, onReport?: (report: RunReport) => void, signal?: AbortSignal): Promise<StepReport> {
+  private async runInThread(
+    job: Job, onReport?: (report: RunReport) => void, signal?: AbortSignal,
+  ): Promise<StepReport> {
     const program = this.soloProgram();
     let lastYield = performance.now();
     const firstStep = this.stepCount;

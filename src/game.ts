@@ -284,7 +284,9 @@ function checkRunOptions(options: RunOptions) {
   }
   const { steps, batchSize, onProgress, signal } = options;
   const progressEvery = options.progressEvery ?? 10;
-  if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`steps must be a positive integer, got ${describe(steps)}`);
+  if (!Number.isInteger(steps) || steps < 1) {
+    throw new RangeError(`steps must be a positive integer, got ${describe(steps)}`);
+  }
   if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize >= 1)) {
     throw new RangeError(`batchSize must be a positive integer, got ${describe(batchSize)}`);
   }

@@ -150,7 +150,9 @@ export class PCAModel {
       throw new RangeError(`unsupported PCA model version ${describe(model.version)} (this version reads 1 and 2)`);
     }
     const converged = model.version === 1 ? true : model.converged;
-    if (typeof converged !== 'boolean') throw new TypeError(`model.converged must be a boolean, got ${describe(converged)}`);
+    if (typeof converged !== 'boolean') {
+      throw new TypeError(`model.converged must be a boolean, got ${describe(converged)}`);
+    }
     const k = positiveInteger(model, 'k');
     const d = positiveInteger(model, 'd');
     if (k > d) throw new RangeError(`model.k = ${k} is larger than model.d = ${d}: there are at most d components`);
@@ -171,7 +173,8 @@ export class PCAModel {
 
 /**
  * How far a component's norm may be from 1. A fit's components are unit rows in float64 rounded to float32, which
- * moves the norm by at most 2⁻²⁴ ≈ 6e-8 (measured: ≤ 3.4e-8); 1e-5 leaves room for components from other tools.
+ * moves the norm by at most 2⁻²⁴ ≈ 6e-8 (measured: ≤ 3.4e-8); 1e-5 leaves room for components from other
+ * tools.
  */
 const UNIT_TOLERANCE = 1e-5;
 /**
@@ -182,14 +185,20 @@ const UNIT_TOLERANCE = 1e-5;
 const RATIO_TOLERANCE = 1e-4;
 
 /** The checks on values that a fit's model always passes: unit components, variances ≥ 0, ratios in [0, 1]. */
-function checkModelFields({ components, explainedVariance, explainedVarianceRatio, nSamples, k, d }: PCAModelFields): void {
-  if (nSamples < 2) throw new RangeError(`model.nSamples must be at least 2 (a variance needs two rows), got ${nSamples}`);
+function checkModelFields(fields: PCAModelFields): void {
+  const { components, explainedVariance, explainedVarianceRatio, nSamples, k, d } = fields;
+  if (nSamples < 2) {
+    throw new RangeError(`model.nSamples must be at least 2 (a variance needs two rows), got ${nSamples}`);
+  }
   for (let i = 0; i < k; i++) {
     let squares = 0;
     for (let c = 0; c < d; c++) squares += components[i * d + c] ** 2;
     const norm = Math.sqrt(squares);
     if (!(Math.abs(norm - 1) <= UNIT_TOLERANCE)) {
-      throw new RangeError(`model.components row ${i} has norm ${norm}: components must be unit rows (|norm − 1| ≤ ${UNIT_TOLERANCE.toExponential()})`);
+      throw new RangeError(
+        `model.components row ${i} has norm ${norm}: `
+          + `components must be unit rows (|norm − 1| ≤ ${UNIT_TOLERANCE.toExponential()})`,
+      );
     }
   }
   explainedVariance.forEach((value, i) => {
@@ -203,7 +212,9 @@ function checkModelFields({ components, explainedVariance, explainedVarianceRati
     sum += value;
   });
   if (sum > 1 + RATIO_TOLERANCE) {
-    throw new RangeError(`model.explainedVarianceRatio sums to ${sum}: shares of the total variance must sum to at most 1`);
+    throw new RangeError(
+      `model.explainedVarianceRatio sums to ${sum}: shares of the total variance must sum to at most 1`,
+    );
   }
 }
 
@@ -217,10 +228,14 @@ function positiveInteger(model: Record<string, unknown>, field: string): number 
 
 function finiteNumbers(model: Record<string, unknown>, field: string, length: number): number[] {
   const list = model[field];
-  if (!Array.isArray(list) || list.length !== length) throw new RangeError(`model.${field} must be an array of ${length} numbers`);
+  if (!Array.isArray(list) || list.length !== length) {
+    throw new RangeError(`model.${field} must be an array of ${length} numbers`);
+  }
   const bad = list.findIndex((x) => typeof x !== 'number' || !Number.isFinite(x));
   if (bad >= 0) {
-    throw new RangeError(`model.${field} has a value that is not a finite number at index ${bad}: ${describe(list[bad])}`);
+    throw new RangeError(
+      `model.${field} has a value that is not a finite number at index ${bad}: ${describe(list[bad])}`,
+    );
   }
   return list as number[];
 }

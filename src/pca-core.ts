@@ -121,10 +121,15 @@ export function orthonormalVectors(engine: Engine, name: string): Float64Array {
  */
 export function orthonormalizeFound(vectors: Float64Array, k: number, d: number, name: string): void {
   if (!vectors.every(Number.isFinite)) {
-    throw new Error(`the game's vectors on ${name} are not finite numbers: an overflow that the checks of the data's magnitude did not foresee`);
+    throw new Error(
+      `the game's vectors on ${name} are not finite numbers: `
+        + "an overflow that the checks of the data's magnitude did not foresee",
+    );
   }
   if (!orthonormalizeRows(vectors, k, d)) {
-    throw new RangeError(`${name} has fewer than k = ${k} independent directions (its rank is below ${k}): ask for fewer components`);
+    throw new RangeError(
+      `${name} has fewer than k = ${k} independent directions (its rank is below ${k}): ask for fewer components`,
+    );
   }
 }
 
@@ -144,7 +149,8 @@ export function checkSpread(name: string, sumOfSquares: number, values: number, 
   const rms = Math.sqrt(meanSquare);
   throw new RangeError(
     `${name}'s values are too small for float32 arithmetic: their squares underflow it (root mean square `
-      + `${center ? 'about the column means ' : ''}${scientific(rms)}); scale the data (multiply by ${powerOfTen(1 / rms)})`,
+      + `${center ? 'about the column means ' : ''}${scientific(rms)}); `
+      + `scale the data (multiply by ${powerOfTen(1 / rms)})`,
   );
 }
 
@@ -158,7 +164,8 @@ export function checkOverflow(name: string, sumOfSquares: number, rows: number, 
   const top = largest();
   throw new RangeError(
     `${name}'s values are too large for float32 arithmetic: their squares overflow it (summed over a step's ${rows} `
-      + `rows: ${scientific(sumOfSquares)}; largest |value| ${scientific(top)}); scale the data (divide by ${powerOfTen(top)})`,
+      + `rows: ${scientific(sumOfSquares)}; largest |value| ${scientific(top)}); `
+      + `scale the data (divide by ${powerOfTen(top)})`,
   );
 }
 
@@ -220,7 +227,8 @@ export function warnNotConverged(settings: PCASettings, cap: string, remaining: 
     ? `estimated subspace distance to go: ${scientific(remaining)}`
     : 'no estimate yet of the subspace distance to go';
   settings.onWarning?.(
-    `pca stopped after ${cap} before reaching tol = ${settings.tol} (${distance}): the components may be inaccurate; ${advice}`,
+    `pca stopped after ${cap} before reaching tol = ${settings.tol} (${distance}): `
+      + `the components may be inaccurate; ${advice}`,
   );
 }
 

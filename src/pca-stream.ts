@@ -116,12 +116,14 @@ async function subspaceIteration(source: MatrixSource, engine: Engine, batch: nu
 function loadBatch(engine: Engine, batch: RowBatch, name: string): void {
   engine.rows(0, batch.rows).set(batch.data);
   const sumOfSquares = engine.centerRows(0, batch.rows);
-  checkOverflow(name, sumOfSquares, batch.rows, () => largestMagnitude(batch.data.subarray(0, batch.rows * batch.cols)));
+  const values = batch.data.subarray(0, batch.rows * batch.cols);
+  checkOverflow(name, sumOfSquares, batch.rows, () => largestMagnitude(values));
 }
 
 /** The game's vectors as they stand, in the players' order, each with its largest loading positive. */
 function gameModel(
-  engine: Engine, basis: Float64Array, eigenvalues: Float64Array, moments: ColumnMoments, center: boolean, converged: boolean,
+  engine: Engine, basis: Float64Array, eigenvalues: Float64Array, moments: ColumnMoments, center: boolean,
+  converged: boolean,
 ): PCAModel {
   const { k, d } = engine;
   const n = moments.rows;
@@ -132,9 +134,10 @@ function gameModel(
     for (let c = 0; c < d; c++) components[i * d + c] = largest < 0 ? -row[c] : row[c];
   }
   const explainedVariance = eigenvalues.map((value) => Math.max(0, (value * n) / (n - 1)));
+  const explainedVarianceRatio = varianceRatios(explainedVariance, moments.totalVariance(center));
   return new PCAModel({
-    components, explainedVariance, explainedVarianceRatio: varianceRatios(explainedVariance, moments.totalVariance(center)),
-    mean: moments.subtracted(center), nSamples: n, k, d, backend: engine.backend, converged,
+    components, explainedVariance, explainedVarianceRatio, mean: moments.subtracted(center), nSamples: n, k, d,
+    backend: engine.backend, converged,
   });
 }
 
@@ -197,7 +200,9 @@ export async function pcaOfSource(source: MatrixSource, settings: PCASettings): 
     checkSpread(source.name, moments.sumOfSquares(center), moments.rows * d, center);
   }
   const n = moments.rows;
-  const engine = await Engine.create({ d, k, rowCapacity: batch }, PCA_SETTINGS, { ...settings.engine, workPerStep: 4 * batch * d * k });
+  const engine = await Engine.create(
+    { d, k, rowCapacity: batch }, PCA_SETTINGS, { ...settings.engine, workPerStep: 4 * batch * d * k },
+  );
   try {
     engine.vectors().set(randomRows(rng, k, d));
     engine.normalize(k);
@@ -258,7 +263,8 @@ export async function pcaOfSource(source: MatrixSource, settings: PCASettings): 
       if (moments.rows < 2) throw new RangeError(`${source.name} has ${moments.rows} row; PCA needs at least 2`);
       checkSpread(source.name, moments.sumOfSquares(center), moments.rows * d, center);
       const converged = convergence.remaining < tol;
-      const model = gameModel(engine, orthonormalVectors(engine, source.name), averageUtility, moments, center, converged);
+      const basis = orthonormalVectors(engine, source.name);
+      const model = gameModel(engine, basis, averageUtility, moments, center, converged);
       if (!converged) {
         const capped = step >= maxSteps;
         warnNotConverged(
@@ -269,11 +275,14 @@ export async function pcaOfSource(source: MatrixSource, settings: PCASettings): 
       return model;
     }
     const report = (pass: number, utilities: Float64Array, remaining: number) => onProgress?.({
-      step, maxSteps, batchSize: batch, utilities, remaining, epoch: epochs + pass, rowsRead: (rowsRead += n), rateScale: 0,
+      step, maxSteps, batchSize: batch, utilities, remaining, epoch: epochs + pass, rowsRead: (rowsRead += n),
+      rateScale: 0,
     });
     const passes = await exactPasses(source, engine, batch, n, tol, report, signal);
     const model = await exactModel(source, engine, batch, moments, center, passes.converged, signal);
-    if (!passes.converged) warnNotConverged(settings, `${MAX_EXACT_PASSES} exact passes`, passes.remaining, 'raise tol');
+    if (!passes.converged) {
+      warnNotConverged(settings, `${MAX_EXACT_PASSES} exact passes`, passes.remaining, 'raise tol');
+    }
     return model;
   } finally {
     engine.dispose();

@@ -34,7 +34,9 @@ async function pcaInMemory(X: MatrixInput, settings: PCASettings): Promise<PCAMo
   if (k > n) throw new RangeError(`k = ${k} is larger than the number of rows (${n})`);
   const rng = Rng.fromSeed(settings.seed);
 
-  const engine = await Engine.create({ d, k, rowCapacity: n }, PCA_SETTINGS, { ...settings.engine, workPerStep: 4 * n * d * k });
+  const engine = await Engine.create(
+    { d, k, rowCapacity: n }, PCA_SETTINGS, { ...settings.engine, workPerStep: 4 * n * d * k },
+  );
   try {
     const order = rng.permutation(n);
     copyRowsUnchecked(reader, engine, order);
@@ -59,7 +61,9 @@ async function pcaInMemory(X: MatrixInput, settings: PCASettings): Promise<PCAMo
       settings.signal,
     );
     const model = await rayleighRitz(engine, n, mean, totalVariance, end.converged, settings.signal);
-    if (!end.converged) warnNotConverged(settings, `maxSteps = ${maxSteps} steps`, end.remaining, 'raise maxSteps or tol');
+    if (!end.converged) {
+      warnNotConverged(settings, `maxSteps = ${maxSteps} steps`, end.remaining, 'raise maxSteps or tol');
+    }
     return model;
   } finally {
     engine.dispose();

@@ -78,7 +78,8 @@ export class DevicePool {
       if (!this.disposed) {
         const script = this.scriptUrl ? ` from ${this.scriptUrl.href}` : '';
         const cause = this.failure!;
-        this.failure = new DeviceError(cause.device, `could not start ${this.size} device workers${script}: ${cause.message}`);
+        const message = `could not start ${this.size} device workers${script}: ${cause.message}`;
+        this.failure = new DeviceError(cause.device, message);
       }
       throw this.failure ?? error;
     } finally {

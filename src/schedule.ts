@@ -45,12 +45,14 @@ export interface StepReport {
   report: boolean;
   /** Whether this was the job's last step. */
   last: boolean;
-  /** Whether the job's stopping rule was met (pca: the estimate fell below `tol`); false when a cap or a stop ended it. */
+  /** Whether the job's stopping rule was met (pca: the estimate fell below `tol`); false after a cap or a stop. */
   converged: boolean;
 }
 
 /** The report of a job that has taken no step. */
-export const NO_STEP: StepReport = { steps: 0, batchSize: 0, remaining: NaN, report: false, last: true, converged: false };
+export const NO_STEP: StepReport = {
+  steps: 0, batchSize: 0, remaining: NaN, report: false, last: true, converged: false,
+};
 
 /**
  * Runs `job` on `program`, yielding after every step. `firstStep` is the number of steps the game took before
