@@ -17,7 +17,8 @@ export interface MatrixReader {
   row(r: number): ArrayLike<number>;
 }
 
-function describe(value: unknown): string {
+/** A value as error messages quote it: strings in quotes, objects by their kind. */
+export function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (value === null || typeof value !== 'object') return String(value);
   return Object.prototype.toString.call(value);

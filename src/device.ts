@@ -7,7 +7,7 @@ import { CONTROL_WORDS, type MemoryPlan } from './memory';
 import type { GameSettings } from './options';
 import type { Topology } from './partition';
 import { DeviceProgram } from './program';
-import { runJob, type Job, type StepReport } from './schedule';
+import { NO_STEP, runJob, type Job, type StepReport } from './schedule';
 import type { KernelExports } from './wasm';
 
 /** A failure to inject in a device, for the tests of the pool's fault handling. */
@@ -54,14 +54,15 @@ export interface RunReport extends StepReport {
 }
 
 export interface DeviceOutcome {
-  steps: number;
+  /** The job's last step: how many steps it took and how it ended. */
+  last: StepReport;
   reports: number;
 }
 
 export interface DeviceApi {
   init(setup: DeviceSetup): Promise<void>;
   /**
-   * Runs the job to its end (or a stop); resolves to the number of steps taken and of reports sent. Reports travel
+   * Runs the job to its end (or a stop); resolves to its last step and the number of reports sent. Reports travel
    * on the callback's own port, so the host may receive the last of them after this call's result: it waits for
    * `reports` of them before it calls the run finished.
    */
@@ -93,12 +94,12 @@ export function createDeviceApi(exit: (code: number) => void): DeviceApi {
       const program = new DeviceProgram({
         kernels, memory, plan, topology, device, settings: request.settings, barrier, queues,
       });
-      let steps = 0;
+      let last = NO_STEP;
       let reports = 0;
       try {
         for (const step of runJob(program, request.job, request.firstStep)) {
-          steps = step.steps;
-          if (fault && steps + 1 === fault.atStep) inject(fault, kernels, exit);
+          last = step;
+          if (fault && step.steps + 1 === fault.atStep) inject(fault, kernels, exit);
           if (report && step.report) {
             const utilities = new Float64Array(memory.buffer, plan.utilities, plan.k).slice();
             void Promise.resolve(report({ ...step, utilities })).catch(() => {});
@@ -109,7 +110,7 @@ export function createDeviceApi(exit: (code: number) => void): DeviceApi {
         if (!(error instanceof Error && error.name === HALTED)) markFailed(control, device);
         throw error;
       }
-      return { steps, reports };
+      return { last, reports };
     },
   };
 }

@@ -9,7 +9,7 @@ import { optimizerSlots, type DeviceOptions, type GameSettings } from './options
 import { checkTopology, type Topology } from './partition';
 import { DevicePool } from './pool';
 import { DeviceProgram } from './program';
-import { runJob, type Job } from './schedule';
+import { NO_STEP, runJob, type Job, type StepReport } from './schedule';
 import { currentHost } from './host';
 import {
   PAGE_BYTES, compiledModule, createMemory, instantiate, kernelBuild, threadsUnavailable, type BuildName,
@@ -46,26 +46,54 @@ export interface EngineOptions extends DeviceOptions {
   fault?: FaultPlan;
 }
 
+/**
+ * The devices to run: as asked (or, for 'auto', as many as the host's processors and the work warrant), but never
+ * more than the host's hardware threads, where extra workers would only take turns on the same cores (the bits do
+ * not depend on the number of devices). Every refusal is told once through `onWarning` and kept as `fallback`.
+ */
 async function resolveBackend(k: number, options: EngineOptions): Promise<Backend> {
   const kPerDevice = options.kPerDevice ?? k;
+  const slices = k / kPerDevice;
   const requested = options.devices ?? 1;
-  let devices: number;
-  if (requested === 'auto') {
-    const slices = k / kPerDevice;
-    const warranted = Math.max(1, Math.floor(options.workPerStep / MIN_WORK_PER_DEVICE));
-    devices = Math.max(slices, Math.floor(Math.min(currentHost().hardwareThreads(), warranted) / slices) * slices);
-  } else {
-    devices = requested;
-  }
+  const hardware = currentHost().hardwareThreads();
+  const warranted = Math.max(1, Math.floor(options.workPerStep / MIN_WORK_PER_DEVICE));
+  const devices = requested === 'auto' ? devicesWithin(Math.min(hardware, warranted), slices) : requested;
   checkTopology({ devices, k, kPerDevice });
-  if (devices === 1) return { kind: 'in-thread', devices: 1, kPerDevice: k, build: kernelBuild(false) };
+  if (devices === 1) return inThread(k, kernelBuild(false));
   const unavailable = threadsUnavailable();
   if (unavailable) {
     const fallback = `${devices} devices need threads, but ${unavailable}: running one in-thread device instead`;
-    options.onWarning?.(fallback);
-    return { kind: 'in-thread', devices: 1, kPerDevice: k, build: kernelBuild(false), fallback };
+    return inThread(k, kernelBuild(false), warn(options, fallback));
   }
-  return { kind: 'workers', devices, kPerDevice, build: kernelBuild(true) };
+  return workersWithin(hardware, { devices, k, kPerDevice }, options);
+}
+
+/** Workers for `topology`, or as many as the host's hardware threads hold in whole slices of players (warned). */
+function workersWithin(hardware: number, { devices, k, kPerDevice }: Topology, options: EngineOptions): Backend {
+  const slices = k / kPerDevice;
+  const useful = devicesWithin(hardware, slices);
+  if (useful >= devices) return { kind: 'workers', devices, kPerDevice, build: kernelBuild(true) };
+  const running = useful === 1 ? 'one in-thread device' : `${useful} devices`;
+  const layout = useful > hardware ? ` (the fewest that hold k / kPerDevice = ${slices} slices of players)` : '';
+  const asked = `devices = ${devices} is more than this host's ${hardware} hardware threads`;
+  const fallback = warn(options, `${asked}: running ${running} instead${layout}`);
+  if (useful === 1) return inThread(k, kernelBuild(false), fallback);
+  return { kind: 'workers', devices: useful, kPerDevice, build: kernelBuild(true), fallback };
+}
+
+/** The most devices up to `limit` that hold whole slices of players, and at least one device per slice. */
+function devicesWithin(limit: number, slices: number): number {
+  return Math.max(slices, Math.floor(limit / slices) * slices);
+}
+
+function inThread(k: number, build: BuildName, fallback?: string): Backend {
+  const backend: Backend = { kind: 'in-thread', devices: 1, kPerDevice: k, build };
+  return fallback ? { ...backend, fallback } : backend;
+}
+
+function warn(options: EngineOptions, message: string): string {
+  options.onWarning?.(message);
+  return message;
 }
 
 export class Engine {
@@ -73,19 +101,18 @@ export class Engine {
   stepCount = 0;
   private solo: DeviceProgram | null = null;
   private busy = false;
+  private disposed = false;
+  private pool: DevicePool | null = null;
+  /** Settles when the pool's workers are ready (they start while the caller fills the memory), or it fell back. */
+  private started: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly settings: GameSettings,
-    readonly backend: Backend,
+    private current: Backend,
     private plan: MemoryPlan,
     private readonly memory: WebAssembly.Memory,
     private readonly kernels: KernelExports,
-    private readonly pool: DevicePool | null,
-    /** Settles when the pool's workers are ready (they start while the caller fills the memory). */
-    private readonly started: Promise<void>,
-  ) {
-    started.catch(() => {});
-  }
+  ) {}
 
   /**
    * Creates the memory and the host's kernels, and starts the workers, if any, without waiting for them: the
@@ -99,13 +126,32 @@ export class Engine {
       { ...shape, optimizerSlots: optimizerSlots(settings.optimizer), devices: backend.devices }, kernels.heapBase(),
     );
     growTo(memory, plan.pages);
-    let pool: DevicePool | null = null;
-    let started = Promise.resolve();
-    if (backend.kind === 'workers') {
-      pool = new DevicePool(backend.devices);
-      started = pool.start(await compiledModule(backend.build), memory, plan, options.fault);
-    }
-    return new Engine(settings, backend, plan, memory, kernels, pool, started);
+    const engine = new Engine(settings, backend, plan, memory, kernels);
+    if (backend.kind === 'workers') engine.startPool(await compiledModule(backend.build), options);
+    return engine;
+  }
+
+  /**
+   * Starts the workers. If the package's own workers cannot start (a host that refuses to spawn them, a worker
+   * script that does not load), the game runs on one device in this thread instead, with the same bits (its
+   * kernels already share the memory the workers would have used), and `onWarning` says why. A worker script the
+   * user gave (`init({ workerUrl })`) that fails is the user's to fix: the DeviceError stands.
+   */
+  private startPool(module: WebAssembly.Module, options: EngineOptions): void {
+    const pool = new DevicePool(this.current.devices);
+    this.pool = pool;
+    this.started = pool.start(module, this.memory, this.plan, options.fault).catch((error: unknown) => {
+      if (this.disposed || pool.scriptUrl) throw error;
+      this.pool = null;
+      const fallback = warn(options, `${(error as Error).message}: running one in-thread device instead`);
+      this.current = inThread(this.k, this.current.build, fallback);
+    });
+    this.started.catch(() => {});
+  }
+
+  /** Where the steps run; settled once `ready()` has resolved. */
+  get backend(): Backend {
+    return this.current;
   }
 
   /** Resolves when the devices are ready to run (at once in-thread); rejects if they could not start. */
@@ -180,35 +226,46 @@ export class Engine {
   }
 
   /**
-   * Runs a job on the devices (or in this thread), reporting progress. An abort takes effect between two steps:
-   * the steps taken are counted and the game stays consistent; then the promise rejects with the signal's reason.
+   * Runs a job on the devices (or in this thread), reporting progress; resolves to its last step's report. An
+   * abort takes effect between two steps: the steps taken are counted and the game stays consistent; then the
+   * promise rejects with the signal's reason, also when the abort came during the job's last step or its reports.
    */
-  async run(job: Job, onReport?: (report: RunReport) => void, signal?: AbortSignal): Promise<void> {
+  async run(job: Job, onReport?: (report: RunReport) => void, signal?: AbortSignal): Promise<StepReport> {
     if (this.busy) throw new Error('this game is already running a step: await it before starting another');
     this.busy = true;
     try {
       await this.started;
-      if (this.pool) {
-        const { plan, settings, stepCount: firstStep } = this;
-        const outcome = await this.pool.run(
-          { job, plan, settings, firstStep, kPerDevice: this.backend.kPerDevice }, onReport, signal,
-        );
-        this.stepCount += outcome.steps;
-        if (outcome.aborted) throw abortReason(signal!);
-      } else {
-        await this.runInThread(job, onReport, signal);
-      }
+      signal?.throwIfAborted();
+      const last = this.pool
+        ? await this.runOnPool(this.pool, job, onReport, signal)
+        : await this.runInThread(job, onReport, signal);
+      signal?.throwIfAborted();
+      return last;
     } finally {
       this.busy = false;
     }
   }
 
-  private async runInThread(job: Job, onReport?: (report: RunReport) => void, signal?: AbortSignal): Promise<void> {
-    signal?.throwIfAborted();
+  private async runOnPool(
+    pool: DevicePool, job: Job, onReport?: (report: RunReport) => void, signal?: AbortSignal,
+  ): Promise<StepReport> {
+    const { plan, settings, stepCount: firstStep } = this;
+    const { kPerDevice } = this.current;
+    const last = await pool.run({ job, plan, settings, firstStep, kPerDevice }, onReport, signal);
+    this.stepCount += last.steps;
+    return last;
+  }
+
+  /** The job in this thread, yielding to the event loop (timers, abort signals, a page) every YIELD_AFTER_MS. */
+  private async runInThread(
+    job: Job, onReport?: (report: RunReport) => void, signal?: AbortSignal,
+  ): Promise<StepReport> {
     const program = this.soloProgram();
     let lastYield = performance.now();
     const firstStep = this.stepCount;
+    let last = NO_STEP;
     for (const step of runJob(program, job, firstStep)) {
+      last = step;
       this.stepCount = firstStep + step.steps;
       if (step.report) onReport?.({ ...step, utilities: this.utilities() });
       if (!step.last && (step.report || performance.now() - lastYield > YIELD_AFTER_MS)) {
@@ -217,6 +274,7 @@ export class Engine {
         signal?.throwIfAborted();
       }
     }
+    return last;
   }
 
   /** M = PᵀP (k × k, float64, not divided) over resident rows [0, count) with the current V, on the devices. */
@@ -237,6 +295,7 @@ export class Engine {
 
   /** Terminates the devices' workers (the memory goes with the last reference to it). */
   dispose(): void {
+    this.disposed = true;
     this.pool?.dispose();
   }
 
@@ -257,8 +316,19 @@ export class Engine {
   }
 }
 
-function abortReason(signal: AbortSignal): unknown {
-  return signal.reason ?? new DOMException('the run was aborted', 'AbortError');
+/**
+ * Runs a cancellable call: once `signal` has aborted, the call rejects with the signal's reason, whatever else
+ * happened meanwhile (its last step finished anyway, a stream ended early or failed because of the abort).
+ */
+export async function cancellable<T>(signal: AbortSignal | undefined, call: () => Promise<T>): Promise<T> {
+  try {
+    const result = await call();
+    signal?.throwIfAborted();
+    return result;
+  } catch (error) {
+    signal?.throwIfAborted();
+    throw error;
+  }
 }
 
 /** Lets timers, abort signals and the UI run between steps of a long in-thread run. */

@@ -1,15 +1,15 @@
 // The low-level game: k players, each owning a unit row of V, stepped on minibatches the caller provides.
 // With `preset: 'seed'` (the default) a step is the paper's appendix rule exactly.
 
-import { arraySink, copyRows, readMatrix, reportNonFinite, type MatrixInput } from './data';
+import { arraySink, copyRows, describe, readMatrix, reportNonFinite, type MatrixInput } from './data';
 import { faultPlanOf } from './device';
-import { Engine, type Backend } from './engine';
+import { Engine, cancellable, type Backend } from './engine';
 import {
   checkDeviceOptions, checkDimensions, checkSignal, optimizerSlots, resolveSettings, type DeviceOptions,
   type GameSettings, type SettingsOptions,
 } from './options';
 import { Rng, type RngState } from './rng';
-import { isMatrixSource, type MatrixSource } from './source';
+import { isMatrixSource, type MatrixSource, type RowBatch } from './source';
 
 export interface EigenGameOptions extends SettingsOptions, DeviceOptions {
   /** Columns of the data. */
@@ -89,7 +89,7 @@ export class EigenGame {
   /** Creates a game. Every option is checked before any memory is allocated. */
   static async create(options: EigenGameOptions): Promise<EigenGame> {
     if (typeof options !== 'object' || options === null) {
-      throw new TypeError(`EigenGame.create needs an options object like { d, k }, got ${String(options)}`);
+      throw new TypeError(`EigenGame.create needs an options object like { d, k }, got ${describe(options)}`);
     }
     const { d, k } = options;
     checkDimensions(d, k);
@@ -167,9 +167,15 @@ export class EigenGame {
    * the last step.
    */
   async run(data: MatrixInput | MatrixSource, options: RunOptions): Promise<StepResult> {
+    const checked = checkRunOptions(options);
+    return cancellable(checked.signal, () => (isMatrixSource(data)
+      ? this.runSource(data, { ...checked, batchSize: checked.batchSize ?? 1024 })
+      : this.runInMemory(data, checked)));
+  }
+
+  private async runInMemory(data: MatrixInput, options: ReturnType<typeof checkRunOptions>): Promise<StepResult> {
     const engine = this.live;
-    const { steps, batchSize, progressEvery, onProgress, signal } = checkRunOptions(options);
-    if (isMatrixSource(data)) return this.runSource(data, { steps, batchSize: batchSize ?? 1024, progressEvery, onProgress, signal });
+    const { steps, batchSize, progressEvery, onProgress, signal } = options;
     const reader = readMatrix(data, 'data');
     if (reader.cols !== engine.d) {
       throw new RangeError(`data has ${reader.cols} columns, but this game has d = ${engine.d}`);
@@ -204,7 +210,7 @@ export class EigenGame {
       const blocks = info.rereadable && epoch > 0 ? Math.ceil((await source.info()).rows! / batchSize) : 0;
       const order = blocks > 0 ? this.rng.permutation(blocks) : undefined;
       let stepped = false;
-      for await (const batch of source.batches(batchSize, order)) {
+      for await (const batch of batchesOf(source, batchSize, order, signal)) {
         engine.rows(0, batch.rows).set(batch.data);
         engine.centerRows(0, batch.rows);
         await engine.run({ kind: 'windows', rows: batch.rows, batchSize: batch.rows, steps: 1, reportEvery: 1 }, undefined, signal);
@@ -249,6 +255,20 @@ export class EigenGame {
   }
 }
 
+/**
+ * A source's batches, checking `signal` after every read: an abort that lands while a stream is read (which may
+ * then end, or stall) stops the loop there.
+ */
+export async function* batchesOf(
+  source: MatrixSource, batchSize: number, order?: ArrayLike<number>, signal?: AbortSignal,
+): AsyncGenerator<RowBatch> {
+  for await (const batch of source.batches(batchSize, order)) {
+    signal?.throwIfAborted();
+    yield batch;
+  }
+  signal?.throwIfAborted();
+}
+
 async function createEngine(d: number, k: number, settings: GameSettings, options: DeviceOptions): Promise<Engine> {
   checkDeviceOptions(options);
   const engine = await Engine.create({ d, k, rowCapacity: 0 }, settings, {
@@ -260,19 +280,21 @@ async function createEngine(d: number, k: number, settings: GameSettings, option
 
 function checkRunOptions(options: RunOptions) {
   if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`run needs an options object like { steps: 100 }, got ${String(options)}`);
+    throw new TypeError(`run needs an options object like { steps: 100 }, got ${describe(options)}`);
   }
   const { steps, batchSize, onProgress, signal } = options;
   const progressEvery = options.progressEvery ?? 10;
-  if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`steps must be a positive integer, got ${String(steps)}`);
+  if (!Number.isInteger(steps) || steps < 1) {
+    throw new RangeError(`steps must be a positive integer, got ${describe(steps)}`);
+  }
   if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize >= 1)) {
-    throw new RangeError(`batchSize must be a positive integer, got ${String(batchSize)}`);
+    throw new RangeError(`batchSize must be a positive integer, got ${describe(batchSize)}`);
   }
   if (!Number.isInteger(progressEvery) || progressEvery < 1) {
-    throw new RangeError(`progressEvery must be a positive integer, got ${String(progressEvery)}`);
+    throw new RangeError(`progressEvery must be a positive integer, got ${describe(progressEvery)}`);
   }
   if (onProgress !== undefined && typeof onProgress !== 'function') {
-    throw new TypeError(`onProgress must be a function, got ${String(onProgress)}`);
+    throw new TypeError(`onProgress must be a function, got ${describe(onProgress)}`);
   }
   checkSignal(signal);
   return { steps, batchSize, progressEvery, onProgress, signal };
@@ -302,7 +324,7 @@ function checkedInit(init: MatrixInput, k: number, d: number): Float32Array {
 
 function checkedMean(mean: ArrayLike<number>, d: number): Float32Array {
   if (typeof mean !== 'object' || mean === null || typeof mean.length !== 'number') {
-    throw new TypeError(`mean must be an array of ${d} numbers, got ${String(mean)}`);
+    throw new TypeError(`mean must be an array of ${d} numbers, got ${describe(mean)}`);
   }
   if (mean.length !== d) throw new RangeError(`mean has ${mean.length} values, but the game has d = ${d}`);
   const values = Float32Array.from(mean);
@@ -314,12 +336,12 @@ function checkState(state: EigenGameState): void {
   if (typeof state !== 'object' || state === null || state.format !== 'eigengame-state') {
     throw new TypeError('EigenGame.restore needs a state from EigenGame.prototype.save()');
   }
-  if (state.version !== 1) throw new RangeError(`unsupported EigenGame state version ${String(state.version)}`);
+  if (state.version !== 1) throw new RangeError(`unsupported EigenGame state version ${describe(state.version)}`);
   const { d, k } = state;
   checkDimensions(d, k);
   const settings = resolveSettings(state.settings);
   if (!Number.isInteger(state.step) || state.step < 0) {
-    throw new RangeError(`state.step must be a non-negative integer, got ${String(state.step)}`);
+    throw new RangeError(`state.step must be a non-negative integer, got ${describe(state.step)}`);
   }
   const matrix = (value: unknown, name: string, length: number) => {
     if (!(value instanceof Float32Array) || value.length !== length) {

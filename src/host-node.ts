@@ -21,27 +21,6 @@ function kernelFile(build: BuildName): URL {
   }
 }
 
-/**
- * The process's flags that a device worker keeps. It runs our own bundled JavaScript, so module loaders and
- * preloads meant for the application (tsx, ts-node, APM agents: --import, --require, --loader) only slow its start
- * (tsx: 60 → 185 ms for two workers); --input-type (node -e) is refused for a worker file, and so are V8's options
- * (heap sizes, --experimental-wasm-relaxed-simd: a worker would not start). V8's options are the process's anyway,
- * and Node names the options it knows in `allowedNodeEnvironmentFlags`; a bare value belongs to the flag before it.
- */
-function workerFlags(flags: string[]): string[] {
-  const loaders = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader']);
-  const refused = /^--(input-type|max-old-space-size|max-semi-space-size|max-young-generation-size)$/;
-  const kept: string[] = [];
-  for (let i = 0; i < flags.length; i++) {
-    const flag = flags[i];
-    const name = flag.split('=')[0].replaceAll('_', '-');
-    const withValue = !flag.includes('=') && i + 1 < flags.length && !flags[i + 1].startsWith('-');
-    const group = withValue ? [flag, flags[++i]] : [flag];
-    if (!loaders.has(name) && !refused.test(name) && process.allowedNodeEnvironmentFlags.has(name)) kept.push(...group);
-  }
-  return kept;
-}
-
 export const nodeHost: Host = {
   name: 'node',
 
@@ -94,7 +73,12 @@ export const nodeHost: Host = {
   async spawnWorker(device: number, url: URL | null, fault?: FaultPlan): Promise<DeviceWorker> {
     const worker = new Worker(url ?? new URL('../dist/device-node.js', import.meta.url), {
       name: workerName(device),
-      execArgv: workerFlags(process.execArgv),
+      // No flags: a worker runs our own bundled code, which needs none. Inherited (no execArgv option), the
+      // application's loaders and preloads (tsx, --import, --require) would re-run in every worker (tsx: 60 → 185 ms
+      // to start two); passed on explicitly, some flags make the Worker constructor throw ("invalid execArgv flags":
+      // --expose-gc, --title) although allowedNodeEnvironmentFlags lists them. V8's feature flags
+      // (--experimental-wasm-relaxed-simd) are process-wide and reach the workers anyway.
+      execArgv: [],
       // A device that hoards memory is stopped by V8 (and reported as out of memory) instead of the machine.
       resourceLimits: fault?.kind === 'oom' && fault.device === device ? { maxOldGenerationSizeMb: 32 } : undefined,
     });

@@ -1,6 +1,8 @@
 // Options of the low-level game: types, presets, defaults and validation. Everything here is checked before any
 // memory is allocated or any state changes.
 
+import { describe } from './data';
+
 export interface SgdOptions {
   type: 'sgd';
   learningRate: number;
@@ -48,36 +50,36 @@ const PRESETS: Record<Preset, GameSettings> = { seed: SEED_SETTINGS };
 
 function finitePositive(value: unknown, name: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new RangeError(`${name} must be a finite number > 0, got ${String(value)}`);
+    throw new RangeError(`${name} must be a finite number > 0, got ${describe(value)}`);
   }
   return value;
 }
 
 function inUnitInterval(value: unknown, name: string): number {
   if (typeof value !== 'number' || !(value >= 0 && value < 1)) {
-    throw new RangeError(`${name} must be a number in [0, 1), got ${String(value)}`);
+    throw new RangeError(`${name} must be a number in [0, 1), got ${describe(value)}`);
   }
   return value;
 }
 
 function nonNegative(value: unknown, name: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new RangeError(`${name} must be a finite number ≥ 0, got ${String(value)}`);
+    throw new RangeError(`${name} must be a finite number ≥ 0, got ${describe(value)}`);
   }
   return value;
 }
 
 export function resolveOptimizer(options: OptimizerOptions): ResolvedOptimizer {
   if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`optimizer must be an object like { type: 'sgd', learningRate: 1e-3 }, got ${String(options)}`);
+    throw new TypeError(`optimizer must be an object like { type: 'sgd', learningRate: 1e-3 }, got ${describe(options)}`);
   }
   if (options.type !== 'sgd' && options.type !== 'adam') {
-    throw new TypeError(`optimizer.type must be 'sgd' or 'adam', got ${String((options as { type?: unknown }).type)}`);
+    throw new TypeError(`optimizer.type must be 'sgd' or 'adam', got ${describe((options as { type?: unknown }).type)}`);
   }
   const learningRate = finitePositive(options.learningRate, 'optimizer.learningRate');
   if (options.type === 'sgd') {
     const nesterov = options.nesterov ?? false;
-    if (typeof nesterov !== 'boolean') throw new TypeError(`optimizer.nesterov must be a boolean, got ${String(nesterov)}`);
+    if (typeof nesterov !== 'boolean') throw new TypeError(`optimizer.nesterov must be a boolean, got ${describe(nesterov)}`);
     return { type: 'sgd', learningRate, momentum: inUnitInterval(options.momentum ?? 0, 'optimizer.momentum'), nesterov };
   }
   return {
@@ -108,15 +110,15 @@ export interface SettingsOptions {
 export function resolveSettings(options: SettingsOptions): GameSettings {
   const preset = options.preset ?? 'seed';
   const base = PRESETS[preset];
-  if (!base) throw new RangeError(`preset must be one of ${Object.keys(PRESETS).join(', ')}, got ${String(preset)}`);
+  if (!base) throw new RangeError(`preset must be one of ${Object.keys(PRESETS).join(', ')}, got ${describe(preset)}`);
   const reduction = options.reduction ?? base.reduction;
   if (reduction !== 'sum' && reduction !== 'mean') {
-    throw new RangeError(`reduction must be 'sum' or 'mean', got ${String(reduction)}`);
+    throw new RangeError(`reduction must be 'sum' or 'mean', got ${describe(reduction)}`);
   }
   const variant = options.variant ?? base.variant;
-  if (variant !== 'mu' && variant !== 'alpha') throw new RangeError(`variant must be 'mu' or 'alpha', got ${String(variant)}`);
+  if (variant !== 'mu' && variant !== 'alpha') throw new RangeError(`variant must be 'mu' or 'alpha', got ${describe(variant)}`);
   const riemannian = options.riemannian ?? base.riemannian;
-  if (typeof riemannian !== 'boolean') throw new TypeError(`riemannian must be a boolean, got ${String(riemannian)}`);
+  if (typeof riemannian !== 'boolean') throw new TypeError(`riemannian must be a boolean, got ${describe(riemannian)}`);
   const optimizer = options.optimizer === undefined ? base.optimizer : resolveOptimizer(options.optimizer);
   return { optimizer, reduction, variant, riemannian };
 }
@@ -124,10 +126,10 @@ export function resolveSettings(options: SettingsOptions): GameSettings {
 /** Checks d and k of a game: positive integers with k ≤ d. */
 export function checkDimensions(d: unknown, k: unknown): void {
   if (typeof d !== 'number' || !Number.isInteger(d) || d < 1) {
-    throw new RangeError(`d must be a positive integer (the number of columns), got ${String(d)}`);
+    throw new RangeError(`d must be a positive integer (the number of columns), got ${describe(d)}`);
   }
   if (typeof k !== 'number' || !Number.isInteger(k) || k < 1) {
-    throw new RangeError(`k must be a positive integer (the number of components), got ${String(k)}`);
+    throw new RangeError(`k must be a positive integer (the number of components), got ${describe(k)}`);
   }
   if (k > d) throw new RangeError(`k = ${k} is larger than d = ${d}: there are at most d principal components`);
 }
@@ -155,18 +157,18 @@ export interface DeviceOptions {
 export function checkDeviceOptions(options: DeviceOptions): void {
   const { devices, kPerDevice, onWarning } = options;
   if (devices !== undefined && devices !== 'auto' && !(Number.isInteger(devices) && (devices as number) >= 1)) {
-    throw new RangeError(`devices must be a positive integer or 'auto', got ${String(devices)}`);
+    throw new RangeError(`devices must be a positive integer or 'auto', got ${describe(devices)}`);
   }
   if (kPerDevice !== undefined && !(Number.isInteger(kPerDevice) && kPerDevice >= 1)) {
-    throw new RangeError(`kPerDevice must be a positive integer, got ${String(kPerDevice)}`);
+    throw new RangeError(`kPerDevice must be a positive integer, got ${describe(kPerDevice)}`);
   }
   if (onWarning !== undefined && typeof onWarning !== 'function') {
-    throw new TypeError(`onWarning must be a function, got ${String(onWarning)}`);
+    throw new TypeError(`onWarning must be a function, got ${describe(onWarning)}`);
   }
 }
 
 /** Checks that `signal`, if given, is an AbortSignal. */
 export function checkSignal(signal: unknown): asserts signal is AbortSignal | undefined {
   const looksLikeSignal = typeof signal === 'object' && signal !== null && typeof (signal as AbortSignal).aborted === 'boolean';
-  if (signal !== undefined && !looksLikeSignal) throw new TypeError(`signal must be an AbortSignal, got ${String(signal)}`);
+  if (signal !== undefined && !looksLikeSignal) throw new TypeError(`signal must be an AbortSignal, got ${describe(signal)}`);
 }

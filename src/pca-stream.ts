@@ -10,13 +10,14 @@
 // the game's own vectors, in the players' order, with eigenvalues from the players' utilities averaged over the
 // last steps (a Rayleigh–Ritz step on a single minibatch would mix components whose eigenvalues are close).
 
-import { faultPlanOf } from './device';
 import { Engine } from './engine';
-import { randomRows } from './game';
-import { orthonormalizeRows } from './linalg';
+import { batchesOf, randomRows } from './game';
 import { PCAModel } from './model';
 import { checkDimensions } from './options';
-import { PCA_SETTINGS, orthonormalVectors, resolveOptions, ritzModel, type PCAOptions } from './pca-core';
+import {
+  PCA_SETTINGS, checkOverflow, checkSpread, largestMagnitude, orthonormalVectors, orthonormalizeFound, ritzModel,
+  varianceRatios, warnNotConverged, type PCASettings,
+} from './pca-core';
 import { Rng } from './rng';
 import { ConvergenceEstimate } from './schedule';
 import type { MatrixSource, RowBatch } from './source';
@@ -74,6 +75,16 @@ class ColumnMoments {
     for (let c = 0; c < this.d; c++) sum += this.squares[c] + (center ? 0 : this.rows * this.mean[c] * this.mean[c]);
     return sum;
   }
+
+  /** The total variance (denominator n − 1) about the mean (centred) or about zero (not centred). */
+  totalVariance(center: boolean): number {
+    return this.sumOfSquares(center) / (this.rows - 1);
+  }
+
+  /** What the model subtracts: the mean (centred) or zeros. */
+  subtracted(center: boolean): Float64Array {
+    return center ? this.mean : new Float64Array(this.d);
+  }
 }
 
 /**
@@ -83,14 +94,12 @@ class ColumnMoments {
 async function subspaceIteration(source: MatrixSource, engine: Engine, batch: number, rows: number, signal?: AbortSignal): Promise<Float64Array> {
   const { k, d } = engine;
   const product = new Float64Array(k * d);
-  for await (const block of source.batches(batch)) {
-    engine.rows(0, block.rows).set(block.data);
-    engine.centerRows(0, block.rows);
+  for await (const block of batchesOf(source, batch, undefined, signal)) {
+    loadBatch(engine, block, source.name);
     await engine.run({ kind: 'product', rows: block.rows }, undefined, signal);
     // pca's game uses the mean reduction: G is C V ÷ the batch's rows.
     const part = engine.gradient();
     for (let i = 0; i < product.length; i++) product[i] += part[i] * block.rows;
-    signal?.throwIfAborted();
   }
   const vectors = engine.vectors();
   const quotients = new Float64Array(k);
@@ -98,16 +107,26 @@ async function subspaceIteration(source: MatrixSource, engine: Engine, batch: nu
     for (let c = 0; c < d; c++) quotients[i] += vectors[i * d + c] * product[i * d + c];
     quotients[i] /= rows - 1;
   }
-  if (!orthonormalizeRows(product, k, d)) throw new Error('the data has fewer than k independent directions');
+  orthonormalizeFound(product, k, d, source.name);
   vectors.set(product);
   return quotients;
 }
 
+/** Copies a batch into the resident rows and centres it, refusing values whose squares overflow float32. */
+function loadBatch(engine: Engine, batch: RowBatch, name: string): void {
+  engine.rows(0, batch.rows).set(batch.data);
+  const sumOfSquares = engine.centerRows(0, batch.rows);
+  const values = batch.data.subarray(0, batch.rows * batch.cols);
+  checkOverflow(name, sumOfSquares, batch.rows, () => largestMagnitude(values));
+}
+
 /** The game's vectors as they stand, in the players' order, each with its largest loading positive. */
 function gameModel(
-  engine: Engine, basis: Float64Array, eigenvalues: Float64Array, n: number, mean: Float64Array, totalVariance: number,
+  engine: Engine, basis: Float64Array, eigenvalues: Float64Array, moments: ColumnMoments, center: boolean,
+  converged: boolean,
 ): PCAModel {
   const { k, d } = engine;
+  const n = moments.rows;
   const components = new Float32Array(k * d);
   for (let i = 0; i < k; i++) {
     const row = basis.subarray(i * d, (i + 1) * d);
@@ -115,14 +134,52 @@ function gameModel(
     for (let c = 0; c < d; c++) components[i * d + c] = largest < 0 ? -row[c] : row[c];
   }
   const explainedVariance = eigenvalues.map((value) => Math.max(0, (value * n) / (n - 1)));
+  const explainedVarianceRatio = varianceRatios(explainedVariance, moments.totalVariance(center));
   return new PCAModel({
-    components, explainedVariance, explainedVarianceRatio: explainedVariance.map((value) => value / totalVariance),
-    mean, nSamples: n, k, d, backend: engine.backend,
+    components, explainedVariance, explainedVarianceRatio, mean: moments.subtracted(center), nSamples: n, k, d,
+    backend: engine.backend, converged,
   });
 }
 
-export async function pcaOfSource(source: MatrixSource, options: PCAOptions): Promise<PCAModel> {
-  const settings = resolveOptions(options);
+/**
+ * Exact passes after the minibatch epochs: subspace iteration over every row until the estimated subspace distance
+ * to go is below `tol`, at most MAX_EXACT_PASSES. Says whether it got there, and the last estimate.
+ */
+async function exactPasses(
+  source: MatrixSource, engine: Engine, batch: number, n: number, tol: number,
+  report: (pass: number, quotients: Float64Array, remaining: number) => void, signal?: AbortSignal,
+): Promise<{ converged: boolean; remaining: number }> {
+  const { k, d } = engine;
+  const passes = new ConvergenceEstimate();
+  passes.observe(engine.vectors(), k, d);
+  for (let pass = 1; pass <= MAX_EXACT_PASSES; pass++) {
+    const quotients = await subspaceIteration(source, engine, batch, n, signal);
+    passes.observe(engine.vectors(), k, d);
+    report(pass, quotients, passes.remaining);
+    if (passes.remaining < tol) return { converged: true, remaining: passes.remaining };
+  }
+  return { converged: false, remaining: passes.remaining };
+}
+
+/** The final Rayleigh–Ritz step over every row of a re-readable source (the Gram partials on the devices). */
+async function exactModel(
+  source: MatrixSource, engine: Engine, batch: number, moments: ColumnMoments, center: boolean, converged: boolean,
+  signal?: AbortSignal,
+): Promise<PCAModel> {
+  const { k } = engine;
+  const basis = orthonormalVectors(engine, source.name);
+  const covariance = new Float64Array(k * k);
+  for await (const rows of batchesOf(source, batch, undefined, signal)) {
+    loadBatch(engine, rows, source.name);
+    const gram = await engine.projectedGram(rows.rows, signal);
+    for (let i = 0; i < gram.length; i++) covariance[i] += gram[i];
+  }
+  const n = moments.rows;
+  for (let i = 0; i < covariance.length; i++) covariance[i] /= n - 1;
+  return ritzModel(engine, basis, covariance, n, moments.subtracted(center), moments.totalVariance(center), converged);
+}
+
+export async function pcaOfSource(source: MatrixSource, settings: PCASettings): Promise<PCAModel> {
   const { k, center, signal, onProgress, maxSteps, tol, epochs } = settings;
   signal?.throwIfAborted();
   const info = await source.info();
@@ -134,19 +191,18 @@ export async function pcaOfSource(source: MatrixSource, options: PCAOptions): Pr
   const moments = new ColumnMoments(d);
   let rowsRead = 0;
   if (info.rereadable) {
-    for await (const rows of source.batches(batch)) {
+    for await (const rows of batchesOf(source, batch, undefined, signal)) {
       moments.add(rows);
       rowsRead += rows.rows;
-      signal?.throwIfAborted();
     }
     if (moments.rows < 2) throw new RangeError(`${source.name} has ${moments.rows} row; PCA needs at least 2`);
     if (k > moments.rows) throw new RangeError(`k = ${k} is larger than the number of rows (${moments.rows}) in ${source.name}`);
+    checkSpread(source.name, moments.sumOfSquares(center), moments.rows * d, center);
   }
   const n = moments.rows;
-  const engine = await Engine.create({ d, k, rowCapacity: batch }, PCA_SETTINGS, {
-    devices: options.devices ?? 'auto', kPerDevice: options.kPerDevice, onWarning: options.onWarning,
-    workPerStep: 4 * batch * d * k, fault: faultPlanOf(options),
-  });
+  const engine = await Engine.create(
+    { d, k, rowCapacity: batch }, PCA_SETTINGS, { ...settings.engine, workPerStep: 4 * batch * d * k },
+  );
   try {
     engine.vectors().set(randomRows(rng, k, d));
     engine.normalize(k);
@@ -163,13 +219,12 @@ export async function pcaOfSource(source: MatrixSource, options: PCAOptions): Pr
     const blocks = Math.ceil(n / batch);
     for (let epoch = 1; epoch <= (info.rereadable ? epochs : 1) && !done; epoch++) {
       const order = info.rereadable ? rng.permutation(blocks) : undefined;
-      for await (const rows of source.batches(batch, order)) {
+      for await (const rows of batchesOf(source, batch, order, signal)) {
         if (!info.rereadable) {
           moments.add(rows);
           if (center) engine.mean().set(moments.mean);
         }
-        engine.rows(0, rows.rows).set(rows.data);
-        engine.centerRows(0, rows.rows);
+        loadBatch(engine, rows, source.name);
         await engine.run(
           { kind: 'windows', rows: rows.rows, batchSize: rows.rows, steps: 1, reportEvery: 1, rule: 'rayleigh', rateScale },
           undefined, signal,
@@ -204,35 +259,31 @@ export async function pcaOfSource(source: MatrixSource, options: PCAOptions): Pr
         }
       }
     }
-    if (!info.rereadable && moments.rows < 2) throw new RangeError(`${source.name} has ${moments.rows} row; PCA needs at least 2`);
-    if (info.rereadable) {
-      const passes = new ConvergenceEstimate();
-      passes.observe(engine.vectors(), k, d);
-      for (let pass = 1; pass <= MAX_EXACT_PASSES; pass++) {
-        const quotients = await subspaceIteration(source, engine, batch, n, signal);
-        passes.observe(engine.vectors(), k, d);
-        onProgress?.({
-          step, maxSteps, batchSize: batch, utilities: quotients, remaining: passes.remaining,
-          epoch: epochs + pass, rowsRead: (rowsRead += n), rateScale: 0,
-        });
-        if (passes.remaining < tol) break;
+    if (!info.rereadable) {
+      if (moments.rows < 2) throw new RangeError(`${source.name} has ${moments.rows} row; PCA needs at least 2`);
+      checkSpread(source.name, moments.sumOfSquares(center), moments.rows * d, center);
+      const converged = convergence.remaining < tol;
+      const basis = orthonormalVectors(engine, source.name);
+      const model = gameModel(engine, basis, averageUtility, moments, center, converged);
+      if (!converged) {
+        const capped = step >= maxSteps;
+        warnNotConverged(
+          settings, capped ? `maxSteps = ${maxSteps} steps` : `the stream ended (${step} steps)`, convergence.remaining,
+          capped ? 'raise maxSteps or tol' : 'fit from a file instead: it can be read again, for exact passes',
+        );
       }
+      return model;
     }
-    const basis = orthonormalVectors(engine);
-    const total = moments.rows;
-    const mean = center ? moments.mean : new Float64Array(d);
-    const totalVariance = moments.sumOfSquares(center) / (total - 1);
-    if (!info.rereadable) return gameModel(engine, basis, averageUtility, total, mean, totalVariance);
-    const covariance = new Float64Array(k * k);
-    for await (const rows of source.batches(batch)) {
-      engine.rows(0, rows.rows).set(rows.data);
-      engine.centerRows(0, rows.rows);
-      const gram = await engine.projectedGram(rows.rows, signal);
-      for (let i = 0; i < gram.length; i++) covariance[i] += gram[i];
-      signal?.throwIfAborted();
+    const report = (pass: number, utilities: Float64Array, remaining: number) => onProgress?.({
+      step, maxSteps, batchSize: batch, utilities, remaining, epoch: epochs + pass, rowsRead: (rowsRead += n),
+      rateScale: 0,
+    });
+    const passes = await exactPasses(source, engine, batch, n, tol, report, signal);
+    const model = await exactModel(source, engine, batch, moments, center, passes.converged, signal);
+    if (!passes.converged) {
+      warnNotConverged(settings, `${MAX_EXACT_PASSES} exact passes`, passes.remaining, 'raise tol');
     }
-    for (let i = 0; i < covariance.length; i++) covariance[i] /= n - 1;
-    return ritzModel(engine, basis, covariance, total, mean, totalVariance);
+    return model;
   } finally {
     engine.dispose();
     await source.close();

@@ -2,13 +2,15 @@
 // mean taken), each player's step size is scaled from an estimate of its own eigenvalue, minibatches grow until
 // they are the whole data, and a float64 Rayleigh–Ritz step finishes the job.
 
-import { checkCopiedRows, copyRowsUnchecked, readMatrix, type MatrixInput } from './data';
-import { faultPlanOf } from './device';
-import { Engine } from './engine';
+import { checkCopiedRows, copyRowsUnchecked, readMatrix, type MatrixInput, type MatrixReader } from './data';
+import { Engine, cancellable } from './engine';
 import { randomRows } from './game';
 import type { PCAModel } from './model';
 import { checkDimensions } from './options';
-import { PCA_SETTINGS, orthonormalVectors, resolveOptions, ritzModel, type PCAOptions } from './pca-core';
+import {
+  PCA_SETTINGS, checkOverflow, checkSpread, largestMagnitude, orthonormalVectors, resolveOptions, ritzModel,
+  warnNotConverged, type PCAOptions, type PCASettings,
+} from './pca-core';
 import { Rng } from './rng';
 import { pcaOfSource } from './pca-stream';
 import { isMatrixSource, type MatrixSource } from './source';
@@ -18,8 +20,11 @@ import { isMatrixSource, type MatrixSource } from './source';
  * (NpySource, CsvSource: files larger than memory, browser Files, streams).
  */
 export async function pca(X: MatrixInput | MatrixSource, options: PCAOptions): Promise<PCAModel> {
-  if (isMatrixSource(X)) return pcaOfSource(X, options);
   const settings = resolveOptions(options);
+  return cancellable(settings.signal, () => (isMatrixSource(X) ? pcaOfSource(X, settings) : pcaInMemory(X, settings)));
+}
+
+async function pcaInMemory(X: MatrixInput, settings: PCASettings): Promise<PCAModel> {
   settings.signal?.throwIfAborted();
   const reader = readMatrix(X, 'X');
   const { rows: n, cols: d } = reader;
@@ -29,10 +34,9 @@ export async function pca(X: MatrixInput | MatrixSource, options: PCAOptions): P
   if (k > n) throw new RangeError(`k = ${k} is larger than the number of rows (${n})`);
   const rng = Rng.fromSeed(settings.seed);
 
-  const engine = await Engine.create({ d, k, rowCapacity: n }, PCA_SETTINGS, {
-    devices: options.devices ?? 'auto', kPerDevice: options.kPerDevice, onWarning: options.onWarning,
-    workPerStep: 4 * n * d * k, fault: faultPlanOf(options),
-  });
+  const engine = await Engine.create(
+    { d, k, rowCapacity: n }, PCA_SETTINGS, { ...settings.engine, workPerStep: 4 * n * d * k },
+  );
   try {
     const order = rng.permutation(n);
     copyRowsUnchecked(reader, engine, order);
@@ -41,12 +45,14 @@ export async function pca(X: MatrixInput | MatrixSource, options: PCAOptions): P
     if (!sums.every(Number.isFinite)) checkCopiedRows(reader, 'X', engine, order);
     const mean = settings.center ? sums.map((sum) => sum / n) : new Float64Array(d);
     engine.mean().set(mean);
-    const totalVariance = engine.centerRows(0, n) / (n - 1);
-    if (!(totalVariance > 0)) throw new RangeError('X has no variance: every row is the same');
+    const sumOfSquares = engine.centerRows(0, n);
+    checkSpread('X', sumOfSquares, n * d, settings.center);
+    checkOverflow('X', sumOfSquares, n, () => largestValue(reader));
+    const totalVariance = sumOfSquares / (n - 1);
     engine.vectors().set(randomRows(rng, k, d));
     engine.normalize(k);
     const { maxSteps, tol, onProgress } = settings;
-    await engine.run(
+    const end = await engine.run(
       { kind: 'pca', rows: n, d, maxSteps, tol },
       onProgress && ((report) => onProgress({
         step: report.steps, maxSteps, batchSize: report.batchSize, utilities: report.utilities,
@@ -54,18 +60,29 @@ export async function pca(X: MatrixInput | MatrixSource, options: PCAOptions): P
       })),
       settings.signal,
     );
-    return await rayleighRitz(engine, n, mean, totalVariance, settings.signal);
+    const model = await rayleighRitz(engine, n, mean, totalVariance, end.converged, settings.signal);
+    if (!end.converged) {
+      warnNotConverged(settings, `maxSteps = ${maxSteps} steps`, end.remaining, 'raise maxSteps or tol');
+    }
+    return model;
   } finally {
     engine.dispose();
   }
 }
 
+/** The largest |value| of a matrix input. */
+function largestValue(reader: MatrixReader): number {
+  let largest = 0;
+  for (let r = 0; r < reader.rows; r++) largest = Math.max(largest, largestMagnitude(reader.row(r)));
+  return largest;
+}
+
 /** The final Rayleigh–Ritz step over all resident rows (the projection and Gram partials on the devices). */
 async function rayleighRitz(
-  engine: Engine, n: number, mean: Float64Array, totalVariance: number, signal?: AbortSignal,
+  engine: Engine, n: number, mean: Float64Array, totalVariance: number, converged: boolean, signal?: AbortSignal,
 ): Promise<PCAModel> {
-  const basis = orthonormalVectors(engine);
+  const basis = orthonormalVectors(engine, 'X');
   const covariance = await engine.projectedGram(n, signal);
   for (let i = 0; i < covariance.length; i++) covariance[i] /= n - 1;
-  return ritzModel(engine, basis, covariance, n, mean, totalVariance);
+  return ritzModel(engine, basis, covariance, n, mean, totalVariance, converged);
 }

@@ -11,6 +11,7 @@ import { HALTED, failedDevice, markFailed, requestStop, resetControl } from './c
 import type { DeviceApi, DeviceRequest, FaultPlan, RunReport } from './device';
 import { currentHost, type DeviceWorker } from './host';
 import { CONTROL_WORDS, type MemoryPlan } from './memory';
+import type { StepReport } from './schedule';
 import { workerUrl } from './wasm';
 
 /** An error of the pool: which device failed and why. */
@@ -38,9 +39,13 @@ export class DevicePool {
   private claims: Int32Array | null = null;
   private fault: FaultPlan | undefined;
 
-  constructor(readonly size: number) {}
+  /** `scriptUrl`: the device worker script given to `init({ workerUrl })`, or null for the package's own. */
+  constructor(readonly size: number, readonly scriptUrl: URL | null = workerUrl()) {}
 
-  /** Spawns the workers and instantiates the kernels in each, on `memory`. */
+  /**
+   * Spawns the workers and instantiates the kernels in each, on `memory`. If they cannot start, rejects with a
+   * DeviceError that says so (naming the worker script when it was the user's) and terminates any that did.
+   */
   async start(module: WebAssembly.Module, memory: WebAssembly.Memory, plan: MemoryPlan, fault?: FaultPlan): Promise<void> {
     if (this.state !== 'new') throw new Error(`this device pool was already started (it is ${this.state})`);
     this.state = 'starting';
@@ -54,7 +59,7 @@ export class DevicePool {
     failed.catch(() => {});
     try {
       for (let device = 0; device < this.size; device++) {
-        const worker = await currentHost().spawnWorker(device, workerUrl(), fault);
+        const worker = await currentHost().spawnWorker(device, this.scriptUrl, fault);
         const api = Comlink.wrap<DeviceApi>(worker.endpoint);
         this.members.push({ worker, api });
         worker.onFailure((cause) => this.fail(device, `worker ${cause}`));
@@ -66,8 +71,16 @@ export class DevicePool {
         failed,
       ]);
     } catch (error) {
-      this.fail(null, `could not start ${this.size} device workers: ${describe(error)}`);
+      // The first failure wins: a worker's own (its script did not load), or what the host threw. A worker spawned
+      // after a dispose was not there to be terminated with the others.
+      this.fail(null, describe(error));
       this.terminate();
+      if (!this.disposed) {
+        const script = this.scriptUrl ? ` from ${this.scriptUrl.href}` : '';
+        const cause = this.failure!;
+        const message = `could not start ${this.size} device workers${script}: ${cause.message}`;
+        this.failure = new DeviceError(cause.device, message);
+      }
       throw this.failure ?? error;
     } finally {
       this.rejectRun = null;
@@ -77,14 +90,15 @@ export class DevicePool {
   }
 
   /**
-   * Runs a job on every device at once; resolves to the number of steps taken, and whether an abort stopped the
-   * job early (the devices finish the step they are in, so the game stays consistent). Device 0 sends reports.
+   * Runs a job on every device at once; resolves to its last step's report. An abort stops the devices after the
+   * step they are in (so the game stays consistent) and the run resolves: the caller checks the signal. Device 0
+   * sends reports.
    */
   async run(
     request: Omit<DeviceRequest, 'topology'> & { kPerDevice: number },
     onReport?: (report: RunReport) => void,
     signal?: AbortSignal,
-  ): Promise<{ steps: number; aborted: boolean }> {
+  ): Promise<StepReport> {
     if (this.state === 'failed') throw new DeviceError(this.failure!.device, `the device pool failed earlier: ${this.failure!.message}`);
     if (this.state === 'disposed') throw new Error('this device pool has been disposed');
     if (this.state === 'running') throw new Error('a run is already in progress on this device pool');
@@ -100,11 +114,7 @@ export class DevicePool {
       this.rejectRun = reject;
     });
     failed.catch(() => {});
-    let aborted = false;
-    const onAbort = () => {
-      aborted = true;
-      requestStop(control);
-    };
+    const onAbort = () => requestStop(control);
     signal?.addEventListener('abort', onAbort);
     this.keepAlive(true);
     try {
@@ -128,7 +138,7 @@ export class DevicePool {
       if (counted && received < expected) {
         await Promise.race([new Promise<void>((resolve) => (allReceived = resolve)), failed]);
       }
-      return { steps: outcomes[0].steps, aborted };
+      return outcomes[0].last;
     } finally {
       signal?.removeEventListener('abort', onAbort);
       this.rejectRun = null;
@@ -172,6 +182,11 @@ export class DevicePool {
     this.state = 'failed';
     this.rejectRun?.(this.failure);
     this.terminate();
+  }
+
+  /** Whether dispose() was called (a getter, so that TypeScript does not narrow `state` across awaits). */
+  private get disposed(): boolean {
+    return this.state === 'disposed';
   }
 
   private terminate(): void {

@@ -45,7 +45,14 @@ export interface StepReport {
   report: boolean;
   /** Whether this was the job's last step. */
   last: boolean;
+  /** Whether the job's stopping rule was met (pca: the estimate fell below `tol`); false after a cap or a stop. */
+  converged: boolean;
 }
+
+/** The report of a job that has taken no step. */
+export const NO_STEP: StepReport = {
+  steps: 0, batchSize: 0, remaining: NaN, report: false, last: true, converged: false,
+};
 
 /**
  * Runs `job` on `program`, yielding after every step. `firstStep` is the number of steps the game took before
@@ -57,7 +64,7 @@ export function* runJob(program: DeviceProgram, job: Job, firstStep: number): Ge
   } else if (job.kind === 'product' || job.kind === 'gram') {
     if (job.kind === 'product') program.product(0, job.rows);
     else program.projectedGramPartials(0, job.rows);
-    yield { steps: 0, batchSize: job.rows, remaining: NaN, report: false, last: true };
+    yield { steps: 0, batchSize: job.rows, remaining: NaN, report: false, last: true, converged: false };
   } else {
     yield* pcaSchedule(program, job, firstStep);
   }
@@ -70,7 +77,8 @@ function* windows(program: DeviceProgram, job: Extract<Job, { kind: 'windows' }>
     const stop = program.step(offset, job.batchSize, firstStep + step, job.rule ?? 'optimizer', job.rateScale);
     offset += job.batchSize;
     const last = step === job.steps || stop;
-    yield { steps: step, batchSize: job.batchSize, remaining: NaN, report: last || step % job.reportEvery === 0, last };
+    const report = last || step % job.reportEvery === 0;
+    yield { steps: step, batchSize: job.batchSize, remaining: NaN, report, last, converged: false };
     if (last) return;
   }
 }
@@ -96,8 +104,9 @@ function* pcaSchedule(program: DeviceProgram, job: Extract<Job, { kind: 'pca' }>
     const checked = batchSize === n && ++fullSteps % FULL_BATCH_CHECK_EVERY === 0;
     if (checked) convergence.observe(program.vectors(), program.k, program.d);
     const report = step % PCA_CHECK_EVERY === 0 || step === job.maxSteps;
-    const last = (checked && convergence.remaining < job.tol) || step === job.maxSteps || stop;
-    yield { steps: step, batchSize, remaining: convergence.remaining, report: report || last, last };
+    const converged = checked && convergence.remaining < job.tol;
+    const last = converged || step === job.maxSteps || stop;
+    yield { steps: step, batchSize, remaining: convergence.remaining, report: report || last, last, converged };
     if (last) return;
   }
 }

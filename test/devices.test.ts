@@ -3,9 +3,12 @@
 
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { availableParallelism } from 'node:os';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { injectFault, type FaultPlan } from '../src/device';
 import { EigenGame, pca, type EigenGameOptions, type MatrixInput } from '../src/entries/node';
+import { currentHost } from '../src/host';
+import { nodeHost } from '../src/host-node';
 import { DevicePool } from '../src/pool';
 import { compiledModule, createMemory, kernelBuild } from '../src/wasm';
 import { planMemory } from '../src/memory';
@@ -43,7 +46,35 @@ function expectSameBits(actual: ArrayLike<number>, expected: ArrayLike<number>, 
   }
 }
 
+/** The built package's Node entry, which child processes import. */
+const distEntry = new URL('../dist/node.js', import.meta.url).href;
+
+/** Runs an ES module script in a child Node with `flags`; kills it after `timeout` ms. Resolves to its output lines. */
+async function runNode(flags: string[], script: string, timeout: number) {
+  const child = spawn(process.execPath, [...flags, '--input-type=module', '-e', script], { cwd: fileURLToPath(new URL('..', import.meta.url)) });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const timer = setTimeout(() => child.kill(), timeout);
+  const code = await new Promise((resolve) => child.on('exit', resolve));
+  clearTimeout(timer);
+  return { lines: output.trim().split('\n'), code };
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Devices are capped at the host's hardware threads; the suites that need more workers than this machine's cores
+ * (to check bits and faults on 3, 4 and 6 devices) run as on a host with 8.
+ */
+function asOnEightThreads() {
+  beforeEach(() => void vi.spyOn(currentHost(), 'hardwareThreads').mockReturnValue(8));
+  afterEach(() => vi.restoreAllMocks());
+}
+
 describe('bitwise determinism across devices', () => {
+  asOnEightThreads();
+
   it('the layouts cover 1–4 devices and every kPerDevice that divides k', () => {
     expect(layouts.map(({ devices, kPerDevice }) => `${devices}×${kPerDevice}`)).toEqual([
       '1×6', '2×3', '2×6', '3×2', '3×6', '4×3', '4×6', '6×1',
@@ -98,7 +129,7 @@ describe('bitwise determinism across devices', () => {
   });
 
   it("devices: 'auto' takes the cores when the work warrants it, one in-thread device when it does not", async () => {
-    const { availableParallelism } = await import('node:os');
+    vi.restoreAllMocks(); // this host's real count
     const big = await EigenGame.create({ d: 784, k: 16, devices: 'auto' });
     expect(big.backend.devices).toBe(availableParallelism());
     big.dispose();
@@ -130,6 +161,8 @@ describe('bitwise determinism across devices', () => {
 });
 
 describe('faults: a failing device rejects the run within a second, naming the device and the cause', () => {
+  asOnEightThreads();
+
   const cases: { kind: FaultPlan['kind']; message: RegExp }[] = [
     { kind: 'throw', message: /^device 1 threw injected failure of device 1$/ },
     { kind: 'trap', message: /^device 1 threw RuntimeError: memory access out of bounds$/ },
@@ -197,7 +230,10 @@ describe('abort', () => {
 });
 
 describe('lifecycle', () => {
-  afterEach(() => vi.unstubAllGlobals());
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    vi.restoreAllMocks();
+  });
 
   it('dispose twice, step or run after dispose, overlapping runs: clear errors', async () => {
     const game = await EigenGame.create({ d, k, devices: 2 });
@@ -230,25 +266,40 @@ describe('lifecycle', () => {
 
   it('a Node process that used devices and never called dispose exits by itself', async () => {
     const script = `
-      import { EigenGame } from ${JSON.stringify(new URL('../dist/node.js', import.meta.url).href)};
-      import { pca } from ${JSON.stringify(new URL('../dist/node.js', import.meta.url).href)};
+      import { EigenGame, pca } from ${JSON.stringify(distEntry)};
       const game = await EigenGame.create({ d: 8, k: 2, devices: 2 });
       await game.step([[1, 2, 3, 4, 5, 6, 7, 8], [8, 7, 6, 5, 4, 3, 2, 1]]);
       // A fit that fails on its input while its workers are still starting leaves none behind.
       const bad = Array.from({ length: 100 }, (_, r) => Array.from({ length: 8 }, (_, c) => (r === 70 && c === 3 ? NaN : r * c)));
       await pca(bad, { k: 2, devices: 2 }).catch((error) => console.log(error.message));
       console.log(game.backend.kind);`;
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: fileURLToPath(new URL('..', import.meta.url)) });
-    let output = '';
-    child.stdout.on('data', (chunk) => (output += chunk));
-    child.stderr.on('data', (chunk) => (output += chunk));
     // A process kept alive by its workers is killed after a few seconds, and then fails below with no exit code.
-    const keptAlive = setTimeout(() => child.kill(), 4000);
-    const code = await new Promise((resolve) => child.on('exit', resolve));
-    clearTimeout(keptAlive);
-    expect(output.trim().split('\n')).toEqual(['X has a value that is not a number at row 70, column 3: NaN', 'workers']);
+    const { lines, code } = await runNode([], script, 4000);
+    expect(lines).toEqual(['X has a value that is not a number at row 70, column 3: NaN', 'workers']);
     expect(code).toBe(0);
   }, 10_000);
+
+  it.each(['--expose-gc', '--title=eigengame-test'])(
+    'a Node process started with %s (a flag worker_threads refuse) runs pca on workers; a bad workerUrl is named',
+    async (flag) => {
+      const missing = new URL('../dist/no-such-worker.js', import.meta.url).href;
+      const script = `
+        import { init, pca } from ${JSON.stringify(distEntry)};
+        const rows = Array.from({ length: 64 }, (_, r) => Array.from({ length: 6 }, (_, c) => Math.sin(r * 7 + c * c)));
+        const warnings = [];
+        const model = await pca(rows, { k: 2, devices: 2, onWarning: (message) => warnings.push(message) });
+        console.log(model.backend.kind, model.backend.devices, warnings.length);
+        await init({ workerUrl: ${JSON.stringify(missing)} });
+        const error = await pca(rows, { k: 2, devices: 2 }).catch((e) => e);
+        console.log(error.name);
+        console.log(error.message);`;
+      const { lines, code } = await runNode([flag], script, 8000);
+      expect(lines.slice(0, 2)).toEqual(['workers 2 0', 'DeviceError']);
+      expect(lines[2]).toMatch(new RegExp(`^could not start 2 device workers from ${escapeRegExp(missing)}: device \\d worker threw .*no-such-worker\\.js`));
+      expect(code).toBe(0);
+    },
+    15_000,
+  );
 
   it.each([
     { name: 'no SharedArrayBuffer', stub: ['SharedArrayBuffer', undefined], reason: /no SharedArrayBuffer/ },
@@ -263,6 +314,67 @@ describe('lifecycle', () => {
     expect(result.backend).toMatchObject({ kind: 'in-thread', devices: 1, build: kernelBuild(false) });
     expect(result.backend.fallback).toBe(warnings[0]);
     expectSameBits(result.vectors, reference.vectors, 'V');
+  });
+
+  const spawnWorker = nodeHost.spawnWorker.bind(nodeHost);
+  it.each([
+    {
+      name: 'the Worker constructor throws',
+      spawn: () => Promise.reject(new TypeError('Initiated Worker with invalid execArgv flags: --expose-gc')),
+      cause: /^could not start 2 device workers: TypeError: Initiated Worker with invalid execArgv flags: --expose-gc: /,
+    },
+    {
+      name: "the package's worker script does not load",
+      spawn: (device: number) => spawnWorker(device, new URL('../dist/missing-device.js', import.meta.url)),
+      cause: /^could not start 2 device workers: device \d worker threw Error: Cannot find module '.*missing-device\.js'.*: /,
+    },
+  ])('when the workers cannot start ($name), it runs one in-thread device, says so once, and gets the same bits', async ({ spawn, cause }) => {
+    const reference = await runGame({ devices: 1 }, 10, 100);
+    const planted = plantedData({ n: 500, d: 16, spectrum: gappedSpectrum(16, 3, 0.05), seed: 3 });
+    const referenceModel = await pca(planted, { k: 3, devices: 1 });
+    vi.spyOn(currentHost(), 'spawnWorker').mockImplementation(spawn);
+    const warnings: string[] = [];
+    const onWarning = (message: string) => warnings.push(message);
+    const result = await runGame({ devices: 2, onWarning }, 10, 100);
+    const model = await pca(planted, { k: 3, devices: 2, onWarning });
+    expect(warnings).toHaveLength(2);
+    for (const [warning, backend, players] of [[warnings[0], result.backend, k], [warnings[1], model.backend, 3]] as const) {
+      expect(warning).toMatch(cause);
+      expect(warning).toMatch(/: running one in-thread device instead$/);
+      // The memory was already shared for the workers: the threads build runs on it, with the same arithmetic.
+      expect(backend).toEqual({ kind: 'in-thread', devices: 1, kPerDevice: players, build: kernelBuild(true), fallback: warning });
+    }
+    expectSameBits(result.vectors, reference.vectors, 'V');
+    expectSameBits(model.components, referenceModel.components, 'pca components');
+  });
+
+  it('asks for no more devices than the host has hardware threads, and says so once', async () => {
+    const warnings: string[] = [];
+    const onWarning = (message: string) => warnings.push(message);
+    const hardware = availableParallelism();
+    const reference = await runGame({ devices: 1 }, 10, 100);
+    const many = await runGame({ devices: 64, onWarning }, 10, 100);
+    expect(warnings).toEqual([
+      `devices = 64 is more than this host's ${hardware} hardware threads: running ${hardware === 1 ? 'one in-thread device' : `${hardware} devices`} instead`,
+    ]);
+    expect(many.backend).toMatchObject({ devices: hardware, fallback: warnings[0] });
+    expectSameBits(many.vectors, reference.vectors, 'V');
+    // The cap keeps the players' layout: whole slices, and at least one device per slice.
+    vi.spyOn(currentHost(), 'hardwareThreads').mockReturnValue(4);
+    const sliced = await EigenGame.create({ d, k, devices: 64, kPerDevice: 3, onWarning });
+    expect(sliced.backend).toMatchObject({ kind: 'workers', devices: 4, kPerDevice: 3 });
+    sliced.dispose();
+    const wide = await EigenGame.create({ d, k, devices: 12, kPerDevice: 1, onWarning });
+    expect(wide.backend).toMatchObject({ kind: 'workers', devices: 6, kPerDevice: 1 });
+    wide.dispose();
+    expect(warnings.slice(1)).toEqual([
+      "devices = 64 is more than this host's 4 hardware threads: running 4 devices instead",
+      "devices = 12 is more than this host's 4 hardware threads: running 6 devices instead (the fewest that hold k / kPerDevice = 6 slices of players)",
+    ]);
+    // Asking for what the host has is no warning.
+    const exact = await EigenGame.create({ d, k, devices: 4, onWarning });
+    exact.dispose();
+    expect(warnings).toHaveLength(3);
   });
 
   it('rejects device layouts that do not fit k', async () => {

@@ -1,7 +1,8 @@
 // Bad input: each case names the error type and the words the message must contain, and checks nothing changed.
 
 import { describe, expect, it } from 'vitest';
-import { EigenGame, PCAModel, pca, longestStreak, subspaceDistance } from '../src/entries/node';
+import { EigenGame, NpySource, PCAModel, pca, longestStreak, subspaceDistance } from '../src/entries/node';
+import { chunkedStream, npyBytes } from './helpers/npy';
 
 type Case = [label: string, run: () => unknown, type: ErrorConstructor, message: RegExp];
 
@@ -42,10 +43,10 @@ const pcaCases: Case[] = [
 const gameCases: Case[] = [
   ['d missing', () => EigenGame.create({ k: 2 } as never), RangeError, /d must be a positive integer.*got undefined/],
   ['k > d', () => EigenGame.create({ d: 3, k: 4 }), RangeError, /k = 4 is larger than d = 3/],
-  ['unknown preset', () => EigenGame.create({ d: 3, k: 1, preset: 'paper' as never }), RangeError, /preset must be one of seed, got paper/],
-  ['bad reduction', () => EigenGame.create({ d: 3, k: 1, reduction: 'avg' as never }), RangeError, /reduction must be 'sum' or 'mean', got avg/],
-  ['bad variant', () => EigenGame.create({ d: 3, k: 1, variant: 'beta' as never }), RangeError, /variant must be 'mu' or 'alpha', got beta/],
-  ['bad optimizer type', () => EigenGame.create({ d: 3, k: 1, optimizer: { type: 'rmsprop' } as never }), TypeError, /optimizer.type must be 'sgd' or 'adam', got rmsprop/],
+  ['unknown preset', () => EigenGame.create({ d: 3, k: 1, preset: 'paper' as never }), RangeError, /preset must be one of seed, got "paper"/],
+  ['bad reduction', () => EigenGame.create({ d: 3, k: 1, reduction: 'avg' as never }), RangeError, /reduction must be 'sum' or 'mean', got "avg"/],
+  ['bad variant', () => EigenGame.create({ d: 3, k: 1, variant: 'beta' as never }), RangeError, /variant must be 'mu' or 'alpha', got "beta"/],
+  ['bad optimizer type', () => EigenGame.create({ d: 3, k: 1, optimizer: { type: 'rmsprop' } as never }), TypeError, /optimizer.type must be 'sgd' or 'adam', got "rmsprop"/],
   ['negative learning rate', () => EigenGame.create({ d: 3, k: 1, optimizer: { type: 'sgd', learningRate: -1 } }), RangeError, /optimizer.learningRate must be a finite number > 0, got -1/],
   ['momentum ≥ 1', () => EigenGame.create({ d: 3, k: 1, optimizer: { type: 'sgd', learningRate: 1, momentum: 1 } }), RangeError, /optimizer.momentum must be a number in \[0, 1\), got 1/],
   ['init of the wrong shape', () => EigenGame.create({ d: 3, k: 2, init: [[1, 0, 0]] }), RangeError, /init is 1 × 3, but the game needs k × d = 2 × 3/],
@@ -164,9 +165,119 @@ describe('EigenGame.run and device options', () => {
   });
 
   it('rejects bad device options with the option named', async () => {
-    await expect(EigenGame.create({ d: 4, k: 2, devices: 'all' as unknown as number })).rejects.toThrow(/devices must be a positive integer or 'auto', got all/);
+    await expect(EigenGame.create({ d: 4, k: 2, devices: 'all' as unknown as number })).rejects.toThrow(/devices must be a positive integer or 'auto', got "all"/);
     await expect(EigenGame.create({ d: 4, k: 2, kPerDevice: 0 })).rejects.toThrow(/kPerDevice must be a positive integer, got 0/);
-    await expect(EigenGame.create({ d: 4, k: 2, onWarning: 'log' as unknown as () => void })).rejects.toThrow(/onWarning must be a function, got log/);
+    await expect(EigenGame.create({ d: 4, k: 2, onWarning: 'log' as unknown as () => void })).rejects.toThrow(/onWarning must be a function, got "log"/);
     await expect(pca(good, { k: 2, kPerDevice: 3 })).rejects.toThrow(/kPerDevice must be a positive integer that divides k = 2, got 3/);
   });
+});
+
+describe('PCAModel.fromJSON checks the values, naming the field and the index', () => {
+  const valid = {
+    format: 'eigengame-pca', version: 2, converged: false, k: 2, d: 3, nSamples: 10, components: [0.6, 0.8, 0, 0, 0, 1],
+    explainedVariance: [2, 1], explainedVarianceRatio: [0.5, 0.25], mean: [1, 2, 3],
+  } as const;
+  const cases: [string, object, ErrorConstructor, RegExp][] = [
+    ['a component that is not a unit row', { components: [0.6, 0.8, 0, 0, 0, 1.5] }, RangeError, /^model.components row 1 has norm 1.5: components must be unit rows \(\|norm − 1\| ≤ 1e-5\)$/],
+    ['a zero component', { components: [0, 0, 0, 0, 0, 1] }, RangeError, /^model.components row 0 has norm 0: /],
+    ['a negative variance', { explainedVariance: [2, -0.5] }, RangeError, /^model.explainedVariance\[1\] is -0.5: a variance must be ≥ 0$/],
+    ['a ratio above 1', { explainedVarianceRatio: [1.5, 0] }, RangeError, /^model.explainedVarianceRatio\[0\] is 1.5: a share of the total variance must be in \[0, 1\]$/],
+    ['a negative ratio', { explainedVarianceRatio: [0.5, -0.1] }, RangeError, /^model.explainedVarianceRatio\[1\] is -0.1: /],
+    ['ratios that sum to more than 1', { explainedVarianceRatio: [0.75, 0.5] }, RangeError, /^model.explainedVarianceRatio sums to 1.25: shares of the total variance must sum to at most 1$/],
+    ['one sample', { nSamples: 1 }, RangeError, /^model.nSamples must be at least 2 \(a variance needs two rows\), got 1$/],
+    ['a non-integer nSamples', { nSamples: '10' }, RangeError, /^model.nSamples must be a positive integer, got "10"$/],
+    ['k > d', { k: 4, d: 3 }, RangeError, /^model.k = 4 is larger than model.d = 3/],
+    ['a value that is not a number', { components: [0.6, 0.8, 0, 0, 'x', 1] }, RangeError, /^model.components has a value that is not a finite number at index 4: "x"$/],
+    ['converged that is not a boolean', { converged: 'yes' }, TypeError, /^model.converged must be a boolean, got "yes"$/],
+    ['an unknown version', { version: '2' }, RangeError, /^unsupported PCA model version "2" \(this version reads 1 and 2\)$/],
+  ];
+
+  it.each(cases)('%s', (_label, change, type, message) => {
+    let caught: unknown;
+    try {
+      PCAModel.fromJSON({ ...valid, ...change } as never);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(type);
+    expect((caught as Error).message).toMatch(message);
+  });
+
+  it('accepts what rounding leaves: float32 unit rows, ratios a hair above 1; and a version 1 file as converged', () => {
+    const f32 = Array.from(Float32Array.of(1 / Math.sqrt(3), 1 / Math.sqrt(3), 1 / Math.sqrt(3), 0, Math.SQRT1_2, -Math.SQRT1_2));
+    const model = PCAModel.fromJSON({ ...valid, components: f32, explainedVarianceRatio: [0.99995, 0.00009] } as never);
+    expect(Array.from(model.components)).toEqual(f32);
+    expect(model.converged).toBe(false);
+    const { converged: _, ...version1 } = { ...valid, version: 1 };
+    expect(PCAModel.fromJSON(version1 as never).converged).toBe(true);
+  });
+});
+
+describe('data that float32 arithmetic cannot hold, and data of too low a rank, are named for what they are', () => {
+  const scaled = (factor: number) => ({ data: good.data.map((value) => value * factor), rows: 5, cols: 4 });
+  const npyOf = (matrix: { data: Float64Array; rows: number; cols: number }) =>
+    npyBytes(matrix.data, matrix.rows, matrix.cols, 'float64');
+
+  it('values whose squares overflow float32: the largest value, and what to divide by', async () => {
+    const overflow = /^X's values are too large for float32 arithmetic: their squares overflow it \(summed over a step's 5 rows: \S+; largest \|value\| 4\.8e20\); scale the data \(divide by 1e20\)$/;
+    await expectError(() => pca(scaled(1e20), { k: 2 }), RangeError, overflow);
+    await expectError(() => pca(scaled(1e20), { k: 2, center: false }), RangeError, overflow);
+    // A file says so at the first batch it steps on, by its name.
+    await expectError(
+      () => pca(new NpySource(npyOf(scaled(1e20)), { name: 'big.npy' }), { k: 2, devices: 1 }), RangeError,
+      /^big\.npy's values are too large for float32 arithmetic: their squares overflow it \(summed over a step's 5 rows: /,
+    );
+    // 1e18 fits: the same data fits, scaled.
+    expect((await pca(scaled(1e18), { k: 2 })).explainedVariance[0]).toBeGreaterThan(1e36);
+  });
+
+  it('values whose squares underflow float32: their root mean square, and what to multiply by', async () => {
+    const underflow = /^X's values are too small for float32 arithmetic: their squares underflow it \(root mean square about the column means 2e-25\); scale the data \(multiply by 1e24\)$/;
+    await expectError(() => pca(scaled(1e-25), { k: 2 }), RangeError, underflow);
+    await expectError(
+      () => pca(new NpySource(npyOf(scaled(1e-25)), { name: 'tiny.npy' }), { k: 2, devices: 1 }), RangeError,
+      /^tiny\.npy's values are too small for float32 arithmetic: their squares underflow it \(root mean square about the column means /,
+    );
+    await expectError(
+      () => pca(new NpySource(chunkedStream(npyOf(scaled(1e-25)), [64]), { name: 'tiny stream' }), { k: 2, devices: 1, batchSize: 2 }),
+      RangeError, /^tiny stream's values are too small for float32 arithmetic: /,
+    );
+    await expectError(() => pca(scaled(1e-25), { k: 2, center: false }), RangeError, /their squares underflow it \(root mean square \d/);
+  });
+
+  it('data of rank below k: fewer than k independent directions; constant data: no variance', async () => {
+    const rows = 300;
+    const rankOne = new Float64Array(rows * 4).map((_, i) => (Math.floor(i / 4) % 17) * ((i % 4) + 1));
+    await expectError(
+      () => pca(new NpySource(npyBytes(rankOne, rows, 4, 'float64'), { name: 'line.npy' }), { k: 3, devices: 1, batchSize: 64 }), RangeError,
+      /^line\.npy has fewer than k = 3 independent directions \(its rank is below 3\): ask for fewer components$/,
+    );
+    const constant = new Float64Array(40).fill(2.5);
+    await expectError(
+      () => pca(new NpySource(npyBytes(constant, 10, 4, 'float64'), { name: 'flat.npy' }), { k: 1, devices: 1 }), RangeError,
+      /^flat\.npy has no variance: every row is the same$/,
+    );
+  });
+});
+
+describe('option messages quote strings, so that a number given as a string reads as one', () => {
+  const quoted: Case[] = [
+    ['k', () => pca(good, { k: '3' as never }), RangeError, /^k must be a positive integer \(the number of components\), got "3"$/],
+    ['center', () => pca(good, { k: 1, center: 'true' as never }), TypeError, /^center must be a boolean, got "true"$/],
+    ['maxSteps', () => pca(good, { k: 1, maxSteps: '10' as never }), RangeError, /^maxSteps must be a positive integer, got "10"$/],
+    ['tol', () => pca(good, { k: 1, tol: '1e-3' as never }), RangeError, /^tol must be a finite number ≥ 0, got "1e-3"$/],
+    ['batchSize', () => pca(good, { k: 1, batchSize: '64' as never }), RangeError, /^batchSize must be an integer ≥ 2, got "64"$/],
+    ['epochs', () => pca(good, { k: 1, epochs: '2' as never }), RangeError, /^epochs must be a positive integer, got "2"$/],
+    ['devices', () => pca(good, { k: 1, devices: '2' as never }), RangeError, /^devices must be a positive integer or 'auto', got "2"$/],
+    ['kPerDevice', () => pca(good, { k: 1, kPerDevice: '1' as never }), RangeError, /^kPerDevice must be a positive integer, got "1"$/],
+    ['options', () => pca(good, 'k=1' as never), TypeError, /^pca needs an options object like \{ k: 10 \}, got "k=1"$/],
+    ['d', () => EigenGame.create({ d: '4' as never, k: 1 }), RangeError, /^d must be a positive integer \(the number of columns\), got "4"$/],
+    ['learningRate', () => EigenGame.create({ d: 4, k: 1, optimizer: { type: 'sgd', learningRate: '0.1' as never } }), RangeError, /^optimizer.learningRate must be a finite number > 0, got "0.1"$/],
+    ['momentum', () => EigenGame.create({ d: 4, k: 1, optimizer: { type: 'sgd', learningRate: 1, momentum: '0.9' as never } }), RangeError, /^optimizer.momentum must be a number in \[0, 1\), got "0.9"$/],
+    ['nesterov', () => EigenGame.create({ d: 4, k: 1, optimizer: { type: 'sgd', learningRate: 1, nesterov: 'yes' as never } }), TypeError, /^optimizer.nesterov must be a boolean, got "yes"$/],
+    ['eps', () => EigenGame.create({ d: 4, k: 1, optimizer: { type: 'adam', learningRate: 1, eps: '1e-8' as never } }), RangeError, /^optimizer.eps must be a finite number ≥ 0, got "1e-8"$/],
+    ['riemannian', () => EigenGame.create({ d: 4, k: 1, riemannian: 'no' as never }), TypeError, /^riemannian must be a boolean, got "no"$/],
+    ['steps', async () => (await EigenGame.create({ d: 4, k: 1 })).run(good, { steps: '5' as never }), RangeError, /^steps must be a positive integer, got "5"$/],
+  ];
+  it.each(quoted)('%s', async (_label, run, type, message) => expectError(run, type, message));
 });

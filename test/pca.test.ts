@@ -131,6 +131,30 @@ describe('PCAModel', () => {
     expect(copy.explainedVarianceRatio).toEqual(model.explainedVarianceRatio);
     expect(copy.mean).toEqual(model.mean);
     expect([copy.k, copy.d, copy.nSamples]).toEqual([k, d, 300]);
+    expect(copy.converged).toBe(true);
+  });
+
+  it('says whether it converged: a fit stopped by maxSteps before tol has converged: false, in JSON too, and warns once', async () => {
+    const warnings: string[] = [];
+    const onWarning = (message: string) => warnings.push(message);
+    const model = await pca(planted, { k, onWarning });
+    expect(model.converged).toBe(true);
+    expect(warnings).toEqual([]);
+    const capped = await pca(planted, { k, maxSteps: 5, onWarning });
+    expect(capped.converged).toBe(false);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(
+      /^pca stopped after maxSteps = 5 steps before reaching tol = 1e-7 \(no estimate yet of the subspace distance to go\): the components may be inaccurate; raise maxSteps or tol$/,
+    );
+    // Past the minibatches, the warning has the estimate.
+    await pca(planted, { k, maxSteps: 40, tol: 1e-15, onWarning });
+    expect(warnings[1]).toMatch(/^pca stopped after maxSteps = 40 steps before reaching tol = 1e-15 \(estimated subspace distance to go: \d(\.\d)?e-\d+\): /);
+    const json = capped.toJSON();
+    expect(json).toMatchObject({ version: 2, converged: false });
+    expect(PCAModel.fromJSON(JSON.stringify(json)).converged).toBe(false);
+    // A version 1 file, written before the field existed, loads as converged.
+    const { converged: _, ...version1 } = { ...json, version: 1 as const };
+    expect(PCAModel.fromJSON(version1).converged).toBe(true);
   });
 
   it('is deterministic: the same seed and data give the same bits; another seed still converges', async () => {

@@ -98,6 +98,41 @@ describe('pca of a streamed source', { timeout: 60_000 }, () => {
   });
 });
 
+describe('convergence of streamed fits', { timeout: 60_000 }, () => {
+  const rows = 2000;
+  const bytes = npyBytes(sample.data.subarray(0, rows * d), rows, d);
+
+  it('a re-readable source converges in its exact passes; with tol = 0 the 30 passes stop it, and it says so once', async () => {
+    const warnings: string[] = [];
+    const onWarning = (message: string) => warnings.push(message);
+    const exact = await pca(new NpySource(bytes), { k, batchSize: 256, devices: 1, onWarning });
+    expect(exact.converged).toBe(true);
+    expect(warnings).toEqual([]);
+    const capped = await pca(new NpySource(bytes), { k, batchSize: 256, devices: 1, tol: 0, onWarning });
+    expect(capped.converged).toBe(false);
+    expect(capped.toJSON().converged).toBe(false);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(
+      /^pca stopped after 30 exact passes before reaching tol = 0 \(estimated subspace distance to go: [^)]+\): the components may be inaccurate; raise tol$/,
+    );
+  });
+
+  it('a one-shot stream says whether the game’s estimate reached tol before the stream ended or maxSteps', async () => {
+    const warnings: string[] = [];
+    const onWarning = (message: string) => warnings.push(message);
+    const ended = await pca(new NpySource(chunkedStream(bytes, [4096])), { k, batchSize: 256, devices: 1, onWarning });
+    expect(ended.converged).toBe(false);
+    const capped = await pca(new NpySource(chunkedStream(bytes, [4096])), { k, batchSize: 256, devices: 1, maxSteps: 3, onWarning });
+    expect(capped.converged).toBe(false);
+    expect(warnings).toEqual([
+      'pca stopped after the stream ended (8 steps) before reaching tol = 1e-7 (no estimate yet of the subspace distance to go): '
+        + 'the components may be inaccurate; fit from a file instead: it can be read again, for exact passes',
+      'pca stopped after maxSteps = 3 steps before reaching tol = 1e-7 (no estimate yet of the subspace distance to go): '
+        + 'the components may be inaccurate; raise maxSteps or tol',
+    ]);
+  });
+});
+
 describe('EigenGame.run over a source', () => {
   it('takes the same steps as over the same rows in memory, one block per step', async () => {
     const rows = 4096;
