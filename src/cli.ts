@@ -180,9 +180,7 @@ async function fit(file: string, values: Values, signal: AbortSignal): Promise<v
   }
   const seconds = (performance.now() - started) / 1000;
   await writeOutput(out, signal, (handle) => handle.writeFile(JSON.stringify(model.toJSON())));
-  // TODO(integrator): read model.converged directly once PCAModel has it (added in parallel on another branch);
-  // until then a model without the field counts as converged.
-  const converged = (model as { converged?: boolean }).converged ?? true;
+  const { converged } = model;
   if (values.json) {
     process.stdout.write(`${JSON.stringify({
       model: out.path, k: model.k, d: model.d, rows: model.nSamples, seconds, converged,
@@ -192,7 +190,8 @@ async function fit(file: string, values: Values, signal: AbortSignal): Promise<v
   } else if (!values.quiet) {
     const backend = model.backend!;
     process.stdout.write(`${file}: ${model.nSamples} rows × ${model.d} columns, k = ${model.k}, ${seconds.toFixed(2)} s on ${backend.devices} ${backend.kind === 'workers' ? 'worker devices' : 'in-thread device'}\n`);
-    if (!converged) process.stdout.write('warning: the fit stopped before converging to --tol: the components are approximate\n');
+    // pca's onWarning has said on stderr which limit stopped it; the summary repeats only the verdict.
+    if (!converged) process.stdout.write('not converged: the components are approximate (see the warning above)\n');
     let cumulative = 0;
     process.stdout.write('component  variance      ratio    cumulative\n');
     model.explainedVariance.forEach((variance, i) => {

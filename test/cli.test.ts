@@ -107,6 +107,16 @@ describe('eigengame (CLI)', () => {
     expect(run(['fit', 'data.npy', '-k', '2', '--quiet', '--out', 'q.json']).stdout).toBe('');
   });
 
+  it('a fit stopped by a cap says so: converged false in --json, the limit on stderr, the verdict in the summary', () => {
+    const json = run(['fit', 'data.npy', '-k', String(k), '--tol', '0', '--out', 'capped.json', '--json', '--devices', '1']);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ converged: false });
+    expect(json.stderr).toMatch(/eigengame: .*before reaching tol/);
+    expect(JSON.parse(readFileSync(join(directory, 'capped.json'), 'utf8'))).toMatchObject({ converged: false });
+    const human = run(['fit', 'data.npy', '-k', String(k), '--tol', '0', '--out', 'capped.json', '--devices', '1']);
+    expect(human.stdout).toMatch(/^not converged: the components are approximate/m);
+  });
+
   it('transform writes the scores as .npy and as CSV', async () => {
     const model = PCAModel.fromJSON(readFileSync(join(directory, 'model.json'), 'utf8'));
     const expected = model.transform(sample);
