@@ -158,9 +158,28 @@ async function* records(
   yield* out;
 }
 
-function isNumber(text: string): boolean {
-  const trimmed = text.trim();
-  return trimmed !== '' && Number.isFinite(Number(trimmed));
+/**
+ * A number as a CSV cell may write it: decimal digits with an optional sign, fraction and exponent, spaces around
+ * (Number() alone would also take hex '0x10', binary '0b1', octal '0o7', 'Infinity' and a blank cell as 0).
+ */
+const DECIMAL = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
+/** Words for values that are not finite (inf, -Infinity, NaN, nan), named as such in errors. */
+const NON_FINITE_WORD = /^[+-]?(?:inf(?:inity)?|nan)$/i;
+
+/**
+ * Whether a cell that Number() reads as a finite number is written in decimal. Number() reads exactly DECIMAL,
+ * 'Infinity' (not finite), a blank cell (as 0) and unsigned hex, binary and octal ('0x10'), so a cell starting with
+ * a sign, a dot or a digit other than a 0 followed by x, b or o is decimal; only the rare rest (leading spaces, a
+ * blank) takes the regular expression. Per cell this costs less than the trim() it replaces.
+ */
+function isDecimal(field: string): boolean {
+  const first = field.charCodeAt(0);
+  if (first === 0x30) {
+    const second = field.charCodeAt(1) | 0x20; // lower case
+    return second !== 0x78 && second !== 0x62 && second !== 0x6f; // x, b, o
+  }
+  if ((first > 0x30 && first <= 0x39) || first === 0x2b || first === 0x2d || first === 0x2e) return true; // 1-9 + - .
+  return DECIMAL.test(field);
 }
 
 /** Which of , tab ; the first line (outside quotes) has most of; a comma when it has none. */
@@ -308,15 +327,23 @@ export class CsvSource implements MatrixSource {
     const cols = layout.selected.length;
     for (let j = 0; j < cols; j++) {
       const column = layout.selected[j];
-      const text = fields[column].trim();
-      const value = text === '' ? NaN : Number(text);
-      if (!Number.isFinite(value) || !Number.isFinite(Math.fround(value))) {
-        const what = text === '' ? 'is empty' : Number.isFinite(value) ? `${JSON.stringify(text)} is too large for float32` : `${JSON.stringify(text)} is not a finite number`;
-        const named = layout.header ? ` (${JSON.stringify(layout.header[column])})` : '';
-        throw new RangeError(`${this.name}: line ${line}, column ${column + 1}${named}: ${what}`);
-      }
+      const field = fields[column];
+      const value = Math.fround(Number(field));
+      if (value - value !== 0 || !isDecimal(field)) throw this.badCell(layout, line, column, field);
       this.buffer[row * cols + j] = value;
     }
+  }
+
+  /** The error for a cell that is not a decimal number finite in float32, naming the file, line, column and cell. */
+  private badCell(layout: CsvLayout, line: number, column: number, field: string): RangeError {
+    const text = field.trim();
+    const quoted = JSON.stringify(text);
+    const what = text === '' ? 'is empty'
+      : DECIMAL.test(text) ? `${quoted} is too large for float32`
+        : NON_FINITE_WORD.test(text) ? `${quoted} is not a finite number`
+          : `${quoted} is not a decimal number`;
+    const named = layout.header ? ` (${JSON.stringify(layout.header[column])})` : '';
+    return new RangeError(`${this.name}: line ${line}, column ${column + 1}${named}: ${what}`);
   }
 
   private open() {
@@ -360,7 +387,7 @@ export class CsvSource implements MatrixSource {
     }
     if (first.length === 0) throw new RangeError(`${name} is empty`);
     const option = this.options.header ?? 'auto';
-    const hasHeader = option === 'auto' ? !first[0].fields.every(isNumber) : option;
+    const hasHeader = option === 'auto' ? !first[0].fields.every((field) => DECIMAL.test(field)) : option;
     if (hasHeader && first.length === 1) throw new RangeError(`${name} has no data rows after its header`);
     const header = hasHeader ? first[0].fields.map((field) => field.trim()) : null;
     const fieldCount = first[0].fields.length;

@@ -129,7 +129,17 @@ describe('CsvSource', () => {
   });
 
   it.each([
-    ['a cell that is not a number', 'a,b\n1,2\n3,x\n', /x\.csv: line 3, column 2 \("b"\): "x" is not a finite number/],
+    ['a cell that is not a number', 'a,b\n1,2\n3,x\n', /x\.csv: line 3, column 2 \("b"\): "x" is not a decimal number/],
+    ['a hex cell', 'a,b\n1,2\n3,0x10\n', /x\.csv: line 3, column 2 \("b"\): "0x10" is not a decimal number/],
+    ['a hex cell with spaces', 'a,b\n1,2\n3, 0X1f \n', /x\.csv: line 3, column 2 \("b"\): "0X1f" is not a decimal number/],
+    ['a binary cell', '1,2\n0b101,3\n', /x\.csv: line 2, column 1: "0b101" is not a decimal number/],
+    ['an octal cell', '1,2\n0o17,3\n', /x\.csv: line 2, column 1: "0o17" is not a decimal number/],
+    ['a numeric separator', '1,2\n1_000,3\n', /x\.csv: line 2, column 1: "1_000" is not a decimal number/],
+    ['a blank cell', '1,2\n3,   \n', /x\.csv: line 2, column 2: is empty/],
+    ['inf', '1,2\ninf,3\n', /x\.csv: line 2, column 1: "inf" is not a finite number/],
+    ['-Infinity', '1,2\n-Infinity,3\n', /x\.csv: line 2, column 1: "-Infinity" is not a finite number/],
+    ['nan', '1,2\n3,nan\n', /x\.csv: line 2, column 2: "nan" is not a finite number/],
+    ['a value beyond float64', '1,2\n3,1e400\n', /x\.csv: line 2, column 2: "1e400" is too large for float32/],
     ['an empty cell', '1,2\n3,\n', /x\.csv: line 2, column 2: is empty/],
     ['a ragged row', 'a,b,c\n1,2,3\n4,5\n', /x\.csv: line 3 has 2 fields, the header \(line 1\) has 3/],
     ['a ragged row without header', '1,2,3\n4,5,6,7\n', /x\.csv: line 2 has 4 fields, the first row \(line 1\) has 3/],
@@ -142,6 +152,26 @@ describe('CsvSource', () => {
     ['Infinity', '1,2\nInfinity,3\n', /x\.csv: line 2, column 1: "Infinity" is not a finite number/],
   ])('rejects %s, naming the file, line and column', async (_, text, message) => {
     await expect(readAll(new CsvSource(file('x.csv', text)))).rejects.toThrow(message);
+  });
+
+  it('reads every decimal form: signs, a bare fraction or point, exponents, spaces around', async () => {
+    const text = '+1,-2.5,.5,1.,1e3,-1E-2,+2.5e+1, 7 ,-0\n';
+    expect(await readAll(new CsvSource(file('x.csv', text)))).toEqual([1, -2.5, 0.5, 1, 1000, Math.fround(-0.01), 25, 7, -0]);
+  });
+
+  it('accepts a cell exactly when it is a decimal number finite in float32 (fast-check, fixed seed)', async () => {
+    // The reference grammar, written independently of the reader's fast path.
+    const decimal = /^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/;
+    const cell = fc.oneof(
+      fc.stringMatching(/^[ 0-9+\-.eExXbBoO_]{0,8}$/),
+      fc.constantFrom('0x10', '0b1', '0o7', '00x1', '-0x1', 'Infinity', '+inf', 'NaN', ' ', '0', '1e39', '3.4e38', '1_0', '.', '+.e1', '0e0'),
+    );
+    await fc.assert(fc.asyncProperty(cell, async (text) => {
+      const expected = decimal.test(text) && Number.isFinite(Math.fround(Number(text)));
+      const read = readAll(new CsvSource(new TextEncoder().encode(`${text},1\n`), { name: 'x.csv', header: false, delimiter: ',' }));
+      if (expected) expect(await read).toEqual([Math.fround(Number(text)), 1]);
+      else await expect(read).rejects.toThrow(/^x\.csv: line 1, column 1: /);
+    }), { seed: 20261124, numRuns: 1000 });
   });
 
   it('rejects columns that do not exist', async () => {
