@@ -163,8 +163,6 @@ async function* records(
  * (Number() alone would also take hex '0x10', binary '0b1', octal '0o7', 'Infinity' and a blank cell as 0).
  */
 const DECIMAL = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
-/** Words for values that are not finite (inf, -Infinity, NaN, nan), named as such in errors. */
-const NON_FINITE_WORD = /^[+-]?(?:inf(?:inity)?|nan)$/i;
 
 /**
  * Whether a cell that Number() reads as a finite number is written in decimal. Number() reads exactly DECIMAL,
@@ -340,8 +338,8 @@ export class CsvSource implements MatrixSource {
     const quoted = JSON.stringify(text);
     const what = text === '' ? 'is empty'
       : DECIMAL.test(text) ? `${quoted} is too large for float32`
-        : NON_FINITE_WORD.test(text) ? `${quoted} is not a finite number`
-          : `${quoted} is not a decimal number`;
+        : Number.isFinite(Number(text)) ? `${quoted} is not a decimal number` // hex, binary, octal
+          : `${quoted} is not a finite number`;
     const named = layout.header ? ` (${JSON.stringify(layout.header[column])})` : '';
     return new RangeError(`${this.name}: line ${line}, column ${column + 1}${named}: ${what}`);
   }

@@ -129,12 +129,12 @@ describe('CsvSource', () => {
   });
 
   it.each([
-    ['a cell that is not a number', 'a,b\n1,2\n3,x\n', /x\.csv: line 3, column 2 \("b"\): "x" is not a decimal number/],
+    ['a cell that is not a number', 'a,b\n1,2\n3,x\n', /x\.csv: line 3, column 2 \("b"\): "x" is not a finite number/],
     ['a hex cell', 'a,b\n1,2\n3,0x10\n', /x\.csv: line 3, column 2 \("b"\): "0x10" is not a decimal number/],
     ['a hex cell with spaces', 'a,b\n1,2\n3, 0X1f \n', /x\.csv: line 3, column 2 \("b"\): "0X1f" is not a decimal number/],
     ['a binary cell', '1,2\n0b101,3\n', /x\.csv: line 2, column 1: "0b101" is not a decimal number/],
     ['an octal cell', '1,2\n0o17,3\n', /x\.csv: line 2, column 1: "0o17" is not a decimal number/],
-    ['a numeric separator', '1,2\n1_000,3\n', /x\.csv: line 2, column 1: "1_000" is not a decimal number/],
+    ['a numeric separator', '1,2\n1_000,3\n', /x\.csv: line 2, column 1: "1_000" is not a finite number/],
     ['a blank cell', '1,2\n3,   \n', /x\.csv: line 2, column 2: is empty/],
     ['inf', '1,2\ninf,3\n', /x\.csv: line 2, column 1: "inf" is not a finite number/],
     ['-Infinity', '1,2\n-Infinity,3\n', /x\.csv: line 2, column 1: "-Infinity" is not a finite number/],
