@@ -4,7 +4,7 @@
 // indexes where every block of rows starts, and later epochs read the blocks in any order. Every cell is checked;
 // errors name the file, the line and the column.
 
-import { fileChunks, inputName, isByteFile, openBytes, type ByteFile, type ByteInput, type ByteStream } from './bytes';
+import { fileChunks, inputName, isByteFile, openBytes, reopenFile, type ByteFile, type ByteInput, type ByteStream } from './bytes';
 import { checkBatchSize, type MatrixSource, type RowBatch, type SourceInfo } from './source';
 
 export interface CsvOptions {
@@ -216,9 +216,21 @@ interface BlockIndex {
   rows: number;
 }
 
+/** A CSV stream read past its first records: the data records still to come, and the stream to close. */
+interface OpenCsvStream {
+  bytes: ByteStream;
+  records: AsyncGenerator<CsvRecord>;
+}
+
+/**
+ * Reads CSV/TSV from a file, Blob, buffer or stream in batches of rows. A file is opened by each operation and
+ * closed when it ends (info() reads the first records and closes it; each batches() call opens its own handle and
+ * closes it however the iteration ends); a stream, readable once, is held from info() until it is read, left or
+ * closed.
+ */
 export class CsvSource implements MatrixSource {
   readonly name: string;
-  private opened: Promise<{ bytes: ByteFile | ByteStream; layout: CsvLayout; stream: AsyncGenerator<CsvRecord> | null }> | null = null;
+  private opened: Promise<{ layout: CsvLayout; stream: OpenCsvStream | null }> | null = null;
   private index: BlockIndex | null = null;
   private consumed = false;
   private buffer = new Float32Array(0);
@@ -239,59 +251,84 @@ export class CsvSource implements MatrixSource {
   }
 
   async info(): Promise<SourceInfo> {
-    const { bytes, layout } = await this.open();
+    const { layout, stream } = await this.open();
     return {
       format: 'csv',
       cols: layout.selected.length,
       rows: this.index?.rows ?? null,
       columnNames: layout.header && layout.selected.map((i) => layout.header![i]),
       dtype: 'text',
-      rereadable: isByteFile(bytes),
+      rereadable: stream === null,
     };
   }
 
   async *batches(batchSize: number, blockOrder?: ArrayLike<number>): AsyncGenerator<RowBatch> {
-    const { bytes, layout, stream } = await this.open();
+    const { layout, stream } = await this.open();
     const cols = layout.selected.length;
     checkBatchSize(this.name, batchSize, cols);
     if (this.buffer.length < batchSize * cols) this.buffer = new Float32Array(batchSize * cols);
-    if (!isByteFile(bytes)) {
-      if (blockOrder) throw new Error(`${this.name} is a stream: it can only be read once, in order`);
-      if (this.consumed) throw new Error(`${this.name} is a stream and has been read already`);
-      this.consumed = true;
-      yield* this.inOrder(stream!, layout, batchSize, null);
+    if (stream) {
+      yield* this.streamBatches(stream, layout, batchSize, blockOrder);
       return;
     }
-    if (!blockOrder) {
-      const index: BlockIndex = { batchSize, offsets: [], lines: [], rows: 0 };
-      yield* this.inOrder(records(this.name, layout.delimiter, fileChunks(bytes, layout.dataOffset), layout.dataOffset, layout.dataLine), layout, batchSize, index);
-      this.index = index;
-      return;
+    const file = await reopenFile(this.input, this.name);
+    try {
+      if (!blockOrder) {
+        yield* this.indexingPass(file, layout, batchSize);
+        return;
+      }
+      if (this.index?.batchSize !== batchSize) {
+        for await (const _ of this.indexingPass(file, layout, batchSize)); // learns where the blocks start
+      }
+      yield* this.blocks(file, layout, this.index!, blockOrder);
+    } finally {
+      await file.close();
     }
-    if (this.index?.batchSize !== batchSize) {
-      for await (const _ of this.batches(batchSize)); // a first pass learns where the blocks start
+  }
+
+  /** Releases a stream not read to its end (a file is never held between operations). */
+  async close(): Promise<void> {
+    this.consumed = true;
+    const opened = await this.opened?.catch(() => null);
+    await opened?.stream?.bytes.close();
+  }
+
+  private async *streamBatches(stream: OpenCsvStream, layout: CsvLayout, batchSize: number, blockOrder?: ArrayLike<number>) {
+    if (blockOrder) throw new Error(`${this.name} is a stream: it can only be read once, in order`);
+    if (this.consumed) throw new Error(`${this.name} is a stream and has been read (or closed) already`);
+    this.consumed = true;
+    try {
+      yield* this.inOrder(stream.records, layout, batchSize, null);
+    } finally {
+      await stream.bytes.close();
     }
-    const index = this.index!;
+  }
+
+  /** Every row in order, in batches, noting where each block of `batchSize` rows starts. */
+  private async *indexingPass(file: ByteFile, layout: CsvLayout, batchSize: number) {
+    const index: BlockIndex = { batchSize, offsets: [], lines: [], rows: 0 };
+    const from = records(this.name, layout.delimiter, fileChunks(file, layout.dataOffset), layout.dataOffset, layout.dataLine);
+    yield* this.inOrder(from, layout, batchSize, index);
+    this.index = index;
+  }
+
+  /** The blocks of `index.batchSize` rows in the order asked for, each read from where the index says it starts. */
+  private async *blocks(file: ByteFile, layout: CsvLayout, index: BlockIndex, blockOrder: ArrayLike<number>) {
+    const { batchSize } = index;
+    const cols = layout.selected.length;
     for (let i = 0; i < blockOrder.length; i++) {
       const block = blockOrder[i];
       if (!(block >= 0 && block < index.offsets.length)) throw new RangeError(`${this.name}: there is no block ${block} of ${batchSize} rows`);
       const count = Math.min(batchSize, index.rows - block * batchSize);
       let rows = 0;
-      const end = index.offsets[block + 1] ?? bytes.size;
-      const from = records(this.name, layout.delimiter, fileChunks(bytes, index.offsets[block], end), index.offsets[block], index.lines[block]);
-      for await (const record of from) {
+      const end = index.offsets[block + 1] ?? file.size;
+      for await (const record of records(this.name, layout.delimiter, fileChunks(file, index.offsets[block], end), index.offsets[block], index.lines[block])) {
         this.convert(record, layout, rows++);
         if (rows === count) break;
       }
-      await from.return(undefined);
+      if (rows !== count) throw new Error(`${this.name} changed since its first pass: block ${block} has ${rows} of its ${count} rows`);
       yield { data: this.buffer.subarray(0, count * cols), rows: count, cols, firstRow: block * batchSize };
     }
-  }
-
-  async close(): Promise<void> {
-    if (!this.opened) return;
-    const { bytes } = await this.opened.catch(() => ({ bytes: null }));
-    if (bytes && isByteFile(bytes)) await bytes.close();
   }
 
   private async *inOrder(from: AsyncIterable<CsvRecord>, layout: CsvLayout, batchSize: number, index: BlockIndex | null) {
@@ -349,11 +386,29 @@ export class CsvSource implements MatrixSource {
     return this.opened;
   }
 
-  private async openNow() {
+  /** Reads the layout: a file is closed again at once, a stream is kept open (past its first records) unless it is bad. */
+  private async openNow(): Promise<{ layout: CsvLayout; stream: OpenCsvStream | null }> {
     const bytes = await openBytes(this.input, this.name);
+    if (isByteFile(bytes)) {
+      try {
+        return { layout: (await this.readLayout(fileChunks(bytes))).layout, stream: null };
+      } finally {
+        await bytes.close();
+      }
+    }
+    try {
+      const { layout, rest } = await this.readLayout(bytes.chunks);
+      return { layout, stream: { bytes, records: rest } };
+    } catch (error) {
+      await bytes.close();
+      throw error;
+    }
+  }
+
+  /** The delimiter, header and columns, from the first records of `chunks`; `rest` goes on with the data records. */
+  private async readLayout(chunks: AsyncIterable<Uint8Array>): Promise<{ layout: CsvLayout; rest: AsyncGenerator<CsvRecord> }> {
     const name = this.name;
     // The first line decides the delimiter; the first two records, the header and the field count.
-    const chunks = isByteFile(bytes) ? fileChunks(bytes) : bytes.chunks;
     const iterator = chunks[Symbol.asyncIterator]();
     const head: Uint8Array[] = [];
     let headBytes = 0;
@@ -403,14 +458,10 @@ export class CsvSource implements MatrixSource {
     const layout: CsvLayout = {
       delimiter, header, headerLine: hasHeader ? first[0].line : 0, fieldCount, selected, dataOffset: data.offset, dataLine: data.line,
     };
-    if (isByteFile(bytes)) {
-      await stream.return(undefined);
-      return { bytes, layout, stream: null };
-    }
     async function* fromData(): AsyncGenerator<CsvRecord> {
       yield* first.slice(hasHeader ? 1 : 0);
       yield* stream;
     }
-    return { bytes, layout, stream: fromData() };
+    return { layout, rest: fromData() };
   }
 }

@@ -3,7 +3,7 @@
 // `np.save('x.npy', X.astype(np.float32))` writes. Headers are checked against the file's size before any large
 // allocation, and every value is checked to be finite as it is read.
 
-import { exactChunks, inputName, isByteFile, openBytes, type ByteFile, type ByteInput, type ByteStream } from './bytes';
+import { exactChunks, inputName, isByteFile, openBytes, reopenFile, type ByteFile, type ByteInput, type ByteStream } from './bytes';
 import { checkBatchSize, nonFiniteError, type MatrixSource, type RowBatch, type SourceInfo } from './source';
 
 export interface NpyHeader {
@@ -86,10 +86,20 @@ export function encodeNpyHeader(dtype: 'float32' | 'float64', rows: number, cols
   return bytes;
 }
 
-/** Reads a .npy file, Blob, buffer or stream in batches of rows. */
+/** A .npy stream read past its header: what is left of it, and the stream to close. */
+interface OpenNpyStream {
+  bytes: ByteStream;
+  rest: AsyncIterable<Uint8Array>;
+}
+
+/**
+ * Reads a .npy file, Blob, buffer or stream in batches of rows. A file is opened by each operation and closed when
+ * it ends (info() reads the header and closes it; each batches() call opens its own handle and closes it however the
+ * iteration ends); a stream, readable once, is held from info() until it is read, left or closed.
+ */
 export class NpySource implements MatrixSource {
   readonly name: string;
-  private opened: Promise<{ header: NpyHeader; bytes: ByteFile | ByteStream; rest: AsyncIterable<Uint8Array> | null }> | null = null;
+  private opened: Promise<{ header: NpyHeader; stream: OpenNpyStream | null }> | null = null;
   private consumed = false;
   private buffer = new Float32Array(0);
 
@@ -98,50 +108,69 @@ export class NpySource implements MatrixSource {
   }
 
   async info(): Promise<SourceInfo> {
-    const { header, bytes } = await this.open();
+    const { header, stream } = await this.open();
     return {
-      format: 'npy', cols: header.cols, rows: header.rows, columnNames: null, dtype: header.dtype, rereadable: isByteFile(bytes),
+      format: 'npy', cols: header.cols, rows: header.rows, columnNames: null, dtype: header.dtype, rereadable: stream === null,
     };
   }
 
   async *batches(batchSize: number, blockOrder?: ArrayLike<number>): AsyncGenerator<RowBatch> {
-    const { header, bytes, rest } = await this.open();
-    const { rows, cols, dtype, dataOffset } = header;
-    checkBatchSize(this.name, batchSize, cols);
-    const rowBytes = cols * itemSize(dtype);
-    if (this.buffer.length < batchSize * cols) this.buffer = new Float32Array(batchSize * cols);
-    if (isByteFile(bytes)) {
-      const blocks = Math.ceil(rows / batchSize);
-      const order = blockOrder ?? Array.from({ length: blocks }, (_, b) => b);
-      for (let i = 0; i < order.length; i++) {
-        const block = order[i];
-        const first = block * batchSize;
-        const count = Math.min(batchSize, rows - first);
-        const raw = await bytes.read(dataOffset + first * rowBytes, count * rowBytes);
-        if (raw.byteLength !== count * rowBytes) throw new RangeError(`${this.name} is truncated: rows ${first}–${first + count - 1} are not all there`);
-        yield this.decode(header, raw, first, count);
-      }
+    const { header, stream } = await this.open();
+    checkBatchSize(this.name, batchSize, header.cols);
+    if (this.buffer.length < batchSize * header.cols) this.buffer = new Float32Array(batchSize * header.cols);
+    if (stream) {
+      yield* this.streamBatches(header, stream, batchSize, blockOrder);
       return;
     }
-    if (blockOrder) throw new Error(`${this.name} is a stream: it can only be read once, in order`);
-    if (this.consumed) throw new Error(`${this.name} is a stream and has been read already`);
-    this.consumed = true;
-    let first = 0;
-    for await (const raw of exactChunks(rest!, batchSize * rowBytes)) {
-      const count = Math.floor(raw.byteLength / rowBytes);
-      if (count * rowBytes !== raw.byteLength || first + count > rows) {
-        throw new RangeError(`${this.name}: the data does not end on a row boundary of its header's shape (${rows}, ${cols})`);
-      }
-      yield this.decode(header, raw, first, count);
-      first += count;
+    const file = await reopenFile(this.input, this.name);
+    try {
+      yield* this.fileBatches(header, file, batchSize, blockOrder);
+    } finally {
+      await file.close();
     }
-    if (first !== rows) throw new RangeError(`${this.name} is truncated: the stream ended after ${first} of the header's ${rows} rows`);
   }
 
+  /** Releases a stream not read to its end (a file is never held between operations). */
   async close(): Promise<void> {
-    if (!this.opened) return;
-    const { bytes } = await this.opened.catch(() => ({ bytes: null }));
-    if (bytes && isByteFile(bytes)) await bytes.close();
+    this.consumed = true;
+    const opened = await this.opened?.catch(() => null);
+    await opened?.stream?.bytes.close();
+  }
+
+  private async *fileBatches(header: NpyHeader, file: ByteFile, batchSize: number, blockOrder?: ArrayLike<number>) {
+    const { rows, cols, dtype, dataOffset } = header;
+    const rowBytes = cols * itemSize(dtype);
+    const order = blockOrder ?? Array.from({ length: Math.ceil(rows / batchSize) }, (_, b) => b);
+    for (let i = 0; i < order.length; i++) {
+      const block = order[i];
+      const first = block * batchSize;
+      const count = Math.min(batchSize, rows - first);
+      const raw = await file.read(dataOffset + first * rowBytes, count * rowBytes);
+      if (raw.byteLength !== count * rowBytes) throw new RangeError(`${this.name} is truncated: rows ${first}–${first + count - 1} are not all there`);
+      yield this.decode(header, raw, first, count);
+    }
+  }
+
+  private async *streamBatches(header: NpyHeader, stream: OpenNpyStream, batchSize: number, blockOrder?: ArrayLike<number>) {
+    if (blockOrder) throw new Error(`${this.name} is a stream: it can only be read once, in order`);
+    if (this.consumed) throw new Error(`${this.name} is a stream and has been read (or closed) already`);
+    this.consumed = true;
+    const { rows, cols, dtype } = header;
+    const rowBytes = cols * itemSize(dtype);
+    try {
+      let first = 0;
+      for await (const raw of exactChunks(stream.rest, batchSize * rowBytes)) {
+        const count = Math.floor(raw.byteLength / rowBytes);
+        if (count * rowBytes !== raw.byteLength || first + count > rows) {
+          throw new RangeError(`${this.name}: the data does not end on a row boundary of its header's shape (${rows}, ${cols})`);
+        }
+        yield this.decode(header, raw, first, count);
+        first += count;
+      }
+      if (first !== rows) throw new RangeError(`${this.name} is truncated: the stream ended after ${first} of the header's ${rows} rows`);
+    } finally {
+      await stream.bytes.close();
+    }
   }
 
   private open() {
@@ -149,24 +178,43 @@ export class NpySource implements MatrixSource {
     return this.opened;
   }
 
-  private async openNow() {
+  /** Reads the header: a file is closed again at once, a stream is kept open (past its header) unless it is bad. */
+  private async openNow(): Promise<{ header: NpyHeader; stream: OpenNpyStream | null }> {
     const bytes = await openBytes(this.input, this.name);
     if (isByteFile(bytes)) {
-      const length = npyHeaderLength(this.name, await bytes.read(0, PREAMBLE_V2));
-      const header = parseNpyHeader(this.name, await bytes.read(0, length));
-      const expected = header.rows * header.cols * itemSize(header.dtype);
-      const actual = bytes.size - header.dataOffset;
-      if (actual < expected) {
-        throw new RangeError(
-          `${this.name} is truncated: its header says shape (${header.rows}, ${header.cols}) of ${header.dtype}, ${expected} bytes of data, but the file has ${actual}`,
-        );
+      try {
+        return { header: await this.fileHeader(bytes), stream: null };
+      } finally {
+        await bytes.close();
       }
-      if (actual > expected) {
-        throw new RangeError(`${this.name} has ${actual - expected} bytes after the data its header describes (${header.rows} × ${header.cols} ${header.dtype}): not a valid .npy file`);
-      }
-      return { header, bytes, rest: null };
     }
-    // A stream: gather the header from the first chunks and hand on the rest.
+    try {
+      return await this.streamHeader(bytes);
+    } catch (error) {
+      await bytes.close();
+      throw error;
+    }
+  }
+
+  /** A file's header, checked against the file's size. */
+  private async fileHeader(file: ByteFile): Promise<NpyHeader> {
+    const length = npyHeaderLength(this.name, await file.read(0, PREAMBLE_V2));
+    const header = parseNpyHeader(this.name, await file.read(0, length));
+    const expected = header.rows * header.cols * itemSize(header.dtype);
+    const actual = file.size - header.dataOffset;
+    if (actual < expected) {
+      throw new RangeError(
+        `${this.name} is truncated: its header says shape (${header.rows}, ${header.cols}) of ${header.dtype}, ${expected} bytes of data, but the file has ${actual}`,
+      );
+    }
+    if (actual > expected) {
+      throw new RangeError(`${this.name} has ${actual - expected} bytes after the data its header describes (${header.rows} × ${header.cols} ${header.dtype}): not a valid .npy file`);
+    }
+    return header;
+  }
+
+  /** A stream's header, gathered from its first chunks; the rest of the stream is handed on. */
+  private async streamHeader(bytes: ByteStream): Promise<{ header: NpyHeader; stream: OpenNpyStream }> {
     const iterator = bytes.chunks[Symbol.asyncIterator]();
     let head = new Uint8Array(0);
     let needed = PREAMBLE_V2;
@@ -198,7 +246,7 @@ export class NpySource implements MatrixSource {
         yield value;
       }
     }
-    return { header, bytes, rest: rest() };
+    return { header, stream: { bytes, rest: rest() } };
   }
 
   /** Float32 rows from raw little-endian bytes, every value checked. */
