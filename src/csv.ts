@@ -31,6 +31,24 @@ const SNIFF_BYTES = 1 << 16;
 const QUOTE = 0x22;
 const CR = 0x0d;
 const LF = 0x0a;
+/**
+ * The most a record may hold: bytes per field, bytes and fields per record. Far beyond any table of numbers, they
+ * bound the memory a file without line ends (or with a quote never closed) can take before it is refused.
+ */
+export const CSV_LIMITS = { fieldBytes: 1 << 20, recordBytes: 1 << 26, recordFields: 1 << 20 } as const;
+/** Fields up to this long build faster from char codes than through a TextDecoder (and stay far from the stack's limit on arguments). */
+const SHORT_FIELD = 256;
+
+/** A cell or name for a message: quoted, and cut short if long (a field can be a MiB). */
+function quote(text: string): string {
+  return text.length <= 64 ? JSON.stringify(text) : `${JSON.stringify(text.slice(0, 64))}… (${text.length} characters)`;
+}
+
+/** Names for a message: the first few, quoted. */
+function listed(names: string[]): string {
+  const shown = names.slice(0, 20).map(quote).join(', ');
+  return names.length > 20 ? `${shown} and ${names.length - 20} more` : shown;
+}
 
 /** Splits bytes into records, across chunk boundaries; `push` returns the records each chunk completes. */
 class RecordSplitter {
@@ -53,6 +71,10 @@ class RecordSplitter {
   }
 
   push(chunk: Uint8Array, out: CsvRecord[]): void {
+    const nul = chunk.indexOf(0);
+    if (nul >= 0) {
+      throw new RangeError(`${this.name} has a NUL byte at byte offset ${this.position + nul}: it is binary data (or UTF-16 text), not CSV`);
+    }
     for (let i = 0; i < chunk.length; i++, this.position++) {
       const byte = chunk[i];
       if (this.skipLF) {
@@ -114,6 +136,11 @@ class RecordSplitter {
 
   private append(byte: number): void {
     if (this.length === this.field.length) {
+      if (this.length === CSV_LIMITS.fieldBytes) {
+        throw new RangeError(
+          `${this.name}: line ${this.recordLine}, column ${this.fields.length + 1}: a field longer than ${CSV_LIMITS.fieldBytes} bytes (1 MiB) is not read (is a quote or a line end missing?)`,
+        );
+      }
       const grown = new Uint8Array(this.field.length * 2);
       grown.set(this.field);
       this.field = grown;
@@ -122,10 +149,16 @@ class RecordSplitter {
   }
 
   private endField(): void {
+    if (this.position - this.recordOffset > CSV_LIMITS.recordBytes) {
+      throw new RangeError(`${this.name}: line ${this.recordLine}: a record longer than ${CSV_LIMITS.recordBytes} bytes (64 MiB) is not read (is a line end missing?)`);
+    }
+    if (this.fields.length === CSV_LIMITS.recordFields) {
+      throw new RangeError(`${this.name}: line ${this.recordLine}: a record of more than ${CSV_LIMITS.recordFields} fields is not read (is a line end missing?)`);
+    }
     const bytes = this.field.subarray(0, this.length);
-    let ascii = true;
+    let ascii = bytes.length <= SHORT_FIELD;
     for (let i = 0; i < bytes.length && ascii; i++) ascii = bytes[i] < 0x80;
-    // Numbers are ASCII, and short strings build faster from char codes than through a TextDecoder.
+    // Numbers are short ASCII.
     this.fields.push(ascii ? String.fromCharCode.apply(null, bytes as unknown as number[]) : this.utf8.decode(bytes));
     this.length = 0;
     this.state = 'start';
@@ -372,12 +405,12 @@ export class CsvSource implements MatrixSource {
   /** The error for a cell that is not a decimal number finite in float32, naming the file, line, column and cell. */
   private badCell(layout: CsvLayout, line: number, column: number, field: string): RangeError {
     const text = field.trim();
-    const quoted = JSON.stringify(text);
+    const quoted = quote(text);
     const what = text === '' ? 'is empty'
       : DECIMAL.test(text) ? `${quoted} is too large for float32`
         : Number.isFinite(Number(text)) ? `${quoted} is not a decimal number` // hex, binary, octal
           : `${quoted} is not a finite number`;
-    const named = layout.header ? ` (${JSON.stringify(layout.header[column])})` : '';
+    const named = layout.header ? ` (${quote(layout.header[column])})` : '';
     return new RangeError(`${this.name}: line ${line}, column ${column + 1}${named}: ${what}`);
   }
 
@@ -449,9 +482,9 @@ export class CsvSource implements MatrixSource {
         if (column >= fieldCount) throw new RangeError(`${name}: there is no column ${column} (0-based); the data has ${fieldCount}`);
         return column;
       }
-      if (!header) throw new RangeError(`${name}: column ${JSON.stringify(column)} asked for by name, but the data has no header row`);
+      if (!header) throw new RangeError(`${name}: column ${quote(column)} asked for by name, but the data has no header row`);
       const at = header.indexOf(column);
-      if (at < 0) throw new RangeError(`${name}: no column named ${JSON.stringify(column)}; the header has ${header.map((h) => JSON.stringify(h)).join(', ')}`);
+      if (at < 0) throw new RangeError(`${name}: no column named ${quote(column)}; the header has ${listed(header)}`);
       return at;
     });
     const data = first[hasHeader ? 1 : 0];

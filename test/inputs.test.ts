@@ -167,13 +167,79 @@ describe('files that are not regular files', () => {
     expect(openDescriptors()).toBe(before);
   });
 
-  it('/dev/zero is not empty: read as .npy it is not one', async () => {
+  it('/dev/zero is not empty: read as .npy it is not one, read as CSV it is binary, and neither reads forever', async () => {
     await expect(new NpySource('/dev/zero').info()).rejects.toThrow(/\/dev\/zero is not a \.npy file: it does not start with \\x93NUMPY/);
+    await expect(readAll(openSource('/dev/zero', { format: 'csv' }))).rejects.toThrow(/^\/dev\/zero has a NUL byte at byte offset 0: it is binary data \(or UTF-16 text\), not CSV$/);
   });
 
   it('a directory is named as one, never as a bare EISDIR', async () => {
     for (const source of [new CsvSource(directory), new NpySource(directory), openSource(new URL(`file://${directory}`), { format: 'npy' })]) {
       await expect(source.info()).rejects.toThrow(`${directory} is a directory, not a data file`);
     }
+  });
+});
+
+/** A stream of `prefix`, then `pattern` repeated forever in chunks of at most 1 MiB, counting the bytes pulled from it. */
+function endless(prefix: string, pattern: string) {
+  const chunk = new TextEncoder().encode(pattern.repeat(Math.floor(2 ** 20 / pattern.length)));
+  const state = { pulled: 0, cancelled: false, stream: null as unknown as ReadableStream<Uint8Array> };
+  state.stream = new ReadableStream<Uint8Array>({
+    start(controller) {
+      if (prefix) controller.enqueue(new TextEncoder().encode(prefix));
+    },
+    pull(controller) {
+      state.pulled += chunk.byteLength;
+      controller.enqueue(chunk.slice());
+    },
+    cancel() {
+      state.cancelled = true;
+    },
+  });
+  return state;
+}
+
+describe('long cells, binary files and files without line ends', () => {
+  const long = 'x'.repeat(300_000);
+
+  it('a 300 kB header cell or text cell is read (and a column can be chosen by its 300 kB name)', async () => {
+    const text = `a,${long},c\n1,"${long}",2\n3,"${long}",4\n`;
+    const path = file('long.csv', text);
+    expect(await readAll(new CsvSource(path, { columns: ['a', 'c'] }))).toEqual([1, 2, 3, 4]);
+    expect((await new CsvSource(path, { columns: [long] }).info()).columnNames).toEqual([long]);
+  });
+
+  it('a 300 kB cell that is not a number is named, cut short, with its file, line and column', async () => {
+    await expect(readAll(new CsvSource(file('long.csv', `a,b\n1,2\n3,${long}\n`), { name: 'long.csv' }))).rejects.toThrow(
+      new RegExp(`^long\\.csv: line 3, column 2 \\("b"\\): "${'x'.repeat(64)}"… \\(300000 characters\\) is not a finite number$`),
+    );
+  });
+
+  it('a field of exactly 1 MiB is read; one byte more is refused, naming the line and column', async () => {
+    const limit = 2 ** 20;
+    const exactly = `a,b\n1,"${'y'.repeat(limit)}"\n`;
+    expect(await readAll(new CsvSource(file('mib.csv', exactly), { columns: ['a'] }))).toEqual([1]);
+    const over = `a,b\n1,2\n3,"${'y'.repeat(limit + 1)}"\n`;
+    await expect(readAll(new CsvSource(file('mib.csv', over), { columns: ['a'], name: 'mib.csv' }))).rejects.toThrow(
+      /^mib\.csv: line 3, column 2: a field longer than 1048576 bytes \(1 MiB\) is not read \(is a quote or a line end missing\?\)$/,
+    );
+  });
+
+  // What a stream of each kind must be refused within: the limit it meets, plus a chunk read ahead.
+  it.each([
+    ['digits without a delimiter', '', '1234567890', /^s\.csv: line 1, column 1: a field longer than 1048576 bytes \(1 MiB\) is not read/, 3],
+    ['a quote never closed', '2,"', '1,2\n', /^s\.csv: line 1, column 2: a field longer than 1048576 bytes \(1 MiB\) is not read \(is a quote or a line end missing\?\)$/, 3],
+    ['short fields without a line end', '', '1,', /^s\.csv: line 1: a record of more than 1048576 fields is not read \(is a line end missing\?\)$/, 4],
+    ['long fields without a line end', '', `${'9'.repeat(99)},`, /^s\.csv: line 1: a record longer than 67108864 bytes \(64 MiB\) is not read \(is a line end missing\?\)$/, 66],
+  ])('an endless stream of %s is refused after a bounded read, and cancelled', async (_, prefix, pattern, message, mebibytes) => {
+    const source = endless(prefix, pattern);
+    await expect(readAll(new CsvSource(source.stream, { name: 's.csv', header: false, delimiter: ',' }))).rejects.toThrow(message);
+    expect(source.pulled).toBeLessThanOrEqual(mebibytes * 2 ** 20);
+    expect(source.cancelled).toBe(true);
+  });
+
+  it('a NUL byte makes a file binary, named with its byte offset', async () => {
+    await expect(readAll(new CsvSource(file('nul.csv', 'a,b\n1,2\n3,\0\n'), { name: 'nul.csv' }))).rejects.toThrow(/^nul\.csv has a NUL byte at byte offset 10: it is binary data \(or UTF-16 text\), not CSV$/);
+    const utf16 = new Uint8Array([0xff, 0xfe, ...Array.from('a,b\n1,2\n', (c) => [c.charCodeAt(0), 0]).flat()]);
+    await expect(readAll(new CsvSource(file('utf16.csv', utf16), { name: 'utf16.csv' }))).rejects.toThrow(/^utf16\.csv has a NUL byte at byte offset 3: it is binary data \(or UTF-16 text\)/);
   });
 });
