@@ -5,6 +5,7 @@
 // errors name the file, the line and the column.
 
 import { fileChunks, inputName, isByteFile, openBytes, reopenFile, type ByteFile, type ByteInput, type ByteStream } from './bytes';
+import { describe } from './data';
 import { checkBatchSize, type MatrixSource, type RowBatch, type SourceInfo } from './source';
 
 export interface CsvOptions {
@@ -275,11 +276,12 @@ export class CsvSource implements MatrixSource {
       throw new TypeError(`delimiter must be one character other than a quote or a line end, got ${JSON.stringify(delimiter)}`);
     }
     if (header !== undefined && header !== 'auto' && typeof header !== 'boolean') {
-      throw new TypeError(`header must be true, false or 'auto', got ${String(header)}`);
+      throw new TypeError(`header must be true, false or 'auto', got ${describe(header)}`);
     }
     if (columns !== undefined && (!Array.isArray(columns) || columns.length === 0
       || !columns.every((c) => typeof c === 'string' || (Number.isInteger(c) && c >= 0)))) {
-      throw new TypeError(`columns must be a non-empty array of column names or 0-based indices, got ${String(columns)}`);
+      const shown = Array.isArray(columns) ? `[${columns.map(describe).join(', ')}]` : describe(columns);
+      throw new TypeError(`columns must be a non-empty array of column names or 0-based indices, got ${shown}`);
     }
   }
 

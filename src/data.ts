@@ -20,7 +20,8 @@ export interface MatrixReader {
   copyRow(r: number, dest: Float32Array | Float64Array, offset: number): void;
 }
 
-function describe(value: unknown): string {
+/** A value for a message: strings quoted (so "3" never reads as 3), objects by their kind. */
+export function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'bigint') return `${value}n`;
   if (value === null || typeof value !== 'object') return String(value);

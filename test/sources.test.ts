@@ -182,6 +182,14 @@ describe('CsvSource', () => {
     expect(() => new CsvSource('x.csv', { columns: [] })).toThrow(/columns must be a non-empty array/);
   });
 
+  it('quotes strings in option errors, so "1" never reads as 1', async () => {
+    expect(() => new CsvSource('x.csv', { header: 'true' as never })).toThrow(/header must be true, false or 'auto', got "true"$/);
+    expect(() => new CsvSource('x.csv', { columns: 'a,b' as never })).toThrow(/columns must be .*, got "a,b"$/);
+    expect(() => new CsvSource('x.csv', { columns: ['a', -1] })).toThrow(/columns must be .*, got \["a", -1\]$/);
+    expect(() => openSource('x.csv', { format: 'NPY' as never })).toThrow(/format must be 'npy' or 'csv', got "NPY"$/);
+    await expect(readAll(new CsvSource(new TextEncoder().encode('1,2\n'), { name: 'x.csv' }), '8' as never)).rejects.toThrow(/x\.csv: batchSize must be a positive integer, got "8"$/);
+  });
+
   it('names a file it cannot open', async () => {
     await expect(new CsvSource(join(directory, 'missing.csv')).info()).rejects.toThrow(/missing\.csv: could not open it: ENOENT/);
   });
