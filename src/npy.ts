@@ -25,17 +25,26 @@ const MAX_HEADER_BYTES = 1 << 20;
 /** How many bytes the header takes, from the first 12 bytes of the file (or fewer if the file is shorter). */
 export function npyHeaderLength(name: string, start: Uint8Array): number {
   if (start.byteLength === 0) throw new RangeError(`${name} is empty`);
-  if (start.byteLength < 8 || MAGIC.some((byte, i) => start[i] !== byte)) {
+  // A file shorter than the magic but agreeing with it so far is a truncated .npy, not another kind of file.
+  if (MAGIC.some((byte, i) => i < start.byteLength && start[i] !== byte)) {
     throw new RangeError(`${name} is not a .npy file: it does not start with \\x93NUMPY`);
   }
+  if (start.byteLength < 8) throw truncatedPreamble(name, start.byteLength);
   const major = start[6];
   if (major < 1 || major > 3) throw new RangeError(`${name}: .npy version ${major}.${start[7]} is not supported (1.0 to 3.0 are)`);
   const preamble = major === 1 ? PREAMBLE_V1 : PREAMBLE_V2;
-  if (start.byteLength < preamble) throw new RangeError(`${name} is truncated: it ends inside the .npy preamble`);
+  if (start.byteLength < preamble) throw truncatedPreamble(name, start.byteLength);
   const view = new DataView(start.buffer, start.byteOffset, start.byteLength);
   const length = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   if (length > MAX_HEADER_BYTES) throw new RangeError(`${name}: the .npy header claims ${length} bytes, more than ${MAX_HEADER_BYTES}: not a valid file`);
   return preamble + length;
+}
+
+/** The error for a file that ends after `length` bytes, inside the preamble (magic, version, header length). */
+function truncatedPreamble(name: string, length: number): RangeError {
+  const where = length < MAGIC.length ? 'inside the .npy magic'
+    : length === MAGIC.length ? 'right after the .npy magic' : 'inside the .npy preamble (version and header length)';
+  return new RangeError(`${name} is truncated: it ends ${where}, after ${length} bytes`);
 }
 
 /** Parses a whole header (the first `npyHeaderLength` bytes). */

@@ -65,6 +65,10 @@ describe('NpySource', () => {
     ['not a .npy file', new TextEncoder().encode('a,b\n1,2\n'), /x\.npy is not a \.npy file: it does not start with \\x93NUMPY/],
     ['a file truncated in its data', good.subarray(0, good.length - 10), /x\.npy is truncated: its header says shape \(13, 5\) of float32, 260 bytes of data, but the file has 250/],
     ['a file truncated in its header', good.subarray(0, 40), /x\.npy is truncated: it ends inside the \.npy header/],
+    ['only the magic', good.subarray(0, 6), /x\.npy is truncated: it ends right after the \.npy magic, after 6 bytes/],
+    ['part of the magic', good.subarray(0, 3), /x\.npy is truncated: it ends inside the \.npy magic, after 3 bytes/],
+    ['the magic and a version', good.subarray(0, 8), /x\.npy is truncated: it ends inside the \.npy preamble \(version and header length\), after 8 bytes/],
+    ['three bytes that are not the magic', new Uint8Array([0x93, 0x4e, 0x00]), /x\.npy is not a \.npy file: it does not start with \\x93NUMPY/],
     ['a header claiming more than any file', header("{'descr': '<f4', 'fortran_order': False, 'shape': (100000000000, 100000000), }"), /x\.npy: shape \(100000000000, 100000000\) is too large to be a real file/],
     ['a header claiming more than the file', header("{'descr': '<f8', 'fortran_order': False, 'shape': (1000000, 1000), }"), /x\.npy is truncated: its header says shape \(1000000, 1000\) of float64, 8000000000 bytes of data, but the file has 8/],
     ['an integer dtype', header("{'descr': '<i8', 'fortran_order': False, 'shape': (1, 1), }"), /dtype '<i8' is not supported; eigengame reads float32/],
@@ -78,6 +82,11 @@ describe('NpySource', () => {
     ['a NaN', nan, /x\.npy: row 11, column 3 is NaN/],
   ])('rejects %s with a clear message', async (_, bytes, message) => {
     await expect(readAll(new NpySource(file('x.npy', bytes)))).rejects.toThrow(message);
+  });
+
+  it('says a stream that ends after the magic is truncated, not that it is not a .npy file', async () => {
+    await expect(new NpySource(chunkedStream(good.subarray(0, 6), [2]), { name: 's.npy' }).info()).rejects.toThrow(/s\.npy is truncated: it ends right after the \.npy magic, after 6 bytes/);
+    await expect(new NpySource(chunkedStream(good.subarray(0, 9), [4]), { name: 's.npy' }).info()).rejects.toThrow(/s\.npy is truncated: it ends inside the \.npy preamble \(version and header length\), after 9 bytes/);
   });
 
   it('rejects a stream that ends early, saying how many rows came', async () => {
