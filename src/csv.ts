@@ -447,11 +447,12 @@ export class CsvSource implements MatrixSource {
     const iterator = chunks[Symbol.asyncIterator]();
     const head: Uint8Array[] = [];
     let headBytes = 0;
-    while (headBytes < SNIFF_BYTES && !head.some((chunk) => chunk.includes(LF) || chunk.includes(CR))) {
+    for (let lineEnded = false; headBytes < SNIFF_BYTES && !lineEnded;) {
       const next = await iterator.next();
       if (next.done) break;
       head.push(next.value);
       headBytes += next.value.byteLength;
+      lineEnded = next.value.includes(LF) || next.value.includes(CR);
     }
     if (headBytes === 0) throw new RangeError(`${name} is empty`);
     const joined = new Uint8Array(headBytes);

@@ -225,26 +225,20 @@ export class NpySource implements MatrixSource {
   /** A stream's header, gathered from its first chunks; the rest of the stream is handed on. */
   private async streamHeader(bytes: ByteStream): Promise<{ header: NpyHeader; stream: OpenNpyStream }> {
     const iterator = bytes.chunks[Symbol.asyncIterator]();
-    let head = new Uint8Array(0);
-    let needed = PREAMBLE_V2;
-    for (;;) {
-      if (head.byteLength >= needed) {
-        if (needed === PREAMBLE_V2) {
-          needed = npyHeaderLength(this.name, head);
-          continue;
-        }
-        break;
+    const received: Uint8Array[] = [];
+    let length = 0;
+    // Reads on until `count` bytes have come (or the stream ends) and joins what came: once for the preamble,
+    // once for the header, however small the chunks.
+    const gather = async (count: number) => {
+      for (let next; length < count && !(next = await iterator.next()).done;) {
+        received.push(next.value);
+        length += next.value.byteLength;
       }
-      const { done, value } = await iterator.next();
-      if (done) {
-        if (head.byteLength >= 8 && needed === PREAMBLE_V2) needed = npyHeaderLength(this.name, head);
-        break;
-      }
-      const joined = new Uint8Array(head.byteLength + value.byteLength);
-      joined.set(head);
-      joined.set(value, head.byteLength);
-      head = joined;
-    }
+      const joined = new Uint8Array(length);
+      received.reduce((offset, chunk) => (joined.set(chunk, offset), offset + chunk.byteLength), 0);
+      return joined;
+    };
+    const head = await gather(npyHeaderLength(this.name, await gather(PREAMBLE_V2)));
     const header = parseNpyHeader(this.name, head);
     const leftover = head.subarray(header.dataOffset);
     async function* rest(): AsyncGenerator<Uint8Array> {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { CsvSource, EigenGame, NpySource, openSource, pca, type MatrixSource } from '../src/entries/node';
-import { npyBytes, readAll } from './helpers/npy';
+import { chunkedStream, npyBytes, readAll } from './helpers/npy';
 
 const directory = mkdtempSync(join(tmpdir(), 'eigengame-inputs-'));
 function file(name: string, contents: string | Uint8Array): string {
@@ -143,6 +143,22 @@ describe('streams are released however they end', () => {
     const csv = watchedStream(lines(csvText.replace('\n', '\n1,2,x\n')));
     await expect(readAll(new CsvSource(csv.stream, { name: 's.csv' }))).rejects.toThrow(/s\.csv: line 2, column 3 \("c"\): "x" is not a finite number/);
     expect(csv.cancelled).toBe(true);
+  });
+
+  it('a stream in 1-byte chunks with a long first line or a long .npy header is read in linear time', async () => {
+    // Each chunk used to be checked again (CSV) or copied again (.npy) whenever another came: quadratic.
+    const wide = Array.from({ length: 6000 }, (_, i) => i % 10);
+    const csv = new TextEncoder().encode(`${wide.join(',')}\n${wide.join(',')}\n`);
+    expect(await readAll(new CsvSource(chunkedStream(csv, [1]), { name: 's.csv' }), 2)).toEqual([...wide, ...wide]);
+    // A version 2.0 header padded to 256 KiB.
+    const text = new TextEncoder().encode(`${"{'descr': '<f4', 'fortran_order': False, 'shape': (40, 3), }".padEnd(2 ** 18 - 1)}\n`);
+    const data = npyBytes(values, rows, cols).subarray(128);
+    const padded = new Uint8Array(12 + text.length + data.length);
+    padded.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 2, 0]);
+    new DataView(padded.buffer).setUint32(8, text.length, true);
+    padded.set(text, 12);
+    padded.set(data, 12 + text.length);
+    expect(await readAll(new NpySource(chunkedStream(padded, [1]), { name: 's.npy' }))).toEqual(values);
   });
 
   it('a Node stream left early is destroyed', async () => {
