@@ -36,7 +36,7 @@ const LF = 0x0a;
  * The most a record may hold: bytes per field, bytes and fields per record. Far beyond any table of numbers, they
  * bound the memory a file without line ends (or with a quote never closed) can take before it is refused.
  */
-export const CSV_LIMITS = { fieldBytes: 1 << 20, recordBytes: 1 << 26, recordFields: 1 << 20 } as const;
+const CSV_LIMITS = { fieldBytes: 1 << 20, recordBytes: 1 << 26, recordFields: 1 << 20 } as const;
 /** Fields up to this long build faster from char codes than through a TextDecoder (and stay far from the stack's limit on arguments). */
 const SHORT_FIELD = 256;
 
