@@ -87,6 +87,29 @@ export async function openBytes(input: ByteInput, name = inputName(input)): Prom
   return iterableStream(input, name);
 }
 
+/**
+ * Opens an input to read what comes first (a header, the first records): a file is closed again at once, since each
+ * later operation opens its own; a stream, readable once, stays open for what follows, unless reading it failed.
+ */
+export async function readStart<T>(
+  input: ByteInput, name: string, fromFile: (file: ByteFile) => Promise<T>, fromStream: (stream: ByteStream) => Promise<T>,
+): Promise<T> {
+  const bytes = await openBytes(input, name);
+  if (isByteFile(bytes)) {
+    try {
+      return await fromFile(bytes);
+    } finally {
+      await bytes.close();
+    }
+  }
+  try {
+    return await fromStream(bytes);
+  } catch (error) {
+    await bytes.close();
+    throw error;
+  }
+}
+
 /** Opens an input that was random access when first opened (a file, Blob or bytes) again, for one operation. */
 export async function reopenFile(input: ByteInput, name: string): Promise<ByteFile> {
   const bytes = await openBytes(input, name);

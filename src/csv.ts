@@ -4,7 +4,7 @@
 // indexes where every block of rows starts, and later epochs read the blocks in any order. Every cell is checked;
 // errors name the file, the line and the column.
 
-import { fileChunks, inputName, isByteFile, openBytes, reopenFile, type ByteFile, type ByteInput, type ByteStream } from './bytes';
+import { fileChunks, inputName, readStart, reopenFile, type ByteFile, type ByteInput, type ByteStream } from './bytes';
 import { describe } from './data';
 import { checkBatchSize, type MatrixSource, type RowBatch, type SourceInfo } from './source';
 
@@ -37,7 +37,7 @@ const LF = 0x0a;
  * bound the memory a file without line ends (or with a quote never closed) can take before it is refused.
  */
 const CSV_LIMITS = { fieldBytes: 1 << 20, recordBytes: 1 << 26, recordFields: 1 << 20 } as const;
-/** Fields up to this long build faster from char codes than through a TextDecoder (and stay far from the stack's limit on arguments). */
+/** Fields up to this long build faster from char codes than through a TextDecoder (and far from the limit on arguments). */
 const SHORT_FIELD = 256;
 
 /** A cell or name for a message: quoted, and cut short if long (a field can be a MiB). */
@@ -200,9 +200,9 @@ const DECIMAL = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
 
 /**
  * Whether a cell that Number() reads as a finite number is written in decimal. Number() reads exactly DECIMAL,
- * 'Infinity' (not finite), a blank cell (as 0) and unsigned hex, binary and octal ('0x10'), so a cell starting with
- * a sign, a dot or a digit other than a 0 followed by x, b or o is decimal; only the rare rest (leading spaces, a
- * blank) takes the regular expression. Per cell this costs less than the trim() it replaces.
+ * 'Infinity' (not finite), a blank cell (as 0) and unsigned hex, binary and octal ('0x10'), so a cell that starts
+ * with a sign, a dot, a digit 1–9, or a 0 not followed by x, b or o is decimal; only the rare rest (leading spaces,
+ * a blank) takes the regular expression. Per cell this costs less than the trim() it replaces.
  */
 function isDecimal(field: string): boolean {
   const first = field.charCodeAt(0);
@@ -256,6 +256,12 @@ interface OpenCsvStream {
   records: AsyncGenerator<CsvRecord>;
 }
 
+/** What a first look at the input tells: the layout; for a stream, the stream itself, held for the batches. */
+interface CsvStart {
+  layout: CsvLayout;
+  stream: OpenCsvStream | null;
+}
+
 /**
  * Reads CSV/TSV from a file, Blob, buffer or stream in batches of rows. A file is opened by each operation and
  * closed when it ends (info() reads the first records and closes it; each batches() call opens its own handle and
@@ -264,7 +270,7 @@ interface OpenCsvStream {
  */
 export class CsvSource implements MatrixSource {
   readonly name: string;
-  private opened: Promise<{ layout: CsvLayout; stream: OpenCsvStream | null }> | null = null;
+  private opened: Promise<CsvStart> | null = null;
   private index: BlockIndex | null = null;
   private consumed = false;
   private buffer = new Float32Array(0);
@@ -422,22 +428,15 @@ export class CsvSource implements MatrixSource {
   }
 
   /** Reads the layout: a file is closed again at once, a stream is kept open (past its first records) unless it is bad. */
-  private async openNow(): Promise<{ layout: CsvLayout; stream: OpenCsvStream | null }> {
-    const bytes = await openBytes(this.input, this.name);
-    if (isByteFile(bytes)) {
-      try {
-        return { layout: (await this.readLayout(fileChunks(bytes))).layout, stream: null };
-      } finally {
-        await bytes.close();
-      }
-    }
-    try {
-      const { layout, rest } = await this.readLayout(bytes.chunks);
-      return { layout, stream: { bytes, records: rest } };
-    } catch (error) {
-      await bytes.close();
-      throw error;
-    }
+  private openNow(): Promise<CsvStart> {
+    return readStart<CsvStart>(
+      this.input, this.name,
+      async (file) => ({ layout: (await this.readLayout(fileChunks(file))).layout, stream: null }),
+      async (bytes) => {
+        const { layout, rest } = await this.readLayout(bytes.chunks);
+        return { layout, stream: { bytes, records: rest } };
+      },
+    );
   }
 
   /** The delimiter, header and columns, from the first records of `chunks`; `rest` goes on with the data records. */
@@ -467,10 +466,10 @@ export class CsvSource implements MatrixSource {
         yield value;
       }
     }
-    const stream = records(name, delimiter, replay());
+    const fromStart = records(name, delimiter, replay());
     const first: CsvRecord[] = [];
     for (let i = 0; i < 2; i++) {
-      const next = await stream.next();
+      const next = await fromStart.next();
       if (next.done) break;
       first.push(next.value);
     }
@@ -496,7 +495,7 @@ export class CsvSource implements MatrixSource {
     };
     async function* fromData(): AsyncGenerator<CsvRecord> {
       yield* first.slice(hasHeader ? 1 : 0);
-      yield* stream;
+      yield* fromStart;
     }
     return { layout, rest: fromData() };
   }

@@ -14,7 +14,7 @@ export type MatrixInput = DenseMatrix | ReadonlyArray<ArrayLike<number>>;
 export interface MatrixReader {
   readonly rows: number;
   readonly cols: number;
-  /** Row r. A row of an array of rows is checked to hold numbers only as it is read (a TypeError names the first that does not). */
+  /** Row r; a row of an array of rows is checked as it is read to hold numbers only (a TypeError names the first not). */
   row(r: number): ArrayLike<number>;
   /** Copies row r into `dest` from `offset`, checked as `row` checks it, in the same pass as the copy. */
   copyRow(r: number, dest: Float32Array | Float64Array, offset: number): void;
@@ -28,7 +28,7 @@ export function describe(value: unknown): string {
   return Object.prototype.toString.call(value);
 }
 
-/** The error for a value that is not of type number (a string, null, a boolean, a Date, ...), which Number() would silently convert. */
+/** The error for a value not of type number (a string, null, a boolean, a Date, ...): Number() would convert it silently. */
 function notANumber(name: string, r: number, c: number, value: unknown): TypeError {
   return new TypeError(`${name} has a value that is not a number at row ${r}, column ${c}: ${describe(value)}`);
 }

@@ -3,7 +3,7 @@
 // `np.save('x.npy', X.astype(np.float32))` writes. Headers are checked against the file's size before any large
 // allocation, and every value is checked to be finite as it is read.
 
-import { exactChunks, inputName, isByteFile, openBytes, reopenFile, type ByteFile, type ByteInput, type ByteStream } from './bytes';
+import { exactChunks, inputName, readStart, reopenFile, type ByteFile, type ByteInput, type ByteStream } from './bytes';
 import { checkBatchSize, nonFiniteError, type MatrixSource, type RowBatch, type SourceInfo } from './source';
 
 export interface NpyHeader {
@@ -101,6 +101,12 @@ interface OpenNpyStream {
   rest: AsyncIterable<Uint8Array>;
 }
 
+/** What a first look at the input tells: the header; for a stream, the stream itself, held for the batches. */
+interface NpyStart {
+  header: NpyHeader;
+  stream: OpenNpyStream | null;
+}
+
 /**
  * Reads a .npy file, Blob, buffer or stream in batches of rows. A file is opened by each operation and closed when
  * it ends (info() reads the header and closes it; each batches() call opens its own handle and closes it however the
@@ -108,7 +114,7 @@ interface OpenNpyStream {
  */
 export class NpySource implements MatrixSource {
   readonly name: string;
-  private opened: Promise<{ header: NpyHeader; stream: OpenNpyStream | null }> | null = null;
+  private opened: Promise<NpyStart> | null = null;
   private consumed = false;
   private buffer = new Float32Array(0);
 
@@ -188,21 +194,12 @@ export class NpySource implements MatrixSource {
   }
 
   /** Reads the header: a file is closed again at once, a stream is kept open (past its header) unless it is bad. */
-  private async openNow(): Promise<{ header: NpyHeader; stream: OpenNpyStream | null }> {
-    const bytes = await openBytes(this.input, this.name);
-    if (isByteFile(bytes)) {
-      try {
-        return { header: await this.fileHeader(bytes), stream: null };
-      } finally {
-        await bytes.close();
-      }
-    }
-    try {
-      return await this.streamHeader(bytes);
-    } catch (error) {
-      await bytes.close();
-      throw error;
-    }
+  private openNow(): Promise<NpyStart> {
+    return readStart<NpyStart>(
+      this.input, this.name,
+      async (file) => ({ header: await this.fileHeader(file), stream: null }),
+      (bytes) => this.streamHeader(bytes),
+    );
   }
 
   /** A file's header, checked against the file's size. */
@@ -223,7 +220,7 @@ export class NpySource implements MatrixSource {
   }
 
   /** A stream's header, gathered from its first chunks; the rest of the stream is handed on. */
-  private async streamHeader(bytes: ByteStream): Promise<{ header: NpyHeader; stream: OpenNpyStream }> {
+  private async streamHeader(bytes: ByteStream): Promise<NpyStart> {
     const iterator = bytes.chunks[Symbol.asyncIterator]();
     const received: Uint8Array[] = [];
     let length = 0;
