@@ -359,7 +359,7 @@ export class CsvSource implements MatrixSource {
     const cols = layout.selected.length;
     for (let i = 0; i < blockOrder.length; i++) {
       const block = blockOrder[i];
-      if (!(block >= 0 && block < index.offsets.length)) throw new RangeError(`${this.name}: there is no block ${block} of ${batchSize} rows`);
+      if (!(Number.isInteger(block) && block >= 0 && block < index.offsets.length)) throw new RangeError(`${this.name}: there is no block ${describe(block)} of ${batchSize} rows`);
       const count = Math.min(batchSize, index.rows - block * batchSize);
       let rows = 0;
       const end = index.offsets[block + 1] ?? file.size;

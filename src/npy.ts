@@ -4,6 +4,7 @@
 // allocation, and every value is checked to be finite as it is read.
 
 import { exactChunks, inputName, readStart, reopenFile, type ByteFile, type ByteInput, type ByteStream } from './bytes';
+import { describe } from './data';
 import { checkBatchSize, nonFiniteError, type MatrixSource, type RowBatch, type SourceInfo } from './source';
 
 export interface NpyHeader {
@@ -155,9 +156,11 @@ export class NpySource implements MatrixSource {
   private async *fileBatches(header: NpyHeader, file: ByteFile, batchSize: number, blockOrder?: ArrayLike<number>) {
     const { rows, cols, dtype, dataOffset } = header;
     const rowBytes = cols * itemSize(dtype);
-    const order = blockOrder ?? Array.from({ length: Math.ceil(rows / batchSize) }, (_, b) => b);
+    const blocks = Math.ceil(rows / batchSize);
+    const order = blockOrder ?? Array.from({ length: blocks }, (_, b) => b);
     for (let i = 0; i < order.length; i++) {
       const block = order[i];
+      if (!(Number.isInteger(block) && block >= 0 && block < blocks)) throw new RangeError(`${this.name}: there is no block ${describe(block)} of ${batchSize} rows`);
       const first = block * batchSize;
       const count = Math.min(batchSize, rows - first);
       const raw = await file.read(dataOffset + first * rowBytes, count * rowBytes);

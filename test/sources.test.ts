@@ -48,6 +48,14 @@ describe('NpySource', () => {
     expect(seen).toEqual([12, 0, 8, 4]);
   });
 
+  it('names a block that does not exist (.npy and CSV)', async () => {
+    const text = asCsv();
+    for (const source of [new NpySource(npyBytes(values, rows, cols), { name: 'x' }), new CsvSource(new TextEncoder().encode(text), { name: 'x' })]) {
+      await expect(readAll({ batches: (n: number) => source.batches(n, [0, 4]) }, 4)).rejects.toThrow(/^x: there is no block 4 of 4 rows$/);
+      await expect(readAll({ batches: (n: number) => source.batches(n, [1.5]) }, 4)).rejects.toThrow(/^x: there is no block 1\.5 of 4 rows$/);
+    }
+  });
+
   const good = npyBytes(values, rows, cols);
   const header = (dict: string) => {
     const text = dict + ' '.repeat(Math.max(0, 53 - dict.length)) + '\n';
