@@ -1,6 +1,7 @@
 // Where a data source's bytes come from: random access for what can be read again (files, Blobs, buffers), a
-// one-shot stream of chunks for the rest (ReadableStream, Node streams, fetch bodies). Sources (npy.ts, csv.ts)
-// never hold more than a chunk or a batch of these bytes at once.
+// one-shot stream of chunks for the rest (ReadableStream, Node streams, fetch bodies, FIFOs). Sources (npy.ts,
+// csv.ts) never hold more than a chunk or a batch of these bytes at once. Whoever opens bytes closes them, on every
+// path: sources open a file for each operation and close it when the operation ends.
 
 import { currentHost } from './host';
 
@@ -16,7 +17,28 @@ export interface ByteFile {
 /** Bytes that arrive once, in order. */
 export interface ByteStream {
   readonly name: string;
+  /** The chunks, in order: iterate them once. */
   readonly chunks: AsyncIterable<Uint8Array>;
+  /**
+   * Stops the stream and releases what it holds (a reader's lock, a file handle), whether it was read to its end,
+   * left early or never read; calling it again does nothing.
+   */
+  close(): Promise<void>;
+}
+
+/** A stream of the chunks `read` returns (null at the end), released once by `release`. */
+export function byteStream(name: string, read: () => Promise<Uint8Array | null>, release: () => Promise<unknown>): ByteStream {
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    for (let chunk = await read(); chunk !== null; chunk = await read()) yield chunk;
+  }
+  let released: Promise<void> | null = null;
+  return {
+    name,
+    chunks: chunks(),
+    // A stream that failed has nothing left to release, and its error was reported by the read that met it: a
+    // close in a `finally` must not replace that error with another.
+    close: () => (released ??= release().then(() => {}, () => {})),
+  };
 }
 
 /**
@@ -61,8 +83,39 @@ export async function openBytes(input: ByteInput, name = inputName(input)): Prom
   if (isBlob(input)) return blobFile(input, name);
   if (input instanceof ArrayBuffer) return bufferFile(new Uint8Array(input), name);
   if (ArrayBuffer.isView(input)) return bufferFile(new Uint8Array(input.buffer, input.byteOffset, input.byteLength), name);
-  if (isReadableStream(input)) return { name, chunks: readableChunks(input) };
-  return { name, chunks: input };
+  if (isReadableStream(input)) return readableStream(input, name);
+  return iterableStream(input, name);
+}
+
+/**
+ * Opens an input to read what comes first (a header, the first records): a file is closed again at once, since each
+ * later operation opens its own; a stream, readable once, stays open for what follows, unless reading it failed.
+ */
+export async function readStart<T>(
+  input: ByteInput, name: string, fromFile: (file: ByteFile) => Promise<T>, fromStream: (stream: ByteStream) => Promise<T>,
+): Promise<T> {
+  const bytes = await openBytes(input, name);
+  if (isByteFile(bytes)) {
+    try {
+      return await fromFile(bytes);
+    } finally {
+      await bytes.close();
+    }
+  }
+  try {
+    return await fromStream(bytes);
+  } catch (error) {
+    await bytes.close();
+    throw error;
+  }
+}
+
+/** Opens an input that was random access when first opened (a file, Blob or bytes) again, for one operation. */
+export async function reopenFile(input: ByteInput, name: string): Promise<ByteFile> {
+  const bytes = await openBytes(input, name);
+  if (isByteFile(bytes)) return bytes;
+  await bytes.close();
+  throw new Error(`${name} was a file when first opened, and is not one now`);
 }
 
 export function isByteFile(bytes: ByteFile | ByteStream): bytes is ByteFile {
@@ -87,18 +140,28 @@ function bufferFile(bytes: Uint8Array, name: string): ByteFile {
   };
 }
 
-/** A ReadableStream's chunks (browsers do not all make streams async-iterable yet). */
-async function* readableChunks(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+/** A ReadableStream's chunks (browsers do not all make streams async-iterable yet); closing cancels it. */
+function readableStream(stream: ReadableStream<Uint8Array>, name: string): ByteStream {
   const reader = stream.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      yield value;
+  return byteStream(name, async () => {
+    const { done, value } = await reader.read();
+    return done ? null : value;
+  }, async () => {
+    try {
+      await reader.cancel();
+    } finally {
+      reader.releaseLock();
     }
-  } finally {
-    reader.releaseLock();
-  }
+  });
+}
+
+/** Any async iterable's chunks (Node's Readable streams); closing ends its iterator (which destroys a Node stream). */
+function iterableStream(input: AsyncIterable<Uint8Array>, name: string): ByteStream {
+  const iterator = input[Symbol.asyncIterator]();
+  return byteStream(name, async () => {
+    const { done, value } = await iterator.next();
+    return done ? null : value;
+  }, async () => iterator.return?.());
 }
 
 /** A URL, or a string relative to the page (absolute only where there is no page); null if it is not one. */
@@ -120,8 +183,11 @@ export function fetchLocation(location: string | URL, name: string): Promise<Byt
 /** A fetched URL as a stream of chunks. */
 export async function fetchStream(url: URL, name: string): Promise<ByteStream> {
   const response = await fetch(url);
-  if (!response.ok || !response.body) throw new Error(`${name}: could not fetch it: HTTP ${response.status}`);
-  return { name, chunks: readableChunks(response.body) };
+  if (!response.ok || !response.body) {
+    await response.body?.cancel();
+    throw new Error(`${name}: could not fetch it: HTTP ${response.status}`);
+  }
+  return readableStream(response.body, name);
 }
 
 /** Chunks of a file's bytes [start, end), in order. */

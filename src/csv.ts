@@ -4,7 +4,8 @@
 // indexes where every block of rows starts, and later epochs read the blocks in any order. Every cell is checked;
 // errors name the file, the line and the column.
 
-import { fileChunks, inputName, isByteFile, openBytes, type ByteFile, type ByteInput, type ByteStream } from './bytes';
+import { fileChunks, inputName, readStart, reopenFile, type ByteFile, type ByteInput, type ByteStream } from './bytes';
+import { describe } from './data';
 import { checkBatchSize, type MatrixSource, type RowBatch, type SourceInfo } from './source';
 
 export interface CsvOptions {
@@ -31,6 +32,24 @@ const SNIFF_BYTES = 1 << 16;
 const QUOTE = 0x22;
 const CR = 0x0d;
 const LF = 0x0a;
+/**
+ * The most a record may hold: bytes per field, bytes and fields per record. Far beyond any table of numbers, they
+ * bound the memory a file without line ends (or with a quote never closed) can take before it is refused.
+ */
+const CSV_LIMITS = { fieldBytes: 1 << 20, recordBytes: 1 << 26, recordFields: 1 << 20 } as const;
+/** Fields up to this long build faster from char codes than through a TextDecoder (and far from the limit on arguments). */
+const SHORT_FIELD = 256;
+
+/** A cell or name for a message: quoted, and cut short if long (a field can be a MiB). */
+function quote(text: string): string {
+  return text.length <= 64 ? JSON.stringify(text) : `${JSON.stringify(text.slice(0, 64))}… (${text.length} characters)`;
+}
+
+/** Names for a message: the first few, quoted. */
+function listed(names: string[]): string {
+  const shown = names.slice(0, 20).map(quote).join(', ');
+  return names.length > 20 ? `${shown} and ${names.length - 20} more` : shown;
+}
 
 /** Splits bytes into records, across chunk boundaries; `push` returns the records each chunk completes. */
 class RecordSplitter {
@@ -53,6 +72,10 @@ class RecordSplitter {
   }
 
   push(chunk: Uint8Array, out: CsvRecord[]): void {
+    const nul = chunk.indexOf(0);
+    if (nul >= 0) {
+      throw new RangeError(`${this.name} has a NUL byte at byte offset ${this.position + nul}: it is binary data (or UTF-16 text), not CSV`);
+    }
     for (let i = 0; i < chunk.length; i++, this.position++) {
       const byte = chunk[i];
       if (this.skipLF) {
@@ -114,6 +137,11 @@ class RecordSplitter {
 
   private append(byte: number): void {
     if (this.length === this.field.length) {
+      if (this.length === CSV_LIMITS.fieldBytes) {
+        throw new RangeError(
+          `${this.name}: line ${this.recordLine}, column ${this.fields.length + 1}: a field longer than ${CSV_LIMITS.fieldBytes} bytes (1 MiB) is not read (is a quote or a line end missing?)`,
+        );
+      }
       const grown = new Uint8Array(this.field.length * 2);
       grown.set(this.field);
       this.field = grown;
@@ -122,10 +150,16 @@ class RecordSplitter {
   }
 
   private endField(): void {
+    if (this.position - this.recordOffset > CSV_LIMITS.recordBytes) {
+      throw new RangeError(`${this.name}: line ${this.recordLine}: a record longer than ${CSV_LIMITS.recordBytes} bytes (64 MiB) is not read (is a line end missing?)`);
+    }
+    if (this.fields.length === CSV_LIMITS.recordFields) {
+      throw new RangeError(`${this.name}: line ${this.recordLine}: a record of more than ${CSV_LIMITS.recordFields} fields is not read (is a line end missing?)`);
+    }
     const bytes = this.field.subarray(0, this.length);
-    let ascii = true;
+    let ascii = bytes.length <= SHORT_FIELD;
     for (let i = 0; i < bytes.length && ascii; i++) ascii = bytes[i] < 0x80;
-    // Numbers are ASCII, and short strings build faster from char codes than through a TextDecoder.
+    // Numbers are short ASCII.
     this.fields.push(ascii ? String.fromCharCode.apply(null, bytes as unknown as number[]) : this.utf8.decode(bytes));
     this.length = 0;
     this.state = 'start';
@@ -158,9 +192,26 @@ async function* records(
   yield* out;
 }
 
-function isNumber(text: string): boolean {
-  const trimmed = text.trim();
-  return trimmed !== '' && Number.isFinite(Number(trimmed));
+/**
+ * A number as a CSV cell may write it: decimal digits with an optional sign, fraction and exponent, spaces around
+ * (Number() alone would also take hex '0x10', binary '0b1', octal '0o7', 'Infinity' and a blank cell as 0).
+ */
+const DECIMAL = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
+
+/**
+ * Whether a cell that Number() reads as a finite number is written in decimal. Number() reads exactly DECIMAL,
+ * 'Infinity' (not finite), a blank cell (as 0) and unsigned hex, binary and octal ('0x10'), so a cell that starts
+ * with a sign, a dot, a digit 1–9, or a 0 not followed by x, b or o is decimal; only the rare rest (leading spaces,
+ * a blank) takes the regular expression. Per cell this costs less than the trim() it replaces.
+ */
+function isDecimal(field: string): boolean {
+  const first = field.charCodeAt(0);
+  if (first === 0x30) {
+    const second = field.charCodeAt(1) | 0x20; // lower case
+    return second !== 0x78 && second !== 0x62 && second !== 0x6f; // x, b, o
+  }
+  if ((first > 0x30 && first <= 0x39) || first === 0x2b || first === 0x2d || first === 0x2e) return true; // 1-9 + - .
+  return DECIMAL.test(field);
 }
 
 /** Which of , tab ; the first line (outside quotes) has most of; a comma when it has none. */
@@ -199,9 +250,27 @@ interface BlockIndex {
   rows: number;
 }
 
+/** A CSV stream read past its first records: the data records still to come, and the stream to close. */
+interface OpenCsvStream {
+  bytes: ByteStream;
+  records: AsyncGenerator<CsvRecord>;
+}
+
+/** What a first look at the input tells: the layout; for a stream, the stream itself, held for the batches. */
+interface CsvStart {
+  layout: CsvLayout;
+  stream: OpenCsvStream | null;
+}
+
+/**
+ * Reads CSV/TSV from a file, Blob, buffer or stream in batches of rows. A file is opened by each operation and
+ * closed when it ends (info() reads the first records and closes it; each batches() call opens its own handle and
+ * closes it however the iteration ends); a stream, readable once, is held from info() until it is read, left or
+ * closed.
+ */
 export class CsvSource implements MatrixSource {
   readonly name: string;
-  private opened: Promise<{ bytes: ByteFile | ByteStream; layout: CsvLayout; stream: AsyncGenerator<CsvRecord> | null }> | null = null;
+  private opened: Promise<CsvStart> | null = null;
   private index: BlockIndex | null = null;
   private consumed = false;
   private buffer = new Float32Array(0);
@@ -213,68 +282,94 @@ export class CsvSource implements MatrixSource {
       throw new TypeError(`delimiter must be one character other than a quote or a line end, got ${JSON.stringify(delimiter)}`);
     }
     if (header !== undefined && header !== 'auto' && typeof header !== 'boolean') {
-      throw new TypeError(`header must be true, false or 'auto', got ${String(header)}`);
+      throw new TypeError(`header must be true, false or 'auto', got ${describe(header)}`);
     }
     if (columns !== undefined && (!Array.isArray(columns) || columns.length === 0
       || !columns.every((c) => typeof c === 'string' || (Number.isInteger(c) && c >= 0)))) {
-      throw new TypeError(`columns must be a non-empty array of column names or 0-based indices, got ${String(columns)}`);
+      const shown = Array.isArray(columns) ? `[${columns.map(describe).join(', ')}]` : describe(columns);
+      throw new TypeError(`columns must be a non-empty array of column names or 0-based indices, got ${shown}`);
     }
   }
 
   async info(): Promise<SourceInfo> {
-    const { bytes, layout } = await this.open();
+    const { layout, stream } = await this.open();
     return {
       format: 'csv',
       cols: layout.selected.length,
       rows: this.index?.rows ?? null,
       columnNames: layout.header && layout.selected.map((i) => layout.header![i]),
       dtype: 'text',
-      rereadable: isByteFile(bytes),
+      rereadable: stream === null,
     };
   }
 
   async *batches(batchSize: number, blockOrder?: ArrayLike<number>): AsyncGenerator<RowBatch> {
-    const { bytes, layout, stream } = await this.open();
+    const { layout, stream } = await this.open();
     const cols = layout.selected.length;
     checkBatchSize(this.name, batchSize, cols);
     if (this.buffer.length < batchSize * cols) this.buffer = new Float32Array(batchSize * cols);
-    if (!isByteFile(bytes)) {
-      if (blockOrder) throw new Error(`${this.name} is a stream: it can only be read once, in order`);
-      if (this.consumed) throw new Error(`${this.name} is a stream and has been read already`);
-      this.consumed = true;
-      yield* this.inOrder(stream!, layout, batchSize, null);
+    if (stream) {
+      yield* this.streamBatches(stream, layout, batchSize, blockOrder);
       return;
     }
-    if (!blockOrder) {
-      const index: BlockIndex = { batchSize, offsets: [], lines: [], rows: 0 };
-      yield* this.inOrder(records(this.name, layout.delimiter, fileChunks(bytes, layout.dataOffset), layout.dataOffset, layout.dataLine), layout, batchSize, index);
-      this.index = index;
-      return;
-    }
-    if (this.index?.batchSize !== batchSize) {
-      for await (const _ of this.batches(batchSize)); // a first pass learns where the blocks start
-    }
-    const index = this.index!;
-    for (let i = 0; i < blockOrder.length; i++) {
-      const block = blockOrder[i];
-      if (!(block >= 0 && block < index.offsets.length)) throw new RangeError(`${this.name}: there is no block ${block} of ${batchSize} rows`);
-      const count = Math.min(batchSize, index.rows - block * batchSize);
-      let rows = 0;
-      const end = index.offsets[block + 1] ?? bytes.size;
-      const from = records(this.name, layout.delimiter, fileChunks(bytes, index.offsets[block], end), index.offsets[block], index.lines[block]);
-      for await (const record of from) {
-        this.convert(record, layout, rows++);
-        if (rows === count) break;
+    const file = await reopenFile(this.input, this.name);
+    try {
+      if (!blockOrder) {
+        yield* this.indexingPass(file, layout, batchSize);
+        return;
       }
-      await from.return(undefined);
-      yield { data: this.buffer.subarray(0, count * cols), rows: count, cols, firstRow: block * batchSize };
+      if (this.index?.batchSize !== batchSize) {
+        for await (const _ of this.indexingPass(file, layout, batchSize)); // learns where the blocks start
+      }
+      yield* this.blocks(file, layout, this.index!, blockOrder);
+    } finally {
+      await file.close();
     }
   }
 
+  /** Releases a stream not read to its end (a file is never held between operations). */
   async close(): Promise<void> {
-    if (!this.opened) return;
-    const { bytes } = await this.opened.catch(() => ({ bytes: null }));
-    if (bytes && isByteFile(bytes)) await bytes.close();
+    this.consumed = true;
+    const opened = await this.opened?.catch(() => null);
+    await opened?.stream?.bytes.close();
+  }
+
+  private async *streamBatches(stream: OpenCsvStream, layout: CsvLayout, batchSize: number, blockOrder?: ArrayLike<number>) {
+    if (blockOrder) throw new Error(`${this.name} is a stream: it can only be read once, in order`);
+    if (this.consumed) throw new Error(`${this.name} is a stream and has been read (or closed) already`);
+    this.consumed = true;
+    try {
+      yield* this.inOrder(stream.records, layout, batchSize, null);
+    } finally {
+      await stream.bytes.close();
+    }
+  }
+
+  /** Every row in order, in batches, noting where each block of `batchSize` rows starts. */
+  private async *indexingPass(file: ByteFile, layout: CsvLayout, batchSize: number) {
+    const index: BlockIndex = { batchSize, offsets: [], lines: [], rows: 0 };
+    const from = records(this.name, layout.delimiter, fileChunks(file, layout.dataOffset), layout.dataOffset, layout.dataLine);
+    yield* this.inOrder(from, layout, batchSize, index);
+    this.index = index;
+  }
+
+  /** The blocks of `index.batchSize` rows in the order asked for, each read from where the index says it starts. */
+  private async *blocks(file: ByteFile, layout: CsvLayout, index: BlockIndex, blockOrder: ArrayLike<number>) {
+    const { batchSize } = index;
+    const cols = layout.selected.length;
+    for (let i = 0; i < blockOrder.length; i++) {
+      const block = blockOrder[i];
+      if (!(Number.isInteger(block) && block >= 0 && block < index.offsets.length)) throw new RangeError(`${this.name}: there is no block ${describe(block)} of ${batchSize} rows`);
+      const count = Math.min(batchSize, index.rows - block * batchSize);
+      let rows = 0;
+      const end = index.offsets[block + 1] ?? file.size;
+      for await (const record of records(this.name, layout.delimiter, fileChunks(file, index.offsets[block], end), index.offsets[block], index.lines[block])) {
+        this.convert(record, layout, rows++);
+        if (rows === count) break;
+      }
+      if (rows !== count) throw new Error(`${this.name} changed since its first pass: block ${block} has ${rows} of its ${count} rows`);
+      yield { data: this.buffer.subarray(0, count * cols), rows: count, cols, firstRow: block * batchSize };
+    }
   }
 
   private async *inOrder(from: AsyncIterable<CsvRecord>, layout: CsvLayout, batchSize: number, index: BlockIndex | null) {
@@ -308,15 +403,23 @@ export class CsvSource implements MatrixSource {
     const cols = layout.selected.length;
     for (let j = 0; j < cols; j++) {
       const column = layout.selected[j];
-      const text = fields[column].trim();
-      const value = text === '' ? NaN : Number(text);
-      if (!Number.isFinite(value) || !Number.isFinite(Math.fround(value))) {
-        const what = text === '' ? 'is empty' : Number.isFinite(value) ? `${JSON.stringify(text)} is too large for float32` : `${JSON.stringify(text)} is not a finite number`;
-        const named = layout.header ? ` (${JSON.stringify(layout.header[column])})` : '';
-        throw new RangeError(`${this.name}: line ${line}, column ${column + 1}${named}: ${what}`);
-      }
+      const field = fields[column];
+      const value = Math.fround(Number(field));
+      if (value - value !== 0 || !isDecimal(field)) throw this.badCell(layout, line, column, field);
       this.buffer[row * cols + j] = value;
     }
+  }
+
+  /** The error for a cell that is not a decimal number finite in float32, naming the file, line, column and cell. */
+  private badCell(layout: CsvLayout, line: number, column: number, field: string): RangeError {
+    const text = field.trim();
+    const quoted = quote(text);
+    const what = text === '' ? 'is empty'
+      : DECIMAL.test(text) ? `${quoted} is too large for float32`
+        : Number.isFinite(Number(text)) ? `${quoted} is not a decimal number` // hex, binary, octal
+          : `${quoted} is not a finite number`;
+    const named = layout.header ? ` (${quote(layout.header[column])})` : '';
+    return new RangeError(`${this.name}: line ${line}, column ${column + 1}${named}: ${what}`);
   }
 
   private open() {
@@ -324,19 +427,31 @@ export class CsvSource implements MatrixSource {
     return this.opened;
   }
 
-  private async openNow() {
-    const bytes = await openBytes(this.input, this.name);
+  /** Reads the layout: a file is closed again at once, a stream is kept open (past its first records) unless it is bad. */
+  private openNow(): Promise<CsvStart> {
+    return readStart<CsvStart>(
+      this.input, this.name,
+      async (file) => ({ layout: (await this.readLayout(fileChunks(file))).layout, stream: null }),
+      async (bytes) => {
+        const { layout, rest } = await this.readLayout(bytes.chunks);
+        return { layout, stream: { bytes, records: rest } };
+      },
+    );
+  }
+
+  /** The delimiter, header and columns, from the first records of `chunks`; `rest` goes on with the data records. */
+  private async readLayout(chunks: AsyncIterable<Uint8Array>): Promise<{ layout: CsvLayout; rest: AsyncGenerator<CsvRecord> }> {
     const name = this.name;
     // The first line decides the delimiter; the first two records, the header and the field count.
-    const chunks = isByteFile(bytes) ? fileChunks(bytes) : bytes.chunks;
     const iterator = chunks[Symbol.asyncIterator]();
     const head: Uint8Array[] = [];
     let headBytes = 0;
-    while (headBytes < SNIFF_BYTES && !head.some((chunk) => chunk.includes(LF) || chunk.includes(CR))) {
+    for (let lineEnded = false; headBytes < SNIFF_BYTES && !lineEnded;) {
       const next = await iterator.next();
       if (next.done) break;
       head.push(next.value);
       headBytes += next.value.byteLength;
+      lineEnded = next.value.includes(LF) || next.value.includes(CR);
     }
     if (headBytes === 0) throw new RangeError(`${name} is empty`);
     const joined = new Uint8Array(headBytes);
@@ -351,16 +466,16 @@ export class CsvSource implements MatrixSource {
         yield value;
       }
     }
-    const stream = records(name, delimiter, replay());
+    const fromStart = records(name, delimiter, replay());
     const first: CsvRecord[] = [];
     for (let i = 0; i < 2; i++) {
-      const next = await stream.next();
+      const next = await fromStart.next();
       if (next.done) break;
       first.push(next.value);
     }
     if (first.length === 0) throw new RangeError(`${name} is empty`);
     const option = this.options.header ?? 'auto';
-    const hasHeader = option === 'auto' ? !first[0].fields.every(isNumber) : option;
+    const hasHeader = option === 'auto' ? !first[0].fields.every((field) => DECIMAL.test(field)) : option;
     if (hasHeader && first.length === 1) throw new RangeError(`${name} has no data rows after its header`);
     const header = hasHeader ? first[0].fields.map((field) => field.trim()) : null;
     const fieldCount = first[0].fields.length;
@@ -369,23 +484,19 @@ export class CsvSource implements MatrixSource {
         if (column >= fieldCount) throw new RangeError(`${name}: there is no column ${column} (0-based); the data has ${fieldCount}`);
         return column;
       }
-      if (!header) throw new RangeError(`${name}: column ${JSON.stringify(column)} asked for by name, but the data has no header row`);
+      if (!header) throw new RangeError(`${name}: column ${quote(column)} asked for by name, but the data has no header row`);
       const at = header.indexOf(column);
-      if (at < 0) throw new RangeError(`${name}: no column named ${JSON.stringify(column)}; the header has ${header.map((h) => JSON.stringify(h)).join(', ')}`);
+      if (at < 0) throw new RangeError(`${name}: no column named ${quote(column)}; the header has ${listed(header)}`);
       return at;
     });
     const data = first[hasHeader ? 1 : 0];
     const layout: CsvLayout = {
       delimiter, header, headerLine: hasHeader ? first[0].line : 0, fieldCount, selected, dataOffset: data.offset, dataLine: data.line,
     };
-    if (isByteFile(bytes)) {
-      await stream.return(undefined);
-      return { bytes, layout, stream: null };
-    }
     async function* fromData(): AsyncGenerator<CsvRecord> {
       yield* first.slice(hasHeader ? 1 : 0);
-      yield* stream;
+      yield* fromStart;
     }
-    return { bytes, layout, stream: fromData() };
+    return { layout, rest: fromData() };
   }
 }

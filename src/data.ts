@@ -14,14 +14,80 @@ export type MatrixInput = DenseMatrix | ReadonlyArray<ArrayLike<number>>;
 export interface MatrixReader {
   readonly rows: number;
   readonly cols: number;
+  /** Row r; a row of an array of rows is checked as it is read to hold numbers only (a TypeError names the first not). */
   row(r: number): ArrayLike<number>;
+  /** Copies row r into `dest` from `offset`, checked as `row` checks it, in the same pass as the copy. */
+  copyRow(r: number, dest: Float32Array | Float64Array, offset: number): void;
 }
 
-/** A value as error messages quote it: strings in quotes, objects by their kind. */
+/** A value for a message: strings quoted (so "3" never reads as 3), objects by their kind. */
 export function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'bigint') return `${value}n`;
   if (value === null || typeof value !== 'object') return String(value);
   return Object.prototype.toString.call(value);
+}
+
+/** The error for a value not of type number (a string, null, a boolean, a Date, ...): Number() would convert it silently. */
+function notANumber(name: string, r: number, c: number, value: unknown): TypeError {
+  return new TypeError(`${name} has a value that is not a number at row ${r}, column ${c}: ${describe(value)}`);
+}
+
+const TypedArray = Object.getPrototypeOf(Uint8Array) as abstract new () => ArrayLike<number>;
+
+/** Whether a row holds numbers by its type (a typed array other than the BigInt ones), so needs no check per value. */
+function holdsNumbers(row: ArrayLike<unknown>): row is ArrayLike<number> {
+  return !Array.isArray(row) && row instanceof TypedArray && !(row instanceof BigInt64Array) && !(row instanceof BigUint64Array);
+}
+
+/**
+ * The reader of an array of rows. Plain arrays (and array-likes) are checked value by value as each row is read,
+ * so every consumer (copies into wasm memory, transforms, metrics) sees numbers only, never a value that Number()
+ * or a typed array's `set` would have converted without a word (null → 0, "0x10" → 16, true → 1, a Date → its time).
+ * A class, not closures: its methods' optimised code is shared by every reader.
+ */
+class ArrayOfRowsReader implements MatrixReader {
+  constructor(private readonly input: ReadonlyArray<ArrayLike<unknown>>, readonly cols: number, private readonly name: string) {}
+
+  get rows(): number {
+    return this.input.length;
+  }
+
+  row(r: number): ArrayLike<number> {
+    const row = this.input[r];
+    if (holdsNumbers(row)) return row;
+    for (let c = 0; c < this.cols; c++) {
+      if (typeof row[c] !== 'number') throw notANumber(this.name, r, c, row[c]);
+    }
+    return row as ArrayLike<number>;
+  }
+
+  copyRow(r: number, dest: Float32Array | Float64Array, offset: number): void {
+    const row = this.input[r];
+    if (holdsNumbers(row)) {
+      dest.set(row, offset);
+      return;
+    }
+    const cols = this.cols;
+    for (let c = 0; c < cols; c++) {
+      const value = row[c];
+      if (typeof value !== 'number') throw notANumber(this.name, r, c, value);
+      dest[offset + c] = value;
+    }
+  }
+}
+
+/** The reader of a dense matrix: rows are views of its data. */
+class DenseReader implements MatrixReader {
+  constructor(private readonly data: Float32Array | Float64Array, readonly rows: number, readonly cols: number) {}
+
+  row(r: number): Float32Array | Float64Array {
+    return this.data.subarray(r * this.cols, (r + 1) * this.cols);
+  }
+
+  copyRow(r: number, dest: Float32Array | Float64Array, offset: number): void {
+    dest.set(this.row(r), offset);
+  }
 }
 
 function isDense(input: object): input is DenseMatrix {
@@ -56,7 +122,7 @@ export function readMatrix(input: unknown, name: string): MatrixReader {
       );
     }
     if (rows === 0 || cols === 0) throw new RangeError(`${name} is empty (${rows} rows × ${cols} columns)`);
-    return { rows, cols, row: (r) => data.subarray(r * cols, (r + 1) * cols) };
+    return new DenseReader(data, rows, cols);
   }
   if (!Array.isArray(input)) {
     throw new TypeError(`${name} must be { data, rows, cols } or an array of rows, got ${describe(input)}`);
@@ -75,15 +141,18 @@ export function readMatrix(input: unknown, name: string): MatrixReader {
     }
   }
   if (cols === 0) throw new RangeError(`${name} is empty (its rows have no values)`);
-  const rows = rowsArray as ReadonlyArray<ArrayLike<number>>;
-  return { rows: rows.length, cols, row: (r) => rows[r] };
+  return new ArrayOfRowsReader(rowsArray as ReadonlyArray<ArrayLike<unknown>>, cols, name);
 }
 
-/** Throws a RangeError naming the first value of `values` that is not a finite number. */
+/**
+ * Throws for the first value of `values` that is not a finite number: a TypeError for a value that is not a number
+ * at all, a RangeError for NaN, an infinity or (with `float32`) a value beyond the float32 range.
+ */
 export function reportNonFinite(values: ArrayLike<unknown>, name: string, r: number, float32 = false): never {
   for (let c = 0; c < values.length; c++) {
     const value = values[c];
-    if (typeof value !== 'number' || Number.isNaN(value)) {
+    if (typeof value !== 'number') throw notANumber(name, r, c, value);
+    if (Number.isNaN(value)) {
       throw new RangeError(`${name} has a value that is not a number at row ${r}, column ${c}: ${describe(value)}`);
     }
     if (!Number.isFinite(value)) throw new RangeError(`${name} has an infinite value at row ${r}, column ${c}: ${value}`);
@@ -113,9 +182,9 @@ export function arraySink(dest: Float32Array, cols: number): RowSink {
 
 /**
  * Copies every row of a checked input into the first rows of `sink` as float32, row `order[i]` (or i) landing at
- * row i. Every value is checked once copied (one SIMD pass); the first that is not finite in float32 (NaN, an
- * infinity, a value beyond the float32 range, anything that is not a number) throws a RangeError naming its row
- * and column in the input.
+ * row i. A value that is not a number throws a TypeError as its row is read; every value is checked once copied
+ * (one SIMD pass): the first that is not finite in float32 (NaN, an infinity, a value beyond the float32 range)
+ * throws a RangeError naming its row and column in the input.
  */
 export function copyRows(reader: MatrixReader, name: string, sink: RowSink, order?: Uint32Array): void {
   copyRowsUnchecked(reader, sink, order);
@@ -126,7 +195,7 @@ export function copyRows(reader: MatrixReader, name: string, sink: RowSink, orde
 export function copyRowsUnchecked(reader: MatrixReader, sink: RowSink, order?: Uint32Array): void {
   const { rows, cols } = reader;
   const dest = sink.rows(0, rows);
-  for (let i = 0; i < rows; i++) dest.set(reader.row(order ? order[i] : i), i * cols);
+  for (let i = 0; i < rows; i++) reader.copyRow(order ? order[i] : i, dest, i * cols);
 }
 
 /** The check of `copyRows`: the first value that is not finite in float32 throws, naming its row and column. */

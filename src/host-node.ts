@@ -1,13 +1,13 @@
 // Node (and hosts that run Node's entry: Deno, Bun): kernels read from the package's files, devices on
 // worker_threads running dist/device-node.js.
 
-import { open, readFile } from 'node:fs/promises';
+import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import type { FaultPlan } from './device';
 import { workerName, type DeviceWorker, type Host } from './host';
-import { fetchStream, type ByteFile } from './bytes';
+import { byteStream, fetchStream, type ByteFile, type ByteStream } from './bytes';
 import { fetchKernels, type BuildName } from './wasm';
 
 // Literal URLs relative to this file, one per build, so that bundlers see every file: src/ in the tests, dist/ in
@@ -19,6 +19,41 @@ function kernelFile(build: BuildName): URL {
     case 'relaxed': return new URL('../wasm/eigengame.relaxed.wasm', import.meta.url);
     case 'relaxed-threads': return new URL('../wasm/eigengame.relaxed-threads.wasm', import.meta.url);
   }
+}
+
+function directoryError(name: string): Error {
+  return new Error(`${name} is a directory, not a data file`);
+}
+
+/** A regular file, read at any position. */
+function randomAccessFile(handle: FileHandle, name: string, size: number): ByteFile {
+  return {
+    name,
+    size,
+    async read(position, length) {
+      const buffer = new Uint8Array(Math.max(0, Math.min(length, size - position)));
+      let filled = 0;
+      while (filled < buffer.byteLength) {
+        const { bytesRead } = await handle.read(buffer, filled, buffer.byteLength - filled, position + filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+      }
+      return buffer.subarray(0, filled);
+    },
+    close: () => handle.close(),
+  };
+}
+
+/** Bytes per read of a file that is not a regular file (what a pipe holds at once is far less). */
+const STREAM_READ_BYTES = 1 << 16;
+
+/** A FIFO, character device or other file that is not a regular one, read once from where it stands. */
+function handleStream(handle: FileHandle, name: string): ByteStream {
+  return byteStream(name, async () => {
+    const buffer = new Uint8Array(STREAM_READ_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.byteLength, null);
+    return bytesRead === 0 ? null : buffer.subarray(0, bytesRead);
+  }, () => handle.close());
 }
 
 export const nodeHost: Host = {
@@ -41,29 +76,23 @@ export const nodeHost: Host = {
   async openFile(location, name) {
     const url = location instanceof URL ? location : null;
     if (url && url.protocol !== 'file:') return fetchStream(url, name);
-    let handle;
+    let handle: FileHandle;
     try {
       handle = await open(url ?? location, 'r');
     } catch (cause) {
+      if ((cause as NodeJS.ErrnoException).code === 'EISDIR') throw directoryError(name);
       throw new Error(`${name}: could not open it: ${(cause as Error).message}`);
     }
-    const { size } = await handle.stat();
-    const file: ByteFile = {
-      name,
-      size,
-      async read(position, length) {
-        const buffer = new Uint8Array(Math.max(0, Math.min(length, size - position)));
-        let filled = 0;
-        while (filled < buffer.byteLength) {
-          const { bytesRead } = await handle.read(buffer, filled, buffer.byteLength - filled, position + filled);
-          if (bytesRead === 0) break;
-          filled += bytesRead;
-        }
-        return buffer.subarray(0, filled);
-      },
-      close: () => handle.close(),
-    };
-    return file;
+    try {
+      const stats = await handle.stat();
+      if (stats.isDirectory()) throw directoryError(name);
+      // Only a regular file can be read at any position, and only its size is its length: a FIFO or a character
+      // device (/dev/zero, a terminal) says 0 and is read once, as a stream.
+      return stats.isFile() ? randomAccessFile(handle, name, stats.size) : handleStream(handle, name);
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
   },
 
   workersUnavailable: () => null,

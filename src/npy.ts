@@ -3,7 +3,8 @@
 // `np.save('x.npy', X.astype(np.float32))` writes. Headers are checked against the file's size before any large
 // allocation, and every value is checked to be finite as it is read.
 
-import { exactChunks, inputName, isByteFile, openBytes, type ByteFile, type ByteInput, type ByteStream } from './bytes';
+import { exactChunks, inputName, readStart, reopenFile, type ByteFile, type ByteInput, type ByteStream } from './bytes';
+import { describe } from './data';
 import { checkBatchSize, nonFiniteError, type MatrixSource, type RowBatch, type SourceInfo } from './source';
 
 export interface NpyHeader {
@@ -25,17 +26,26 @@ const MAX_HEADER_BYTES = 1 << 20;
 /** How many bytes the header takes, from the first 12 bytes of the file (or fewer if the file is shorter). */
 export function npyHeaderLength(name: string, start: Uint8Array): number {
   if (start.byteLength === 0) throw new RangeError(`${name} is empty`);
-  if (start.byteLength < 8 || MAGIC.some((byte, i) => start[i] !== byte)) {
+  // A file shorter than the magic but agreeing with it so far is a truncated .npy, not another kind of file.
+  if (MAGIC.some((byte, i) => i < start.byteLength && start[i] !== byte)) {
     throw new RangeError(`${name} is not a .npy file: it does not start with \\x93NUMPY`);
   }
+  if (start.byteLength < 8) throw truncatedPreamble(name, start.byteLength);
   const major = start[6];
   if (major < 1 || major > 3) throw new RangeError(`${name}: .npy version ${major}.${start[7]} is not supported (1.0 to 3.0 are)`);
   const preamble = major === 1 ? PREAMBLE_V1 : PREAMBLE_V2;
-  if (start.byteLength < preamble) throw new RangeError(`${name} is truncated: it ends inside the .npy preamble`);
+  if (start.byteLength < preamble) throw truncatedPreamble(name, start.byteLength);
   const view = new DataView(start.buffer, start.byteOffset, start.byteLength);
   const length = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   if (length > MAX_HEADER_BYTES) throw new RangeError(`${name}: the .npy header claims ${length} bytes, more than ${MAX_HEADER_BYTES}: not a valid file`);
   return preamble + length;
+}
+
+/** The error for a file that ends after `length` bytes, inside the preamble (magic, version, header length). */
+function truncatedPreamble(name: string, length: number): RangeError {
+  const where = length < MAGIC.length ? 'inside the .npy magic'
+    : length === MAGIC.length ? 'right after the .npy magic' : 'inside the .npy preamble (version and header length)';
+  return new RangeError(`${name} is truncated: it ends ${where}, after ${length} bytes`);
 }
 
 /** Parses a whole header (the first `npyHeaderLength` bytes). */
@@ -86,10 +96,26 @@ export function encodeNpyHeader(dtype: 'float32' | 'float64', rows: number, cols
   return bytes;
 }
 
-/** Reads a .npy file, Blob, buffer or stream in batches of rows. */
+/** A .npy stream read past its header: what is left of it, and the stream to close. */
+interface OpenNpyStream {
+  bytes: ByteStream;
+  rest: AsyncIterable<Uint8Array>;
+}
+
+/** What a first look at the input tells: the header; for a stream, the stream itself, held for the batches. */
+interface NpyStart {
+  header: NpyHeader;
+  stream: OpenNpyStream | null;
+}
+
+/**
+ * Reads a .npy file, Blob, buffer or stream in batches of rows. A file is opened by each operation and closed when
+ * it ends (info() reads the header and closes it; each batches() call opens its own handle and closes it however the
+ * iteration ends); a stream, readable once, is held from info() until it is read, left or closed.
+ */
 export class NpySource implements MatrixSource {
   readonly name: string;
-  private opened: Promise<{ header: NpyHeader; bytes: ByteFile | ByteStream; rest: AsyncIterable<Uint8Array> | null }> | null = null;
+  private opened: Promise<NpyStart> | null = null;
   private consumed = false;
   private buffer = new Float32Array(0);
 
@@ -98,50 +124,71 @@ export class NpySource implements MatrixSource {
   }
 
   async info(): Promise<SourceInfo> {
-    const { header, bytes } = await this.open();
+    const { header, stream } = await this.open();
     return {
-      format: 'npy', cols: header.cols, rows: header.rows, columnNames: null, dtype: header.dtype, rereadable: isByteFile(bytes),
+      format: 'npy', cols: header.cols, rows: header.rows, columnNames: null, dtype: header.dtype, rereadable: stream === null,
     };
   }
 
   async *batches(batchSize: number, blockOrder?: ArrayLike<number>): AsyncGenerator<RowBatch> {
-    const { header, bytes, rest } = await this.open();
-    const { rows, cols, dtype, dataOffset } = header;
-    checkBatchSize(this.name, batchSize, cols);
-    const rowBytes = cols * itemSize(dtype);
-    if (this.buffer.length < batchSize * cols) this.buffer = new Float32Array(batchSize * cols);
-    if (isByteFile(bytes)) {
-      const blocks = Math.ceil(rows / batchSize);
-      const order = blockOrder ?? Array.from({ length: blocks }, (_, b) => b);
-      for (let i = 0; i < order.length; i++) {
-        const block = order[i];
-        const first = block * batchSize;
-        const count = Math.min(batchSize, rows - first);
-        const raw = await bytes.read(dataOffset + first * rowBytes, count * rowBytes);
-        if (raw.byteLength !== count * rowBytes) throw new RangeError(`${this.name} is truncated: rows ${first}–${first + count - 1} are not all there`);
-        yield this.decode(header, raw, first, count);
-      }
+    const { header, stream } = await this.open();
+    checkBatchSize(this.name, batchSize, header.cols);
+    if (this.buffer.length < batchSize * header.cols) this.buffer = new Float32Array(batchSize * header.cols);
+    if (stream) {
+      yield* this.streamBatches(header, stream, batchSize, blockOrder);
       return;
     }
-    if (blockOrder) throw new Error(`${this.name} is a stream: it can only be read once, in order`);
-    if (this.consumed) throw new Error(`${this.name} is a stream and has been read already`);
-    this.consumed = true;
-    let first = 0;
-    for await (const raw of exactChunks(rest!, batchSize * rowBytes)) {
-      const count = Math.floor(raw.byteLength / rowBytes);
-      if (count * rowBytes !== raw.byteLength || first + count > rows) {
-        throw new RangeError(`${this.name}: the data does not end on a row boundary of its header's shape (${rows}, ${cols})`);
-      }
-      yield this.decode(header, raw, first, count);
-      first += count;
+    const file = await reopenFile(this.input, this.name);
+    try {
+      yield* this.fileBatches(header, file, batchSize, blockOrder);
+    } finally {
+      await file.close();
     }
-    if (first !== rows) throw new RangeError(`${this.name} is truncated: the stream ended after ${first} of the header's ${rows} rows`);
   }
 
+  /** Releases a stream not read to its end (a file is never held between operations). */
   async close(): Promise<void> {
-    if (!this.opened) return;
-    const { bytes } = await this.opened.catch(() => ({ bytes: null }));
-    if (bytes && isByteFile(bytes)) await bytes.close();
+    this.consumed = true;
+    const opened = await this.opened?.catch(() => null);
+    await opened?.stream?.bytes.close();
+  }
+
+  private async *fileBatches(header: NpyHeader, file: ByteFile, batchSize: number, blockOrder?: ArrayLike<number>) {
+    const { rows, cols, dtype, dataOffset } = header;
+    const rowBytes = cols * itemSize(dtype);
+    const blocks = Math.ceil(rows / batchSize);
+    const order = blockOrder ?? Array.from({ length: blocks }, (_, b) => b);
+    for (let i = 0; i < order.length; i++) {
+      const block = order[i];
+      if (!(Number.isInteger(block) && block >= 0 && block < blocks)) throw new RangeError(`${this.name}: there is no block ${describe(block)} of ${batchSize} rows`);
+      const first = block * batchSize;
+      const count = Math.min(batchSize, rows - first);
+      const raw = await file.read(dataOffset + first * rowBytes, count * rowBytes);
+      if (raw.byteLength !== count * rowBytes) throw new RangeError(`${this.name} is truncated: rows ${first}–${first + count - 1} are not all there`);
+      yield this.decode(header, raw, first, count);
+    }
+  }
+
+  private async *streamBatches(header: NpyHeader, stream: OpenNpyStream, batchSize: number, blockOrder?: ArrayLike<number>) {
+    if (blockOrder) throw new Error(`${this.name} is a stream: it can only be read once, in order`);
+    if (this.consumed) throw new Error(`${this.name} is a stream and has been read (or closed) already`);
+    this.consumed = true;
+    const { rows, cols, dtype } = header;
+    const rowBytes = cols * itemSize(dtype);
+    try {
+      let first = 0;
+      for await (const raw of exactChunks(stream.rest, batchSize * rowBytes)) {
+        const count = Math.floor(raw.byteLength / rowBytes);
+        if (count * rowBytes !== raw.byteLength || first + count > rows) {
+          throw new RangeError(`${this.name}: the data does not end on a row boundary of its header's shape (${rows}, ${cols})`);
+        }
+        yield this.decode(header, raw, first, count);
+        first += count;
+      }
+      if (first !== rows) throw new RangeError(`${this.name} is truncated: the stream ended after ${first} of the header's ${rows} rows`);
+    } finally {
+      await stream.bytes.close();
+    }
   }
 
   private open() {
@@ -149,45 +196,49 @@ export class NpySource implements MatrixSource {
     return this.opened;
   }
 
-  private async openNow() {
-    const bytes = await openBytes(this.input, this.name);
-    if (isByteFile(bytes)) {
-      const length = npyHeaderLength(this.name, await bytes.read(0, PREAMBLE_V2));
-      const header = parseNpyHeader(this.name, await bytes.read(0, length));
-      const expected = header.rows * header.cols * itemSize(header.dtype);
-      const actual = bytes.size - header.dataOffset;
-      if (actual < expected) {
-        throw new RangeError(
-          `${this.name} is truncated: its header says shape (${header.rows}, ${header.cols}) of ${header.dtype}, ${expected} bytes of data, but the file has ${actual}`,
-        );
-      }
-      if (actual > expected) {
-        throw new RangeError(`${this.name} has ${actual - expected} bytes after the data its header describes (${header.rows} × ${header.cols} ${header.dtype}): not a valid .npy file`);
-      }
-      return { header, bytes, rest: null };
+  /** Reads the header: a file is closed again at once, a stream is kept open (past its header) unless it is bad. */
+  private openNow(): Promise<NpyStart> {
+    return readStart<NpyStart>(
+      this.input, this.name,
+      async (file) => ({ header: await this.fileHeader(file), stream: null }),
+      (bytes) => this.streamHeader(bytes),
+    );
+  }
+
+  /** A file's header, checked against the file's size. */
+  private async fileHeader(file: ByteFile): Promise<NpyHeader> {
+    const length = npyHeaderLength(this.name, await file.read(0, PREAMBLE_V2));
+    const header = parseNpyHeader(this.name, await file.read(0, length));
+    const expected = header.rows * header.cols * itemSize(header.dtype);
+    const actual = file.size - header.dataOffset;
+    if (actual < expected) {
+      throw new RangeError(
+        `${this.name} is truncated: its header says shape (${header.rows}, ${header.cols}) of ${header.dtype}, ${expected} bytes of data, but the file has ${actual}`,
+      );
     }
-    // A stream: gather the header from the first chunks and hand on the rest.
+    if (actual > expected) {
+      throw new RangeError(`${this.name} has ${actual - expected} bytes after the data its header describes (${header.rows} × ${header.cols} ${header.dtype}): not a valid .npy file`);
+    }
+    return header;
+  }
+
+  /** A stream's header, gathered from its first chunks; the rest of the stream is handed on. */
+  private async streamHeader(bytes: ByteStream): Promise<NpyStart> {
     const iterator = bytes.chunks[Symbol.asyncIterator]();
-    let head = new Uint8Array(0);
-    let needed = PREAMBLE_V2;
-    for (;;) {
-      if (head.byteLength >= needed) {
-        if (needed === PREAMBLE_V2) {
-          needed = npyHeaderLength(this.name, head);
-          continue;
-        }
-        break;
+    const received: Uint8Array[] = [];
+    let length = 0;
+    // Reads on until `count` bytes have come (or the stream ends) and joins what came: once for the preamble,
+    // once for the header, however small the chunks.
+    const gather = async (count: number) => {
+      for (let next; length < count && !(next = await iterator.next()).done;) {
+        received.push(next.value);
+        length += next.value.byteLength;
       }
-      const { done, value } = await iterator.next();
-      if (done) {
-        if (head.byteLength >= 8 && needed === PREAMBLE_V2) needed = npyHeaderLength(this.name, head);
-        break;
-      }
-      const joined = new Uint8Array(head.byteLength + value.byteLength);
-      joined.set(head);
-      joined.set(value, head.byteLength);
-      head = joined;
-    }
+      const joined = new Uint8Array(length);
+      received.reduce((offset, chunk) => (joined.set(chunk, offset), offset + chunk.byteLength), 0);
+      return joined;
+    };
+    const head = await gather(npyHeaderLength(this.name, await gather(PREAMBLE_V2)));
     const header = parseNpyHeader(this.name, head);
     const leftover = head.subarray(header.dataOffset);
     async function* rest(): AsyncGenerator<Uint8Array> {
@@ -198,7 +249,7 @@ export class NpySource implements MatrixSource {
         yield value;
       }
     }
-    return { header, bytes, rest: rest() };
+    return { header, stream: { bytes, rest: rest() } };
   }
 
   /** Float32 rows from raw little-endian bytes, every value checked. */

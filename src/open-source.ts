@@ -2,6 +2,7 @@
 
 import { inputName, type ByteInput } from './bytes';
 import { CsvSource, type CsvOptions } from './csv';
+import { describe } from './data';
 import { NpySource } from './npy';
 import type { MatrixSource } from './source';
 
@@ -20,7 +21,7 @@ export function openSource(input: ByteInput, options: OpenSourceOptions = {}): M
     return new NpySource(input, { name });
   }
   if (format === 'csv') return new CsvSource(input, { ...options, name });
-  if (options.format !== undefined) throw new TypeError(`format must be 'npy' or 'csv', got ${String(options.format)}`);
+  if (options.format !== undefined) throw new TypeError(`format must be 'npy' or 'csv', got ${describe(options.format)}`);
   throw new TypeError(`${name}: cannot tell its format from its name: pass { format: 'npy' } or { format: 'csv' }`);
 }
 

@@ -1,6 +1,8 @@
 // Data sources: matrices that arrive in minibatches of rows instead of all at once (files larger than memory,
 // browser Files, streams). pca and EigenGame.run read them batch by batch; memory stays O(batch · d + k · d).
 
+import { describe } from './data';
+
 /** What a source knows about itself once opened. */
 export interface SourceInfo {
   format: 'npy' | 'csv';
@@ -49,7 +51,7 @@ export const MAX_BATCH_BYTES = 1 << 30;
 
 export function checkBatchSize(name: string, batchSize: number, cols: number): void {
   if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new RangeError(`${name}: batchSize must be a positive integer, got ${String(batchSize)}`);
+    throw new RangeError(`${name}: batchSize must be a positive integer, got ${describe(batchSize)}`);
   }
   if (batchSize * cols * 4 > MAX_BATCH_BYTES) {
     throw new RangeError(

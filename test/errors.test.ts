@@ -17,7 +17,7 @@ const pcaCases: Case[] = [
   ['NaN names row and column', () => pca(nanAt(3, 2), { k: 2 }), RangeError, /X has a value that is not a number at row 3, column 2: NaN/],
   ['Infinity names row and column', () => pca([[1, 2], [3, Infinity], [0, 1]], { k: 1 }), RangeError, /X has an infinite value at row 1, column 1: Infinity/],
   ['a float64 beyond float32', () => pca([[1, 2], [1e300, 1], [0, 1]], { k: 1 }), RangeError, /outside the float32 range at row 1, column 0: 1e\+300/],
-  ['a string cell', () => pca([[1, 2], [3, 'x' as unknown as number], [0, 1]], { k: 1 }), RangeError, /not a number at row 1, column 1: "x"/],
+  ['a string cell', () => pca([[1, 2], [3, 'x' as unknown as number], [0, 1]], { k: 1 }), TypeError, /not a number at row 1, column 1: "x"/],
   ['ragged rows', () => pca([[1, 2, 3], [4, 5, 6], [7, 8]], { k: 1 }), RangeError, /X is ragged: row 2 has 2 values, row 0 has 3/],
   ['k < 1', () => pca(good, { k: 0 }), RangeError, /k must be a positive integer.*got 0/],
   ['k not an integer', () => pca(good, { k: 1.5 }), RangeError, /k must be a positive integer.*got 1.5/],
@@ -53,6 +53,7 @@ const gameCases: Case[] = [
   ['init with a zero row', () => EigenGame.create({ d: 2, k: 2, init: [[1, 0], [0, 0]] }), RangeError, /init row 1 is all zeros/],
   ['init with NaN', () => EigenGame.create({ d: 2, k: 1, init: [[1, NaN]] }), RangeError, /init has a value that is not a number at row 0, column 1/],
   ['mean of the wrong length', () => EigenGame.create({ d: 3, k: 1, mean: [0, 0] }), RangeError, /mean has 2 values, but the game has d = 3/],
+  ['mean with a string', () => EigenGame.create({ d: 3, k: 1, mean: [0, 'x' as never, 0] }), TypeError, /mean has a value that is not a number at row 0, column 1: "x"/],
   ['memory beyond the wasm32 limit', () => EigenGame.create({ d: 2 ** 22, k: 300 }), RangeError, /more than the wasm32 limit/],
 ];
 
@@ -135,6 +136,68 @@ describe('bad input elsewhere', () => {
     expect(() => subspaceDistance([[1, 0]], [[1, 0], [0, 1]])).toThrow(/V has 1 rows but U has 2/);
     expect(() => subspaceDistance([[1, 0], [2, 0]], [[1, 0], [0, 1]])).toThrow(/rows of V are linearly dependent/);
     expect(() => longestStreak([[1, 0]], [[1, 0]], 3)).toThrow(/angle must be a number of radians in \[0, π\/2\], got 3/);
+  });
+});
+
+describe('matrix inputs take numbers only', () => {
+  // Each value here was once converted by Number() or a typed array's set() without a word: null and '' to 0,
+  // '0x10' to 16, true to 1, a Date to its time. Now each is a TypeError naming the row, the column and the value.
+  const notNumbers: [value: unknown, shown: string][] = [
+    [null, 'null'], ['', '""'], [[], '[object Array]'], [true, 'true'], [new Date(0), '[object Date]'], ['0x10', '"0x10"'],
+    ['3', '"3"'], [undefined, 'undefined'], [1n, '1n'], [new Number(2), '[object Number]'],
+  ];
+  async function withGame(run: (game: EigenGame) => Promise<unknown>) {
+    const game = await EigenGame.create({ d: 4, k: 1 });
+    try {
+      return await run(game);
+    } finally {
+      game.dispose();
+    }
+  }
+  /** 4 × 4 rows with `value` at row 3, column 1. */
+  const withValue = (value: unknown) => [[1, 0, 2, 0], [0, 3, 0, 1], [2, 1, 1, 0], [1, value, 0, 4]] as number[][];
+  const identity = new PCAModel({
+    components: Float32Array.from([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]), explainedVariance: Float64Array.of(4, 3, 2, 1),
+    explainedVarianceRatio: Float64Array.of(0.4, 0.3, 0.2, 0.1), mean: new Float64Array(4), nSamples: 10, k: 4, d: 4,
+  });
+  const entries: [label: string, name: string, run: (rows: number[][]) => unknown][] = [
+    ['pca', 'X', (rows) => pca(rows, { k: 1 })],
+    ['pca on 2 devices', 'X', (rows) => pca(rows, { k: 1, devices: 2 })],
+    ['EigenGame.step', 'minibatch', (rows) => withGame((game) => game.step(rows))],
+    ['EigenGame.run', 'data', (rows) => withGame((game) => game.run(rows, { steps: 1 }))],
+    ['EigenGame init', 'init', (rows) => EigenGame.create({ d: 4, k: 4, init: rows })],
+    ['PCAModel.transform', 'X', (rows) => identity.transform(rows)],
+    ['PCAModel.inverseTransform', 'Y', (rows) => identity.inverseTransform(rows)],
+    ['subspaceDistance', 'V', (rows) => subspaceDistance(rows, withValue(0))],
+    ['longestStreak', 'U', (rows) => longestStreak(withValue(0), rows)],
+  ];
+  for (const [label, name, run] of entries) {
+    it(`${label} rejects every value that is not a number, naming it`, async () => {
+      for (const [value, shown] of notNumbers) {
+        await expectError(() => run(withValue(value)), TypeError, new RegExp(`^${name} has a value that is not a number at row 3, column 1: ${shown.replace(/[[\]]/g, '\\$&')}$`));
+      }
+    });
+  }
+
+  it('a JSON array with null for a missing value is refused, not fitted as 0', async () => {
+    const rows = JSON.parse('[[1, 2], [3, null], [0, 1], [2, 2]]') as number[][];
+    await expectError(() => pca(rows, { k: 1 }), TypeError, /X has a value that is not a number at row 1, column 1: null/);
+  });
+
+  it('a hole in a sparse row is refused', async () => {
+    // eslint-disable-next-line no-sparse-arrays
+    await expectError(() => pca([[1, 2, 3], [4, , 6], [7, 8, 0]] as number[][], { k: 1 }), TypeError, /X has a value that is not a number at row 1, column 1: undefined/);
+  });
+
+  it('typed-array rows of any numeric type are read as numbers; BigInt rows are refused', async () => {
+    const model = await pca([Int32Array.of(1, 2), Float32Array.of(3, 1), Uint8Array.of(0, 5)], { k: 1 });
+    expect(model.d).toBe(2);
+    await expectError(() => pca([BigInt64Array.of(1n, 2n), BigInt64Array.of(3n, 1n)] as never, { k: 1 }), TypeError, /X has a value that is not a number at row 0, column 0: 1n/);
+  });
+
+  it('NaN and Infinity keep their RangeErrors', async () => {
+    await expectError(() => pca(withValue(NaN), { k: 1 }), RangeError, /X has a value that is not a number at row 3, column 1: NaN/);
+    await expectError(() => pca(withValue(-Infinity), { k: 1 }), RangeError, /X has an infinite value at row 3, column 1: -Infinity/);
   });
 });
 

@@ -48,6 +48,14 @@ describe('NpySource', () => {
     expect(seen).toEqual([12, 0, 8, 4]);
   });
 
+  it('names a block that does not exist (.npy and CSV)', async () => {
+    const text = asCsv();
+    for (const source of [new NpySource(npyBytes(values, rows, cols), { name: 'x' }), new CsvSource(new TextEncoder().encode(text), { name: 'x' })]) {
+      await expect(readAll({ batches: (n: number) => source.batches(n, [0, 4]) }, 4)).rejects.toThrow(/^x: there is no block 4 of 4 rows$/);
+      await expect(readAll({ batches: (n: number) => source.batches(n, [1.5]) }, 4)).rejects.toThrow(/^x: there is no block 1\.5 of 4 rows$/);
+    }
+  });
+
   const good = npyBytes(values, rows, cols);
   const header = (dict: string) => {
     const text = dict + ' '.repeat(Math.max(0, 53 - dict.length)) + '\n';
@@ -65,6 +73,10 @@ describe('NpySource', () => {
     ['not a .npy file', new TextEncoder().encode('a,b\n1,2\n'), /x\.npy is not a \.npy file: it does not start with \\x93NUMPY/],
     ['a file truncated in its data', good.subarray(0, good.length - 10), /x\.npy is truncated: its header says shape \(13, 5\) of float32, 260 bytes of data, but the file has 250/],
     ['a file truncated in its header', good.subarray(0, 40), /x\.npy is truncated: it ends inside the \.npy header/],
+    ['only the magic', good.subarray(0, 6), /x\.npy is truncated: it ends right after the \.npy magic, after 6 bytes/],
+    ['part of the magic', good.subarray(0, 3), /x\.npy is truncated: it ends inside the \.npy magic, after 3 bytes/],
+    ['the magic and a version', good.subarray(0, 8), /x\.npy is truncated: it ends inside the \.npy preamble \(version and header length\), after 8 bytes/],
+    ['three bytes that are not the magic', new Uint8Array([0x93, 0x4e, 0x00]), /x\.npy is not a \.npy file: it does not start with \\x93NUMPY/],
     ['a header claiming more than any file', header("{'descr': '<f4', 'fortran_order': False, 'shape': (100000000000, 100000000), }"), /x\.npy: shape \(100000000000, 100000000\) is too large to be a real file/],
     ['a header claiming more than the file', header("{'descr': '<f8', 'fortran_order': False, 'shape': (1000000, 1000), }"), /x\.npy is truncated: its header says shape \(1000000, 1000\) of float64, 8000000000 bytes of data, but the file has 8/],
     ['an integer dtype', header("{'descr': '<i8', 'fortran_order': False, 'shape': (1, 1), }"), /dtype '<i8' is not supported; eigengame reads float32/],
@@ -78,6 +90,11 @@ describe('NpySource', () => {
     ['a NaN', nan, /x\.npy: row 11, column 3 is NaN/],
   ])('rejects %s with a clear message', async (_, bytes, message) => {
     await expect(readAll(new NpySource(file('x.npy', bytes)))).rejects.toThrow(message);
+  });
+
+  it('says a stream that ends after the magic is truncated, not that it is not a .npy file', async () => {
+    await expect(new NpySource(chunkedStream(good.subarray(0, 6), [2]), { name: 's.npy' }).info()).rejects.toThrow(/s\.npy is truncated: it ends right after the \.npy magic, after 6 bytes/);
+    await expect(new NpySource(chunkedStream(good.subarray(0, 9), [4]), { name: 's.npy' }).info()).rejects.toThrow(/s\.npy is truncated: it ends inside the \.npy preamble \(version and header length\), after 9 bytes/);
   });
 
   it('rejects a stream that ends early, saying how many rows came', async () => {
@@ -130,6 +147,16 @@ describe('CsvSource', () => {
 
   it.each([
     ['a cell that is not a number', 'a,b\n1,2\n3,x\n', /x\.csv: line 3, column 2 \("b"\): "x" is not a finite number/],
+    ['a hex cell', 'a,b\n1,2\n3,0x10\n', /x\.csv: line 3, column 2 \("b"\): "0x10" is not a decimal number/],
+    ['a hex cell with spaces', 'a,b\n1,2\n3, 0X1f \n', /x\.csv: line 3, column 2 \("b"\): "0X1f" is not a decimal number/],
+    ['a binary cell', '1,2\n0b101,3\n', /x\.csv: line 2, column 1: "0b101" is not a decimal number/],
+    ['an octal cell', '1,2\n0o17,3\n', /x\.csv: line 2, column 1: "0o17" is not a decimal number/],
+    ['a numeric separator', '1,2\n1_000,3\n', /x\.csv: line 2, column 1: "1_000" is not a finite number/],
+    ['a blank cell', '1,2\n3,   \n', /x\.csv: line 2, column 2: is empty/],
+    ['inf', '1,2\ninf,3\n', /x\.csv: line 2, column 1: "inf" is not a finite number/],
+    ['-Infinity', '1,2\n-Infinity,3\n', /x\.csv: line 2, column 1: "-Infinity" is not a finite number/],
+    ['nan', '1,2\n3,nan\n', /x\.csv: line 2, column 2: "nan" is not a finite number/],
+    ['a value beyond float64', '1,2\n3,1e400\n', /x\.csv: line 2, column 2: "1e400" is too large for float32/],
     ['an empty cell', '1,2\n3,\n', /x\.csv: line 2, column 2: is empty/],
     ['a ragged row', 'a,b,c\n1,2,3\n4,5\n', /x\.csv: line 3 has 2 fields, the header \(line 1\) has 3/],
     ['a ragged row without header', '1,2,3\n4,5,6,7\n', /x\.csv: line 2 has 4 fields, the first row \(line 1\) has 3/],
@@ -144,12 +171,40 @@ describe('CsvSource', () => {
     await expect(readAll(new CsvSource(file('x.csv', text)))).rejects.toThrow(message);
   });
 
+  it('reads every decimal form: signs, a bare fraction or point, exponents, spaces around', async () => {
+    const text = '+1,-2.5,.5,1.,1e3,-1E-2,+2.5e+1, 7 ,-0\n';
+    expect(await readAll(new CsvSource(file('x.csv', text)))).toEqual([1, -2.5, 0.5, 1, 1000, Math.fround(-0.01), 25, 7, -0]);
+  });
+
+  it('accepts a cell exactly when it is a decimal number finite in float32 (fast-check, fixed seed)', async () => {
+    // The reference grammar, written independently of the reader's fast path.
+    const decimal = /^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/;
+    const cell = fc.oneof(
+      fc.stringMatching(/^[ 0-9+\-.eExXbBoO_]{0,8}$/),
+      fc.constantFrom('0x10', '0b1', '0o7', '00x1', '-0x1', 'Infinity', '+inf', 'NaN', ' ', '0', '1e39', '3.4e38', '1_0', '.', '+.e1', '0e0'),
+    );
+    await fc.assert(fc.asyncProperty(cell, async (text) => {
+      const expected = decimal.test(text) && Number.isFinite(Math.fround(Number(text)));
+      const read = readAll(new CsvSource(new TextEncoder().encode(`${text},1\n`), { name: 'x.csv', header: false, delimiter: ',' }));
+      if (expected) expect(await read).toEqual([Math.fround(Number(text)), 1]);
+      else await expect(read).rejects.toThrow(/^x\.csv: line 1, column 1: /);
+    }), { seed: 20261124, numRuns: 1000 });
+  });
+
   it('rejects columns that do not exist', async () => {
     await expect(new CsvSource(file('x.csv', 'a,b\n1,2\n'), { columns: ['z'] }).info()).rejects.toThrow(/no column named "z"; the header has "a", "b"/);
     await expect(new CsvSource(file('x.csv', '1,2\n3,4\n'), { columns: ['a'] }).info()).rejects.toThrow(/asked for by name, but the data has no header row/);
     await expect(new CsvSource(file('x.csv', '1,2\n3,4\n'), { columns: [5] }).info()).rejects.toThrow(/there is no column 5 \(0-based\); the data has 2/);
     expect(() => new CsvSource('x.csv', { delimiter: ',,' })).toThrow(/delimiter must be one character/);
     expect(() => new CsvSource('x.csv', { columns: [] })).toThrow(/columns must be a non-empty array/);
+  });
+
+  it('quotes strings in option errors, so "1" never reads as 1', async () => {
+    expect(() => new CsvSource('x.csv', { header: 'true' as never })).toThrow(/header must be true, false or 'auto', got "true"$/);
+    expect(() => new CsvSource('x.csv', { columns: 'a,b' as never })).toThrow(/columns must be .*, got "a,b"$/);
+    expect(() => new CsvSource('x.csv', { columns: ['a', -1] })).toThrow(/columns must be .*, got \["a", -1\]$/);
+    expect(() => openSource('x.csv', { format: 'NPY' as never })).toThrow(/format must be 'npy' or 'csv', got "NPY"$/);
+    await expect(readAll(new CsvSource(new TextEncoder().encode('1,2\n'), { name: 'x.csv' }), '8' as never)).rejects.toThrow(/x\.csv: batchSize must be a positive integer, got "8"$/);
   });
 
   it('names a file it cannot open', async () => {
