@@ -1,5 +1,9 @@
 // Matrix inputs: the shapes users hand us, checked once, read row by row.
 
+import { describe } from './describe';
+
+export { describe };
+
 /** A row-major dense matrix. */
 export interface DenseMatrix {
   data: Float32Array | Float64Array;
@@ -20,13 +24,6 @@ export interface MatrixReader {
   copyRow(r: number, dest: Float32Array | Float64Array, offset: number): void;
 }
 
-/** A value for a message: strings quoted (so "3" never reads as 3), objects by their kind. */
-export function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'bigint') return `${value}n`;
-  if (value === null || typeof value !== 'object') return String(value);
-  return Object.prototype.toString.call(value);
-}
 
 /** The error for a value not of type number (a string, null, a boolean, a Date, ...): Number() would convert it silently. */
 function notANumber(name: string, r: number, c: number, value: unknown): TypeError {

@@ -327,7 +327,9 @@ function checkedMean(mean: ArrayLike<number>, d: number): Float32Array {
     throw new TypeError(`mean must be an array of ${d} numbers, got ${describe(mean)}`);
   }
   if (mean.length !== d) throw new RangeError(`mean has ${mean.length} values, but the game has d = ${d}`);
-  const values = Float32Array.from(mean);
+  // Read as a one-row matrix: a plain array's values are type-checked (null, "1" are refused, not converted).
+  const values = new Float32Array(d);
+  readMatrix([mean], 'mean').copyRow(0, values, 0);
   if (values.some((value) => !Number.isFinite(value))) reportNonFinite(mean, 'mean', 0, true);
   return values;
 }

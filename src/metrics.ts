@@ -1,6 +1,7 @@
 // The papers' two measures of how close found vectors V are to true ones U (both k × d, rows are vectors).
 
-import { readMatrix, type MatrixInput, type MatrixReader } from './data';
+import { readMatrix, reportNonFinite, type MatrixInput, type MatrixReader } from './data';
+import { describe } from './describe';
 import { dot, orthonormalSubspaceDistance, orthonormalizeRows } from './linalg';
 
 function rowsAsFloat64(reader: MatrixReader): Float64Array {
@@ -9,9 +10,19 @@ function rowsAsFloat64(reader: MatrixReader): Float64Array {
   return out;
 }
 
+/** A matrix input whose every value is finite (a NaN would make every comparison false without a word). */
+function readFinite(input: MatrixInput, name: string): MatrixReader {
+  const reader = readMatrix(input, name);
+  for (let r = 0; r < reader.rows; r++) {
+    const row = reader.row(r);
+    for (let c = 0; c < reader.cols; c++) if (!Number.isFinite(row[c])) reportNonFinite(row, name, r);
+  }
+  return reader;
+}
+
 function readPair(found: MatrixInput, truth: MatrixInput): [MatrixReader, MatrixReader] {
-  const v = readMatrix(found, 'V');
-  const u = readMatrix(truth, 'U');
+  const v = readFinite(found, 'V');
+  const u = readFinite(truth, 'U');
   if (v.cols !== u.cols) throw new RangeError(`V has ${v.cols} columns but U has ${u.cols}`);
   return [v, u];
 }
@@ -22,7 +33,7 @@ function readPair(found: MatrixInput, truth: MatrixInput): [MatrixReader, Matrix
  */
 export function longestStreak(found: MatrixInput, truth: MatrixInput, angle = Math.PI / 8): number {
   if (typeof angle !== 'number' || !(angle >= 0 && angle <= Math.PI / 2)) {
-    throw new RangeError(`angle must be a number of radians in [0, π/2], got ${String(angle)}`);
+    throw new RangeError(`angle must be a number of radians in [0, π/2], got ${describe(angle)}`);
   }
   const [v, u] = readPair(found, truth);
   const threshold = Math.cos(angle);

@@ -6,6 +6,8 @@
 // sums added in chunk order. Block and chunk boundaries depend on the batch size, k and d only, never on the number
 // of devices, so a device count only changes *who* computes a chunk, not the bits of any sum.
 
+import { describe } from './describe';
+
 /** Rows per block: the unit of the fused data pass and of the first level of every sum. */
 export const ROW_BLOCK = 32;
 
@@ -106,7 +108,7 @@ export function deviceRole(topology: Topology, device: number): DeviceRole {
 export function checkTopology(topology: Topology): void {
   const { devices, k, kPerDevice } = topology;
   if (!Number.isInteger(kPerDevice) || kPerDevice < 1 || k % kPerDevice !== 0) {
-    throw new RangeError(`kPerDevice must be a positive integer that divides k = ${k}, got ${String(kPerDevice)}`);
+    throw new RangeError(`kPerDevice must be a positive integer that divides k = ${k}, got ${describe(kPerDevice)}`);
   }
   const slices = k / kPerDevice;
   if (devices % slices !== 0) {

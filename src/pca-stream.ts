@@ -286,6 +286,5 @@ export async function pcaOfSource(source: MatrixSource, settings: PCASettings): 
     return model;
   } finally {
     engine.dispose();
-    await source.close();
   }
 }

@@ -20,8 +20,18 @@ import { isMatrixSource, type MatrixSource } from './source';
  * (NpySource, CsvSource: files larger than memory, browser Files, streams).
  */
 export async function pca(X: MatrixInput | MatrixSource, options: PCAOptions): Promise<PCAModel> {
-  const settings = resolveOptions(options);
-  return cancellable(settings.signal, () => (isMatrixSource(X) ? pcaOfSource(X, settings) : pcaInMemory(X, settings)));
+  if (!isMatrixSource(X)) {
+    const settings = resolveOptions(options);
+    return cancellable(settings.signal, () => pcaInMemory(X, settings));
+  }
+  // A source is read to its end (or abandoned on an error): it is closed on every path, bad options included, so a
+  // stream is released and no file handle outlives the fit.
+  try {
+    const settings = resolveOptions(options);
+    return await cancellable(settings.signal, () => pcaOfSource(X, settings));
+  } finally {
+    await X.close();
+  }
 }
 
 async function pcaInMemory(X: MatrixInput, settings: PCASettings): Promise<PCAModel> {

@@ -1,6 +1,8 @@
 // A small seeded generator: xoshiro128** (Blackman & Vigna) seeded through splitmix32. Its whole state is four
 // 32-bit words, so a checkpoint can carry it and a restored game continues the same stream.
 
+import { describe } from './describe';
+
 export type RngState = [number, number, number, number];
 
 function splitmix32(seed: number): () => number {
@@ -23,7 +25,7 @@ export class Rng {
 
   /** A generator for an integer seed (any safe integer; its low and high 32 bits both matter). */
   static fromSeed(seed: number): Rng {
-    if (!Number.isSafeInteger(seed)) throw new TypeError(`seed must be a safe integer, got ${String(seed)}`);
+    if (!Number.isSafeInteger(seed)) throw new TypeError(`seed must be a safe integer, got ${describe(seed)}`);
     const low = splitmix32(seed >>> 0);
     const high = splitmix32(Math.floor(seed / 0x1_0000_0000) ^ 0x5bd1e995);
     const state = [low() ^ high(), low() ^ high(), low() ^ high(), low() ^ high()];

@@ -8,6 +8,7 @@
 // application hand them over instead (edge runtimes, custom hosting).
 
 import { resolveLocation } from './bytes';
+import { describe } from './describe';
 import { currentHost } from './host';
 
 export type BuildName = 'simd' | 'threads' | 'relaxed' | 'relaxed-threads';
@@ -211,7 +212,7 @@ function isModule(value: unknown): boolean {
 
 function toUrl(location: URL | string, option: string): URL {
   const url = resolveLocation(location);
-  if (!url) throw new TypeError(`init: ${option} is not a valid URL: ${String(location)}`);
+  if (!url) throw new TypeError(`init: ${option} is not a valid URL: ${describe(location)}`);
   return url;
 }
 
@@ -222,7 +223,7 @@ async function compileSource(build: BuildName, source: unknown, option: string):
   const isResponse = typeof Response === 'function' && source instanceof Response;
   if (!isResponse && !(source instanceof ArrayBuffer) && !ArrayBuffer.isView(source)) {
     throw new TypeError(
-      `init: ${option} must be a WebAssembly.Module, the bytes of ${FILE_NAMES[build]}, a Response or a URL; got ${describeValue(source)}`,
+      `init: ${option} must be a WebAssembly.Module, the bytes of ${FILE_NAMES[build]}, a Response or a URL; got ${describe(source)}`,
     );
   }
   try {
@@ -251,11 +252,6 @@ function checkKernels(build: BuildName, module: WebAssembly.Module, option: stri
   }
 }
 
-function describeValue(value: unknown): string {
-  if (value === null || typeof value !== 'object') return String(value);
-  return `an instance of ${Object.prototype.toString.call(value).slice(8, -1)}`;
-}
-
 /**
  * Prepares the kernels before the first game: compiles the builds this host will use (so a missing or blocked
  * file fails here, with its URL), or takes them from `options` (edge runtimes: `init({ module })` with
@@ -263,13 +259,13 @@ function describeValue(value: unknown): string {
  * package's own files (Node, browsers, the `workerd` and `edge-light` entries). Resolves to the host's capabilities.
  */
 export async function init(options: InitOptions = {}): Promise<Capabilities> {
-  if (typeof options !== 'object' || options === null) throw new TypeError(`init: options must be an object, got ${String(options)}`);
+  if (typeof options !== 'object' || options === null) throw new TypeError(`init: options must be an object, got ${describe(options)}`);
   const known = new Set(['module', 'threadsModule', 'workerUrl', 'relaxedSimd']);
   const unknown = Object.keys(options).filter((key) => !known.has(key));
   if (unknown.length > 0) throw new TypeError(`init: unknown option ${unknown.join(', ')} (known: ${[...known].join(', ')})`);
   if (!hasSimd()) throw new Error('eigengame needs WebAssembly SIMD, which this JavaScript host does not support');
   if (options.relaxedSimd !== undefined && typeof options.relaxedSimd !== 'boolean') {
-    throw new TypeError(`init: relaxedSimd must be a boolean, got ${String(options.relaxedSimd)}`);
+    throw new TypeError(`init: relaxedSimd must be a boolean, got ${describe(options.relaxedSimd)}`);
   }
   if (options.workerUrl !== undefined) deviceWorkerUrl = toUrl(options.workerUrl, 'workerUrl');
   relaxedAllowed = options.relaxedSimd !== false && options.module === undefined && options.threadsModule === undefined;

@@ -1,7 +1,7 @@
 // Bad input: each case names the error type and the words the message must contain, and checks nothing changed.
 
 import { describe, expect, it } from 'vitest';
-import { EigenGame, NpySource, PCAModel, pca, longestStreak, subspaceDistance } from '../src/entries/node';
+import { EigenGame, NpySource, PCAModel, init, pca, longestStreak, subspaceDistance } from '../src/entries/node';
 import { chunkedStream, npyBytes } from './helpers/npy';
 
 type Case = [label: string, run: () => unknown, type: ErrorConstructor, message: RegExp];
@@ -136,6 +136,18 @@ describe('bad input elsewhere', () => {
     expect(() => subspaceDistance([[1, 0]], [[1, 0], [0, 1]])).toThrow(/V has 1 rows but U has 2/);
     expect(() => subspaceDistance([[1, 0], [2, 0]], [[1, 0], [0, 1]])).toThrow(/rows of V are linearly dependent/);
     expect(() => longestStreak([[1, 0]], [[1, 0]], 3)).toThrow(/angle must be a number of radians in \[0, π\/2\], got 3/);
+    expect(() => longestStreak([[1, 0]], [[1, 0]], '0.1' as unknown as number)).toThrow(/got "0.1"/);
+    // A NaN would make every comparison false: the streak would be 0 and the distance NaN, without a word.
+    expect(() => longestStreak([[1, NaN]], [[1, 0]])).toThrow(/V has a value that is not a number at row 0, column 1: NaN/);
+    expect(() => subspaceDistance([[1, 0]], [[Infinity, 0]])).toThrow(/U has an infinite value at row 0, column 0/);
+  });
+
+  it('option messages of every layer quote strings', async () => {
+    await expect(init({ relaxedSimd: 'no' as unknown as boolean })).rejects.toThrow(/relaxedSimd must be a boolean, got "no"/);
+    await expect(init({ workerUrl: 'http://[bad' })).rejects.toThrow(/workerUrl is not a valid URL: "http:\/\/\[bad"/);
+    await expect(EigenGame.create({ d: 4, k: 2, kPerDevice: '1' as unknown as number })).rejects.toThrow(/got "1"/);
+    await expect(EigenGame.create({ d: 4, k: 2, seed: '7' as unknown as number })).rejects.toThrow(/seed must be a safe integer, got "7"/);
+    await expect(EigenGame.create({ d: 2, k: 1, mean: [0, null] as unknown as number[] })).rejects.toThrow(/mean has a value that is not a number at row 0, column 1: null/);
   });
 });
 

@@ -31,7 +31,7 @@ describe('capabilities', () => {
   });
 
   it('rejects a relaxedSimd option that is not a boolean', async () => {
-    await expect(init({ relaxedSimd: 'yes' as never })).rejects.toThrow(/relaxedSimd must be a boolean, got yes/);
+    await expect(init({ relaxedSimd: 'yes' as never })).rejects.toThrow(/relaxedSimd must be a boolean, got "yes"/);
   });
 });
 
@@ -56,13 +56,13 @@ describe('init', () => {
 
   it.each([
     [{ module: 42 }, /init: module must be a WebAssembly.Module, the bytes of eigengame.simd.wasm, a Response or a URL; got 42/],
-    [{ module: {} }, /got an instance of Object/],
+    [{ module: {} }, /got \[object Object\]/],
     [{ modul: wasm('simd') }, /init: unknown option modul \(known: module, threadsModule, workerUrl, relaxedSimd\)/],
     [{ module: new Uint8Array([1, 2, 3]) }, /init: module could not be compiled/],
     [{ module: wasm('threads') }, /init: module is not eigengame's eigengame.simd.wasm \(is it eigengame.threads.wasm\?\)/],
     [{ module: new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])) }, /init: module is not eigengame's eigengame.simd.wasm \(it lacks heapBase, subtractMean, firstNonFinite/],
     [{ threadsModule: new URL('file:///nowhere/eigengame.threads.wasm') }, /could not read eigengame's kernels at \/nowhere\/eigengame.threads.wasm/],
-    [{ workerUrl: 'not a url' }, /init: workerUrl is not a valid URL: not a url/],
+    [{ workerUrl: 'not a url' }, /init: workerUrl is not a valid URL: "not a url"/],
   ])('rejects %o', async (options, message) => {
     await expect(init(options as never)).rejects.toThrow(message);
   });
