@@ -88,6 +88,15 @@ export async function openBytes(input: ByteInput, name = inputName(input)): Prom
 }
 
 /**
+ * Releases an input that a source never opened. A stream handed to a source is the source's to release (cancelled,
+ * or its iterator ended, which destroys a Node stream); paths, Blobs and bytes hold nothing until opened.
+ */
+export async function releaseUnopened(input: ByteInput, name: string): Promise<void> {
+  const stream = !(typeof input === 'string' || input instanceof URL || isBlob(input) || input instanceof ArrayBuffer || ArrayBuffer.isView(input));
+  if (stream) await (await openBytes(input, name)).close();
+}
+
+/**
  * Opens an input to read what comes first (a header, the first records): a file is closed again at once, since each
  * later operation opens its own; a stream, readable once, stays open for what follows, unless reading it failed.
  */

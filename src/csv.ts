@@ -4,7 +4,7 @@
 // indexes where every block of rows starts, and later epochs read the blocks in any order. Every cell is checked;
 // errors name the file, the line and the column.
 
-import { fileChunks, inputName, readStart, reopenFile, type ByteFile, type ByteInput, type ByteStream } from './bytes';
+import { fileChunks, inputName, readStart, releaseUnopened, reopenFile, type ByteFile, type ByteInput, type ByteStream } from './bytes';
 import { describe } from './data';
 import { checkBatchSize, type MatrixSource, type RowBatch, type SourceInfo } from './source';
 
@@ -329,8 +329,10 @@ export class CsvSource implements MatrixSource {
 
   /** Releases a stream not read to its end (a file is never held between operations). */
   async close(): Promise<void> {
+    if (this.consumed && !this.opened) return;
     this.consumed = true;
-    const opened = await this.opened?.catch(() => null);
+    if (!this.opened) return releaseUnopened(this.input, this.name);
+    const opened = await this.opened.catch(() => null);
     await opened?.stream?.bytes.close();
   }
 

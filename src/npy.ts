@@ -3,7 +3,7 @@
 // `np.save('x.npy', X.astype(np.float32))` writes. Headers are checked against the file's size before any large
 // allocation, and every value is checked to be finite as it is read.
 
-import { exactChunks, inputName, readStart, reopenFile, type ByteFile, type ByteInput, type ByteStream } from './bytes';
+import { exactChunks, inputName, readStart, releaseUnopened, reopenFile, type ByteFile, type ByteInput, type ByteStream } from './bytes';
 import { describe } from './data';
 import { checkBatchSize, nonFiniteError, type MatrixSource, type RowBatch, type SourceInfo } from './source';
 
@@ -148,8 +148,10 @@ export class NpySource implements MatrixSource {
 
   /** Releases a stream not read to its end (a file is never held between operations). */
   async close(): Promise<void> {
+    if (this.consumed && !this.opened) return;
     this.consumed = true;
-    const opened = await this.opened?.catch(() => null);
+    if (!this.opened) return releaseUnopened(this.input, this.name);
+    const opened = await this.opened.catch(() => null);
     await opened?.stream?.bytes.close();
   }
 

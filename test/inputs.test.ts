@@ -125,6 +125,20 @@ describe('streams are released however they end', () => {
     expect(npy.stream.locked).toBe(false);
   });
 
+  it('pca releases a stream it refuses: bad options, k above d, or a bad value', async () => {
+    const refusals: [object, RegExp][] = [
+      [{ k: 'two' }, /k must be a positive integer .*got "two"/],
+      [{ k: cols + 1 }, /k = \d+ is larger than d/],
+      [{ k: 1, batchSize: 1 }, /batchSize must be an integer ≥ 2/],
+    ];
+    for (const [options, message] of refusals) {
+      const stream = watchedStream(lines(csvText));
+      await expect(pca(new CsvSource(stream.stream, { name: 's.csv' }), options as never)).rejects.toThrow(message);
+      expect(stream.cancelled, JSON.stringify(options)).toBe(true);
+      expect(stream.stream.locked).toBe(false);
+    }
+  });
+
   it('a stream with a bad header is cancelled by info(); one only described is cancelled by close()', async () => {
     const bad = watchedStream(lines('not npy at all\n'.repeat(5)));
     await expect(new NpySource(bad.stream, { name: 's.npy' }).info()).rejects.toThrow(/s\.npy is not a \.npy file/);
