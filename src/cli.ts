@@ -215,13 +215,19 @@ async function transform(modelFile: string, file: string, values: Values, signal
     const info = await source.info();
     if (info.cols !== model.d) throw new Error(`${file} has ${info.cols} columns, but the model was fitted to ${model.d}`);
     const delimiter = asNpy ? null : /\.tsv$/i.test(out.path) ? '\t' : ',';
-    // The .npy header needs the row count first: a CSV's is known after a pass.
+    // The .npy header holds the row count. Where it is not known yet (CSV), the scores follow a header with room
+    // for any count, rewritten in place once the rows are counted: one pass, and a stream is read once.
+    const rowsLater = delimiter === null && info.rows === null;
+    if (rowsLater && out.direct) {
+      throw new UsageError(`--out ${out.path} cannot be rewritten in place: a .npy of ${file}'s scores needs its row count first; write to a file`);
+    }
     const header = delimiter === null
-      ? encodeNpyHeader('float64', info.rows ?? await countRows(source, signal), model.k)
+      ? encodeNpyHeader('float64', info.rows ?? UNKNOWN_ROWS, model.k, rowsLater ? NPY_HEADER_ROOM : 0)
       : new TextEncoder().encode(`${Array.from({ length: model.k }, (_, i) => `pc${i + 1}`).join(delimiter)}\n`);
     await writeOutput(out, signal, async (handle) => {
       await handle.write(header);
       written = await writeScores(handle, source, model, delimiter, signal);
+      if (rowsLater) await handle.write(encodeNpyHeader('float64', written, model.k, header.byteLength), 0, header.byteLength, 0);
     });
   } finally {
     await source.close();
@@ -237,6 +243,11 @@ async function readModel(modelFile: string): Promise<PCAModel> {
     throw new Error(`${modelFile}: not a model written by eigengame fit: ${(error as Error).message}`);
   }
 }
+
+/** A row count as long as any a file can have, so that a header written before the count has room for it. */
+const UNKNOWN_ROWS = 10 ** 15;
+/** Bytes of a .npy header with room for any row count (numpy aligns headers to 64 bytes). */
+const NPY_HEADER_ROOM = 128;
 
 /** Each row's scores, as float64 bytes (.npy: `delimiter` null) or a delimited line; returns the rows written. */
 async function writeScores(handle: FileHandle, source: MatrixSource, model: PCAModel, delimiter: string | null, signal: AbortSignal): Promise<number> {
@@ -269,12 +280,14 @@ async function info(file: string, values: Values, signal: AbortSignal): Promise<
   const described = await source.info();
   const rows = described.rows ?? await countRows(source, signal);
   await source.close();
-  const bytes = (await stat(file)).size;
+  // A FIFO or device has no size: it is read to its end, and only its rows are told.
+  const stats = await stat(file);
+  const bytes = stats.isFile() ? stats.size : null;
   const result = { file, bytes, format: described.format, dtype: described.dtype, rows, cols: described.cols, columnNames: described.columnNames };
   if (values.json) {
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } else if (!values.quiet) {
-    process.stdout.write(`${file}: ${described.format}, ${described.dtype}, ${rows} rows × ${described.cols} columns, ${bytes} bytes\n`);
+    process.stdout.write(`${file}: ${described.format}, ${described.dtype}, ${rows} rows × ${described.cols} columns${bytes === null ? '' : `, ${bytes} bytes`}\n`);
     if (described.columnNames) process.stdout.write(`columns: ${described.columnNames.join(', ')}\n`);
   }
 }

@@ -83,10 +83,13 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const itemSize = (dtype: 'float32' | 'float64') => (dtype === 'float32' ? 4 : 8);
 
 /** The .npy header for a 2-D little-endian C-order array (version 1.0, padded to 64 bytes as numpy does). */
-export function encodeNpyHeader(dtype: 'float32' | 'float64', rows: number, cols: number): Uint8Array {
+export function encodeNpyHeader(dtype: 'float32' | 'float64', rows: number, cols: number, totalBytes = 0): Uint8Array {
   const dict = `{'descr': '${dtype === 'float32' ? '<f4' : '<f8'}', 'fortran_order': False, 'shape': (${rows}, ${cols}), }`;
   const unpadded = PREAMBLE_V1 + dict.length + 1;
-  const text = dict + ' '.repeat((64 - (unpadded % 64)) % 64) + '\n';
+  // Padded to a multiple of 64 bytes (numpy's alignment), or to `totalBytes` for a header rewritten in place later.
+  const padded = Math.max(totalBytes, Math.ceil(unpadded / 64) * 64);
+  if (padded % 64 !== 0 || padded > 65535 + PREAMBLE_V1) throw new RangeError(`a .npy header of ${padded} bytes is not a multiple of 64 below 64 KiB`);
+  const text = dict + ' '.repeat(padded - unpadded) + '\n';
   const bytes = new Uint8Array(PREAMBLE_V1 + text.length);
   bytes.set(MAGIC);
   bytes[6] = 1;

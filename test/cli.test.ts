@@ -290,6 +290,21 @@ describe('eigengame (CLI) never loses a file', () => {
     expect(lstatSync(join(directory, 'pipe')).isFIFO()).toBe(true);
     expect(PCAModel.fromJSON(bytesOf('piped.json').toString()).k).toBe(k);
   });
+
+  it('reads a FIFO once: info counts its rows, transform writes a .npy of its CSV scores in one pass', () => {
+    expect(spawnSync('mkfifo', [join(directory, 'in.csv')]).status).toBe(0);
+    // The writer is stopped if the command fails before it opens the FIFO (it would wait for a reader forever).
+    const through = (args: string) => spawnSync('sh', ['-c', `cat data.csv > in.csv & writer=$!; "${process.execPath}" "${cli}" ${args}; status=$?; [ $status -eq 0 ] || kill $writer; wait; exit $status`], {
+      cwd: directory, encoding: 'utf8', timeout: 60_000,
+    });
+    const described = through('info in.csv --json');
+    expect(described.status, described.stderr).toBe(0);
+    expect(JSON.parse(described.stdout)).toMatchObject({ rows: 3000, cols: d, bytes: null });
+    const piped = through('transform model.json in.csv --out piped-scores.npy');
+    expect(piped.status, piped.stderr).toBe(0);
+    expect(run(['transform', 'model.json', 'data.npy', '--out', 'file-scores.npy']).code).toBe(0);
+    expect(bytesOf('piped-scores.npy').equals(bytesOf('file-scores.npy'))).toBe(true);
+  });
 });
 
 describe('a 1 GiB .npy through the CLI', () => {
