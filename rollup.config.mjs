@@ -1,12 +1,11 @@
-// Bundles the package entries (src/entries/) into dist/: each entry is its host's code (src/host-*.ts) over shared
+// Bundles the package entries (src/entries/) into dist/: each entry is its host's code (src/hosts/) over shared
 // core chunks that no host's specifics reach, so a browser or edge bundle has no node: imports and an edge bundle
 // no Worker URL. The device workers (workers/) and the CJS build are each one self-contained file; a worker file has
 // no imports, so asset plugins can copy it as it is. Comlink is bundled in: no runtime dependencies. The wasm builds
-// stay separate files in wasm/: the `new URL('../wasm/…', import.meta.url)` and `new URL('../dist/device.js',
-// import.meta.url)` expressions are kept as written (src/ and dist/ are both one level below the root, so they
-// resolve from either), and the workerd and edge-light entries' `.wasm` imports are kept as imports for the host's
-// bundler. One .d.ts serves every entry.
-import { basename } from 'node:path';
+// stay separate files in wasm/, referenced by literal `new URL('…', import.meta.url)` expressions that bundlers
+// recognise (re-expressed relative to dist/, where every bundle lands), and the workerd and edge-light entries'
+// `.wasm` imports are kept as imports for the host's bundler. One .d.ts serves every entry.
+import { basename, dirname, relative, resolve } from 'node:path';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import typescript from '@rollup/plugin-typescript';
 import { dts } from 'rollup-plugin-dts';
@@ -21,7 +20,25 @@ const wasmImports = {
   },
 };
 
-const plugins = () => [wasmImports, nodeResolve(), typescript({ tsconfig: './tsconfig.build.json' })];
+const dist = resolve('dist');
+
+/**
+ * `new URL('<relative>', import.meta.url)` in a source module names a file relative to that module (src/hosts/ in the
+ * tests); in the bundle it must name it relative to dist/. The expression stays a literal, so bundlers still see it.
+ */
+const assetUrls = {
+  name: 'asset-urls',
+  transform(code, id) {
+    const pattern = /new URL\('(\.\.?\/[^']*)', import\.meta\.url\)/g;
+    if (!pattern.test(code)) return null;
+    return code.replace(pattern, (_, path) => {
+      const fromDist = relative(dist, resolve(dirname(id), path)).replaceAll('\\', '/');
+      return `new URL('${fromDist.startsWith('.') ? fromDist : `./${fromDist}`}', import.meta.url)`;
+    });
+  },
+};
+
+const plugins = () => [assetUrls, wasmImports, nodeResolve(), typescript({ tsconfig: './tsconfig.build.json' })];
 
 /** One self-contained file from one input (a device worker, or the CJS build). */
 function bundle(input, file, format = 'es') {
@@ -37,7 +54,7 @@ export default [
       edge: 'src/entries/edge.ts',
       workerd: 'src/entries/workerd.ts',
       'edge-light': 'src/entries/edge-light.ts',
-      cli: 'src/cli.ts',
+      cli: 'src/cli/main.ts',
     },
     external,
     plugins: plugins(),

@@ -16,7 +16,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'relaxed-simd',
-          include: ['test/{kernels,golden,devices,pca}.test.ts'],
+          include: ['test/kernels/kernels.test.ts', 'test/game/golden.test.ts', 'test/devices/devices.test.ts', 'test/pca/pca.test.ts'],
           execArgv: ['--experimental-wasm-relaxed-simd'],
           env: { EIGENGAME_TEST_ARITHMETIC: 'relaxed-simd' },
         },

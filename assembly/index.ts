@@ -1,5 +1,5 @@
 // The kernel module's exports. Every kernel works on pointers and sizes into memory that TypeScript plans
-// (src/memory.ts); none allocates, and the module has no mutable static data, so any number of instances can
+// (src/devices/memory.ts); none allocates, and the module has no mutable static data, so any number of instances can
 // share one memory.
 
 export { addF32, addF64, divideF32, divideF64 } from './accumulate';

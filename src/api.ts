@@ -1,23 +1,24 @@
 // The public API, the same from every package entry (src/entries/): only how kernels load and devices start differ.
-export { capabilities, init } from './wasm';
-export type { Capabilities, InitOptions, KernelSource } from './wasm';
-export { EigenGame } from './game';
-export type { EigenGameOptions, EigenGameState, RunOptions, RunProgress, StepResult } from './game';
-export { DeviceError } from './pool';
-export type { Backend } from './engine';
-export { pca } from './pca';
-export { NpySource } from './npy';
-export { CsvSource } from './csv';
-export { openSource } from './open-source';
-export type { OpenSourceOptions } from './open-source';
-export type { CsvOptions } from './csv';
-export type { MatrixSource, RowBatch, SourceInfo } from './source';
-export type { ByteInput } from './bytes';
-export type { PCAOptions, PCAProgress } from './pca-core';
-export { PCAModel } from './model';
-export type { Float64Matrix, PCAModelJSON } from './model';
-export { longestStreak, subspaceDistance } from './metrics';
-export type { DenseMatrix, MatrixInput } from './data';
-export type {
-  AdamOptions, DeviceOptions, GameSettings, OptimizerOptions, Preset, Reduction, SgdOptions, Variant,
-} from './options';
+export { capabilities } from './kernels/capabilities';
+export type { Capabilities } from './kernels/capabilities';
+export { init } from './kernels/load';
+export type { InitOptions, KernelSource } from './kernels/load';
+export { EigenGame } from './game/game';
+export type { EigenGameOptions, EigenGameState, RunOptions, RunProgress, StepResult } from './game/game';
+export { DeviceError } from './devices/pool';
+export type { Backend } from './devices/engine';
+export type { DeviceOptions, GameSettings } from './devices/settings';
+export type { AdamOptions, OptimizerOptions, Preset, Reduction, SgdOptions, Variant } from './game/options';
+export { pca } from './pca/pca';
+export type { PCAOptions, PCAProgress } from './pca/core';
+export { PCAModel } from './pca/model';
+export type { Float64Matrix, PCAModelJSON } from './pca/model';
+export { longestStreak, subspaceDistance } from './pca/metrics';
+export { NpySource } from './io/npy';
+export { CsvSource } from './io/csv';
+export { openSource } from './io/open';
+export type { OpenSourceOptions } from './io/open';
+export type { CsvOptions } from './io/csv';
+export type { MatrixSource, RowBatch, SourceInfo } from './io/source';
+export type { ByteInput } from './io/bytes';
+export type { DenseMatrix, MatrixInput } from './io/matrix';

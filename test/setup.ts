@@ -2,7 +2,7 @@
 // directly (kernels, devices) need a host installed all the same. The project (vitest.config.ts) names the kernel
 // arithmetic its tests are for; a host that cannot give it fails the file instead of testing the other one.
 import { init } from '../src/entries/node';
-import type { Arithmetic } from '../src/wasm';
+import type { Arithmetic } from '../src/kernels/exports';
 
 export const testArithmetic = (process.env.EIGENGAME_TEST_ARITHMETIC ?? 'simd') as Arithmetic;
 

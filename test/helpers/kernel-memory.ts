@@ -1,6 +1,7 @@
 // A raw kernel instance for tests, with a bump allocator that can misalign every buffer on purpose.
 
-import { createMemory, instantiate, type BuildName, type KernelExports } from '../../src/wasm';
+import { createMemory, instantiate } from '../../src/kernels/load';
+import type { BuildName, KernelExports } from '../../src/kernels/exports';
 
 export interface KernelHarness {
   kernels: KernelExports;

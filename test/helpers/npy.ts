@@ -1,5 +1,5 @@
 // Builds .npy bytes for tests: numpy's layout for 2-D little-endian arrays, any header version.
-import { encodeNpyHeader } from '../../src/npy';
+import { encodeNpyHeader } from '../../src/io/npy';
 
 export function npyBytes(values: ArrayLike<number>, rows: number, cols: number, dtype: 'float32' | 'float64' = 'float32', version = 1): Uint8Array {
   let header = encodeNpyHeader(dtype, rows, cols);

@@ -1,4 +1,4 @@
-import { Rng } from '../../src/rng';
+import { Rng } from '../../src/math/rng';
 
 /** `length` normal deviates from a seeded generator (float32-representable). */
 export function normals(seed: number, length: number, scale = 1): Float32Array {

@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
-import type { Arithmetic } from '../../src/wasm';
+import type { Arithmetic } from '../../src/kernels/exports';
 import * as eigengame from '../../src/entries/node';
 import { PLANTED, plantedCase, runCases } from './cases.mjs';
 

@@ -1,0 +1,127 @@
+// The device side of a pool: what a worker does when the host calls it through Comlink. A device instantiates the
+// threads build on the shared memory once, then runs whole jobs on its own, meeting the other devices only at the
+// barriers of each step. The worker entry (workers/device.ts) only connects this API to its message port.
+
+import { HALTED, SharedBarrier, WorkQueues, markFailed } from './collectives';
+import { CONTROL_WORDS, type MemoryPlan } from './memory';
+import type { GameSettings } from './settings';
+import type { Topology } from './partition';
+import { DeviceProgram } from './program';
+import { NO_STEP, runJob, type Job, type StepReport } from './schedule';
+import type { KernelExports } from '../kernels/exports';
+
+/** A failure to inject in a device, for the tests of the pool's fault handling. */
+export interface FaultPlan {
+  device: number;
+  /** The device fails just before this step of its next job (1-based). */
+  atStep: number;
+  /**
+   * throw: an exception; trap: a kernel that reads out of bounds; exit: the worker calls process.exit / close;
+   * oom: it runs out of heap; terminate: the host terminates the worker once device 0 reports step atStep − 1.
+   */
+  kind: 'throw' | 'trap' | 'exit' | 'oom' | 'terminate';
+}
+
+/**
+ * The key under which tests hand a FaultPlan to `EigenGame.create` or `pca` (not part of the public types): the
+ * only way to make a real worker throw, trap or exit on cue.
+ */
+export const injectFault: unique symbol = Symbol('eigengame.injectFault');
+
+export function faultPlanOf(options: object): FaultPlan | undefined {
+  return (options as { [injectFault]?: FaultPlan })[injectFault];
+}
+
+export interface DeviceSetup {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  device: number;
+  fault?: FaultPlan;
+}
+
+export interface DeviceRequest {
+  job: Job;
+  plan: MemoryPlan;
+  topology: Topology;
+  settings: GameSettings;
+  /** Steps the game took before this job. */
+  firstStep: number;
+}
+
+/** A step report with the utilities of that step (sent by device 0 only). */
+export interface RunReport extends StepReport {
+  utilities: Float64Array;
+}
+
+export interface DeviceOutcome {
+  /** The job's last step: how many steps it took and how it ended. */
+  last: StepReport;
+  reports: number;
+}
+
+export interface DeviceApi {
+  init(setup: DeviceSetup): Promise<void>;
+  /**
+   * Runs the job to its end (or a stop); resolves to its last step and the number of reports sent. Reports travel
+   * on the callback's own port, so the host may receive the last of them after this call's result: it waits for
+   * `reports` of them before it calls the run finished.
+   */
+  run(request: DeviceRequest, report?: (report: RunReport) => void): DeviceOutcome;
+}
+
+export function createDeviceApi(exit: (code: number) => void): DeviceApi {
+  let state: { kernels: KernelExports; memory: WebAssembly.Memory; device: number; fault?: FaultPlan } | null = null;
+
+  return {
+    async init(setup) {
+      if (state) throw new Error(`device ${setup.device} is already initialised`);
+      const instance = await WebAssembly.instantiate(setup.module, { env: { memory: setup.memory } });
+      state = {
+        kernels: instance.exports as unknown as KernelExports,
+        memory: setup.memory,
+        device: setup.device,
+        fault: setup.fault,
+      };
+    },
+
+    run(request, report) {
+      if (!state) throw new Error('device used before init');
+      const { kernels, memory, device, fault } = state;
+      const { plan, topology } = request;
+      const control = new Int32Array(memory.buffer, plan.control, CONTROL_WORDS);
+      const barrier = new SharedBarrier(control, topology.devices);
+      const queues = new WorkQueues(new Int32Array(memory.buffer, plan.claims, plan.queueCount), true);
+      const program = new DeviceProgram({
+        kernels, memory, plan, topology, device, settings: request.settings, barrier, queues,
+      });
+      let last = NO_STEP;
+      let reports = 0;
+      try {
+        for (const step of runJob(program, request.job, request.firstStep)) {
+          last = step;
+          if (fault && step.steps + 1 === fault.atStep) inject(fault, kernels, exit);
+          if (report && step.report) {
+            const utilities = new Float64Array(memory.buffer, plan.utilities, plan.k).slice();
+            void Promise.resolve(report({ ...step, utilities })).catch(() => {});
+            reports++;
+          }
+        }
+      } catch (error) {
+        if (!(error instanceof Error && error.name === HALTED)) markFailed(control, device);
+        throw error;
+      }
+      return { last, reports };
+    },
+  };
+}
+
+function inject(fault: FaultPlan, kernels: KernelExports, exit: (code: number) => void): void {
+  if (fault.kind === 'throw') throw new Error(`injected failure of device ${fault.device}`);
+  if (fault.kind === 'trap') kernels.normalizeRows(0xfffffff0, 1, 1024);
+  if (fault.kind === 'exit') exit(7);
+  if (fault.kind === 'oom') {
+    // Holds on to ever more heap until V8's limit for this worker (set by the pool) stops it.
+    const hoard: number[][] = [];
+    for (;;) hoard.push(new Array(1 << 20).fill(hoard.length + 0.5));
+  }
+}

@@ -1,0 +1,347 @@
+// The host side of a game: the memory (plain, or shared with a pool of devices), the memory plan, and how steps
+// run: in the calling thread (one device, the same program as a worker's) or on the pool's workers. EigenGame and
+// pca drive it.
+
+import { WorkQueues, soloBarrier } from './collectives';
+import type { FaultPlan, RunReport } from './device';
+import { planMemory, type MemoryPlan } from './memory';
+import { optimizerSlots, type DeviceOptions, type GameSettings } from './settings';
+import { checkTopology, type Topology } from './partition';
+import { DevicePool } from './pool';
+import { DeviceProgram } from './program';
+import { NO_STEP, runJob, type Job, type StepReport } from './schedule';
+import { currentHost } from '../hosts/host';
+import { PAGE_BYTES, type BuildName, type KernelExports } from '../kernels/exports';
+import { compiledModule, createMemory, instantiate } from '../kernels/load';
+import { kernelBuild, threadsUnavailable } from '../kernels/capabilities';
+
+export interface EngineShape {
+  d: number;
+  k: number;
+  /** Data rows that fit in memory at once; grown on demand by `reserveRows`. */
+  rowCapacity: number;
+}
+
+/** Where a game's steps run: visible to users as `EigenGame.backend` and `PCAModel.backend`. */
+export interface Backend {
+  /** 'workers': devices are workers on one shared memory; 'in-thread': one device in the calling thread. */
+  kind: 'workers' | 'in-thread';
+  devices: number;
+  kPerDevice: number;
+  /** The kernels' build: shared memory ('threads', 'relaxed-threads') or plain ('simd', 'relaxed'). */
+  build: BuildName;
+  /** Why fewer devices run than were asked for (e.g. no SharedArrayBuffer); absent when nothing was refused. */
+  fallback?: string;
+}
+
+/** Flops of one step per device below which 'auto' does not add a device: its barriers would cost more. */
+const MIN_WORK_PER_DEVICE = 8e6;
+/** Longest stretch of in-thread computing before yielding to the event loop (timers, abort signals, a page). */
+const YIELD_AFTER_MS = 50;
+
+export interface EngineOptions extends DeviceOptions {
+  /** Flops of a typical step, for `devices: 'auto'`. */
+  workPerStep: number;
+  fault?: FaultPlan;
+}
+
+/**
+ * The devices to run: as asked (or, for 'auto', as many as the host's processors and the work warrant), but never
+ * more than the host's hardware threads, where extra workers would only take turns on the same cores (the bits do
+ * not depend on the number of devices). Every refusal is told once through `onWarning` and kept as `fallback`.
+ */
+async function resolveBackend(k: number, options: EngineOptions): Promise<Backend> {
+  const kPerDevice = options.kPerDevice ?? k;
+  const slices = k / kPerDevice;
+  const requested = options.devices ?? 1;
+  const hardware = currentHost().hardwareThreads();
+  const warranted = Math.max(1, Math.floor(options.workPerStep / MIN_WORK_PER_DEVICE));
+  const devices = requested === 'auto' ? devicesWithin(Math.min(hardware, warranted), slices) : requested;
+  checkTopology({ devices, k, kPerDevice });
+  if (devices === 1) return inThread(k, kernelBuild(false));
+  const unavailable = threadsUnavailable();
+  if (unavailable) {
+    const fallback = `${devices} devices need threads, but ${unavailable}: running one in-thread device instead`;
+    return inThread(k, kernelBuild(false), warn(options, fallback));
+  }
+  return workersWithin(hardware, { devices, k, kPerDevice }, options);
+}
+
+/** Workers for `topology`, or as many as the host's hardware threads hold in whole slices of players (warned). */
+function workersWithin(hardware: number, { devices, k, kPerDevice }: Topology, options: EngineOptions): Backend {
+  const slices = k / kPerDevice;
+  const useful = devicesWithin(hardware, slices);
+  if (useful >= devices) return { kind: 'workers', devices, kPerDevice, build: kernelBuild(true) };
+  const running = useful === 1 ? 'one in-thread device' : `${useful} devices`;
+  const layout = useful > hardware ? ` (the fewest that hold k / kPerDevice = ${slices} slices of players)` : '';
+  const asked = `devices = ${devices} is more than this host's ${hardware} hardware threads`;
+  const fallback = warn(options, `${asked}: running ${running} instead${layout}`);
+  if (useful === 1) return inThread(k, kernelBuild(false), fallback);
+  return { kind: 'workers', devices: useful, kPerDevice, build: kernelBuild(true), fallback };
+}
+
+/** The most devices up to `limit` that hold whole slices of players, and at least one device per slice. */
+function devicesWithin(limit: number, slices: number): number {
+  return Math.max(slices, Math.floor(limit / slices) * slices);
+}
+
+function inThread(k: number, build: BuildName, fallback?: string): Backend {
+  const backend: Backend = { kind: 'in-thread', devices: 1, kPerDevice: k, build };
+  return fallback ? { ...backend, fallback } : backend;
+}
+
+function warn(options: EngineOptions, message: string): string {
+  options.onWarning?.(message);
+  return message;
+}
+
+export class Engine {
+  /** Steps taken so far (Adam's bias correction counts them). */
+  stepCount = 0;
+  private solo: DeviceProgram | null = null;
+  private busy = false;
+  private disposed = false;
+  private pool: DevicePool | null = null;
+  /** Settles when the pool's workers are ready (they start while the caller fills the memory), or it fell back. */
+  private started: Promise<void> = Promise.resolve();
+
+  private constructor(
+    readonly settings: GameSettings,
+    private current: Backend,
+    private plan: MemoryPlan,
+    private readonly memory: WebAssembly.Memory,
+    private readonly kernels: KernelExports,
+  ) {}
+
+  /**
+   * Creates the memory and the host's kernels, and starts the workers, if any, without waiting for them: the
+   * caller can fill the memory meanwhile. `ready()` waits for them; `run` does too.
+   */
+  static async create(shape: EngineShape, settings: GameSettings, options: EngineOptions): Promise<Engine> {
+    const backend = await resolveBackend(shape.k, options);
+    const memory = createMemory(backend.build, 1);
+    const kernels = await instantiate(backend.build, memory);
+    const plan = planMemory(
+      { ...shape, optimizerSlots: optimizerSlots(settings.optimizer), devices: backend.devices }, kernels.heapBase(),
+    );
+    growTo(memory, plan.pages);
+    const engine = new Engine(settings, backend, plan, memory, kernels);
+    if (backend.kind === 'workers') engine.startPool(await compiledModule(backend.build), options);
+    return engine;
+  }
+
+  /**
+   * Starts the workers. If the package's own workers cannot start (a host that refuses to spawn them, a worker
+   * script that does not load), the game runs on one device in this thread instead, with the same bits (its
+   * kernels already share the memory the workers would have used), and `onWarning` says why. A worker script the
+   * user gave (`init({ workerUrl })`) that fails is the user's to fix: the DeviceError stands.
+   */
+  private startPool(module: WebAssembly.Module, options: EngineOptions): void {
+    const pool = new DevicePool(this.current.devices);
+    this.pool = pool;
+    this.started = pool.start(module, this.memory, this.plan, options.fault).catch((error: unknown) => {
+      if (this.disposed || pool.scriptUrl) throw error;
+      this.pool = null;
+      const fallback = warn(options, `${(error as Error).message}: running one in-thread device instead`);
+      this.current = inThread(this.k, this.current.build, fallback);
+    });
+    this.started.catch(() => {});
+  }
+
+  /** Where the steps run; settled once `ready()` has resolved. */
+  get backend(): Backend {
+    return this.current;
+  }
+
+  /** Resolves when the devices are ready to run (at once in-thread); rejects if they could not start. */
+  ready(): Promise<void> {
+    return this.started;
+  }
+
+  get d(): number {
+    return this.plan.d;
+  }
+
+  get k(): number {
+    return this.plan.k;
+  }
+
+  /** Live view of the players' vectors V (k × d, row-major). Views are invalid after `reserveRows`. */
+  vectors(): Float32Array {
+    return this.f32(this.plan.v, this.plan.k * this.plan.d);
+  }
+
+  /** Live view of the mean that `centerRows` subtracts (zeros: no centring). */
+  mean(): Float32Array {
+    return this.f32(this.plan.mean, this.plan.d);
+  }
+
+  /**
+   * Centres resident rows [first, first + count) in place with the current mean. Rows are centred once, after
+   * they are written, instead of at every use in the step's kernels (the same float32 subtraction, so the same bits).
+   * Returns the sum of the centred values' squares (float64).
+   */
+  centerRows(first: number, count: number): number {
+    const { d } = this.plan;
+    return this.kernels.subtractMean(this.plan.x + first * d * 4, count, d, this.plan.mean);
+  }
+
+  /** Live view of the optimizer's state buffer `slot` (k × d). */
+  optimizerState(slot: number): Float32Array {
+    return this.f32(this.plan.optimizer[slot], this.plan.k * this.plan.d);
+  }
+
+  /** Live view of resident data rows [first, first + count). */
+  rows(first: number, count: number): Float32Array {
+    return this.f32(this.plan.x + first * this.plan.d * 4, count * this.plan.d);
+  }
+
+  /** Index (row-major, from row `first`) of the first NaN or ±Infinity in resident rows [first, first + count), or −1. */
+  firstNonFinite(first: number, count: number): number {
+    return this.kernels.firstNonFinite(this.plan.x + first * this.plan.d * 4, count * this.plan.d);
+  }
+
+  /** Column sums of resident rows [0, count): float64, each column summed in row order (not finite if a value is not). */
+  columnSums(count: number): Float64Array {
+    const { d, x, columnSums } = this.plan;
+    const sums = new Float64Array(this.memory.buffer, columnSums, d);
+    sums.fill(0);
+    this.kernels.columnSums(x, count, d, columnSums);
+    return sums.slice();
+  }
+
+  /** The utilities of the last step (k values, computed with V before it). */
+  utilities(): Float64Array {
+    return new Float64Array(this.memory.buffer, this.plan.utilities, this.plan.k).slice();
+  }
+
+  /** Makes room for `rows` resident rows (P and the data are last, so nothing else moves). */
+  reserveRows(rows: number): void {
+    if (rows <= this.plan.rowCapacity) return;
+    const plan = planMemory({ ...this.plan, rowCapacity: rows }, this.plan.base);
+    growTo(this.memory, plan.pages);
+    this.plan = plan;
+    this.solo = null;
+  }
+
+  /**
+   * Runs a job on the devices (or in this thread), reporting progress; resolves to its last step's report. An
+   * abort takes effect between two steps: the steps taken are counted and the game stays consistent; then the
+   * promise rejects with the signal's reason, also when the abort came during the job's last step or its reports.
+   */
+  async run(job: Job, onReport?: (report: RunReport) => void, signal?: AbortSignal): Promise<StepReport> {
+    if (this.busy) throw new Error('this game is already running a step: await it before starting another');
+    this.busy = true;
+    try {
+      await this.started;
+      signal?.throwIfAborted();
+      const last = this.pool
+        ? await this.runOnPool(this.pool, job, onReport, signal)
+        : await this.runInThread(job, onReport, signal);
+      signal?.throwIfAborted();
+      return last;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async runOnPool(
+    pool: DevicePool, job: Job, onReport?: (report: RunReport) => void, signal?: AbortSignal,
+  ): Promise<StepReport> {
+    const { plan, settings, stepCount: firstStep } = this;
+    const { kPerDevice } = this.current;
+    const last = await pool.run({ job, plan, settings, firstStep, kPerDevice }, onReport, signal);
+    this.stepCount += last.steps;
+    return last;
+  }
+
+  /** The job in this thread, yielding to the event loop (timers, abort signals, a page) every YIELD_AFTER_MS. */
+  private async runInThread(
+    job: Job, onReport?: (report: RunReport) => void, signal?: AbortSignal,
+  ): Promise<StepReport> {
+    const program = this.soloProgram();
+    let lastYield = performance.now();
+    const firstStep = this.stepCount;
+    let last = NO_STEP;
+    for (const step of runJob(program, job, firstStep)) {
+      last = step;
+      this.stepCount = firstStep + step.steps;
+      if (step.report) onReport?.({ ...step, utilities: this.utilities() });
+      if (!step.last && (step.report || performance.now() - lastYield > YIELD_AFTER_MS)) {
+        await yieldToEventLoop();
+        lastYield = performance.now();
+        signal?.throwIfAborted();
+      }
+    }
+    return last;
+  }
+
+  /** M = PᵀP (k × k, float64, not divided) over resident rows [0, count) with the current V, on the devices. */
+  async projectedGram(count: number, signal?: AbortSignal): Promise<Float64Array> {
+    await this.run({ kind: 'gram', rows: count }, undefined, signal);
+    return this.soloProgram().reduceProjectedGram(count);
+  }
+
+  /** Live view of G (k × d) as the last step or `product` job left it. */
+  gradient(): Float32Array {
+    return this.f32(this.plan.g, this.plan.k * this.plan.d);
+  }
+
+  /** Normalises the first `rows` rows of V. */
+  normalize(rows: number): void {
+    this.kernels.normalizeRows(this.plan.v, rows, this.plan.d);
+  }
+
+  /** Terminates the devices' workers (the memory goes with the last reference to it). */
+  dispose(): void {
+    this.disposed = true;
+    this.pool?.dispose();
+  }
+
+  /** The program of a lone device in this thread, on the same plan (the workers, if any, are idle). */
+  private soloProgram(): DeviceProgram {
+    if (!this.solo) {
+      const topology: Topology = { devices: 1, k: this.plan.k, kPerDevice: this.plan.k };
+      this.solo = new DeviceProgram({
+        kernels: this.kernels, memory: this.memory, plan: this.plan, topology, device: 0, settings: this.settings,
+        barrier: soloBarrier, queues: new WorkQueues(new Int32Array(this.plan.queueCount), false),
+      });
+    }
+    return this.solo;
+  }
+
+  private f32(offset: number, length: number): Float32Array {
+    return new Float32Array(this.memory.buffer, offset, length);
+  }
+}
+
+/**
+ * Runs a cancellable call: once `signal` has aborted, the call rejects with the signal's reason, whatever else
+ * happened meanwhile (its last step finished anyway, a stream ended early or failed because of the abort).
+ */
+export async function cancellable<T>(signal: AbortSignal | undefined, call: () => Promise<T>): Promise<T> {
+  try {
+    const result = await call();
+    signal?.throwIfAborted();
+    return result;
+  } catch (error) {
+    signal?.throwIfAborted();
+    throw error;
+  }
+}
+
+/** Lets timers, abort signals and the UI run between steps of a long in-thread run. */
+function yieldToEventLoop(): Promise<void> {
+  if (typeof setImmediate === 'function') return new Promise((resolve) => setImmediate(resolve));
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+function growTo(memory: WebAssembly.Memory, pages: number): void {
+  const current = memory.buffer.byteLength / PAGE_BYTES;
+  if (pages <= current) return;
+  try {
+    memory.grow(pages - current);
+  } catch (cause) {
+    throw new RangeError(`could not grow WebAssembly memory to ${pages * PAGE_BYTES} bytes: ${String(cause)}`);
+  }
+}

@@ -1,0 +1,120 @@
+// How a step's work is divided: rows into blocks and chunks, devices into player slices and data shards.
+//
+// Determinism across device counts rests on one rule: every sum over rows has the same shape whoever computes it.
+// A minibatch is cut into blocks of ROW_BLOCK rows (each block's G and M summed from zero, row by row) and the
+// blocks into chunks (each chunk's sum is its blocks' sums added in block order); the step's sum is the chunks'
+// sums added in chunk order. Block and chunk boundaries depend on the batch size, k and d only, never on the number
+// of devices, so a device count only changes *who* computes a chunk, not the bits of any sum.
+
+import { describe } from '../describe';
+
+/** Rows per block: the unit of the fused data pass and of the first level of every sum. */
+export const ROW_BLOCK = 32;
+
+/** At most this many chunks per step: enough for devices that claim them one by one to even out their loads. */
+const MAX_CHUNKS = 24;
+/** Chunk partial sums of G are k × d each; keep their total under this many bytes (but allow at least 4). */
+const CHUNK_BUDGET_BYTES = 64 * 1024 * 1024;
+
+/** The most chunks a step of a k × d game uses: the number of partial-sum buffers the memory plan holds. */
+export function maxChunks(k: number, d: number): number {
+  return Math.max(4, Math.min(MAX_CHUNKS, Math.floor(CHUNK_BUDGET_BYTES / (k * d * 4))));
+}
+
+/** A range [start, end). */
+export interface Range {
+  start: number;
+  end: number;
+}
+
+/** The i-th of `parts` near-equal parts of [0, total): sizes differ by at most one. */
+export function part(total: number, parts: number, i: number): Range {
+  return { start: Math.floor((i * total) / parts), end: Math.floor(((i + 1) * total) / parts) };
+}
+
+/** How `count` rows are cut into chunks: their number, and each chunk's rows (a whole number of blocks). */
+export class Chunking {
+  readonly chunks: number;
+  private readonly blocks: number;
+
+  constructor(readonly count: number, limit: number) {
+    this.blocks = Math.ceil(count / ROW_BLOCK);
+    this.chunks = Math.min(limit, this.blocks);
+  }
+
+  /** Rows [start, end) of chunk c, relative to the step's first row. */
+  rows(c: number): Range {
+    const { start, end } = part(this.blocks, this.chunks, c);
+    return { start: start * ROW_BLOCK, end: Math.min(this.count, end * ROW_BLOCK) };
+  }
+}
+
+/**
+ * Devices as the seed arranges them: `slices` groups of players (model parallelism, k / kPerDevice of them) times
+ * `shards` of every minibatch (data parallelism). Device w holds player slice ⌊w / shards⌋ and data shard
+ * w mod shards; the devices of one slice form an `axis_index_groups` group whose gradients are summed.
+ */
+export interface Topology {
+  devices: number;
+  k: number;
+  kPerDevice: number;
+}
+
+function slicesOf(topology: Topology): number {
+  return topology.k / topology.kPerDevice;
+}
+
+function shardsOf(topology: Topology): number {
+  return topology.devices / slicesOf(topology);
+}
+
+/**
+ * What device w computes in a step. The chunks of a minibatch are not assigned in advance: the devices of a slice
+ * claim them one at a time (collectives.ts, WorkQueues), as do all devices for the chunks' Gram partials.
+ */
+export interface DeviceRole {
+  /** Its slice of players: those whose projections and data term it computes. */
+  slice: number;
+  players: Range;
+  /** Devices holding the same slice (the slice's data shards). */
+  shards: number;
+  /** Players whose direction and update it computes (its share of the slice, split between the slice's shards). */
+  updates: Range;
+  /** Elements of the k × d G it reduces over the chunks (an even split over all devices, 4-aligned). */
+  reduced(k: number, d: number): Range;
+}
+
+export function deviceRole(topology: Topology, device: number): DeviceRole {
+  const { devices, kPerDevice } = topology;
+  const shards = shardsOf(topology);
+  const slice = Math.floor(device / shards);
+  const shard = device % shards;
+  const players = { start: slice * kPerDevice, end: (slice + 1) * kPerDevice };
+  const share = part(kPerDevice, shards, shard);
+  return {
+    slice,
+    players,
+    shards,
+    updates: { start: players.start + share.start, end: players.start + share.end },
+    reduced(k, d) {
+      const quads = Math.ceil((k * d) / 4);
+      const { start, end } = part(quads, devices, device);
+      return { start: Math.min(k * d, start * 4), end: Math.min(k * d, end * 4) };
+    },
+  };
+}
+
+/** Checks a device layout against k: kPerDevice divides k, and the slices divide the devices. */
+export function checkTopology(topology: Topology): void {
+  const { devices, k, kPerDevice } = topology;
+  if (!Number.isInteger(kPerDevice) || kPerDevice < 1 || k % kPerDevice !== 0) {
+    throw new RangeError(`kPerDevice must be a positive integer that divides k = ${k}, got ${describe(kPerDevice)}`);
+  }
+  const slices = k / kPerDevice;
+  if (devices % slices !== 0) {
+    throw new RangeError(
+      `devices = ${devices} cannot hold k / kPerDevice = ${slices} slices of players: ` +
+        `the number of devices must be a multiple of ${slices}`,
+    );
+  }
+}

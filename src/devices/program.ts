@@ -1,0 +1,250 @@
+// One device's share of a step, the same code for the in-thread engine (one device, no-op barrier) and for every
+// worker of a pool. A step is four phases separated by barriers:
+//
+//   1. data term: for the chunks it claims (shared with the other devices of its slice) and its slice of players,
+//      P = XVᵀ (rows centred when loaded) into the shared P and each chunk's partial G (blocks summed in order);
+//      every row of X is read once per step;
+//   2. psum: the Gram partials of the chunks it claims (M_c = P_cᵀP_c over all players, read from the other
+//      slices' columns) and the chunk-ordered sum of an even share of G's elements, divided by the batch size for
+//      'mean';
+//   3. every device sums the chunks' M in chunk order into its own copy, and computes the ascent directions of
+//      the players it updates into its scratch buffer (α reads other players' rows of G, so G stays intact;
+//      device 0 also writes the utilities);
+//   4. after every device has read V, each updates and renormalises its own players' rows.
+//
+// Chunk boundaries depend on the batch size, k and d only (partition.ts), and every value is summed in the same
+// order whoever computes it, so V has the same bits for any number of devices and any kPerDevice.
+
+import type { Barrier, WorkQueues } from './collectives';
+import type { MemoryPlan } from './memory';
+import type { GameSettings } from './settings';
+import { Chunking, ROW_BLOCK, deviceRole, type DeviceRole, type Topology } from './partition';
+import type { KernelExports } from '../kernels/exports';
+
+/** Step sizes: the optimizer's own learning rate, or one per player from its Rayleigh quotient (pca). */
+export type RateRule = 'optimizer' | 'rayleigh';
+
+/**
+ * The 'rayleigh' rule: player i steps with 1 / λ̂ᵢ, where λ̂ᵢ = Mᵢᵢ (its current Rayleigh quotient, mean
+ * reduction), floored at MIN_EIGENVALUE_RATIO · maxⱼ Mⱼⱼ so that a player with almost no variance does not take
+ * huge steps. Scaling by the player's own eigenvalue makes its rate of convergence depend on its relative eigengap
+ * rather than on λᵢ/λ₁ (on MNIST-10k, k = 16: 90 steps where one rate of 1/λ₁ took 490, to the same accuracy).
+ */
+const MIN_EIGENVALUE_RATIO = 1e-3;
+
+export interface ProgramContext {
+  kernels: KernelExports;
+  memory: WebAssembly.Memory;
+  plan: MemoryPlan;
+  topology: Topology;
+  device: number;
+  settings: GameSettings;
+  barrier: Barrier;
+  queues: WorkQueues;
+}
+
+/** Queue 0: the chunks' Gram partials, taken by every device; queue 1 + s: the chunks of slice s's data term. */
+const GRAM_QUEUE = 0;
+const sliceQueue = (slice: number) => 1 + slice;
+
+export class DeviceProgram {
+  private readonly role: DeviceRole;
+  private readonly rates: Float64Array;
+
+  constructor(private readonly context: ProgramContext) {
+    this.role = deviceRole(context.topology, context.device);
+    this.rates = new Float64Array(context.plan.k);
+  }
+
+  /**
+   * Step number `t` (1-based: Adam's bias correction counts it) on resident rows [first, first + count).
+   * `rateScale` multiplies the 'rayleigh' rule's rates (streamed fits anneal them). Returns true when the devices
+   * must stop after it (a stop requested by the host).
+   */
+  step(first: number, count: number, t: number, rule: RateRule, rateScale = 1): boolean {
+    const { barrier } = this.context;
+    const chunking = new Chunking(count, this.context.plan.chunks);
+    this.dataTerm(first, chunking);
+    barrier.wait();
+    this.gramPartials(chunking);
+    this.reduceG(chunking);
+    barrier.wait();
+    const m = this.reduceM(chunking, this.context.settings.reduction === 'mean');
+    this.directions(m);
+    barrier.wait();
+    this.update(t, rule === 'rayleigh' ? this.rayleighRates(m, rateScale) : null);
+    return barrier.waitAtStepEnd();
+  }
+
+  /**
+   * C V over resident rows [first, first + count): a step's first two phases without the Gram matrix or an update.
+   * G (k × d; ÷ count with the mean reduction) is complete in plan.g after the end barrier. Streamed pca's exact
+   * passes sum it batch by batch. Returns true when the devices must stop (a stop requested by the host).
+   */
+  product(first: number, count: number): boolean {
+    const { barrier } = this.context;
+    const chunking = new Chunking(count, this.context.plan.chunks);
+    this.dataTerm(first, chunking);
+    barrier.wait();
+    this.reduceG(chunking);
+    return barrier.waitAtStepEnd();
+  }
+
+  get k(): number {
+    return this.context.plan.k;
+  }
+
+  get d(): number {
+    return this.context.plan.d;
+  }
+
+  /** Live view of V (k × d): every device's rows are final after a step's end barrier. */
+  vectors(): Float32Array {
+    const { plan } = this.context;
+    return new Float32Array(this.context.memory.buffer, plan.v, plan.k * plan.d);
+  }
+
+  /**
+   * The chunks' partials of M = PᵀP (every player) over resident rows [first, first + count) with the current V,
+   * without G: the devices' share of pca's final Rayleigh–Ritz pass. The host sums them (`reduceProjectedGram`)
+   * after the end barrier. Returns true when the devices must stop (a stop requested by the host).
+   */
+  projectedGramPartials(first: number, count: number): boolean {
+    const { kernels, plan, queues, topology, barrier } = this.context;
+    const { d, k } = plan;
+    const chunking = new Chunking(count, plan.chunks);
+    for (let c: number; (c = queues.take(GRAM_QUEUE, chunking.chunks, topology.devices)) >= 0;) {
+      const { start, end } = chunking.rows(c);
+      kernels.project(plan.x + (first + start) * d * 4, end - start, d, plan.v, k, plan.p + start * k * 4, k);
+    }
+    barrier.wait();
+    this.gramPartials(chunking);
+    return barrier.waitAtStepEnd();
+  }
+
+  /** M (k × k, float64, not divided) from the partials `projectedGramPartials` left for `count` rows, in chunk order. */
+  reduceProjectedGram(count: number): Float64Array {
+    return this.reduceM(new Chunking(count, this.context.plan.chunks), false).slice();
+  }
+
+  private dataTerm(first: number, chunking: Chunking): void {
+    const { kernels, plan } = this.context;
+    const { d, k } = plan;
+    const { start: p0, end: p1 } = this.role.players;
+    const players = p1 - p0;
+    const scratch = this.scratch;
+    const { queues } = this.context;
+    const queue = sliceQueue(this.role.slice);
+    for (let c: number; (c = queues.take(queue, chunking.chunks, this.role.shards)) >= 0;) {
+      const rows = chunking.rows(c);
+      const partial = plan.gChunks + c * plan.partialStride + p0 * d * 4;
+      for (let block = rows.start; block < rows.end; block += ROW_BLOCK) {
+        const blockRows = Math.min(ROW_BLOCK, rows.end - block);
+        const target = block === rows.start ? partial : scratch;
+        kernels.dataTerm(
+          plan.x + (first + block) * d * 4, blockRows, d, plan.v + p0 * d * 4, players,
+          plan.p + (block * k + p0) * 4, k, target,
+        );
+        if (target === scratch) kernels.addF32(partial, scratch, players * d);
+      }
+    }
+  }
+
+  private gramPartials(chunking: Chunking): void {
+    const { kernels, plan } = this.context;
+    const { k } = plan;
+    const { queues, topology } = this.context;
+    for (let c: number; (c = queues.take(GRAM_QUEUE, chunking.chunks, topology.devices)) >= 0;) {
+      const { start, end } = chunking.rows(c);
+      kernels.gram(plan.p + start * k * 4, end - start, k, k, plan.mChunks + c * k * k * 8);
+    }
+  }
+
+  /** This device's share of G: the chunks' partials summed in chunk order (÷ batch size for 'mean'). */
+  private reduceG(chunking: Chunking): void {
+    const { kernels, plan, settings } = this.context;
+    const { d, k } = plan;
+    const { start, end } = this.role.reduced(k, d);
+    if (end <= start) return;
+    const bytes = (end - start) * 4;
+    const target = plan.g + start * 4;
+    const partial = (c: number) => plan.gChunks + c * plan.partialStride + start * 4;
+    this.copy(target, partial(0), bytes);
+    for (let c = 1; c < chunking.chunks; c++) kernels.addF32(target, partial(c), end - start);
+    if (settings.reduction === 'mean') kernels.divideF32(target, end - start, chunking.count);
+  }
+
+  /** M, the chunks' Gram partials summed in chunk order (÷ batch size if `mean`), into this device's copy. */
+  private reduceM(chunking: Chunking, mean: boolean): Float64Array {
+    const { kernels, plan, device } = this.context;
+    const { k } = plan;
+    const target = plan.m + device * plan.partialStride;
+    this.copy(target, plan.mChunks, k * k * 8);
+    for (let c = 1; c < chunking.chunks; c++) kernels.addF64(target, plan.mChunks + c * k * k * 8, k * k);
+    if (mean) kernels.divideF64(target, k * k, chunking.count);
+    if (device === 0) kernels.utilities(target, k, plan.utilities);
+    return this.f64(target, k * k);
+  }
+
+  /** This device's k × d scratch: one block's partial G in phase 1, its players' directions in phases 3–4. */
+  private get scratch(): number {
+    const { plan, device } = this.context;
+    return plan.gBlocks + device * plan.partialStride;
+  }
+
+  private directions(m: Float64Array): void {
+    const { kernels, plan, settings } = this.context;
+    const { start, end } = this.role.updates;
+    kernels.direction(
+      plan.g, m.byteOffset, plan.v, plan.k, plan.d, start, end - start, settings.variant === 'alpha',
+      settings.riemannian, this.scratch,
+    );
+  }
+
+  private rayleighRates(m: Float64Array, scale: number): Float64Array {
+    const { k } = this.context.plan;
+    const rates = this.rates;
+    let top = 0;
+    for (let i = 0; i < k; i++) top = Math.max(top, m[i * k + i]);
+    for (let i = 0; i < k; i++) rates[i] = top > 0 ? scale / Math.max(m[i * k + i], MIN_EIGENVALUE_RATIO * top) : 0;
+    return rates;
+  }
+
+  /** The optimizer's update of this device's players (with per-player rates, one at a time), then unit rows. */
+  private update(t: number, rates: Float64Array | null): void {
+    const { kernels, plan, settings } = this.context;
+    const { start, end } = this.role.updates;
+    if (rates) {
+      for (let i = start; i < end; i++) this.applyOptimizer(i, 1, t, rates[i], this.scratch + (i - start) * plan.d * 4);
+    } else if (end > start) {
+      this.applyOptimizer(start, end - start, t, settings.optimizer.learningRate, this.scratch);
+    }
+    kernels.normalizeRows(plan.v + start * plan.d * 4, end - start, plan.d);
+  }
+
+  /** Players first .. first+count−1 step along the directions at `g` (count rows). */
+  private applyOptimizer(first: number, count: number, t: number, learningRate: number, g: number): void {
+    const { kernels, plan, settings } = this.context;
+    const offset = first * plan.d * 4;
+    const n = count * plan.d;
+    const v = plan.v + offset;
+    const optimizer = settings.optimizer;
+    if (optimizer.type === 'sgd') {
+      const trace = optimizer.momentum > 0 ? plan.optimizer[0] + offset : 0;
+      kernels.sgd(v, g, trace, n, learningRate, optimizer.momentum, optimizer.nesterov);
+      return;
+    }
+    kernels.adam(
+      v, g, plan.optimizer[0] + offset, plan.optimizer[1] + offset, n, learningRate,
+      optimizer.b1, optimizer.b2, optimizer.eps, optimizer.epsRoot, 1 - optimizer.b1 ** t, 1 - optimizer.b2 ** t,
+    );
+  }
+
+  private copy(target: number, source: number, bytes: number): void {
+    new Uint8Array(this.context.memory.buffer).copyWithin(target, source, source + bytes);
+  }
+
+  private f64(offset: number, length: number): Float64Array {
+    return new Float64Array(this.context.memory.buffer, offset, length);
+  }
+}

@@ -1,0 +1,157 @@
+// Where a data source's bytes come from: random access for what can be read again (files, Blobs, buffers), a
+// one-shot stream of chunks for the rest (ReadableStream, Node streams, fetch bodies, FIFOs). Sources (npy.ts,
+// csv.ts) never hold more than a chunk or a batch of these bytes at once. Whoever opens bytes closes them, on every
+// path: sources open a file for each operation and close it when the operation ends.
+
+import { byteStream, readableStream, type ByteFile, type ByteStream } from '../hosts/bytes';
+import { currentHost } from '../hosts/host';
+
+export type { ByteFile, ByteStream };
+
+/**
+ * What a data source can be read from: a file path or URL (Node: file system; http(s) anywhere: fetched as a
+ * stream), a Blob or File (browsers: what the user dropped or picked), bytes in memory, a ReadableStream of bytes,
+ * or any async iterable of byte chunks (Node's Readable streams are).
+ */
+export type ByteInput =
+  | string | URL | Blob | ArrayBuffer | ArrayBufferView | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
+
+/** Bytes per read when a source walks a file. */
+export const CHUNK_BYTES = 1 << 20;
+
+export function isByteInput(input: unknown): input is ByteInput {
+  return typeof input === 'string' || input instanceof URL || isBlob(input) || input instanceof ArrayBuffer
+    || ArrayBuffer.isView(input) || isReadableStream(input)
+    || (typeof input === 'object' && input !== null && Symbol.asyncIterator in input);
+}
+
+function isBlob(input: unknown): input is Blob {
+  return typeof Blob === 'function' && input instanceof Blob;
+}
+
+function isReadableStream(input: unknown): input is ReadableStream<Uint8Array> {
+  return typeof ReadableStream === 'function' && input instanceof ReadableStream;
+}
+
+/** The name errors use for an input: the file's name or path, else what kind of input it was. */
+export function inputName(input: ByteInput): string {
+  if (typeof input === 'string') return input;
+  if (input instanceof URL) return input.protocol === 'file:' ? decodeURIComponent(input.pathname) : input.href;
+  if (typeof File === 'function' && input instanceof File) return input.name;
+  if (isBlob(input)) return 'the Blob';
+  if (isReadableStream(input)) return 'the stream';
+  if (input instanceof ArrayBuffer || ArrayBuffer.isView(input)) return 'the bytes';
+  return 'the stream';
+}
+
+/** Opens an input for reading: random access where the input allows it, a stream otherwise. */
+export async function openBytes(input: ByteInput, name = inputName(input)): Promise<ByteFile | ByteStream> {
+  if (typeof input === 'string' || input instanceof URL) return currentHost().openFile(input, name);
+  if (isBlob(input)) return blobFile(input, name);
+  if (input instanceof ArrayBuffer) return bufferFile(new Uint8Array(input), name);
+  if (ArrayBuffer.isView(input)) return bufferFile(new Uint8Array(input.buffer, input.byteOffset, input.byteLength), name);
+  if (isReadableStream(input)) return readableStream(input, name);
+  return iterableStream(input, name);
+}
+
+/**
+ * Releases an input that a source never opened. A stream handed to a source is the source's to release (cancelled,
+ * or its iterator ended, which destroys a Node stream); paths, Blobs and bytes hold nothing until opened.
+ */
+export async function releaseUnopened(input: ByteInput, name: string): Promise<void> {
+  const stream = !(typeof input === 'string' || input instanceof URL || isBlob(input) || input instanceof ArrayBuffer || ArrayBuffer.isView(input));
+  if (stream) await (await openBytes(input, name)).close();
+}
+
+/**
+ * Opens an input to read what comes first (a header, the first records): a file is closed again at once, since each
+ * later operation opens its own; a stream, readable once, stays open for what follows, unless reading it failed.
+ */
+export async function readStart<T>(
+  input: ByteInput, name: string, fromFile: (file: ByteFile) => Promise<T>, fromStream: (stream: ByteStream) => Promise<T>,
+): Promise<T> {
+  const bytes = await openBytes(input, name);
+  if (isByteFile(bytes)) {
+    try {
+      return await fromFile(bytes);
+    } finally {
+      await bytes.close();
+    }
+  }
+  try {
+    return await fromStream(bytes);
+  } catch (error) {
+    await bytes.close();
+    throw error;
+  }
+}
+
+/** Opens an input that was random access when first opened (a file, Blob or bytes) again, for one operation. */
+export async function reopenFile(input: ByteInput, name: string): Promise<ByteFile> {
+  const bytes = await openBytes(input, name);
+  if (isByteFile(bytes)) return bytes;
+  await bytes.close();
+  throw new Error(`${name} was a file when first opened, and is not one now`);
+}
+
+export function isByteFile(bytes: ByteFile | ByteStream): bytes is ByteFile {
+  return 'read' in bytes;
+}
+
+function blobFile(blob: Blob, name: string): ByteFile {
+  return {
+    name,
+    size: blob.size,
+    read: async (position, length) => new Uint8Array(await blob.slice(position, position + length).arrayBuffer()),
+    close: async () => {},
+  };
+}
+
+function bufferFile(bytes: Uint8Array, name: string): ByteFile {
+  return {
+    name,
+    size: bytes.byteLength,
+    read: async (position, length) => bytes.subarray(position, Math.min(bytes.byteLength, position + length)),
+    close: async () => {},
+  };
+}
+
+/** Any async iterable's chunks (Node's Readable streams); closing ends its iterator (which destroys a Node stream). */
+function iterableStream(input: AsyncIterable<Uint8Array>, name: string): ByteStream {
+  const iterator = input[Symbol.asyncIterator]();
+  return byteStream(name, async () => {
+    const { done, value } = await iterator.next();
+    return done ? null : value;
+  }, async () => iterator.return?.());
+}
+
+/** Chunks of a file's bytes [start, end), in order. */
+export async function* fileChunks(file: ByteFile, start = 0, end = file.size): AsyncGenerator<Uint8Array> {
+  for (let position = start; position < end;) {
+    const chunk = await file.read(position, Math.min(CHUNK_BYTES, end - position));
+    if (chunk.byteLength === 0) throw new Error(`${file.name}: the file ended at byte ${position}, before its size ${file.size} (was it truncated while reading?)`);
+    position += chunk.byteLength;
+    yield chunk;
+  }
+}
+
+/** Chunks re-cut to exactly `size` bytes each (the last may be shorter), for fixed-size records. */
+export async function* exactChunks(chunks: AsyncIterable<Uint8Array>, size: number): AsyncGenerator<Uint8Array> {
+  let pending = new Uint8Array(size);
+  let filled = 0;
+  for await (const chunk of chunks) {
+    let offset = 0;
+    while (offset < chunk.byteLength) {
+      const take = Math.min(size - filled, chunk.byteLength - offset);
+      pending.set(chunk.subarray(offset, offset + take), filled);
+      filled += take;
+      offset += take;
+      if (filled === size) {
+        yield pending;
+        pending = new Uint8Array(size);
+        filled = 0;
+      }
+    }
+  }
+  if (filled > 0) yield pending.subarray(0, filled);
+}

@@ -1,0 +1,285 @@
+// NumPy's .npy format (versions 1–3): a magic string, a version, a header (a Python dict literal: dtype, order,
+// shape), then the array's bytes. Read here: 2-D float32 and float64, little-endian, C order: what
+// `np.save('x.npy', X.astype(np.float32))` writes. Headers are checked against the file's size before any large
+// allocation, and every value is checked to be finite as it is read.
+
+import { exactChunks, inputName, readStart, releaseUnopened, reopenFile, type ByteFile, type ByteInput, type ByteStream } from './bytes';
+import { describe } from '../describe';
+import { checkBatchSize, nonFiniteError, type MatrixSource, type RowBatch, type SourceInfo } from './source';
+
+export interface NpyHeader {
+  version: number;
+  dtype: 'float32' | 'float64';
+  rows: number;
+  cols: number;
+  /** Byte offset of the data (the header's total length). */
+  dataOffset: number;
+}
+
+const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
+/** The preamble before the header text: magic, version, and the header length (2 bytes in v1, 4 in v2/v3). */
+const PREAMBLE_V1 = 10;
+const PREAMBLE_V2 = 12;
+/** Headers longer than this are refused (numpy writes at most a few hundred bytes). */
+const MAX_HEADER_BYTES = 1 << 20;
+
+/** How many bytes the header takes, from the first 12 bytes of the file (or fewer if the file is shorter). */
+export function npyHeaderLength(name: string, start: Uint8Array): number {
+  if (start.byteLength === 0) throw new RangeError(`${name} is empty`);
+  // A file shorter than the magic but agreeing with it so far is a truncated .npy, not another kind of file.
+  if (MAGIC.some((byte, i) => i < start.byteLength && start[i] !== byte)) {
+    throw new RangeError(`${name} is not a .npy file: it does not start with \\x93NUMPY`);
+  }
+  if (start.byteLength < 8) throw truncatedPreamble(name, start.byteLength);
+  const major = start[6];
+  if (major < 1 || major > 3) throw new RangeError(`${name}: .npy version ${major}.${start[7]} is not supported (1.0 to 3.0 are)`);
+  const preamble = major === 1 ? PREAMBLE_V1 : PREAMBLE_V2;
+  if (start.byteLength < preamble) throw truncatedPreamble(name, start.byteLength);
+  const view = new DataView(start.buffer, start.byteOffset, start.byteLength);
+  const length = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
+  if (length > MAX_HEADER_BYTES) throw new RangeError(`${name}: the .npy header claims ${length} bytes, more than ${MAX_HEADER_BYTES}: not a valid file`);
+  return preamble + length;
+}
+
+/** The error for a file that ends after `length` bytes, inside the preamble (magic, version, header length). */
+function truncatedPreamble(name: string, length: number): RangeError {
+  const where = length < MAGIC.length ? 'inside the .npy magic'
+    : length === MAGIC.length ? 'right after the .npy magic' : 'inside the .npy preamble (version and header length)';
+  return new RangeError(`${name} is truncated: it ends ${where}, after ${length} bytes`);
+}
+
+/** Parses a whole header (the first `npyHeaderLength` bytes). */
+export function parseNpyHeader(name: string, bytes: Uint8Array): NpyHeader {
+  const dataOffset = npyHeaderLength(name, bytes);
+  if (bytes.byteLength < dataOffset) throw new RangeError(`${name} is truncated: it ends inside the .npy header`);
+  const version = bytes[6];
+  const text = new TextDecoder(version === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(version === 1 ? PREAMBLE_V1 : PREAMBLE_V2, dataOffset));
+  const descr = /['"]descr['"]\s*:\s*['"]([^'"]*)['"]/.exec(text)?.[1];
+  const fortran = /['"]fortran_order['"]\s*:\s*(True|False)/.exec(text)?.[1];
+  const shapeText = /['"]shape['"]\s*:\s*\(([^)]*)\)/.exec(text)?.[1];
+  if (descr === undefined || fortran === undefined || shapeText === undefined) {
+    throw new RangeError(`${name}: the .npy header is not a dict with descr, fortran_order and shape: ${JSON.stringify(text.trim())}`);
+  }
+  const dtypes: Record<string, 'float32' | 'float64'> = { '<f4': 'float32', '<f8': 'float64' };
+  const dtype = dtypes[descr];
+  if (!dtype) {
+    const hint = /^>f[48]$/.test(descr) ? " (big-endian: save it with X.astype('<f4'))" : '';
+    throw new RangeError(`${name}: dtype '${descr}' is not supported${hint}; eigengame reads float32 ('<f4') and float64 ('<f8')`);
+  }
+  if (fortran === 'True') throw new RangeError(`${name} is in Fortran order: save a C-order array (np.ascontiguousarray(X))`);
+  const shape = shapeText.split(',').map((part) => part.trim()).filter((part) => part !== '');
+  if (shape.length !== 2 || !shape.every((part) => /^\d+$/.test(part))) {
+    throw new RangeError(`${name} has shape (${shapeText.trim()}): eigengame reads 2-D arrays (rows × columns)`);
+  }
+  const [rows, cols] = shape.map(Number);
+  if (!Number.isSafeInteger(rows * cols)) throw new RangeError(`${name}: shape (${rows}, ${cols}) is too large to be a real file`);
+  if (rows === 0 || cols === 0) throw new RangeError(`${name} is empty: its shape is (${rows}, ${cols})`);
+  return { version, dtype, rows, cols, dataOffset };
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Bytes per value of a dtype. */
+const itemSize = (dtype: 'float32' | 'float64') => (dtype === 'float32' ? 4 : 8);
+
+/** The .npy header for a 2-D little-endian C-order array (version 1.0, padded to 64 bytes as numpy does). */
+export function encodeNpyHeader(dtype: 'float32' | 'float64', rows: number, cols: number, totalBytes = 0): Uint8Array {
+  const dict = `{'descr': '${dtype === 'float32' ? '<f4' : '<f8'}', 'fortran_order': False, 'shape': (${rows}, ${cols}), }`;
+  const unpadded = PREAMBLE_V1 + dict.length + 1;
+  // Padded to a multiple of 64 bytes (numpy's alignment), or to `totalBytes` for a header rewritten in place later.
+  const padded = Math.max(totalBytes, Math.ceil(unpadded / 64) * 64);
+  if (padded % 64 !== 0 || padded > 65535 + PREAMBLE_V1) throw new RangeError(`a .npy header of ${padded} bytes is not a multiple of 64 below 64 KiB`);
+  const text = dict + ' '.repeat(padded - unpadded) + '\n';
+  const bytes = new Uint8Array(PREAMBLE_V1 + text.length);
+  bytes.set(MAGIC);
+  bytes[6] = 1;
+  bytes[7] = 0;
+  new DataView(bytes.buffer).setUint16(8, text.length, true);
+  for (let i = 0; i < text.length; i++) bytes[PREAMBLE_V1 + i] = text.charCodeAt(i);
+  return bytes;
+}
+
+/** A .npy stream read past its header: what is left of it, and the stream to close. */
+interface OpenNpyStream {
+  bytes: ByteStream;
+  rest: AsyncIterable<Uint8Array>;
+}
+
+/** What a first look at the input tells: the header; for a stream, the stream itself, held for the batches. */
+interface NpyStart {
+  header: NpyHeader;
+  stream: OpenNpyStream | null;
+}
+
+/**
+ * Reads a .npy file, Blob, buffer or stream in batches of rows. A file is opened by each operation and closed when
+ * it ends (info() reads the header and closes it; each batches() call opens its own handle and closes it however the
+ * iteration ends); a stream, readable once, is held from info() until it is read, left or closed.
+ */
+export class NpySource implements MatrixSource {
+  readonly name: string;
+  private opened: Promise<NpyStart> | null = null;
+  private consumed = false;
+  private buffer = new Float32Array(0);
+
+  constructor(private readonly input: ByteInput, options: { name?: string } = {}) {
+    this.name = options.name ?? inputName(input);
+  }
+
+  async info(): Promise<SourceInfo> {
+    const { header, stream } = await this.open();
+    return {
+      format: 'npy', cols: header.cols, rows: header.rows, columnNames: null, dtype: header.dtype, rereadable: stream === null,
+    };
+  }
+
+  async *batches(batchSize: number, blockOrder?: ArrayLike<number>): AsyncGenerator<RowBatch> {
+    const { header, stream } = await this.open();
+    checkBatchSize(this.name, batchSize, header.cols);
+    if (this.buffer.length < batchSize * header.cols) this.buffer = new Float32Array(batchSize * header.cols);
+    if (stream) {
+      yield* this.streamBatches(header, stream, batchSize, blockOrder);
+      return;
+    }
+    const file = await reopenFile(this.input, this.name);
+    try {
+      yield* this.fileBatches(header, file, batchSize, blockOrder);
+    } finally {
+      await file.close();
+    }
+  }
+
+  /** Releases a stream not read to its end (a file is never held between operations). */
+  async close(): Promise<void> {
+    if (this.consumed && !this.opened) return;
+    this.consumed = true;
+    if (!this.opened) return releaseUnopened(this.input, this.name);
+    const opened = await this.opened.catch(() => null);
+    await opened?.stream?.bytes.close();
+  }
+
+  private async *fileBatches(header: NpyHeader, file: ByteFile, batchSize: number, blockOrder?: ArrayLike<number>) {
+    const { rows, cols, dtype, dataOffset } = header;
+    const rowBytes = cols * itemSize(dtype);
+    const blocks = Math.ceil(rows / batchSize);
+    const order = blockOrder ?? Array.from({ length: blocks }, (_, b) => b);
+    for (let i = 0; i < order.length; i++) {
+      const block = order[i];
+      if (!(Number.isInteger(block) && block >= 0 && block < blocks)) throw new RangeError(`${this.name}: there is no block ${describe(block)} of ${batchSize} rows`);
+      const first = block * batchSize;
+      const count = Math.min(batchSize, rows - first);
+      const raw = await file.read(dataOffset + first * rowBytes, count * rowBytes);
+      if (raw.byteLength !== count * rowBytes) throw new RangeError(`${this.name} is truncated: rows ${first}–${first + count - 1} are not all there`);
+      yield this.decode(header, raw, first, count);
+    }
+  }
+
+  private async *streamBatches(header: NpyHeader, stream: OpenNpyStream, batchSize: number, blockOrder?: ArrayLike<number>) {
+    if (blockOrder) throw new Error(`${this.name} is a stream: it can only be read once, in order`);
+    if (this.consumed) throw new Error(`${this.name} is a stream and has been read (or closed) already`);
+    this.consumed = true;
+    const { rows, cols, dtype } = header;
+    const rowBytes = cols * itemSize(dtype);
+    try {
+      let first = 0;
+      for await (const raw of exactChunks(stream.rest, batchSize * rowBytes)) {
+        const count = Math.floor(raw.byteLength / rowBytes);
+        if (count * rowBytes !== raw.byteLength || first + count > rows) {
+          throw new RangeError(`${this.name}: the data does not end on a row boundary of its header's shape (${rows}, ${cols})`);
+        }
+        yield this.decode(header, raw, first, count);
+        first += count;
+      }
+      if (first !== rows) throw new RangeError(`${this.name} is truncated: the stream ended after ${first} of the header's ${rows} rows`);
+    } finally {
+      await stream.bytes.close();
+    }
+  }
+
+  private open() {
+    this.opened ??= this.openNow();
+    return this.opened;
+  }
+
+  /** Reads the header: a file is closed again at once, a stream is kept open (past its header) unless it is bad. */
+  private openNow(): Promise<NpyStart> {
+    return readStart<NpyStart>(
+      this.input, this.name,
+      async (file) => ({ header: await this.fileHeader(file), stream: null }),
+      (bytes) => this.streamHeader(bytes),
+    );
+  }
+
+  /** A file's header, checked against the file's size. */
+  private async fileHeader(file: ByteFile): Promise<NpyHeader> {
+    const length = npyHeaderLength(this.name, await file.read(0, PREAMBLE_V2));
+    const header = parseNpyHeader(this.name, await file.read(0, length));
+    const expected = header.rows * header.cols * itemSize(header.dtype);
+    const actual = file.size - header.dataOffset;
+    if (actual < expected) {
+      throw new RangeError(
+        `${this.name} is truncated: its header says shape (${header.rows}, ${header.cols}) of ${header.dtype}, ${expected} bytes of data, but the file has ${actual}`,
+      );
+    }
+    if (actual > expected) {
+      throw new RangeError(`${this.name} has ${actual - expected} bytes after the data its header describes (${header.rows} × ${header.cols} ${header.dtype}): not a valid .npy file`);
+    }
+    return header;
+  }
+
+  /** A stream's header, gathered from its first chunks; the rest of the stream is handed on. */
+  private async streamHeader(bytes: ByteStream): Promise<NpyStart> {
+    const iterator = bytes.chunks[Symbol.asyncIterator]();
+    const received: Uint8Array[] = [];
+    let length = 0;
+    // Reads on until `count` bytes have come (or the stream ends) and joins what came: once for the preamble,
+    // once for the header, however small the chunks.
+    const gather = async (count: number) => {
+      for (let next; length < count && !(next = await iterator.next()).done;) {
+        received.push(next.value);
+        length += next.value.byteLength;
+      }
+      const joined = new Uint8Array(length);
+      received.reduce((offset, chunk) => (joined.set(chunk, offset), offset + chunk.byteLength), 0);
+      return joined;
+    };
+    const head = await gather(npyHeaderLength(this.name, await gather(PREAMBLE_V2)));
+    const header = parseNpyHeader(this.name, head);
+    const leftover = head.subarray(header.dataOffset);
+    async function* rest(): AsyncGenerator<Uint8Array> {
+      if (leftover.byteLength > 0) yield leftover;
+      for (;;) {
+        const { done, value } = await iterator.next();
+        if (done) return;
+        yield value;
+      }
+    }
+    return { header, stream: { bytes, rest: rest() } };
+  }
+
+  /** Float32 rows from raw little-endian bytes, every value checked. */
+  private decode(header: NpyHeader, raw: Uint8Array, first: number, count: number): RowBatch {
+    const cols = header.cols;
+    const n = count * cols;
+    const out = this.buffer.subarray(0, n);
+    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    if (LITTLE_ENDIAN) {
+      // Typed-array views read the file's little-endian values directly (an unaligned chunk is copied first).
+      const aligned = raw.byteOffset % 8 === 0 ? raw : raw.slice();
+      if (header.dtype === 'float32') out.set(new Float32Array(aligned.buffer, aligned.byteOffset, n));
+      else out.set(new Float64Array(aligned.buffer, aligned.byteOffset, n));
+    } else if (header.dtype === 'float32') {
+      for (let i = 0; i < n; i++) out[i] = view.getFloat32(i * 4, true);
+    } else {
+      for (let i = 0; i < n; i++) out[i] = view.getFloat64(i * 8, true);
+    }
+    for (let i = 0; i < n; i++) {
+      if (!Number.isFinite(out[i])) {
+        const raw64 = header.dtype === 'float32' ? view.getFloat32(i * 4, true) : view.getFloat64(i * 8, true);
+        if (!Number.isFinite(raw64)) throw nonFiniteError(this.name, first + Math.floor(i / cols), i % cols, raw64);
+        throw new RangeError(`${this.name}: row ${first + Math.floor(i / cols)}, column ${i % cols} is ${raw64}, too large for float32`);
+      }
+    }
+    return { data: out, rows: count, cols, firstRow: first };
+  }
+}

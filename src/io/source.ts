@@ -1,0 +1,66 @@
+// Data sources: matrices that arrive in minibatches of rows instead of all at once (files larger than memory,
+// browser Files, streams). pca and EigenGame.run read them batch by batch; memory stays O(batch · d + k · d).
+
+import { describe } from '../describe';
+
+/** What a source knows about itself once opened. */
+export interface SourceInfo {
+  format: 'npy' | 'csv';
+  /** Columns per row (after a CSV's column selection). */
+  cols: number;
+  /** Rows, when the header or a first pass over the data has told (null for a stream not yet read). */
+  rows: number | null;
+  /** Column names from a CSV header row (null otherwise). */
+  columnNames: string[] | null;
+  /** How values are stored: 'float32' or 'float64' (.npy), 'text' (CSV). */
+  dtype: 'float32' | 'float64' | 'text';
+  /** Whether it can be read again (files, Blobs, bytes): epochs, an exact first pass for the mean, a final pass. */
+  rereadable: boolean;
+}
+
+/** A batch of rows, row-major float32. `data` is reused by the next batch: copy what you keep. */
+export interface RowBatch {
+  data: Float32Array;
+  rows: number;
+  cols: number;
+  /** Index of the batch's first row in the file. */
+  firstRow: number;
+}
+
+export interface MatrixSource {
+  readonly name: string;
+  /** Opens the source (reads a header or the first rows) and says what it holds. */
+  info(): Promise<SourceInfo>;
+  /**
+   * The rows in batches of `batchSize` (the last may be shorter), in file order; or, with `blockOrder`, the blocks
+   * of `batchSize` rows (block b = rows b·batchSize …) in that order, which needs a re-readable source. A one-shot
+   * source can be read once.
+   */
+  batches(batchSize: number, blockOrder?: ArrayLike<number>): AsyncGenerator<RowBatch>;
+  /** Releases the file (a no-op for other inputs). */
+  close(): Promise<void>;
+}
+
+export function isMatrixSource(value: unknown): value is MatrixSource {
+  return typeof value === 'object' && value !== null && typeof (value as MatrixSource).batches === 'function'
+    && typeof (value as MatrixSource).info === 'function';
+}
+
+/** The most bytes one batch may take: a source refuses larger ones before allocating them. */
+export const MAX_BATCH_BYTES = 1 << 30;
+
+export function checkBatchSize(name: string, batchSize: number, cols: number): void {
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new RangeError(`${name}: batchSize must be a positive integer, got ${describe(batchSize)}`);
+  }
+  if (batchSize * cols * 4 > MAX_BATCH_BYTES) {
+    throw new RangeError(
+      `${name}: a batch of ${batchSize} rows × ${cols} columns would take ${batchSize * cols * 4} bytes, more than ${MAX_BATCH_BYTES}: use a smaller batchSize`,
+    );
+  }
+}
+
+/** The error for a value that is not a finite number, naming where it is. */
+export function nonFiniteError(name: string, row: number, col: number, value: number): RangeError {
+  return new RangeError(`${name}: row ${row}, column ${col} is ${value} (every value must be a finite number)`);
+}

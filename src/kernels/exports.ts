@@ -1,0 +1,62 @@
+// The kernels' typed face: the four builds of the same AssemblyScript sources (../../wasm, ../../assembly), what
+// each exports, and the memory's page size. Two memories × two kinds of arithmetic: `simd` imports a plain memory
+// and runs everywhere WebAssembly SIMD does; `threads` imports a shared memory for hosts that can share it with
+// workers; `relaxed` and `relaxed-threads` are the same with relaxed SIMD's fused multiply-add
+// (`f32x4.relaxed_madd`) in the hot kernels, chosen only where the host validates relaxed SIMD.
+
+import type { BuildName } from '../hosts/host';
+
+export type { BuildName };
+
+/** The arithmetic of the kernels: plain SIMD (a multiply and an add, two roundings) or relaxed SIMD (fused). */
+export type Arithmetic = 'simd' | 'relaxed-simd';
+
+/** Whether a build imports a shared memory (the builds that devices on workers run). */
+export function isSharedBuild(build: BuildName): boolean {
+  return build === 'threads' || build === 'relaxed-threads';
+}
+
+/** The kernel exports, typed. Pointers are byte offsets into the module's memory. */
+export interface KernelExports {
+  heapBase(): number;
+  subtractMean(x: number, rows: number, d: number, mean: number): number;
+  firstNonFinite(x: number, count: number): number;
+  columnSums(x: number, rows: number, d: number, sums: number): void;
+  project(x: number, rows: number, d: number, v: number, players: number, p: number, ldp: number): void;
+  backproject(x: number, rows: number, d: number, p: number, ldp: number, players: number, g: number): void;
+  dataTerm(x: number, rows: number, d: number, v: number, players: number, p: number, ldp: number, g: number): void;
+  gram(p: number, rows: number, ldp: number, k: number, m: number): void;
+  addF32(dst: number, src: number, n: number): void;
+  addF64(dst: number, src: number, n: number): void;
+  divideF32(x: number, n: number, divisor: number): void;
+  divideF64(x: number, n: number, divisor: number): void;
+  utilities(m: number, k: number, u: number): void;
+  direction(
+    g: number, m: number, v: number, k: number, d: number, first: number, count: number,
+    alpha: boolean, riemannian: boolean, out: number,
+  ): void;
+  sgd(params: number, delta: number, trace: number, n: number, learningRate: number, momentum: number, nesterov: boolean): void;
+  adam(
+    params: number, delta: number, firstMoment: number, secondMoment: number, n: number,
+    learningRate: number, b1: number, b2: number, eps: number, epsRoot: number, correction1: number, correction2: number,
+  ): void;
+  normalizeRows(v: number, rows: number, d: number): void;
+}
+
+/** WebAssembly pages are 64 KiB; wasm32 addresses at most 65536 of them (4 GiB). */
+export const PAGE_BYTES = 65536;
+export const MAX_PAGES = 65536;
+
+/** Every function the kernels export: a module that lacks one is not ours (or is of another version). */
+export const KERNEL_NAMES: (keyof KernelExports)[] = [
+  'heapBase', 'subtractMean', 'firstNonFinite', 'columnSums', 'project', 'backproject', 'dataTerm', 'gram', 'addF32', 'addF64', 'divideF32', 'divideF64',
+  'utilities', 'direction', 'sgd', 'adam', 'normalizeRows',
+];
+
+export const FILE_NAMES: Record<BuildName, string> = {
+  simd: 'eigengame.simd.wasm',
+  threads: 'eigengame.threads.wasm',
+  relaxed: 'eigengame.relaxed.wasm',
+  'relaxed-threads': 'eigengame.relaxed-threads.wasm',
+};
+

@@ -1,0 +1,242 @@
+// A fitted PCA: components, variances and the mean, with transforms and a JSON form.
+
+import { describe } from '../describe';
+import { readMatrix, reportNonFinite, type MatrixInput } from '../io/matrix';
+import type { Backend } from '../devices/engine';
+
+/** A row-major float64 matrix returned by the transforms. */
+export interface Float64Matrix {
+  data: Float64Array;
+  rows: number;
+  cols: number;
+}
+
+/**
+ * The JSON form of a model. Version 2 added `converged`; version 1 files (without it) still load, as converged: true
+ * (what their fits reported by finishing; the field did not exist to say otherwise).
+ */
+export interface PCAModelJSON {
+  format: 'eigengame-pca';
+  version: 2;
+  /** Whether the fit reached its tol (false: a cap such as maxSteps stopped it first). */
+  converged: boolean;
+  k: number;
+  d: number;
+  nSamples: number;
+  components: number[];
+  explainedVariance: number[];
+  explainedVarianceRatio: number[];
+  mean: number[];
+}
+
+export interface PCAModelFields {
+  components: Float32Array;
+  explainedVariance: Float64Array;
+  explainedVarianceRatio: Float64Array;
+  mean: Float64Array;
+  nSamples: number;
+  k: number;
+  d: number;
+  /** How the fit ran (absent for models read from JSON). */
+  backend?: Backend;
+  /** Whether the fit reached its tol (default true: a model built from known components). */
+  converged?: boolean;
+}
+
+/** A version 1 model file, written before `converged` existed. */
+type PCAModelJSONVersion1 = Omit<PCAModelJSON, 'version' | 'converged'> & { version: 1 };
+
+export class PCAModel {
+  /** k × d, row-major: unit rows sorted by explained variance, each with its largest-magnitude loading positive. */
+  readonly components: Float32Array;
+  /** Variance along each component (denominator n − 1, like scikit-learn). */
+  readonly explainedVariance: Float64Array;
+  /** Each component's share of the total variance of the data. */
+  readonly explainedVarianceRatio: Float64Array;
+  /** The column means subtracted before projecting (zeros when fitted with center: false). */
+  readonly mean: Float64Array;
+  readonly nSamples: number;
+  readonly k: number;
+  readonly d: number;
+  /** Where the fit ran: devices, workers or in-thread, kernel build, and any fallback (null from JSON). */
+  readonly backend: Backend | null;
+  /**
+   * Whether the fit reached its `tol`: false when a cap stopped it first (maxSteps, the exact passes of a streamed
+   * fit, the end of a one-shot stream), and the components may be inaccurate.
+   */
+  readonly converged: boolean;
+
+  constructor(fields: PCAModelFields) {
+    this.components = fields.components;
+    this.explainedVariance = fields.explainedVariance;
+    this.explainedVarianceRatio = fields.explainedVarianceRatio;
+    this.mean = fields.mean;
+    this.nSamples = fields.nSamples;
+    this.k = fields.k;
+    this.d = fields.d;
+    this.backend = fields.backend ?? null;
+    this.converged = fields.converged ?? true;
+  }
+
+  /** Projects rows of X (n × d) onto the components: (X − mean) Vᵀ, n × k, in float64. */
+  transform(X: MatrixInput): Float64Matrix {
+    const reader = readMatrix(X, 'X');
+    const { k, d } = this;
+    if (reader.cols !== d) throw new RangeError(`X has ${reader.cols} columns, but the model has d = ${d}`);
+    const out = new Float64Array(reader.rows * k);
+    const centered = new Float64Array(d);
+    for (let r = 0; r < reader.rows; r++) {
+      const row = reader.row(r);
+      for (let c = 0; c < d; c++) {
+        const value = row[c];
+        if (!Number.isFinite(value)) reportNonFinite(row, 'X', r);
+        centered[c] = value - this.mean[c];
+      }
+      for (let j = 0; j < k; j++) {
+        let sum = 0;
+        const offset = j * d;
+        for (let c = 0; c < d; c++) sum += centered[c] * this.components[offset + c];
+        out[r * k + j] = sum;
+      }
+    }
+    return { data: out, rows: reader.rows, cols: k };
+  }
+
+  /** Maps scores Y (n × k) back to data space: Y V + mean, n × d, in float64. */
+  inverseTransform(Y: MatrixInput): Float64Matrix {
+    const reader = readMatrix(Y, 'Y');
+    const { k, d } = this;
+    if (reader.cols !== k) throw new RangeError(`Y has ${reader.cols} columns, but the model has k = ${k}`);
+    const out = new Float64Array(reader.rows * d);
+    for (let r = 0; r < reader.rows; r++) {
+      const row = reader.row(r);
+      const target = out.subarray(r * d, (r + 1) * d);
+      target.set(this.mean);
+      for (let j = 0; j < k; j++) {
+        const score = row[j];
+        if (!Number.isFinite(score)) reportNonFinite(row, 'Y', r);
+        const offset = j * d;
+        for (let c = 0; c < d; c++) target[c] += score * this.components[offset + c];
+      }
+    }
+    return { data: out, rows: reader.rows, cols: d };
+  }
+
+  toJSON(): PCAModelJSON {
+    return {
+      format: 'eigengame-pca',
+      version: 2,
+      converged: this.converged,
+      k: this.k,
+      d: this.d,
+      nSamples: this.nSamples,
+      components: Array.from(this.components),
+      explainedVariance: Array.from(this.explainedVariance),
+      explainedVarianceRatio: Array.from(this.explainedVarianceRatio),
+      mean: Array.from(this.mean),
+    };
+  }
+
+  /**
+   * Rebuilds a model from `toJSON()` output (or its JSON.parse), checking every field: shapes, finite numbers, unit
+   * components, variances ≥ 0, ratios in [0, 1] summing to at most 1, nSamples ≥ 2 (see checkModelFields).
+   */
+  static fromJSON(json: PCAModelJSON | PCAModelJSONVersion1 | string): PCAModel {
+    const value: unknown = typeof json === 'string' ? JSON.parse(json) : json;
+    if (typeof value !== 'object' || value === null || (value as PCAModelJSON).format !== 'eigengame-pca') {
+      throw new TypeError('PCAModel.fromJSON needs the output of PCAModel.prototype.toJSON()');
+    }
+    const model = value as Record<string, unknown>;
+    if (model.version !== 1 && model.version !== 2) {
+      throw new RangeError(`unsupported PCA model version ${describe(model.version)} (this version reads 1 and 2)`);
+    }
+    const converged = model.version === 1 ? true : model.converged;
+    if (typeof converged !== 'boolean') {
+      throw new TypeError(`model.converged must be a boolean, got ${describe(converged)}`);
+    }
+    const k = positiveInteger(model, 'k');
+    const d = positiveInteger(model, 'd');
+    if (k > d) throw new RangeError(`model.k = ${k} is larger than model.d = ${d}: there are at most d components`);
+    const fields: PCAModelFields = {
+      components: Float32Array.from(finiteNumbers(model, 'components', k * d)),
+      explainedVariance: Float64Array.from(finiteNumbers(model, 'explainedVariance', k)),
+      explainedVarianceRatio: Float64Array.from(finiteNumbers(model, 'explainedVarianceRatio', k)),
+      mean: Float64Array.from(finiteNumbers(model, 'mean', d)),
+      nSamples: positiveInteger(model, 'nSamples'),
+      k,
+      d,
+      converged,
+    };
+    checkModelFields(fields);
+    return new PCAModel(fields);
+  }
+}
+
+/**
+ * How far a component's norm may be from 1. A fit's components are unit rows in float64 rounded to float32, which
+ * moves the norm by at most 2⁻²⁴ ≈ 6e-8 (measured: ≤ 3.4e-8); 1e-5 leaves room for components from other
+ * tools.
+ */
+const UNIT_TOLERANCE = 1e-5;
+/**
+ * How far above 1 the variance ratios (each, and their sum) may be. Models of this version sum to at most 1 by
+ * construction (varianceRatios in core.ts); version 1 models' sums were off by rounding only (measured: up to
+ * 4e-8 with k = d).
+ */
+const RATIO_TOLERANCE = 1e-4;
+
+/** The checks on values that a fit's model always passes: unit components, variances ≥ 0, ratios in [0, 1]. */
+function checkModelFields(fields: PCAModelFields): void {
+  const { components, explainedVariance, explainedVarianceRatio, nSamples, k, d } = fields;
+  if (nSamples < 2) {
+    throw new RangeError(`model.nSamples must be at least 2 (a variance needs two rows), got ${nSamples}`);
+  }
+  for (let i = 0; i < k; i++) {
+    let squares = 0;
+    for (let c = 0; c < d; c++) squares += components[i * d + c] ** 2;
+    const norm = Math.sqrt(squares);
+    if (!(Math.abs(norm - 1) <= UNIT_TOLERANCE)) {
+      throw new RangeError(
+        `model.components row ${i} has norm ${norm}: `
+          + `components must be unit rows (|norm − 1| ≤ ${UNIT_TOLERANCE.toExponential()})`,
+      );
+    }
+  }
+  explainedVariance.forEach((value, i) => {
+    if (value < 0) throw new RangeError(`model.explainedVariance[${i}] is ${value}: a variance must be ≥ 0`);
+  });
+  let sum = 0;
+  explainedVarianceRatio.forEach((value, i) => {
+    if (!(value >= 0 && value <= 1 + RATIO_TOLERANCE)) {
+      throw new RangeError(`model.explainedVarianceRatio[${i}] is ${value}: a share of the total variance must be in [0, 1]`);
+    }
+    sum += value;
+  });
+  if (sum > 1 + RATIO_TOLERANCE) {
+    throw new RangeError(
+      `model.explainedVarianceRatio sums to ${sum}: shares of the total variance must sum to at most 1`,
+    );
+  }
+}
+
+function positiveInteger(model: Record<string, unknown>, field: string): number {
+  const n = model[field];
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) {
+    throw new RangeError(`model.${field} must be a positive integer, got ${describe(n)}`);
+  }
+  return n;
+}
+
+function finiteNumbers(model: Record<string, unknown>, field: string, length: number): number[] {
+  const list = model[field];
+  if (!Array.isArray(list) || list.length !== length) {
+    throw new RangeError(`model.${field} must be an array of ${length} numbers`);
+  }
+  const bad = list.findIndex((x) => typeof x !== 'number' || !Number.isFinite(x));
+  if (bad >= 0) {
+    throw new RangeError(
+      `model.${field} has a value that is not a finite number at index ${bad}: ${describe(list[bad])}`,
+    );
+  }
+  return list as number[];
+}

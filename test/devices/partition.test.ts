@@ -1,0 +1,115 @@
+// How work is divided (rows into chunks, devices into slices and shards) and where buffers live: every row,
+// player, chunk and element is covered exactly once, and no two buffers overlap.
+
+import { describe, expect, it } from 'vitest';
+import { planMemory } from '../../src/devices/memory';
+import { WorkQueues } from '../../src/devices/collectives';
+import { Chunking, ROW_BLOCK, checkTopology, deviceRole, maxChunks, type Range } from '../../src/devices/partition';
+
+/** Checks that the ranges tile [0, total) in order. */
+function expectTiling(ranges: Range[], total: number, what: string) {
+  let next = 0;
+  for (const { start, end } of ranges) {
+    if (start !== next || end < start) expect.fail(`${what}: [${start}, ${end}) after ${next}`);
+    next = end;
+  }
+  expect(next, what).toBe(total);
+}
+
+describe('chunks of a batch', () => {
+  it.each([1, 31, 32, 50, 97, 1000, 10000, 123457])('%i rows: whole blocks, in order, sizes within one block', (count) => {
+    const chunking = new Chunking(count, 24);
+    const rows = Array.from({ length: chunking.chunks }, (_, c) => chunking.rows(c));
+    expectTiling(rows, count, `${count} rows`);
+    expect(chunking.chunks).toBe(Math.min(24, Math.ceil(count / ROW_BLOCK)));
+    rows.slice(0, -1).forEach(({ start, end }) => expect((end - start) % ROW_BLOCK).toBe(0));
+    const sizes = rows.map(({ start, end }) => end - start);
+    expect(Math.max(...sizes.slice(0, -1), 0) - Math.min(...sizes.slice(0, -1), Infinity)).toBeLessThanOrEqual(ROW_BLOCK);
+  });
+
+  it('the golden two-shard batch of 50 rows makes two chunks, 32 + 18 rows: one per data shard', () => {
+    const chunking = new Chunking(50, 24);
+    expect([chunking.rows(0), chunking.rows(1)]).toEqual([{ start: 0, end: 32 }, { start: 32, end: 50 }]);
+  });
+
+  it('keeps the chunk partials within budget', () => {
+    expect(maxChunks(16, 784)).toBe(24);
+    expect(maxChunks(512, 8192)).toBe(4);
+  });
+});
+
+describe('device roles', () => {
+  const layouts = [
+    { devices: 1, k: 7, kPerDevice: 7 }, { devices: 2, k: 7, kPerDevice: 7 }, { devices: 4, k: 6, kPerDevice: 3 },
+    { devices: 3, k: 6, kPerDevice: 2 }, { devices: 4, k: 2, kPerDevice: 1 }, { devices: 8, k: 4, kPerDevice: 2 },
+  ];
+
+  it.each(layouts)('$devices devices, k = $k, kPerDevice = $kPerDevice: everything is covered once', (topology) => {
+    const { devices, k } = topology;
+    const d = 13;
+    const roles = Array.from({ length: devices }, (_, w) => deviceRole(topology, w));
+    expectTiling(roles.map((role) => role.updates), k, 'updated players');
+    expectTiling(roles.map((role) => role.reduced(k, d)), k * d, 'reduced elements');
+    const slices = k / topology.kPerDevice;
+    const shards = devices / slices;
+    roles.forEach((role, w) => {
+      const slice = Math.floor(w / shards);
+      expect(role).toMatchObject({ slice, shards, players: { start: slice * topology.kPerDevice, end: (slice + 1) * topology.kPerDevice } });
+    });
+  });
+
+  it('work queues hand out every item of every step exactly once, to any number of takers', async () => {
+    const counters = new Int32Array(2);
+    const takers = 3;
+    const queues = Array.from({ length: takers }, () => new WorkQueues(counters, true));
+    for (const items of [5, 1, 0, 24, 7]) {
+      const taken: number[] = [];
+      // Takers interleave their claims; each stops at its first -1, as the devices do.
+      const active = new Set(queues.keys());
+      while (active.size > 0) {
+        for (const t of [...active]) {
+          const item = queues[t].take(1, items, takers);
+          if (item < 0) active.delete(t);
+          else taken.push(item);
+        }
+      }
+      expect(taken.sort((a, b) => a - b)).toEqual(Array.from({ length: items }, (_, i) => i));
+    }
+    expect(counters[0]).toBe(0);
+  });
+
+  it('rejects layouts that do not fit', () => {
+    expect(() => checkTopology({ devices: 2, k: 6, kPerDevice: 4 })).toThrow(/divides k = 6/);
+    expect(() => checkTopology({ devices: 4, k: 6, kPerDevice: 2 })).toThrow(/multiple of 3/);
+  });
+});
+
+describe('memory plan', () => {
+  it.each([
+    { d: 5, k: 5, devices: 1 }, { d: 10, k: 10, devices: 1 }, { d: 784, k: 16, devices: 2 }, { d: 3, k: 2, devices: 4 },
+    { d: 100, k: 64, devices: 3 },
+  ])('d = $d, k = $k on $devices devices: buffers do not overlap and hold what they must', ({ d, k, devices }) => {
+    const rowCapacity = 77;
+    const plan = planMemory({ d, k, optimizerSlots: 2, rowCapacity, devices }, 1000);
+    const regions: [string, number, number][] = [
+      ['control', plan.control, 64], ['v', plan.v, k * d * 4], ['g', plan.g, k * d * 4],
+      ...plan.optimizer.map((at, slot): [string, number, number] => [`optimizer ${slot}`, at, k * d * 4]),
+      ...Array.from({ length: plan.chunks }, (_, c): [string, number, number] => [`gChunk ${c}`, plan.gChunks + c * plan.partialStride, k * d * 4]),
+      ...Array.from({ length: devices }, (_, w): [string, number, number] => [`gBlock ${w}`, plan.gBlocks + w * plan.partialStride, k * d * 4]),
+      ...Array.from({ length: devices }, (_, w): [string, number, number] => [`m ${w}`, plan.m + w * plan.partialStride, k * k * 8]),
+      ['mChunks', plan.mChunks, plan.chunks * k * k * 8], ['utilities', plan.utilities, k * 8], ['mean', plan.mean, d * 4],
+      ['p', plan.p, rowCapacity * k * 4], ['x', plan.x, rowCapacity * d * 4],
+    ];
+    regions.sort((a, b) => a[1] - b[1]);
+    expect(regions[0][1]).toBeGreaterThanOrEqual(1000);
+    regions.forEach(([name, at], i) => {
+      expect(at % 16, `${name} alignment`).toBe(0);
+      if (i > 0) {
+        const [previous, previousAt, previousBytes] = regions[i - 1];
+        if (previousAt + previousBytes > at) expect.fail(`${previous} overlaps ${name}`);
+      }
+    });
+    const [, lastAt, lastBytes] = regions[regions.length - 1];
+    expect(plan.end).toBeGreaterThanOrEqual(lastAt + lastBytes);
+  });
+});

@@ -1,0 +1,294 @@
+// Every kernel against its scalar float64 reference, on both wasm builds, on sizes 1..67 (lengths that are not
+// multiples of 4) and with buffers misaligned on purpose. Float32 kernels are held to 2⁻²⁰ relative to the sum
+// of the absolute values of the terms; where two kernels promise the same bits, the test asks for the same bits.
+
+import { describe, expect, it } from 'vitest';
+import type { BuildName } from '../../src/kernels/exports';
+import { expectClose } from '../helpers/expect-close';
+import { kernelHarness, type KernelHarness } from '../helpers/kernel-memory';
+import { normals } from '../helpers/random';
+import * as ref from '../helpers/reference';
+import { testArithmetic } from '../setup';
+
+const F32_TOLERANCE = 2 ** -20;
+const builds: BuildName[] = testArithmetic === 'relaxed-simd' ? ['relaxed', 'relaxed-threads'] : ['simd', 'threads'];
+const sizes = Array.from({ length: 67 }, (_, i) => i + 1);
+const misalignOf = (size: number) => (size % 4) * 4;
+
+function absolute(values: ArrayLike<number>): Float64Array {
+  return Float64Array.from(values, Math.abs);
+}
+
+/**
+ * A row of the table: a claim about one kernel, checked on a fresh instance of each build for every size (1..67,
+ * unless the row names others), and optionally once more for an edge case.
+ */
+interface KernelCase {
+  claim: string;
+  sizes?: number[];
+  check(h: KernelHarness, size: number): void;
+  once?(h: KernelHarness): void;
+}
+
+const cases: KernelCase[] = [
+  {
+    claim: 'subtractMean: X − 1·meanᵀ in place, each element one float32 subtraction; returns Σ of their squares',
+    check: (h, d) => {
+      const rows = (d % 7) + 1;
+      const x = normals(d, rows * d);
+      const mean = normals(d + 1000, d, 0.5);
+      const at = h.f32(x, misalignOf(d));
+      const squares = h.kernels.subtractMean(at, rows, d, h.f32(mean, misalignOf(d + 1)));
+      const x32 = Float32Array.from(x);
+      const mean32 = Float32Array.from(mean);
+      const centred = x32.map((value, i) => Math.fround(value - mean32[i % d]));
+      expect(h.readF32(at, rows * d)).toEqual(centred);
+      const expected = centred.reduce((sum, value) => sum + value * value, 0);
+      expect(Math.abs(squares - expected)).toBeLessThanOrEqual(1e-14 * expected);
+    },
+  },
+
+  {
+    claim: 'firstNonFinite: the index of the first NaN or ±Infinity, wherever it sits in a SIMD block or the tail',
+    check: (h, count) => {
+      const values = normals(count, count);
+      const at = h.f32(values, misalignOf(count));
+      expect(h.kernels.firstNonFinite(at, count)).toBe(-1);
+      for (const bad of [NaN, Infinity, -Infinity]) {
+        for (const index of new Set([0, count >> 1, count - 1])) {
+          const copy = h.f32(values.map((value, i) => (i === index || i === count - 1 ? bad : value)), misalignOf(count + 1));
+          expect(h.kernels.firstNonFinite(copy, count), `count ${count}, ${bad} at ${index}`).toBe(index);
+        }
+      }
+    },
+  },
+
+  {
+    claim: 'columnSums: float64 sums, each column in row order (the reference\'s bits), not finite where a value is not',
+    check: (h, d) => {
+      const rows = (d % 7) + 2;
+      const x = Float32Array.from(normals(d, rows * d, 3));
+      const at = h.f32(x, misalignOf(d));
+      const start = Float64Array.from({ length: d }, (_, c) => c / 7);
+      const sums = h.f64(start, 8);
+      h.kernels.columnSums(at, rows, d, sums);
+      const expected = Float64Array.from(start);
+      for (let r = 0; r < rows; r++) for (let c = 0; c < d; c++) expected[c] += x[r * d + c];
+      expect(h.readF64(sums, d)).toEqual(expected);
+      const bad = h.f32(x.map((value, i) => (i === rows * d - 1 ? NaN : value)), misalignOf(d));
+      const badSums = h.f64(new Float64Array(d));
+      h.kernels.columnSums(bad, rows, d, badSums);
+      expect(Array.from(h.readF64(badSums, d)).map(Number.isFinite)).toEqual(Array.from({ length: d }, (_, c) => c !== d - 1));
+    },
+  },
+
+  {
+    claim: 'project: P = (X − mean) Vᵀ on rows centred by subtractMean',
+    check: (h, d) => {
+      const rows = (d % 9) + 1;
+      const players = (d % 5) + 1;
+      const ldp = players + (d % 3);
+      const x = normals(d, rows * d);
+      const mean = normals(d + 1000, d, 0.5);
+      const v = normals(d + 2000, players * d);
+      const p = h.zerosF32(rows * ldp, misalignOf(d + 1));
+      const xAt = h.f32(x, misalignOf(d));
+      h.kernels.subtractMean(xAt, rows, d, h.f32(mean, 4));
+      h.kernels.project(xAt, rows, d, h.f32(v, 8), players, p, ldp);
+      const got = h.readF32(p, rows * ldp);
+      const packed = Float64Array.from({ length: rows * players }, (_, i) => got[Math.floor(i / players) * ldp + (i % players)]);
+      const expected = ref.project(x, rows, d, mean, v, players);
+      const scale = ref.project(absolute(x.map((value, i) => value - mean[i % d])), rows, d, new Float64Array(d), absolute(v), players);
+      expectClose(packed, expected, F32_TOLERANCE, scale, `project d=${d}`);
+    },
+  },
+
+  {
+    claim: 'backproject: G = Pᵀ (X − mean) on rows centred by subtractMean, overwriting G',
+    check: (h, d) => {
+      const rows = (d % 11) + 1;
+      const players = (d % 4) + 1;
+      const ldp = players + 1;
+      const x = normals(d, rows * d);
+      const mean = normals(d + 1, d, 0.3);
+      const p = normals(d + 2, rows * ldp);
+      const g = h.f32(normals(d + 3, players * d), misalignOf(d + 2));
+      const xAt = h.f32(x, misalignOf(d));
+      h.kernels.subtractMean(xAt, rows, d, h.f32(mean));
+      h.kernels.backproject(xAt, rows, d, h.f32(p, 12), ldp, players, g);
+      const expected = ref.backproject(x, rows, d, mean, p, ldp, players);
+      const centredAbs = absolute(x.map((value, i) => value - mean[i % d]));
+      const scale = ref.backproject(centredAbs, rows, d, new Float64Array(d), absolute(p), ldp, players);
+      expectClose(h.readF32(g, players * d), expected, F32_TOLERANCE, scale, `backproject d=${d}`);
+    },
+  },
+
+  {
+    claim: 'dataTerm equals project then backproject, bit for bit, whatever the row blocking or player slicing',
+    check: (h, d) => {
+      const rows = (d % 13) + 1;
+      const players = (d % 6) + 1;
+      const ldp = players + (d % 3);
+      const x = h.f32(normals(d, rows * d), misalignOf(d));
+      h.kernels.subtractMean(x, rows, d, h.f32(normals(d + 1, d, 0.2)));
+      const v = h.f32(normals(d + 2, players * d));
+      const pFused = h.zerosF32(rows * ldp);
+      const gFused = h.zerosF32(players * d);
+      h.kernels.dataTerm(x, rows, d, v, players, pFused, ldp, gFused);
+      const pSplit = h.zerosF32(rows * ldp);
+      const gSplit = h.zerosF32(players * d);
+      h.kernels.project(x, rows, d, v, players, pSplit, ldp);
+      h.kernels.backproject(x, rows, d, pSplit, ldp, players, gSplit);
+      expect(h.readF32(pFused, rows * ldp)).toEqual(h.readF32(pSplit, rows * ldp));
+      expect(h.readF32(gFused, players * d)).toEqual(h.readF32(gSplit, players * d));
+      // One row at a time (the remainder path) gives the bits of the 4-row blocks.
+      const pRows = h.zerosF32(rows * ldp);
+      for (let r = 0; r < rows; r++) {
+        h.kernels.project(x + r * d * 4, 1, d, v, players, pRows + r * ldp * 4, ldp);
+      }
+      expect(h.readF32(pRows, rows * ldp)).toEqual(h.readF32(pSplit, rows * ldp));
+      // Players in two slices (two devices of a model-parallel split) write the same P columns and G rows.
+      const first = players >> 1;
+      const pSliced = h.zerosF32(rows * ldp);
+      const gSliced = h.zerosF32(players * d);
+      h.kernels.dataTerm(x, rows, d, v, first, pSliced, ldp, gSliced);
+      h.kernels.dataTerm(
+        x, rows, d, v + first * d * 4, players - first, pSliced + first * 4, ldp, gSliced + first * d * 4,
+      );
+      expect(h.readF32(pSliced, rows * ldp)).toEqual(h.readF32(pFused, rows * ldp));
+      expect(h.readF32(gSliced, players * d)).toEqual(h.readF32(gFused, players * d));
+    },
+  },
+
+  {
+    claim: 'gram: M = Pᵀ P in float64, symmetric, each entry one running sum in row order (the reference\'s bits)',
+    check: (h, k) => {
+      const rows = (k % 11) + 1;
+      const ldp = k + (k % 3);
+      const p = normals(k, rows * ldp);
+      const m = h.zerosF64(k * k, 8);
+      h.kernels.gram(h.f32(p, misalignOf(k)), rows, ldp, k, m);
+      const got = h.readF64(m, k * k);
+      // Products of float32 values are exact in float64, so summing in the same order gives the same bits.
+      expect(got).toEqual(ref.gram(Float32Array.from(p), rows, ldp, k));
+      for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) expect(got[i * k + j]).toBe(got[j * k + i]);
+    },
+  },
+
+  {
+    claim: 'utilities: the seed form, with zero-variance players contributing nothing',
+    check: (h, k) => {
+      const p = normals(k, (k + 3) * k);
+      const m = ref.gram(p, k + 3, k, k);
+      const u = h.zerosF64(k);
+      h.kernels.utilities(h.f64(m), k, u);
+      expectClose(h.readF64(u, k), ref.utilities(m, k), 1e-12, new Float64Array(k).fill(m.reduce((a, b) => Math.max(a, Math.abs(b)), 0)), `utilities k=${k}`);
+    },
+    once: (h) => {
+      const u = h.zerosF64(2);
+      h.kernels.utilities(h.f64([0, 0, 0, 4]), 2, u);
+      expect(Array.from(h.readF64(u, 2))).toEqual([0, 4]);
+    },
+  },
+
+  ...([['mu', false], ['alpha', true]] as const).flatMap(([variant, alpha]) => [false, true].map((riemannian): KernelCase => ({
+    claim: `direction: ${variant}${riemannian ? ' with Riemannian projection' : ''}, also in place`,
+    check: (h, d) => {
+      const k = (d % 6) + 1;
+      const first = d % k;
+      const count = k - first;
+      const g = normals(d, k * d, 3);
+      const v = ref.normalizeRows(normals(d + 1, k * d), k, d);
+      const m = ref.gram(normals(d + 2, (k + 2) * k), k + 2, k, k);
+      const expected = ref.direction(g, m, v, k, d, first, count, alpha, riemannian);
+      const gAt = h.f32(g, misalignOf(d));
+      const mAt = h.f64(m);
+      const vAt = h.f32(v, 4);
+      const out = h.zerosF32(count * d, misalignOf(d + 1));
+      h.kernels.direction(gAt, mAt, vAt, k, d, first, count, alpha, riemannian, out);
+      const scale = new Float64Array(count * d).fill(
+        g.reduce((a, b) => Math.max(a, Math.abs(b)), 0) * (1 + k * m.reduce((a, b) => Math.max(a, Math.abs(b)), 0)),
+      );
+      expectClose(h.readF32(out, count * d), expected, F32_TOLERANCE, scale, `direction d=${d}`);
+      h.kernels.direction(gAt, mAt, vAt, k, d, first, count, alpha, riemannian, gAt + first * d * 4);
+      expect(h.readF32(gAt + first * d * 4, count * d)).toEqual(h.readF32(out, count * d));
+    },
+  }))),
+
+  ...([[0, false], [0.9, false], [0.9, true]] as const).map(([momentum, nesterov]): KernelCase => ({
+    claim: `sgd matches optax (momentum ${momentum}, nesterov ${nesterov})`,
+    check: (h, n) => {
+      const params = normals(n, n);
+      const delta = normals(n + 1, n, 10);
+      const optaxTrace = normals(n + 2, n);
+      const trace = momentum > 0 ? h.f32(optaxTrace.map((t) => -t), misalignOf(n + 1)) : 0;
+      const paramsAt = h.f32(params, misalignOf(n));
+      h.kernels.sgd(paramsAt, h.f32(delta, 8), trace, n, 1e-2, momentum, nesterov);
+      const expected = ref.optaxSgd(params, delta, momentum > 0 ? optaxTrace : null, Math.fround(1e-2), Math.fround(momentum), nesterov);
+      const scale = Float64Array.from(params, (p, i) => Math.abs(p) + 0.02 * (Math.abs(delta[i]) + Math.abs(optaxTrace[i])));
+      expectClose(h.readF32(paramsAt, n), expected.params, F32_TOLERANCE, scale, `sgd params n=${n}`);
+      if (momentum > 0) {
+        const traceScale = Float64Array.from(delta, (g, i) => Math.abs(g) + Math.abs(optaxTrace[i]));
+        expectClose(h.readF32(trace, n).map((t) => -t), expected.trace, F32_TOLERANCE, traceScale, `sgd trace n=${n}`);
+      }
+    },
+  })),
+
+  {
+    claim: 'adam matches optax, bias corrections included',
+    check: (h, n) => {
+      const params = normals(n, n);
+      const delta = normals(n + 1, n, 5);
+      const mu = normals(n + 2, n);
+      const nu = normals(n + 3, n).map(Math.abs);
+      const t = (n % 5) + 1;
+      const [lr, b1, b2, eps, epsRoot] = [1e-3, 0.9, 0.999, 1e-8, 1e-9];
+      const paramsAt = h.f32(params, misalignOf(n));
+      const muAt = h.f32(mu.map((m) => -m), 4);
+      const nuAt = h.f32(nu, 8);
+      h.kernels.adam(paramsAt, h.f32(delta), muAt, nuAt, n, lr, b1, b2, eps, epsRoot, 1 - b1 ** t, 1 - b2 ** t);
+      const f = Math.fround;
+      const expected = ref.optaxAdam(params, delta, mu, nu, t, f(lr), f(b1), f(b2), f(eps), f(epsRoot));
+      expectClose(h.readF32(paramsAt, n), expected.params, 2 ** -16, Float64Array.from(params, (p) => Math.abs(p) + lr * 10), `adam params n=${n}`);
+      expectClose(h.readF32(muAt, n).map((m) => -m), expected.mu, F32_TOLERANCE, Float64Array.from(mu, (m, i) => Math.abs(m) + Math.abs(delta[i])), `adam mu n=${n}`);
+      expectClose(h.readF32(nuAt, n), expected.nu, F32_TOLERANCE, Float64Array.from(nu, (v, i) => v + delta[i] ** 2), `adam nu n=${n}`);
+    },
+  },
+
+  {
+    claim: 'normalizeRows: unit rows, zero rows left alone',
+    check: (h, d) => {
+      const rows = (d % 4) + 2;
+      const v = normals(d, rows * d, 7);
+      v.fill(0, 0, d);
+      const at = h.f32(v, misalignOf(d));
+      h.kernels.normalizeRows(at, rows, d);
+      expectClose(h.readF32(at, rows * d), ref.normalizeRows(v, rows, d), F32_TOLERANCE, undefined, `normalizeRows d=${d}`);
+    },
+  },
+
+  {
+    claim: 'addF32 / addF64 / divideF32 / divideF64',
+    check: (h, n) => {
+      const a = normals(n, n);
+      const b = normals(n + 1, n);
+      const at = h.f32(a, misalignOf(n));
+      h.kernels.addF32(at, h.f32(b, 4), n);
+      expect(Array.from(h.readF32(at, n))).toEqual(Array.from(a, (x, i) => Math.fround(x + b[i])));
+      h.kernels.divideF32(at, n, 3);
+      expect(Array.from(h.readF32(at, n))).toEqual(Array.from(a, (x, i) => Math.fround(Math.fround(x + b[i]) / 3)));
+      const a64 = Float64Array.from(a, (x) => x / 7);
+      const at64 = h.f64(a64, 8);
+      h.kernels.addF64(at64, h.f64(b), n);
+      h.kernels.divideF64(at64, n, 3);
+      expect(Array.from(h.readF64(at64, n))).toEqual(Array.from(a64, (x, i) => (x + b[i]) / 3));
+    },
+  },
+];
+
+describe.each(builds)('kernels (%s build)', (build) => {
+  it.each(cases.map((row) => [row.claim, row] as const))('%s', async (_claim, { sizes: list = sizes, check, once }) => {
+    for (const size of list) check(await kernelHarness(build), size);
+    if (once) once(await kernelHarness(build));
+  });
+});
