@@ -5,14 +5,21 @@
 export { addF32, addF64, divideF32, divideF64 } from './accumulate';
 export { adam } from './adam';
 export { backproject } from './backproject';
+export { packedTimes } from './backpack';
 export { subtractMean } from './center';
+export { combineRows } from './combine';
+export { crossDots } from './crossdots';
 export { dataTerm } from './dataterm';
 export { direction } from './direction';
 export { gram } from './gram';
 export { columnSums, firstNonFinite } from './moments';
 export { normalizeRows } from './normalize';
+export { play, rayleighQuotients } from './play';
 export { project } from './project';
+export { ritzResiduals } from './residuals';
 export { sgd } from './sgd';
+export { syrk } from './syrk';
+export { transpose } from './transpose';
 export { utilities } from './utilities';
 
 /** First byte above the module's static data: the memory plan starts here. */

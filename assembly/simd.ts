@@ -34,3 +34,23 @@
   return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) +
     (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
 }
+
+/**
+ * ⟨a, b⟩ over d floats in float64 (each product exact): columns 4m and 4m + 1 summed in one pair of lanes, 4m + 2
+ * and 4m + 3 in another, folded as (low0 + high0) + (low1 + high1), then the tail columns in order.
+ */
+@inline export function dot64(a: usize, b: usize, d: i32): f64 {
+  let low = f64x2.splat(0), high = f64x2.splat(0);
+  const d4 = d & ~3;
+  for (let c = 0; c < d4; c += 4) {
+    const offset = <usize>c << 2;
+    const x = v128.load(a + offset), y = v128.load(b + offset);
+    low = f64x2.add(low, f64x2.mul(f64x2.promote_low_f32x4(x), f64x2.promote_low_f32x4(y)));
+    high = f64x2.add(high, f64x2.mul(
+      f64x2.promote_low_f32x4(i32x4.shuffle(x, x, 2, 3, 0, 1)), f64x2.promote_low_f32x4(i32x4.shuffle(y, y, 2, 3, 0, 1)),
+    ));
+  }
+  let sum = (f64x2.extract_lane(low, 0) + f64x2.extract_lane(high, 0)) + (f64x2.extract_lane(low, 1) + f64x2.extract_lane(high, 1));
+  for (let c = d4; c < d; c++) sum += <f64>load<f32>(at32(a, c)) * <f64>load<f32>(at32(b, c));
+  return sum;
+}

@@ -41,6 +41,16 @@ export interface KernelExports {
     learningRate: number, b1: number, b2: number, eps: number, epsRoot: number, correction1: number, correction2: number,
   ): void;
   normalizeRows(v: number, rows: number, d: number): void;
+  syrk(block: number, rows: number, j0: number, j1: number, c: number, ldc: number): void;
+  rayleighQuotients(g: number, v: number, p: number, d: number, out: number): void;
+  play(g: number, v: number, u: number, p: number, d: number, beta: number, floor: number, scratch: number): void;
+  crossDots(a: number, m: number, b: number, n: number, d: number, out: number): void;
+  combineRows(w: number, m: number, p: number, src: number, d: number, out: number, acc: number): void;
+  ritzResiduals(w: number, theta: number, m: number, p: number, v: number, g: number, d: number, out: number, acc: number): void;
+  transpose(src: number, rows: number, cols: number, ldSrc: number, dst: number, ldDst: number): void;
+  packedTimes(
+    block: number, rows: number, groups: number, u: number, k: number, ldu: number, out: number, ldo: number, first: number, acc: number,
+  ): void;
 }
 
 /** WebAssembly pages are 64 KiB; wasm32 addresses at most 65536 of them (4 GiB). */
@@ -50,7 +60,8 @@ export const MAX_PAGES = 65536;
 /** Every function the kernels export: a module that lacks one is not ours (or is of another version). */
 export const KERNEL_NAMES: (keyof KernelExports)[] = [
   'heapBase', 'subtractMean', 'firstNonFinite', 'columnSums', 'project', 'backproject', 'dataTerm', 'gram', 'addF32', 'addF64', 'divideF32', 'divideF64',
-  'utilities', 'direction', 'sgd', 'adam', 'normalizeRows',
+  'utilities', 'direction', 'sgd', 'adam', 'normalizeRows', 'syrk', 'rayleighQuotients', 'play', 'crossDots', 'combineRows',
+  'ritzResiduals', 'transpose', 'packedTimes',
 ];
 
 export const FILE_NAMES: Record<BuildName, string> = {

@@ -166,60 +166,6 @@ function diagonalizeTridiagonal(v: Float64Array, d: Float64Array, e: Float64Arra
 }
 
 /**
- * Eigendecomposition of a symmetric n × n matrix by cyclic Jacobi rotations: slower, kept as the reference the
- * tests hold the tridiagonal solver to.
- */
-export function jacobiEigen(matrix: ArrayLike<number>, n: number): SymmetricEigen {
-  const a = Float64Array.from(matrix);
-  const q = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) q[i * n + i] = 1;
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    let scale = 0;
-    for (let i = 0; i < n; i++) {
-      scale += a[i * n + i] * a[i * n + i];
-      for (let j = 0; j < i; j++) off += a[i * n + j] * a[i * n + j];
-    }
-    if (off <= 1e-30 * scale || off === 0) break;
-    for (let p = 0; p < n - 1; p++) {
-      for (let r = p + 1; r < n; r++) {
-        const apr = a[p * n + r];
-        if (apr === 0) continue;
-        const theta = (a[r * n + r] - a[p * n + p]) / (2 * apr);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let i = 0; i < n; i++) {
-          const aip = a[i * n + p];
-          const air = a[i * n + r];
-          a[i * n + p] = c * aip - s * air;
-          a[i * n + r] = s * aip + c * air;
-        }
-        for (let i = 0; i < n; i++) {
-          const api = a[p * n + i];
-          const ari = a[r * n + i];
-          a[p * n + i] = c * api - s * ari;
-          a[r * n + i] = s * api + c * ari;
-        }
-        for (let i = 0; i < n; i++) {
-          const qip = q[i * n + p];
-          const qir = q[i * n + r];
-          q[i * n + p] = c * qip - s * qir;
-          q[i * n + r] = s * qip + c * qir;
-        }
-      }
-    }
-  }
-  const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => a[y * n + y] - a[x * n + x]);
-  const values = Float64Array.from(order, (i) => a[i * n + i]);
-  const vectors = new Float64Array(n * n);
-  order.forEach((column, row) => {
-    for (let i = 0; i < n; i++) vectors[row * n + i] = q[i * n + column];
-  });
-  return { values, vectors };
-}
-
-/**
  * Orthonormalises the rows of a rows × cols matrix in place (modified Gram–Schmidt, applied twice so the result
  * is orthonormal to working precision). Returns false if a row is (numerically) in the span of earlier ones.
  */

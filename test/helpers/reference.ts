@@ -118,3 +118,111 @@ export function normalizeRows(v: Vec, rows: number, d: number): Float64Array {
   }
   return out;
 }
+
+/** Packs rows × d row-major values as syrk reads a block: columns in groups of four, each group rows × 4. */
+export function packBlock(x: Vec, rows: number, d: number, dPad: number): Float32Array {
+  const out = new Float32Array(rows * dPad);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < d; c++) out[Math.floor(c / 4) * rows * 4 + r * 4 + (c % 4)] = x[r * d + c];
+  }
+  return out;
+}
+
+/** C[i, j] = Σ_r X[r, i] X[r, j] (d × d, float64). */
+export function crossProducts(x: Vec, rows: number, d: number): Float64Array {
+  const c = new Float64Array(d * d);
+  for (let r = 0; r < rows; r++) for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) c[i * d + j] += x[r * d + i] * x[r * d + j];
+  return c;
+}
+
+/** out[i·n + j] = ⟨a_i, b_j⟩ (float64). */
+export function crossDots(a: Vec, m: number, b: Vec, n: number, d: number): Float64Array {
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) for (let c = 0; c < d; c++) out[i * n + j] += a[i * d + c] * b[j * d + c];
+  return out;
+}
+
+/** out (m × d) = W (m × p) · src (p × d), float64. */
+export function combineRows(w: Vec, m: number, p: number, src: Vec, d: number): Float64Array {
+  const out = new Float64Array(m * d);
+  for (let i = 0; i < m; i++) for (let j = 0; j < p; j++) for (let c = 0; c < d; c++) out[i * d + c] += w[i * p + j] * src[j * d + c];
+  return out;
+}
+
+/**
+ * One round of the players in order with heavy-ball momentum (assembly/play.ts), in float64: w_i = g_i − β u_i and
+ * t_i = v_i, both less the same combination of the parents' new positions and new previous positions (Gram–Schmidt
+ * against v'_j, twice), then v'_i = w_i / ‖w_i‖ and u'_i = t_i / ‖w_i‖.
+ */
+export function play(g: Vec, v: Vec, u: Vec, p: number, d: number, beta: number): { v: Float64Array; u: Float64Array } {
+  const nv = new Float64Array(p * d);
+  const nu = new Float64Array(p * d);
+  for (let i = 0; i < p; i++) {
+    const w = Float64Array.from({ length: d }, (_, c) => g[i * d + c] - beta * u[i * d + c]);
+    const t = Float64Array.from({ length: d }, (_, c) => v[i * d + c]);
+    for (let pass = 0; pass < 2; pass++) {
+      for (let j = 0; j < i; j++) {
+        let r = 0;
+        for (let c = 0; c < d; c++) r += nv[j * d + c] * w[c];
+        for (let c = 0; c < d; c++) {
+          w[c] -= r * nv[j * d + c];
+          t[c] -= r * nu[j * d + c];
+        }
+      }
+    }
+    let norm = 0;
+    for (let c = 0; c < d; c++) norm += w[c] * w[c];
+    norm = Math.sqrt(norm);
+    for (let c = 0; c < d; c++) {
+      nv[i * d + c] = w[c] / norm;
+      nu[i * d + c] = t[c] / norm;
+    }
+  }
+  return { v: nv, u: nu };
+}
+
+/**
+ * Eigendecomposition of a symmetric n × n matrix by cyclic Jacobi rotations: slow, and simple enough to trust as
+ * the reference the package's tridiagonal solver is held to.
+ */
+export function jacobiEigen(matrix: Vec, n: number): { values: Float64Array; vectors: Float64Array } {
+  const a = Float64Array.from(matrix);
+  const q = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) q[i * n + i] = 1;
+  for (let sweep = 0; sweep < 100; sweep++) {
+    let off = 0;
+    for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) off += a[i * n + j] ** 2;
+    if (off < 1e-30) break;
+    for (let p = 0; p < n - 1; p++) {
+      for (let r = p + 1; r < n; r++) {
+        const apr = a[p * n + r];
+        if (apr === 0) continue;
+        const theta = (a[r * n + r] - a[p * n + p]) / (2 * apr);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1);
+        const s = t * c;
+        for (let i = 0; i < n; i++) {
+          const [aip, air] = [a[i * n + p], a[i * n + r]];
+          a[i * n + p] = c * aip - s * air;
+          a[i * n + r] = s * aip + c * air;
+        }
+        for (let i = 0; i < n; i++) {
+          const [api, ari] = [a[p * n + i], a[r * n + i]];
+          a[p * n + i] = c * api - s * ari;
+          a[r * n + i] = s * api + c * ari;
+        }
+        for (let i = 0; i < n; i++) {
+          const [qip, qir] = [q[i * n + p], q[i * n + r]];
+          q[i * n + p] = c * qip - s * qir;
+          q[i * n + r] = s * qip + c * qir;
+        }
+      }
+    }
+  }
+  const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => a[y * n + y] - a[x * n + x]);
+  const vectors = new Float64Array(n * n);
+  order.forEach((column, row) => {
+    for (let i = 0; i < n; i++) vectors[row * n + i] = q[i * n + column];
+  });
+  return { values: Float64Array.from(order, (i) => a[i * n + i]), vectors };
+}

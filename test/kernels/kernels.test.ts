@@ -284,6 +284,164 @@ const cases: KernelCase[] = [
       expect(Array.from(h.readF64(at64, n))).toEqual(Array.from(a64, (x, i) => (x + b[i]) / 3));
     },
   },
+
+  {
+    claim: 'syrk: C += XᵀX over a packed block, float32 within the block and float64 across blocks, whatever the panels',
+    check: (h, d) => {
+      const dPad = Math.ceil(d / 8) * 8;
+      const rows = (d % 9) + 1;
+      const x = normals(d, rows * d);
+      const start = Float64Array.from({ length: dPad * dPad }, (_, i) => (i % 7) / 3);
+      const block = h.f32(ref.packBlock(x, rows, d, dPad), 16);
+      const whole = h.f64(start, 8);
+      h.kernels.syrk(block, rows, 0, dPad, whole, dPad);
+      const got = h.readF64(whole, dPad * dPad);
+      const expected = ref.crossProducts(x, rows, d);
+      const scale = ref.crossProducts(absolute(x), rows, d);
+      for (let j = 0; j < d; j++) {
+        for (let i = 0; i <= j; i++) {
+          const error = Math.abs(got[i * dPad + j] - start[i * dPad + j] - expected[i * d + j]);
+          expect(error, `C[${i}, ${j}] (d ${d})`).toBeLessThanOrEqual(F32_TOLERANCE * scale[i * d + j] + 1e-15);
+        }
+      }
+      // Devices own different panels of columns: split, the same bits.
+      const split = h.f64(start, 8);
+      const middle = Math.floor(dPad / 16) * 8;
+      h.kernels.syrk(block, rows, middle, dPad, split, dPad);
+      h.kernels.syrk(block, rows, 0, middle, split, dPad);
+      expect(h.readF64(split, dPad * dPad)).toEqual(got);
+    },
+  },
+
+  {
+    claim: 'rayleighQuotients: ⟨v_i, g_i⟩ in float64',
+    check: (h, d) => {
+      const p = (d % 5) + 1;
+      const v = normals(d, p * d);
+      const g = normals(d + 1, p * d, 3);
+      const out = h.zerosF64(p);
+      h.kernels.rayleighQuotients(h.f32(g, misalignOf(d)), h.f32(v, misalignOf(d + 1)), p, d, out);
+      const expected = Float64Array.from({ length: p }, (_, i) => ref.crossDots(v.subarray(i * d, (i + 1) * d), 1, g.subarray(i * d, (i + 1) * d), 1, d)[0]);
+      const scale = Float64Array.from({ length: p }, (_, i) => ref.crossDots(absolute(v.subarray(i * d, (i + 1) * d)), 1, absolute(g.subarray(i * d, (i + 1) * d)), 1, d)[0]);
+      expectClose(h.readF64(out, p), expected, 1e-14, scale, `rayleighQuotients d=${d}`);
+    },
+  },
+
+  {
+    claim: 'play: the players in order, heavy-ball momentum, Gram–Schmidt twice: orthonormal positions, carried momentum',
+    check: (h, d) => {
+      const p = Math.min(d, (d % 6) + 1);
+      const beta = 0.05 * (d % 3);
+      const g = normals(d, p * d, 2);
+      const v = ref.normalizeRows(normals(d + 1, p * d), p, d);
+      const u = normals(d + 2, p * d, 0.1);
+      const [gAt, vAt, uAt] = [h.f32(g, misalignOf(d)), h.f32(v, 4), h.f32(u, 8)];
+      h.kernels.play(gAt, vAt, uAt, p, d, beta, 1e-30, h.zerosF32(d));
+      const expected = ref.play(Float32Array.from(g), Float32Array.from(v), Float32Array.from(u), p, d, Math.fround(beta));
+      const got = h.readF32(vAt, p * d);
+      expectClose(got, expected.v, 2 ** -14, undefined, `play positions d=${d}`);
+      expectClose(h.readF32(uAt, p * d), expected.u, 2 ** -14, Float64Array.from(expected.u, (x) => 1 + Math.abs(x)), `play momentum d=${d}`);
+      const overlaps = ref.crossDots(got, p, got, p, d);
+      overlaps.forEach((value, at) => expect(Math.abs(value - (at % (p + 1) === 0 ? 1 : 0)), `⟨v_i, v_j⟩ d=${d}`).toBeLessThan(1e-6));
+    },
+    once: (h) => {
+      // A player with no direction left (the operator's rank is below p) keeps its position, orthogonal to its
+      // parents, and loses its momentum.
+      const d = 5;
+      const g = [1, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+      const v = [1, 0, 0, 0, 0, 0.6, 0.8, 0, 0, 0];
+      const u = [0, 0, 0, 0, 0, 0.5, 0.5, 0.5, 0, 0];
+      const [vAt, uAt] = [h.f32(v), h.f32(u)];
+      h.kernels.play(h.f32(g), vAt, uAt, 2, d, 0, 1e-6, h.zerosF32(d));
+      expect(Array.from(h.readF32(vAt, 2 * d))).toEqual([1, 0, 0, 0, 0, 0, 1, 0, 0, 0]);
+      expect(Array.from(h.readF32(uAt + d * 4, d))).toEqual([0, 0, 0, 0, 0]);
+    },
+  },
+
+  {
+    claim: 'crossDots: ⟨a_i, b_j⟩ for every pair, float64',
+    check: (h, d) => {
+      const [m, n] = [(d % 4) + 1, (d % 3) + 2];
+      const a = normals(d, m * d);
+      const b = normals(d + 1, n * d, 5);
+      const out = h.zerosF64(m * n);
+      h.kernels.crossDots(h.f32(a, misalignOf(d)), m, h.f32(b, 4), n, d, out);
+      expectClose(h.readF64(out, m * n), ref.crossDots(a, m, b, n, d), 1e-14, ref.crossDots(absolute(a), m, absolute(b), n, d), `crossDots d=${d}`);
+    },
+  },
+
+  {
+    claim: 'combineRows: W · src summed in float64, rounded once',
+    check: (h, d) => {
+      const [m, p] = [(d % 4) + 1, (d % 5) + 1];
+      const w = Float64Array.from(normals(d, m * p), (x) => x / 3);
+      const src = normals(d + 1, p * d);
+      const out = h.zerosF32(m * d, misalignOf(d));
+      h.kernels.combineRows(h.f64(w), m, p, h.f32(src, 4), d, out, h.zerosF64(d));
+      const expected = ref.combineRows(w, m, p, src, d);
+      expect(Array.from(h.readF32(out, m * d))).toEqual(Array.from(expected, Math.fround));
+    },
+  },
+
+  {
+    claim: 'ritzResiduals: ‖Σ W_ij g_j − θ_i Σ W_ij v_j‖² in float64',
+    check: (h, d) => {
+      const [m, p] = [(d % 3) + 1, (d % 4) + 2];
+      const w = Float64Array.from(normals(d, m * p), (x) => x / 2);
+      const theta = Float64Array.from(normals(d + 1, m), Math.abs);
+      const v = normals(d + 2, p * d);
+      const g = normals(d + 3, p * d, 2);
+      const out = h.zerosF64(m);
+      h.kernels.ritzResiduals(h.f64(w), h.f64(theta), m, p, h.f32(v, misalignOf(d)), h.f32(g, 4), d, out, h.zerosF64(2 * d));
+      const image = ref.combineRows(w, m, p, g, d);
+      const vector = ref.combineRows(w, m, p, v, d);
+      const expected = Float64Array.from({ length: m }, (_, i) => {
+        let s = 0;
+        for (let c = 0; c < d; c++) s += (image[i * d + c] - theta[i] * vector[i * d + c]) ** 2;
+        return s;
+      });
+      expectClose(h.readF64(out, m), expected, 1e-12, expected.map((x) => x + 1), `ritzResiduals d=${d}`);
+    },
+  },
+
+  {
+    claim: 'transpose: an exact transposed copy, with row strides',
+    check: (h, d) => {
+      const rows = (d % 5) + 1;
+      const src = normals(d, rows * (d + 1));
+      const dst = h.zerosF32(d * (rows + 2));
+      h.kernels.transpose(h.f32(src, misalignOf(d)), rows, d, d + 1, dst, rows + 2);
+      const got = h.readF32(dst, d * (rows + 2));
+      for (let r = 0; r < rows; r++) for (let c = 0; c < d; c++) expect(got[c * (rows + 2) + r]).toBe(src[r * (d + 1) + c]);
+    },
+  },
+
+  {
+    claim: 'packedTimes: Σ_r Y[q, r] u_i[r] for a packed block of features (the Gram route\'s components)',
+    check: (h, n) => {
+      const nPad = Math.ceil(n / 4) * 4;
+      const features = (n % 9) + 1;
+      const k = (n % 3) + 1;
+      const y = normals(n, features * n);
+      const u = new Float32Array(k * nPad);
+      normals(n + 1, k * n).forEach((value, i) => (u[Math.floor(i / n) * nPad + (i % n)] = value));
+      const ldo = features + 3;
+      const out = h.zerosF32(k * ldo);
+      h.kernels.packedTimes(h.f32(ref.packBlock(y, features, n, nPad), 16), features, nPad / 4, h.f32(u, 16), k, nPad, out, ldo, 2, h.zerosF32(4 * k * features));
+      const got = h.readF32(out, k * ldo);
+      for (let i = 0; i < k; i++) {
+        for (let q = 0; q < features; q++) {
+          let expected = 0;
+          let scale = 0;
+          for (let r = 0; r < n; r++) {
+            expected += y[q * n + r] * u[i * nPad + r];
+            scale += Math.abs(y[q * n + r] * u[i * nPad + r]);
+          }
+          expect(Math.abs(got[i * ldo + 2 + q] - expected), `out[${i}, ${q}] n=${n}`).toBeLessThanOrEqual(F32_TOLERANCE * scale + 1e-30);
+        }
+      }
+    },
+  },
 ];
 
 describe.each(builds)('kernels (%s build)', (build) => {
