@@ -18,6 +18,7 @@ export { play, rayleighQuotients } from './play';
 export { project } from './project';
 export { ritzResiduals } from './residuals';
 export { sgd } from './sgd';
+export { blockMoments, packColumns, packPlain, packRows } from './stage';
 export { syrk } from './syrk';
 export { transpose } from './transpose';
 export { utilities } from './utilities';

@@ -10,6 +10,11 @@
   return base + (<usize>index << 3);
 }
 
+/** Address of row `row` of a row-major f64 matrix with `stride` elements per row. */
+@inline export function row64(base: usize, row: i32, stride: i32): usize {
+  return base + ((<usize>row * <usize>stride) << 3);
+}
+
 /** Address of row `row` of a row-major f32 matrix with `stride` elements per row. */
 @inline export function row32(base: usize, row: i32, stride: i32): usize {
   return base + ((<usize>row * <usize>stride) << 2);

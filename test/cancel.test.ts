@@ -12,7 +12,7 @@ import { sampledData } from './helpers/sampled';
 const d = 12;
 const k = 3;
 const batchSize = 64;
-/** 20 batches: a one-shot stream's fit reports after steps 10 and 20, its last. */
+/** 20 batches: a one-shot stream is read in 20 batches, each reported, before its rounds. */
 const n = 20 * batchSize;
 const sample = sampledData(n, d, gappedSpectrum(d, k, 0.1, 0.5), 3);
 const npy = npyBytes(sample.data, n, d);
@@ -81,7 +81,7 @@ describe.each(backends)('an abort rejects with exactly the signal’s reason, $n
 
   it('pca of a one-shot stream: mid-fit, and at the report of its last batch', async () => {
     const fit: Fit = (onProgress, signal) =>
-      pca(new NpySource(chunkedStream(npy, [4096])), { k, devices, batchSize, tol: 0, onProgress, signal });
+      pca(new NpySource(chunkedStream(npy, [4096])), { k, devices, batchSize, tol: 0, maxSteps: 30, onProgress, signal });
     await expectReason(fit, 1);
     await expectReason(fit, 'last');
   });

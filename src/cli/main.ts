@@ -5,10 +5,14 @@
 import { readFile, stat, type FileHandle } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { UsageError, checkInput, checkOutputs, removeTemporaryFiles, writeOutput } from './files';
-import { PCAModel, openSource, pca, type MatrixSource, type PCAProgress } from '../entries/node';
+import { PCAModel, installNodeHost, openSource, pca, type MatrixSource, type PCAProgress } from '../entries/node';
 import { encodeNpyHeader } from '../io/npy';
 import { formatOfName } from '../io/open';
 
+
+// The package is `sideEffects: false`, so a bundle that takes the API's names through the Node entry need not run
+// the entry (which installs Node's host): the command asks for the installation itself.
+installNodeHost();
 const HELP = `Usage: eigengame <command> [options]
 
 Principal components with μ-EigenGame, streamed from .npy (float32/float64, C order) or CSV/TSV files.
@@ -22,9 +26,11 @@ Options of fit:
   -k, --k <k>              number of components (required)
   --devices <n|auto>       parallel devices, workers on one shared memory (default: auto = the machine's cores)
   --batch <rows>           rows per minibatch (default 4096, fewer for wide rows)
-  --epochs <e>             minibatch passes over the file (default 2); exact passes follow until --tol (at most 30)
+  --solver <s>             auto (default), covariance (one pass: the d × d covariance) or data (a pass per round:
+                           for columns too many for the covariance)
   --tol <t>                stop once the estimated subspace distance to go is below t (default 1e-7)
-  --seed <s>               seed of the block order and the initial vectors (default 0)
+  --max-steps <n>          the most rounds of the players (default 10000)
+  --seed <s>               seed of the initial vectors (default 0)
   --no-center              do not subtract the column means
   --out <model.json>       where to write the model (default: model.json)
 Options of transform:
@@ -56,7 +62,8 @@ const OPTIONS = {
   k: { type: 'string', short: 'k' },
   devices: { type: 'string' },
   batch: { type: 'string' },
-  epochs: { type: 'string' },
+  solver: { type: 'string' },
+  'max-steps': { type: 'string' },
   tol: { type: 'string' },
   seed: { type: 'string' },
   center: { type: 'boolean', default: true },
@@ -81,7 +88,7 @@ function parse(argv: string[]) {
   }
 }
 
-function integer(values: Values, name: 'k' | 'batch' | 'epochs' | 'seed', minimum: number): number | undefined {
+function integer(values: Values, name: 'k' | 'batch' | 'seed' | 'max-steps', minimum: number): number | undefined {
   const text = values[name];
   if (text === undefined) return undefined;
   const value = Number(text);
@@ -107,18 +114,22 @@ class ProgressReport {
   private readonly started = performance.now();
   private lastLine = 0;
 
-  constructor(private readonly stream: NodeJS.WriteStream, private readonly totalRows: number | null, private readonly epochs: number) {}
+  private rowsRead = 0;
 
+  constructor(private readonly stream: NodeJS.WriteStream, private readonly totalRows: number | null) {}
+
+  /** A pass over the file (rows read, the bar and its ETA on the first), or the players' rounds after it. */
   update(progress: PCAProgress): void {
     const elapsed = (performance.now() - this.started) / 1000;
-    const rows = progress.rowsRead ?? 0;
-    const rate = rows / Math.max(elapsed, 1e-3);
-    const fraction = this.totalRows ? Math.min(1, rows / this.totalRows) : null;
+    this.rowsRead = progress.rowsRead ?? this.rowsRead;
+    const rate = this.rowsRead / Math.max(elapsed, 1e-3);
+    const reading = progress.epoch !== undefined;
+    const fraction = reading && progress.epoch === 1 && this.totalRows ? Math.min(1, this.rowsRead / this.totalRows) : null;
     const eta = fraction && fraction > 0 ? (elapsed * (1 - fraction)) / fraction : null;
-    const epoch = progress.epoch ?? 1;
-    const pass = epoch <= this.epochs ? `epoch ${epoch}/${this.epochs}` : `exact pass ${epoch - this.epochs}`;
-    const settle = Number.isFinite(progress.remaining) ? `to go ≈ ${progress.remaining.toExponential(1)}` : `utilities ${shortList(progress.utilities)}`;
-    const parts = [pass, `step ${progress.step}`, `${humanCount(rate)} rows/s`, settle];
+    const stage = reading ? `pass ${progress.epoch}, batch ${progress.step}` : `round ${progress.step}`;
+    const settle = Number.isFinite(progress.remaining) ? `to go ≈ ${progress.remaining.toExponential(1)}`
+      : progress.utilities.length > 0 ? `variances ${shortList(progress.utilities)}` : null;
+    const parts = [stage, `${humanCount(rate)} rows/s`, ...(settle ? [settle] : [])];
     if (eta !== null) parts.push(`ETA ${clock(eta)}`);
     if (this.stream.isTTY) {
       const width = 24;
@@ -159,19 +170,21 @@ async function fit(file: string, values: Values, signal: AbortSignal): Promise<v
   if (devices !== 'auto' && !(Number.isInteger(devices) && devices >= 1)) throw new UsageError(`--devices must be a positive integer or auto, got ${JSON.stringify(devicesText)}`);
   const tol = values.tol === undefined ? undefined : Number(values.tol);
   if (tol !== undefined && !(tol >= 0)) throw new UsageError(`--tol must be a number ≥ 0, got ${JSON.stringify(values.tol)}`);
-  const epochs = integer(values, 'epochs', 1) ?? 2;
+  const solver = values.solver ?? 'auto';
+  if (!['auto', 'covariance', 'data'].includes(solver)) throw new UsageError(`--solver must be auto, covariance or data, got ${JSON.stringify(solver)}`);
   const batchSize = integer(values, 'batch', 2);
   const seed = integer(values, 'seed', 0);
+  const maxSteps = integer(values, 'max-steps', 1);
   const input = await checkInput(file, 'the input file');
   const [out] = await checkOutputs([{ option: '--out', path: values.out ?? 'model.json' }], [input]);
   const source = sourceOf(file, values);
   const info = await source.info();
-  const progress = values.quiet ? null : new ProgressReport(process.stderr, info.rows === null ? null : info.rows * (epochs + 12), epochs);
+  const progress = values.quiet ? null : new ProgressReport(process.stderr, info.rows);
   const started = performance.now();
   let model: PCAModel;
   try {
     model = await pca(source, {
-      k, devices, batchSize, epochs, tol, seed, center: !values['no-center'], signal,
+      k, devices, batchSize, tol, seed, maxSteps, center: !values['no-center'], signal, solver: solver as 'auto' | 'covariance' | 'data',
       onProgress: progress ? (p) => progress.update(p) : undefined,
       onWarning: (message) => process.stderr.write(`eigengame: ${message}\n`),
     });
@@ -183,7 +196,7 @@ async function fit(file: string, values: Values, signal: AbortSignal): Promise<v
   const { converged } = model;
   if (values.json) {
     process.stdout.write(`${JSON.stringify({
-      model: out.path, k: model.k, d: model.d, rows: model.nSamples, seconds, converged,
+      model: out.path, k: model.k, d: model.d, rows: model.nSamples, seconds, converged, solver: model.solver,
       explainedVariance: Array.from(model.explainedVariance), explainedVarianceRatio: Array.from(model.explainedVarianceRatio),
       backend: model.backend,
     })}\n`);

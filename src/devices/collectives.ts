@@ -35,12 +35,15 @@ export interface Barrier {
   wait(): void;
   /** The end-of-step barrier: true when the devices must stop after this step. */
   waitAtStepEnd(): boolean;
+  /** A device's decision that all stop after this step (pca's player 0 judging convergence), taken before it arrives. */
+  requestStop(): void;
 }
 
 /** The barrier of a lone device: nothing to wait for; stopping is the host's business. */
 export const soloBarrier: Barrier = {
   wait() {},
   waitAtStepEnd: () => false,
+  requestStop() {},
 };
 
 /** A barrier of `parties` devices on the control block `control` (a view of the shared memory). */
@@ -57,6 +60,10 @@ export class SharedBarrier implements Barrier {
   waitAtStepEnd(): boolean {
     this.arrive(true);
     return Atomics.load(this.control, STOP_DECIDED) === 1;
+  }
+
+  requestStop(): void {
+    requestStop(this.control);
   }
 
   private arrive(decideStop: boolean): void {

@@ -20,6 +20,12 @@ export interface EngineShape {
   k: number;
   /** Data rows that fit in memory at once; grown on demand by `reserveRows`. */
   rowCapacity: number;
+  /** Buffers for pca's players (their previous positions, the Rayleigh–Ritz check). */
+  play?: boolean;
+  /** Buffers for a dense d × d operator (the covariance or Gram matrix), float64 sums and a float32 copy. */
+  dense?: boolean;
+  /** Float64 values of a staging area for the host's blocks of rows (pca's statistics and packing). */
+  stage?: number;
 }
 
 /** Where a game's steps run: visible to users as `EigenGame.backend` and `PCAModel.backend`. */
@@ -27,7 +33,8 @@ export interface Backend {
   /** 'workers': devices are workers on one shared memory; 'in-thread': one device in the calling thread. */
   kind: 'workers' | 'in-thread';
   devices: number;
-  kPerDevice: number;
+  /** An EigenGame's players per device (pca's backend has none: it splits its rows and its matrix's columns). */
+  kPerDevice?: number;
   /** The kernels' build: shared memory ('threads', 'relaxed-threads') or plain ('simd', 'relaxed'). */
   build: BuildName;
   /** Why fewer devices run than were asked for (e.g. no SharedArrayBuffer); absent when nothing was refused. */
@@ -249,7 +256,7 @@ export class Engine {
     pool: DevicePool, job: Job, onReport?: (report: RunReport) => void, signal?: AbortSignal,
   ): Promise<StepReport> {
     const { plan, settings, stepCount: firstStep } = this;
-    const { kPerDevice } = this.current;
+    const kPerDevice = this.current.kPerDevice ?? this.k;
     const last = await pool.run({ job, plan, settings, firstStep, kPerDevice }, onReport, signal);
     this.stepCount += last.steps;
     return last;
@@ -276,10 +283,30 @@ export class Engine {
     return last;
   }
 
-  /** M = PᵀP (k × k, float64, not divided) over resident rows [0, count) with the current V, on the devices. */
-  async projectedGram(count: number, signal?: AbortSignal): Promise<Float64Array> {
-    await this.run({ kind: 'gram', rows: count }, undefined, signal);
-    return this.soloProgram().reduceProjectedGram(count);
+  /** Live views of the players' previous positions and of their last Rayleigh–Ritz check (pca's 'play' job). */
+  players(): { previous: Float32Array; values: Float64Array; vectors: Float64Array } {
+    const { players, k, d } = this.plan;
+    if (!players) throw new Error('this engine has no buffers for players');
+    return {
+      previous: this.f32(players.u, k * d),
+      values: new Float64Array(this.memory.buffer, players.theta, k),
+      vectors: new Float64Array(this.memory.buffer, players.ritz, k * k),
+    };
+  }
+
+  /** Live views of the dense operator: its float64 sums (upper triangle, as syrk adds them) and its float32 copy. */
+  operator(): { sums: Float64Array; matrix: Float32Array } {
+    const { operator, d } = this.plan;
+    if (!operator) throw new Error('this engine has no dense operator');
+    return { sums: new Float64Array(this.memory.buffer, operator.sums, d * d), matrix: this.f32(operator.matrix, d * d) };
+  }
+
+  /**
+   * The kernels of this thread's instance and the plan's addresses, for work the host does itself between jobs (a
+   * stream's batches, the Gram route's components). Valid until `reserveRows`.
+   */
+  hostKernels(): { kernels: KernelExports; plan: MemoryPlan; memory: WebAssembly.Memory } {
+    return { kernels: this.kernels, plan: this.plan, memory: this.memory };
   }
 
   /** Live view of G (k × d) as the last step or `product` job left it. */

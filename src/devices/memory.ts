@@ -24,6 +24,38 @@ export interface PlanShape {
   rowCapacity: number;
   /** Devices that step the game together (1: in-thread). */
   devices: number;
+  /** Buffers for pca's players (PlayerPlan). */
+  play?: boolean;
+  /** Buffers for a dense symmetric operator of d × d (OperatorPlan). */
+  dense?: boolean;
+  /** Float64 values of a staging area where the host hands the kernels a block of the caller's rows (pca). */
+  stage?: number;
+}
+
+/** The buffers of pca's players: k players of length d (see schedule.ts, the 'play' job). */
+export interface PlayerPlan {
+  /** Previous positions, at the scale of the current ones (heavy-ball momentum): k × d float32. */
+  u: number;
+  /** H = V Gᵀ, the players' Rayleigh–Ritz matrix: k × k float64. */
+  h: number;
+  /** H's eigenvectors (rows): k × k float64. */
+  ritz: number;
+  /** H's eigenvalues, descending: k float64. */
+  theta: number;
+  /** Squared residuals of the Ritz pairs: k float64. */
+  residuals: number;
+  /** Float64 scratch: 2d values. */
+  acc: number;
+  /** Float32 scratch: one row of d. */
+  row: number;
+}
+
+/** The operator: its float64 accumulation (the covariance pass adds blocks to it) and the float32 copy played on. */
+export interface OperatorPlan {
+  /** d × d float64, upper triangle accumulated by syrk. */
+  sums: number;
+  /** d × d float32, whole and symmetric. */
+  matrix: number;
 }
 
 export interface MemoryPlan extends PlanShape {
@@ -62,6 +94,10 @@ export interface MemoryPlan extends PlanShape {
   x: number;
   /** The most chunks a step may use (partial-sum buffers held). */
   chunks: number;
+  players: PlayerPlan | null;
+  operator: OperatorPlan | null;
+  /** The staging area: `stage` float64 values (0 when the shape asks for none). */
+  staging: number;
   /** Bytes from address 0 to the end of the plan. */
   end: number;
   pages: number;
@@ -95,6 +131,15 @@ export function planMemory(shape: PlanShape, base: number): MemoryPlan {
   const utilities = take(k * 8);
   const mean = take(d * 4);
   const columnSums = take(d * 8);
+  const players = shape.play
+    ? {
+      u: take(matrixBytes), h: take(k * k * 8), ritz: take(k * k * 8), theta: take(k * 8), residuals: take(k * 8),
+      acc: take(2 * d * 8), row: take(d * 4),
+    }
+    : null;
+  const operator = shape.dense ? { sums: take(d * d * 8), matrix: take(d * d * 4) } : null;
+  const staging = shape.stage ? take(shape.stage * 8) : 0;
+  // The resident rows come last (and their projections before them), so that more rows never move anything else.
   const p = take(rowCapacity * k * 4);
   const x = take(rowCapacity * d * 4);
   const end = cursor;
@@ -107,6 +152,6 @@ export function planMemory(shape: PlanShape, base: number): MemoryPlan {
   }
   return {
     ...shape, base, control, claims, queueCount, v, optimizer, g, gChunks, gBlocks, partialStride, mChunks, m, utilities, mean,
-    columnSums, p, x, chunks, end, pages,
+    columnSums, players, operator, staging, p, x, chunks, end, pages,
   };
 }

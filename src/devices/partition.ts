@@ -118,3 +118,27 @@ export function checkTopology(topology: Topology): void {
     );
   }
 }
+
+/**
+ * Rows [start, end) of a d × d operator whose products device `device` of `devices` computes (in whole groups of
+ * four rows, the project kernel's blocks): every product row is computed whole by one device, so the bits do not
+ * depend on the split.
+ */
+export function operatorRows(d: number, devices: number, device: number): Range {
+  const groups = Math.ceil(d / 4);
+  const { start, end } = part(groups, devices, device);
+  return { start: Math.min(d, start * 4), end: Math.min(d, end * 4) };
+}
+
+/**
+ * The panels of eight columns of C (d, a multiple of 8) whose upper triangle device `device` of `devices` sums in the
+ * covariance pass: contiguous, with about equal work (panel j holds j + 1 tiles of 8 rows' height, so the work up to
+ * panel P grows as P²). Each element of C is summed by its panel's owner alone, block after block, so the bits do not
+ * depend on the split.
+ */
+export function covariancePanels(d: number, devices: number, device: number): Range {
+  const panels = d / 8;
+  const edge = (w: number) => (w >= devices ? panels : Math.round(panels * Math.sqrt(w / devices)));
+  return { start: edge(device) * 8, end: edge(device + 1) * 8 };
+}
+

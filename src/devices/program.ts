@@ -16,9 +16,10 @@
 // order whoever computes it, so V has the same bits for any number of devices and any kPerDevice.
 
 import type { Barrier, WorkQueues } from './collectives';
-import type { MemoryPlan } from './memory';
+import type { MemoryPlan, OperatorPlan } from './memory';
+import { Players, type RoundOutcome } from './players';
 import type { GameSettings } from './settings';
-import { Chunking, ROW_BLOCK, deviceRole, type DeviceRole, type Topology } from './partition';
+import { Chunking, ROW_BLOCK, covariancePanels, deviceRole, operatorRows, type DeviceRole, type Topology } from './partition';
 import type { KernelExports } from '../kernels/exports';
 
 /** Step sizes: the optimizer's own learning rate, or one per player from its Rayleigh quotient (pca). */
@@ -82,12 +83,73 @@ export class DeviceProgram {
    * passes sum it batch by batch. Returns true when the devices must stop (a stop requested by the host).
    */
   product(first: number, count: number): boolean {
+    this.dataProduct(first, count);
+    return this.context.barrier.waitAtStepEnd();
+  }
+
+  /**
+   * One pass of the covariance route over `rows` resident rows from row `first`, packed in blocks of `blockRows` (assembly/syrk.ts):
+   * the operator's float64 sums += XᵀX, each device summing its panels of columns over every block, in block order.
+   */
+  covariancePass(firstRow: number, rows: number, blockRows: number): boolean {
+    const { kernels, plan, topology, device, barrier } = this.context;
+    const { d } = plan;
+    const sums = this.operator.sums;
+    const { start, end } = covariancePanels(d, topology.devices, device);
+    let block = plan.x + firstRow * d * 4;
+    for (let first = 0; first < rows; first += blockRows) {
+      const count = Math.min(blockRows, rows - first);
+      if (end > start) kernels.syrk(block, count, start, end, sums, d);
+      block += count * d * 4;
+    }
+    return barrier.waitAtStepEnd();
+  }
+
+  /**
+   * One round of pca's players (the 'play' job): G = V A, from the dense operator (each device its rows of A V ᵀ) or
+   * from a pass over the resident rows (A = XᵀX / n), then `players` (on device 0 only) checks and moves them, and
+   * every device learns at the end barrier whether that was the last round.
+   */
+  playRound(source: 'dense' | 'data', rows: number, round: () => RoundOutcome | null): { stop: boolean; outcome: RoundOutcome | null } {
+    const { kernels, plan, topology, device, barrier } = this.context;
+    const { d, k } = plan;
+    if (source === 'dense') {
+      const { start, end } = operatorRows(d, topology.devices, device);
+      if (end > start) kernels.project(this.operator.matrix + start * d * 4, end - start, d, plan.v, k, plan.p + start * k * 4, k);
+    } else {
+      this.dataProduct(0, rows);
+    }
+    barrier.wait();
+    let outcome: RoundOutcome | null = null;
+    if (device === 0) {
+      // The dense product left P = A Vᵀ (d × k); for a symmetric A its transpose is G = V A.
+      if (source === 'dense') kernels.transpose(plan.p, d, k, k, plan.g, d);
+      outcome = round();
+      if (outcome?.stop) barrier.requestStop();
+    }
+    const stop = barrier.waitAtStepEnd() || (outcome?.stop ?? false);
+    return { stop, outcome };
+  }
+
+  /** The players of a 'play' job, on device 0 (the one that judges and moves them); null on the others. */
+  leadPlayers(): Players | null {
+    const { kernels, memory, plan, device } = this.context;
+    return device === 0 ? new Players(kernels, memory, plan) : null;
+  }
+
+  /** G = C V over resident rows [first, first + count), complete (every device's share reduced) when it returns. */
+  private dataProduct(first: number, count: number): void {
     const { barrier } = this.context;
     const chunking = new Chunking(count, this.context.plan.chunks);
     this.dataTerm(first, chunking);
     barrier.wait();
     this.reduceG(chunking);
-    return barrier.waitAtStepEnd();
+  }
+
+  private get operator(): OperatorPlan {
+    const { operator } = this.context.plan;
+    if (!operator) throw new Error('this memory plan has no operator');
+    return operator;
   }
 
   get k(): number {
@@ -102,29 +164,6 @@ export class DeviceProgram {
   vectors(): Float32Array {
     const { plan } = this.context;
     return new Float32Array(this.context.memory.buffer, plan.v, plan.k * plan.d);
-  }
-
-  /**
-   * The chunks' partials of M = PᵀP (every player) over resident rows [first, first + count) with the current V,
-   * without G: the devices' share of pca's final Rayleigh–Ritz pass. The host sums them (`reduceProjectedGram`)
-   * after the end barrier. Returns true when the devices must stop (a stop requested by the host).
-   */
-  projectedGramPartials(first: number, count: number): boolean {
-    const { kernels, plan, queues, topology, barrier } = this.context;
-    const { d, k } = plan;
-    const chunking = new Chunking(count, plan.chunks);
-    for (let c: number; (c = queues.take(GRAM_QUEUE, chunking.chunks, topology.devices)) >= 0;) {
-      const { start, end } = chunking.rows(c);
-      kernels.project(plan.x + (first + start) * d * 4, end - start, d, plan.v, k, plan.p + start * k * 4, k);
-    }
-    barrier.wait();
-    this.gramPartials(chunking);
-    return barrier.waitAtStepEnd();
-  }
-
-  /** M (k × k, float64, not divided) from the partials `projectedGramPartials` left for `count` rows, in chunk order. */
-  reduceProjectedGram(count: number): Float64Array {
-    return this.reduceM(new Chunking(count, this.context.plan.chunks), false).slice();
   }
 
   private dataTerm(first: number, chunking: Chunking): void {

@@ -3,6 +3,7 @@
 // decisions (batch sizes, convergence, when to stop) without talking to the others.
 
 import { orthonormalSubspaceDistance, orthonormalizeRows } from '../math/linalg';
+import type { PlayGoal } from './players';
 import type { DeviceProgram, RateRule } from './program';
 
 /**
@@ -10,29 +11,18 @@ import type { DeviceProgram, RateRule } from './program';
  * row 0 when a window would run past the end (EigenGame.step and EigenGame.run: the optimizer's rate; pca of a
  * streamed source: the 'rayleigh' rule scaled by `rateScale`).
  * `product`: no step: G = C V over the `rows` resident rows, left in the plan's G for the host (streamed pca).
- * `gram`: no step: the chunk partials of PᵀP over the `rows` resident rows, for the host's Rayleigh–Ritz step.
- * `pca`: the pca schedule over n resident rows: per-player rates, minibatches doubling to the full batch, stop when
- * the convergence estimate falls below `tol` or after `maxSteps`.
+ * `covariance`: no step: the covariance route's pass, the operator's sums += XᵀX over `rows` resident rows from row
+ * `first`, packed in blocks of `blockRows`.
+ * `play`: pca's players on an operator (players.ts): the dense one in memory, or the resident rows' XᵀX / n through
+ * a pass per round, until the Rayleigh–Ritz bound is below `tol` or `maxSteps` rounds.
  */
 export type Job =
   | {
     kind: 'windows'; rows: number; batchSize: number; steps: number; reportEvery: number; rule?: RateRule; rateScale?: number;
   }
   | { kind: 'product'; rows: number }
-  | { kind: 'gram'; rows: number }
-  | { kind: 'pca'; rows: number; d: number; maxSteps: number; tol: number };
-
-/** Steps between pca's progress reports. */
-const PCA_CHECK_EVERY = 10;
-/**
- * Full-batch steps between pca's convergence checks. A check (orthonormalising k × d in float64) costs about k/4n
- * of a step, so checking often is cheap, and the fit stops within a few steps of converging: 3 took 111 and 62
- * steps on the bench's 50000 × 500 and MNIST fits where 10 took 139 and 91, to the same accuracy. Every step
- * is too often: one step's move is mostly momentum's wobble, and the extrapolation needs the trend.
- */
-const FULL_BATCH_CHECK_EVERY = 3;
-/** pca's first minibatch: at least this many rows (and 4d). */
-const PCA_FIRST_BATCH = 256;
+  | { kind: 'covariance'; rows: number; blockRows: number; first: number }
+  | ({ kind: 'play'; source: 'dense' | 'data'; rows: number; reportEvery: number } & PlayGoal);
 
 export interface StepReport {
   /** Steps taken in this job so far. */
@@ -61,12 +51,12 @@ export const NO_STEP: StepReport = {
 export function* runJob(program: DeviceProgram, job: Job, firstStep: number): Generator<StepReport, void> {
   if (job.kind === 'windows') {
     yield* windows(program, job, firstStep);
-  } else if (job.kind === 'product' || job.kind === 'gram') {
+  } else if (job.kind === 'product' || job.kind === 'covariance') {
     if (job.kind === 'product') program.product(0, job.rows);
-    else program.projectedGramPartials(0, job.rows);
+    else program.covariancePass(job.first, job.rows, job.blockRows);
     yield { steps: 0, batchSize: job.rows, remaining: NaN, report: false, last: true, converged: false };
   } else {
-    yield* pcaSchedule(program, job, firstStep);
+    yield* playSchedule(program, job);
   }
 }
 
@@ -83,31 +73,15 @@ function* windows(program: DeviceProgram, job: Extract<Job, { kind: 'windows' }>
   }
 }
 
-function* pcaSchedule(program: DeviceProgram, job: Extract<Job, { kind: 'pca' }>, firstStep: number) {
-  const n = job.rows;
-  let batch = Math.min(n, Math.max(PCA_FIRST_BATCH, 4 * job.d));
-  let offset = 0;
-  let stepsAtBatch = 0;
-  let fullSteps = 0;
-  const convergence = new ConvergenceEstimate();
-  const rule: RateRule = 'rayleigh';
-  for (let step = 1; step <= job.maxSteps; step++) {
-    if (offset + batch > n) offset = 0;
-    const batchSize = batch;
-    const stop = program.step(offset, batchSize, firstStep + step, rule);
-    offset += batchSize;
-    stepsAtBatch++;
-    if (batch < n && stepsAtBatch * batch >= n) {
-      batch = Math.min(n, batch * 2);
-      stepsAtBatch = 0;
-    }
-    const checked = batchSize === n && ++fullSteps % FULL_BATCH_CHECK_EVERY === 0;
-    if (checked) convergence.observe(program.vectors(), program.k, program.d);
-    const report = step % PCA_CHECK_EVERY === 0 || step === job.maxSteps;
-    const converged = checked && convergence.remaining < job.tol;
-    const last = converged || step === job.maxSteps || stop;
-    yield { steps: step, batchSize, remaining: convergence.remaining, report: report || last, last, converged };
-    if (last) return;
+function* playSchedule(program: DeviceProgram, job: Extract<Job, { kind: 'play' }>) {
+  const players = program.leadPlayers();
+  for (let step = 1; ; step++) {
+    const { stop, outcome } = program.playRound(job.source, job.rows, () => players && players.round(step, job));
+    const report = stop || step % job.reportEvery === 0;
+    yield {
+      steps: step, batchSize: job.rows, remaining: outcome?.remaining ?? NaN, report, last: stop, converged: outcome?.converged ?? false,
+    };
+    if (stop) return;
   }
 }
 

@@ -5,4 +5,9 @@ import { nodeHost } from '../hosts/node';
 
 installHost(nodeHost);
 
+/** Installs Node's host, for a program that takes the API through this entry and must know it ran (the CLI). */
+export function installNodeHost(): void {
+  installHost(nodeHost);
+}
+
 export * from '../api';

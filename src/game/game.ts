@@ -210,8 +210,7 @@ export class EigenGame {
       const order = blocks > 0 ? this.rng.permutation(blocks) : undefined;
       let stepped = false;
       for await (const batch of batchesOf(source, batchSize, order, signal)) {
-        engine.rows(0, batch.rows).set(batch.data);
-        engine.centerRows(0, batch.rows);
+        loadBatch(engine, batch, source.name);
         await engine.run({ kind: 'windows', rows: batch.rows, batchSize: batch.rows, steps: 1, reportEvery: 1 }, undefined, signal);
         taken++;
         stepped = true;
@@ -258,6 +257,20 @@ export class EigenGame {
  * A source's batches, checking `signal` after every read: an abort that lands while a stream is read (which may
  * then end, or stall) stops the loop there.
  */
+/**
+ * Copies a source's batch into the game's resident rows as float32 and centres it. The game computes in float32
+ * as the seed does: a value beyond float32's range is refused with its place (pca scales its data instead).
+ */
+function loadBatch(engine: Engine, batch: RowBatch, name: string): void {
+  engine.rows(0, batch.rows).set(batch.data);
+  const bad = engine.firstNonFinite(0, batch.rows);
+  if (bad >= 0) {
+    const value = batch.data[bad];
+    throw new RangeError(`${name}: row ${batch.firstRow + Math.floor(bad / batch.cols)}, column ${bad % batch.cols} is ${value}, beyond float32's range (the game computes in float32)`);
+  }
+  engine.centerRows(0, batch.rows);
+}
+
 export async function* batchesOf(
   source: MatrixSource, batchSize: number, order?: ArrayLike<number>, signal?: AbortSignal,
 ): AsyncGenerator<RowBatch> {

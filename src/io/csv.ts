@@ -273,7 +273,7 @@ export class CsvSource implements MatrixSource {
   private opened: Promise<CsvStart> | null = null;
   private index: BlockIndex | null = null;
   private consumed = false;
-  private buffer = new Float32Array(0);
+  private buffer = new Float64Array(0);
 
   constructor(private readonly input: ByteInput, private readonly options: CsvOptions = {}) {
     this.name = options.name ?? inputName(input);
@@ -307,7 +307,7 @@ export class CsvSource implements MatrixSource {
     const { layout, stream } = await this.open();
     const cols = layout.selected.length;
     checkBatchSize(this.name, batchSize, cols);
-    if (this.buffer.length < batchSize * cols) this.buffer = new Float32Array(batchSize * cols);
+    if (this.buffer.length < batchSize * cols) this.buffer = new Float64Array(batchSize * cols);
     if (stream) {
       yield* this.streamBatches(stream, layout, batchSize, blockOrder);
       return;
@@ -406,18 +406,18 @@ export class CsvSource implements MatrixSource {
     for (let j = 0; j < cols; j++) {
       const column = layout.selected[j];
       const field = fields[column];
-      const value = Math.fround(Number(field));
+      const value = Number(field);
       if (value - value !== 0 || !isDecimal(field)) throw this.badCell(layout, line, column, field);
       this.buffer[row * cols + j] = value;
     }
   }
 
-  /** The error for a cell that is not a decimal number finite in float32, naming the file, line, column and cell. */
+  /** The error for a cell that is not a finite decimal number, naming the file, line, column and cell. */
   private badCell(layout: CsvLayout, line: number, column: number, field: string): RangeError {
     const text = field.trim();
     const quoted = quote(text);
     const what = text === '' ? 'is empty'
-      : DECIMAL.test(text) ? `${quoted} is too large for float32`
+      : DECIMAL.test(text) ? `${quoted} is too large for a float64 number`
         : Number.isFinite(Number(text)) ? `${quoted} is not a decimal number` // hex, binary, octal
           : `${quoted} is not a finite number`;
     const named = layout.header ? ` (${quote(layout.header[column])})` : '';

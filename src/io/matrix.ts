@@ -22,8 +22,9 @@ export interface MatrixReader {
   row(r: number): ArrayLike<number>;
   /** Copies row r into `dest` from `offset`, checked as `row` checks it, in the same pass as the copy. */
   copyRow(r: number, dest: Float32Array | Float64Array, offset: number): void;
+  /** Copies rows [first, first + count) into `dest` from 0, one after the other (a dense matrix: in one copy). */
+  copyRows(first: number, count: number, dest: Float32Array | Float64Array): void;
 }
-
 
 /** The error for a value not of type number (a string, null, a boolean, a Date, ...): Number() would convert it silently. */
 function notANumber(name: string, r: number, c: number, value: unknown): TypeError {
@@ -72,6 +73,10 @@ class ArrayOfRowsReader implements MatrixReader {
       dest[offset + c] = value;
     }
   }
+  copyRows(first: number, count: number, dest: Float32Array | Float64Array): void {
+    for (let r = 0; r < count; r++) this.copyRow(first + r, dest, r * this.cols);
+  }
+
 }
 
 /** The reader of a dense matrix: rows are views of its data. */
@@ -85,6 +90,10 @@ class DenseReader implements MatrixReader {
   copyRow(r: number, dest: Float32Array | Float64Array, offset: number): void {
     dest.set(this.row(r), offset);
   }
+  copyRows(first: number, count: number, dest: Float32Array | Float64Array): void {
+    dest.set(this.data.subarray(first * this.cols, (first + count) * this.cols));
+  }
+
 }
 
 function isDense(input: object): input is DenseMatrix {

@@ -18,9 +18,13 @@ export interface SourceInfo {
   rereadable: boolean;
 }
 
-/** A batch of rows, row-major float32. `data` is reused by the next batch: copy what you keep. */
+/**
+ * A batch of rows, row-major, the values as the source stores them: float32 from a float32 `.npy`, float64 from a
+ * float64 `.npy` or a CSV (nothing is rounded before pca takes the mean). `data` is reused by the next batch: copy
+ * what you keep.
+ */
 export interface RowBatch {
-  data: Float32Array;
+  data: Float32Array | Float64Array;
   rows: number;
   cols: number;
   /** Index of the batch's first row in the file. */

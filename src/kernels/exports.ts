@@ -48,6 +48,15 @@ export interface KernelExports {
   combineRows(w: number, m: number, p: number, src: number, d: number, out: number, acc: number): void;
   ritzResiduals(w: number, theta: number, m: number, p: number, v: number, g: number, d: number, out: number, acc: number): void;
   transpose(src: number, rows: number, cols: number, ldSrc: number, dst: number, ldDst: number): void;
+  blockMoments(x: number, rows: number, d: number, mean: number, squares: number): void;
+  packRows(
+    x: number, rows: number, d: number, mean: number, scale: number, first: number, total: number, blockRows: number,
+    padded: number, out: number,
+  ): void;
+  packPlain(x: number, rows: number, d: number, mean: number, scale: number, first: number, out: number): void;
+  packColumns(
+    x: number, rows: number, d: number, mean: number, scale: number, first: number, blockRows: number, padded: number, out: number,
+  ): void;
   packedTimes(
     block: number, rows: number, groups: number, u: number, k: number, ldu: number, out: number, ldo: number, first: number, acc: number,
   ): void;
@@ -61,7 +70,7 @@ export const MAX_PAGES = 65536;
 export const KERNEL_NAMES: (keyof KernelExports)[] = [
   'heapBase', 'subtractMean', 'firstNonFinite', 'columnSums', 'project', 'backproject', 'dataTerm', 'gram', 'addF32', 'addF64', 'divideF32', 'divideF64',
   'utilities', 'direction', 'sgd', 'adam', 'normalizeRows', 'syrk', 'rayleighQuotients', 'play', 'crossDots', 'combineRows',
-  'ritzResiduals', 'transpose', 'packedTimes',
+  'ritzResiduals', 'transpose', 'packedTimes', 'blockMoments', 'packRows', 'packPlain', 'packColumns',
 ];
 
 export const FILE_NAMES: Record<BuildName, string> = {

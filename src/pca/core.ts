@@ -2,9 +2,8 @@
 
 import { describe } from '../describe';
 import { faultPlanOf } from '../devices/device';
-import type { Engine } from '../devices/engine';
-import { orthonormalizeRows, symmetricEigen } from '../math/linalg';
-import { PCAModel } from './model';
+import type { Backend } from '../devices/engine';
+import { PCAModel, type PCASolver } from './model';
 import { checkDeviceOptions, checkSignal } from '../game/options';
 import type { DeviceOptions, GameSettings } from '../devices/settings';
 
@@ -30,7 +29,9 @@ export interface PCAProgress {
   rateScale?: number;
 }
 
-export interface PCAOptions extends DeviceOptions {
+export interface PCAOptions extends Omit<DeviceOptions, 'kPerDevice'> {
+  /** Not for pca (an EigenGame option): refused with a message. */
+  kPerDevice?: never;
   /** Number of components, 1 ≤ k ≤ min(rows, cols). */
   k: number;
   /** Subtract the column means first (default true). With false, components are those of XᵀX/(n−1). */
@@ -48,13 +49,14 @@ export interface PCAOptions extends DeviceOptions {
   onProgress?: (progress: PCAProgress) => void;
   /** Aborts the fit: the promise rejects with the signal's reason (an AbortError by default). */
   signal?: AbortSignal;
+  /**
+   * The route (default 'auto', the cheapest for the data's shape): 'covariance' plays on XᵀX summed in one pass,
+   * 'gram' on XXᵀ (for fewer rows than columns), 'data' on the rows themselves, a pass per round (for columns too
+   * many for a d × d matrix). The model says which ran (`model.solver`).
+   */
+  solver?: 'auto' | 'covariance' | 'gram' | 'data';
   /** Streamed sources: rows per minibatch (default: 4096, fewer for wide rows: at most 16 MiB of floats). */
   batchSize?: number;
-  /**
-   * Streamed sources that can be re-read: minibatch passes over the data (default 2); exact passes follow until the
-   * estimated subspace distance to go is below `tol` (at most 30).
-   */
-  epochs?: number;
 }
 
 /**
@@ -87,128 +89,68 @@ export function resolveOptions(options: PCAOptions) {
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
     throw new TypeError(`onProgress must be a function, got ${describe(options.onProgress)}`);
   }
-  const { signal, onProgress, batchSize, epochs = 2 } = options;
+  const { signal, onProgress, batchSize, solver = 'auto' } = options;
+  if (!['auto', 'covariance', 'gram', 'data'].includes(solver as string)) {
+    throw new RangeError(`solver must be 'auto', 'covariance', 'gram' or 'data', got ${describe(solver)}`);
+  }
   if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize >= 2)) {
     throw new RangeError(`batchSize must be an integer ≥ 2, got ${describe(batchSize)}`);
   }
-  if (!(Number.isInteger(epochs) && epochs >= 1)) throw new RangeError(`epochs must be a positive integer, got ${describe(epochs)}`);
   checkSignal(signal);
   checkDeviceOptions(options);
-  const { devices = 'auto', kPerDevice, onWarning } = options;
+  if (options.kPerDevice !== undefined) {
+    throw new TypeError(
+      `kPerDevice splits an EigenGame's players between devices; pca splits its rows and its matrix's columns itself: leave it out (got ${describe(options.kPerDevice)})`,
+    );
+  }
+  const { devices = 'auto', onWarning } = options;
   return {
-    k: options.k, center, seed: options.seed ?? 0, maxSteps, tol, onProgress, signal, batchSize, epochs, onWarning,
+    k: options.k, center, seed: options.seed ?? 0, maxSteps, tol, onProgress, signal, batchSize, onWarning, solver,
     /** The engine's options, but for the work per step. */
-    engine: { devices, kPerDevice, onWarning, fault: faultPlanOf(options) },
+    engine: { devices, onWarning, fault: faultPlanOf(options) },
   };
 }
 
 export type PCASettings = ReturnType<typeof resolveOptions>;
 
 /**
- * Orthonormalises V in float64 on the host and writes it back: the basis the Rayleigh–Ritz step rotates. `name`
- * is the data's, for the error when V's rows are dependent.
+ * The engine settings of pca's players (the 'play' job): no optimizer (a round moves each player to its normalised
+ * direction, assembly/play.ts), and the mean reduction, so that a pass over the data gives G = V XᵀX / n.
  */
-export function orthonormalVectors(engine: Engine, name: string): Float64Array {
-  const basis = Float64Array.from(engine.vectors());
-  orthonormalizeFound(basis, engine.k, engine.d, name);
-  engine.vectors().set(basis);
-  return basis;
-}
+export const PLAY_SETTINGS: GameSettings = {
+  optimizer: { type: 'sgd', learningRate: 1, momentum: 0, nesterov: false },
+  reduction: 'mean',
+  variant: 'mu',
+  riemannian: false,
+};
 
-/**
- * Orthonormalises the rows of vectors the game found (k × d), or says why they are not k independent directions.
- * The data's magnitude is checked before any game (checkSpread, checkOverflow), so vectors that collapse onto each
- * other mean data of rank below k.
- */
-export function orthonormalizeFound(vectors: Float64Array, k: number, d: number, name: string): void {
-  if (!vectors.every(Number.isFinite)) {
-    throw new Error(
-      `the game's vectors on ${name} are not finite numbers: `
-        + "an overflow that the checks of the data's magnitude did not foresee",
-    );
-  }
-  if (!orthonormalizeRows(vectors, k, d)) {
-    throw new RangeError(
-      `${name} has fewer than k = ${k} independent directions (its rank is below ${k}): ask for fewer components`,
-    );
-  }
-}
-
-/** float32's largest finite value and its smallest normal one: the range the kernels' sums of products stay in. */
-const FLOAT32_MAX = 3.4028234663852886e38;
-const FLOAT32_MIN_NORMAL = 1.1754943508222875e-38;
-
-/**
- * Refuses data whose values, squared, underflow float32 (their products would lose their digits in the kernels,
- * which compute in float32), judged by the mean square of all `values` the fit sees (centred, with `center`); and
- * data with no variance at all.
- */
-export function checkSpread(name: string, sumOfSquares: number, values: number, center: boolean): void {
-  if (!(sumOfSquares > 0)) throw new RangeError(`${name} has no variance: every row is the same`);
-  const meanSquare = sumOfSquares / values;
-  if (meanSquare >= FLOAT32_MIN_NORMAL) return;
-  const rms = Math.sqrt(meanSquare);
-  throw new RangeError(
-    `${name}'s values are too small for float32 arithmetic: their squares underflow it (root mean square `
-      + `${center ? 'about the column means ' : ''}${scientific(rms)}); `
-      + `scale the data (multiply by ${powerOfTen(1 / rms)})`,
-  );
-}
-
-/**
- * Refuses data whose squares, summed over the `rows` rows of one step, overflow float32: the kernels sum the
- * products of the rows and their projections (G = PᵀX) in float32, and that sum bounds them. `largest` finds the
- * largest |value|, for the message.
- */
-export function checkOverflow(name: string, sumOfSquares: number, rows: number, largest: () => number): void {
-  if (sumOfSquares <= FLOAT32_MAX) return;
-  const top = largest();
-  throw new RangeError(
-    `${name}'s values are too large for float32 arithmetic: their squares overflow it (summed over a step's ${rows} `
-      + `rows: ${scientific(sumOfSquares)}; largest |value| ${scientific(top)}); `
-      + `scale the data (divide by ${powerOfTen(top)})`,
-  );
-}
-
-/** The largest |value| of `values`. */
-export function largestMagnitude(values: ArrayLike<number>): number {
-  let largest = 0;
-  for (let i = 0; i < values.length; i++) largest = Math.max(largest, Math.abs(values[i]));
-  return largest;
-}
-
-/** The power of ten at or below `value`, written as 1e20. */
-function powerOfTen(value: number): string {
-  return `1e${Math.floor(Math.log10(value))}`;
-}
-
-/**
- * The final Rayleigh–Ritz step in float64: diagonalise `covariance` = V C Vᵀ (k × k, V = `basis`), rotate V by its
- * eigenvectors; sort by eigenvalue and make each vector's largest-magnitude loading positive.
- */
-export function ritzModel(
-  engine: Engine, basis: Float64Array, covariance: Float64Array, n: number, mean: Float64Array, totalVariance: number,
-  converged: boolean,
-): PCAModel {
-  const { k, d } = engine;
-  const { values, vectors: rotation } = symmetricEigen(covariance, k);
+/** A route's top k as a model: components from the first d coordinates of `width`-long rows, signs fixed. */
+export function componentsModel(found: {
+  vectors: Float64Array; width: number; d: number; values: Float64Array; totalVariance: number; mean: Float64Array;
+  n: number; backend: Backend; solver: PCASolver; converged: boolean; remaining: number; settings: PCASettings;
+  /** What stops the fit short of tol, and what to do about it (default: maxSteps rounds). */
+  cap?: { what: string; advice: string };
+}): PCAModel {
+  const { vectors, width, d, values, settings } = found;
+  const k = values.length;
   const components = new Float32Array(k * d);
-  const row = new Float64Array(d);
   for (let i = 0; i < k; i++) {
-    row.fill(0);
-    for (let j = 0; j < k; j++) {
-      const weight = rotation[i * k + j];
-      for (let c = 0; c < d; c++) row[c] += weight * basis[j * d + c];
-    }
+    const row = vectors.subarray(i * width, i * width + d);
     let largest = 0;
     for (let c = 0; c < d; c++) if (Math.abs(row[c]) > Math.abs(largest)) largest = row[c];
     const sign = largest < 0 ? -1 : 1;
     for (let c = 0; c < d; c++) components[i * d + c] = sign * row[c];
   }
   const explainedVariance = values.map((value) => Math.max(0, value));
+  if (!found.converged) {
+    const cap = found.cap ?? { what: `maxSteps = ${settings.maxSteps} rounds`, advice: 'raise maxSteps or tol' };
+    warnNotConverged(settings, cap.what, found.remaining, cap.advice);
+  }
+  // pca's devices split rows and columns, not players: its backend says nothing of players per device.
+  const { kPerDevice: _players, ...backend } = found.backend;
   return new PCAModel({
-    components, explainedVariance, explainedVarianceRatio: varianceRatios(explainedVariance, totalVariance), mean,
-    nSamples: n, k, d, backend: engine.backend, converged,
+    components, explainedVariance, explainedVarianceRatio: varianceRatios(explainedVariance, found.totalVariance),
+    mean: found.mean, nSamples: found.n, k, d, backend, solver: found.solver, converged: found.converged,
   });
 }
 

@@ -29,6 +29,9 @@ export interface PCAModelJSON {
   mean: number[];
 }
 
+/** The routes of pca (PCAModel.solver). */
+export type PCASolver = 'covariance' | 'gram' | 'data' | 'stream';
+
 export interface PCAModelFields {
   components: Float32Array;
   explainedVariance: Float64Array;
@@ -39,6 +42,8 @@ export interface PCAModelFields {
   d: number;
   /** How the fit ran (absent for models read from JSON). */
   backend?: Backend;
+  /** Which route found the components (absent for models read from JSON). */
+  solver?: PCASolver;
   /** Whether the fit reached its tol (default true: a model built from known components). */
   converged?: boolean;
 }
@@ -61,6 +66,12 @@ export class PCAModel {
   /** Where the fit ran: devices, workers or in-thread, kernel build, and any fallback (null from JSON). */
   readonly backend: Backend | null;
   /**
+   * Which route found the components (null from JSON): 'covariance' (the players on XᵀX, summed in one pass),
+   * 'gram' (on XXᵀ, for n < d), 'data' (on the rows, a pass per round), 'stream' (a one-shot stream too wide for
+   * the covariance: the game on its minibatches).
+   */
+  readonly solver: PCASolver | null;
+  /**
    * Whether the fit reached its `tol`: false when a cap stopped it first (maxSteps, the exact passes of a streamed
    * fit, the end of a one-shot stream), and the components may be inaccurate.
    */
@@ -75,6 +86,7 @@ export class PCAModel {
     this.k = fields.k;
     this.d = fields.d;
     this.backend = fields.backend ?? null;
+    this.solver = fields.solver ?? null;
     this.converged = fields.converged ?? true;
   }
 

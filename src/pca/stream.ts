@@ -1,289 +1,317 @@
-// pca of a streamed source (a file larger than memory, a browser File, a stream): minibatches are read, checked
-// and stepped on one at a time, so memory stays O(batch · d + k · d) whatever the data's size.
+// pca of a streamed source (a file larger than memory, a browser File, a stream), read in batches so that memory
+// stays O(batch · d + d²) whatever the data's size.
 //
-// A source that can be re-read (a file, a Blob) is read once first, in order: that pass checks every value,
-// counts the rows and takes the exact column means and variances. Then each epoch reads the blocks of `batchSize`
-// rows in a new seeded order. Minibatch noise keeps a game with a constant step size from settling below a floor,
-// so whenever the subspace stops settling (its moves stop shrinking) the players' step sizes are halved. A last
-// pass takes V C Vᵀ over every row for the Rayleigh–Ritz step.
-// A one-shot stream is read once: rows are centred with the running mean of the rows read so far, and the model is
-// the game's own vectors, in the players' order, with eigenvalues from the players' utilities averaged over the
-// last steps (a Rayleigh–Ritz step on a single minibatch would mix components whose eigenvalues are close).
+// - The covariance route (d small enough for a d × d matrix, the usual case): one pass, for a source that can be
+//   read again or not. Each block of rows is centred at its own mean in float64 (stats.ts) and its XᵀX summed on the
+//   devices (syrk); the blocks' means are merged exactly at the end (C = Σ_b S_b + Σ_b n_b (m_b − m)(m_b − m)ᵀ, the
+//   second sum by syrk too), so the answer is the in-memory one, with every row read.
+// - The data route (d too large): a first pass for the statistics, then the players on XᵀX / n, each round a pass
+//   over the source; a source that can be read again only.
+// - A one-shot stream too wide for the covariance: the game on its minibatches, in one pass (it cannot converge to
+//   the exact answer; the model says whether its estimate got below tol).
 
 import { Engine } from '../devices/engine';
-import { batchesOf, randomRows } from '../game/game';
-import { PCAModel } from './model';
-import { checkDimensions } from '../game/options';
-import {
-  PCA_SETTINGS, checkOverflow, checkSpread, largestMagnitude, orthonormalVectors, orthonormalizeFound, ritzModel,
-  varianceRatios, warnNotConverged, type PCASettings,
-} from './core';
-import { Rng } from '../math/rng';
+import { Players } from '../devices/players';
 import { ConvergenceEstimate } from '../devices/schedule';
-import type { MatrixSource, RowBatch } from '../io/source';
+import { batchesOf } from '../game/game';
+import { checkDimensions } from '../game/options';
+import type { MatrixSource, RowBatch, SourceInfo } from '../io/source';
+import { OPERATOR_BUDGET_BYTES } from './choose';
+import { PCA_SETTINGS, PLAY_SETTINGS, componentsModel, type PCASettings } from './core';
+import type { PCAModel } from './model';
+import { COVARIANCE_BLOCK, Stager, padToPanels, type Layout } from './pack';
+import { fillOperator, type Solver } from './routes';
+import { playTopK, playerCount, ritzVectors, startPlayers } from './solve';
+import { ColumnMoments, STAGE_ROWS, powerOfTwoScale, stageSize } from './stats';
 
-/** Steps between subspace checks (and progress reports). */
-const CHECK_EVERY = 10;
-/** Checks without the subspace settling, after which step sizes are halved. */
-const PATIENCE = 3;
-/** Step sizes are never scaled below this (2⁻¹²). */
-const MIN_RATE_SCALE = 1 / 4096;
-/**
- * Most exact passes over a re-readable source after the minibatch epochs: subspace iteration (V ← orth(C V))
- * removes what minibatch noise left, each pass shrinking the subspace's error by about λ_{k+1}/λ_k, until the
- * estimated distance still to go is below `tol`.
- */
-const MAX_EXACT_PASSES = 30;
-/** Weight of the past in one-shot streams' average utilities (about the last 50 steps count). */
-const UTILITY_DECAY = 0.98;
-/** Floats a default minibatch may take. */
+/** Floats a default batch may take. */
 const DEFAULT_BATCH_FLOATS = 1 << 22;
 
-/** Column means and sums of squared deviations of every row seen, merged batch by batch (Chan et al.). */
-class ColumnMoments {
-  rows = 0;
-  readonly mean: Float64Array;
-  private readonly squares: Float64Array;
-
-  constructor(private readonly d: number) {
-    this.mean = new Float64Array(d);
-    this.squares = new Float64Array(d);
+/** The route a source takes: the covariance in one pass where it fits, else passes over the data, else the game. */
+function streamedRoute(d: number, info: SourceInfo, asked: PCASettings['solver'], name: string): Solver | 'stream' {
+  const padded = padToPanels(d);
+  const fits = 12 * padded * padded <= OPERATOR_BUDGET_BYTES;
+  if (asked === 'gram') {
+    throw new RangeError(`solver 'gram' needs every row in memory (its matrix is n × n): fit ${name} in memory, or use 'covariance' or 'data'`);
   }
-
-  add({ data, rows }: RowBatch): void {
-    const d = this.d;
-    const batchMean = new Float64Array(d);
-    for (let r = 0; r < rows; r++) for (let c = 0; c < d; c++) batchMean[c] += data[r * d + c];
-    for (let c = 0; c < d; c++) batchMean[c] /= rows;
-    const total = this.rows + rows;
-    for (let c = 0; c < d; c++) {
-      let squares = 0;
-      for (let r = 0; r < rows; r++) {
-        const deviation = data[r * d + c] - batchMean[c];
-        squares += deviation * deviation;
-      }
-      const delta = batchMean[c] - this.mean[c];
-      this.squares[c] += squares + (delta * delta * this.rows * rows) / total;
-      this.mean[c] += (delta * rows) / total;
-    }
-    this.rows = total;
+  if (asked === 'covariance' && !fits) {
+    throw new RangeError(`solver 'covariance' needs a ${d} × ${d} matrix of ${12 * padded * padded} bytes, more than ${OPERATOR_BUDGET_BYTES}: use solver 'data' or 'auto'`);
   }
-
-  /** Σ over columns of the squared deviations from the mean (centred) or from zero (not centred). */
-  sumOfSquares(center: boolean): number {
-    let sum = 0;
-    for (let c = 0; c < this.d; c++) sum += this.squares[c] + (center ? 0 : this.rows * this.mean[c] * this.mean[c]);
-    return sum;
+  if (asked === 'data' && !info.rereadable) {
+    throw new RangeError(`solver 'data' reads ${name} once per round, and it is a stream that can be read once: use 'covariance' or 'auto'`);
   }
-
-  /** The total variance (denominator n − 1) about the mean (centred) or about zero (not centred). */
-  totalVariance(center: boolean): number {
-    return this.sumOfSquares(center) / (this.rows - 1);
-  }
-
-  /** What the model subtracts: the mean (centred) or zeros. */
-  subtracted(center: boolean): Float64Array {
-    return center ? this.mean : new Float64Array(this.d);
-  }
-}
-
-/**
- * V ← orthonormalise(C V), with C V summed exactly over every row: one pass of subspace iteration. Returns the
- * players' Rayleigh quotients vᵢᵀ C vᵢ before the pass (their eigenvalue estimates, for progress reports).
- */
-async function subspaceIteration(source: MatrixSource, engine: Engine, batch: number, rows: number, signal?: AbortSignal): Promise<Float64Array> {
-  const { k, d } = engine;
-  const product = new Float64Array(k * d);
-  for await (const block of batchesOf(source, batch, undefined, signal)) {
-    loadBatch(engine, block, source.name);
-    await engine.run({ kind: 'product', rows: block.rows }, undefined, signal);
-    // pca's game uses the mean reduction: G is C V ÷ the batch's rows.
-    const part = engine.gradient();
-    for (let i = 0; i < product.length; i++) product[i] += part[i] * block.rows;
-  }
-  const vectors = engine.vectors();
-  const quotients = new Float64Array(k);
-  for (let i = 0; i < k; i++) {
-    for (let c = 0; c < d; c++) quotients[i] += vectors[i * d + c] * product[i * d + c];
-    quotients[i] /= rows - 1;
-  }
-  orthonormalizeFound(product, k, d, source.name);
-  vectors.set(product);
-  return quotients;
-}
-
-/** Copies a batch into the resident rows and centres it, refusing values whose squares overflow float32. */
-function loadBatch(engine: Engine, batch: RowBatch, name: string): void {
-  engine.rows(0, batch.rows).set(batch.data);
-  const sumOfSquares = engine.centerRows(0, batch.rows);
-  const values = batch.data.subarray(0, batch.rows * batch.cols);
-  checkOverflow(name, sumOfSquares, batch.rows, () => largestMagnitude(values));
-}
-
-/** The game's vectors as they stand, in the players' order, each with its largest loading positive. */
-function gameModel(
-  engine: Engine, basis: Float64Array, eigenvalues: Float64Array, moments: ColumnMoments, center: boolean,
-  converged: boolean,
-): PCAModel {
-  const { k, d } = engine;
-  const n = moments.rows;
-  const components = new Float32Array(k * d);
-  for (let i = 0; i < k; i++) {
-    const row = basis.subarray(i * d, (i + 1) * d);
-    const largest = row.reduce((best, value) => (Math.abs(value) > Math.abs(best) ? value : best), 0);
-    for (let c = 0; c < d; c++) components[i * d + c] = largest < 0 ? -row[c] : row[c];
-  }
-  const explainedVariance = eigenvalues.map((value) => Math.max(0, (value * n) / (n - 1)));
-  const explainedVarianceRatio = varianceRatios(explainedVariance, moments.totalVariance(center));
-  return new PCAModel({
-    components, explainedVariance, explainedVarianceRatio, mean: moments.subtracted(center), nSamples: n, k, d,
-    backend: engine.backend, converged,
-  });
-}
-
-/**
- * Exact passes after the minibatch epochs: subspace iteration over every row until the estimated subspace distance
- * to go is below `tol`, at most MAX_EXACT_PASSES. Says whether it got there, and the last estimate.
- */
-async function exactPasses(
-  source: MatrixSource, engine: Engine, batch: number, n: number, tol: number,
-  report: (pass: number, quotients: Float64Array, remaining: number) => void, signal?: AbortSignal,
-): Promise<{ converged: boolean; remaining: number }> {
-  const { k, d } = engine;
-  const passes = new ConvergenceEstimate();
-  passes.observe(engine.vectors(), k, d);
-  for (let pass = 1; pass <= MAX_EXACT_PASSES; pass++) {
-    const quotients = await subspaceIteration(source, engine, batch, n, signal);
-    passes.observe(engine.vectors(), k, d);
-    report(pass, quotients, passes.remaining);
-    if (passes.remaining < tol) return { converged: true, remaining: passes.remaining };
-  }
-  return { converged: false, remaining: passes.remaining };
-}
-
-/** The final Rayleigh–Ritz step over every row of a re-readable source (the Gram partials on the devices). */
-async function exactModel(
-  source: MatrixSource, engine: Engine, batch: number, moments: ColumnMoments, center: boolean, converged: boolean,
-  signal?: AbortSignal,
-): Promise<PCAModel> {
-  const { k } = engine;
-  const basis = orthonormalVectors(engine, source.name);
-  const covariance = new Float64Array(k * k);
-  for await (const rows of batchesOf(source, batch, undefined, signal)) {
-    loadBatch(engine, rows, source.name);
-    const gram = await engine.projectedGram(rows.rows, signal);
-    for (let i = 0; i < gram.length; i++) covariance[i] += gram[i];
-  }
-  const n = moments.rows;
-  for (let i = 0; i < covariance.length; i++) covariance[i] /= n - 1;
-  return ritzModel(engine, basis, covariance, n, moments.subtracted(center), moments.totalVariance(center), converged);
+  if (asked === 'covariance' || (asked === 'auto' && fits)) return 'covariance';
+  return info.rereadable ? 'data' : 'stream';
 }
 
 export async function pcaOfSource(source: MatrixSource, settings: PCASettings): Promise<PCAModel> {
-  const { k, center, signal, onProgress, maxSteps, tol, epochs } = settings;
+  const { k, signal } = settings;
   signal?.throwIfAborted();
   const info = await source.info();
   const d = info.cols;
   checkDimensions(d, k);
   const batch = settings.batchSize ?? Math.max(Math.min(4096, Math.floor(DEFAULT_BATCH_FLOATS / d)), 2 * k, 2);
-  if (batch < k) throw new RangeError(`batchSize = ${batch} is smaller than k = ${k}: a minibatch must have at least k rows`);
-  const rng = Rng.fromSeed(settings.seed);
-  const moments = new ColumnMoments(d);
-  let rowsRead = 0;
-  if (info.rereadable) {
-    for await (const rows of batchesOf(source, batch, undefined, signal)) {
-      moments.add(rows);
-      rowsRead += rows.rows;
-    }
-    if (moments.rows < 2) throw new RangeError(`${source.name} has ${moments.rows} row; PCA needs at least 2`);
-    if (k > moments.rows) throw new RangeError(`k = ${k} is larger than the number of rows (${moments.rows}) in ${source.name}`);
-    checkSpread(source.name, moments.sumOfSquares(center), moments.rows * d, center);
+  const route = streamedRoute(d, info, settings.solver, source.name);
+  if (route === 'covariance') return covarianceOfSource(source, settings, d, batch);
+  if (route === 'data') return dataOfSource(source, settings, d, batch);
+  return gameOfStream(source, settings, d, batch);
+}
+
+/** What a fit needs of a source's rows: two at least, k at least, and some variance. */
+function checkRows(moments: ColumnMoments, settings: PCASettings, name: string): void {
+  const { k, center } = settings;
+  if (moments.rows < 2) throw new RangeError(`${name} has ${moments.rows} row; PCA needs at least 2`);
+  if (k > moments.rows) throw new RangeError(`k = ${k} is larger than the number of rows (${moments.rows}) in ${name}`);
+  if (!(moments.sumOfSquares(center) > 0)) throw new RangeError(`${name} has no variance: every row is the same`);
+}
+
+/**
+ * A scale for a source from its first block (a power of two bringing its deviations near 1; if the block does not
+ * vary, its values; if they are all zero, 1): the rows must be scaled before the statistics of the whole are known.
+ */
+function firstBlockScale(block: ColumnMoments, center: boolean, name: string): number {
+  for (const around of center ? [true, false] : [false]) {
+    if (block.sumOfSquares(around) > 0) return powerOfTwoScale(block, around, name);
   }
-  const n = moments.rows;
+  return 1;
+}
+
+async function covarianceOfSource(source: MatrixSource, settings: PCASettings, d: number, batch: number): Promise<PCAModel> {
+  const padded = padToPanels(d);
   const engine = await Engine.create(
-    { d, k, rowCapacity: batch }, PCA_SETTINGS, { ...settings.engine, workPerStep: 4 * batch * d * k },
+    { d: padded, k: playerCount(settings.k, d), rowCapacity: Math.max(2 * batch, padded), play: true, dense: true, stage: stageSize(d) },
+    PLAY_SETTINGS, { ...settings.engine, workPerStep: batch * padded * padded },
   );
   try {
-    engine.vectors().set(randomRows(rng, k, d));
-    engine.normalize(k);
-    if (center && info.rereadable) engine.mean().set(moments.mean);
-    const convergence = new ConvergenceEstimate();
-    let checksSinceAnneal = 0;
-    let blocksRead = 0;
-    let stalled = 0;
-    let rateScale = 1;
-    let step = 0;
-    /** Exponential average of each player's utility (≈ its eigenvalue once the game settles): one-shot streams. */
-    const averageUtility = new Float64Array(k);
-    let done = false;
-    const blocks = Math.ceil(n / batch);
-    for (let epoch = 1; epoch <= (info.rereadable ? epochs : 1) && !done; epoch++) {
-      const order = info.rereadable ? rng.permutation(blocks) : undefined;
-      for await (const rows of batchesOf(source, batch, order, signal)) {
-        if (!info.rereadable) {
-          moments.add(rows);
-          if (center) engine.mean().set(moments.mean);
-        }
-        loadBatch(engine, rows, source.name);
-        await engine.run(
-          { kind: 'windows', rows: rows.rows, batchSize: rows.rows, steps: 1, reportEvery: 1, rule: 'rayleigh', rateScale },
-          undefined, signal,
-        );
-        step++;
-        rowsRead += rows.rows;
-        const utilities = engine.utilities();
-        for (let i = 0; i < k; i++) averageUtility[i] = step === 1 ? utilities[i] : UTILITY_DECAY * averageUtility[i] + (1 - UTILITY_DECAY) * utilities[i];
-        const check = step % CHECK_EVERY === 0 || step === maxSteps;
-        // Small files take few steps per pass: report at the end of each pass too.
-        const endOfPass = info.rereadable && ++blocksRead % blocks === 0;
-        if (check) {
-          convergence.observe(engine.vectors(), k, d);
-          // The estimate needs three moves (four checks) before "not settling" means anything.
-          if (++checksSinceAnneal < 4 || Number.isFinite(convergence.remaining)) {
-            stalled = 0;
-          } else if (++stalled >= PATIENCE && rateScale > MIN_RATE_SCALE) {
-            rateScale /= 2;
-            stalled = 0;
-            checksSinceAnneal = 0;
-          }
-        }
-        if (check || endOfPass) {
-          onProgress?.({
-            step, maxSteps, batchSize: rows.rows, utilities: engine.utilities(), remaining: convergence.remaining,
-            epoch, rowsRead, rateScale,
-          });
-        }
-        if (convergence.remaining < tol || step >= maxSteps) {
-          done = true;
-          break;
-        }
-      }
-    }
-    if (!info.rereadable) {
-      if (moments.rows < 2) throw new RangeError(`${source.name} has ${moments.rows} row; PCA needs at least 2`);
-      checkSpread(source.name, moments.sumOfSquares(center), moments.rows * d, center);
-      const converged = convergence.remaining < tol;
-      const basis = orthonormalVectors(engine, source.name);
-      const model = gameModel(engine, basis, averageUtility, moments, center, converged);
-      if (!converged) {
-        const capped = step >= maxSteps;
-        warnNotConverged(
-          settings, capped ? `maxSteps = ${maxSteps} steps` : `the stream ended (${step} steps)`, convergence.remaining,
-          capped ? 'raise maxSteps or tol' : 'fit from a file instead: it can be read again, for exact passes',
-        );
-      }
-      return model;
-    }
-    const report = (pass: number, utilities: Float64Array, remaining: number) => onProgress?.({
-      step, maxSteps, batchSize: batch, utilities, remaining, epoch: epochs + pass, rowsRead: (rowsRead += n),
-      rateScale: 0,
+    const { moments, scale } = await sumSource(source, engine, d, batch, settings);
+    checkRows(moments, settings, source.name);
+    fillOperator(engine, moments.rows - 1);
+    const top = await playTopK(engine, 'dense', padded, d, settings);
+    return componentsModel({
+      ...top, width: padded, d, values: top.values.map((value) => value / (scale * scale)),
+      totalVariance: moments.totalVariance(settings.center), mean: moments.subtracted(settings.center), n: moments.rows,
+      backend: engine.backend, solver: 'covariance', settings,
     });
-    const passes = await exactPasses(source, engine, batch, n, tol, report, signal);
-    const model = await exactModel(source, engine, batch, moments, center, passes.converged, signal);
-    if (!passes.converged) {
-      warnNotConverged(settings, `${MAX_EXACT_PASSES} exact passes`, passes.remaining, 'raise tol');
+  } finally {
+    engine.dispose();
+  }
+}
+
+/**
+ * One pass over a source: the operator's sums += its scaled XᵀX about each block's own mean, then the blocks' means
+ * merged (their deviations from the whole's mean, weighted by √rows, summed by syrk as rows). Batches alternate
+ * between two halves of the resident rows, so the next is read and packed while the devices sum the last.
+ */
+async function sumSource(
+  source: MatrixSource, engine: Engine, d: number, batch: number, settings: PCASettings,
+): Promise<{ moments: ColumnMoments; scale: number }> {
+  const { center, signal, onProgress } = settings;
+  const padded = engine.d;
+  const stager = new Stager(engine, d);
+  const moments = new ColumnMoments(d);
+  const blockMeans: Float64Array[] = [];
+  const blockRows: number[] = [];
+  const half = (slot: number) => engine.hostKernels().plan.x + slot * batch * padded * 4;
+  let scale = 0;
+  let slot = 0;
+  let pending: Promise<unknown> | null = null;
+  let batches = 0;
+  engine.operator().sums.fill(0);
+  for await (const rows of batchesOf(source, batch, undefined, signal)) {
+    const layout: Layout = { kind: 'row-blocks', padded, total: rows.rows };
+    forEachGroup(rows, stager, (first, count) => {
+      const block = new ColumnMoments(d);
+      stager.measure(count, block);
+      if (scale === 0) scale = firstBlockScale(block, center, source.name);
+      moments.merge(count, block.mean, block.squares);
+      blockMeans.push(Float64Array.from(block.mean));
+      blockRows.push(count);
+      stager.pack(count, first, { mean: center ? null : new Float64Array(d), scale }, layout, half(slot));
+    });
+    await pending;
+    pending = engine.run({ kind: 'covariance', rows: rows.rows, blockRows: COVARIANCE_BLOCK, first: slot * batch }, undefined, signal);
+    // Awaited with the next batch; if reading that batch fails first, this one's failure is not left unhandled.
+    pending.catch(() => {});
+    slot ^= 1;
+    onProgress?.({ step: ++batches, maxSteps: settings.maxSteps, batchSize: rows.rows, utilities: new Float64Array(0), remaining: Infinity, epoch: 1, rowsRead: moments.rows });
+  }
+  await pending;
+  if (center) await sumBlockMeans(engine, stager, moments, blockMeans, blockRows, scale, batch, signal);
+  if (moments.rows === 0) throw new RangeError(`${source.name} has no rows`);
+  if (!moments.finite()) throw new RangeError(`${source.name}: the statistics of its values overflowed float64 (values beyond about 1e154)`);
+  return { moments, scale };
+}
+
+/** Stages a batch's rows a block at a time and calls `visit(first, count)` (rows relative to the batch). */
+function forEachGroup(rows: RowBatch, stager: Stager, visit: (first: number, count: number) => void): void {
+  const { data, cols } = rows;
+  for (let first = 0; first < rows.rows; first += STAGE_ROWS) {
+    const count = Math.min(STAGE_ROWS, rows.rows - first);
+    stager.rows(count).set(data.subarray(first * cols, (first + count) * cols));
+    visit(first, count);
+  }
+}
+
+/** Σ_b n_b (m_b − m)(m_b − m)ᵀ into the operator's sums, as rows √n_b (m_b − m) through syrk. */
+async function sumBlockMeans(
+  engine: Engine, stager: Stager, moments: ColumnMoments, means: Float64Array[], counts: number[], scale: number,
+  batch: number, signal?: AbortSignal,
+): Promise<void> {
+  const { d } = moments;
+  const padded = engine.d;
+  const zero = new Float64Array(d);
+  for (let start = 0; start < means.length; start += batch) {
+    const total = Math.min(batch, means.length - start);
+    const layout: Layout = { kind: 'row-blocks', padded, total };
+    for (let first = 0; first < total; first += STAGE_ROWS) {
+      const count = Math.min(STAGE_ROWS, total - first);
+      const staged = stager.rows(count);
+      for (let r = 0; r < count; r++) {
+        const b = start + first + r;
+        const weight = Math.sqrt(counts[b]);
+        for (let c = 0; c < d; c++) staged[r * d + c] = weight * (means[b][c] - moments.mean[c]);
+      }
+      stager.pack(count, first, { mean: zero, scale }, layout);
     }
-    return model;
+    await engine.run({ kind: 'covariance', rows: total, blockRows: COVARIANCE_BLOCK, first: 0 }, undefined, signal);
+  }
+}
+
+/** The statistics of a source that can be read again: its exact moments, in one pass. */
+async function sourceMoments(source: MatrixSource, stager: Stager, d: number, batch: number, signal?: AbortSignal): Promise<ColumnMoments> {
+  const moments = new ColumnMoments(d);
+  for await (const rows of batchesOf(source, batch, undefined, signal)) forEachGroup(rows, stager, (_first, count) => stager.measure(count, moments));
+  if (!moments.finite()) throw new RangeError(`${source.name}: the statistics of its values overflowed float64 (values beyond about 1e154)`);
+  return moments;
+}
+
+/**
+ * The data route for a source that can be read again: the statistics pass, then rounds of the players on XᵀX / n,
+ * each a pass over the source (the devices sum each batch's XᵀX V), judged and moved in this thread.
+ */
+async function dataOfSource(source: MatrixSource, settings: PCASettings, d: number, batch: number): Promise<PCAModel> {
+  const { k, center, signal, onProgress, maxSteps, tol } = settings;
+  const players = playerCount(k, d);
+  const engine = await Engine.create(
+    { d, k: players, rowCapacity: batch, play: true, stage: stageSize(d) }, PLAY_SETTINGS,
+    { ...settings.engine, workPerStep: 4 * batch * d * players },
+  );
+  try {
+    const stager = new Stager(engine, d);
+    const moments = await sourceMoments(source, stager, d, batch, signal);
+    checkRows(moments, settings, source.name);
+    const centring = { mean: moments.subtracted(center), scale: powerOfTwoScale(moments, center, source.name) };
+    const n = moments.rows;
+    startPlayers(engine, d, settings.seed);
+    const { kernels, plan, memory } = engine.hostKernels();
+    const judge = new Players(kernels, memory, plan);
+    const product = new Float64Array(players * d);
+    let outcome = { remaining: Infinity, converged: false, stop: false };
+    let round = 0;
+    while (!outcome.stop) {
+      round++;
+      product.fill(0);
+      for await (const rows of batchesOf(source, batch, undefined, signal)) {
+        forEachGroup(rows, stager, (first, count) => stager.pack(count, first, centring, { kind: 'plain' }));
+        await engine.run({ kind: 'product', rows: rows.rows }, undefined, signal);
+        // The mean reduction left G = XᵀX V ÷ the batch's rows.
+        const part = engine.gradient();
+        for (let i = 0; i < product.length; i++) product[i] += part[i] * rows.rows;
+      }
+      const g = engine.gradient();
+      for (let i = 0; i < product.length; i++) g[i] = product[i] / n;
+      outcome = judge.round(round, { k, tol, maxSteps, checkEvery: 1 });
+      onProgress?.({
+        step: round, maxSteps, batchSize: batch, utilities: engine.utilities().slice(0, k), remaining: outcome.remaining,
+        epoch: round + 1, rowsRead: n * (round + 1),
+      });
+    }
+    const top = ritzVectors(engine, k);
+    const unscale = n / (n - 1) / (centring.scale * centring.scale);
+    return componentsModel({
+      ...top, width: d, d, values: top.values.map((value) => value * unscale), totalVariance: moments.totalVariance(center),
+      mean: centring.mean, n, backend: engine.backend, solver: 'data', converged: outcome.converged,
+      remaining: outcome.remaining, settings,
+    });
+  } finally {
+    engine.dispose();
+  }
+}
+
+/** Steps between the one-shot game's subspace checks (and progress reports). */
+const CHECK_EVERY = 10;
+/** Checks without the subspace settling, after which step sizes are halved. */
+const PATIENCE = 3;
+/** Step sizes are never scaled below this (2⁻¹²). */
+const MIN_RATE_SCALE = 1 / 4096;
+/** Weight of the past in the one-shot game's average utilities (about the last 50 steps count). */
+const UTILITY_DECAY = 0.98;
+
+/**
+ * A one-shot stream too wide for the covariance: the game on each batch once (pca's per-player rates, halved when
+ * the subspace stops settling), each batch centred at the running mean of the rows read so far. The model is the
+ * game's vectors in the players' order, with the players' utilities averaged over the last steps as variances.
+ */
+async function gameOfStream(source: MatrixSource, settings: PCASettings, d: number, batch: number): Promise<PCAModel> {
+  const { k, center, signal, onProgress, maxSteps, tol } = settings;
+  const engine = await Engine.create(
+    { d, k, rowCapacity: batch, stage: stageSize(d) }, PCA_SETTINGS, { ...settings.engine, workPerStep: 4 * batch * d * k },
+  );
+  try {
+    startPlayers(engine, d, settings.seed);
+    const stager = new Stager(engine, d);
+    const moments = new ColumnMoments(d);
+    const convergence = new ConvergenceEstimate();
+    const averageUtility = new Float64Array(k);
+    let scale = 0;
+    let rateScale = 1;
+    let checksSinceAnneal = 0;
+    let stalled = 0;
+    let step = 0;
+    for await (const rows of batchesOf(source, batch, undefined, signal)) {
+      forEachGroup(rows, stager, (_first, count) => {
+        const block = new ColumnMoments(d);
+        stager.measure(count, block);
+        if (scale === 0) scale = firstBlockScale(block, center, source.name);
+        moments.merge(count, block.mean, block.squares);
+      });
+      const centring = { mean: moments.subtracted(center), scale };
+      forEachGroup(rows, stager, (first, count) => stager.pack(count, first, centring, { kind: 'plain' }));
+      await engine.run(
+        { kind: 'windows', rows: rows.rows, batchSize: rows.rows, steps: 1, reportEvery: 1, rule: 'rayleigh', rateScale },
+        undefined, signal,
+      );
+      step++;
+      const utilities = engine.utilities();
+      for (let i = 0; i < k; i++) averageUtility[i] = step === 1 ? utilities[i] : UTILITY_DECAY * averageUtility[i] + (1 - UTILITY_DECAY) * utilities[i];
+      if (step % CHECK_EVERY === 0) {
+        convergence.observe(engine.vectors(), k, d);
+        // The estimate needs three moves (four checks) before "not settling" means anything.
+        if (++checksSinceAnneal < 4 || Number.isFinite(convergence.remaining)) {
+          stalled = 0;
+        } else if (++stalled >= PATIENCE && rateScale > MIN_RATE_SCALE) {
+          rateScale /= 2;
+          stalled = 0;
+          checksSinceAnneal = 0;
+        }
+        onProgress?.({
+          step, maxSteps, batchSize: rows.rows, utilities, remaining: convergence.remaining, epoch: 1, rowsRead: moments.rows, rateScale,
+        });
+      }
+      if (step >= maxSteps) break;
+    }
+    checkRows(moments, settings, source.name);
+    const vectors = Float64Array.from(engine.vectors());
+    const unscale = moments.rows / (moments.rows - 1) / (scale * scale);
+    const capped = step >= maxSteps;
+    return componentsModel({
+      vectors, width: d, d, values: averageUtility.map((value) => value * unscale), totalVariance: moments.totalVariance(center),
+      mean: moments.subtracted(center), n: moments.rows, backend: engine.backend, solver: 'stream',
+      converged: convergence.remaining < tol, remaining: convergence.remaining, settings,
+      cap: capped
+        ? { what: `maxSteps = ${maxSteps} steps`, advice: 'raise maxSteps or tol' }
+        : { what: `the stream ended (${step} steps)`, advice: 'fit from a file instead: it can be read again, for exact passes' },
+    });
   } finally {
     engine.dispose();
   }

@@ -93,7 +93,7 @@ describe('eigengame (CLI)', () => {
     expect(fitted.code).toBe(0);
     expect(fitted.stdout).toMatch(/data\.npy: 3000 rows × 24 columns, k = 3/);
     expect(fitted.stdout).toMatch(/component {2}variance {6}ratio {4}cumulative/);
-    expect(fitted.stderr).toMatch(/^(epoch \d\/2|exact pass \d+), step \d+, [\d.]+k? rows\/s/m);
+    expect(fitted.stderr).toMatch(/^(pass \d+, batch \d+|round \d+), [\d.]+k? rows\/s/m);
     const model = PCAModel.fromJSON(readFileSync(join(directory, 'model.json'), 'utf8'));
     const inMemory = await pca(sample, { k, devices: 1 });
     for (let i = 0; i < k; i++) {
@@ -234,11 +234,11 @@ describe('eigengame (CLI) never loses a file', () => {
   });
 
   it('an interrupted fit (SIGINT) exits with 1 and leaves the old --out as it was, and no temporary file', async () => {
-    // Fitted to no tolerance for many epochs: seconds of work, interrupted at its first progress line.
+    // Fitted to no tolerance: thousands of rounds, interrupted at its first progress line.
     const wide = sampledData(20000, 64, gappedSpectrum(64, k, 0.2, 0.5), 6);
     writeFileSync(join(directory, 'wide.npy'), npyBytes(wide.data, wide.rows, 64));
     writeFileSync(join(directory, 'old-model.json'), 'the previous model');
-    const child = spawn(process.execPath, [cli, 'fit', 'wide.npy', '-k', String(k), '--tol', '0', '--epochs', '1000', '--devices', '1', '--out', 'old-model.json'], { cwd: directory });
+    const child = spawn(process.execPath, [cli, 'fit', 'wide.npy', '-k', String(k), '--tol', '0', '--max-steps', '1000000', '--devices', '1', '--out', 'old-model.json'], { cwd: directory });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));

@@ -339,11 +339,11 @@ describe('lifecycle', () => {
     const result = await runGame({ devices: 2, onWarning }, 10, 100);
     const model = await pca(planted, { k: 3, devices: 2, onWarning });
     expect(warnings).toHaveLength(2);
-    for (const [warning, backend, players] of [[warnings[0], result.backend, k], [warnings[1], model.backend, 3]] as const) {
+    for (const [warning, backend, players] of [[warnings[0], result.backend, { kPerDevice: k }], [warnings[1], model.backend, {}]] as const) {
       expect(warning).toMatch(cause);
       expect(warning).toMatch(/: running one in-thread device instead$/);
       // The memory was already shared for the workers: the threads build runs on it, with the same arithmetic.
-      expect(backend).toEqual({ kind: 'in-thread', devices: 1, kPerDevice: players, build: kernelBuild(true), fallback: warning });
+      expect(backend).toEqual({ kind: 'in-thread', devices: 1, ...players, build: kernelBuild(true), fallback: warning });
     }
     expectSameBits(result.vectors, reference.vectors, 'V');
     expectSameBits(model.components, referenceModel.components, 'pca components');

@@ -41,7 +41,7 @@ export function chunkedStream(bytes: Uint8Array, sizes: number[]): ReadableStrea
 }
 
 /** Every row of a source, concatenated. */
-export async function readAll(source: { batches(batchSize: number): AsyncGenerator<{ data: Float32Array }> }, batchSize = 7): Promise<number[]> {
+export async function readAll(source: { batches(batchSize: number): AsyncGenerator<{ data: Float32Array | Float64Array }> }, batchSize = 7): Promise<number[]> {
   const values: number[] = [];
   for await (const batch of source.batches(batchSize)) values.push(...batch.data);
   return values;

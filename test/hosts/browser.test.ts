@@ -43,7 +43,7 @@ describeIfAvailable('Chromium, no bundler', chromiumMissing(), () => {
     expect(result.crossOriginIsolated).toBe(true);
     // Chromium validates relaxed SIMD: the feature detection must pick the fused builds there.
     expect(result.capabilities).toMatchObject({ host: 'browser', threads: true, threadsUnavailable: null, arithmetic: 'relaxed-simd' });
-    expect(result.pca.backend).toEqual({ kind: 'workers', devices: 2, kPerDevice: 4, build: 'relaxed-threads' });
+    expect(result.pca.backend).toEqual({ kind: 'workers', devices: 2, build: 'relaxed-threads' });
     expect(result.golden!.backend).toMatchObject({ kind: 'workers', devices: 2 });
     expect(result.warnings).toEqual([]);
     expect(result.mainThreadWaits).toBe(0);

@@ -62,34 +62,33 @@ describe('pca of a streamed source', { timeout: 60_000 }, () => {
     expect(model.components).toEqual(streamed.components);
   });
 
-  it('reports epochs, rows read and step sizes, and a new seed changes the block order', async () => {
-    const reports: { epoch?: number; rowsRead?: number; rateScale?: number }[] = [];
+  it('reads the file once (the covariance route), reporting the rows read; another seed starts elsewhere, ends the same', async () => {
+    const reports: { step: number; rowsRead?: number; epoch?: number }[] = [];
     const model = await pca(new NpySource(npyFile), { k, batchSize: 512, devices: 1, seed: 1, onProgress: (p) => reports.push(p) });
-    // A first pass, 2 minibatch epochs, then exact passes (rate 0) until the subspace has settled.
-    const last = reports.at(-1)!;
-    expect(last.rowsRead).toBe(n * (1 + last.epoch!));
-    expect(last.epoch).toBeGreaterThan(2);
-    expect(last.rateScale).toBe(0);
-    expect(reports.map((r) => r.epoch)).toContain(2);
+    expect(model.solver).toBe('covariance');
+    const pass = reports.filter((report) => report.rowsRead !== undefined);
+    expect(pass.map((report) => report.rowsRead)).toEqual(Array.from({ length: Math.ceil(n / 512) }, (_, b) => Math.min(n, (b + 1) * 512)));
+    expect(pass.every((report) => report.epoch === 1)).toBe(true);
     expect(model.components).not.toEqual(streamed.components);
     for (const cos of cosines(model, inMemory.components)) expect(cos).toBeGreaterThan(0.999999);
   });
 
-  it('a one-shot stream: one pass with a running mean, close to the answer when the stream is long', async () => {
+  it('a one-shot stream gives the in-memory answer: one pass, every row read, each block centred at its own mean', async () => {
     const rows = 100000;
     const long = sampledData(rows, d, gappedSpectrum(d, k, 0.1, 0.5), 8);
     const reference = await pca(long, { k, devices: 1 });
     const model = await pca(new NpySource(chunkedStream(npyBytes(long.data, rows, d), [65536, 1000])), { k, batchSize: 256, devices: 1 });
     expect(model.nSamples).toBe(rows);
-    for (const cos of cosines(model, reference.components)) expect(cos).toBeGreaterThan(0.99);
-    model.explainedVariance.forEach((value, i) => expect(Math.abs(value / reference.explainedVariance[i] - 1)).toBeLessThan(0.05));
-    Array.from(model.mean).forEach((value, c) => expect(value).toBeCloseTo(reference.mean[c], 4));
+    expect(model.converged).toBe(true);
+    for (const cos of cosines(model, reference.components)) expect(cos).toBeGreaterThan(0.999999);
+    model.explainedVariance.forEach((value, i) => expect(Math.abs(value / reference.explainedVariance[i] - 1)).toBeLessThan(1e-6));
+    Array.from(model.mean).forEach((value, c) => expect(Math.abs(value - reference.mean[c])).toBeLessThan(1e-12 * Math.abs(reference.mean[c]) + 1e-12));
   });
 
   it('rejects what it cannot fit, and stops on abort', async () => {
     await expect(pca(new NpySource(npyFile), { k: 60 })).rejects.toThrow(/k = 60 is larger than d = 48/);
-    await expect(pca(new NpySource(npyFile), { k, batchSize: 3 })).rejects.toThrow(/batchSize = 3 is smaller than k = 4/);
-    await expect(pca(new NpySource(npyFile), { k, epochs: 0 })).rejects.toThrow(/epochs must be a positive integer/);
+    await expect(pca(new NpySource(npyFile), { k, solver: 'gram' })).rejects.toThrow(/solver 'gram' needs every row in memory/);
+    await expect(pca(new NpySource(chunkedStream(npy, [4096])), { k, solver: 'data' })).rejects.toThrow(/solver 'data' reads .* once per round, and it is a stream/);
     const controller = new AbortController();
     const fit = pca(new NpySource(npyFile), {
       k, batchSize: 512, devices: 1, signal: controller.signal, onProgress: ({ step }) => step >= 20 && controller.abort(),
@@ -102,34 +101,42 @@ describe('convergence of streamed fits', { timeout: 60_000 }, () => {
   const rows = 2000;
   const bytes = npyBytes(sample.data.subarray(0, rows * d), rows, d);
 
-  it('a re-readable source converges in its exact passes; with tol = 0 the 30 passes stop it, and it says so once', async () => {
+  it('converges on the covariance; a cap on the rounds stops it short of tol, and it says so once', async () => {
     const warnings: string[] = [];
     const onWarning = (message: string) => warnings.push(message);
     const exact = await pca(new NpySource(bytes), { k, batchSize: 256, devices: 1, onWarning });
     expect(exact.converged).toBe(true);
     expect(warnings).toEqual([]);
-    const capped = await pca(new NpySource(bytes), { k, batchSize: 256, devices: 1, tol: 0, onWarning });
+    const capped = await pca(new NpySource(bytes), { k, batchSize: 256, devices: 1, tol: 0, maxSteps: 40, onWarning });
     expect(capped.converged).toBe(false);
     expect(capped.toJSON().converged).toBe(false);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(
-      /^pca stopped after 30 exact passes before reaching tol = 0 \(estimated subspace distance to go: [^)]+\): the components may be inaccurate; raise tol$/,
+      /^pca stopped after maxSteps = 40 rounds before reaching tol = 0 \(estimated subspace distance to go: [^)]+\): the components may be inaccurate; raise maxSteps or tol$/,
     );
   });
 
-  it('a one-shot stream says whether the game’s estimate reached tol before the stream ended or maxSteps', async () => {
+  it('the data route (solver: data): rounds of passes over the file, the in-memory answer', async () => {
+    const model = await pca(new NpySource(bytes), { k, batchSize: 256, devices: 1, solver: 'data' });
+    const reference = await pca({ data: sample.data.subarray(0, rows * d), rows, cols: d }, { k, devices: 1 });
+    expect(model.solver).toBe('data');
+    expect(model.converged).toBe(true);
+    for (const cos of cosines(model, reference.components)) expect(cos).toBeGreaterThan(0.999999);
+    model.explainedVariance.forEach((value, i) => expect(Math.abs(value / reference.explainedVariance[i] - 1)).toBeLessThan(1e-6));
+  });
+
+  it('a one-shot stream too wide for the covariance: the game on its minibatches, which says it did not converge', async () => {
+    const wide = 9600;
+    const few = 300;
+    const data = new Float32Array(few * wide).map((_, i) => Math.sin(i * 0.7) + ((i % wide) < 3 ? 5 * Math.cos(i) : 0));
     const warnings: string[] = [];
-    const onWarning = (message: string) => warnings.push(message);
-    const ended = await pca(new NpySource(chunkedStream(bytes, [4096])), { k, batchSize: 256, devices: 1, onWarning });
-    expect(ended.converged).toBe(false);
-    const capped = await pca(new NpySource(chunkedStream(bytes, [4096])), { k, batchSize: 256, devices: 1, maxSteps: 3, onWarning });
-    expect(capped.converged).toBe(false);
-    expect(warnings).toEqual([
-      'pca stopped after the stream ended (8 steps) before reaching tol = 1e-7 (no estimate yet of the subspace distance to go): '
-        + 'the components may be inaccurate; fit from a file instead: it can be read again, for exact passes',
-      'pca stopped after maxSteps = 3 steps before reaching tol = 1e-7 (no estimate yet of the subspace distance to go): '
-        + 'the components may be inaccurate; raise maxSteps or tol',
-    ]);
+    const model = await pca(new NpySource(chunkedStream(npyBytes(data, few, wide), [1 << 20])), {
+      k: 2, batchSize: 100, devices: 1, onWarning: (message) => warnings.push(message),
+    });
+    expect(model.solver).toBe('stream');
+    expect(model.nSamples).toBe(few);
+    expect(model.converged).toBe(false);
+    expect(warnings).toEqual([expect.stringMatching(/^pca stopped after the stream ended \(3 steps\) before reaching tol = 1e-7 .*fit from a file instead/)]);
   });
 });
 

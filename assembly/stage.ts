@@ -1,0 +1,109 @@
+// The exact statistics and the one rounding of pca's rows (src/pca/stats.ts, pack.ts), on a block of the caller's
+// values staged in float64: column means and squared deviations in float64, then each value's (x − mean) · scale in
+// float64, rounded to float32 once and written where the route's kernels read it.
+
+import { at32, at64, row64 } from './simd';
+
+/**
+ * For `rows` rows of d float64 values: mean[c] = the column's mean, squares[c] = Σ (x − mean[c])², each summed in row
+ * order (the mean first, then the deviations from it: no cancellation, whatever the data's offset).
+ */
+export function blockMoments(x: usize, rows: i32, d: i32, mean: usize, squares: usize): void {
+  memory.fill(mean, 0, <usize>d << 3);
+  memory.fill(squares, 0, <usize>d << 3);
+  const d2 = d & ~1;
+  for (let r = 0; r < rows; r++) {
+    const xRow = row64(x, r, d);
+    for (let c = 0; c < d2; c += 2) {
+      const at = at64(mean, c);
+      v128.store(at, f64x2.add(v128.load(at), v128.load(at64(xRow, c))));
+    }
+    if (d2 < d) store<f64>(at64(mean, d2), load<f64>(at64(mean, d2)) + load<f64>(at64(xRow, d2)));
+  }
+  const count = f64x2.splat(<f64>rows);
+  for (let c = 0; c < d2; c += 2) v128.store(at64(mean, c), f64x2.div(v128.load(at64(mean, c)), count));
+  if (d2 < d) store<f64>(at64(mean, d2), load<f64>(at64(mean, d2)) / <f64>rows);
+  for (let r = 0; r < rows; r++) {
+    const xRow = row64(x, r, d);
+    for (let c = 0; c < d2; c += 2) {
+      const deviation = f64x2.sub(v128.load(at64(xRow, c)), v128.load(at64(mean, c)));
+      const at = at64(squares, c);
+      v128.store(at, f64x2.add(v128.load(at), f64x2.mul(deviation, deviation)));
+    }
+    if (d2 < d) {
+      const deviation = load<f64>(at64(xRow, d2)) - load<f64>(at64(mean, d2));
+      store<f64>(at64(squares, d2), load<f64>(at64(squares, d2)) + deviation * deviation);
+    }
+  }
+}
+
+/** Four values of a row, (x − mean) · scale in float64, rounded to float32 (zeros past column d). */
+@inline function centredQuad(xRow: usize, mean: usize, scale: v128, c: i32, d: i32): v128 {
+  if (c + 4 <= d) {
+    const low = f64x2.mul(f64x2.sub(v128.load(at64(xRow, c)), v128.load(at64(mean, c))), scale);
+    const high = f64x2.mul(f64x2.sub(v128.load(at64(xRow, c + 2)), v128.load(at64(mean, c + 2))), scale);
+    return i32x4.shuffle(f32x4.demote_f64x2_zero(low), f32x4.demote_f64x2_zero(high), 0, 1, 4, 5);
+  }
+  let quad = f32x4.splat(0);
+  const s = f64x2.extract_lane(scale, 0);
+  if (c < d) quad = f32x4.replace_lane(quad, 0, <f32>((load<f64>(at64(xRow, c)) - load<f64>(at64(mean, c))) * s));
+  if (c + 1 < d) quad = f32x4.replace_lane(quad, 1, <f32>((load<f64>(at64(xRow, c + 1)) - load<f64>(at64(mean, c + 1))) * s));
+  if (c + 2 < d) quad = f32x4.replace_lane(quad, 2, <f32>((load<f64>(at64(xRow, c + 2)) - load<f64>(at64(mean, c + 2))) * s));
+  return quad;
+}
+
+/**
+ * Rows [first, first + rows) of the `total` rows (d values each, staged at x) into packed row blocks of `blockRows`
+ * rows × `padded` columns at `out` (the blocks of all rows one after the other: assembly/syrk.ts's layout).
+ */
+export function packRows(
+  x: usize, rows: i32, d: i32, mean: usize, scale: f64, first: i32, total: i32, blockRows: i32, padded: i32, out: usize,
+): void {
+  const s = f64x2.splat(scale);
+  for (let r = 0; r < rows; r++) {
+    const row = first + r;
+    const block = row / blockRows;
+    const height = min(blockRows, total - block * blockRows);
+    const base = out + ((<usize>block * <usize>blockRows * <usize>padded + <usize>(row - block * blockRows) * 4) << 2);
+    const groupBytes = <usize>height << 4;
+    const xRow = row64(x, r, d);
+    for (let c = 0; c < padded; c += 4) v128.store(base + <usize>(c >> 2) * groupBytes, centredQuad(xRow, mean, s, c, d));
+  }
+}
+
+/** Rows [first, first + rows) as plain float32 rows of d at `out` (the data route's layout). */
+export function packPlain(x: usize, rows: i32, d: i32, mean: usize, scale: f64, first: i32, out: usize): void {
+  const s = f64x2.splat(scale);
+  const d4 = d & ~3;
+  for (let r = 0; r < rows; r++) {
+    const xRow = row64(x, r, d);
+    const outRow = out + ((<usize>(first + r) * <usize>d) << 2);
+    for (let c = 0; c < d4; c += 4) v128.store(outRow + (<usize>c << 2), centredQuad(xRow, mean, s, c, d));
+    for (let c = d4; c < d; c++) store<f32>(at32(outRow, c), <f32>((load<f64>(at64(xRow, c)) - load<f64>(at64(mean, c))) * scale));
+  }
+}
+
+/**
+ * Rows [first, first + rows) of `total`, transposed: feature c of sample r goes to packed blocks of `blockRows`
+ * features × `padded` samples at `out` (the Gram route's layout: syrk of the transpose sums XXᵀ). `first` and
+ * `rows` are multiples of 4 but for the last rows, whose missing samples are zeros.
+ */
+export function packColumns(
+  x: usize, rows: i32, d: i32, mean: usize, scale: f64, first: i32, blockRows: i32, padded: i32, out: usize,
+): void {
+  for (let r = 0; r < rows; r += 4) {
+    const sample = first + r;
+    for (let c = 0; c < d; c++) {
+      const block = c / blockRows;
+      const height = min(blockRows, d - block * blockRows);
+      const at = out + ((<usize>block * <usize>blockRows * <usize>padded + <usize>(sample >> 2) * <usize>height * 4 + <usize>(c - block * blockRows) * 4) << 2);
+      const m = load<f64>(at64(mean, c));
+      let quad = f32x4.splat(0);
+      quad = f32x4.replace_lane(quad, 0, <f32>((load<f64>(at64(row64(x, r, d), c)) - m) * scale));
+      if (r + 1 < rows) quad = f32x4.replace_lane(quad, 1, <f32>((load<f64>(at64(row64(x, r + 1, d), c)) - m) * scale));
+      if (r + 2 < rows) quad = f32x4.replace_lane(quad, 2, <f32>((load<f64>(at64(row64(x, r + 2, d), c)) - m) * scale));
+      if (r + 3 < rows) quad = f32x4.replace_lane(quad, 3, <f32>((load<f64>(at64(row64(x, r + 3, d), c)) - m) * scale));
+      v128.store(at, quad);
+    }
+  }
+}

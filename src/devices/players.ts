@@ -1,0 +1,104 @@
+// pca's players between two products: device 0 (or the one in-thread device) judges convergence and moves them.
+//
+// The devices have just left G = V A in memory (A the covariance, the Gram matrix, or XᵀX/n through a pass over
+// the data). Every few rounds a Rayleigh–Ritz check: H = V Gᵀ is the operator seen by the players' span, its
+// eigenpairs (θ_i, w_i) give Ritz vectors y_i = Σ_j w_ij v_j, and their residuals ‖A y_i − θ_i y_i‖ bound how far
+// the span of the top k Ritz vectors is from the top-k eigenspace (Davis and Kahan's sin Θ theorem:
+// ‖sin Θ‖²_F ≤ Σ_i ‖r_i‖² / δ², δ the gap between θ_k and the eigenvalues the k Ritz vectors leave out, estimated by
+// θ_{k+1}). Otherwise, or while that bound is above `tol`, the players move: one round in order with heavy-ball
+// momentum (assembly/play.ts), β = (θ_p / 2)² from the last player's Rayleigh quotient, so that the top-k span
+// converges at about λ_{p+1}/λ_k's square root per round instead of λ_{k+1}/λ_k (more players than k, and the
+// momentum, are what make slowly falling spectra cheap).
+
+import type { KernelExports } from '../kernels/exports';
+import { symmetricEigen } from '../math/linalg';
+import type { MemoryPlan, PlayerPlan } from './memory';
+
+/** What pca asks of the players' rounds (the 'play' job of schedule.ts). */
+export interface PlayGoal {
+  /** Components wanted (the top k of the p players). */
+  k: number;
+  /** Stop once the bound on the subspace distance still to go is below this. */
+  tol: number;
+  /** Rounds between checks. */
+  checkEvery: number;
+  /** The last round allowed: it checks instead of moving, so that G = V A stays the operator's image of V. */
+  maxSteps: number;
+}
+
+export interface RoundOutcome {
+  /** The bound on the subspace distance still to go at the last check (Infinity before the first). */
+  remaining: number;
+  converged: boolean;
+  /** No more rounds: converged, or the last allowed. V and G = V A are left as they were checked. */
+  stop: boolean;
+}
+
+/**
+ * Ritz values below this share of the largest are the operator's null space (its rank is below k): float32's
+ * rounding of A leaves them at about 1e-7 of the largest, and their directions are arbitrary. They are not waited for.
+ */
+const NULL_SHARE = 1e-6;
+/** A player whose direction is shorter than this share of the largest Rayleigh quotient has none left. */
+const NO_DIRECTION = 1e-12;
+
+/** The players of one job (the host zeroes their previous positions before the first round). */
+export class Players {
+  private readonly buffers: PlayerPlan;
+  private remaining = Infinity;
+
+  constructor(private readonly kernels: KernelExports, private readonly memory: WebAssembly.Memory, private readonly plan: MemoryPlan) {
+    if (!plan.players) throw new Error('this memory plan has no buffers for players');
+    this.buffers = plan.players;
+  }
+
+  /** Round `step` (1-based) with G = V A in the plan's G. */
+  round(step: number, goal: PlayGoal): RoundOutcome {
+    const { kernels, plan, buffers } = this;
+    const { k: p, d } = plan;
+    kernels.rayleighQuotients(plan.g, plan.v, p, d, plan.utilities);
+    const quotients = new Float64Array(this.memory.buffer, plan.utilities, p);
+    const last = step >= goal.maxSteps;
+    if (last || step % goal.checkEvery === 0) {
+      this.remaining = this.check(goal.k);
+      if (this.remaining < goal.tol) return { remaining: this.remaining, converged: true, stop: true };
+    }
+    if (last) return { remaining: this.remaining, converged: false, stop: true };
+    let largest = 0;
+    let smallest = Infinity;
+    for (let i = 0; i < p; i++) {
+      largest = Math.max(largest, quotients[i]);
+      smallest = Math.min(smallest, quotients[i]);
+    }
+    // With as many players as components the last one's own eigenvalue bounds the wanted ones: no momentum then.
+    const beta = p > goal.k ? (Math.max(0, smallest) / 2) ** 2 : 0;
+    kernels.play(plan.g, plan.v, buffers.u, p, d, beta, NO_DIRECTION * largest, buffers.row);
+    return { remaining: this.remaining, converged: false, stop: false };
+  }
+
+  /**
+   * The Rayleigh–Ritz check: leaves H's eigenvalues (descending) and eigenvectors (rows) in the plan, and returns
+   * the bound on the subspace distance (1 − tr(P_found P_true)/k) of the top-k Ritz vectors still to go.
+   */
+  private check(k: number): number {
+    const { kernels, plan, buffers } = this;
+    const { k: p, d } = plan;
+    kernels.crossDots(plan.v, p, plan.g, p, d, buffers.h);
+    const h = new Float64Array(this.memory.buffer, buffers.h, p * p);
+    for (let i = 0; i < p; i++) {
+      for (let j = 0; j < i; j++) h[i * p + j] = h[j * p + i] = (h[i * p + j] + h[j * p + i]) / 2;
+    }
+    const { values, vectors } = symmetricEigen(h, p);
+    new Float64Array(this.memory.buffer, buffers.theta, p).set(values);
+    new Float64Array(this.memory.buffer, buffers.ritz, p * p).set(vectors);
+    let wanted = 0;
+    while (wanted < Math.min(k, p) && values[wanted] > NULL_SHARE * values[0]) wanted++;
+    if (wanted === 0) return 0;
+    kernels.ritzResiduals(buffers.ritz, buffers.theta, wanted, p, plan.v, plan.g, d, buffers.residuals, buffers.acc);
+    const residuals = new Float64Array(this.memory.buffer, buffers.residuals, wanted);
+    let sum = 0;
+    for (let i = 0; i < wanted; i++) sum += residuals[i];
+    const gap = values[wanted - 1] - (wanted < p ? Math.max(0, values[wanted]) : 0);
+    return gap > 0 ? sum / (wanted * gap * gap) : Infinity;
+  }
+}

@@ -1,0 +1,164 @@
+// The three routes of an in-memory fit, after the statistics pass (stats.ts) has the exact means and the scale:
+// - covariance: one pass of syrk over the rows sums C = XᵀX (d × d), the players play on C;
+// - gram (n < d): one pass over the transposed rows sums XXᵀ (n × n), the players play on it, and each component is
+//   Xᵀu, normalised;
+// - data (d too large for C): the players play on XᵀX / n through a pass over the rows per round.
+// Every route ends in the same float64 Rayleigh–Ritz rotation (solve.ts) and the same model.
+
+import { Engine, type Backend, type EngineShape } from '../devices/engine';
+import type { MatrixReader } from '../io/matrix';
+import { PLAY_SETTINGS, componentsModel, type PCASettings } from './core';
+import type { PCAModel } from './model';
+import { COVARIANCE_BLOCK, Stager, matrixMoments, packMatrix, padToPanels, type Centring, type Layout } from './pack';
+import { playTopK, playerCount } from './solve';
+import { powerOfTwoScale, stageSize, type ColumnMoments } from './stats';
+
+export type Solver = 'covariance' | 'gram' | 'data';
+
+/** What a route has once the rows are in: their statistics and how they were centred and scaled. */
+interface Prepared {
+  moments: ColumnMoments;
+  centring: Centring;
+  settings: PCASettings;
+}
+
+/**
+ * An engine for a route (with a staging area for the caller's rows), and the rows in it: the statistics pass, the
+ * scale, then the rows centred and scaled in `layout`. Workers start while the host reads the rows.
+ */
+async function load(
+  reader: MatrixReader, settings: PCASettings, shape: EngineShape, workPerStep: number, layout: Layout,
+): Promise<{ engine: Engine; prepared: Prepared }> {
+  const engine = await Engine.create(
+    { ...shape, stage: stageSize(reader.cols) }, PLAY_SETTINGS, { ...settings.engine, workPerStep },
+  );
+  try {
+    const stager = new Stager(engine, reader.cols);
+    const moments = matrixMoments(reader, stager, 'X');
+    const centring = { mean: moments.subtracted(settings.center), scale: powerOfTwoScale(moments, settings.center, 'X') };
+    packMatrix(reader, stager, centring, layout);
+    return { engine, prepared: { moments, centring, settings } };
+  } catch (error) {
+    engine.dispose();
+    throw error;
+  }
+}
+
+/**
+ * The dense operator from its float64 sums (syrk's upper triangle), whole and symmetric, divided by `divisor`,
+ * rounded to float32 for the players.
+ */
+export function fillOperator(engine: Engine, divisor: number): void {
+  const { sums, matrix } = engine.operator();
+  const m = engine.d;
+  for (let i = 0; i < m; i++) {
+    for (let j = i; j < m; j++) {
+      const value = sums[i * m + j] / divisor;
+      matrix[i * m + j] = value;
+      matrix[j * m + i] = value;
+    }
+  }
+}
+
+/** Sums the operator of the `rows` packed resident rows (the covariance route's one pass) into zeroed sums. */
+export async function covariancePass(engine: Engine, rows: number, signal?: AbortSignal): Promise<void> {
+  engine.operator().sums.fill(0);
+  await engine.run({ kind: 'covariance', rows, blockRows: COVARIANCE_BLOCK, first: 0 }, undefined, signal);
+}
+
+async function using<T>(engine: Engine, use: () => Promise<T>): Promise<T> {
+  try {
+    return await use();
+  } finally {
+    engine.dispose();
+  }
+}
+
+export async function byCovariance(reader: MatrixReader, settings: PCASettings): Promise<PCAModel> {
+  const { rows: n, cols: d } = reader;
+  const padded = padToPanels(d);
+  const { engine, prepared } = await load(
+    reader, settings, { d: padded, k: playerCount(settings.k, d), rowCapacity: Math.max(n, padded), play: true, dense: true },
+    n * padded * padded, { kind: 'row-blocks', padded, total: n },
+  );
+  return using(engine, async () => {
+    await covariancePass(engine, n, settings.signal);
+    fillOperator(engine, n - 1);
+    const top = await playTopK(engine, 'dense', padded, d, settings);
+    return finish(top, padded, 1, { engine: engine.backend, solver: 'covariance' }, prepared);
+  });
+}
+
+export async function byGram(reader: MatrixReader, settings: PCASettings): Promise<PCAModel> {
+  const { rows: n, cols: d } = reader;
+  const padded = padToPanels(n);
+  // After the d packed feature rows: room for the components (k × d) and the back-projection's sums (k × 64 × 4).
+  const scratchRows = Math.ceil((settings.k * d + 4 * settings.k * COVARIANCE_BLOCK) / padded);
+  const { engine, prepared } = await load(
+    reader, settings,
+    { d: padded, k: playerCount(settings.k, n), rowCapacity: Math.max(d + scratchRows, padded), play: true, dense: true },
+    d * padded * padded, { kind: 'column-blocks', padded },
+  );
+  return using(engine, async () => {
+    await covariancePass(engine, d, settings.signal);
+    fillOperator(engine, n - 1);
+    const top = await playTopK(engine, 'dense', padded, n, settings);
+    const components = backProject(engine, top.vectors, top.values.length, d);
+    return finish({ ...top, vectors: components }, d, 1, { engine: engine.backend, solver: 'gram' }, prepared);
+  });
+}
+
+/**
+ * The Gram route's components: Xᵀu_i for each eigenvector u_i of XXᵀ (from the packed transpose, assembly/backpack.ts),
+ * normalised in float64. `count` vectors of the engine's padded sample count.
+ */
+function backProject(engine: Engine, eigenvectors: Float64Array, count: number, d: number): Float64Array {
+  const { kernels, plan } = engine.hostKernels();
+  const padded = plan.d;
+  const u = engine.gradient();
+  u.fill(0);
+  for (let i = 0; i < count * padded; i++) u[i] = eigenvectors[i];
+  const out = plan.x + d * padded * 4;
+  const acc = out + count * d * 4;
+  for (let first = 0; first < d; first += COVARIANCE_BLOCK) {
+    const height = Math.min(COVARIANCE_BLOCK, d - first);
+    kernels.packedTimes(plan.x + first * padded * 4, height, padded / 4, plan.g, count, padded, out, d, first, acc);
+  }
+  const found = engine.rows(d, Math.ceil((count * d) / padded)).subarray(0, count * d);
+  const components = Float64Array.from(found);
+  for (let i = 0; i < count; i++) {
+    const row = components.subarray(i * d, (i + 1) * d);
+    let norm = 0;
+    for (let c = 0; c < d; c++) norm += row[c] * row[c];
+    norm = Math.sqrt(norm);
+    if (norm > 0) for (let c = 0; c < d; c++) row[c] /= norm;
+  }
+  return components;
+}
+
+export async function byData(reader: MatrixReader, settings: PCASettings): Promise<PCAModel> {
+  const { rows: n, cols: d } = reader;
+  const players = playerCount(settings.k, d);
+  const { engine, prepared } = await load(
+    reader, settings, { d, k: players, rowCapacity: n, play: true }, 4 * n * d * players, { kind: 'plain' },
+  );
+  return using(engine, async () => {
+    const top = await playTopK(engine, 'data', n, d, settings);
+    // The players played on XᵀX / n (the mean reduction); the model's variances are XᵀX / (n − 1)'s.
+    return finish(top, d, n / (n - 1), { engine: engine.backend, solver: 'data' }, prepared);
+  });
+}
+
+/** The model of a route's top k: components in the first d coordinates of rows `width` long, variances unscaled. */
+function finish(
+  top: { vectors: Float64Array; values: Float64Array; converged: boolean; remaining: number },
+  width: number, factor: number, ran: { engine: Backend; solver: Solver },
+  { moments, centring, settings }: Prepared,
+): PCAModel {
+  const unscale = factor / (centring.scale * centring.scale);
+  return componentsModel({
+    vectors: top.vectors, width, d: moments.d, values: top.values.map((value) => value * unscale),
+    totalVariance: moments.totalVariance(settings.center), mean: moments.subtracted(settings.center), n: moments.rows,
+    backend: ran.engine, solver: ran.solver, converged: top.converged, remaining: top.remaining, settings,
+  });
+}

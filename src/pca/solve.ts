@@ -1,0 +1,92 @@
+// pca's players on an operator (the covariance, the Gram matrix, or XᵀX / n through passes over the data): started
+// from normal rows drawn from the seed, played until the Rayleigh–Ritz bound says the top-k span is within `tol`
+// (src/devices/players.ts), then rotated onto the top k Ritz vectors in float64.
+
+import type { Engine } from '../devices/engine';
+import type { RunReport } from '../devices/device';
+import { Rng } from '../math/rng';
+import type { PCASettings } from './core';
+
+/**
+ * Players beyond k: the top-k span converges at about the square root of λ_{p+1}/λ_k per round, so a few more
+ * players than components cut the rounds on slowly falling spectra several times over (measured on exact
+ * covariances, to a subspace distance of 1e-8: a power-law spectrum with k = 32 took 224 rounds with 32 players and
+ * 12 with 48; MNIST-like, k = 16, 86 with 16 and 12 with 24). Half of k again, and at least 8.
+ */
+export function playerCount(k: number, dimension: number): number {
+  return Math.min(dimension, k + Math.max(8, Math.ceil(k / 2)));
+}
+
+/** Rounds between Rayleigh–Ritz checks on a dense operator (a check costs about (p + 2k)/d of a round there). */
+const DENSE_CHECK_EVERY = 2;
+/** Rounds between progress reports. */
+const REPORT_EVERY = 5;
+
+export interface TopK {
+  /** The top k Ritz vectors, unit rows of `dimension` values (float64), eigenvalue descending. */
+  vectors: Float64Array;
+  /** Their Ritz values: the operator's eigenvalues. */
+  values: Float64Array;
+  converged: boolean;
+  /** The bound on the subspace distance still to go at the last check. */
+  remaining: number;
+  rounds: number;
+}
+
+/**
+ * Plays the engine's players (k = their number, d = the operator's size) on the dense operator in its memory or on
+ * the `rows` resident rows, with the first `active` coordinates of each player live (the rest are padding and stay
+ * zero). `operatorRows` is what progress reports call a round's batch.
+ */
+export async function playTopK(
+  engine: Engine, source: 'dense' | 'data', rows: number, active: number, settings: PCASettings,
+): Promise<TopK> {
+  const { k, maxSteps, tol, onProgress, signal } = settings;
+  startPlayers(engine, active, settings.seed);
+  const report = onProgress && ((step: RunReport) => onProgress({
+    step: step.steps, maxSteps, batchSize: rows, utilities: step.utilities.slice(0, k), remaining: step.remaining,
+  }));
+  const end = await engine.run(
+    {
+      kind: 'play', source, rows, k, maxSteps, tol, checkEvery: source === 'dense' ? DENSE_CHECK_EVERY : 1,
+      reportEvery: REPORT_EVERY,
+    },
+    report, signal,
+  );
+  return { ...ritzVectors(engine, k), converged: end.converged, remaining: end.remaining, rounds: end.steps };
+}
+
+/**
+ * The engine's players started from normal rows drawn from the seed (the first `active` coordinates), unit length,
+ * with no momentum.
+ */
+export function startPlayers(engine: Engine, active: number, seed: number): void {
+  const { k: p, d } = engine;
+  const rng = Rng.fromSeed(seed);
+  const players = engine.vectors();
+  players.fill(0);
+  for (let i = 0; i < p; i++) for (let c = 0; c < active; c++) players[i * d + c] = rng.nextNormal();
+  engine.normalize(p);
+  if (engine.hostKernels().plan.players) engine.players().previous.fill(0);
+}
+
+/** The top k Ritz vectors of the players' last Rayleigh–Ritz check, in float64, and their values. */
+export function ritzVectors(engine: Engine, k: number): { vectors: Float64Array; values: Float64Array } {
+  const { k: p, d } = engine;
+  const players = engine.vectors();
+  const { values, vectors: ritz } = engine.players();
+  const top = Math.min(k, p);
+  const vectors = new Float64Array(top * d);
+  for (let i = 0; i < top; i++) {
+    const row = vectors.subarray(i * d, (i + 1) * d);
+    for (let j = 0; j < p; j++) {
+      const weight = ritz[i * p + j];
+      for (let c = 0; c < d; c++) row[c] += weight * players[j * d + c];
+    }
+    let norm = 0;
+    for (let c = 0; c < d; c++) norm += row[c] * row[c];
+    norm = Math.sqrt(norm);
+    if (norm > 0) for (let c = 0; c < d; c++) row[c] /= norm;
+  }
+  return { vectors, values: values.slice(0, top) };
+}
