@@ -72,12 +72,13 @@ describe('bad input to pca', () => {
   it.each(pcaCases)('%s', async (_label, run, type, message) => expectError(run, type, message));
 
   it('names the memory limit when the data would not fit in wasm32 memory', async () => {
-    // 2^20 rows × 1100 columns of float32 is 4.4 GB: refused before any allocation, from the shape alone.
+    // 2^20 rows × 1100 columns of float32 is 4.4 GB: the data route, which keeps the rows in memory, refuses it
+    // before any allocation, from the shape alone (the covariance route holds two batches of rows at a time).
     const rows = 2 ** 20;
     const cols = 1100;
     const fake = { rows, cols, data: { length: rows * cols } };
     Object.setPrototypeOf(fake.data, Float32Array.prototype);
-    await expectError(() => pca(fake as never, { k: 1 }), RangeError, /more than the wasm32 limit of 4294967296 bytes/);
+    await expectError(() => pca(fake as never, { k: 1, solver: 'data' }), RangeError, /more than the wasm32 limit of 4294967296 bytes/);
   });
 });
 

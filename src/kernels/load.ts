@@ -6,6 +6,7 @@ import { describe } from '../describe';
 import { resolveLocation } from '../hosts/bytes';
 import { currentHost } from '../hosts/host';
 import { allowRelaxedSimd, capabilities, hasSimd, kernelBuild, type Capabilities } from './capabilities';
+import { warmUp } from './warm';
 import { FILE_NAMES, KERNEL_NAMES, MAX_PAGES, PAGE_BYTES, isSharedBuild, type BuildName, type KernelExports } from './exports';
 
 declare global {
@@ -152,6 +153,8 @@ export function createMemory(build: BuildName, pages: number): WebAssembly.Memor
 
 /** Instantiates a build on a memory. Instances hold no state of their own, so many can share one memory. */
 export async function instantiate(build: BuildName, memory: WebAssembly.Memory): Promise<KernelExports> {
-  const instance = await WebAssembly.instantiate(await compiledModule(build), { env: { memory } });
+  const module = await compiledModule(build);
+  warmUp(module, () => createMemory(build, 2));
+  const instance = await WebAssembly.instantiate(module, { env: { memory } });
   return instance.exports as unknown as KernelExports;
 }

@@ -10,6 +10,7 @@ import type { MatrixReader } from '../io/matrix';
 import { PLAY_SETTINGS, componentsModel, type PCASettings } from './core';
 import type { PCAModel } from './model';
 import { COVARIANCE_BLOCK, Stager, matrixMoments, packMatrix, padToPanels, type Centring, type Layout } from './pack';
+import { CovariancePass, MEMORY_BATCH } from './covariance';
 import { playTopK, playerCount } from './solve';
 import { powerOfTwoScale, stageSize, type ColumnMoments } from './stats';
 
@@ -23,11 +24,12 @@ interface Prepared {
 }
 
 /**
- * An engine for a route (with a staging area for the caller's rows), and the rows in it: the statistics pass, the
- * scale, then the rows centred and scaled in `layout`. Workers start while the host reads the rows.
+ * An engine for a route (with a staging area for the caller's rows), the statistics pass and the scale, and the
+ * rows centred and scaled in `layout` (null: none; the covariance route stages them batch by batch). Workers start
+ * while the host reads the rows.
  */
 async function load(
-  reader: MatrixReader, settings: PCASettings, shape: EngineShape, workPerStep: number, layout: Layout,
+  reader: MatrixReader, settings: PCASettings, shape: EngineShape, workPerStep: number, layout: Layout | null,
 ): Promise<{ engine: Engine; prepared: Prepared }> {
   const engine = await Engine.create(
     { ...shape, stage: stageSize(reader.cols) }, PLAY_SETTINGS, { ...settings.engine, workPerStep },
@@ -36,7 +38,8 @@ async function load(
     const stager = new Stager(engine, reader.cols);
     const moments = matrixMoments(reader, stager, 'X');
     const centring = { mean: moments.subtracted(settings.center), scale: powerOfTwoScale(moments, settings.center, 'X') };
-    packMatrix(reader, stager, centring, layout);
+    if (layout?.kind === 'column-blocks') engine.rows(0, reader.cols).fill(0); // padded samples are zeros
+    if (layout) packMatrix(reader, stager, centring, layout);
     return { engine, prepared: { moments, centring, settings } };
   } catch (error) {
     engine.dispose();
@@ -77,12 +80,19 @@ async function using<T>(engine: Engine, use: () => Promise<T>): Promise<T> {
 export async function byCovariance(reader: MatrixReader, settings: PCASettings): Promise<PCAModel> {
   const { rows: n, cols: d } = reader;
   const padded = padToPanels(d);
+  const batch = Math.min(n, MEMORY_BATCH);
   const { engine, prepared } = await load(
-    reader, settings, { d: padded, k: playerCount(settings.k, d), rowCapacity: Math.max(n, padded), play: true, dense: true },
-    n * padded * padded, { kind: 'row-blocks', padded, total: n },
+    reader, settings,
+    { d: padded, k: playerCount(settings.k, d), rowCapacity: Math.max(2 * batch, padded), play: true, dense: true },
+    batch * padded * padded, null,
   );
   return using(engine, async () => {
-    await covariancePass(engine, n, settings.signal);
+    const { moments, centring } = prepared;
+    const pass = new CovariancePass(engine, d, batch, { ...centring, center: settings.center }, moments, 'X', settings.signal);
+    for (let first = 0; first < n; first += batch) {
+      await pass.add(Math.min(batch, n - first), (offset, count, into) => reader.copyRows(first + offset, count, into));
+    }
+    await pass.finish();
     fillOperator(engine, n - 1);
     const top = await playTopK(engine, 'dense', padded, d, settings);
     return finish(top, padded, 1, { engine: engine.backend, solver: 'covariance' }, prepared);

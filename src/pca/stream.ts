@@ -19,7 +19,8 @@ import type { MatrixSource, RowBatch, SourceInfo } from '../io/source';
 import { OPERATOR_BUDGET_BYTES } from './choose';
 import { PCA_SETTINGS, PLAY_SETTINGS, componentsModel, type PCASettings } from './core';
 import type { PCAModel } from './model';
-import { COVARIANCE_BLOCK, Stager, padToPanels, type Layout } from './pack';
+import { CovariancePass, firstBlockScale } from './covariance';
+import { Stager, padToPanels } from './pack';
 import { fillOperator, type Solver } from './routes';
 import { playTopK, playerCount, ritzVectors, startPlayers } from './solve';
 import { ColumnMoments, STAGE_ROWS, powerOfTwoScale, stageSize } from './stats';
@@ -65,17 +66,6 @@ function checkRows(moments: ColumnMoments, settings: PCASettings, name: string):
   if (!(moments.sumOfSquares(center) > 0)) throw new RangeError(`${name} has no variance: every row is the same`);
 }
 
-/**
- * A scale for a source from its first block (a power of two bringing its deviations near 1; if the block does not
- * vary, its values; if they are all zero, 1): the rows must be scaled before the statistics of the whole are known.
- */
-function firstBlockScale(block: ColumnMoments, center: boolean, name: string): number {
-  for (const around of center ? [true, false] : [false]) {
-    if (block.sumOfSquares(around) > 0) return powerOfTwoScale(block, around, name);
-  }
-  return 1;
-}
-
 async function covarianceOfSource(source: MatrixSource, settings: PCASettings, d: number, batch: number): Promise<PCAModel> {
   const padded = padToPanels(d);
   const engine = await Engine.create(
@@ -83,7 +73,19 @@ async function covarianceOfSource(source: MatrixSource, settings: PCASettings, d
     PLAY_SETTINGS, { ...settings.engine, workPerStep: batch * padded * padded },
   );
   try {
-    const { moments, scale } = await sumSource(source, engine, d, batch, settings);
+    const { center, signal, onProgress } = settings;
+    const pass = new CovariancePass(engine, d, batch, { mean: null, scale: 0, center }, new ColumnMoments(d), source.name, signal);
+    let batches = 0;
+    for await (const rows of batchesOf(source, batch, undefined, signal)) {
+      await pass.add(rows.rows, (first, count, into) => into.set(rows.data.subarray(first * d, (first + count) * d)));
+      onProgress?.({
+        step: ++batches, maxSteps: settings.maxSteps, batchSize: rows.rows, utilities: new Float64Array(0), remaining: Infinity,
+        epoch: 1, rowsRead: pass.moments.rows,
+      });
+    }
+    await pass.finish();
+    const { moments, scale } = pass;
+    if (!moments.finite()) throw new RangeError(`${source.name}: the statistics of its values overflowed float64 (values beyond about 1e154)`);
     checkRows(moments, settings, source.name);
     fillOperator(engine, moments.rows - 1);
     const top = await playTopK(engine, 'dense', padded, d, settings);
@@ -97,51 +99,6 @@ async function covarianceOfSource(source: MatrixSource, settings: PCASettings, d
   }
 }
 
-/**
- * One pass over a source: the operator's sums += its scaled XᵀX about each block's own mean, then the blocks' means
- * merged (their deviations from the whole's mean, weighted by √rows, summed by syrk as rows). Batches alternate
- * between two halves of the resident rows, so the next is read and packed while the devices sum the last.
- */
-async function sumSource(
-  source: MatrixSource, engine: Engine, d: number, batch: number, settings: PCASettings,
-): Promise<{ moments: ColumnMoments; scale: number }> {
-  const { center, signal, onProgress } = settings;
-  const padded = engine.d;
-  const stager = new Stager(engine, d);
-  const moments = new ColumnMoments(d);
-  const blockMeans: Float64Array[] = [];
-  const blockRows: number[] = [];
-  const half = (slot: number) => engine.hostKernels().plan.x + slot * batch * padded * 4;
-  let scale = 0;
-  let slot = 0;
-  let pending: Promise<unknown> | null = null;
-  let batches = 0;
-  engine.operator().sums.fill(0);
-  for await (const rows of batchesOf(source, batch, undefined, signal)) {
-    const layout: Layout = { kind: 'row-blocks', padded, total: rows.rows };
-    forEachGroup(rows, stager, (first, count) => {
-      const block = new ColumnMoments(d);
-      stager.measure(count, block);
-      if (scale === 0) scale = firstBlockScale(block, center, source.name);
-      moments.merge(count, block.mean, block.squares);
-      blockMeans.push(Float64Array.from(block.mean));
-      blockRows.push(count);
-      stager.pack(count, first, { mean: center ? null : new Float64Array(d), scale }, layout, half(slot));
-    });
-    await pending;
-    pending = engine.run({ kind: 'covariance', rows: rows.rows, blockRows: COVARIANCE_BLOCK, first: slot * batch }, undefined, signal);
-    // Awaited with the next batch; if reading that batch fails first, this one's failure is not left unhandled.
-    pending.catch(() => {});
-    slot ^= 1;
-    onProgress?.({ step: ++batches, maxSteps: settings.maxSteps, batchSize: rows.rows, utilities: new Float64Array(0), remaining: Infinity, epoch: 1, rowsRead: moments.rows });
-  }
-  await pending;
-  if (center) await sumBlockMeans(engine, stager, moments, blockMeans, blockRows, scale, batch, signal);
-  if (moments.rows === 0) throw new RangeError(`${source.name} has no rows`);
-  if (!moments.finite()) throw new RangeError(`${source.name}: the statistics of its values overflowed float64 (values beyond about 1e154)`);
-  return { moments, scale };
-}
-
 /** Stages a batch's rows a block at a time and calls `visit(first, count)` (rows relative to the batch). */
 function forEachGroup(rows: RowBatch, stager: Stager, visit: (first: number, count: number) => void): void {
   const { data, cols } = rows;
@@ -149,31 +106,6 @@ function forEachGroup(rows: RowBatch, stager: Stager, visit: (first: number, cou
     const count = Math.min(STAGE_ROWS, rows.rows - first);
     stager.rows(count).set(data.subarray(first * cols, (first + count) * cols));
     visit(first, count);
-  }
-}
-
-/** Σ_b n_b (m_b − m)(m_b − m)ᵀ into the operator's sums, as rows √n_b (m_b − m) through syrk. */
-async function sumBlockMeans(
-  engine: Engine, stager: Stager, moments: ColumnMoments, means: Float64Array[], counts: number[], scale: number,
-  batch: number, signal?: AbortSignal,
-): Promise<void> {
-  const { d } = moments;
-  const padded = engine.d;
-  const zero = new Float64Array(d);
-  for (let start = 0; start < means.length; start += batch) {
-    const total = Math.min(batch, means.length - start);
-    const layout: Layout = { kind: 'row-blocks', padded, total };
-    for (let first = 0; first < total; first += STAGE_ROWS) {
-      const count = Math.min(STAGE_ROWS, total - first);
-      const staged = stager.rows(count);
-      for (let r = 0; r < count; r++) {
-        const b = start + first + r;
-        const weight = Math.sqrt(counts[b]);
-        for (let c = 0; c < d; c++) staged[r * d + c] = weight * (means[b][c] - moments.mean[c]);
-      }
-      stager.pack(count, first, { mean: zero, scale }, layout);
-    }
-    await engine.run({ kind: 'covariance', rows: total, blockRows: COVARIANCE_BLOCK, first: 0 }, undefined, signal);
   }
 }
 
