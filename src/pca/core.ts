@@ -94,11 +94,11 @@ export function resolveOptions(options: PCAOptions) {
   if (!(Number.isInteger(epochs) && epochs >= 1)) throw new RangeError(`epochs must be a positive integer, got ${describe(epochs)}`);
   checkSignal(signal);
   checkDeviceOptions(options);
-  const { devices = 'auto', kPerDevice, onWarning } = options;
+  const { devices = 'auto', kPerDevice, whenBusy, onWarning } = options;
   return {
     k: options.k, center, seed: options.seed ?? 0, maxSteps, tol, onProgress, signal, batchSize, epochs, onWarning,
     /** The engine's options, but for the work per step. */
-    engine: { devices, kPerDevice, onWarning, fault: faultPlanOf(options) },
+    engine: { devices, kPerDevice, whenBusy, onWarning, signal, fault: faultPlanOf(options) },
   };
 }
 
