@@ -10,9 +10,10 @@ import { checkTopology, type Topology } from './partition';
 import { DevicePool } from './pool';
 import { budgetOf, deviceWorkers } from './workers';
 import { DeviceProgram } from './program';
+import { SharedMemoryReclaimer } from './reclaim';
 import { NO_STEP, runJob, type Job, type StepReport } from './schedule';
 import { currentHost } from '../hosts/host';
-import { PAGE_BYTES, type BuildName, type KernelExports } from '../kernels/exports';
+import { PAGE_BYTES, isSharedBuild, type BuildName, type KernelExports } from '../kernels/exports';
 import { compiledModule, createMemory, instantiate } from '../kernels/load';
 import { kernelBuild, threadsUnavailable } from '../kernels/capabilities';
 
@@ -34,6 +35,9 @@ export interface Backend {
   /** Why fewer devices run than were asked for (e.g. no SharedArrayBuffer); absent when nothing was refused. */
   fallback?: string;
 }
+
+/** Counts the shared memories of this thread's finished games and fits. */
+const hostReclaimer = new SharedMemoryReclaimer();
 
 /** Flops of one step per device below which 'auto' does not add a device: its barriers would cost more. */
 const MIN_WORK_PER_DEVICE = 8e6;
@@ -344,10 +348,11 @@ export class Engine {
     this.kernels.normalizeRows(this.plan.v, rows, this.plan.d);
   }
 
-  /** Gives the devices' workers back (the memory goes with the last reference to it). */
+  /** Gives the devices' workers back; the memory goes with the last reference to it (reclaim.ts). */
   dispose(): void {
     this.disposed = true;
     this.pool?.dispose();
+    if (isSharedBuild(this.current.build)) hostReclaimer.released(this.memory.buffer.byteLength);
   }
 
   /** The program of a lone device in this thread, on the same plan (the workers, if any, are idle). */
