@@ -110,7 +110,8 @@ export function checkDeviceOptions(options: DeviceOptions): void {
     throw new RangeError(`kPerDevice must be a positive integer, got ${describe(kPerDevice)}`);
   }
   if (whenBusy !== undefined && whenBusy !== 'wait' && whenBusy !== 'in-thread') {
-    throw new RangeError(`whenBusy must be 'wait' or 'in-thread', got ${describe(whenBusy)}`);
+    const ErrorType = typeof whenBusy === 'string' ? RangeError : TypeError;
+    throw new ErrorType(`whenBusy must be 'wait' or 'in-thread', got ${describe(whenBusy)}`);
   }
   if (onWarning !== undefined && typeof onWarning !== 'function') {
     throw new TypeError(`onWarning must be a function, got ${describe(onWarning)}`);

@@ -14,6 +14,7 @@ import { DEFAULT_IDLE_TIMEOUT, deviceWorkers, setDevices } from '../../src/devic
 import { compiledModule, createMemory } from '../../src/kernels/load';
 import { kernelBuild } from '../../src/kernels/capabilities';
 import { planMemory } from '../../src/devices/memory';
+import { expectSameBits } from '../helpers/bits';
 import { normals } from '../helpers/random';
 import { gappedSpectrum, plantedData } from '../../scripts/planted.mjs';
 
@@ -37,14 +38,6 @@ async function runGame(options: Partial<EigenGameOptions>, steps: number, batchS
     return { vectors: game.components(), utilities, backend: game.backend, stepCount: game.stepCount };
   } finally {
     game.dispose();
-  }
-}
-
-/** Fails with the first differing index instead of dumping two arrays. */
-function expectSameBits(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string) {
-  expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    if (!Object.is(actual[i], expected[i])) expect.fail(`${what}: [${i}] = ${actual[i]}, in-thread ${expected[i]}`);
   }
 }
 
