@@ -80,7 +80,8 @@ describe('many fits at once share one bounded set of workers', () => {
 
   it('a worker killed during one of several concurrent fits fails that fit only; the others finish with the right bits', async () => {
     asOnEightThreads();
-    const reference = await pca(X, { k, devices: 2 });
+    // A first round starts the 8 workers, so that the timed round below measures the fault, not their start.
+    const [reference] = await Promise.all([0, 1, 2, 3].map(() => pca(X, { k, devices: 2 })));
     const fault = { device: 1, atStep: 3, kind: 'terminate' } as const;
     const started = performance.now();
     const fits = [0, 1, 2, 3].map((i) => pca(X, { k, devices: 2, ...(i === 1 ? { [injectFault]: fault } : {}) }));
