@@ -1,7 +1,9 @@
 // Bad input: each case names the error type and the words the message must contain, and checks nothing changed.
 
 import { describe, expect, it } from 'vitest';
-import { EigenGame, NpySource, PCAModel, init, pca, longestStreak, subspaceDistance } from '../src/entries/node';
+import {
+  EigenGame, NpySource, PCAModel, deviceStats, init, pca, longestStreak, setDevices, subspaceDistance,
+} from '../src/entries/node';
 import { chunkedStream, npyBytes } from './helpers/npy';
 
 type Case = [label: string, run: () => unknown, type: ErrorConstructor, message: RegExp];
@@ -111,6 +113,25 @@ describe('bad input to EigenGame', () => {
     const state = game.save();
     await expectError(() => EigenGame.restore({ ...state, vectors: new Float32Array(3) }), TypeError, /state.vectors must be a Float32Array of 8 values/);
     await expectError(() => EigenGame.restore({ ...state, optimizerState: [] }), TypeError, /state.optimizerState must hold 1 buffers/);
+  });
+});
+
+describe('bad device options', () => {
+  it.each([
+    ['setDevices without options', () => setDevices(3 as never), TypeError, /^setDevices needs an options object like \{ max: 4 \}, got 3$/],
+    ['an unknown option', () => setDevices({ maxWorkers: 2 } as never), TypeError, /^setDevices: unknown option maxWorkers \(known: max, idleTimeout\)$/],
+    ['max as a string', () => setDevices({ max: '4' as never }), TypeError, /^setDevices: max must be a positive integer or 'auto', got "4"$/],
+    ['max of 0', () => setDevices({ max: 0 }), RangeError, /^setDevices: max must be a positive integer or 'auto', got 0$/],
+    ['max of 2.5', () => setDevices({ max: 2.5 }), RangeError, /^setDevices: max must be a positive integer or 'auto', got 2.5$/],
+    ['idleTimeout as a string', () => setDevices({ idleTimeout: '5s' as never }), TypeError, /^setDevices: idleTimeout must be a number of milliseconds, got "5s"$/],
+    ['a negative idleTimeout', () => setDevices({ idleTimeout: -1 }), RangeError, /^setDevices: idleTimeout must be ≥ 0 milliseconds, got -1$/],
+    ['idleTimeout NaN', () => setDevices({ idleTimeout: NaN }), RangeError, /^setDevices: idleTimeout must be ≥ 0 milliseconds, got NaN$/],
+    ['whenBusy of pca', () => pca(good, { k: 1, whenBusy: 'later' as never }), RangeError, /^whenBusy must be 'wait' or 'in-thread', got "later"$/],
+    ['whenBusy of a game', () => EigenGame.create({ d: 4, k: 1, whenBusy: 1 as never }), TypeError, /^whenBusy must be 'wait' or 'in-thread', got 1$/],
+  ] as Case[])('%s', async (_label, run, type, message) => {
+    const before = deviceStats();
+    await expectError(run, type, message);
+    expect(deviceStats()).toEqual(before);
   });
 });
 

@@ -1,12 +1,16 @@
-// The device side of a pool: what a worker does when the host calls it through Comlink. A device instantiates the
-// threads build on the shared memory once, then runs whole jobs on its own, meeting the other devices only at the
-// barriers of each step. The worker entry (workers/device.ts) only connects this API to its message port.
+// The device side of a pool: what a worker does when the host calls it through Comlink. For each fit a device
+// instantiates the threads build on that fit's shared memory, then runs whole jobs on its own, meeting the other
+// devices only at the barriers of each step. Between fits a worker keeps only the compiled module (posted once), so
+// the next fit's bits do not depend on what it ran before. The worker entry (workers/device.ts) only connects this
+// API to its message port.
 
+import { releaseProxy } from 'comlink';
 import { HALTED, SharedBarrier, WorkQueues, markFailed } from './collectives';
 import { CONTROL_WORDS, type MemoryPlan } from './memory';
 import type { GameSettings } from './settings';
 import type { Topology } from './partition';
 import { DeviceProgram } from './program';
+import { SharedMemoryReclaimer } from './reclaim';
 import { NO_STEP, runJob, type Job, type StepReport } from './schedule';
 import type { KernelExports } from '../kernels/exports';
 
@@ -33,7 +37,8 @@ export function faultPlanOf(options: object): FaultPlan | undefined {
 }
 
 export interface DeviceSetup {
-  module: WebAssembly.Module;
+  /** The kernels' compiled module: sent with a worker's first fit, and again only when a fit runs another build. */
+  module?: WebAssembly.Module;
   memory: WebAssembly.Memory;
   device: number;
   fault?: FaultPlan;
@@ -60,7 +65,10 @@ export interface DeviceOutcome {
 }
 
 export interface DeviceApi {
+  /** Instantiates the module (the one given now, or the one kept from an earlier fit) on a fit's memory. */
   init(setup: DeviceSetup): Promise<void>;
+  /** Forgets the fit's memory and instance (the memory can be freed), keeping the module for the next fit. */
+  release(): void;
   /**
    * Runs the job to its end (or a stop); resolves to its last step and the number of reports sent. Reports travel
    * on the callback's own port, so the host may receive the last of them after this call's result: it waits for
@@ -70,18 +78,29 @@ export interface DeviceApi {
 }
 
 export function createDeviceApi(exit: (code: number) => void): DeviceApi {
+  let module: WebAssembly.Module | null = null;
   let state: { kernels: KernelExports; memory: WebAssembly.Memory; device: number; fault?: FaultPlan } | null = null;
+  const reclaimer = new SharedMemoryReclaimer();
 
   return {
     async init(setup) {
-      if (state) throw new Error(`device ${setup.device} is already initialised`);
-      const instance = await WebAssembly.instantiate(setup.module, { env: { memory: setup.memory } });
+      if (state) throw new Error(`device ${setup.device} is already initialised: release it first`);
+      module = setup.module ?? module;
+      if (!module) throw new Error(`device ${setup.device} was given no kernels`);
+      const instance = await WebAssembly.instantiate(module, { env: { memory: setup.memory } });
       state = {
         kernels: instance.exports as unknown as KernelExports,
         memory: setup.memory,
         device: setup.device,
         fault: setup.fault,
       };
+    },
+
+    release() {
+      if (!state) return;
+      const { byteLength } = state.memory.buffer;
+      state = null;
+      reclaimer.released(byteLength);
     },
 
     run(request, report) {
@@ -109,10 +128,20 @@ export function createDeviceApi(exit: (code: number) => void): DeviceApi {
       } catch (error) {
         if (!(error instanceof Error && error.name === HALTED)) markFailed(control, device);
         throw error;
+      } finally {
+        release(report);
       }
       return { last, reports };
     },
   };
+}
+
+/**
+ * Closes device 0's report channel (a Comlink proxy, released after the reports sent on it): the host's end of an
+ * open channel would keep a Node process alive while this worker waits warm for the next fit.
+ */
+function release(report?: (report: RunReport) => void): void {
+  (report as { [releaseProxy]?: () => void } | undefined)?.[releaseProxy]?.();
 }
 
 function inject(fault: FaultPlan, kernels: KernelExports, exit: (code: number) => void): void {

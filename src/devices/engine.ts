@@ -8,10 +8,12 @@ import { planMemory, type MemoryPlan } from './memory';
 import { optimizerSlots, type DeviceOptions, type GameSettings } from './settings';
 import { checkTopology, type Topology } from './partition';
 import { DevicePool } from './pool';
+import { budgetOf, deviceWorkers } from './workers';
 import { DeviceProgram } from './program';
+import { SharedMemoryReclaimer } from './reclaim';
 import { NO_STEP, runJob, type Job, type StepReport } from './schedule';
 import { currentHost } from '../hosts/host';
-import { PAGE_BYTES, type BuildName, type KernelExports } from '../kernels/exports';
+import { PAGE_BYTES, isSharedBuild, type BuildName, type KernelExports } from '../kernels/exports';
 import { compiledModule, createMemory, instantiate } from '../kernels/load';
 import { kernelBuild, threadsUnavailable } from '../kernels/capabilities';
 
@@ -41,6 +43,9 @@ export interface Backend {
   fallback?: string;
 }
 
+/** Counts the shared memories of this thread's finished games and fits. */
+const hostReclaimer = new SharedMemoryReclaimer();
+
 /** Flops of one step per device below which 'auto' does not add a device: its barriers would cost more. */
 const MIN_WORK_PER_DEVICE = 8e6;
 /** Longest stretch of in-thread computing before yielding to the event loop (timers, abort signals, a page). */
@@ -49,21 +54,26 @@ const YIELD_AFTER_MS = 50;
 export interface EngineOptions extends DeviceOptions {
   /** Flops of a typical step, for `devices: 'auto'`. */
   workPerStep: number;
+  /** An EigenGame's engine: it holds its workers until it is disposed, not just for a fit. */
+  longLived?: boolean;
+  /** Aborts the wait for workers (the fit's signal). */
+  signal?: AbortSignal;
   fault?: FaultPlan;
 }
 
 /**
- * The devices to run: as asked (or, for 'auto', as many as the host's processors and the work warrant), but never
- * more than the host's hardware threads, where extra workers would only take turns on the same cores (the bits do
- * not depend on the number of devices). Every refusal is told once through `onWarning` and kept as `fallback`.
+ * The devices to ask for: as asked (or, for 'auto', as many as the host's processors and the work warrant), but
+ * never more than the host's hardware threads, where extra workers would only take turns on the same cores (the bits
+ * do not depend on the number of devices), nor than the realm's budget of device workers (workers.ts). Every refusal
+ * is told once through `onWarning` and kept as `fallback`.
  */
-async function resolveBackend(k: number, options: EngineOptions): Promise<Backend> {
+function resolveBackend(k: number, options: EngineOptions): Backend {
   const kPerDevice = options.kPerDevice ?? k;
   const slices = k / kPerDevice;
   const requested = options.devices ?? 1;
-  const hardware = currentHost().hardwareThreads();
+  const cap = workerCap();
   const warranted = Math.max(1, Math.floor(options.workPerStep / MIN_WORK_PER_DEVICE));
-  const devices = requested === 'auto' ? devicesWithin(Math.min(hardware, warranted), slices) : requested;
+  const devices = requested === 'auto' ? Math.max(slices, wholeSlicesWithin(Math.min(cap.workers, warranted), slices)) : requested;
   checkTopology({ devices, k, kPerDevice });
   if (devices === 1) return inThread(k, kernelBuild(false));
   const unavailable = threadsUnavailable();
@@ -71,25 +81,66 @@ async function resolveBackend(k: number, options: EngineOptions): Promise<Backen
     const fallback = `${devices} devices need threads, but ${unavailable}: running one in-thread device instead`;
     return inThread(k, kernelBuild(false), warn(options, fallback));
   }
-  return workersWithin(hardware, { devices, k, kPerDevice }, options);
+  return workersWithin(cap, requested === 'auto' ? "devices: 'auto'" : `devices = ${devices}`, { devices, k, kPerDevice }, options);
 }
 
-/** Workers for `topology`, or as many as the host's hardware threads hold in whole slices of players (warned). */
-function workersWithin(hardware: number, { devices, k, kPerDevice }: Topology, options: EngineOptions): Backend {
+/** The most workers one fit may have, and what sets that: the host's hardware threads or the realm's budget. */
+function workerCap(): { workers: number; limit: string } {
+  const hardware = currentHost().hardwareThreads();
+  const budget = deviceWorkers.max();
+  return budget < hardware
+    ? { workers: budget, limit: `the ${budgetOf(budget)}` }
+    : { workers: hardware, limit: `this host's ${hardware} hardware threads` };
+}
+
+/**
+ * Workers for `topology`, or as many as the cap holds in whole slices of players, or one in-thread device when not
+ * even one device per slice fits (warned). `asked`: the request as the user wrote it.
+ */
+function workersWithin(
+  cap: { workers: number; limit: string }, asked: string, { devices, k, kPerDevice }: Topology, options: EngineOptions,
+): Backend {
   const slices = k / kPerDevice;
-  const useful = devicesWithin(hardware, slices);
-  if (useful >= devices) return { kind: 'workers', devices, kPerDevice, build: kernelBuild(true) };
-  const running = useful === 1 ? 'one in-thread device' : `${useful} devices`;
-  const layout = useful > hardware ? ` (the fewest that hold k / kPerDevice = ${slices} slices of players)` : '';
-  const asked = `devices = ${devices} is more than this host's ${hardware} hardware threads`;
-  const fallback = warn(options, `${asked}: running ${running} instead${layout}`);
-  if (useful === 1) return inThread(k, kernelBuild(false), fallback);
+  if (devices <= cap.workers) return { kind: 'workers', devices, kPerDevice, build: kernelBuild(true) };
+  const useful = wholeSlicesWithin(cap.workers, slices);
+  if (useful === 0) {
+    const needs = slices > cap.workers
+      ? `${asked} with k / kPerDevice = ${slices} slices of players needs at least ${slices} devices, more than ${cap.limit}`
+      : `${asked} is more than ${cap.limit}`;
+    return inThread(k, kernelBuild(false), warn(options, `${needs}: running one in-thread device instead`));
+  }
+  const fallback = warn(options, `${asked} is more than ${cap.limit}: running ${useful} devices instead`);
   return { kind: 'workers', devices: useful, kPerDevice, build: kernelBuild(true), fallback };
 }
 
-/** The most devices up to `limit` that hold whole slices of players, and at least one device per slice. */
-function devicesWithin(limit: number, slices: number): number {
-  return Math.max(slices, Math.floor(limit / slices) * slices);
+/** The most devices up to `limit` that hold whole slices of players, if that is at least 2 devices; else 0. */
+function wholeSlicesWithin(limit: number, slices: number): number {
+  const devices = Math.floor(limit / slices) * slices;
+  return devices >= 2 ? devices : 0;
+}
+
+/**
+ * Takes the workers that `wanted` asks for from the realm's budget: waits its turn (or, with whenBusy 'in-thread',
+ * runs in this thread if they are busy), gets fewer when live games hold part of the budget, or runs in this thread.
+ */
+async function reserveDevices(k: number, wanted: Backend, options: EngineOptions): Promise<{ backend: Backend; pool: DevicePool | null }> {
+  if (wanted.kind !== 'workers') return { backend: wanted, pool: null };
+  const slices = k / (wanted.kPerDevice ?? k);
+  const { signal } = options;
+  const grant = await deviceWorkers.request({
+    devices: wanted.devices, fit: (limit) => wholeSlicesWithin(limit, slices), whenBusy: options.whenBusy ?? 'wait',
+    longLived: options.longLived ?? false, signal,
+  });
+  if ('refused' in grant) {
+    return { backend: inThread(k, kernelBuild(false), grant.warn ? warn(options, grant.refused) : grant.refused), pool: null };
+  }
+  const pool = new DevicePool(grant.lease);
+  if (signal?.aborted) {
+    pool.dispose();
+    signal.throwIfAborted();
+  }
+  if (!grant.reduced) return { backend: wanted, pool };
+  return { backend: { ...wanted, devices: grant.lease.size, fallback: warn(options, grant.reduced) }, pool };
 }
 
 function inThread(k: number, build: BuildName, fallback?: string): Backend {
@@ -121,20 +172,26 @@ export class Engine {
   ) {}
 
   /**
-   * Creates the memory and the host's kernels, and starts the workers, if any, without waiting for them: the
-   * caller can fill the memory meanwhile. `ready()` waits for them; `run` does too.
+   * Takes its workers from the realm's budget (waiting its turn first, so that a waiting fit holds no memory), then
+   * creates the memory and the host's kernels, and starts the workers, if any, without waiting for them: the caller
+   * can fill the memory meanwhile. `ready()` waits for them; `run` does too.
    */
   static async create(shape: EngineShape, settings: GameSettings, options: EngineOptions): Promise<Engine> {
-    const backend = await resolveBackend(shape.k, options);
-    const memory = createMemory(backend.build, 1);
-    const kernels = await instantiate(backend.build, memory);
-    const plan = planMemory(
-      { ...shape, optimizerSlots: optimizerSlots(settings.optimizer), devices: backend.devices }, kernels.heapBase(),
-    );
-    growTo(memory, plan.pages);
-    const engine = new Engine(settings, backend, plan, memory, kernels);
-    if (backend.kind === 'workers') engine.startPool(await compiledModule(backend.build), options);
-    return engine;
+    const { backend, pool } = await reserveDevices(shape.k, resolveBackend(shape.k, options), options);
+    try {
+      const memory = createMemory(backend.build, 1);
+      const kernels = await instantiate(backend.build, memory);
+      const plan = planMemory(
+        { ...shape, optimizerSlots: optimizerSlots(settings.optimizer), devices: backend.devices }, kernels.heapBase(),
+      );
+      growTo(memory, plan.pages);
+      const engine = new Engine(settings, backend, plan, memory, kernels);
+      if (pool) engine.startPool(pool, await compiledModule(backend.build), options);
+      return engine;
+    } catch (error) {
+      pool?.dispose();
+      throw error;
+    }
   }
 
   /**
@@ -143,8 +200,7 @@ export class Engine {
    * kernels already share the memory the workers would have used), and `onWarning` says why. A worker script the
    * user gave (`init({ workerUrl })`) that fails is the user's to fix: the DeviceError stands.
    */
-  private startPool(module: WebAssembly.Module, options: EngineOptions): void {
-    const pool = new DevicePool(this.current.devices);
+  private startPool(pool: DevicePool, module: WebAssembly.Module, options: EngineOptions): void {
     this.pool = pool;
     this.started = pool.start(module, this.memory, this.plan, options.fault).catch((error: unknown) => {
       if (this.disposed || pool.scriptUrl) throw error;
@@ -319,10 +375,11 @@ export class Engine {
     this.kernels.normalizeRows(this.plan.v, rows, this.plan.d);
   }
 
-  /** Terminates the devices' workers (the memory goes with the last reference to it). */
+  /** Gives the devices' workers back; the memory goes with the last reference to it (reclaim.ts). */
   dispose(): void {
     this.disposed = true;
     this.pool?.dispose();
+    if (isSharedBuild(this.current.build)) hostReclaimer.released(this.memory.buffer.byteLength);
   }
 
   /** The program of a lone device in this thread, on the same plan (the workers, if any, are idle). */

@@ -1,17 +1,20 @@
-// The host side of a pool of devices: one object owns the workers' whole lifecycle (start, run, failure,
-// dispose). Workers are Web Workers in browsers and worker_threads in Node, each wrapped with Comlink.
+// The host side of one fit's devices: the workers a lease of the realm's budget (workers.ts) lends it, from start to
+// failure or return. Workers are Web Workers in browsers and worker_threads in Node, each wrapped with Comlink; warm
+// ones come from earlier fits with the kernels' module already posted, and instantiate it on this fit's memory.
 //
 // Comlink alone never settles a call whose worker died, so every call is raced against the pool's failure: a
 // worker's error or exit event, an exception thrown by a device, a dispose. The first failure marks the shared
 // control block (releasing devices that wait in a barrier), rejects the run with an error naming the device and
-// the cause, and terminates every worker.
+// the cause, and terminates every worker of the pool (the realm spawns new ones for later fits); a pool that ends
+// well returns its workers warm.
 
 import * as Comlink from 'comlink';
 import { HALTED, failedDevice, markFailed, requestStop, resetControl } from './collectives';
-import type { DeviceApi, DeviceRequest, FaultPlan, RunReport } from './device';
-import { currentHost, type DeviceWorker, type WorkerLimits } from '../hosts/host';
+import type { DeviceRequest, FaultPlan, RunReport } from './device';
+import type { WorkerLimits } from '../hosts/host';
 import { CONTROL_WORDS, type MemoryPlan } from './memory';
 import type { StepReport } from './schedule';
+import { deviceWorkers, type Lease, type PooledWorker } from './workers';
 import { workerUrl } from '../kernels/load';
 
 /** An error of the pool: which device failed and why. */
@@ -22,13 +25,8 @@ export class DeviceError extends Error {
   }
 }
 
-interface Member {
-  worker: DeviceWorker;
-  api: Comlink.Remote<DeviceApi>;
-}
-
 export class DevicePool {
-  private members: Member[] = [];
+  private members: PooledWorker[] = [];
   private state: 'new' | 'starting' | 'ready' | 'running' | 'failed' | 'disposed' = 'new';
   /** Why the pool failed, once it has. */
   private failure: DeviceError | null = null;
@@ -40,11 +38,17 @@ export class DevicePool {
   private fault: FaultPlan | undefined;
 
   /** `scriptUrl`: the device worker script given to `init({ workerUrl })`, or null for the package's own. */
-  constructor(readonly size: number, readonly scriptUrl: URL | null = workerUrl()) {}
+  constructor(private readonly lease: Lease, readonly scriptUrl: URL | null = workerUrl()) {}
+
+  /** How many devices (workers) the pool has. */
+  get size(): number {
+    return this.lease.size;
+  }
 
   /**
-   * Spawns the workers and instantiates the kernels in each, on `memory`. If they cannot start, rejects with a
-   * DeviceError that says so (naming the worker script when it was the user's) and terminates any that did.
+   * Takes warm workers (or spawns new ones) and instantiates the kernels in each, on `memory`. If they cannot start,
+   * rejects with a DeviceError that says so (naming the worker script when it was the user's) and terminates them.
+   * A pool disposed while it starts returns its workers once they are ready, and rejects.
    */
   async start(module: WebAssembly.Module, memory: WebAssembly.Memory, plan: MemoryPlan, fault?: FaultPlan): Promise<void> {
     if (this.state !== 'new') throw new Error(`this device pool was already started (it is ${this.state})`);
@@ -58,21 +62,19 @@ export class DevicePool {
     });
     failed.catch(() => {});
     try {
-      for (let device = 0; device < this.size; device++) {
-        const worker = await currentHost().spawnWorker(device, this.scriptUrl, limitsFor(device, fault));
-        const api = Comlink.wrap<DeviceApi>(worker.endpoint);
-        this.members.push({ worker, api });
-        worker.onFailure((cause) => this.fail(device, `worker ${cause}`));
-        if (this.state !== 'starting') throw new Error('the device pool was disposed while starting');
+      for (let device = 0; device < this.size && this.state === 'starting'; device++) {
+        const worker = await this.obtain(device, limitsFor(device, fault));
+        this.members.push(worker);
+        worker.serve((cause) => this.fail(device, `worker ${cause}`));
+        worker.worker.keepAlive(true);
       }
       await Promise.race([
-        Promise.all(this.members.map(({ api }, device) =>
-          api.init({ module, memory, device, fault: fault?.device === device ? fault : undefined }))),
+        Promise.all(this.members.map((worker, device) => this.attach(worker, device, module, memory, fault))),
         failed,
       ]);
     } catch (error) {
-      // The first failure wins: a worker's own (its script did not load), or what the host threw. A worker spawned
-      // after a dispose was not there to be terminated with the others.
+      // The first failure wins: a worker's own (its script did not load), or what the host threw. A worker obtained
+      // after a failure was not there to be terminated with the others.
       this.fail(null, describe(error));
       this.terminate();
       if (!this.disposed) {
@@ -85,8 +87,29 @@ export class DevicePool {
     } finally {
       this.rejectRun = null;
     }
+    if (this.disposed) {
+      this.giveBack();
+      throw new Error('the device pool was disposed while starting');
+    }
     this.idle();
     this.state = 'ready';
+  }
+
+  /** A warm worker that runs this pool's script, or a new one (always new when it needs limits). */
+  private async obtain(device: number, limits?: WorkerLimits): Promise<PooledWorker> {
+    const warm = limits ? null : deviceWorkers.takeIdle(this.scriptUrl?.href ?? null);
+    return warm ?? deviceWorkers.spawn(device, this.scriptUrl, limits);
+  }
+
+  /** Instantiates the kernels on `memory` in a worker, posting the module only if the worker lacks it. */
+  private async attach(
+    worker: PooledWorker, device: number, module: WebAssembly.Module, memory: WebAssembly.Memory, fault?: FaultPlan,
+  ): Promise<void> {
+    const posted = worker.module === module;
+    await worker.api.init({
+      module: posted ? undefined : module, memory, device, fault: fault?.device === device ? fault : undefined,
+    });
+    worker.module = module;
   }
 
   /**
@@ -155,31 +178,46 @@ export class DevicePool {
     if (fault?.kind === 'terminate') {
       const victim = this.members[fault.device].worker;
       return Comlink.proxy((report: RunReport) => {
-        if (report.steps + 1 >= fault.atStep) victim.terminate();
+        if (report.steps + 1 >= fault.atStep) void victim.terminate();
         onReport?.(report);
       });
     }
     return onReport ? Comlink.proxy(onReport) : undefined;
   }
 
-  /** Terminates every worker. A run in progress rejects. */
+  /**
+   * Ends the pool: its workers go back warm to the realm, or, when a run is in progress (which rejects), are
+   * terminated. A pool still starting gives them back when they are ready.
+   */
   dispose(): void {
     if (this.state === 'disposed') throw new Error('this device pool has already been disposed');
-    if (this.state === 'running' || this.state === 'starting') this.fail(null, 'the device pool was disposed during a run');
+    if (this.state === 'running') this.fail(null, 'the device pool was disposed during a run');
+    const settled = this.state !== 'starting';
     this.state = 'disposed';
-    this.terminate();
+    if (settled) this.giveBack();
+  }
+
+  /** Returns healthy workers warm (each forgets this pool's memory first) and the pool's share of the budget. */
+  private giveBack(): void {
+    for (const worker of this.members) {
+      if (worker.healthy) worker.api.release().catch(() => {});
+      deviceWorkers.rest(worker);
+    }
+    this.members = [];
+    this.lease.end();
   }
 
   /** The first failure wins: release the devices, reject the run, terminate the workers. */
   private fail(device: number | null, cause: string): void {
-    if (this.failure || this.state === 'disposed') return;
+    if (this.failure) return;
     if (this.control) markFailed(this.control, device ?? 'host');
     const first = this.control ? failedDevice(this.control) : null;
     // A device that threw marks the control block itself before its error reaches the host.
     const culprit = typeof first === 'number' ? first : device;
     const message = culprit === null ? cause : culprit === device ? `device ${device} ${cause}` : `device ${culprit} failed`;
     this.failure = new DeviceError(culprit, message);
-    this.state = 'failed';
+    // A pool disposed while it starts stays disposed: its start rejects, and nothing is left to use.
+    if (this.state !== 'disposed') this.state = 'failed';
     this.rejectRun?.(this.failure);
     this.terminate();
   }
@@ -189,8 +227,10 @@ export class DevicePool {
     return this.state === 'disposed';
   }
 
+  /** Terminates every worker (a failed pool's are never reused) and returns the pool's share of the budget. */
   private terminate(): void {
-    for (const { worker } of this.members) worker.terminate();
+    for (const worker of this.members) deviceWorkers.retire(worker);
+    this.lease.end();
   }
 
   private keepAlive(on: boolean): void {

@@ -40,6 +40,9 @@ export function optimizerSlots(optimizer: ResolvedOptimizer): number {
   return optimizer.momentum > 0 ? 1 : 0;
 }
 
+/** What a fit or game does when the workers it asks for are busy: wait its turn, or run in the calling thread. */
+export type WhenBusy = 'wait' | 'in-thread';
+
 /** How many devices step a game, and how they split it. */
 export interface DeviceOptions {
   /**
@@ -55,6 +58,12 @@ export interface DeviceOptions {
    * and k / kPerDevice must divide the number of devices. Default k: every device holds all players.
    */
   kPerDevice?: number;
+  /**
+   * What to do when the realm's device workers (its budget: `setDevices({ max })`) are busy with other fits: 'wait'
+   * (the default) waits its turn, first come first served, with the calling thread free; 'in-thread' runs at once on
+   * one device in the calling thread (same bits), and `backend.fallback` says so.
+   */
+  whenBusy?: WhenBusy;
   /** Told once when the host cannot give what was asked (e.g. threads), and what runs instead. */
   onWarning?: (message: string) => void;
 }

@@ -283,8 +283,9 @@ export async function* batchesOf(
 
 async function createEngine(d: number, k: number, settings: GameSettings, options: DeviceOptions): Promise<Engine> {
   checkDeviceOptions(options);
+  // A game holds its workers until it is disposed.
   const engine = await Engine.create({ d, k, rowCapacity: 0 }, settings, {
-    ...options, workPerStep: 4 * TYPICAL_BATCH_ROWS * k * d, fault: faultPlanOf(options),
+    ...options, workPerStep: 4 * TYPICAL_BATCH_ROWS * k * d, longLived: true, fault: faultPlanOf(options),
   });
   await engine.ready();
   return engine;

@@ -102,12 +102,16 @@ export function checkDimensions(d: unknown, k: unknown): void {
 
 /** Checks the device options' types; the layout itself is checked against k by checkTopology. */
 export function checkDeviceOptions(options: DeviceOptions): void {
-  const { devices, kPerDevice, onWarning } = options;
+  const { devices, kPerDevice, whenBusy, onWarning } = options;
   if (devices !== undefined && devices !== 'auto' && !(Number.isInteger(devices) && (devices as number) >= 1)) {
     throw new RangeError(`devices must be a positive integer or 'auto', got ${describe(devices)}`);
   }
   if (kPerDevice !== undefined && !(Number.isInteger(kPerDevice) && kPerDevice >= 1)) {
     throw new RangeError(`kPerDevice must be a positive integer, got ${describe(kPerDevice)}`);
+  }
+  if (whenBusy !== undefined && whenBusy !== 'wait' && whenBusy !== 'in-thread') {
+    const ErrorType = typeof whenBusy === 'string' ? RangeError : TypeError;
+    throw new ErrorType(`whenBusy must be 'wait' or 'in-thread', got ${describe(whenBusy)}`);
   }
   if (onWarning !== undefined && typeof onWarning !== 'function') {
     throw new TypeError(`onWarning must be a function, got ${describe(onWarning)}`);

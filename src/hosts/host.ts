@@ -21,7 +21,8 @@ export interface DeviceWorker {
   endpoint: Endpoint;
   /** Calls back once with the cause if the worker fails outside a call (uncaught error, exit). */
   onFailure(listener: (cause: string) => void): void;
-  terminate(): void;
+  /** Stops the worker; resolves once its thread has exited (at once where the host does not tell). */
+  terminate(): Promise<void>;
   /** Whether the worker keeps a Node process alive (no-op elsewhere). */
   keepAlive(on: boolean): void;
 }

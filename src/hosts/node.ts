@@ -116,7 +116,7 @@ export const nodeHost: Host = {
           listener(error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'ran out of memory' : `threw ${String(error)}`));
         worker.on('exit', (code) => listener(`exited with code ${code}`));
       },
-      terminate: () => void worker.terminate(),
+      terminate: () => worker.terminate().then(() => {}, () => {}),
       keepAlive: (on) => (on ? worker.ref() : worker.unref()),
     };
   },

@@ -39,7 +39,10 @@ export const webHost: Host = {
         worker.addEventListener('error', (event) => listener(`threw ${event.message || 'an uncaught error (or its script failed to load)'}`));
         worker.addEventListener('messageerror', () => listener('sent a message that could not be read'));
       },
-      terminate: () => worker.terminate(),
+      terminate() {
+        worker.terminate();
+        return Promise.resolve();
+      },
       keepAlive() {},
     };
   },

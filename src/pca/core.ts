@@ -103,11 +103,11 @@ export function resolveOptions(options: PCAOptions) {
       `kPerDevice splits an EigenGame's players between devices; pca splits its rows and its matrix's columns itself: leave it out (got ${describe(options.kPerDevice)})`,
     );
   }
-  const { devices = 'auto', onWarning } = options;
+  const { devices = 'auto', whenBusy, onWarning } = options;
   return {
     k: options.k, center, seed: options.seed ?? 0, maxSteps, tol, onProgress, signal, batchSize, onWarning, solver,
     /** The engine's options, but for the work per step. */
-    engine: { devices, onWarning, fault: faultPlanOf(options) },
+    engine: { devices, whenBusy, onWarning, signal, fault: faultPlanOf(options) },
   };
 }
 

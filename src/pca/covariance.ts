@@ -12,8 +12,13 @@ import type { Engine } from '../devices/engine';
 import { COVARIANCE_BLOCK, Stager, type Layout } from './pack';
 import { ColumnMoments, STAGE_ROWS, powerOfTwoScale } from './stats';
 
-/** Rows per batch of an in-memory pass: big enough that a job's dispatch is nothing beside its sums. */
-export const MEMORY_BATCH = 512;
+/**
+ * Rows per batch of an in-memory pass for rows of `padded` columns: about 1 MiB of float32 per batch (two batches are
+ * what the pass touches), but at least 256 rows, so that a job's dispatch to the devices is small beside its sums.
+ */
+export function memoryBatch(padded: number): number {
+  return Math.min(8192, Math.max(256, Math.floor((1 << 18) / padded / 64) * 64));
+}
 
 export class CovariancePass {
   private readonly stager: Stager;

@@ -10,7 +10,7 @@ import type { MatrixReader } from '../io/matrix';
 import { PLAY_SETTINGS, componentsModel, type PCASettings } from './core';
 import type { PCAModel } from './model';
 import { COVARIANCE_BLOCK, Stager, matrixMoments, packMatrix, padToPanels, type Centring, type Layout } from './pack';
-import { CovariancePass, MEMORY_BATCH } from './covariance';
+import { CovariancePass, memoryBatch } from './covariance';
 import { playTopK, playerCount } from './solve';
 import { powerOfTwoScale, stageSize, type ColumnMoments } from './stats';
 
@@ -80,7 +80,7 @@ async function using<T>(engine: Engine, use: () => Promise<T>): Promise<T> {
 export async function byCovariance(reader: MatrixReader, settings: PCASettings): Promise<PCAModel> {
   const { rows: n, cols: d } = reader;
   const padded = padToPanels(d);
-  const batch = Math.min(n, MEMORY_BATCH);
+  const batch = Math.min(n, memoryBatch(padded));
   const { engine, prepared } = await load(
     reader, settings,
     { d: padded, k: playerCount(settings.k, d), rowCapacity: Math.max(2 * batch, padded), play: true, dense: true },

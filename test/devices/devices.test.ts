@@ -10,9 +10,11 @@ import { EigenGame, pca, type EigenGameOptions, type MatrixInput } from '../../s
 import { currentHost } from '../../src/hosts/host';
 import { nodeHost } from '../../src/hosts/node';
 import { DevicePool } from '../../src/devices/pool';
+import { DEFAULT_IDLE_TIMEOUT, deviceWorkers, setDevices } from '../../src/devices/workers';
 import { compiledModule, createMemory } from '../../src/kernels/load';
 import { kernelBuild } from '../../src/kernels/capabilities';
 import { planMemory } from '../../src/devices/memory';
+import { expectSameBits } from '../helpers/bits';
 import { normals } from '../helpers/random';
 import { gappedSpectrum, plantedData } from '../../scripts/planted.mjs';
 
@@ -36,14 +38,6 @@ async function runGame(options: Partial<EigenGameOptions>, steps: number, batchS
     return { vectors: game.components(), utilities, backend: game.backend, stepCount: game.stepCount };
   } finally {
     game.dispose();
-  }
-}
-
-/** Fails with the first differing index instead of dumping two arrays. */
-function expectSameBits(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string) {
-  expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    if (!Object.is(actual[i], expected[i])) expect.fail(`${what}: [${i}] = ${actual[i]}, in-thread ${expected[i]}`);
   }
 }
 
@@ -234,6 +228,7 @@ describe('lifecycle', () => {
   afterEach(() => {
     vi.unstubAllGlobals();
     vi.restoreAllMocks();
+    setDevices({ max: 'auto', idleTimeout: DEFAULT_IDLE_TIMEOUT });
   });
 
   it('dispose twice, step or run after dispose, overlapping runs: clear errors', async () => {
@@ -250,7 +245,9 @@ describe('lifecycle', () => {
   it('a pool starts once and is disposed once; dispose during a run rejects the run', async () => {
     const memory = createMemory('threads', 64);
     const plan = planMemory({ d, k, optimizerSlots: 0, rowCapacity: 0, devices: 2 }, 1024);
-    const pool = new DevicePool(2);
+    const grant = await deviceWorkers.request({ devices: 2, fit: () => 0, whenBusy: 'wait', longLived: false });
+    if (!('lease' in grant)) expect.fail(`no workers: ${grant.refused}`);
+    const pool = new DevicePool(grant.lease);
     const module = await compiledModule('threads');
     await pool.start(module, memory, plan);
     await expect(pool.start(module, memory, plan)).rejects.toThrow(/already started/);
@@ -267,16 +264,20 @@ describe('lifecycle', () => {
 
   it('a Node process that used devices and never called dispose exits by itself', async () => {
     const script = `
-      import { EigenGame, pca } from ${JSON.stringify(distEntry)};
+      import { EigenGame, pca, setDevices } from ${JSON.stringify(distEntry)};
+      setDevices({ max: 4 }); // room for a fit beside the game's workers
       const game = await EigenGame.create({ d: 8, k: 2, devices: 2 });
       await game.step([[1, 2, 3, 4, 5, 6, 7, 8], [8, 7, 6, 5, 4, 3, 2, 1]]);
+      // Warm workers (kept for seconds after a fit) and the channel of its progress reports do not either.
+      const rows = Array.from({ length: 300 }, (_, r) => Array.from({ length: 8 }, (_, c) => Math.sin(r * 7 + c * c)));
+      console.log((await pca(rows, { k: 2, devices: 2, onProgress() {} })).backend.kind);
       // A fit that fails on its input while its workers are still starting leaves none behind.
       const bad = Array.from({ length: 100 }, (_, r) => Array.from({ length: 8 }, (_, c) => (r === 70 && c === 3 ? NaN : r * c)));
       await pca(bad, { k: 2, devices: 2 }).catch((error) => console.log(error.message));
       console.log(game.backend.kind);`;
     // A process kept alive by its workers is killed after a few seconds, and then fails below with no exit code.
     const { lines, code } = await runNode([], script, 4000);
-    expect(lines).toEqual(['X has a value that is not a number at row 70, column 3: NaN', 'workers']);
+    expect(lines).toEqual(['workers', 'X has a value that is not a number at row 70, column 3: NaN', 'workers']);
     expect(code).toBe(0);
   }, 10_000);
 
@@ -333,6 +334,7 @@ describe('lifecycle', () => {
     const reference = await runGame({ devices: 1 }, 10, 100);
     const planted = plantedData({ n: 500, d: 16, spectrum: gappedSpectrum(16, 3, 0.05), seed: 3 });
     const referenceModel = await pca(planted, { k: 3, devices: 1 });
+    setDevices({ idleTimeout: 0 }); // no warm worker: every device needs a new one
     vi.spyOn(currentHost(), 'spawnWorker').mockImplementation(spawn);
     const warnings: string[] = [];
     const onWarning = (message: string) => warnings.push(message);
@@ -360,17 +362,18 @@ describe('lifecycle', () => {
     ]);
     expect(many.backend).toMatchObject({ devices: hardware, fallback: warnings[0] });
     expectSameBits(many.vectors, reference.vectors, 'V');
-    // The cap keeps the players' layout: whole slices, and at least one device per slice.
+    // The cap keeps the players' layout: whole slices, and at least one device per slice, or else one in-thread
+    // device (never more workers than the cap).
     vi.spyOn(currentHost(), 'hardwareThreads').mockReturnValue(4);
     const sliced = await EigenGame.create({ d, k, devices: 64, kPerDevice: 3, onWarning });
     expect(sliced.backend).toMatchObject({ kind: 'workers', devices: 4, kPerDevice: 3 });
     sliced.dispose();
     const wide = await EigenGame.create({ d, k, devices: 12, kPerDevice: 1, onWarning });
-    expect(wide.backend).toMatchObject({ kind: 'workers', devices: 6, kPerDevice: 1 });
+    expect(wide.backend).toMatchObject({ kind: 'in-thread', devices: 1, kPerDevice: k });
     wide.dispose();
     expect(warnings.slice(1)).toEqual([
       "devices = 64 is more than this host's 4 hardware threads: running 4 devices instead",
-      "devices = 12 is more than this host's 4 hardware threads: running 6 devices instead (the fewest that hold k / kPerDevice = 6 slices of players)",
+      "devices = 12 with k / kPerDevice = 6 slices of players needs at least 6 devices, more than this host's 4 hardware threads: running one in-thread device instead",
     ]);
     // Asking for what the host has is no warning.
     const exact = await EigenGame.create({ d, k, devices: 4, onWarning });
