@@ -128,6 +128,7 @@ export const PLAY_SETTINGS: GameSettings = {
 export function componentsModel(found: {
   vectors: Float64Array; width: number; d: number; values: Float64Array; totalVariance: number; mean: Float64Array;
   n: number; backend: Backend; solver: PCASolver; converged: boolean; remaining: number; settings: PCASettings;
+  passes: number; rounds: number;
   /** What stops the fit short of tol, and what to do about it (default: maxSteps rounds). */
   cap?: { what: string; advice: string };
 }): PCAModel {
@@ -151,6 +152,7 @@ export function componentsModel(found: {
   return new PCAModel({
     components, explainedVariance, explainedVarianceRatio: varianceRatios(explainedVariance, found.totalVariance),
     mean: found.mean, nSamples: found.n, k, d, backend, solver: found.solver, converged: found.converged,
+    passes: found.passes, rounds: found.rounds,
   });
 }
 

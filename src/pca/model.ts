@@ -46,6 +46,10 @@ export interface PCAModelFields {
   solver?: PCASolver;
   /** Whether the fit reached its tol (default true: a model built from known components). */
   converged?: boolean;
+  /** Reads of all n rows the fit made (absent for models read from JSON). */
+  passes?: number;
+  /** Rounds the players played (absent for models read from JSON). */
+  rounds?: number;
 }
 
 /** A version 1 model file, written before `converged` existed. */
@@ -76,6 +80,14 @@ export class PCAModel {
    * fit, the end of a one-shot stream), and the components may be inaccurate.
    */
   readonly converged: boolean;
+  /**
+   * How many times the fit read all n rows (the caller's, or the kernels' float32 copy of them; null from JSON): 2
+   * for in-memory rows on the covariance and Gram routes (the statistics, then the sums), 1 for a source on the
+   * covariance route, and one more per round on the data route.
+   */
+  readonly passes: number | null;
+  /** Rounds the players played to reach tol (null from JSON); on the data route each is a pass over the rows. */
+  readonly rounds: number | null;
 
   constructor(fields: PCAModelFields) {
     this.components = fields.components;
@@ -88,6 +100,8 @@ export class PCAModel {
     this.backend = fields.backend ?? null;
     this.solver = fields.solver ?? null;
     this.converged = fields.converged ?? true;
+    this.passes = fields.passes ?? null;
+    this.rounds = fields.rounds ?? null;
   }
 
   /** Projects rows of X (n × d) onto the components: (X − mean) Vᵀ, n × k, in float64. */

@@ -95,7 +95,7 @@ export async function byCovariance(reader: MatrixReader, settings: PCASettings):
     await pass.finish();
     fillOperator(engine, n - 1);
     const top = await playTopK(engine, 'dense', padded, d, settings);
-    return finish(top, padded, 1, { engine: engine.backend, solver: 'covariance' }, prepared);
+    return finish(top, padded, 1, { engine: engine.backend, solver: 'covariance', passes: 2 }, prepared);
   });
 }
 
@@ -114,7 +114,7 @@ export async function byGram(reader: MatrixReader, settings: PCASettings): Promi
     fillOperator(engine, n - 1);
     const top = await playTopK(engine, 'dense', padded, n, settings);
     const components = backProject(engine, top.vectors, top.values.length, d);
-    return finish({ ...top, vectors: components }, d, 1, { engine: engine.backend, solver: 'gram' }, prepared);
+    return finish({ ...top, vectors: components }, d, 1, { engine: engine.backend, solver: 'gram', passes: 2 }, prepared);
   });
 }
 
@@ -155,14 +155,14 @@ export async function byData(reader: MatrixReader, settings: PCASettings): Promi
   return using(engine, async () => {
     const top = await playTopK(engine, 'data', n, d, settings);
     // The players played on XᵀX / n (the mean reduction); the model's variances are XᵀX / (n − 1)'s.
-    return finish(top, d, n / (n - 1), { engine: engine.backend, solver: 'data' }, prepared);
+    return finish(top, d, n / (n - 1), { engine: engine.backend, solver: 'data', passes: 2 + top.rounds }, prepared);
   });
 }
 
 /** The model of a route's top k: components in the first d coordinates of rows `width` long, variances unscaled. */
 function finish(
-  top: { vectors: Float64Array; values: Float64Array; converged: boolean; remaining: number },
-  width: number, factor: number, ran: { engine: Backend; solver: Solver },
+  top: { vectors: Float64Array; values: Float64Array; converged: boolean; remaining: number; rounds: number },
+  width: number, factor: number, ran: { engine: Backend; solver: Solver; passes: number },
   { moments, centring, settings }: Prepared,
 ): PCAModel {
   const unscale = factor / (centring.scale * centring.scale);
@@ -170,5 +170,6 @@ function finish(
     vectors: top.vectors, width, d: moments.d, values: top.values.map((value) => value * unscale),
     totalVariance: moments.totalVariance(settings.center), mean: moments.subtracted(settings.center), n: moments.rows,
     backend: ran.engine, solver: ran.solver, converged: top.converged, remaining: top.remaining, settings,
+    passes: ran.passes, rounds: top.rounds,
   });
 }

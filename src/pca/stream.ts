@@ -92,7 +92,7 @@ async function covarianceOfSource(source: MatrixSource, settings: PCASettings, d
     return componentsModel({
       ...top, width: padded, d, values: top.values.map((value) => value / (scale * scale)),
       totalVariance: moments.totalVariance(settings.center), mean: moments.subtracted(settings.center), n: moments.rows,
-      backend: engine.backend, solver: 'covariance', settings,
+      backend: engine.backend, solver: 'covariance', settings, passes: 1,
     });
   } finally {
     engine.dispose();
@@ -163,7 +163,7 @@ async function dataOfSource(source: MatrixSource, settings: PCASettings, d: numb
     return componentsModel({
       ...top, width: d, d, values: top.values.map((value) => value * unscale), totalVariance: moments.totalVariance(center),
       mean: centring.mean, n, backend: engine.backend, solver: 'data', converged: outcome.converged,
-      remaining: outcome.remaining, settings,
+      remaining: outcome.remaining, settings, passes: round + 1, rounds: round,
     });
   } finally {
     engine.dispose();
@@ -239,7 +239,7 @@ async function gameOfStream(source: MatrixSource, settings: PCASettings, d: numb
     return componentsModel({
       vectors, width: d, d, values: averageUtility.map((value) => value * unscale), totalVariance: moments.totalVariance(center),
       mean: moments.subtracted(center), n: moments.rows, backend: engine.backend, solver: 'stream',
-      converged: convergence.remaining < tol, remaining: convergence.remaining, settings,
+      converged: convergence.remaining < tol, remaining: convergence.remaining, settings, passes: 1, rounds: step,
       cap: capped
         ? { what: `maxSteps = ${maxSteps} steps`, advice: 'raise maxSteps or tol' }
         : { what: `the stream ended (${step} steps)`, advice: 'fit from a file instead: it can be read again, for exact passes' },

@@ -66,6 +66,7 @@ describe('pca of a streamed source', { timeout: 60_000 }, () => {
     const reports: { step: number; rowsRead?: number; epoch?: number }[] = [];
     const model = await pca(new NpySource(npyFile), { k, batchSize: 512, devices: 1, seed: 1, onProgress: (p) => reports.push(p) });
     expect(model.solver).toBe('covariance');
+    expect(model.passes).toBe(1);
     const pass = reports.filter((report) => report.rowsRead !== undefined);
     expect(pass.map((report) => report.rowsRead)).toEqual(Array.from({ length: Math.ceil(n / 512) }, (_, b) => Math.min(n, (b + 1) * 512)));
     expect(pass.every((report) => report.epoch === 1)).toBe(true);
@@ -120,6 +121,7 @@ describe('convergence of streamed fits', { timeout: 60_000 }, () => {
     const model = await pca(new NpySource(bytes), { k, batchSize: 256, devices: 1, solver: 'data' });
     const reference = await pca({ data: sample.data.subarray(0, rows * d), rows, cols: d }, { k, devices: 1 });
     expect(model.solver).toBe('data');
+    expect(model.passes).toBe(model.rounds! + 1);
     expect(model.converged).toBe(true);
     for (const cos of cosines(model, reference.components)) expect(cos).toBeGreaterThan(0.999999);
     model.explainedVariance.forEach((value, i) => expect(Math.abs(value / reference.explainedVariance[i] - 1)).toBeLessThan(1e-6));
@@ -134,6 +136,7 @@ describe('convergence of streamed fits', { timeout: 60_000 }, () => {
       k: 2, batchSize: 100, devices: 1, onWarning: (message) => warnings.push(message),
     });
     expect(model.solver).toBe('stream');
+    expect([model.passes, model.rounds]).toEqual([1, 3]);
     expect(model.nSamples).toBe(few);
     expect(model.converged).toBe(false);
     expect(warnings).toEqual([expect.stringMatching(/^pca stopped after the stream ended \(3 steps\) before reaching tol = 1e-7 .*fit from a file instead/)]);
