@@ -70,7 +70,7 @@ export class CovariancePass {
       }
       const block = new ColumnMoments(d);
       stager.measure(count, block);
-      if (centring.scale === 0) centring.scale = firstBlockScale(block, centring.center, this.name);
+      if (centring.scale === 0) centring.scale = tolerantScale(block, centring.center, this.name);
       this.moments.merge(count, block.mean, block.squares);
       this.blockMeans.push(Float64Array.from(block.mean));
       this.blockRows.push(count);
@@ -107,10 +107,11 @@ export class CovariancePass {
 }
 
 /**
- * A scale from a source's first block (a power of two bringing its deviations near 1; if the block does not vary,
- * its values; if they are all zero, 1): a source's rows are scaled before the statistics of the whole are known.
+ * A scale for rows that may not vary (a power of two bringing their deviations near 1; if they do not vary, their
+ * values; if they are all zero, 1): a source's rows are scaled by its first block's before the statistics of the
+ * whole are known, and moments may be taken of a single row.
  */
-export function firstBlockScale(block: ColumnMoments, center: boolean, name: string): number {
+export function tolerantScale(block: ColumnMoments, center: boolean, name: string): number {
   for (const around of center ? [true, false] : [false]) {
     if (block.sumOfSquares(around) > 0) return powerOfTwoScale(block, around, name);
   }

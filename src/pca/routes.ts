@@ -10,7 +10,7 @@ import type { MatrixReader } from '../io/matrix';
 import { PLAY_SETTINGS, componentsModel, type PCASettings } from './core';
 import type { PCAModel } from './model';
 import { COVARIANCE_BLOCK, Stager, matrixMoments, packMatrix, padToPanels, type Centring, type Layout } from './pack';
-import { CovariancePass, memoryBatch } from './covariance';
+import { CovariancePass, memoryBatch, tolerantScale } from './covariance';
 import { playTopK, playerCount } from './solve';
 import { powerOfTwoScale, stageSize, type ColumnMoments } from './stats';
 
@@ -30,6 +30,7 @@ interface Prepared {
  */
 async function load(
   reader: MatrixReader, settings: PCASettings, shape: EngineShape, workPerStep: number, layout: Layout | null,
+  mayBeConstant = false,
 ): Promise<{ engine: Engine; prepared: Prepared }> {
   const engine = await Engine.create(
     { ...shape, stage: stageSize(reader.cols) }, PLAY_SETTINGS, { ...settings.engine, workPerStep },
@@ -37,7 +38,8 @@ async function load(
   try {
     const stager = new Stager(engine, reader.cols);
     const moments = matrixMoments(reader, stager, 'X');
-    const centring = { mean: moments.subtracted(settings.center), scale: powerOfTwoScale(moments, settings.center, 'X') };
+    const scale = (mayBeConstant ? tolerantScale : powerOfTwoScale)(moments, settings.center, 'X');
+    const centring = { mean: moments.subtracted(settings.center), scale };
     if (layout?.kind === 'column-blocks') engine.rows(0, reader.cols).fill(0); // padded samples are zeros
     if (layout) packMatrix(reader, stager, centring, layout);
     return { engine, prepared: { moments, centring, settings } };
@@ -77,26 +79,68 @@ async function using<T>(engine: Engine, use: () => Promise<T>): Promise<T> {
   }
 }
 
-export async function byCovariance(reader: MatrixReader, settings: PCASettings): Promise<PCAModel> {
+/**
+ * The covariance route's sums in an engine: its operator's float64 sums hold scale² · Σ (x − mean)(x − mean)ᵀ (about
+ * zero instead of the mean without centring), of the rows that `moments` describes, read in `passes` passes.
+ */
+export interface Summed {
+  engine: Engine;
+  moments: ColumnMoments;
+  scale: number;
+  passes: number;
+}
+
+/** An engine for the covariance route's sums (and `players` players on them) of d columns in batches of `batch` rows. */
+export function summingEngine(d: number, batch: number, players: number, settings: PCASettings, stage: boolean): Promise<Engine> {
+  const padded = padToPanels(d);
+  return Engine.create(
+    { d: padded, k: players, rowCapacity: Math.max(2 * batch, padded), play: true, dense: true, stage: stage ? stageSize(d) : undefined },
+    PLAY_SETTINGS, { ...settings.engine, workPerStep: batch * padded * padded },
+  );
+}
+
+/**
+ * The covariance route's pass over rows in memory (after the statistics pass, which gives the exact mean). Rows
+ * that do not vary are refused (pca) unless `mayBeConstant` (moments).
+ */
+export async function sumMatrix(reader: MatrixReader, settings: PCASettings, players: number, mayBeConstant = false): Promise<Summed> {
   const { rows: n, cols: d } = reader;
   const padded = padToPanels(d);
   const batch = Math.min(n, memoryBatch(padded));
   const { engine, prepared } = await load(
-    reader, settings,
-    { d: padded, k: playerCount(settings.k, d), rowCapacity: Math.max(2 * batch, padded), play: true, dense: true },
-    batch * padded * padded, null,
+    reader, settings, { d: padded, k: players, rowCapacity: Math.max(2 * batch, padded), play: true, dense: true },
+    batch * padded * padded, null, mayBeConstant,
   );
-  return using(engine, async () => {
+  try {
     const { moments, centring } = prepared;
     const pass = new CovariancePass(engine, d, batch, { ...centring, center: settings.center }, moments, 'X', settings.signal);
     for (let first = 0; first < n; first += batch) {
       await pass.add(Math.min(batch, n - first), (offset, count, into) => reader.copyRows(first + offset, count, into));
     }
     await pass.finish();
-    fillOperator(engine, n - 1);
-    const top = await playTopK(engine, 'dense', padded, d, settings);
-    return finish(top, padded, 1, { engine: engine.backend, solver: 'covariance', passes: 2 }, prepared);
+    return { engine, moments, scale: centring.scale, passes: 2 };
+  } catch (error) {
+    engine.dispose();
+    throw error;
+  }
+}
+
+/** The covariance route's players on summed rows, and the model of their top k. */
+export async function solveSummed({ engine, moments, scale, passes }: Summed, settings: PCASettings): Promise<PCAModel> {
+  const { d } = moments;
+  const padded = engine.d;
+  fillOperator(engine, moments.rows - 1);
+  const top = await playTopK(engine, 'dense', padded, d, settings);
+  return componentsModel({
+    ...top, width: padded, d, values: top.values.map((value) => value / (scale * scale)),
+    totalVariance: moments.totalVariance(settings.center), mean: moments.subtracted(settings.center), n: moments.rows,
+    backend: engine.backend, solver: 'covariance', settings, passes,
   });
+}
+
+export async function byCovariance(reader: MatrixReader, settings: PCASettings): Promise<PCAModel> {
+  const summed = await sumMatrix(reader, settings, playerCount(settings.k, reader.cols));
+  return using(summed.engine, () => solveSummed(summed, settings));
 }
 
 export async function byGram(reader: MatrixReader, settings: PCASettings): Promise<PCAModel> {
