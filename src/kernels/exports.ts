@@ -41,7 +41,7 @@ export interface KernelExports {
     learningRate: number, b1: number, b2: number, eps: number, epsRoot: number, correction1: number, correction2: number,
   ): void;
   normalizeRows(v: number, rows: number, d: number): void;
-  syrk(block: number, rows: number, j0: number, j1: number, c: number, ldc: number): void;
+  syrk(block: number, rows: number, j0: number, j1: number, c: number, ldc: number, weight: number): void;
   rayleighQuotients(g: number, v: number, p: number, d: number, out: number): void;
   play(g: number, v: number, u: number, p: number, d: number, beta: number, floor: number, scratch: number): void;
   crossDots(a: number, m: number, b: number, n: number, d: number, out: number): void;

@@ -17,7 +17,7 @@ import type { PCAModel } from './model';
 import { padToPanels } from './pack';
 import { solveSummed, sumMatrix, type Summed } from './routes';
 import { playerCount } from './solve';
-import { ColumnMoments, scaleForMeanSquare } from './stats';
+import { ColumnMoments } from './stats';
 import { batchSizeFor, sumSource } from './stream';
 
 /** What computing moments takes from pca's options: where it runs, how it reads a source, and how to stop it. */
@@ -171,17 +171,19 @@ function momentSettings(options: MomentsOptions): PCASettings {
   return resolveOptions({ k: 1, center: true, devices, whenBusy, signal, onWarning, batchSize, onProgress });
 }
 
-/** The scatter `summed` holds in its engine, unscaled, into new moments. */
-function fromSummed({ engine, moments: columns, scale }: Summed): Moments {
+/** The scatter `summed` holds in its engine into new moments (`name` the rows', for the error if it overflowed). */
+function fromSummed({ engine, moments: columns }: Summed, name: string): Moments {
   const { d } = columns;
   const moments = new Moments(d);
   moments.n = columns.rows;
   moments.mean.set(columns.mean);
   const { sums } = engine.operator();
   const m = engine.d;
-  const unscale = 1 / (scale * scale);
   for (let i = 0; i < d; i++) {
-    for (let j = i; j < d; j++) moments.scatter[i * d + j] = moments.scatter[j * d + i] = sums[i * m + j] * unscale;
+    for (let j = i; j < d; j++) moments.scatter[i * d + j] = moments.scatter[j * d + i] = sums[i * m + j];
+  }
+  if (!moments.scatter.every(Number.isFinite)) {
+    throw new RangeError(`${name}'s values are too large for float64 arithmetic: their squares overflow it (beyond about 1e154)`);
   }
   return moments;
 }
@@ -196,9 +198,9 @@ function checkFits(d: number, name: string): void {
 async function momentsOfMatrix(X: MatrixInput, settings: PCASettings): Promise<Moments> {
   const reader = readMatrix(X, 'X');
   checkFits(reader.cols, 'X');
-  const summed = await sumMatrix(reader, settings, 1, true);
+  const summed = await sumMatrix(reader, settings, 1);
   try {
-    return fromSummed(summed);
+    return fromSummed(summed, 'X');
   } finally {
     summed.engine.dispose();
   }
@@ -209,7 +211,7 @@ async function momentsOfSource(source: MatrixSource, settings: PCASettings): Pro
   checkFits(d, source.name);
   const summed = await sumSource(source, settings, d, batchSizeFor(settings, d), 1);
   try {
-    return fromSummed(summed);
+    return fromSummed(summed, source.name);
   } finally {
     summed.engine.dispose();
   }
@@ -231,8 +233,6 @@ export async function pcaOfMoments(moments: Moments, settings: PCASettings): Pro
   columns.mean.set(moments.mean);
   for (let c = 0; c < d; c++) columns.squares[c] = moments.scatter[c * d + c];
   if (!(columns.sumOfSquares(center) > 0)) throw new RangeError('the moments have no variance: every row they count is the same');
-  // The kernels see the scatter (about zero without centring) scaled by a power of two near its mean square's inverse.
-  const scale = scaleForMeanSquare(columns.sumOfSquares(center) / (n * d), 'the moments');
   const padded = padToPanels(d);
   const engine = await Engine.create(
     { d: padded, k: playerCount(k, d), rowCapacity: padded, play: true, dense: true }, PLAY_SETTINGS, { ...settings.engine, workPerStep: padded * padded },
@@ -240,14 +240,10 @@ export async function pcaOfMoments(moments: Moments, settings: PCASettings): Pro
   try {
     const { sums } = engine.operator();
     sums.fill(0);
-    const squared = scale * scale;
     for (let i = 0; i < d; i++) {
-      for (let j = i; j < d; j++) {
-        const about = center ? 0 : n * moments.mean[i] * moments.mean[j];
-        sums[i * padded + j] = (moments.scatter[i * d + j] + about) * squared;
-      }
+      for (let j = i; j < d; j++) sums[i * padded + j] = moments.scatter[i * d + j] + (center ? 0 : n * moments.mean[i] * moments.mean[j]);
     }
-    return await solveSummed({ engine, moments: columns, scale, passes: 0 }, settings);
+    return await solveSummed({ engine, moments: columns, passes: 0 }, settings);
   } finally {
     engine.dispose();
   }

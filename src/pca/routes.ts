@@ -1,18 +1,20 @@
-// The three routes of an in-memory fit, after the statistics pass (stats.ts) has the exact means and the scale:
-// - covariance: one pass of syrk over the rows sums C = XᵀX (d × d), the players play on C;
-// - gram (n < d): one pass over the transposed rows sums XXᵀ (n × n), the players play on it, and each component is
-//   Xᵀu, normalised;
-// - data (d too large for C): the players play on XᵀX / n through a pass over the rows per round.
+// The three routes of an in-memory fit:
+// - covariance: one pass of syrk over the rows sums C = XᵀX (d × d) at each block's own mean (covariance.ts), the
+//   players play on C;
+// - gram (n < d): after the statistics pass (stats.ts: exact means and a scale), one pass over the transposed rows
+//   sums XXᵀ (n × n), the players play on it, and each component is Xᵀu, normalised;
+// - data (d too large for C): after the statistics pass, the players play on XᵀX / n through a pass over the rows
+//   per round.
 // Every route ends in the same float64 Rayleigh–Ritz rotation (solve.ts) and the same model.
 
 import { Engine, type Backend, type EngineShape } from '../devices/engine';
-import type { MatrixReader } from '../io/matrix';
+import { reportNonFinite, type MatrixReader } from '../io/matrix';
 import { PLAY_SETTINGS, componentsModel, type PCASettings } from './core';
 import type { PCAModel } from './model';
 import { COVARIANCE_BLOCK, Stager, matrixMoments, packMatrix, padToPanels, type Centring, type Layout } from './pack';
-import { CovariancePass, memoryBatch, tolerantScale } from './covariance';
+import { CovariancePass, memoryBatch } from './covariance';
 import { playTopK, playerCount } from './solve';
-import { powerOfTwoScale, stageSize, type ColumnMoments } from './stats';
+import { powerOfTwoScale, scaleForMeanSquare, stageSize, type ColumnMoments } from './stats';
 
 export type Solver = 'covariance' | 'gram' | 'data';
 
@@ -24,13 +26,11 @@ interface Prepared {
 }
 
 /**
- * An engine for a route (with a staging area for the caller's rows), the statistics pass and the scale, and the
- * rows centred and scaled in `layout` (null: none; the covariance route stages them batch by batch). Workers start
- * while the host reads the rows.
+ * An engine for the Gram or the data route (with a staging area for the caller's rows), the statistics pass and
+ * the scale, and the rows centred and scaled in `layout`. Workers start while the host reads the rows.
  */
 async function load(
-  reader: MatrixReader, settings: PCASettings, shape: EngineShape, workPerStep: number, layout: Layout | null,
-  mayBeConstant = false,
+  reader: MatrixReader, settings: PCASettings, shape: EngineShape, workPerStep: number, layout: Layout,
 ): Promise<{ engine: Engine; prepared: Prepared }> {
   const engine = await Engine.create(
     { ...shape, stage: stageSize(reader.cols) }, PLAY_SETTINGS, { ...settings.engine, workPerStep },
@@ -38,10 +38,9 @@ async function load(
   try {
     const stager = new Stager(engine, reader.cols);
     const moments = matrixMoments(reader, stager, 'X');
-    const scale = (mayBeConstant ? tolerantScale : powerOfTwoScale)(moments, settings.center, 'X');
-    const centring = { mean: moments.subtracted(settings.center), scale };
-    if (layout?.kind === 'column-blocks') engine.rows(0, reader.cols).fill(0); // padded samples are zeros
-    if (layout) packMatrix(reader, stager, centring, layout);
+    const centring = { mean: moments.subtracted(settings.center), scale: powerOfTwoScale(moments, settings.center, 'X') };
+    if (layout.kind === 'column-blocks') engine.rows(0, reader.cols).fill(0); // padded samples are zeros
+    packMatrix(reader, stager, centring, layout);
     return { engine, prepared: { moments, centring, settings } };
   } catch (error) {
     engine.dispose();
@@ -50,25 +49,32 @@ async function load(
 }
 
 /**
- * The dense operator from its float64 sums (syrk's upper triangle), whole and symmetric, divided by `divisor`,
- * rounded to float32 for the players.
+ * The dense operator the players play on, from its float64 sums (syrk's upper triangle): whole and symmetric,
+ * divided by `divisor` and multiplied by the power of two that brings its mean diagonal near 1 (exact, and float32
+ * then holds it whatever the data's units). Returns that power of two.
  */
-export function fillOperator(engine: Engine, divisor: number): void {
+export function fillOperator(engine: Engine, divisor: number): number {
   const { sums, matrix } = engine.operator();
   const m = engine.d;
+  let trace = 0;
+  for (let i = 0; i < m; i++) trace += sums[i * m + i];
+  const scale = trace > 0 ? scaleForMeanSquare(trace / m / divisor, 'the covariance') ** 2 : 1;
+  const factor = scale / divisor;
   for (let i = 0; i < m; i++) {
     for (let j = i; j < m; j++) {
-      const value = sums[i * m + j] / divisor;
+      const value = sums[i * m + j] * factor;
       matrix[i * m + j] = value;
       matrix[j * m + i] = value;
     }
   }
+  return scale;
 }
 
-/** Sums the operator of the `rows` packed resident rows (the covariance route's one pass) into zeroed sums. */
-export async function covariancePass(engine: Engine, rows: number, signal?: AbortSignal): Promise<void> {
+/** Sums the operator of the `rows` packed resident rows, scaled by `scale`, into zeroed sums (the Gram route's pass). */
+async function packedPass(engine: Engine, rows: number, scale: number, signal?: AbortSignal): Promise<void> {
   engine.operator().sums.fill(0);
-  await engine.run({ kind: 'covariance', rows, blockRows: COVARIANCE_BLOCK, first: 0 }, undefined, signal);
+  const weights = new Array<number>(Math.ceil(rows / COVARIANCE_BLOCK)).fill(1 / (scale * scale));
+  await engine.run({ kind: 'covariance', rows, blockRows: COVARIANCE_BLOCK, first: 0, weights }, undefined, signal);
 }
 
 async function using<T>(engine: Engine, use: () => Promise<T>): Promise<T> {
@@ -80,45 +86,45 @@ async function using<T>(engine: Engine, use: () => Promise<T>): Promise<T> {
 }
 
 /**
- * The covariance route's sums in an engine: its operator's float64 sums hold scale² · Σ (x − mean)(x − mean)ᵀ (about
- * zero instead of the mean without centring), of the rows that `moments` describes, read in `passes` passes.
+ * The covariance route's sums in an engine: its operator's float64 sums hold Σ (x − mean)(x − mean)ᵀ (about zero
+ * without centring) of the rows that `moments` describes, read in `passes` passes.
  */
 export interface Summed {
   engine: Engine;
   moments: ColumnMoments;
-  scale: number;
   passes: number;
 }
 
 /** An engine for the covariance route's sums (and `players` players on them) of d columns in batches of `batch` rows. */
-export function summingEngine(d: number, batch: number, players: number, settings: PCASettings, stage: boolean): Promise<Engine> {
+export function summingEngine(d: number, batch: number, players: number, settings: PCASettings): Promise<Engine> {
   const padded = padToPanels(d);
   return Engine.create(
-    { d: padded, k: players, rowCapacity: Math.max(2 * batch, padded), play: true, dense: true, stage: stage ? stageSize(d) : undefined },
+    { d: padded, k: players, rowCapacity: Math.max(2 * batch, padded), play: true, dense: true, stage: stageSize(d) },
     PLAY_SETTINGS, { ...settings.engine, workPerStep: batch * padded * padded },
   );
 }
 
-/**
- * The covariance route's pass over rows in memory (after the statistics pass, which gives the exact mean). Rows
- * that do not vary are refused (pca) unless `mayBeConstant` (moments).
- */
-export async function sumMatrix(reader: MatrixReader, settings: PCASettings, players: number, mayBeConstant = false): Promise<Summed> {
+/** The covariance route's one pass over rows in memory. */
+export async function sumMatrix(reader: MatrixReader, settings: PCASettings, players: number): Promise<Summed> {
   const { rows: n, cols: d } = reader;
-  const padded = padToPanels(d);
-  const batch = Math.min(n, memoryBatch(padded));
-  const { engine, prepared } = await load(
-    reader, settings, { d: padded, k: players, rowCapacity: Math.max(2 * batch, padded), play: true, dense: true },
-    batch * padded * padded, null, mayBeConstant,
-  );
+  const batch = Math.min(n, memoryBatch(padToPanels(d)));
+  const engine = await summingEngine(d, batch, players, settings);
   try {
-    const { moments, centring } = prepared;
-    const pass = new CovariancePass(engine, d, batch, { ...centring, center: settings.center }, moments, 'X', settings.signal);
-    for (let first = 0; first < n; first += batch) {
+    let batchStart = 0;
+    const reportBlock = (first: number, count: number): never => {
+      for (let r = batchStart + first; r < batchStart + first + count; r++) {
+        const row = reader.row(r);
+        for (let c = 0; c < d; c++) if (!Number.isFinite(row[c])) reportNonFinite(row, 'X', r);
+      }
+      throw new RangeError(`X has a value that is not finite in rows ${batchStart + first} to ${batchStart + first + count - 1}`);
+    };
+    const pass = new CovariancePass(engine, d, batch, settings.center, 'X', reportBlock, settings.signal);
+    for (; batchStart < n; batchStart += batch) {
+      const first = batchStart;
       await pass.add(Math.min(batch, n - first), (offset, count, into) => reader.copyRows(first + offset, count, into));
     }
     await pass.finish();
-    return { engine, moments, scale: centring.scale, passes: 2 };
+    return { engine, moments: pass.moments, passes: 1 };
   } catch (error) {
     engine.dispose();
     throw error;
@@ -126,13 +132,13 @@ export async function sumMatrix(reader: MatrixReader, settings: PCASettings, pla
 }
 
 /** The covariance route's players on summed rows, and the model of their top k. */
-export async function solveSummed({ engine, moments, scale, passes }: Summed, settings: PCASettings): Promise<PCAModel> {
+export async function solveSummed({ engine, moments, passes }: Summed, settings: PCASettings): Promise<PCAModel> {
   const { d } = moments;
   const padded = engine.d;
-  fillOperator(engine, moments.rows - 1);
+  const scale = fillOperator(engine, moments.rows - 1);
   const top = await playTopK(engine, 'dense', padded, d, settings);
   return componentsModel({
-    ...top, width: padded, d, values: top.values.map((value) => value / (scale * scale)),
+    ...top, width: padded, d, values: top.values.map((value) => value / scale),
     totalVariance: moments.totalVariance(settings.center), mean: moments.subtracted(settings.center), n: moments.rows,
     backend: engine.backend, solver: 'covariance', settings, passes,
   });
@@ -140,7 +146,10 @@ export async function solveSummed({ engine, moments, scale, passes }: Summed, se
 
 export async function byCovariance(reader: MatrixReader, settings: PCASettings): Promise<PCAModel> {
   const summed = await sumMatrix(reader, settings, playerCount(settings.k, reader.cols));
-  return using(summed.engine, () => solveSummed(summed, settings));
+  return using(summed.engine, () => {
+    powerOfTwoScale(summed.moments, settings.center, 'X'); // refuses rows that do not vary, or overflow float64
+    return solveSummed(summed, settings);
+  });
 }
 
 export async function byGram(reader: MatrixReader, settings: PCASettings): Promise<PCAModel> {
@@ -154,11 +163,11 @@ export async function byGram(reader: MatrixReader, settings: PCASettings): Promi
     d * padded * padded, { kind: 'column-blocks', padded },
   );
   return using(engine, async () => {
-    await covariancePass(engine, d, settings.signal);
-    fillOperator(engine, n - 1);
+    await packedPass(engine, d, prepared.centring.scale, settings.signal);
+    const scale = fillOperator(engine, n - 1);
     const top = await playTopK(engine, 'dense', padded, n, settings);
     const components = backProject(engine, top.vectors, top.values.length, d);
-    return finish({ ...top, vectors: components }, d, 1, { engine: engine.backend, solver: 'gram', passes: 2 }, prepared);
+    return finish({ ...top, vectors: components }, d, 1 / scale, { engine: engine.backend, solver: 'gram', passes: 2 }, prepared);
   });
 }
 
@@ -198,18 +207,21 @@ export async function byData(reader: MatrixReader, settings: PCASettings): Promi
   );
   return using(engine, async () => {
     const top = await playTopK(engine, 'data', n, d, settings);
-    // The players played on XᵀX / n (the mean reduction); the model's variances are XᵀX / (n − 1)'s.
-    return finish(top, d, n / (n - 1), { engine: engine.backend, solver: 'data', passes: 2 + top.rounds }, prepared);
+    // The players played on the scaled rows' XᵀX / n (the mean reduction); the model's variances are XᵀX / (n − 1)'s.
+    const scale = prepared.centring.scale;
+    return finish(top, d, n / (n - 1) / (scale * scale), { engine: engine.backend, solver: 'data', passes: 2 + top.rounds }, prepared);
   });
 }
 
-/** The model of a route's top k: components in the first d coordinates of rows `width` long, variances unscaled. */
+/**
+ * The model of a route's top k: components in the first d coordinates of rows `width` long, variances the Ritz
+ * values times `unscale`.
+ */
 function finish(
   top: { vectors: Float64Array; values: Float64Array; converged: boolean; remaining: number; rounds: number },
-  width: number, factor: number, ran: { engine: Backend; solver: Solver; passes: number },
-  { moments, centring, settings }: Prepared,
+  width: number, unscale: number, ran: { engine: Backend; solver: Solver; passes: number },
+  { moments, settings }: Prepared,
 ): PCAModel {
-  const unscale = factor / (centring.scale * centring.scale);
   return componentsModel({
     vectors: top.vectors, width, d: moments.d, values: top.values.map((value) => value * unscale),
     totalVariance: moments.totalVariance(settings.center), mean: moments.subtracted(settings.center), n: moments.rows,

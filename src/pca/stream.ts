@@ -86,10 +86,12 @@ async function covarianceOfSource(source: MatrixSource, settings: PCASettings, d
  * exactly): the sums in an engine with `players` players.
  */
 export async function sumSource(source: MatrixSource, settings: PCASettings, d: number, batch: number, players: number): Promise<Summed> {
-  const engine = await summingEngine(d, batch, players, settings, true);
+  const engine = await summingEngine(d, batch, players, settings);
+  const overflow = () => new RangeError(`${source.name}: the statistics of its values overflowed float64 (values beyond about 1e154)`);
   try {
     const { center, signal, onProgress } = settings;
-    const pass = new CovariancePass(engine, d, batch, { mean: null, scale: 0, center }, new ColumnMoments(d), source.name, signal);
+    // The readers refuse values that are not finite: a block whose statistics are not finite overflowed them.
+    const pass = new CovariancePass(engine, d, batch, center, source.name, () => { throw overflow(); }, signal);
     let batches = 0;
     for await (const rows of batchesOf(source, batch, undefined, signal)) {
       await pass.add(rows.rows, (first, count, into) => into.set(rows.data.subarray(first * d, (first + count) * d)));
@@ -99,8 +101,8 @@ export async function sumSource(source: MatrixSource, settings: PCASettings, d: 
       });
     }
     await pass.finish();
-    if (!pass.moments.finite()) throw new RangeError(`${source.name}: the statistics of its values overflowed float64 (values beyond about 1e154)`);
-    return { engine, moments: pass.moments, scale: pass.scale, passes: 1 };
+    if (!pass.moments.finite()) throw overflow();
+    return { engine, moments: pass.moments, passes: 1 };
   } catch (error) {
     engine.dispose();
     throw error;

@@ -286,15 +286,17 @@ const cases: KernelCase[] = [
   },
 
   {
-    claim: 'syrk: C += XᵀX over a packed block, float32 within the block and float64 across blocks, whatever the panels',
+    claim: 'syrk: C += w XᵀX over a packed block, float32 within the block and float64 across blocks, whatever the panels',
     check: (h, d) => {
       const dPad = Math.ceil(d / 8) * 8;
       const rows = (d % 9) + 1;
       const x = normals(d, rows * d);
+      // A block scaled by a power of two s = 2⁻³ and weighted by 1/s² = 64: C gets the unscaled sums.
+      const weight = 64;
       const start = Float64Array.from({ length: dPad * dPad }, (_, i) => (i % 7) / 3);
-      const block = h.f32(ref.packBlock(x, rows, d, dPad), 16);
+      const block = h.f32(ref.packBlock(x.map((value) => value / 8), rows, d, dPad), 16);
       const whole = h.f64(start, 8);
-      h.kernels.syrk(block, rows, 0, dPad, whole, dPad);
+      h.kernels.syrk(block, rows, 0, dPad, whole, dPad, weight);
       const got = h.readF64(whole, dPad * dPad);
       const expected = ref.crossProducts(x, rows, d);
       const scale = ref.crossProducts(absolute(x), rows, d);
@@ -307,8 +309,8 @@ const cases: KernelCase[] = [
       // Devices own different panels of columns: split, the same bits.
       const split = h.f64(start, 8);
       const middle = Math.floor(dPad / 16) * 8;
-      h.kernels.syrk(block, rows, middle, dPad, split, dPad);
-      h.kernels.syrk(block, rows, 0, middle, split, dPad);
+      h.kernels.syrk(block, rows, middle, dPad, split, dPad, weight);
+      h.kernels.syrk(block, rows, 0, middle, split, dPad, weight);
       expect(h.readF64(split, dPad * dPad)).toEqual(got);
     },
   },
