@@ -48,6 +48,7 @@ export interface KernelExports {
   combineRows(w: number, m: number, p: number, src: number, d: number, out: number, acc: number): void;
   ritzResiduals(w: number, theta: number, m: number, p: number, v: number, g: number, d: number, out: number, acc: number): void;
   transpose(src: number, rows: number, cols: number, ldSrc: number, dst: number, ldDst: number): void;
+  symmetrize(sums: number, m: number, factor: number, out: number): void;
   blockMoments(x: number, rows: number, d: number, mean: number, squares: number): void;
   packRows(
     x: number, rows: number, d: number, mean: number, scale: number, first: number, total: number, blockRows: number,
@@ -70,7 +71,7 @@ export const MAX_PAGES = 65536;
 export const KERNEL_NAMES: (keyof KernelExports)[] = [
   'heapBase', 'subtractMean', 'firstNonFinite', 'columnSums', 'project', 'backproject', 'dataTerm', 'gram', 'addF32', 'addF64', 'divideF32', 'divideF64',
   'utilities', 'direction', 'sgd', 'adam', 'normalizeRows', 'syrk', 'rayleighQuotients', 'play', 'crossDots', 'combineRows',
-  'ritzResiduals', 'transpose', 'packedTimes', 'blockMoments', 'packRows', 'packPlain', 'packColumns',
+  'ritzResiduals', 'transpose', 'symmetrize', 'packedTimes', 'blockMoments', 'packRows', 'packPlain', 'packColumns',
 ];
 
 export const FILE_NAMES: Record<BuildName, string> = {

@@ -54,19 +54,13 @@ async function load(
  * then holds it whatever the data's units). Returns that power of two.
  */
 export function fillOperator(engine: Engine, divisor: number): number {
-  const { sums, matrix } = engine.operator();
+  const { sums } = engine.operator();
   const m = engine.d;
   let trace = 0;
   for (let i = 0; i < m; i++) trace += sums[i * m + i];
   const scale = trace > 0 ? scaleForMeanSquare(trace / m / divisor, 'the covariance') ** 2 : 1;
-  const factor = scale / divisor;
-  for (let i = 0; i < m; i++) {
-    for (let j = i; j < m; j++) {
-      const value = sums[i * m + j] * factor;
-      matrix[i * m + j] = value;
-      matrix[j * m + i] = value;
-    }
-  }
+  const { kernels, plan } = engine.hostKernels();
+  kernels.symmetrize(plan.operator!.sums, m, scale / divisor, plan.operator!.matrix);
   return scale;
 }
 

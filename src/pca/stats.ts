@@ -61,7 +61,9 @@ export class ColumnMoments {
 
   /** Whether every value merged in was finite (a NaN or an infinity leaves its column's mean or squares not). */
   finite(): boolean {
-    return this.mean.every(Number.isFinite) && this.squares.every((value) => !Number.isNaN(value));
+    // A loop: typed arrays' every() with a callback costs several times more, on every staged block.
+    for (let c = 0; c < this.d; c++) if (!Number.isFinite(this.mean[c]) || Number.isNaN(this.squares[c])) return false;
+    return true;
   }
 }
 

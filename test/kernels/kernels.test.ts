@@ -419,6 +419,23 @@ const cases: KernelCase[] = [
   },
 
   {
+    claim: 'symmetrize: the whole of a symmetric matrix from its float64 upper triangle, scaled, in float32',
+    check: (h, d) => {
+      // Values beyond float32's range until scaled; NaN below the diagonal, which must never be read.
+      const sums = Float64Array.from(normals(d, d * d), (value, i) => (Math.floor(i / d) <= i % d ? value * 1e30 : NaN));
+      const out = h.zerosF32(d * d);
+      h.kernels.symmetrize(h.f64(sums, 8), d, 2 ** -100, out);
+      const got = h.readF32(out, d * d);
+      for (let i = 0; i < d; i++) {
+        for (let j = 0; j < d; j++) {
+          const upper = Math.min(i, j) * d + Math.max(i, j);
+          expect(got[i * d + j], `[${i}, ${j}] (d ${d})`).toBe(Math.fround(sums[upper] * 2 ** -100));
+        }
+      }
+    },
+  },
+
+  {
     claim: 'packedTimes: Σ_r Y[q, r] u_i[r] for a packed block of features (the Gram route\'s components)',
     check: (h, n) => {
       const nPad = Math.ceil(n / 4) * 4;
