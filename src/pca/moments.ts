@@ -11,7 +11,7 @@ import { Engine, cancellable } from '../devices/engine';
 import { checkDimensions } from '../game/options';
 import { readMatrix, type MatrixInput } from '../io/matrix';
 import { isMatrixSource, type MatrixSource } from '../io/source';
-import { OPERATOR_BUDGET_BYTES } from './choose';
+import { OPERATOR_BUDGET_BYTES, routeCosts } from './choose';
 import { PLAY_SETTINGS, resolveOptions, type PCAOptions, type PCASettings } from './core';
 import type { PCAModel } from './model';
 import { padToPanels } from './pack';
@@ -198,7 +198,7 @@ function checkFits(d: number, name: string): void {
 async function momentsOfMatrix(X: MatrixInput, settings: PCASettings): Promise<Moments> {
   const reader = readMatrix(X, 'X');
   checkFits(reader.cols, 'X');
-  const summed = await sumMatrix(reader, settings, 1);
+  const summed = await sumMatrix(reader, settings, 1, reader.rows * reader.cols * reader.cols);
   try {
     return fromSummed(summed, 'X');
   } finally {
@@ -207,9 +207,9 @@ async function momentsOfMatrix(X: MatrixInput, settings: PCASettings): Promise<M
 }
 
 async function momentsOfSource(source: MatrixSource, settings: PCASettings): Promise<Moments> {
-  const { cols: d } = await source.info();
+  const { cols: d, rows } = await source.info();
   checkFits(d, source.name);
-  const summed = await sumSource(source, settings, d, batchSizeFor(settings, d), 1);
+  const summed = await sumSource(source, settings, d, batchSizeFor(settings, d), 1, rows === null ? undefined : rows * d * d);
   try {
     return fromSummed(summed, source.name);
   } finally {
@@ -235,7 +235,8 @@ export async function pcaOfMoments(moments: Moments, settings: PCASettings): Pro
   if (!(columns.sumOfSquares(center) > 0)) throw new RangeError('the moments have no variance: every row they count is the same');
   const padded = padToPanels(d);
   const engine = await Engine.create(
-    { d: padded, k: playerCount(k, d), rowCapacity: padded, play: true, dense: true }, PLAY_SETTINGS, { ...settings.engine, workPerStep: padded * padded },
+    { d: padded, k: playerCount(k, d), rowCapacity: padded, play: true, dense: true }, PLAY_SETTINGS,
+    { ...settings.engine, workPerStep: 2 * padded * padded * playerCount(k, d), totalWork: routeCosts(0, d, k).covariance },
   );
   try {
     const { sums } = engine.operator();

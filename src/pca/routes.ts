@@ -12,11 +12,10 @@ import { reportNonFinite, type MatrixReader } from '../io/matrix';
 import { PLAY_SETTINGS, componentsModel, type PCASettings } from './core';
 import type { PCAModel } from './model';
 import { COVARIANCE_BLOCK, Stager, matrixMoments, packMatrix, padToPanels, type Centring, type Layout } from './pack';
+import { routeCosts, type Solver } from './choose';
 import { CovariancePass, memoryBatch } from './covariance';
 import { playTopK, playerCount } from './solve';
 import { powerOfTwoScale, scaleForMeanSquare, stageSize, type ColumnMoments } from './stats';
-
-export type Solver = 'covariance' | 'gram' | 'data';
 
 /** What a route has once the rows are in: their statistics and how they were centred and scaled. */
 interface Prepared {
@@ -30,10 +29,10 @@ interface Prepared {
  * the scale, and the rows centred and scaled in `layout`. Workers start while the host reads the rows.
  */
 async function load(
-  reader: MatrixReader, settings: PCASettings, shape: EngineShape, workPerStep: number, layout: Layout,
+  reader: MatrixReader, settings: PCASettings, shape: EngineShape, workPerStep: number, layout: Layout, totalWork: number,
 ): Promise<{ engine: Engine; prepared: Prepared }> {
   const engine = await Engine.create(
-    { ...shape, stage: stageSize(reader.cols) }, PLAY_SETTINGS, { ...settings.engine, workPerStep },
+    { ...shape, stage: stageSize(reader.cols) }, PLAY_SETTINGS, { ...settings.engine, workPerStep, totalWork },
   );
   try {
     const stager = new Stager(engine, reader.cols);
@@ -89,20 +88,23 @@ export interface Summed {
   passes: number;
 }
 
-/** An engine for the covariance route's sums (and `players` players on them) of d columns in batches of `batch` rows. */
-export function summingEngine(d: number, batch: number, players: number, settings: PCASettings): Promise<Engine> {
+/**
+ * An engine for the covariance route's sums (and `players` players on them) of d columns in batches of `batch` rows;
+ * `totalWork`: the fit's flops, when known (Engine's 'auto' devices).
+ */
+export function summingEngine(d: number, batch: number, players: number, settings: PCASettings, totalWork?: number): Promise<Engine> {
   const padded = padToPanels(d);
   return Engine.create(
     { d: padded, k: players, rowCapacity: Math.max(2 * batch, padded), play: true, dense: true, stage: stageSize(d) },
-    PLAY_SETTINGS, { ...settings.engine, workPerStep: batch * padded * padded },
+    PLAY_SETTINGS, { ...settings.engine, workPerStep: batch * padded * padded, totalWork },
   );
 }
 
 /** The covariance route's one pass over rows in memory. */
-export async function sumMatrix(reader: MatrixReader, settings: PCASettings, players: number): Promise<Summed> {
+export async function sumMatrix(reader: MatrixReader, settings: PCASettings, players: number, totalWork: number): Promise<Summed> {
   const { rows: n, cols: d } = reader;
   const batch = Math.min(n, memoryBatch(padToPanels(d)));
-  const engine = await summingEngine(d, batch, players, settings);
+  const engine = await summingEngine(d, batch, players, settings, totalWork);
   try {
     let batchStart = 0;
     const reportBlock = (first: number, count: number): never => {
@@ -139,7 +141,8 @@ export async function solveSummed({ engine, moments, passes }: Summed, settings:
 }
 
 export async function byCovariance(reader: MatrixReader, settings: PCASettings): Promise<PCAModel> {
-  const summed = await sumMatrix(reader, settings, playerCount(settings.k, reader.cols));
+  const { rows: n, cols: d } = reader;
+  const summed = await sumMatrix(reader, settings, playerCount(settings.k, d), routeCosts(n, d, settings.k).covariance);
   return using(summed.engine, () => {
     powerOfTwoScale(summed.moments, settings.center, 'X'); // refuses rows that do not vary, or overflow float64
     return solveSummed(summed, settings);
@@ -154,7 +157,7 @@ export async function byGram(reader: MatrixReader, settings: PCASettings): Promi
   const { engine, prepared } = await load(
     reader, settings,
     { d: padded, k: playerCount(settings.k, n), rowCapacity: Math.max(d + scratchRows, padded), play: true, dense: true },
-    d * padded * padded, { kind: 'column-blocks', padded },
+    d * padded * padded, { kind: 'column-blocks', padded }, routeCosts(n, d, settings.k).gram,
   );
   return using(engine, async () => {
     await packedPass(engine, d, prepared.centring.scale, settings.signal);
@@ -198,6 +201,7 @@ export async function byData(reader: MatrixReader, settings: PCASettings): Promi
   const players = playerCount(settings.k, d);
   const { engine, prepared } = await load(
     reader, settings, { d, k: players, rowCapacity: n, play: true }, 4 * n * d * players, { kind: 'plain' },
+    routeCosts(n, d, settings.k).data,
   );
   return using(engine, async () => {
     const top = await playTopK(engine, 'data', n, d, settings);

@@ -16,12 +16,12 @@ import { ConvergenceEstimate } from '../devices/schedule';
 import { batchesOf } from '../game/game';
 import { checkDimensions } from '../game/options';
 import type { MatrixSource, RowBatch, SourceInfo } from '../io/source';
-import { OPERATOR_BUDGET_BYTES } from './choose';
+import { OPERATOR_BUDGET_BYTES, routeCosts, type Solver } from './choose';
 import { PCA_SETTINGS, PLAY_SETTINGS, componentsModel, type PCASettings } from './core';
 import type { PCAModel } from './model';
 import { CovariancePass, tolerantScale } from './covariance';
 import { Stager, padToPanels } from './pack';
-import { solveSummed, summingEngine, type Solver, type Summed } from './routes';
+import { solveSummed, summingEngine, type Summed } from './routes';
 import { playerCount, ritzVectors, startPlayers } from './solve';
 import { ColumnMoments, STAGE_ROWS, powerOfTwoScale, stageSize } from './stats';
 
@@ -72,7 +72,8 @@ function checkRows(moments: ColumnMoments, settings: PCASettings, name: string):
 }
 
 async function covarianceOfSource(source: MatrixSource, settings: PCASettings, d: number, batch: number): Promise<PCAModel> {
-  const summed = await sumSource(source, settings, d, batch, playerCount(settings.k, d));
+  const { rows } = await source.info();
+  const summed = await sumSource(source, settings, d, batch, playerCount(settings.k, d), rows === null ? undefined : routeCosts(rows, d, settings.k).covariance);
   try {
     checkRows(summed.moments, settings, source.name);
     return await solveSummed(summed, settings);
@@ -85,8 +86,10 @@ async function covarianceOfSource(source: MatrixSource, settings: PCASettings, d
  * The covariance route's one pass over a source, re-readable or not (each block centred at its own mean, merged
  * exactly): the sums in an engine with `players` players.
  */
-export async function sumSource(source: MatrixSource, settings: PCASettings, d: number, batch: number, players: number): Promise<Summed> {
-  const engine = await summingEngine(d, batch, players, settings);
+export async function sumSource(
+  source: MatrixSource, settings: PCASettings, d: number, batch: number, players: number, totalWork?: number,
+): Promise<Summed> {
+  const engine = await summingEngine(d, batch, players, settings, totalWork);
   const overflow = () => new RangeError(`${source.name}: the statistics of its values overflowed float64 (values beyond about 1e154)`);
   try {
     const { center, signal, onProgress } = settings;
