@@ -182,6 +182,8 @@ export class Engine {
   private pool: DevicePool | null = null;
   /** Settles when the pool's workers are ready (they start while the caller fills the memory), or it fell back. */
   private started: Promise<void> = Promise.resolve();
+  /** Whether `started` has settled. */
+  private settled = true;
 
   private constructor(
     readonly settings: GameSettings,
@@ -228,7 +230,8 @@ export class Engine {
       const fallback = warn(options, `${(error as Error).message}: running one in-thread device instead`);
       this.current = inThread(this.k, this.current.build, fallback);
     });
-    this.started.catch(() => {});
+    this.settled = false;
+    this.started.then(() => (this.settled = true), () => (this.settled = true));
   }
 
   /** Where the steps run; settled once `ready()` has resolved. */
@@ -311,11 +314,15 @@ export class Engine {
    * Runs a job on the devices (or in this thread), reporting progress; resolves to its last step's report. An
    * abort takes effect between two steps: the steps taken are counted and the game stays consistent; then the
    * promise rejects with the signal's reason, also when the abort came during the job's last step or its reports.
+   * `whileStarting: 'in-thread'`: while the workers are still starting, this thread runs the job (the same bits).
    */
-  async run(job: Job, onReport?: (report: RunReport) => void, signal?: AbortSignal): Promise<StepReport> {
+  async run(job: Job, onReport?: (report: RunReport) => void, signal?: AbortSignal, whileStarting: 'wait' | 'in-thread' = 'wait'): Promise<StepReport> {
     if (this.busy) throw new Error('this game is already running a step: await it before starting another');
     this.busy = true;
     try {
+      // The calling thread runs a job whose bits do not depend on who runs it, instead of idling while new workers
+      // start: they take over from the next job once they are ready.
+      if (whileStarting === 'in-thread' && !this.settled) return await this.runInThread(job, onReport, signal);
       await this.started;
       signal?.throwIfAborted();
       const last = this.pool

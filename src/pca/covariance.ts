@@ -85,8 +85,10 @@ export class CovariancePass {
       for (let b = 0; b < count; b += COVARIANCE_BLOCK) weights.push(1 / (scale * scale));
     }
     await this.pending;
+    // While new workers start, this thread sums the batch itself (the sums' bits do not depend on who adds them).
     this.pending = this.engine.run(
       { kind: 'covariance', rows, blockRows: COVARIANCE_BLOCK, first: this.slot * this.batch, weights }, undefined, this.signal,
+      'in-thread',
     );
     // Awaited with the next batch; if staging that batch fails first, this one's failure is not left unhandled.
     this.pending.catch(() => {});

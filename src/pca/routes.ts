@@ -63,11 +63,20 @@ export function fillOperator(engine: Engine, divisor: number): number {
   return scale;
 }
 
-/** Sums the operator of the `rows` packed resident rows, scaled by `scale`, into zeroed sums (the Gram route's pass). */
+/** Resident rows per job of the Gram route's pass: new workers take over between jobs (see packedPass). */
+const PASS_ROWS = 64 * COVARIANCE_BLOCK;
+
+/**
+ * Sums the operator of the `rows` packed resident rows, scaled by `scale`, into zeroed sums (the Gram route's pass),
+ * in jobs of PASS_ROWS rows: while new workers start this thread runs the jobs, and the workers take the rest.
+ */
 async function packedPass(engine: Engine, rows: number, scale: number, signal?: AbortSignal): Promise<void> {
   engine.operator().sums.fill(0);
-  const weights = new Array<number>(Math.ceil(rows / COVARIANCE_BLOCK)).fill(1 / (scale * scale));
-  await engine.run({ kind: 'covariance', rows, blockRows: COVARIANCE_BLOCK, first: 0, weights }, undefined, signal);
+  for (let first = 0; first < rows; first += PASS_ROWS) {
+    const count = Math.min(PASS_ROWS, rows - first);
+    const weights = new Array<number>(Math.ceil(count / COVARIANCE_BLOCK)).fill(1 / (scale * scale));
+    await engine.run({ kind: 'covariance', rows: count, blockRows: COVARIANCE_BLOCK, first, weights }, undefined, signal, 'in-thread');
+  }
 }
 
 async function using<T>(engine: Engine, use: () => Promise<T>): Promise<T> {

@@ -200,7 +200,9 @@ describe('a one-shot stream of 3,000,000 rows', { timeout: 120_000 }, () => {
 });
 
 describe('the same bits on 1–4 devices, every route', { timeout: 120_000 }, () => {
-  // Devices are capped at the host's hardware threads: run as on a host with 8.
+  // Devices are capped at the host's hardware threads: run as on a host with 8. The fits on 3 and 4 devices need new
+  // workers, so their first batches are summed in this thread while those start (Engine.run's whileStarting): the
+  // same bits are asked of that path too.
   beforeEach(() => void vi.spyOn(currentHost(), 'hardwareThreads').mockReturnValue(8));
   afterEach(() => vi.restoreAllMocks());
 
