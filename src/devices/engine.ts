@@ -99,9 +99,13 @@ function resolveBackend(k: number, options: EngineOptions): Backend {
   return workersWithin(cap, requested === 'auto' ? "devices: 'auto'" : `devices = ${devices}`, { devices, k, kPerDevice }, options);
 }
 
-/** Whether a fit is too small to wait for new workers, and the realm has none. */
+/**
+ * Whether a fit is too small to wait for new workers and the realm has none, in Node. A browser's calling thread
+ * draws the page: there a fit takes workers whenever it can have them.
+ */
 function coldAndSmall(options: EngineOptions): boolean {
-  return options.totalWork !== undefined && options.totalWork < COLD_START_WORK && deviceWorkers.stats().workers === 0;
+  return currentHost().name === 'node' && options.totalWork !== undefined && options.totalWork < COLD_START_WORK
+    && deviceWorkers.stats().workers === 0;
 }
 
 /** The most workers one fit may have, and what sets that: the host's hardware threads or the realm's budget. */

@@ -177,5 +177,5 @@ describe('the packed tarball', () => {
     }));
     const tsc = new URL('../../node_modules/typescript/bin/tsc', import.meta.url).pathname;
     execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: packed.consumer, encoding: 'utf8' });
-  });
+  }, 60_000);
 });
