@@ -64,6 +64,30 @@ export async function releaseUnopened(input: ByteInput, name: string): Promise<v
 }
 
 /**
+ * What the readers of bytes share (NpySource, CsvSource): the input and its name, the first look at it (a header or
+ * the first records; for a stream, the stream itself, held for the batches), and letting go of a stream that was not
+ * read to its end.
+ */
+export abstract class ByteReader<Start extends { stream: { bytes: ByteStream } | null }> {
+  readonly name: string;
+  protected opened: Promise<Start> | null = null;
+  protected consumed = false;
+
+  constructor(protected readonly input: ByteInput, name: string | undefined) {
+    this.name = name ?? inputName(input);
+  }
+
+  /** Releases a stream not read to its end (a file is never held between operations). */
+  async close(): Promise<void> {
+    if (this.consumed && !this.opened) return;
+    this.consumed = true;
+    if (!this.opened) return releaseUnopened(this.input, this.name);
+    const opened = await this.opened.catch(() => null);
+    await opened?.stream?.bytes.close();
+  }
+}
+
+/**
  * Opens an input to read what comes first (a header, the first records): a file is closed again at once, since each
  * later operation opens its own; a stream, readable once, stays open for what follows, unless reading it failed.
  */

@@ -4,7 +4,7 @@
 // indexes where every block of rows starts, and later epochs read the blocks in any order. Every cell is checked;
 // errors name the file, the line and the column.
 
-import { fileChunks, inputName, readStart, releaseUnopened, reopenFile, type ByteFile, type ByteInput, type ByteStream } from './bytes';
+import { ByteReader, fileChunks, readStart, reopenFile, type ByteFile, type ByteInput, type ByteStream } from './bytes';
 import { describe } from '../describe';
 import { checkBatchSize, type MatrixSource, type RowBatch, type SourceInfo } from './source';
 
@@ -268,15 +268,12 @@ interface CsvStart {
  * closes it however the iteration ends); a stream, readable once, is held from info() until it is read, left or
  * closed.
  */
-export class CsvSource implements MatrixSource {
-  readonly name: string;
-  private opened: Promise<CsvStart> | null = null;
+export class CsvSource extends ByteReader<CsvStart> implements MatrixSource {
   private index: BlockIndex | null = null;
-  private consumed = false;
   private buffer = new Float64Array(0);
 
-  constructor(private readonly input: ByteInput, private readonly options: CsvOptions = {}) {
-    this.name = options.name ?? inputName(input);
+  constructor(input: ByteInput, private readonly options: CsvOptions = {}) {
+    super(input, options.name);
     const { delimiter, header, columns } = options;
     if (delimiter !== undefined && (typeof delimiter !== 'string' || delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r')) {
       throw new TypeError(`delimiter must be one character other than a quote or a line end, got ${JSON.stringify(delimiter)}`);
@@ -325,15 +322,6 @@ export class CsvSource implements MatrixSource {
     } finally {
       await file.close();
     }
-  }
-
-  /** Releases a stream not read to its end (a file is never held between operations). */
-  async close(): Promise<void> {
-    if (this.consumed && !this.opened) return;
-    this.consumed = true;
-    if (!this.opened) return releaseUnopened(this.input, this.name);
-    const opened = await this.opened.catch(() => null);
-    await opened?.stream?.bytes.close();
   }
 
   private async *streamBatches(stream: OpenCsvStream, layout: CsvLayout, batchSize: number, blockOrder?: ArrayLike<number>) {

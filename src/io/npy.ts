@@ -3,7 +3,7 @@
 // `np.save('x.npy', X.astype(np.float32))` writes. Headers are checked against the file's size before any large
 // allocation, and every value is checked to be finite as it is read.
 
-import { exactChunks, inputName, readStart, releaseUnopened, reopenFile, type ByteFile, type ByteInput, type ByteStream } from './bytes';
+import { ByteReader, exactChunks, readStart, reopenFile, type ByteFile, type ByteInput, type ByteStream } from './bytes';
 import { describe } from '../describe';
 import { checkBatchSize, nonFiniteError, type MatrixSource, type RowBatch, type SourceInfo } from './source';
 
@@ -116,14 +116,11 @@ interface NpyStart {
  * it ends (info() reads the header and closes it; each batches() call opens its own handle and closes it however the
  * iteration ends); a stream, readable once, is held from info() until it is read, left or closed.
  */
-export class NpySource implements MatrixSource {
-  readonly name: string;
-  private opened: Promise<NpyStart> | null = null;
-  private consumed = false;
+export class NpySource extends ByteReader<NpyStart> implements MatrixSource {
   private buffer: Float32Array | Float64Array = new Float32Array(0);
 
-  constructor(private readonly input: ByteInput, options: { name?: string } = {}) {
-    this.name = options.name ?? inputName(input);
+  constructor(input: ByteInput, options: { name?: string } = {}) {
+    super(input, options.name);
   }
 
   async info(): Promise<SourceInfo> {
@@ -149,15 +146,6 @@ export class NpySource implements MatrixSource {
     } finally {
       await file.close();
     }
-  }
-
-  /** Releases a stream not read to its end (a file is never held between operations). */
-  async close(): Promise<void> {
-    if (this.consumed && !this.opened) return;
-    this.consumed = true;
-    if (!this.opened) return releaseUnopened(this.input, this.name);
-    const opened = await this.opened.catch(() => null);
-    await opened?.stream?.bytes.close();
   }
 
   private async *fileBatches(header: NpyHeader, file: ByteFile, batchSize: number, blockOrder?: ArrayLike<number>) {
