@@ -50,6 +50,22 @@ export function isMatrixSource(value: unknown): value is MatrixSource {
     && typeof (value as MatrixSource).info === 'function';
 }
 
+/**
+ * `inMemory(X)` for a matrix, `fromSource(X)` for a source, which is then closed on every path (read to its end,
+ * abandoned on an error, or refused for bad options before any read), so that a stream is released and no file
+ * handle outlives the call.
+ */
+export async function readMatrixOrSource<M, T>(
+  X: M | MatrixSource, inMemory: (matrix: M) => Promise<T>, fromSource: (source: MatrixSource) => Promise<T>,
+): Promise<T> {
+  if (!isMatrixSource(X)) return inMemory(X);
+  try {
+    return await fromSource(X);
+  } finally {
+    await X.close();
+  }
+}
+
 /** The most bytes one batch may take: a source refuses larger ones before allocating them. */
 export const MAX_BATCH_BYTES = 1 << 30;
 

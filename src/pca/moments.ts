@@ -10,7 +10,7 @@ import { describe } from '../describe';
 import { Engine, cancellable } from '../devices/engine';
 import { checkDimensions } from '../game/options';
 import { readMatrix, type MatrixInput } from '../io/matrix';
-import { isMatrixSource, type MatrixSource } from '../io/source';
+import { isMatrixSource, readMatrixOrSource, type MatrixSource } from '../io/source';
 import { OPERATOR_BUDGET_BYTES, routeCosts } from './choose';
 import { PLAY_SETTINGS, resolveOptions, type PCAOptions, type PCASettings } from './core';
 import type { PCAModel } from './model';
@@ -56,16 +56,11 @@ export class Moments {
    * the devices: exact means in float64 first, then the centred rows' products.
    */
   static async of(X: MatrixInput | MatrixSource, options: MomentsOptions = {}): Promise<Moments> {
-    if (!isMatrixSource(X)) {
+    const run = <T>(sum: (input: T, settings: PCASettings) => Promise<Moments>) => (input: T) => {
       const settings = momentSettings(options);
-      return cancellable(settings.signal, () => momentsOfMatrix(X, settings));
-    }
-    try {
-      const settings = momentSettings(options);
-      return await cancellable(settings.signal, () => momentsOfSource(X, settings));
-    } finally {
-      await X.close();
-    }
+      return cancellable(settings.signal, () => sum(input, settings));
+    };
+    return readMatrixOrSource(X, run(momentsOfMatrix), run(momentsOfSource));
   }
 
   /** Merges `parts` in their order into new moments (the same parts in the same order give the same bits). */

@@ -5,7 +5,7 @@
 
 import { cancellable } from '../devices/engine';
 import { readMatrix, type MatrixInput } from '../io/matrix';
-import { isMatrixSource, type MatrixSource } from '../io/source';
+import { readMatrixOrSource, type MatrixSource } from '../io/source';
 import { checkDimensions } from '../game/options';
 import { chooseSolver } from './choose';
 import { resolveOptions, type PCAOptions, type PCASettings } from './core';
@@ -19,22 +19,13 @@ import { pcaOfSource } from './stream';
  * CsvSource: files larger than memory, browser Files, streams), or the Moments of rows read elsewhere.
  */
 export async function pca(X: MatrixInput | MatrixSource | Moments, options: PCAOptions): Promise<PCAModel> {
-  if (X instanceof Moments) {
+  // The options are checked inside: a source is closed even when they are bad.
+  const run = <T>(fit: (input: T, settings: PCASettings) => Promise<PCAModel>) => (input: T) => {
     const settings = resolveOptions(options);
-    return cancellable(settings.signal, () => pcaOfMoments(X, settings));
-  }
-  if (!isMatrixSource(X)) {
-    const settings = resolveOptions(options);
-    return cancellable(settings.signal, () => pcaInMemory(X, settings));
-  }
-  // A source is read to its end (or abandoned on an error): it is closed on every path, bad options included, so a
-  // stream is released and no file handle outlives the fit.
-  try {
-    const settings = resolveOptions(options);
-    return await cancellable(settings.signal, () => pcaOfSource(X, settings));
-  } finally {
-    await X.close();
-  }
+    return cancellable(settings.signal, () => fit(input, settings));
+  };
+  if (X instanceof Moments) return run(pcaOfMoments)(X);
+  return readMatrixOrSource(X, run(pcaInMemory), run(pcaOfSource));
 }
 
 async function pcaInMemory(X: MatrixInput, settings: PCASettings): Promise<PCAModel> {
