@@ -11,9 +11,14 @@ export type Solver = 'covariance' | 'gram' | 'data';
 
 /** The most bytes a dense operator (the covariance or the Gram matrix) may take: about 9400² entries. */
 export const OPERATOR_BUDGET_BYTES = 1 << 30;
-/** Rounds the players take on a dense operator, and passes on the data, in the bench's slower cases. */
-const DENSE_ROUNDS = 40;
-const DATA_PASSES = 30;
+/**
+ * Rounds the players take on a dense operator, and passes on the data (its rounds and the two passes before them),
+ * in the bench's slower cases: measured 4 to 16 rounds on every set of `npm run bench` (MNIST 12, power law with
+ * k = 64 14, slowly falling variances 14, 4000 × 4096 with k = 32 15). With 40 and 30 (estimates made before the
+ * players had momentum) pca took the Gram route on 2000 × 20000, k = 10, at 3.8 s where the data route took 2.3 s.
+ */
+const DENSE_ROUNDS = 16;
+const DATA_PASSES = 16;
 /** Time per flop of each kernel relative to syrk's (bench: syrk ≈ 40, projections ≈ 26 GFlop/s on one thread). */
 const PROJECT_COST = 1.5;
 const DATA_TERM_COST = 1.6;
