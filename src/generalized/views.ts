@@ -1,0 +1,308 @@
+// Two sets of columns of the same rows (CCA's and PLS's X and Y), as users hand them over: two matrices in memory,
+// one matrix or source split by column lists, or two sources read in lock step. And their joint covariance pass:
+// each row becomes [x · sx | y · sy] (sx, sy: powers of two, exact, bringing each view's deviations near 1, so that
+// data in any units meets float32 arithmetic well), centred and summed by CovariancePass (src/pca/covariance.ts).
+
+import { describe } from '../describe';
+import type { Engine } from '../devices/engine';
+import { batchesOf } from '../game/game';
+import { readMatrix, type MatrixReader } from '../io/matrix';
+import { isMatrixSource, type MatrixSource, type RowBatch } from '../io/source';
+import { CovariancePass, firstBlockScale, memoryBatch } from '../pca/covariance';
+import { Stager, matrixMoments } from '../pca/pack';
+import { ColumnMoments, powerOfTwoScale } from '../pca/stats';
+import type { GeneralizedProgress, GeneralizedSettings } from './options';
+
+/** Columns to take from one input: 0-based indices, or names from a CSV header. */
+export type ColumnList = ReadonlyArray<number | string>;
+
+/** The two views as the pass reads them. */
+export type TwoViews =
+  | { kind: 'memory'; x: ColumnsOf<MatrixReader>; y: ColumnsOf<MatrixReader> }
+  | { kind: 'sources'; x: ColumnsOf<MatrixSource>; y: ColumnsOf<MatrixSource> };
+
+/**
+ * An input and which of its columns a view takes (null: all of them), with the view's name for messages. A source's
+ * `list` (names or indices) becomes `columns` once its header has been read.
+ */
+export interface ColumnsOf<T> {
+  input: T;
+  columns: number[] | null;
+  list?: ColumnList;
+  name: string;
+}
+
+/** Floats a default batch of a source may take. */
+const DEFAULT_BATCH_FLOATS = 1 << 22;
+
+/** Closes every source among a method's arguments: a source is read to its end or abandoned, and released on every path. */
+export async function closeSources(...inputs: unknown[]): Promise<void> {
+  await Promise.all(inputs.filter(isMatrixSource).map((source) => source.close()));
+}
+
+/** Whether an argument is an input (a matrix or a source) rather than an options object. */
+export function isInput(value: unknown): boolean {
+  if (isMatrixSource(value) || Array.isArray(value)) return true;
+  return typeof value === 'object' && value !== null && 'data' in value && 'rows' in value && 'cols' in value;
+}
+
+/** The two views of `cca(X, Y, options)` or of `cca(data, { x, y, ... })`. */
+export function twoViews(X: unknown, Y: unknown, split: { x?: ColumnList; y?: ColumnList } | null): TwoViews {
+  if (split) {
+    const { x, y } = split;
+    if (x === undefined || y === undefined) {
+      throw new TypeError('with one input, the options must say which columns are X and which are Y: { x: [...], y: [...] }');
+    }
+    const xs = columnList(x, 'x');
+    const ys = columnList(y, 'y');
+    if (isMatrixSource(X)) return { kind: 'sources', x: { input: X, columns: null, list: xs, name: 'X' }, y: { input: X, columns: null, list: ys, name: 'Y' } };
+    const reader = readMatrix(X, 'data');
+    return {
+      kind: 'memory',
+      x: { input: reader, columns: columnIndices(xs, reader.cols, null, 'x'), name: 'X' },
+      y: { input: reader, columns: columnIndices(ys, reader.cols, null, 'y'), name: 'Y' },
+    };
+  }
+  if (isMatrixSource(X) !== isMatrixSource(Y)) {
+    throw new TypeError('X and Y must both be sources or both be in memory (read an in-memory view into a source, or a source into memory)');
+  }
+  if (isMatrixSource(X)) {
+    return { kind: 'sources', x: { input: X, columns: null, name: X.name }, y: { input: Y as MatrixSource, columns: null, name: (Y as MatrixSource).name } };
+  }
+  const x = readMatrix(X, 'X');
+  const y = readMatrix(Y, 'Y');
+  if (x.rows !== y.rows) {
+    throw new RangeError(`X has ${x.rows} rows but Y has ${y.rows}: row i of X and row i of Y must be the same sample`);
+  }
+  return { kind: 'memory', x: { input: x, columns: null, name: 'X' }, y: { input: y, columns: null, name: 'Y' } };
+}
+
+function columnList(list: unknown, option: string): ColumnList {
+  if (!Array.isArray(list) || list.length === 0 || !list.every((c) => typeof c === 'string' || (Number.isInteger(c) && c >= 0))) {
+    const shown = Array.isArray(list) ? `[${list.map(describe).join(', ')}]` : describe(list);
+    throw new TypeError(`${option} must be a non-empty array of column names or 0-based indices, got ${shown}`);
+  }
+  return list as ColumnList;
+}
+
+/** Resolves names (with a header) and indices against `cols` columns. */
+export function columnIndices(list: ColumnList, cols: number, names: string[] | null, option: string): number[] {
+  const seen = new Set<number>();
+  return list.map((column) => {
+    let index: number;
+    if (typeof column === 'number') {
+      if (column >= cols) throw new RangeError(`${option} names column ${column}, but the input has ${cols} columns (0 to ${cols - 1})`);
+      index = column;
+    } else {
+      if (!names) throw new TypeError(`${option} names column ${describe(column)}, but the input has no header: name columns by 0-based index`);
+      index = names.indexOf(column);
+      if (index < 0) throw new RangeError(`${option} names column ${describe(column)}, which the header does not have`);
+    }
+    if (seen.has(index)) throw new RangeError(`${option} names column ${describe(column)} twice`);
+    seen.add(index);
+    return index;
+  });
+}
+
+/** Columns of each view. */
+export function viewWidths(views: TwoViews): Promise<{ dx: number; dy: number; rows: number | null }> | { dx: number; dy: number; rows: number } {
+  if (views.kind === 'memory') {
+    const width = (view: ColumnsOf<MatrixReader>) => view.columns?.length ?? view.input.cols;
+    return { dx: width(views.x), dy: width(views.y), rows: views.x.input.rows };
+  }
+  return sourceWidths(views);
+}
+
+async function sourceWidths(views: Extract<TwoViews, { kind: 'sources' }>): Promise<{ dx: number; dy: number; rows: number | null }> {
+  const x = await views.x.input.info();
+  const y = views.y.input === views.x.input ? x : await views.y.input.info();
+  for (const [view, info, option] of [[views.x, x, 'x'], [views.y, y, 'y']] as const) {
+    if (view.list) view.columns = columnIndices(view.list, info.cols, info.columnNames, option);
+  }
+  if (x.rows !== null && y.rows !== null && x.rows !== y.rows) {
+    throw new RangeError(`${views.x.name} has ${x.rows} rows but ${views.y.name} has ${y.rows}: row i of X and row i of Y must be the same sample`);
+  }
+  return { dx: views.x.columns?.length ?? x.cols, dy: views.y.columns?.length ?? y.cols, rows: x.rows ?? y.rows };
+}
+
+/** What the joint pass leaves: the rows, each view's mean (user units) and scale, and the covariance's sums on the engine. */
+export interface JointPass {
+  n: number;
+  meanX: Float64Array;
+  meanY: Float64Array;
+  sx: number;
+  sy: number;
+  /** Reads of all the rows: 2 in memory (statistics, then sums), 1 from sources. */
+  passes: number;
+}
+
+/** Rows per batch for the pass over rows of `m` columns padded to `padded` (the engine's d). */
+export function passBatch(views: TwoViews, m: number, padded: number, rows: number | null, settings: GeneralizedSettings): number {
+  if (views.kind === 'memory') return Math.min(rows ?? Infinity, memoryBatch(padded));
+  return settings.batchSize ?? Math.max(Math.min(4096, Math.floor(DEFAULT_BATCH_FLOATS / m)), 2);
+}
+
+/** The covariance of [X · sx | Y · sy] summed into the engine's operator (upper triangle), centred if asked. */
+export async function jointPass(engine: Engine, views: TwoViews, dx: number, dy: number, batch: number, settings: GeneralizedSettings): Promise<JointPass> {
+  return views.kind === 'memory'
+    ? memoryPass(engine, views, dx, dy, batch, settings)
+    : sourcePass(engine, views, dx, dy, batch, settings);
+}
+
+/** A view of an in-memory input as its own matrix (its columns picked out), for the statistics pass. */
+function viewReader(view: ColumnsOf<MatrixReader>): MatrixReader {
+  const { input, columns } = view;
+  if (!columns) return input;
+  const row = new Float64Array(input.cols);
+  const picked = (r: number) => {
+    input.copyRow(r, row, 0);
+    return Float64Array.from(columns, (c) => row[c]);
+  };
+  return {
+    rows: input.rows,
+    cols: columns.length,
+    row: picked,
+    copyRow: (r, dest, offset) => dest.set(picked(r), offset),
+    copyRows(first, count, dest) {
+      for (let r = 0; r < count; r++) dest.set(picked(first + r), r * columns.length);
+    },
+  };
+}
+
+async function memoryPass(
+  engine: Engine, views: Extract<TwoViews, { kind: 'memory' }>, dx: number, dy: number, batch: number, settings: GeneralizedSettings,
+): Promise<JointPass> {
+  const { center, signal } = settings;
+  const x = viewReader(views.x);
+  const y = viewReader(views.y);
+  const momentsX = matrixMoments(x, new Stager(engine, dx), 'X');
+  const momentsY = matrixMoments(y, new Stager(engine, dy), 'Y');
+  const sx = powerOfTwoScale(momentsX, center, 'X');
+  const sy = powerOfTwoScale(momentsY, center, 'Y');
+  const meanX = momentsX.subtracted(center);
+  const meanY = momentsY.subtracted(center);
+  const m = dx + dy;
+  const mean = new Float64Array(m);
+  for (let c = 0; c < dx; c++) mean[c] = meanX[c] * sx;
+  for (let c = 0; c < dy; c++) mean[dx + c] = meanY[c] * sy;
+  const pass = new CovariancePass(engine, m, batch, { mean, scale: 1, center }, new ColumnMoments(m), 'X and Y', signal);
+  const n = x.rows;
+  const rowX = new Float64Array(dx);
+  const rowY = new Float64Array(dy);
+  for (let first = 0; first < n; first += batch) {
+    await pass.add(Math.min(batch, n - first), (offset, count, into) => {
+      for (let r = 0; r < count; r++) {
+        x.copyRow(first + offset + r, rowX, 0);
+        y.copyRow(first + offset + r, rowY, 0);
+        for (let c = 0; c < dx; c++) into[r * m + c] = rowX[c] * sx;
+        for (let c = 0; c < dy; c++) into[r * m + dx + c] = rowY[c] * sy;
+      }
+    });
+    settings.onProgress?.(passProgress(settings, first / batch + 1, Math.min(n, first + batch)));
+  }
+  await pass.finish();
+  return { n, meanX, meanY, sx, sy, passes: 2 };
+}
+
+function passProgress(settings: GeneralizedSettings, step: number, rowsRead: number): GeneralizedProgress {
+  return { stage: 'pass', step, maxSteps: settings.maxSteps, values: new Float64Array(0), remaining: Infinity, rowsRead };
+}
+
+/** Copies row r of a batch's `columns` (all when null) times `scale` into `into` from `offset`. */
+function copyView(batch: RowBatch, r: number, columns: number[] | null, scale: number, into: Float64Array, offset: number): void {
+  const { data, cols } = batch;
+  const base = r * cols;
+  if (!columns) {
+    for (let c = 0; c < cols; c++) into[offset + c] = data[base + c] * scale;
+    return;
+  }
+  for (let c = 0; c < columns.length; c++) into[offset + c] = data[base + columns[c]] * scale;
+}
+
+/** The scale of a view from the first batch's rows (the whole is not known before reading). */
+function viewScale(batch: RowBatch, columns: number[] | null, width: number, center: boolean, name: string): number {
+  const moments = new ColumnMoments(width);
+  const row = new Float64Array(width);
+  const mean = new Float64Array(width);
+  const squares = new Float64Array(width);
+  for (let r = 0; r < batch.rows; r++) {
+    copyView(batch, r, columns, 1, row, 0);
+    for (let c = 0; c < width; c++) mean[c] += row[c] / batch.rows;
+  }
+  for (let r = 0; r < batch.rows; r++) {
+    copyView(batch, r, columns, 1, row, 0);
+    for (let c = 0; c < width; c++) squares[c] += (row[c] - mean[c]) ** 2;
+  }
+  moments.merge(batch.rows, mean, squares);
+  return firstBlockScale(moments, center, name);
+}
+
+/** Both sources' batches, side by side (one batch when both views are columns of one source). */
+async function* lockStep(
+  views: Extract<TwoViews, { kind: 'sources' }>, batch: number, signal?: AbortSignal,
+): AsyncGenerator<[RowBatch, RowBatch]> {
+  const x = batchesOf(views.x.input, batch, undefined, signal);
+  if (views.y.input === views.x.input) {
+    for await (const rows of x) yield [rows, rows];
+    return;
+  }
+  const y = batchesOf(views.y.input, batch, undefined, signal);
+  let read = 0;
+  try {
+    for (;;) {
+      const [a, b] = await Promise.all([x.next(), y.next()]);
+      if (a.done && b.done) return;
+      if (a.done || b.done || a.value.rows !== b.value.rows) {
+        const [ended, longer] = a.done || (!b.done && a.value.rows < b.value.rows) ? [views.x.name, views.y.name] : [views.y.name, views.x.name];
+        const at = read + Math.min(a.done ? 0 : a.value.rows, b.done ? 0 : b.value.rows);
+        throw new RangeError(`${ended} ends after ${at} rows but ${longer} has more: row i of X and row i of Y must be the same sample`);
+      }
+      read += a.value.rows;
+      yield [a.value, b.value];
+    }
+  } finally {
+    await Promise.all([x.return(undefined), y.return(undefined)]);
+  }
+}
+
+async function sourcePass(
+  engine: Engine, views: Extract<TwoViews, { kind: 'sources' }>, dx: number, dy: number, batch: number, settings: GeneralizedSettings,
+): Promise<JointPass> {
+  const { center, signal } = settings;
+  const m = dx + dy;
+  const scales = { sx: 0, sy: 0 };
+  let pass: CovariancePass | null = null;
+  let step = 0;
+  for await (const [bx, by] of lockStep(views, batch, signal)) {
+    if (!pass) {
+      scales.sx = viewScale(bx, views.x.columns, dx, center, views.x.name);
+      scales.sy = viewScale(by, views.y.columns, dy, center, views.y.name);
+      pass = new CovariancePass(engine, m, batch, { mean: null, scale: 1, center }, new ColumnMoments(m), 'X and Y', signal);
+    }
+    await pass.add(bx.rows, (offset, count, into) => {
+      for (let r = 0; r < count; r++) {
+        copyView(bx, offset + r, views.x.columns, scales.sx, into, r * m);
+        copyView(by, offset + r, views.y.columns, scales.sy, into, r * m + dx);
+      }
+    });
+    settings.onProgress?.(passProgress(settings, ++step, pass.moments.rows));
+  }
+  if (!pass) throw new RangeError(`${views.x.name} has no rows`);
+  await pass.finish();
+  const { moments } = pass;
+  if (!moments.finite()) throw new RangeError(`${views.x.name}: the statistics of its values overflowed float64 (values beyond about 1e154)`);
+  const n = moments.rows;
+  const unscaled = (first: number, width: number, scale: number) => {
+    const mean = moments.subtracted(center).subarray(first, first + width);
+    return Float64Array.from(mean, (value) => value / scale);
+  };
+  const varies = (first: number, width: number) => {
+    let sum = 0;
+    for (let c = first; c < first + width; c++) sum += moments.squares[c] + (center ? 0 : moments.rows * moments.mean[c] ** 2);
+    return sum > 0;
+  };
+  if (!varies(0, dx)) throw new RangeError(`${views.x.name} has no variance: every row is the same`);
+  if (!varies(dx, dy)) throw new RangeError(`${views.y.name} has no variance: every row is the same`);
+  return { n, meanX: unscaled(0, dx, scales.sx), meanY: unscaled(dx, dy, scales.sy), sx: scales.sx, sy: scales.sy, passes: 1 };
+}
+
