@@ -21,6 +21,8 @@ export interface PencilSolution {
   remaining: number;
   /** Rounds played: the devices' float32 rounds and the host's float64 ones. */
   rounds: number;
+  /** trace(B⁻¹ A) for a low-rank A (the sum of all its generalized eigenvalues), or null. */
+  lowRankTrace: number | null;
 }
 
 /** Yields to the event loop (timers, abort signals, a page) between long stretches of host work. */
@@ -78,19 +80,29 @@ class Float64Pencil {
     }
   }
 
+  /** trace(B⁻¹ Fᵀ F) = Σ_r ‖L⁻¹ f_r‖² for A's low-rank part (null without one). */
+  lowRankTrace(): number | null {
+    const { lowRank, factor, d, blocks } = this.matrices;
+    if (!lowRank) return null;
+    let trace = 0;
+    for (let r = 0; r < lowRank.rows; r++) {
+      const y = lowRank.values.slice(r * this.m, (r + 1) * this.m);
+      if (factor) for (const { range } of blocks) forward(factor, d, range, y);
+      trace += dot(y, y);
+    }
+    return trace;
+  }
+
   /** x ← B⁻¹ x for rows [first, first + count) of `x`: forward then backward substitution on each block. */
   solve(x: Float64Array, first: number, count: number): void {
     const { factor, d, blocks } = this.matrices;
     if (!factor) return;
     for (let j = 0; j < count; j++) {
       const v = x.subarray((first + j) * this.m, (first + j + 1) * this.m);
-      for (const { range: [start, end] } of blocks) {
-        for (let i = start; i < end; i++) {
-          let sum = v[i];
-          for (let q = start; q < i; q++) sum -= factor[i * d + q] * v[q];
-          v[i] = sum / factor[i * d + i];
-        }
+      for (const { range } of blocks) {
+        forward(factor, d, range, v);
         // Lᵀ x = y by columns of Lᵀ, i.e. rows of L: contiguous.
+        const [start, end] = range;
         for (let i = end - 1; i >= start; i--) {
           v[i] /= factor[i * d + i];
           const along = v[i];
@@ -98,6 +110,15 @@ class Float64Pencil {
         }
       }
     }
+  }
+}
+
+/** y ← L⁻¹ y on the block `range` of the lower factor (row stride d): forward substitution. */
+function forward(factor: Float64Array, d: number, [start, end]: [number, number], y: Float64Array): void {
+  for (let i = start; i < end; i++) {
+    let sum = y[i];
+    for (let q = start; q < i; q++) sum -= factor[i * d + q] * y[q];
+    y[i] = sum / factor[i * d + i];
   }
 }
 
@@ -191,7 +212,7 @@ export async function finishPencil(
     if (outcome) {
       return {
         values: values.slice(0, k), vectors: space.s.slice(0, k * m), converged: outcome.converged, remaining: outcome.remaining,
-        rounds: deviceRounds + step - 2,
+        rounds: deviceRounds + step - 2, lowRankTrace: pencil.lowRankTrace(),
       };
     }
     pencil.times(space.s, p, p, space.a, space.b);

@@ -45,6 +45,8 @@ export interface TwoViewProblem {
   blocks(pass: JointPass, dx: number, dy: number): FactorBlock[];
   /** Checks that need the pass's rows (k against them, a singular covariance). */
   checkRows(pass: JointPass, dx: number, dy: number): void;
+  /** What the pencil's eigenvalues are in the pass's units, for progress reports in the user's (default 1). */
+  valueScale?(pass: JointPass): number;
 }
 
 export interface TwoViewSolution {
@@ -87,11 +89,18 @@ export async function solveTwoViews<T>(
     const blocks = problem.blocks(pass, dx, dy);
     const solution = await solvePencil(engine, {
       m, divisor: pass.n - 1, terms: [...crossTerms(dx, m), ...blockTerms(blocks)], blocks, lowRank: null, players,
-    }, settings);
+    }, reportingIn(settings, problem.valueScale?.(pass) ?? 1));
     return use({ pass, solution, dx, dy, engine, sums: engine.operator().sums, d });
   } finally {
     engine.dispose();
   }
+}
+
+/** The settings with progress values divided by `scale` (the pencil's units into the user's). */
+export function reportingIn(settings: GeneralizedSettings, scale: number): GeneralizedSettings {
+  const { onProgress } = settings;
+  if (!onProgress || scale === 1) return settings;
+  return { ...settings, onProgress: (progress) => onProgress({ ...progress, values: progress.values.map((value) => value / scale) }) };
 }
 
 /** B's dense terms: each diagonal block against itself. */
