@@ -168,7 +168,9 @@ async function sourceRows(source: MatrixSource, labels: ArrayLike<Label> | null,
     async *batches(batch, signal) {
       for await (const rows of batchesOf(source, batch, undefined, signal)) {
         const { data, cols, firstRow } = rows;
-        if (labels && firstRow + rows.rows > labels.length) countCheck(labels, source.name)(firstRow + rows.rows);
+        if (labels && firstRow + rows.rows > labels.length) {
+          throw new RangeError(`labels has ${labels.length} values but ${source.name} has more rows (at least ${firstRow + rows.rows}): one label per row`);
+        }
         yield {
           rows: rows.rows,
           features(r, into, offset) {
