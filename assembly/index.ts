@@ -22,6 +22,7 @@ export { project } from './project';
 export { ritzResiduals } from './residuals';
 export { sgd } from './sgd';
 export { blockMoments, packColumns, packPlain, packRows } from './stage';
+export { symmetrize } from './symmetrize';
 export { syrk } from './syrk';
 export { transpose } from './transpose';
 export { choleskySolve } from './trisolve';

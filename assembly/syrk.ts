@@ -6,25 +6,28 @@
 // four i values, all from contiguous memory whatever d is.
 //
 // Products are summed in float32 within the block (lane by lane, rows in order, through `madd`), and each block's
-// tile sums are added to C in float64: C's error stays at float32's over one block of rows however many blocks there
-// are, and an element's value depends only on the block boundaries, never on which device owns its tile.
+// tile sums, times the block's `weight`, are added to C in float64: C's error stays at float32's over one block of
+// rows however many blocks there are, and an element's value depends only on the block boundaries, never on which
+// device owns its tile. The weight undoes the power-of-two scale the host gave the block's rows (1/s², exact), so
+// every block can have the scale that suits its own values and C holds the unscaled sums.
 
 import { at64, madd } from './simd';
 
-/** Eight float64 values at `at` += the eight lanes of (low, high). */
-@inline function addRow(at: usize, low: v128, high: v128): void {
-  v128.store(at, f64x2.add(v128.load(at), f64x2.promote_low_f32x4(low)));
-  v128.store(at, f64x2.add(v128.load(at, 16), f64x2.promote_low_f32x4(i32x4.shuffle(low, low, 2, 3, 0, 1))), 16);
-  v128.store(at, f64x2.add(v128.load(at, 32), f64x2.promote_low_f32x4(high)), 32);
-  v128.store(at, f64x2.add(v128.load(at, 48), f64x2.promote_low_f32x4(i32x4.shuffle(high, high, 2, 3, 0, 1))), 48);
+/** Eight float64 values at `at` += w × the eight lanes of (low, high). */
+@inline function addRow(at: usize, low: v128, high: v128, w: v128): void {
+  v128.store(at, f64x2.add(v128.load(at), f64x2.mul(f64x2.promote_low_f32x4(low), w)));
+  v128.store(at, f64x2.add(v128.load(at, 16), f64x2.mul(f64x2.promote_low_f32x4(i32x4.shuffle(low, low, 2, 3, 0, 1)), w)), 16);
+  v128.store(at, f64x2.add(v128.load(at, 32), f64x2.mul(f64x2.promote_low_f32x4(high), w)), 32);
+  v128.store(at, f64x2.add(v128.load(at, 48), f64x2.mul(f64x2.promote_low_f32x4(i32x4.shuffle(high, high, 2, 3, 0, 1)), w)), 48);
 }
 
 /**
- * C (float64, row stride `ldc`) += Σ over the block's `rows` rows of X[r, i] X[r, j], for the tiles with j in
+ * C (float64, row stride `ldc`) += weight × Σ over the block's `rows` rows of X[r, i] X[r, j], for the tiles with j in
  * [j0, j1) (multiples of 8) and i from 0 to the diagonal (i < j + 8, multiples of 4): the upper triangle of C's
  * columns j0 .. j1 − 1, diagonal tiles whole. `block` is packed as above.
  */
-export function syrk(block: usize, rows: i32, j0: i32, j1: i32, c: usize, ldc: i32): void {
+export function syrk(block: usize, rows: i32, j0: i32, j1: i32, c: usize, ldc: i32, weight: f64): void {
+  const w = f64x2.splat(weight);
   const groupBytes = <usize>rows << 4;
   for (let j = j0; j < j1; j += 8) {
     const jLow = block + <usize>(j >> 2) * groupBytes;
@@ -46,10 +49,10 @@ export function syrk(block: usize, rows: i32, j0: i32, j1: i32, c: usize, ldc: i
         s = v128.load32_splat(xi, 12);
         a3 = madd(s, low, a3); b3 = madd(s, high, b3);
       }
-      addRow(at64(c, i * ldc + j), a0, b0);
-      addRow(at64(c, (i + 1) * ldc + j), a1, b1);
-      addRow(at64(c, (i + 2) * ldc + j), a2, b2);
-      addRow(at64(c, (i + 3) * ldc + j), a3, b3);
+      addRow(at64(c, i * ldc + j), a0, b0, w);
+      addRow(at64(c, (i + 1) * ldc + j), a1, b1, w);
+      addRow(at64(c, (i + 2) * ldc + j), a2, b2, w);
+      addRow(at64(c, (i + 3) * ldc + j), a3, b3, w);
     }
   }
 }

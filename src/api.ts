@@ -14,6 +14,8 @@ export type { AdamOptions, OptimizerOptions, Preset, Reduction, SgdOptions, Vari
 export { pca } from './pca/pca';
 export type { PCAOptions, PCAProgress } from './pca/core';
 export { PCAModel } from './pca/model';
+export { Moments } from './pca/moments';
+export type { MomentsJSON, MomentsOptions } from './pca/moments';
 export type { Float64Matrix, PCAModelJSON } from './pca/model';
 export { longestStreak, subspaceDistance } from './pca/metrics';
 export { cca } from './generalized/cca';

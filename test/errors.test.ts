@@ -177,7 +177,7 @@ describe('matrix inputs take numbers only', () => {
   // Each value here was once converted by Number() or a typed array's set() without a word: null and '' to 0,
   // '0x10' to 16, true to 1, a Date to its time. Now each is a TypeError naming the row, the column and the value.
   const notNumbers: [value: unknown, shown: string][] = [
-    [null, 'null'], ['', '""'], [[], '[object Array]'], [true, 'true'], [new Date(0), '[object Date]'], ['0x10', '"0x10"'],
+    [null, 'null'], ['', '""'], [[], 'an array of 0'], [true, 'true'], [new Date(0), '[object Date]'], ['0x10', '"0x10"'],
     ['3', '"3"'], [undefined, 'undefined'], [1n, '1n'], [new Number(2), '[object Number]'],
   ];
   async function withGame(run: (game: EigenGame) => Promise<unknown>) {

@@ -48,12 +48,23 @@ const hostReclaimer = new SharedMemoryReclaimer();
 
 /** Flops of one step per device below which 'auto' does not add a device: its barriers would cost more. */
 const MIN_WORK_PER_DEVICE = 8e6;
+/**
+ * Flops of a whole fit below which 'auto' runs it in this thread while the realm has no device worker yet: starting
+ * two workers (a thread, the bundle, the kernels) takes about 150 ms, in which one thread does about 5e9 flops, and
+ * work W is faster on one thread than on two new workers while W / s < 150 ms + W / 2s.
+ */
+const COLD_START_WORK = 1e10;
 /** Longest stretch of in-thread computing before yielding to the event loop (timers, abort signals, a page). */
 const YIELD_AFTER_MS = 50;
 
 export interface EngineOptions extends DeviceOptions {
   /** Flops of a typical step, for `devices: 'auto'`. */
   workPerStep: number;
+  /**
+   * Flops of the whole fit, when known, for `devices: 'auto'`: a fit too small to pay for starting workers runs in
+   * this thread while the realm has none, and starts them, warm for the fits to come.
+   */
+  totalWork?: number;
   /** An EigenGame's engine: it holds its workers until it is disposed, not just for a fit. */
   longLived?: boolean;
   /** Aborts the wait for workers (the fit's signal). */
@@ -77,11 +88,20 @@ function resolveBackend(k: number, options: EngineOptions): Backend {
   checkTopology({ devices, k, kPerDevice });
   if (devices === 1) return inThread(k, kernelBuild(false));
   const unavailable = threadsUnavailable();
+  if (requested === 'auto' && !unavailable && coldAndSmall(options)) {
+    deviceWorkers.prewarm(devices);
+    return inThread(k, kernelBuild(false));
+  }
   if (unavailable) {
     const fallback = `${devices} devices need threads, but ${unavailable}: running one in-thread device instead`;
     return inThread(k, kernelBuild(false), warn(options, fallback));
   }
   return workersWithin(cap, requested === 'auto' ? "devices: 'auto'" : `devices = ${devices}`, { devices, k, kPerDevice }, options);
+}
+
+/** Whether a fit is too small to wait for new workers, and the realm has none. */
+function coldAndSmall(options: EngineOptions): boolean {
+  return options.totalWork !== undefined && options.totalWork < COLD_START_WORK && deviceWorkers.stats().workers === 0;
 }
 
 /** The most workers one fit may have, and what sets that: the host's hardware threads or the realm's budget. */
@@ -162,6 +182,8 @@ export class Engine {
   private pool: DevicePool | null = null;
   /** Settles when the pool's workers are ready (they start while the caller fills the memory), or it fell back. */
   private started: Promise<void> = Promise.resolve();
+  /** Whether `started` has settled. */
+  private settled = true;
 
   private constructor(
     readonly settings: GameSettings,
@@ -208,7 +230,8 @@ export class Engine {
       const fallback = warn(options, `${(error as Error).message}: running one in-thread device instead`);
       this.current = inThread(this.k, this.current.build, fallback);
     });
-    this.started.catch(() => {});
+    this.settled = false;
+    this.started.then(() => (this.settled = true), () => (this.settled = true));
   }
 
   /** Where the steps run; settled once `ready()` has resolved. */
@@ -291,11 +314,15 @@ export class Engine {
    * Runs a job on the devices (or in this thread), reporting progress; resolves to its last step's report. An
    * abort takes effect between two steps: the steps taken are counted and the game stays consistent; then the
    * promise rejects with the signal's reason, also when the abort came during the job's last step or its reports.
+   * `whileStarting: 'in-thread'`: while the workers are still starting, this thread runs the job (the same bits).
    */
-  async run(job: Job, onReport?: (report: RunReport) => void, signal?: AbortSignal): Promise<StepReport> {
+  async run(job: Job, onReport?: (report: RunReport) => void, signal?: AbortSignal, whileStarting: 'wait' | 'in-thread' = 'wait'): Promise<StepReport> {
     if (this.busy) throw new Error('this game is already running a step: await it before starting another');
     this.busy = true;
     try {
+      // The calling thread runs a job whose bits do not depend on who runs it, instead of idling while new workers
+      // start: they take over from the next job once they are ready.
+      if (whileStarting === 'in-thread' && !this.settled) return await this.runInThread(job, onReport, signal);
       await this.started;
       signal?.throwIfAborted();
       const last = this.pool

@@ -90,17 +90,18 @@ export class DeviceProgram {
 
   /**
    * One pass of the covariance route over `rows` resident rows from row `first`, packed in blocks of `blockRows` (assembly/syrk.ts):
-   * the operator's float64 sums += XᵀX, each device summing its panels of columns over every block, in block order.
+   * the operator's float64 sums += Σ_b weights[b] X_bᵀX_b, each device summing its panels of columns over every
+   * block, in block order.
    */
-  covariancePass(firstRow: number, rows: number, blockRows: number): boolean {
+  covariancePass(firstRow: number, rows: number, blockRows: number, weights: readonly number[]): boolean {
     const { kernels, plan, topology, device, barrier } = this.context;
     const { d } = plan;
     const sums = this.operator.sums;
     const { start, end } = covariancePanels(d, topology.devices, device);
     let block = plan.x + firstRow * d * 4;
-    for (let first = 0; first < rows; first += blockRows) {
+    for (let first = 0, b = 0; first < rows; first += blockRows, b++) {
       const count = Math.min(blockRows, rows - first);
-      if (end > start) kernels.syrk(block, count, start, end, sums, d);
+      if (end > start) kernels.syrk(block, count, start, end, sums, d, weights[b]);
       block += count * d * 4;
     }
     return barrier.waitAtStepEnd();

@@ -13,7 +13,7 @@ import type { DeviceProgram, RateRule } from './program';
  * streamed source: the 'rayleigh' rule scaled by `rateScale`).
  * `product`: no step: G = C V over the `rows` resident rows, left in the plan's G for the host (streamed pca).
  * `covariance`: no step: the covariance route's pass, the operator's sums += XᵀX over `rows` resident rows from row
- * `first`, packed in blocks of `blockRows`.
+ * `first`, packed in blocks of `blockRows`, block b's products times `weights[b]` (1/s² for rows scaled by s).
  * `play`: pca's players on an operator (players.ts): the dense one in memory, or the resident rows' XᵀX / n through
  * a pass per round, until the Rayleigh–Ritz bound is below `tol` or `maxSteps` rounds.
  * `pencil`: the γ-EigenGame players on a pencil A v = λ B v laid out by `plan` (pencil.ts), until their residual
@@ -24,7 +24,7 @@ export type Job =
     kind: 'windows'; rows: number; batchSize: number; steps: number; reportEvery: number; rule?: RateRule; rateScale?: number;
   }
   | { kind: 'product'; rows: number }
-  | { kind: 'covariance'; rows: number; blockRows: number; first: number }
+  | { kind: 'covariance'; rows: number; blockRows: number; first: number; weights: number[] }
   | ({ kind: 'play'; source: 'dense' | 'data'; rows: number; reportEvery: number } & PlayGoal)
   | { kind: 'pencil'; plan: PencilPlan; goal: PencilGoal; reportEvery: number };
 
@@ -57,7 +57,7 @@ export function* runJob(program: DeviceProgram, job: Job, firstStep: number): Ge
     yield* windows(program, job, firstStep);
   } else if (job.kind === 'product' || job.kind === 'covariance') {
     if (job.kind === 'product') program.product(0, job.rows);
-    else program.covariancePass(job.first, job.rows, job.blockRows);
+    else program.covariancePass(job.first, job.rows, job.blockRows, job.weights);
     yield { steps: 0, batchSize: job.rows, remaining: NaN, report: false, last: true, converged: false };
   } else if (job.kind === 'pencil') {
     yield* pencilSchedule(program, job);

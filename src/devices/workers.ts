@@ -225,6 +225,20 @@ export class DeviceWorkers {
     }
   }
 
+  /**
+   * Starts up to `count` workers (as the budget has room) that wait warm for the fits to come. A worker that fails
+   * to start is left to those fits to report (they spawn their own).
+   */
+  prewarm(count: number): void {
+    const room = Math.min(count, this.max() - this.threads);
+    for (let device = 0; device < room; device++) {
+      this.spawn(device, null).then((worker) => {
+        this.rest(worker);
+        this.trim();
+      }, () => {});
+    }
+  }
+
   /** A worker back from a healthy fit: warm for the next one, or stopped (unhealthy, not reusable, no room). */
   rest(worker: PooledWorker): void {
     worker.serve(null);

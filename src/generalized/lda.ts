@@ -17,7 +17,7 @@ import { CovariancePass, memoryBatch } from '../pca/covariance';
 import { PLAY_SETTINGS } from '../pca/core';
 import { padToPanels } from '../pca/pack';
 import { playerCount } from '../pca/solve';
-import { ColumnMoments, stageSize } from '../pca/stats';
+import { stageSize } from '../pca/stats';
 import { LDAModel, type Label } from './lda-model';
 import { regularizationOf, resolveGeneralized, warnNotConverged, type GeneralizedOptions, type GeneralizedSettings } from './options';
 import { pencilRegionBytes, solvePencil } from './pencil';
@@ -286,7 +286,11 @@ async function fitLDA(input: LabelledRows, settings: GeneralizedSettings, regula
     PLAY_SETTINGS, { ...settings.engine, workPerStep: passBatch * padded * padded },
   );
   try {
-    const pass = new CovariancePass(engine, d, passBatch, { mean: new Float64Array(d), scale: 1, center: true }, new ColumnMoments(d), 'X', signal);
+    // The rows were checked finite as they were read: a block whose statistics are not finite overflowed them.
+    const overflow = (): never => {
+      throw new RangeError('X: the statistics of its values overflowed float64 (values beyond about 1e154)');
+    };
+    const pass = new CovariancePass(engine, d, passBatch, true, 'X', overflow, signal);
     let rowsRead = 0;
     let step = 0;
     for await (const rows of input.batches(passBatch, signal)) {

@@ -63,11 +63,11 @@ export function pencilRegionBytes(shape: { m: number; players: number; factored:
  * the top `settings.k` pairs.
  */
 export async function solvePencil(engine: Engine, spec: PencilSpec, settings: GeneralizedSettings): Promise<PencilSolution> {
-  const { plan: memoryPlan, memory } = engine.hostKernels();
+  const { kernels, plan: memoryPlan, memory } = engine.hostKernels();
   const d = engine.d;
+  kernels.symmetrize(memoryPlan.operator!.sums, d, 1 / spec.divisor, memoryPlan.operator!.matrix);
   const { sums, matrix } = engine.operator();
   symmetrize(sums, d);
-  for (let i = 0; i < d * d; i++) matrix[i] = sums[i] / spec.divisor;
   for (const block of spec.blocks) {
     for (let c = block.range[0]; c < block.range[1]; c++) matrix[c * d + c] += block.ridge;
   }

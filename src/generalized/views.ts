@@ -6,11 +6,10 @@
 import { describe } from '../describe';
 import type { Engine } from '../devices/engine';
 import { batchesOf } from '../game/game';
-import { readMatrix, type MatrixReader } from '../io/matrix';
+import { readMatrix, reportNonFinite, type MatrixReader } from '../io/matrix';
 import { isMatrixSource, type MatrixSource, type RowBatch } from '../io/source';
-import { CovariancePass, firstBlockScale, memoryBatch } from '../pca/covariance';
-import { Stager, matrixMoments } from '../pca/pack';
-import { ColumnMoments, powerOfTwoScale } from '../pca/stats';
+import { CovariancePass, memoryBatch, tolerantScale } from '../pca/covariance';
+import { ColumnMoments } from '../pca/stats';
 import type { GeneralizedProgress, GeneralizedSettings } from './options';
 
 /** Columns to take from one input: 0-based indices, or names from a CSV header. */
@@ -132,7 +131,7 @@ export interface JointPass {
   meanY: Float64Array;
   sx: number;
   sy: number;
-  /** Reads of all the rows: 2 in memory (statistics, then sums), 1 from sources. */
+  /** Reads of all the rows: 1. */
   passes: number;
 }
 
@@ -142,66 +141,88 @@ export function passBatch(views: TwoViews, m: number, padded: number, rows: numb
   return settings.batchSize ?? Math.max(Math.min(4096, Math.floor(DEFAULT_BATCH_FLOATS / m)), 2);
 }
 
-/** The covariance of [X · sx | Y · sy] summed into the engine's operator (upper triangle), centred if asked. */
+/** A view of an in-memory input as a batch (its columns picked out by `copyView`), rows [first, first + rows). */
+function memoryBatchOf(view: ColumnsOf<MatrixReader>, first: number, rows: number): RowBatch {
+  const { input } = view;
+  const data = new Float64Array(rows * input.cols);
+  input.copyRows(first, rows, data);
+  return { data, rows, cols: input.cols, firstRow: first };
+}
+
+/** Both views' batches, side by side: in memory, or from sources read in lock step. */
+function jointBatches(views: TwoViews, batch: number, signal?: AbortSignal): AsyncGenerator<[RowBatch, RowBatch]> {
+  if (views.kind === 'sources') return lockStep(views, batch, signal);
+  const { x, y } = views;
+  return (async function* memory() {
+    for (let first = 0; first < x.input.rows; first += batch) {
+      signal?.throwIfAborted();
+      const rows = Math.min(batch, x.input.rows - first);
+      const bx = memoryBatchOf(x, first, rows);
+      yield [bx, y.input === x.input ? bx : memoryBatchOf(y, first, rows)];
+    }
+  })();
+}
+
+/**
+ * The covariance of [X · sx | Y · sy] summed into the engine's operator (upper triangle), each block centred at its
+ * own mean and the means merged exactly (CovariancePass), in one read of the rows: the views' scales come from the
+ * first batch.
+ */
 export async function jointPass(engine: Engine, views: TwoViews, dx: number, dy: number, batch: number, settings: GeneralizedSettings): Promise<JointPass> {
-  return views.kind === 'memory'
-    ? memoryPass(engine, views, dx, dy, batch, settings)
-    : sourcePass(engine, views, dx, dy, batch, settings);
-}
-
-/** A view of an in-memory input as its own matrix (its columns picked out), for the statistics pass. */
-function viewReader(view: ColumnsOf<MatrixReader>): MatrixReader {
-  const { input, columns } = view;
-  if (!columns) return input;
-  const row = new Float64Array(input.cols);
-  const picked = (r: number) => {
-    input.copyRow(r, row, 0);
-    return Float64Array.from(columns, (c) => row[c]);
-  };
-  return {
-    rows: input.rows,
-    cols: columns.length,
-    row: picked,
-    copyRow: (r, dest, offset) => dest.set(picked(r), offset),
-    copyRows(first, count, dest) {
-      for (let r = 0; r < count; r++) dest.set(picked(first + r), r * columns.length);
-    },
-  };
-}
-
-async function memoryPass(
-  engine: Engine, views: Extract<TwoViews, { kind: 'memory' }>, dx: number, dy: number, batch: number, settings: GeneralizedSettings,
-): Promise<JointPass> {
   const { center, signal } = settings;
-  const x = viewReader(views.x);
-  const y = viewReader(views.y);
-  const momentsX = matrixMoments(x, new Stager(engine, dx), 'X');
-  const momentsY = matrixMoments(y, new Stager(engine, dy), 'Y');
-  const sx = powerOfTwoScale(momentsX, center, 'X');
-  const sy = powerOfTwoScale(momentsY, center, 'Y');
-  const meanX = momentsX.subtracted(center);
-  const meanY = momentsY.subtracted(center);
   const m = dx + dy;
-  const mean = new Float64Array(m);
-  for (let c = 0; c < dx; c++) mean[c] = meanX[c] * sx;
-  for (let c = 0; c < dy; c++) mean[dx + c] = meanY[c] * sy;
-  const pass = new CovariancePass(engine, m, batch, { mean, scale: 1, center }, new ColumnMoments(m), 'X and Y', signal);
-  const n = x.rows;
-  const rowX = new Float64Array(dx);
-  const rowY = new Float64Array(dy);
-  for (let first = 0; first < n; first += batch) {
-    await pass.add(Math.min(batch, n - first), (offset, count, into) => {
+  const scales = { sx: 0, sy: 0 };
+  let pass: CovariancePass | null = null;
+  let current: [RowBatch, RowBatch] | null = null;
+  const notFinite = (first: number, count: number): never => {
+    for (const [view, batchOf] of [[views.x, 0], [views.y, 1]] as const) {
+      const rows = current![batchOf];
+      const width = view.columns?.length ?? rows.cols;
+      const row = new Float64Array(width);
+      for (let r = first; r < first + count; r++) {
+        copyView(rows, r, view.columns, 1, row, 0);
+        if (!row.every(Number.isFinite)) {
+          if (views.kind === 'memory') reportNonFinite(row, view.name, rows.firstRow + r);
+          throw new RangeError(`${view.name}: the statistics of its values overflowed float64 (values beyond about 1e154)`);
+        }
+      }
+    }
+    throw new RangeError(`${views.x.name} and ${views.y.name}: the statistics of their values overflowed float64 (values beyond about 1e154)`);
+  };
+  let step = 0;
+  for await (const batchPair of jointBatches(views, batch, signal)) {
+    current = batchPair;
+    const [bx, by] = batchPair;
+    if (!pass) {
+      scales.sx = viewScale(bx, views.x.columns, dx, center, views.x.name);
+      scales.sy = viewScale(by, views.y.columns, dy, center, views.y.name);
+      pass = new CovariancePass(engine, m, batch, center, 'X and Y', notFinite, signal);
+    }
+    await pass.add(bx.rows, (offset, count, into) => {
       for (let r = 0; r < count; r++) {
-        x.copyRow(first + offset + r, rowX, 0);
-        y.copyRow(first + offset + r, rowY, 0);
-        for (let c = 0; c < dx; c++) into[r * m + c] = rowX[c] * sx;
-        for (let c = 0; c < dy; c++) into[r * m + dx + c] = rowY[c] * sy;
+        copyView(bx, offset + r, views.x.columns, scales.sx, into, r * m);
+        copyView(by, offset + r, views.y.columns, scales.sy, into, r * m + dx);
       }
     });
-    settings.onProgress?.(passProgress(settings, first / batch + 1, Math.min(n, first + batch)));
+    settings.onProgress?.(passProgress(settings, ++step, pass.moments.rows));
   }
+  if (!pass) throw new RangeError(`${views.x.name} has no rows`);
   await pass.finish();
-  return { n, meanX, meanY, sx, sy, passes: 2 };
+  const { moments } = pass;
+  if (!moments.finite()) throw new RangeError(`${views.x.name}: the statistics of its values overflowed float64 (values beyond about 1e154)`);
+  const n = moments.rows;
+  const unscaled = (first: number, width: number, scale: number) => {
+    const mean = moments.subtracted(center).subarray(first, first + width);
+    return Float64Array.from(mean, (value) => value / scale);
+  };
+  const varies = (first: number, width: number) => {
+    let sum = 0;
+    for (let c = first; c < first + width; c++) sum += moments.squares[c] + (center ? 0 : moments.rows * moments.mean[c] ** 2);
+    return sum > 0;
+  };
+  if (!varies(0, dx)) throw new RangeError(`${views.x.name} has no variance: every row is the same`);
+  if (!varies(dx, dy)) throw new RangeError(`${views.y.name} has no variance: every row is the same`);
+  return { n, meanX: unscaled(0, dx, scales.sx), meanY: unscaled(dx, dy, scales.sy), sx: scales.sx, sy: scales.sy, passes: 1 };
 }
 
 function passProgress(settings: GeneralizedSettings, step: number, rowsRead: number): GeneralizedProgress {
@@ -234,7 +255,7 @@ function viewScale(batch: RowBatch, columns: number[] | null, width: number, cen
     for (let c = 0; c < width; c++) squares[c] += (row[c] - mean[c]) ** 2;
   }
   moments.merge(batch.rows, mean, squares);
-  return firstBlockScale(moments, center, name);
+  return tolerantScale(moments, center, name);
 }
 
 /** Both sources' batches, side by side (one batch when both views are columns of one source). */
@@ -264,45 +285,3 @@ async function* lockStep(
     await Promise.all([x.return(undefined), y.return(undefined)]);
   }
 }
-
-async function sourcePass(
-  engine: Engine, views: Extract<TwoViews, { kind: 'sources' }>, dx: number, dy: number, batch: number, settings: GeneralizedSettings,
-): Promise<JointPass> {
-  const { center, signal } = settings;
-  const m = dx + dy;
-  const scales = { sx: 0, sy: 0 };
-  let pass: CovariancePass | null = null;
-  let step = 0;
-  for await (const [bx, by] of lockStep(views, batch, signal)) {
-    if (!pass) {
-      scales.sx = viewScale(bx, views.x.columns, dx, center, views.x.name);
-      scales.sy = viewScale(by, views.y.columns, dy, center, views.y.name);
-      pass = new CovariancePass(engine, m, batch, { mean: null, scale: 1, center }, new ColumnMoments(m), 'X and Y', signal);
-    }
-    await pass.add(bx.rows, (offset, count, into) => {
-      for (let r = 0; r < count; r++) {
-        copyView(bx, offset + r, views.x.columns, scales.sx, into, r * m);
-        copyView(by, offset + r, views.y.columns, scales.sy, into, r * m + dx);
-      }
-    });
-    settings.onProgress?.(passProgress(settings, ++step, pass.moments.rows));
-  }
-  if (!pass) throw new RangeError(`${views.x.name} has no rows`);
-  await pass.finish();
-  const { moments } = pass;
-  if (!moments.finite()) throw new RangeError(`${views.x.name}: the statistics of its values overflowed float64 (values beyond about 1e154)`);
-  const n = moments.rows;
-  const unscaled = (first: number, width: number, scale: number) => {
-    const mean = moments.subtracted(center).subarray(first, first + width);
-    return Float64Array.from(mean, (value) => value / scale);
-  };
-  const varies = (first: number, width: number) => {
-    let sum = 0;
-    for (let c = first; c < first + width; c++) sum += moments.squares[c] + (center ? 0 : moments.rows * moments.mean[c] ** 2);
-    return sum > 0;
-  };
-  if (!varies(0, dx)) throw new RangeError(`${views.x.name} has no variance: every row is the same`);
-  if (!varies(dx, dy)) throw new RangeError(`${views.y.name} has no variance: every row is the same`);
-  return { n, meanX: unscaled(0, dx, scales.sx), meanY: unscaled(dx, dy, scales.sy), sx: scales.sx, sy: scales.sy, passes: 1 };
-}
-

@@ -41,13 +41,14 @@ export interface KernelExports {
     learningRate: number, b1: number, b2: number, eps: number, epsRoot: number, correction1: number, correction2: number,
   ): void;
   normalizeRows(v: number, rows: number, d: number): void;
-  syrk(block: number, rows: number, j0: number, j1: number, c: number, ldc: number): void;
+  syrk(block: number, rows: number, j0: number, j1: number, c: number, ldc: number, weight: number): void;
   rayleighQuotients(g: number, v: number, p: number, d: number, out: number): void;
   play(g: number, v: number, u: number, p: number, d: number, beta: number, floor: number, scratch: number): void;
   crossDots(a: number, m: number, b: number, n: number, d: number, out: number): void;
   combineRows(w: number, m: number, p: number, src: number, d: number, out: number, acc: number): void;
   ritzResiduals(w: number, theta: number, m: number, p: number, v: number, g: number, d: number, out: number, acc: number): void;
   transpose(src: number, rows: number, cols: number, ldSrc: number, dst: number, ldDst: number): void;
+  symmetrize(sums: number, m: number, factor: number, out: number): void;
   blockMoments(x: number, rows: number, d: number, mean: number, squares: number): void;
   packRows(
     x: number, rows: number, d: number, mean: number, scale: number, first: number, total: number, blockRows: number,
@@ -74,7 +75,7 @@ export const MAX_PAGES = 65536;
 export const KERNEL_NAMES: (keyof KernelExports)[] = [
   'heapBase', 'subtractMean', 'firstNonFinite', 'columnSums', 'project', 'backproject', 'dataTerm', 'gram', 'addF32', 'addF64', 'divideF32', 'divideF64',
   'utilities', 'direction', 'sgd', 'adam', 'normalizeRows', 'syrk', 'rayleighQuotients', 'play', 'crossDots', 'combineRows',
-  'ritzResiduals', 'transpose', 'packedTimes', 'blockMoments', 'packRows', 'packPlain', 'packColumns',
+  'ritzResiduals', 'transpose', 'symmetrize', 'packedTimes', 'blockMoments', 'packRows', 'packPlain', 'packColumns',
   'gammaDirections', 'blockTimes', 'cholesky', 'choleskySolve',
 ];
 

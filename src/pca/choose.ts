@@ -4,8 +4,10 @@
 // the bench's spectra (solve.ts); each kernel's speed relative to syrk's was measured side by side (npm run bench).
 // A dense operator also needs 12 bytes per entry (float64 sums, float32 copy) within OPERATOR_BUDGET_BYTES.
 
-import type { Solver } from './routes';
 import { playerCount } from './solve';
+
+/** The routes of an in-memory fit (routes.ts). */
+export type Solver = 'covariance' | 'gram' | 'data';
 
 /** The most bytes a dense operator (the covariance or the Gram matrix) may take: about 9400² entries. */
 export const OPERATOR_BUDGET_BYTES = 1 << 30;

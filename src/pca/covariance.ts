@@ -1,16 +1,20 @@
 // The covariance route's one pass, for rows in memory and rows from a source alike: batches of rows are staged in
-// float64 a block at a time, centred and scaled into one of two halves of the resident rows (packed for syrk), and
-// summed into the operator's float64 sums by the devices while the next batch is staged into the other half. Only
-// two batches ever sit in the kernels' memory (writing a whole copy of the data there cost more in page faults than
-// the sums themselves).
+// float64 a block at a time and summed into the operator's float64 sums by the devices (syrk), while the next
+// batch is staged into the other of two halves of the resident rows. Only two batches ever sit in the kernels'
+// memory (writing a whole copy of the data there cost more in page faults than the sums themselves), and the rows
+// are read once: nothing has to be known about them before the pass.
 //
-// Rows in memory are centred at their exact mean (known from the statistics pass). Rows from a source are centred at
-// each block's own mean, and the blocks' means are merged exactly at the end: C = Σ_b S_b + Σ_b n_b (m_b − m)(m_b − m)ᵀ,
-// the second sum by syrk too, over the rows √n_b (m_b − m).
+// Each block is centred at its own mean and scaled by its own power of two s_b (stats.ts), both taken from the
+// block in float64, so a block's rows reach float32 as (x − m_b) s_b, rounded once, whatever their offset from zero
+// and whatever the other blocks hold; syrk weighs the block's products by 1/s_b² (exact), so the sums are unscaled.
+// The blocks' means are merged exactly at the end: C = Σ_b S_b + Σ_b n_b (m_b − m)(m_b − m)ᵀ, the second sum by syrk
+// too, over the rows √n_b (m_b − m).
 
 import type { Engine } from '../devices/engine';
 import { COVARIANCE_BLOCK, Stager, type Layout } from './pack';
 import { ColumnMoments, STAGE_ROWS, powerOfTwoScale } from './stats';
+
+if (STAGE_ROWS % COVARIANCE_BLOCK !== 0) throw new Error('a staged block must hold whole blocks of the covariance pass');
 
 /**
  * Rows per batch of an in-memory pass for rows of `padded` columns: about 1 MiB of float32 per batch (two batches are
@@ -20,78 +24,83 @@ export function memoryBatch(padded: number): number {
   return Math.min(8192, Math.max(256, Math.floor((1 << 18) / padded / 64) * 64));
 }
 
+/** Copies rows [first, first + count) of a batch into a float64 block. */
+export type CopyRows = (first: number, count: number, into: Float64Array) => void;
+
 export class CovariancePass {
   private readonly stager: Stager;
   private readonly padded: number;
-  /** Each block's rows and mean, when blocks are centred at their own means. */
+  /** Each block's rows and mean. */
   private readonly blockMeans: Float64Array[] = [];
   private readonly blockRows: number[] = [];
   private pending: Promise<unknown> | null = null;
   private slot = 0;
+  /** The moments of the rows so far, merged block by block. */
+  readonly moments: ColumnMoments;
 
   /**
-   * `centring.mean` null: each block at its own mean (and `moments` gathers the statistics as rows come); a mean:
-   * every row at it (statistics known). `centring.scale` 0: taken from the first block.
+   * A pass over rows of d values in batches of at most `batch` rows, centred (`center`) or not. `onNonFinite(first,
+   * count)` is called with a staged block (rows of the current batch) whose values are not all finite, and throws the
+   * caller's error for it.
    */
   constructor(
     private readonly engine: Engine, private readonly d: number, private readonly batch: number,
-    private readonly centring: { mean: Float64Array | null; scale: number; center: boolean },
-    readonly moments: ColumnMoments, private readonly name: string, private readonly signal?: AbortSignal,
+    private readonly center: boolean, private readonly name: string,
+    private readonly onNonFinite: (first: number, count: number) => never, private readonly signal?: AbortSignal,
   ) {
     this.stager = new Stager(engine, d);
     this.padded = engine.d;
+    this.moments = new ColumnMoments(d);
     engine.operator().sums.fill(0);
   }
 
-  /** The scale rows are multiplied by (a power of two: exact), once the first block has set it. */
-  get scale(): number {
-    return this.centring.scale;
+  /** Adds a batch of `rows` rows (at most the batch size). Resolves once it is staged (its sums may still be running). */
+  async add(rows: number, copy: CopyRows): Promise<void> {
+    await this.sum(rows, copy, 'rows');
   }
 
   /**
-   * Adds a batch of `rows` rows (at most the batch size): `copy(first, count, into)` copies rows [first, first +
-   * count) of the batch into a float64 block. Resolves once the batch is staged (its sums may still be running).
+   * Stages a batch and sums it, each block at its own scale: the data's `rows` (counted in the moments, each block
+   * at its own mean when centred) or the `correction` rows of the means (about zero).
    */
-  async add(rows: number, copy: (first: number, count: number, into: Float64Array) => void): Promise<void> {
-    await this.sum(rows, copy, this.centring.mean);
-  }
-
-  /** Stages and sums a batch, each block centred at `mean` (null: at its own, measured and recorded). */
-  private async sum(rows: number, copy: (first: number, count: number, into: Float64Array) => void, mean: Float64Array | null): Promise<void> {
-    const { stager, centring, d } = this;
+  private async sum(rows: number, copy: CopyRows, what: 'rows' | 'correction'): Promise<void> {
+    const center = what === 'rows' && this.center;
+    const { stager, d } = this;
     const layout: Layout = { kind: 'row-blocks', padded: this.padded, total: rows };
     const target = this.engine.hostKernels().plan.x + this.slot * this.batch * this.padded * 4;
+    const weights: number[] = [];
     for (let first = 0; first < rows; first += STAGE_ROWS) {
       const count = Math.min(STAGE_ROWS, rows - first);
       copy(first, count, stager.rows(count));
-      if (mean) {
-        stager.pack(count, first, { mean, scale: centring.scale }, layout, target);
-        continue;
-      }
       const block = new ColumnMoments(d);
       stager.measure(count, block);
-      if (centring.scale === 0) centring.scale = firstBlockScale(block, centring.center, this.name);
-      this.moments.merge(count, block.mean, block.squares);
-      this.blockMeans.push(Float64Array.from(block.mean));
-      this.blockRows.push(count);
-      stager.pack(count, first, { mean: centring.center ? null : new Float64Array(d), scale: centring.scale }, layout, target);
+      if (!block.finite()) this.onNonFinite(first, count);
+      const scale = tolerantScale(block, center, this.name);
+      if (what === 'rows') this.moments.merge(count, block.mean, block.squares);
+      if (center) {
+        this.blockMeans.push(Float64Array.from(block.mean));
+        this.blockRows.push(count);
+      }
+      stager.pack(count, first, { mean: center ? null : new Float64Array(d), scale }, layout, target);
+      for (let b = 0; b < count; b += COVARIANCE_BLOCK) weights.push(1 / (scale * scale));
     }
     await this.pending;
+    // While new workers start, this thread sums the batch itself (the sums' bits do not depend on who adds them).
     this.pending = this.engine.run(
-      { kind: 'covariance', rows, blockRows: COVARIANCE_BLOCK, first: this.slot * this.batch }, undefined, this.signal,
+      { kind: 'covariance', rows, blockRows: COVARIANCE_BLOCK, first: this.slot * this.batch, weights }, undefined, this.signal,
+      'in-thread',
     );
     // Awaited with the next batch; if staging that batch fails first, this one's failure is not left unhandled.
     this.pending.catch(() => {});
     this.slot ^= 1;
   }
 
-  /** Waits for the last sums, and adds the blocks' means (when blocks were centred at their own). */
+  /** Waits for the last sums, and adds the blocks' means (when blocks were centred). */
   async finish(): Promise<void> {
     await this.pending;
     this.pending = null;
-    if (this.centring.mean || !this.centring.center) return;
+    if (!this.center) return;
     const { d, moments, blockMeans, blockRows } = this;
-    const zero = new Float64Array(d);
     for (let start = 0; start < blockMeans.length; start += this.batch) {
       const total = Math.min(this.batch, blockMeans.length - start);
       await this.sum(total, (first, count, into) => {
@@ -100,17 +109,17 @@ export class CovariancePass {
           const weight = Math.sqrt(blockRows[b]);
           for (let c = 0; c < d; c++) into[r * d + c] = weight * (blockMeans[b][c] - moments.mean[c]);
         }
-      }, zero);
+      }, 'correction');
     }
     await this.pending;
   }
 }
 
 /**
- * A scale from a source's first block (a power of two bringing its deviations near 1; if the block does not vary,
- * its values; if they are all zero, 1): a source's rows are scaled before the statistics of the whole are known.
+ * A scale for rows that may not vary: a power of two bringing their deviations (or values, not centred) near 1; if
+ * they are all zero, their values', or 1 (what it multiplies is then zero). Throws if their squares overflow float64.
  */
-export function firstBlockScale(block: ColumnMoments, center: boolean, name: string): number {
+export function tolerantScale(block: ColumnMoments, center: boolean, name: string): number {
   for (const around of center ? [true, false] : [false]) {
     if (block.sumOfSquares(around) > 0) return powerOfTwoScale(block, around, name);
   }

@@ -81,9 +81,9 @@ export class PCAModel {
    */
   readonly converged: boolean;
   /**
-   * How many times the fit read all n rows (the caller's, or the kernels' float32 copy of them; null from JSON): 2
-   * for in-memory rows on the covariance and Gram routes (the statistics, then the sums), 1 for a source on the
-   * covariance route, and one more per round on the data route.
+   * How many times the fit read all n rows (the caller's, or the kernels' float32 copy of them; null from JSON): 1
+   * on the covariance route, 2 on the Gram route (the statistics, then the sums), 2 and one per round on the data
+   * route, 0 for a fit of Moments.
    */
   readonly passes: number | null;
   /** Rounds the players played to reach tol (null from JSON); on the data route each is a pass over the rows. */

@@ -10,14 +10,19 @@ import { checkDimensions } from '../game/options';
 import { chooseSolver } from './choose';
 import { resolveOptions, type PCAOptions, type PCASettings } from './core';
 import type { PCAModel } from './model';
+import { Moments, pcaOfMoments } from './moments';
 import { byCovariance, byData, byGram } from './routes';
 import { pcaOfSource } from './stream';
 
 /**
- * Finds the top k principal components of X (n × d): a matrix in memory, or a source read in minibatches
- * (NpySource, CsvSource: files larger than memory, browser Files, streams).
+ * Finds the top k principal components of X (n × d): a matrix in memory, a source read in minibatches (NpySource,
+ * CsvSource: files larger than memory, browser Files, streams), or the Moments of rows read elsewhere.
  */
-export async function pca(X: MatrixInput | MatrixSource, options: PCAOptions): Promise<PCAModel> {
+export async function pca(X: MatrixInput | MatrixSource | Moments, options: PCAOptions): Promise<PCAModel> {
+  if (X instanceof Moments) {
+    const settings = resolveOptions(options);
+    return cancellable(settings.signal, () => pcaOfMoments(X, settings));
+  }
   if (!isMatrixSource(X)) {
     const settings = resolveOptions(options);
     return cancellable(settings.signal, () => pcaInMemory(X, settings));

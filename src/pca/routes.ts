@@ -1,20 +1,21 @@
-// The three routes of an in-memory fit, after the statistics pass (stats.ts) has the exact means and the scale:
-// - covariance: one pass of syrk over the rows sums C = XᵀX (d × d), the players play on C;
-// - gram (n < d): one pass over the transposed rows sums XXᵀ (n × n), the players play on it, and each component is
-//   Xᵀu, normalised;
-// - data (d too large for C): the players play on XᵀX / n through a pass over the rows per round.
+// The three routes of an in-memory fit:
+// - covariance: one pass of syrk over the rows sums C = XᵀX (d × d) at each block's own mean (covariance.ts), the
+//   players play on C;
+// - gram (n < d): after the statistics pass (stats.ts: exact means and a scale), one pass over the transposed rows
+//   sums XXᵀ (n × n), the players play on it, and each component is Xᵀu, normalised;
+// - data (d too large for C): after the statistics pass, the players play on XᵀX / n through a pass over the rows
+//   per round.
 // Every route ends in the same float64 Rayleigh–Ritz rotation (solve.ts) and the same model.
 
 import { Engine, type Backend, type EngineShape } from '../devices/engine';
-import type { MatrixReader } from '../io/matrix';
+import { reportNonFinite, type MatrixReader } from '../io/matrix';
 import { PLAY_SETTINGS, componentsModel, type PCASettings } from './core';
 import type { PCAModel } from './model';
 import { COVARIANCE_BLOCK, Stager, matrixMoments, packMatrix, padToPanels, type Centring, type Layout } from './pack';
+import { routeCosts, type Solver } from './choose';
 import { CovariancePass, memoryBatch } from './covariance';
 import { playTopK, playerCount } from './solve';
-import { powerOfTwoScale, stageSize, type ColumnMoments } from './stats';
-
-export type Solver = 'covariance' | 'gram' | 'data';
+import { powerOfTwoScale, scaleForMeanSquare, stageSize, type ColumnMoments } from './stats';
 
 /** What a route has once the rows are in: their statistics and how they were centred and scaled. */
 interface Prepared {
@@ -24,22 +25,21 @@ interface Prepared {
 }
 
 /**
- * An engine for a route (with a staging area for the caller's rows), the statistics pass and the scale, and the
- * rows centred and scaled in `layout` (null: none; the covariance route stages them batch by batch). Workers start
- * while the host reads the rows.
+ * An engine for the Gram or the data route (with a staging area for the caller's rows), the statistics pass and
+ * the scale, and the rows centred and scaled in `layout`. Workers start while the host reads the rows.
  */
 async function load(
-  reader: MatrixReader, settings: PCASettings, shape: EngineShape, workPerStep: number, layout: Layout | null,
+  reader: MatrixReader, settings: PCASettings, shape: EngineShape, workPerStep: number, layout: Layout, totalWork: number,
 ): Promise<{ engine: Engine; prepared: Prepared }> {
   const engine = await Engine.create(
-    { ...shape, stage: stageSize(reader.cols) }, PLAY_SETTINGS, { ...settings.engine, workPerStep },
+    { ...shape, stage: stageSize(reader.cols) }, PLAY_SETTINGS, { ...settings.engine, workPerStep, totalWork },
   );
   try {
     const stager = new Stager(engine, reader.cols);
     const moments = matrixMoments(reader, stager, 'X');
     const centring = { mean: moments.subtracted(settings.center), scale: powerOfTwoScale(moments, settings.center, 'X') };
-    if (layout?.kind === 'column-blocks') engine.rows(0, reader.cols).fill(0); // padded samples are zeros
-    if (layout) packMatrix(reader, stager, centring, layout);
+    if (layout.kind === 'column-blocks') engine.rows(0, reader.cols).fill(0); // padded samples are zeros
+    packMatrix(reader, stager, centring, layout);
     return { engine, prepared: { moments, centring, settings } };
   } catch (error) {
     engine.dispose();
@@ -48,25 +48,35 @@ async function load(
 }
 
 /**
- * The dense operator from its float64 sums (syrk's upper triangle), whole and symmetric, divided by `divisor`,
- * rounded to float32 for the players.
+ * The dense operator the players play on, from its float64 sums (syrk's upper triangle): whole and symmetric,
+ * divided by `divisor` and multiplied by the power of two that brings its mean diagonal near 1 (exact, and float32
+ * then holds it whatever the data's units). Returns that power of two.
  */
-export function fillOperator(engine: Engine, divisor: number): void {
-  const { sums, matrix } = engine.operator();
+export function fillOperator(engine: Engine, divisor: number): number {
+  const { sums } = engine.operator();
   const m = engine.d;
-  for (let i = 0; i < m; i++) {
-    for (let j = i; j < m; j++) {
-      const value = sums[i * m + j] / divisor;
-      matrix[i * m + j] = value;
-      matrix[j * m + i] = value;
-    }
-  }
+  let trace = 0;
+  for (let i = 0; i < m; i++) trace += sums[i * m + i];
+  const scale = trace > 0 ? scaleForMeanSquare(trace / m / divisor, 'the covariance') ** 2 : 1;
+  const { kernels, plan } = engine.hostKernels();
+  kernels.symmetrize(plan.operator!.sums, m, scale / divisor, plan.operator!.matrix);
+  return scale;
 }
 
-/** Sums the operator of the `rows` packed resident rows (the covariance route's one pass) into zeroed sums. */
-export async function covariancePass(engine: Engine, rows: number, signal?: AbortSignal): Promise<void> {
+/** Resident rows per job of the Gram route's pass: new workers take over between jobs (see packedPass). */
+const PASS_ROWS = 64 * COVARIANCE_BLOCK;
+
+/**
+ * Sums the operator of the `rows` packed resident rows, scaled by `scale`, into zeroed sums (the Gram route's pass),
+ * in jobs of PASS_ROWS rows: while new workers start this thread runs the jobs, and the workers take the rest.
+ */
+async function packedPass(engine: Engine, rows: number, scale: number, signal?: AbortSignal): Promise<void> {
   engine.operator().sums.fill(0);
-  await engine.run({ kind: 'covariance', rows, blockRows: COVARIANCE_BLOCK, first: 0 }, undefined, signal);
+  for (let first = 0; first < rows; first += PASS_ROWS) {
+    const count = Math.min(PASS_ROWS, rows - first);
+    const weights = new Array<number>(Math.ceil(count / COVARIANCE_BLOCK)).fill(1 / (scale * scale));
+    await engine.run({ kind: 'covariance', rows: count, blockRows: COVARIANCE_BLOCK, first, weights }, undefined, signal, 'in-thread');
+  }
 }
 
 async function using<T>(engine: Engine, use: () => Promise<T>): Promise<T> {
@@ -77,25 +87,74 @@ async function using<T>(engine: Engine, use: () => Promise<T>): Promise<T> {
   }
 }
 
-export async function byCovariance(reader: MatrixReader, settings: PCASettings): Promise<PCAModel> {
-  const { rows: n, cols: d } = reader;
+/**
+ * The covariance route's sums in an engine: its operator's float64 sums hold Σ (x − mean)(x − mean)ᵀ (about zero
+ * without centring) of the rows that `moments` describes, read in `passes` passes.
+ */
+export interface Summed {
+  engine: Engine;
+  moments: ColumnMoments;
+  passes: number;
+}
+
+/**
+ * An engine for the covariance route's sums (and `players` players on them) of d columns in batches of `batch` rows;
+ * `totalWork`: the fit's flops, when known (Engine's 'auto' devices).
+ */
+export function summingEngine(d: number, batch: number, players: number, settings: PCASettings, totalWork?: number): Promise<Engine> {
   const padded = padToPanels(d);
-  const batch = Math.min(n, memoryBatch(padded));
-  const { engine, prepared } = await load(
-    reader, settings,
-    { d: padded, k: playerCount(settings.k, d), rowCapacity: Math.max(2 * batch, padded), play: true, dense: true },
-    batch * padded * padded, null,
+  return Engine.create(
+    { d: padded, k: players, rowCapacity: Math.max(2 * batch, padded), play: true, dense: true, stage: stageSize(d) },
+    PLAY_SETTINGS, { ...settings.engine, workPerStep: batch * padded * padded, totalWork },
   );
-  return using(engine, async () => {
-    const { moments, centring } = prepared;
-    const pass = new CovariancePass(engine, d, batch, { ...centring, center: settings.center }, moments, 'X', settings.signal);
-    for (let first = 0; first < n; first += batch) {
+}
+
+/** The covariance route's one pass over rows in memory. */
+export async function sumMatrix(reader: MatrixReader, settings: PCASettings, players: number, totalWork: number): Promise<Summed> {
+  const { rows: n, cols: d } = reader;
+  const batch = Math.min(n, memoryBatch(padToPanels(d)));
+  const engine = await summingEngine(d, batch, players, settings, totalWork);
+  try {
+    let batchStart = 0;
+    const reportBlock = (first: number, count: number): never => {
+      for (let r = batchStart + first; r < batchStart + first + count; r++) {
+        const row = reader.row(r);
+        for (let c = 0; c < d; c++) if (!Number.isFinite(row[c])) reportNonFinite(row, 'X', r);
+      }
+      throw new RangeError(`X has a value that is not finite in rows ${batchStart + first} to ${batchStart + first + count - 1}`);
+    };
+    const pass = new CovariancePass(engine, d, batch, settings.center, 'X', reportBlock, settings.signal);
+    for (; batchStart < n; batchStart += batch) {
+      const first = batchStart;
       await pass.add(Math.min(batch, n - first), (offset, count, into) => reader.copyRows(first + offset, count, into));
     }
     await pass.finish();
-    fillOperator(engine, n - 1);
-    const top = await playTopK(engine, 'dense', padded, d, settings);
-    return finish(top, padded, 1, { engine: engine.backend, solver: 'covariance', passes: 2 }, prepared);
+    return { engine, moments: pass.moments, passes: 1 };
+  } catch (error) {
+    engine.dispose();
+    throw error;
+  }
+}
+
+/** The covariance route's players on summed rows, and the model of their top k. */
+export async function solveSummed({ engine, moments, passes }: Summed, settings: PCASettings): Promise<PCAModel> {
+  const { d } = moments;
+  const padded = engine.d;
+  const scale = fillOperator(engine, moments.rows - 1);
+  const top = await playTopK(engine, 'dense', padded, d, settings);
+  return componentsModel({
+    ...top, width: padded, d, values: top.values.map((value) => value / scale),
+    totalVariance: moments.totalVariance(settings.center), mean: moments.subtracted(settings.center), n: moments.rows,
+    backend: engine.backend, solver: 'covariance', settings, passes,
+  });
+}
+
+export async function byCovariance(reader: MatrixReader, settings: PCASettings): Promise<PCAModel> {
+  const { rows: n, cols: d } = reader;
+  const summed = await sumMatrix(reader, settings, playerCount(settings.k, d), routeCosts(n, d, settings.k).covariance);
+  return using(summed.engine, () => {
+    powerOfTwoScale(summed.moments, settings.center, 'X'); // refuses rows that do not vary, or overflow float64
+    return solveSummed(summed, settings);
   });
 }
 
@@ -107,14 +166,14 @@ export async function byGram(reader: MatrixReader, settings: PCASettings): Promi
   const { engine, prepared } = await load(
     reader, settings,
     { d: padded, k: playerCount(settings.k, n), rowCapacity: Math.max(d + scratchRows, padded), play: true, dense: true },
-    d * padded * padded, { kind: 'column-blocks', padded },
+    d * padded * padded, { kind: 'column-blocks', padded }, routeCosts(n, d, settings.k).gram,
   );
   return using(engine, async () => {
-    await covariancePass(engine, d, settings.signal);
-    fillOperator(engine, n - 1);
+    await packedPass(engine, d, prepared.centring.scale, settings.signal);
+    const scale = fillOperator(engine, n - 1);
     const top = await playTopK(engine, 'dense', padded, n, settings);
     const components = backProject(engine, top.vectors, top.values.length, d);
-    return finish({ ...top, vectors: components }, d, 1, { engine: engine.backend, solver: 'gram', passes: 2 }, prepared);
+    return finish({ ...top, vectors: components }, d, 1 / scale, { engine: engine.backend, solver: 'gram', passes: 2 }, prepared);
   });
 }
 
@@ -151,21 +210,25 @@ export async function byData(reader: MatrixReader, settings: PCASettings): Promi
   const players = playerCount(settings.k, d);
   const { engine, prepared } = await load(
     reader, settings, { d, k: players, rowCapacity: n, play: true }, 4 * n * d * players, { kind: 'plain' },
+    routeCosts(n, d, settings.k).data,
   );
   return using(engine, async () => {
     const top = await playTopK(engine, 'data', n, d, settings);
-    // The players played on XᵀX / n (the mean reduction); the model's variances are XᵀX / (n − 1)'s.
-    return finish(top, d, n / (n - 1), { engine: engine.backend, solver: 'data', passes: 2 + top.rounds }, prepared);
+    // The players played on the scaled rows' XᵀX / n (the mean reduction); the model's variances are XᵀX / (n − 1)'s.
+    const scale = prepared.centring.scale;
+    return finish(top, d, n / (n - 1) / (scale * scale), { engine: engine.backend, solver: 'data', passes: 2 + top.rounds }, prepared);
   });
 }
 
-/** The model of a route's top k: components in the first d coordinates of rows `width` long, variances unscaled. */
+/**
+ * The model of a route's top k: components in the first d coordinates of rows `width` long, variances the Ritz
+ * values times `unscale`.
+ */
 function finish(
   top: { vectors: Float64Array; values: Float64Array; converged: boolean; remaining: number; rounds: number },
-  width: number, factor: number, ran: { engine: Backend; solver: Solver; passes: number },
-  { moments, centring, settings }: Prepared,
+  width: number, unscale: number, ran: { engine: Backend; solver: Solver; passes: number },
+  { moments, settings }: Prepared,
 ): PCAModel {
-  const unscale = factor / (centring.scale * centring.scale);
   return componentsModel({
     vectors: top.vectors, width, d: moments.d, values: top.values.map((value) => value * unscale),
     totalVariance: moments.totalVariance(settings.center), mean: moments.subtracted(settings.center), n: moments.rows,

@@ -61,7 +61,9 @@ export class ColumnMoments {
 
   /** Whether every value merged in was finite (a NaN or an infinity leaves its column's mean or squares not). */
   finite(): boolean {
-    return this.mean.every(Number.isFinite) && this.squares.every((value) => !Number.isNaN(value));
+    // A loop: typed arrays' every() with a callback costs several times more, on every staged block.
+    for (let c = 0; c < this.d; c++) if (!Number.isFinite(this.mean[c]) || Number.isNaN(this.squares[c])) return false;
+    return true;
   }
 }
 
@@ -70,7 +72,11 @@ export class ColumnMoments {
  * or the values themselves with `center` false) near 1. `name` is the data's, for the errors.
  */
 export function powerOfTwoScale(moments: ColumnMoments, center: boolean, name: string): number {
-  const meanSquare = moments.sumOfSquares(center) / (moments.rows * moments.d);
+  return scaleForMeanSquare(moments.sumOfSquares(center) / (moments.rows * moments.d), name);
+}
+
+/** The power of two that brings values of mean square `meanSquare` near 1 (`name`'s, for the errors). */
+export function scaleForMeanSquare(meanSquare: number, name: string): number {
   if (meanSquare === Infinity) {
     throw new RangeError(`${name}'s values are too large for float64 arithmetic: their squares overflow it (beyond about 1e154)`);
   }

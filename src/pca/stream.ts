@@ -16,13 +16,13 @@ import { ConvergenceEstimate } from '../devices/schedule';
 import { batchesOf } from '../game/game';
 import { checkDimensions } from '../game/options';
 import type { MatrixSource, RowBatch, SourceInfo } from '../io/source';
-import { OPERATOR_BUDGET_BYTES } from './choose';
+import { OPERATOR_BUDGET_BYTES, routeCosts, type Solver } from './choose';
 import { PCA_SETTINGS, PLAY_SETTINGS, componentsModel, type PCASettings } from './core';
 import type { PCAModel } from './model';
-import { CovariancePass, firstBlockScale } from './covariance';
+import { CovariancePass, tolerantScale } from './covariance';
 import { Stager, padToPanels } from './pack';
-import { fillOperator, type Solver } from './routes';
-import { playTopK, playerCount, ritzVectors, startPlayers } from './solve';
+import { solveSummed, summingEngine, type Summed } from './routes';
+import { playerCount, ritzVectors, startPlayers } from './solve';
 import { ColumnMoments, STAGE_ROWS, powerOfTwoScale, stageSize } from './stats';
 
 /** Floats a default batch may take. */
@@ -45,13 +45,18 @@ function streamedRoute(d: number, info: SourceInfo, asked: PCASettings['solver']
   return info.rereadable ? 'data' : 'stream';
 }
 
+/** Rows per batch of a source of rows of d values: the caller's, or 4096 within DEFAULT_BATCH_FLOATS (and ≥ 2k). */
+export function batchSizeFor(settings: PCASettings, d: number): number {
+  return settings.batchSize ?? Math.max(Math.min(4096, Math.floor(DEFAULT_BATCH_FLOATS / d)), 2 * settings.k, 2);
+}
+
 export async function pcaOfSource(source: MatrixSource, settings: PCASettings): Promise<PCAModel> {
   const { k, signal } = settings;
   signal?.throwIfAborted();
   const info = await source.info();
   const d = info.cols;
   checkDimensions(d, k);
-  const batch = settings.batchSize ?? Math.max(Math.min(4096, Math.floor(DEFAULT_BATCH_FLOATS / d)), 2 * k, 2);
+  const batch = batchSizeFor(settings, d);
   const route = streamedRoute(d, info, settings.solver, source.name);
   if (route === 'covariance') return covarianceOfSource(source, settings, d, batch);
   if (route === 'data') return dataOfSource(source, settings, d, batch);
@@ -67,14 +72,29 @@ function checkRows(moments: ColumnMoments, settings: PCASettings, name: string):
 }
 
 async function covarianceOfSource(source: MatrixSource, settings: PCASettings, d: number, batch: number): Promise<PCAModel> {
-  const padded = padToPanels(d);
-  const engine = await Engine.create(
-    { d: padded, k: playerCount(settings.k, d), rowCapacity: Math.max(2 * batch, padded), play: true, dense: true, stage: stageSize(d) },
-    PLAY_SETTINGS, { ...settings.engine, workPerStep: batch * padded * padded },
-  );
+  const { rows } = await source.info();
+  const summed = await sumSource(source, settings, d, batch, playerCount(settings.k, d), rows === null ? undefined : routeCosts(rows, d, settings.k).covariance);
+  try {
+    checkRows(summed.moments, settings, source.name);
+    return await solveSummed(summed, settings);
+  } finally {
+    summed.engine.dispose();
+  }
+}
+
+/**
+ * The covariance route's one pass over a source, re-readable or not (each block centred at its own mean, merged
+ * exactly): the sums in an engine with `players` players.
+ */
+export async function sumSource(
+  source: MatrixSource, settings: PCASettings, d: number, batch: number, players: number, totalWork?: number,
+): Promise<Summed> {
+  const engine = await summingEngine(d, batch, players, settings, totalWork);
+  const overflow = () => new RangeError(`${source.name}: the statistics of its values overflowed float64 (values beyond about 1e154)`);
   try {
     const { center, signal, onProgress } = settings;
-    const pass = new CovariancePass(engine, d, batch, { mean: null, scale: 0, center }, new ColumnMoments(d), source.name, signal);
+    // The readers refuse values that are not finite: a block whose statistics are not finite overflowed them.
+    const pass = new CovariancePass(engine, d, batch, center, source.name, () => { throw overflow(); }, signal);
     let batches = 0;
     for await (const rows of batchesOf(source, batch, undefined, signal)) {
       await pass.add(rows.rows, (first, count, into) => into.set(rows.data.subarray(first * d, (first + count) * d)));
@@ -84,18 +104,11 @@ async function covarianceOfSource(source: MatrixSource, settings: PCASettings, d
       });
     }
     await pass.finish();
-    const { moments, scale } = pass;
-    if (!moments.finite()) throw new RangeError(`${source.name}: the statistics of its values overflowed float64 (values beyond about 1e154)`);
-    checkRows(moments, settings, source.name);
-    fillOperator(engine, moments.rows - 1);
-    const top = await playTopK(engine, 'dense', padded, d, settings);
-    return componentsModel({
-      ...top, width: padded, d, values: top.values.map((value) => value / (scale * scale)),
-      totalVariance: moments.totalVariance(settings.center), mean: moments.subtracted(settings.center), n: moments.rows,
-      backend: engine.backend, solver: 'covariance', settings, passes: 1,
-    });
-  } finally {
+    if (!pass.moments.finite()) throw overflow();
+    return { engine, moments: pass.moments, passes: 1 };
+  } catch (error) {
     engine.dispose();
+    throw error;
   }
 }
 
@@ -204,7 +217,7 @@ async function gameOfStream(source: MatrixSource, settings: PCASettings, d: numb
       forEachGroup(rows, stager, (_first, count) => {
         const block = new ColumnMoments(d);
         stager.measure(count, block);
-        if (scale === 0) scale = firstBlockScale(block, center, source.name);
+        if (scale === 0) scale = tolerantScale(block, center, source.name);
         moments.merge(count, block.mean, block.squares);
       });
       const centring = { mean: moments.subtracted(center), scale };

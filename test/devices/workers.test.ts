@@ -48,6 +48,34 @@ afterEach(() => {
   resetDevices();
 });
 
+describe("devices: 'auto' on a realm with no workers yet", () => {
+  /** Waits until the retired workers of earlier tests have exited. */
+  async function noWorkers(): Promise<void> {
+    while (deviceStats().workers > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+
+  it('runs a fit too small to pay for starting workers in this thread, and starts them for the fits to come', async () => {
+    await noWorkers();
+    // Enough work per round for two devices, too little in all to wait for two new workers.
+    const medium = plantedData({ n: 4000, d: 100, spectrum: gappedSpectrum(100, k, 0.05), seed: 5 });
+    const Y = { data: Float32Array.from(medium.data), rows: medium.rows, cols: medium.cols };
+    const first = await pca(Y, { k });
+    expect(first.backend).toMatchObject({ kind: 'in-thread', devices: 1 });
+    expect(first.backend?.fallback).toBeUndefined();
+    expect(deviceStats().workers).toBe(2);
+    const second = await pca(Y, { k });
+    expect(second.backend).toMatchObject({ kind: 'workers', devices: 2 });
+    expectSameModel(second, first, 'the second fit, on the workers the first started');
+  });
+
+  it('takes new workers at once for a fit large enough to pay for them', async () => {
+    await noWorkers();
+    const large = plantedData({ n: 20000, d: 800, spectrum: gappedSpectrum(800, 2, 0.2), seed: 3 });
+    const model = await pca({ data: Float32Array.from(large.data), rows: large.rows, cols: large.cols }, { k: 2 });
+    expect(model.backend).toMatchObject({ kind: 'workers', devices: 2 });
+  }, 60_000);
+});
+
 describe('many fits at once share one bounded set of workers', () => {
   it("200 concurrent fits ('auto': 2 devices each) give the bits of the same fit alone, within the budget's threads", async () => {
     const result = await runConcurrentFits({ fits: 200, n: 4000, d: 100, k: 10, seeds: 4 });
@@ -55,7 +83,9 @@ describe('many fits at once share one bounded set of workers', () => {
       `200 concurrent fits: ${result.seconds.toFixed(1)} s, ${result.fitsPerSecond.toFixed(1)} fits/s, peak ${result.peakThreads} threads `
         + `(the process's own: ${result.ownThreads}, budget ${result.stats!.max}), peak RSS ${result.maxRssMiB.toFixed(0)} MiB`,
     );
-    expect(result.aloneBackend).toMatchObject({ kind: 'workers', devices: 2 });
+    // The first fit met a realm with no workers, and is too small to wait for them: it ran in this thread and
+    // started them for the fits to come.
+    expect(result.aloneBackend).toMatchObject({ kind: 'in-thread', devices: 1 });
     expect(result.backends).toEqual(['workers 2']);
     expect(result.differing).toBe(0);
     expect(result.peakThreads).toBeLessThanOrEqual(result.ownThreads + result.stats!.max);

@@ -288,15 +288,17 @@ const cases: KernelCase[] = [
   },
 
   {
-    claim: 'syrk: C += XᵀX over a packed block, float32 within the block and float64 across blocks, whatever the panels',
+    claim: 'syrk: C += w XᵀX over a packed block, float32 within the block and float64 across blocks, whatever the panels',
     check: (h, d) => {
       const dPad = Math.ceil(d / 8) * 8;
       const rows = (d % 9) + 1;
       const x = normals(d, rows * d);
+      // A block scaled by a power of two s = 2⁻³ and weighted by 1/s² = 64: C gets the unscaled sums.
+      const weight = 64;
       const start = Float64Array.from({ length: dPad * dPad }, (_, i) => (i % 7) / 3);
-      const block = h.f32(ref.packBlock(x, rows, d, dPad), 16);
+      const block = h.f32(ref.packBlock(x.map((value) => value / 8), rows, d, dPad), 16);
       const whole = h.f64(start, 8);
-      h.kernels.syrk(block, rows, 0, dPad, whole, dPad);
+      h.kernels.syrk(block, rows, 0, dPad, whole, dPad, weight);
       const got = h.readF64(whole, dPad * dPad);
       const expected = ref.crossProducts(x, rows, d);
       const scale = ref.crossProducts(absolute(x), rows, d);
@@ -309,8 +311,8 @@ const cases: KernelCase[] = [
       // Devices own different panels of columns: split, the same bits.
       const split = h.f64(start, 8);
       const middle = Math.floor(dPad / 16) * 8;
-      h.kernels.syrk(block, rows, middle, dPad, split, dPad);
-      h.kernels.syrk(block, rows, 0, middle, split, dPad);
+      h.kernels.syrk(block, rows, middle, dPad, split, dPad, weight);
+      h.kernels.syrk(block, rows, 0, middle, split, dPad, weight);
       expect(h.readF64(split, dPad * dPad)).toEqual(got);
     },
   },
@@ -415,6 +417,23 @@ const cases: KernelCase[] = [
       h.kernels.transpose(h.f32(src, misalignOf(d)), rows, d, d + 1, dst, rows + 2);
       const got = h.readF32(dst, d * (rows + 2));
       for (let r = 0; r < rows; r++) for (let c = 0; c < d; c++) expect(got[c * (rows + 2) + r]).toBe(src[r * (d + 1) + c]);
+    },
+  },
+
+  {
+    claim: 'symmetrize: the whole of a symmetric matrix from its float64 upper triangle, scaled, in float32',
+    check: (h, d) => {
+      // Values beyond float32's range until scaled; NaN below the diagonal, which must never be read.
+      const sums = Float64Array.from(normals(d, d * d), (value, i) => (Math.floor(i / d) <= i % d ? value * 1e30 : NaN));
+      const out = h.zerosF32(d * d);
+      h.kernels.symmetrize(h.f64(sums, 8), d, 2 ** -100, out);
+      const got = h.readF32(out, d * d);
+      for (let i = 0; i < d; i++) {
+        for (let j = 0; j < d; j++) {
+          const upper = Math.min(i, j) * d + Math.max(i, j);
+          expect(got[i * d + j], `[${i}, ${j}] (d ${d})`).toBe(Math.fround(sums[upper] * 2 ** -100));
+        }
+      }
     },
   },
 

@@ -1,0 +1,231 @@
+// pca's routes on data like users' data, each against the truth: planted spectra with known eigenvectors (power-law
+// with k = 64, slowly falling), a wide matrix (d ≫ n) against a float64 Jacobi eigensolver of its Gram matrix, values
+// far from zero (1e7, Unix timestamps near 1.7e9), a 3,000,000-row one-shot stream; and the same bits on 1–4
+// devices for every route.
+
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Moments, NpySource, pca, subspaceDistance, type PCAModel, type PCAOptions } from '../../src/entries/node';
+import { currentHost } from '../../src/hosts/host';
+import { encodeNpyHeader } from '../../src/io/npy';
+import { plantedData } from '../../scripts/planted.mjs';
+import { expectSameBits } from '../helpers/bits';
+import { chunkedStream, npyBytes } from '../helpers/npy';
+import { jacobiEigen } from '../helpers/reference';
+import { normals } from '../helpers/random';
+
+interface Truth {
+  /** k × d rows. */
+  vectors: ArrayLike<number>;
+  values: ArrayLike<number>;
+}
+
+/** Every component |cos| ≥ `cos`, subspace distance ≤ `distance`, variances within `variance` relative. */
+function expectTruth(model: PCAModel, truth: Truth, { cos = 0.999, distance = 1e-6, variance = 1e-4 } = {}): void {
+  const { k, d } = model;
+  for (let i = 0; i < k; i++) {
+    let dot = 0;
+    for (let c = 0; c < d; c++) dot += model.components[i * d + c] * truth.vectors[i * d + c];
+    if (!(Math.abs(dot) >= cos)) expect.fail(`component ${i}: |cos| = ${Math.abs(dot)}`);
+    const error = Math.abs(model.explainedVariance[i] / truth.values[i] - 1);
+    if (!(error <= variance)) expect.fail(`component ${i}: variance ${model.explainedVariance[i]}, truth ${truth.values[i]}`);
+  }
+  const found = subspaceDistance({ data: model.components, rows: k, cols: d }, { data: Float64Array.from(truth.vectors), rows: k, cols: d });
+  expect(found).toBeLessThanOrEqual(distance);
+}
+
+/** Planted n × d data (float64) with the given spectrum: the truth is its eigenvectors and the spectrum. */
+function planted(n: number, d: number, spectrum: Float64Array, k: number, seed: number, shift = 0) {
+  const data = plantedData({ n, d, spectrum, seed });
+  if (shift !== 0) for (let i = 0; i < data.data.length; i++) data.data[i] += shift;
+  return { X: { data: data.data, rows: n, cols: d }, truth: { vectors: data.eigenvectors.subarray(0, k * d), values: spectrum.subarray(0, k) } };
+}
+
+const powerLaw = (d: number) => Float64Array.from({ length: d }, (_, i) => 1 / (i + 1));
+const slowlyFalling = (d: number) => Float64Array.from({ length: d }, (_, j) => (1 + 10 / (j + 1)) ** 2);
+
+/**
+ * n × d (n < d) rows with a falling spectrum of rank 60 plus noise, and the truth from a float64 Jacobi
+ * eigendecomposition of their centred Gram matrix (components Xᵀu / ‖Xᵀu‖, variances θ / (n − 1)).
+ */
+function wide(n: number, d: number, k: number, shift = 0) {
+  const rank = 60;
+  const scores = normals(5, n * rank);
+  const basis = normals(6, rank * d, 1 / Math.sqrt(d));
+  const noise = normals(7, n * d, 0.01);
+  const values = new Float64Array(n * d);
+  for (let r = 0; r < n; r++) {
+    for (let j = 0; j < rank; j++) {
+      const weight = scores[r * rank + j] * 0.9 ** j;
+      for (let c = 0; c < d; c++) values[r * d + c] += weight * basis[j * d + c];
+    }
+  }
+  for (let i = 0; i < values.length; i++) values[i] += noise[i];
+  const mean = new Float64Array(d);
+  for (let r = 0; r < n; r++) for (let c = 0; c < d; c++) mean[c] += values[r * d + c] / n;
+  const centred = values.map((value, i) => value - mean[i % d]);
+  const gram = new Float64Array(n * n);
+  for (let a = 0; a < n; a++) {
+    for (let b = 0; b <= a; b++) {
+      let sum = 0;
+      for (let c = 0; c < d; c++) sum += centred[a * d + c] * centred[b * d + c];
+      gram[a * n + b] = gram[b * n + a] = sum;
+    }
+  }
+  const eigen = jacobiEigen(gram, n);
+  const vectors = new Float64Array(k * d);
+  for (let i = 0; i < k; i++) {
+    const row = vectors.subarray(i * d, (i + 1) * d);
+    for (let r = 0; r < n; r++) for (let c = 0; c < d; c++) row[c] += eigen.vectors[i * n + r] * centred[r * d + c];
+    const norm = Math.hypot(...row);
+    for (let c = 0; c < d; c++) row[c] /= norm;
+  }
+  const data = shift === 0 ? Float32Array.from(values) : values.map((value) => value + shift);
+  return { X: { data, rows: n, cols: d }, truth: { vectors, values: eigen.values.subarray(0, k).map((value) => value / (n - 1)) } };
+}
+
+describe('pca on data like users’ data, against the truth', { timeout: 120_000 }, () => {
+  it('a power-law spectrum (λᵢ ∝ 1/i) with k = 64: the covariance route, and the data route when forced', async () => {
+    const { X, truth } = planted(3000, 256, powerLaw(256), 64, 21);
+    const model = await pca(X, { k: 64 });
+    expect(model.solver).toBe('covariance');
+    expect(model.passes).toBe(1);
+    expectTruth(model, truth);
+    const onData = await pca(X, { k: 64, solver: 'data' });
+    expect(onData.solver).toBe('data');
+    expect(onData.passes).toBe(2 + onData.rounds!);
+    expectTruth(onData, truth);
+  });
+
+  it('independent columns with slowly falling variances (1 + 10/(j+1))², k = 10', async () => {
+    const { X, truth } = planted(6000, 300, slowlyFalling(300), 10, 22);
+    expectTruth(await pca(X, { k: 10 }), truth);
+  });
+
+  it('d ≫ n takes the Gram route: the truth of a float64 eigensolver', async () => {
+    const { X, truth } = wide(150, 2500, 10);
+    const model = await pca(X, { k: 10 });
+    expect(model.solver).toBe('gram');
+    expectTruth(model, truth);
+  });
+
+  for (const shift of [1e7, 1.7e9]) {
+    it(`values shifted by ${shift} (float64): the unshifted variances (1e-4) and components (|cos| ≥ 0.9999) on every route`, async () => {
+      const { X, truth } = planted(3000, 40, slowlyFalling(40), 5, 23, shift);
+      const bar = { cos: 0.9999, distance: 1e-6, variance: 1e-4 };
+      for (const solver of ['covariance', 'data'] as const) {
+        const model = await pca(X, { k: 5, solver });
+        expect(model.solver).toBe(solver);
+        expectTruth(model, truth, bar);
+      }
+      const file = npyBytes(X.data, X.rows, X.cols, 'float64');
+      expectTruth(await pca(new NpySource(file), { k: 5, batchSize: 700 }), truth, bar);
+      expectTruth(await pca(new NpySource(chunkedStream(file, [9999])), { k: 5, batchSize: 700 }), truth, bar);
+      expectTruth(await pca(new NpySource(file), { k: 5, batchSize: 700, solver: 'data' }), truth, bar);
+      const shiftedWide = wide(120, 1500, 6, shift);
+      const model = await pca(shiftedWide.X, { k: 6 });
+      expect(model.solver).toBe('gram');
+      expectTruth(model, shiftedWide.truth, bar);
+    });
+  }
+});
+
+describe('blocks of very different magnitudes', { timeout: 60_000 }, () => {
+  it('rows of zeros, then values near 1e25: each block at its own scale, in memory and streamed, the float64 answer', async () => {
+    const n = 2000;
+    const d = 6;
+    const data = new Float64Array(n * d);
+    for (let r = 300; r < n; r++) {
+      for (let c = 0; c < d; c++) data[r * d + c] = 1e25 * (Math.sin(r * (c + 1) * 0.37) + (c === 0 ? 3 * Math.cos(r) : 0));
+    }
+    const mean = new Float64Array(d);
+    for (let r = 0; r < n; r++) for (let c = 0; c < d; c++) mean[c] += data[r * d + c] / n;
+    const covariance = new Float64Array(d * d);
+    for (let r = 0; r < n; r++) {
+      for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) covariance[a * d + b] += ((data[r * d + a] - mean[a]) * (data[r * d + b] - mean[b])) / (n - 1);
+    }
+    const exact = jacobiEigen(covariance, d);
+    const truth = { vectors: exact.vectors.subarray(0, 2 * d), values: exact.values.subarray(0, 2) };
+    const bar = { cos: 0.9999, distance: 1e-6, variance: 1e-4 };
+    expectTruth(await pca({ data, rows: n, cols: d }, { k: 2 }), truth, bar);
+    expectTruth(await pca(new NpySource(chunkedStream(npyBytes(data, n, d, 'float64'), [5000])), { k: 2, batchSize: 512 }), truth, bar);
+  });
+});
+
+describe('a one-shot stream of 3,000,000 rows', { timeout: 120_000 }, () => {
+  it('is read to its last row, in one pass, with exact means and variances', async () => {
+    const rows = 3_000_000;
+    const d = 4;
+    const header = encodeNpyHeader('float32', rows, d);
+    // Welford's float64 moments (mean and co-moments) of exactly the values streamed, as they are made.
+    const mean = new Float64Array(d);
+    const scatter = new Float64Array(d * d);
+    const delta = new Float64Array(d);
+    let made = 0;
+    const rowsPerChunk = 65536;
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(header);
+      },
+      pull(controller) {
+        if (made === rows) {
+          controller.close();
+          return;
+        }
+        const count = Math.min(rowsPerChunk, rows - made);
+        const values = new Float32Array(count * d);
+        for (let r = 0; r < count; r++) {
+          const t = made + r;
+          const row = [1000 + Math.sin(t * 0.001) * 3, Math.cos(t * 0.37), ((t * 7919) % 1000) / 1000, Math.sin(t * 0.001) + 0.1 * Math.cos(t)];
+          const seen = made + r + 1;
+          for (let c = 0; c < d; c++) {
+            values[r * d + c] = row[c];
+            delta[c] = values[r * d + c] - mean[c];
+            mean[c] += delta[c] / seen;
+          }
+          for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) scatter[a * d + b] += delta[a] * (values[r * d + b] - mean[b]);
+        }
+        made += count;
+        controller.enqueue(new Uint8Array(values.buffer));
+      },
+    });
+    const model = await pca(new NpySource(stream), { k: 2 });
+    expect(made).toBe(rows);
+    expect(model.nSamples).toBe(rows);
+    expect(model.passes).toBe(1);
+    expect(model.converged).toBe(true);
+    model.mean.forEach((value, c) => expect(Math.abs(value - mean[c])).toBeLessThan(1e-9 * (1 + Math.abs(mean[c]))));
+    const exact = jacobiEigen(scatter.map((value) => value / (rows - 1)), d);
+    model.explainedVariance.forEach((value, i) => expect(Math.abs(value / exact.values[i] - 1)).toBeLessThan(1e-6));
+  });
+});
+
+describe('the same bits on 1–4 devices, every route', { timeout: 120_000 }, () => {
+  // Devices are capped at the host's hardware threads: run as on a host with 8. The fits on 3 and 4 devices need new
+  // workers, so their first batches are summed in this thread while those start (Engine.run's whileStarting): the
+  // same bits are asked of that path too.
+  beforeEach(() => void vi.spyOn(currentHost(), 'hardwareThreads').mockReturnValue(8));
+  afterEach(() => vi.restoreAllMocks());
+
+  const tall = planted(2500, 72, powerLaw(72), 6, 24).X;
+  const narrow = wide(90, 700, 5).X;
+  const file = npyBytes(tall.data, tall.rows, tall.cols);
+  const fits: [string, (devices: number) => Promise<PCAModel>][] = [
+    ['covariance', (devices) => pca(tall, { k: 6, devices })],
+    ['data', (devices) => pca(tall, { k: 6, devices, solver: 'data' })],
+    ['gram', (devices) => pca(narrow, { k: 5, devices })],
+    ['a file, covariance', (devices) => pca(new NpySource(file), { k: 6, devices, batchSize: 300 })],
+    ['a file, data', (devices) => pca(new NpySource(file), { k: 6, devices, batchSize: 300, solver: 'data' })],
+    ['moments', async (devices) => pca(await Moments.of(tall, { devices }), { k: 6, devices } satisfies PCAOptions)],
+  ];
+  for (const [route, fit] of fits) {
+    it(route, async () => {
+      const models = [];
+      for (const devices of [1, 2, 3, 4]) models.push(await fit(devices));
+      expect(models.map((model) => model.backend?.devices)).toEqual([1, 2, 3, 4]);
+      for (const model of models.slice(1)) {
+        expectSameBits(model.components, models[0].components, `${route}, ${model.backend?.devices} devices: components`);
+        expectSameBits(model.explainedVariance, models[0].explainedVariance, `${route}, ${model.backend?.devices} devices: variances`);
+      }
+    });
+  }
+});
