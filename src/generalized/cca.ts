@@ -6,7 +6,7 @@ import { cancellable } from '../devices/engine';
 import type { MatrixInput } from '../io/matrix';
 import type { MatrixSource } from '../io/source';
 import { CCAModel } from './cca-model';
-import { regularizationOf, resolveGeneralized, warnNotConverged, type GeneralizedOptions, type GeneralizedSettings } from './options';
+import { fitBackend, regularizationOf, resolveGeneralized, warnNotConverged, type GeneralizedOptions, type GeneralizedSettings } from './options';
 import type { FactorBlock } from './pencil';
 import { blockForm, flipPair, solveTwoViews, type TwoViewProblem } from './two-views';
 import { closeSources, isInput, twoViews, type ColumnList, type ColumnsOf, type TwoViews } from './views';
@@ -87,7 +87,7 @@ function fitCCA(views: TwoViews, settings: GeneralizedSettings, regularization: 
     }
     return new CCAModel({
       xWeights, yWeights, correlations, xMean: pass.meanX, yMean: pass.meanY, k, dx, dy, nSamples: pass.n, regularization,
-      converged: solution.converged, backend: engine.backend, rounds: solution.rounds, passes: pass.passes,
+      converged: solution.converged, backend: fitBackend(engine.backend), rounds: solution.rounds, passes: pass.passes,
     });
   });
 }

@@ -19,7 +19,7 @@ import { padToPanels } from '../pca/pack';
 import { playerCount } from '../pca/solve';
 import { stageSize } from '../pca/stats';
 import { LDAModel, type Label } from './lda-model';
-import { regularizationOf, resolveGeneralized, warnNotConverged, type GeneralizedOptions, type GeneralizedSettings } from './options';
+import { fitBackend, regularizationOf, resolveGeneralized, warnNotConverged, type GeneralizedOptions, type GeneralizedSettings } from './options';
 import { pencilRegionBytes, solvePencil } from './pencil';
 import { checkDenseFits, flipPair } from './two-views';
 import { closeSources, columnIndices, isInput } from './views';
@@ -328,7 +328,7 @@ async function fitLDA(input: LabelledRows, settings: GeneralizedSettings, regula
     means.forEach((classMean, c) => meansMatrix.set(classMean, c * d));
     return new LDAModel({
       scalings, eigenvalues, explainedVarianceRatio: eigenvalues.map((value) => (total > 0 ? value / total : 0)), classes,
-      means: meansMatrix, mean, k, d, nSamples: n, regularization, converged: solution.converged, backend: engine.backend,
+      means: meansMatrix, mean, k, d, nSamples: n, regularization, converged: solution.converged, backend: fitBackend(engine.backend),
       rounds: solution.rounds, passes: 2,
     });
   } finally {

@@ -3,6 +3,7 @@
 import { describe } from '../describe';
 import { faultPlanOf } from '../devices/device';
 import { checkDeviceOptions, checkSignal } from '../game/options';
+import type { Backend } from '../devices/engine';
 import type { DeviceOptions } from '../devices/settings';
 
 export interface GeneralizedProgress {
@@ -98,4 +99,10 @@ export function warnNotConverged(settings: GeneralizedSettings, rounds: number, 
     `${settings.method} stopped after ${rounds} rounds before reaching tol = ${settings.tol} (${distance}): the directions may be inaccurate; `
       + 'raise maxSteps or tol, or add regularization if the within-set covariance is nearly singular',
   );
+}
+
+/** Where a fit ran, as its model says: these methods' devices split matrices' rows, not players (no kPerDevice). */
+export function fitBackend(backend: Backend): Backend {
+  const { kPerDevice: _players, ...rest } = backend;
+  return rest;
 }

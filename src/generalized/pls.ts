@@ -8,7 +8,7 @@
 import { cancellable } from '../devices/engine';
 import type { MatrixInput } from '../io/matrix';
 import type { MatrixSource } from '../io/source';
-import { resolveGeneralized, warnNotConverged, type GeneralizedOptions } from './options';
+import { fitBackend, resolveGeneralized, warnNotConverged, type GeneralizedOptions } from './options';
 import { PLSModel } from './pls-model';
 import { flipPair, solveTwoViews } from './two-views';
 import { closeSources, isInput, twoViews, type ColumnList, type JointPass } from './views';
@@ -53,7 +53,7 @@ export async function pls(first: Input, second: Input | PLSOptions, third?: PLSO
         }
         return new PLSModel({
           xWeights, yWeights, singularValues: solution.values.map((value) => Math.max(0, value) / scale), xMean: pass.meanX,
-          yMean: pass.meanY, k, dx, dy, nSamples: pass.n, converged: solution.converged, backend: engine.backend,
+          yMean: pass.meanY, k, dx, dy, nSamples: pass.n, converged: solution.converged, backend: fitBackend(engine.backend),
           rounds: solution.rounds, passes: pass.passes,
         });
       });
