@@ -68,6 +68,22 @@ function moments(a: Float64Array, b: Float64Array, k: number, i: number, n: numb
   return [va / (n - 1), vb / (n - 1), ab / (n - 1)];
 }
 
+describe('cca beyond float32', () => {
+  it('views with κ(Cxx) ≈ 1e6 and tol = 1e-13: float32 stalls, the float64 rounds finish', async () => {
+    const planted = plantedViews({ n: 3000, dx: 40, dy: 30, correlations: [0.9, 0.8, 0.7], seed: 3, spread: 1000 });
+    const stages: Record<string, number> = {};
+    const model = await cca(planted.X, planted.Y, { k: 3, tol: 1e-13, onProgress: ({ stage }) => void (stages[stage] = (stages[stage] ?? 0) + 1) });
+    expect(model.converged).toBe(true);
+    // Every float64 round reports: more than the one report of a bare check.
+    expect(stages.float64).toBeGreaterThan(2);
+    const reference = ccaReference(planted.x, planted.y, 3000, 40, 30, 3);
+    for (let i = 0; i < 3; i++) {
+      expect(Math.abs(model.correlations[i] / reference.values[i] - 1)).toBeLessThan(1e-6);
+      expect(rowCosine(model.xWeights, reference.x, i, 40)).toBeGreaterThan(0.9999);
+    }
+  });
+});
+
 describe('CCAModel', () => {
   it('round-trips through JSON with the same transform', async () => {
     const planted = plantedViews({ n: 300, dx: 6, dy: 4, correlations: [0.8, 0.5], seed: 3 });
