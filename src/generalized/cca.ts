@@ -5,6 +5,7 @@
 import { cancellable } from '../devices/engine';
 import type { MatrixInput } from '../io/matrix';
 import type { MatrixSource } from '../io/source';
+import type { Moments } from '../pca/moments';
 import { CCAModel } from './cca-model';
 import { fitBackend, regularizationOf, resolveGeneralized, warnNotConverged, type GeneralizedOptions, type GeneralizedSettings } from './options';
 import type { FactorBlock } from './pencil';
@@ -25,13 +26,16 @@ export interface CCAOptions extends GeneralizedOptions {
 
 type Input = MatrixInput | MatrixSource;
 
+/** The Moments of [X | Y]'s columns (from Moments.of or merged shards), with `options.x` and `options.y` naming them. */
+type MomentsInput = Moments;
+
 /**
  * The top k pairs of canonical directions of X (n × dx) and Y (n × dy), row i of each being the same sample: two
  * matrices in memory, two sources read in lock step, or one input whose columns `options.x` and `options.y` name.
  */
 export function cca(X: Input, Y: Input, options: CCAOptions): Promise<CCAModel>;
-export function cca(data: Input, options: CCAOptions): Promise<CCAModel>;
-export async function cca(first: Input, second: Input | CCAOptions, third?: CCAOptions): Promise<CCAModel> {
+export function cca(data: Input | MomentsInput, options: CCAOptions): Promise<CCAModel>;
+export async function cca(first: Input | MomentsInput, second: Input | CCAOptions, third?: CCAOptions): Promise<CCAModel> {
   const [Y, options] = isInput(second) ? [second as Input, third as CCAOptions] : [first, second as CCAOptions];
   try {
     const settings = resolveGeneralized('cca', options);

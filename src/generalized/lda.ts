@@ -13,6 +13,7 @@ import { Engine, cancellable } from '../devices/engine';
 import { batchesOf } from '../game/game';
 import { readMatrix, reportNonFinite, type MatrixInput, type MatrixReader } from '../io/matrix';
 import { isMatrixSource, type MatrixSource } from '../io/source';
+import { Moments } from '../pca/moments';
 import { CovariancePass, memoryBatch } from '../pca/covariance';
 import { PLAY_SETTINGS } from '../pca/core';
 import { padToPanels } from '../pca/pack';
@@ -56,7 +57,9 @@ interface LabelledRows {
  */
 export function lda(X: Input, labels: ArrayLike<Label>, options: LDAOptions): Promise<LDAModel>;
 export function lda(data: Input, options: LDAOptions): Promise<LDAModel>;
-export async function lda(first: Input, second: ArrayLike<Label> | LDAOptions, third?: LDAOptions): Promise<LDAModel> {
+/** From the Moments of each class's rows (`classes[i]`'s are `parts[i]`: computed anywhere and merged), with no pass. */
+export function lda(parts: readonly Moments[], classes: ArrayLike<Label>, options: LDAOptions): Promise<LDAModel>;
+export async function lda(first: Input | readonly Moments[], second: ArrayLike<Label> | LDAOptions, third?: LDAOptions): Promise<LDAModel> {
   const withArray = third !== undefined || Array.isArray(second) || ArrayBuffer.isView(second);
   const options = (withArray ? third : second) as LDAOptions;
   try {
@@ -67,8 +70,9 @@ export async function lda(first: Input, second: ArrayLike<Label> | LDAOptions, t
     }
     return await cancellable(settings.signal, async () => {
       settings.signal?.throwIfAborted();
-      const rows = await labelledRows(first, withArray ? (second as ArrayLike<Label>) : null, options.labels);
-      return fitLDA(rows, settings, regularization);
+      if (isMomentsList(first)) return fitLDA(momentClasses(first, second as ArrayLike<Label>, options.labels), settings, regularization);
+      const rows = await labelledRows(first as Input, withArray ? (second as ArrayLike<Label>) : null, options.labels);
+      return fitLDA(await rowClasses(rows, settings), settings, regularization);
     });
   } finally {
     await closeSources(first);
@@ -239,9 +243,31 @@ function readBatch(d: number, settings: GeneralizedSettings): number {
   return settings.batchSize ?? Math.max(Math.min(4096, Math.floor((1 << 22) / d)), 2);
 }
 
-async function fitLDA(input: LabelledRows, settings: GeneralizedSettings, regularization: number): Promise<LDAModel> {
+/** The classes as the fit needs them: counts, means, the within-class sum of squares, and how to sum Sw. */
+interface ClassSummary {
+  d: number;
+  n: number;
+  classes: Label[];
+  counts: number[];
+  means: Float64Array[];
+  /** Σ_c Σ (x − m_c)² over every column: Sw's trace times n. */
+  within: number;
+  /** How a message names column c of X. */
+  column(c: number): string;
+  /** Reads of all n rows the fit makes: 2 (the classes, then Sw), 0 from Moments. */
+  passes: number;
+  /** Sums n·Sw, its rows scaled by `scale`, into the engine's sums (upper triangle). */
+  sumWithin(engine: Engine, scale: number, batch: number, settings: GeneralizedSettings): Promise<void>;
+}
+
+function isMomentsList(value: unknown): value is readonly Moments[] {
+  return Array.isArray(value) && value.length > 0 && value.every((part) => part instanceof Moments);
+}
+
+/** The classes of labelled rows: their statistics in a first read, Sw summed from the rows centred at them in a second. */
+async function rowClasses(input: LabelledRows, settings: GeneralizedSettings): Promise<ClassSummary> {
   const { d } = input;
-  const { k, signal } = settings;
+  const { signal } = settings;
   checkDenseFits('lda', d, 'X (d columns)');
   const statistics = new ClassStatistics(d);
   const row = new Float64Array(d);
@@ -253,8 +279,66 @@ async function fitLDA(input: LabelledRows, settings: GeneralizedSettings, regula
   }
   const n = statistics.rows;
   input.checkCount(n);
-  if (n < 2) throw new RangeError(`lda needs at least 2 rows, got ${n}`);
   const { classes, counts, means, within, classOf } = statistics.sorted();
+  return {
+    d, n, classes, counts, means, within, column: input.column, passes: 2,
+    async sumWithin(engine, scale, batch) {
+      // The rows were checked finite as they were read: a block whose statistics are not finite overflowed them.
+      const overflow = (): never => {
+        throw new RangeError('X: the statistics of its values overflowed float64 (values beyond about 1e154)');
+      };
+      const pass = new CovariancePass(engine, d, batch, true, 'X', overflow, signal);
+      let rowsRead = 0;
+      let step = 0;
+      for await (const rows of input.batches(batch, signal)) {
+        await pass.add(rows.rows, (offset, count, into) => {
+          for (let r = 0; r < count; r++) {
+            rows.features(offset + r, into, r * d);
+            const classMean = means[classOf.get(rows.label(offset + r))!];
+            for (let j = 0; j < d; j++) into[r * d + j] = (into[r * d + j] - classMean[j]) * scale;
+          }
+        });
+        rowsRead += rows.rows;
+        settings.onProgress?.({ stage: 'pass', step: ++step, maxSteps: settings.maxSteps, values: new Float64Array(0), remaining: Infinity, rowsRead });
+      }
+      await pass.finish();
+    },
+  };
+}
+
+/** The classes of per-class Moments: their counts, means and scatters, summed with no pass. */
+function momentClasses(parts: readonly Moments[], labels: ArrayLike<Label>, column: number | string | undefined): ClassSummary {
+  if (column !== undefined) throw new TypeError('options.labels names a column of rows; with Moments, pass the classes\' labels beside them: lda(parts, classes, options)');
+  checkLabels(labels);
+  if (labels.length !== parts.length) throw new RangeError(`classes has ${labels.length} labels but there are ${parts.length} Moments: one label per class`);
+  if (new Set(Array.from(labels)).size !== labels.length) throw new RangeError('classes has a label twice: merge the Moments of one class first (Moments.merge)');
+  const { d } = parts[0];
+  const bad = parts.findIndex((part) => part.d !== d);
+  if (bad >= 0) throw new RangeError(`the Moments of class ${describe(labels[bad])} have d = ${parts[bad].d}, the first class's ${d}`);
+  checkDenseFits('lda', d, 'X (d columns)');
+  const empty = parts.findIndex((part) => part.n === 0);
+  if (empty >= 0) throw new RangeError(`the Moments of class ${describe(labels[empty])} count no rows`);
+  const order = parts.map((_, i) => i).sort((a, b) => compareLabels(labels[a], labels[b]));
+  let within = 0;
+  for (const part of parts) for (let c = 0; c < d; c++) within += part.scatter[c * d + c];
+  return {
+    d, n: parts.reduce((sum, part) => sum + part.n, 0), classes: order.map((i) => labels[i]), counts: order.map((i) => parts[i].n),
+    means: order.map((i) => Float64Array.from(parts[i].mean)), within, column: (c) => `column ${c}`, passes: 0,
+    async sumWithin(engine, scale) {
+      const padded = engine.d;
+      const { sums } = engine.operator();
+      sums.fill(0);
+      for (const part of parts) {
+        for (let i = 0; i < d; i++) for (let j = i; j < d; j++) sums[i * padded + j] += part.scatter[i * d + j] * scale * scale;
+      }
+    },
+  };
+}
+
+async function fitLDA(summary: ClassSummary, settings: GeneralizedSettings, regularization: number): Promise<LDAModel> {
+  const { d, n, classes, counts, means, within } = summary;
+  const { k } = settings;
+  if (n < 2) throw new RangeError(`lda needs at least 2 rows, got ${n}`);
   if (!Number.isFinite(within)) throw new RangeError('X: the statistics of its values overflowed float64 (values beyond about 1e154)');
   if (classes.length < 2) throw new RangeError(`lda needs at least two classes, but every label is ${describe(classes[0])}`);
   const top = Math.min(classes.length - 1, d);
@@ -286,32 +370,14 @@ async function fitLDA(input: LabelledRows, settings: GeneralizedSettings, regula
     PLAY_SETTINGS, { ...settings.engine, workPerStep: passBatch * padded * padded },
   );
   try {
-    // The rows were checked finite as they were read: a block whose statistics are not finite overflowed them.
-    const overflow = (): never => {
-      throw new RangeError('X: the statistics of its values overflowed float64 (values beyond about 1e154)');
-    };
-    const pass = new CovariancePass(engine, d, passBatch, true, 'X', overflow, signal);
-    let rowsRead = 0;
-    let step = 0;
-    for await (const rows of input.batches(passBatch, signal)) {
-      await pass.add(rows.rows, (offset, count, into) => {
-        for (let r = 0; r < count; r++) {
-          rows.features(offset + r, into, r * d);
-          const classMean = means[classOf.get(rows.label(offset + r))!];
-          for (let j = 0; j < d; j++) into[r * d + j] = (into[r * d + j] - classMean[j]) * scale;
-        }
-      });
-      rowsRead += rows.rows;
-      settings.onProgress?.({ stage: 'pass', step: ++step, maxSteps: settings.maxSteps, values: new Float64Array(0), remaining: Infinity, rowsRead });
-    }
-    await pass.finish();
+    await summary.sumWithin(engine, scale, passBatch, settings);
     const solution = await solvePencil(engine, {
       m: d, divisor: n, terms: [{ into: 'b', rows: [0, d], cols: [0, d] }],
       blocks: [{
         range: [0, d], ridge: regularization * scale * scale,
         singular: (column, constant) => new RangeError(constant
-          ? `X's ${input.column(column)} is constant within every class, so the within-class covariance is singular: pass regularization (e.g. { regularization: 1e-3 }, in X's squared units) or drop the column`
-          : `the within-class covariance is singular: X's ${input.column(column)} is (almost) a linear combination of the columns before it within the classes; pass regularization (e.g. { regularization: 1e-3 }, in X's squared units) or drop the column`),
+          ? `X's ${summary.column(column)} is constant within every class, so the within-class covariance is singular: pass regularization (e.g. { regularization: 1e-3 }, in X's squared units) or drop the column`
+          : `the within-class covariance is singular: X's ${summary.column(column)} is (almost) a linear combination of the columns before it within the classes; pass regularization (e.g. { regularization: 1e-3 }, in X's squared units) or drop the column`),
       }],
       lowRank: { rows: classes.length, values: factor }, players,
     }, settings);
@@ -329,7 +395,7 @@ async function fitLDA(input: LabelledRows, settings: GeneralizedSettings, regula
     return new LDAModel({
       scalings, eigenvalues, explainedVarianceRatio: eigenvalues.map((value) => (total > 0 ? value / total : 0)), classes,
       means: meansMatrix, mean, k, d, nSamples: n, regularization, converged: solution.converged, backend: fitBackend(engine.backend),
-      rounds: solution.rounds, passes: 2,
+      rounds: solution.rounds, passes: summary.passes,
     });
   } finally {
     engine.dispose();

@@ -8,6 +8,7 @@
 import { cancellable } from '../devices/engine';
 import type { MatrixInput } from '../io/matrix';
 import type { MatrixSource } from '../io/source';
+import type { Moments } from '../pca/moments';
 import { fitBackend, resolveGeneralized, warnNotConverged, type GeneralizedOptions } from './options';
 import { PLSModel } from './pls-model';
 import { flipPair, solveTwoViews } from './two-views';
@@ -22,13 +23,16 @@ export interface PLSOptions extends GeneralizedOptions {
 
 type Input = MatrixInput | MatrixSource;
 
+/** The Moments of [X | Y]'s columns (from Moments.of or merged shards), with `options.x` and `options.y` naming them. */
+type MomentsInput = Moments;
+
 /**
  * The top k singular vectors and values of the cross-covariance of X (n × dx) and Y (n × dy): two matrices in
  * memory, two sources read in lock step, or one input whose columns `options.x` and `options.y` name.
  */
 export function pls(X: Input, Y: Input, options: PLSOptions): Promise<PLSModel>;
-export function pls(data: Input, options: PLSOptions): Promise<PLSModel>;
-export async function pls(first: Input, second: Input | PLSOptions, third?: PLSOptions): Promise<PLSModel> {
+export function pls(data: Input | MomentsInput, options: PLSOptions): Promise<PLSModel>;
+export async function pls(first: Input | MomentsInput, second: Input | PLSOptions, third?: PLSOptions): Promise<PLSModel> {
   const [Y, options] = isInput(second) ? [second as Input, third as PLSOptions] : [first, second as PLSOptions];
   try {
     const settings = resolveGeneralized('pls', options);

@@ -9,16 +9,18 @@ import { batchesOf } from '../game/game';
 import { readMatrix, reportNonFinite, type MatrixReader } from '../io/matrix';
 import { isMatrixSource, type MatrixSource, type RowBatch } from '../io/source';
 import { CovariancePass, memoryBatch, tolerantScale } from '../pca/covariance';
-import { ColumnMoments } from '../pca/stats';
+import { Moments } from '../pca/moments';
+import { ColumnMoments, scaleForMeanSquare } from '../pca/stats';
 import type { GeneralizedProgress, GeneralizedSettings } from './options';
 
 /** Columns to take from one input: 0-based indices, or names from a CSV header. */
 export type ColumnList = ReadonlyArray<number | string>;
 
-/** The two views as the pass reads them. */
+/** The two views as the pass reads them, or as Moments of [X | Y]'s columns already hold them (no pass). */
 export type TwoViews =
   | { kind: 'memory'; x: ColumnsOf<MatrixReader>; y: ColumnsOf<MatrixReader> }
-  | { kind: 'sources'; x: ColumnsOf<MatrixSource>; y: ColumnsOf<MatrixSource> };
+  | { kind: 'sources'; x: ColumnsOf<MatrixSource>; y: ColumnsOf<MatrixSource> }
+  | { kind: 'moments'; x: ColumnsOf<Moments>; y: ColumnsOf<Moments> };
 
 /**
  * An input and which of its columns a view takes (null: all of them), with the view's name for messages. A source's
@@ -39,9 +41,9 @@ export async function closeSources(...inputs: unknown[]): Promise<void> {
   await Promise.all(inputs.filter(isMatrixSource).map((source) => source.close()));
 }
 
-/** Whether an argument is an input (a matrix or a source) rather than an options object. */
+/** Whether an argument is an input (a matrix, a source or Moments) rather than an options object. */
 export function isInput(value: unknown): boolean {
-  if (isMatrixSource(value) || Array.isArray(value)) return true;
+  if (isMatrixSource(value) || Array.isArray(value) || value instanceof Moments) return true;
   return typeof value === 'object' && value !== null && 'data' in value && 'rows' in value && 'cols' in value;
 }
 
@@ -54,6 +56,13 @@ export function twoViews(X: unknown, Y: unknown, split: { x?: ColumnList; y?: Co
     }
     const xs = columnList(x, 'x');
     const ys = columnList(y, 'y');
+    if (X instanceof Moments) {
+      return {
+        kind: 'moments',
+        x: { input: X, columns: columnIndices(xs, X.d, null, 'x'), name: 'X' },
+        y: { input: X, columns: columnIndices(ys, X.d, null, 'y'), name: 'Y' },
+      };
+    }
     if (isMatrixSource(X)) return { kind: 'sources', x: { input: X, columns: null, list: xs, name: 'X' }, y: { input: X, columns: null, list: ys, name: 'Y' } };
     const reader = readMatrix(X, 'data');
     return {
@@ -61,6 +70,9 @@ export function twoViews(X: unknown, Y: unknown, split: { x?: ColumnList; y?: Co
       x: { input: reader, columns: columnIndices(xs, reader.cols, null, 'x'), name: 'X' },
       y: { input: reader, columns: columnIndices(ys, reader.cols, null, 'y'), name: 'Y' },
     };
+  }
+  if (X instanceof Moments || Y instanceof Moments) {
+    throw new TypeError('Moments hold one set of columns: pass the moments of [X | Y] alone, with { x: [...], y: [...] } naming its columns');
   }
   if (isMatrixSource(X) !== isMatrixSource(Y)) {
     throw new TypeError('X and Y must both be sources or both be in memory (read an in-memory view into a source, or a source into memory)');
@@ -105,6 +117,7 @@ export function columnIndices(list: ColumnList, cols: number, names: string[] | 
 
 /** Columns of each view. */
 export function viewWidths(views: TwoViews): Promise<{ dx: number; dy: number; rows: number | null }> | { dx: number; dy: number; rows: number } {
+  if (views.kind === 'moments') return { dx: views.x.columns!.length, dy: views.y.columns!.length, rows: views.x.input.n };
   if (views.kind === 'memory') {
     const width = (view: ColumnsOf<MatrixReader>) => view.columns?.length ?? view.input.cols;
     return { dx: width(views.x), dy: width(views.y), rows: views.x.input.rows };
@@ -137,6 +150,7 @@ export interface JointPass {
 
 /** Rows per batch for the pass over rows of `m` columns padded to `padded` (the engine's d). */
 export function passBatch(views: TwoViews, m: number, padded: number, rows: number | null, settings: GeneralizedSettings): number {
+  if (views.kind === 'moments') return 1;
   if (views.kind === 'memory') return Math.min(rows ?? Infinity, memoryBatch(padded));
   return settings.batchSize ?? Math.max(Math.min(4096, Math.floor(DEFAULT_BATCH_FLOATS / m)), 2);
 }
@@ -150,7 +164,7 @@ function memoryBatchOf(view: ColumnsOf<MatrixReader>, first: number, rows: numbe
 }
 
 /** Both views' batches, side by side: in memory, or from sources read in lock step. */
-function jointBatches(views: TwoViews, batch: number, signal?: AbortSignal): AsyncGenerator<[RowBatch, RowBatch]> {
+function jointBatches(views: Exclude<TwoViews, { kind: 'moments' }>, batch: number, signal?: AbortSignal): AsyncGenerator<[RowBatch, RowBatch]> {
   if (views.kind === 'sources') return lockStep(views, batch, signal);
   const { x, y } = views;
   return (async function* memory() {
@@ -169,6 +183,7 @@ function jointBatches(views: TwoViews, batch: number, signal?: AbortSignal): Asy
  * first batch.
  */
 export async function jointPass(engine: Engine, views: TwoViews, dx: number, dy: number, batch: number, settings: GeneralizedSettings): Promise<JointPass> {
+  if (views.kind === 'moments') return momentsPass(engine, views, settings.center);
   const { center, signal } = settings;
   const m = dx + dy;
   const scales = { sx: 0, sy: 0 };
@@ -223,6 +238,35 @@ export async function jointPass(engine: Engine, views: TwoViews, dx: number, dy:
   if (!varies(0, dx)) throw new RangeError(`${views.x.name} has no variance: every row is the same`);
   if (!varies(dx, dy)) throw new RangeError(`${views.y.name} has no variance: every row is the same`);
   return { n, meanX: unscaled(0, dx, scales.sx), meanY: unscaled(dx, dy, scales.sy), sx: scales.sx, sy: scales.sy, passes: 1 };
+}
+
+/**
+ * What a pass would sum, from Moments of [X | Y]'s columns: their scatter's blocks (plus n · mean meanᵀ without
+ * centring), each view scaled by the power of two that brings its mean square near 1, into the engine's sums.
+ */
+function momentsPass(engine: Engine, views: Extract<TwoViews, { kind: 'moments' }>, center: boolean): JointPass {
+  const moments = views.x.input;
+  const { n, d } = moments;
+  if (n < 2) throw new RangeError(`the moments have ${n} row${n === 1 ? '' : 's'}; at least 2 are needed`);
+  const columns = [...views.x.columns!, ...views.y.columns!];
+  const dx = views.x.columns!.length;
+  const entry = (a: number, b: number) => moments.scatter[a * d + b] + (center ? 0 : n * moments.mean[a] * moments.mean[b]);
+  const viewScale = (view: ColumnsOf<Moments>) => {
+    let sum = 0;
+    for (const c of view.columns!) sum += entry(c, c);
+    return scaleForMeanSquare(sum / (n * view.columns!.length), view.name);
+  };
+  const sx = viewScale(views.x);
+  const sy = viewScale(views.y);
+  const scale = (i: number) => (i < dx ? sx : sy);
+  const padded = engine.d;
+  const { sums } = engine.operator();
+  sums.fill(0);
+  for (let i = 0; i < columns.length; i++) {
+    for (let j = i; j < columns.length; j++) sums[i * padded + j] = entry(columns[i], columns[j]) * scale(i) * scale(j);
+  }
+  const mean = (view: ColumnsOf<Moments>) => Float64Array.from(view.columns!, (c) => (center ? moments.mean[c] : 0));
+  return { n, meanX: mean(views.x), meanY: mean(views.y), sx, sy, passes: 0 };
 }
 
 function passProgress(settings: GeneralizedSettings, step: number, rowsRead: number): GeneralizedProgress {

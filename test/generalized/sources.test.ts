@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CsvSource, NpySource, cca, lda, openSource, pls } from '../../src/entries/node';
+import { CsvSource, Moments, NpySource, cca, lda, openSource, pls } from '../../src/entries/node';
 import { chunkedStream, npyBytes } from '../helpers/npy';
 import { rowCosine } from '../helpers/pencil-reference';
 import { plantedClasses, plantedViews } from '../helpers/planted-pencils';
@@ -85,5 +85,49 @@ describe('lda from sources', () => {
       .rejects.toThrow(/^labels has 1995 values but .*features\.npy has more rows \(at least 2000\): one label per row$/);
     await expect(lda(openSource(join(directory, 'features.npy')), [...planted.labels, 1, 2], { k: 1, batchSize: 300 }))
       .rejects.toThrow(/^labels has 2002 values but .*features\.npy has 2000 rows: one label per row$/);
+  });
+});
+
+describe('cca and pls of Moments', () => {
+  it('the moments of [X | Y] (merged from shards) give the fit of the rows, with no pass', async () => {
+    const joint = Array.from({ length: n }, (_, r) => [...views.x.subarray(r * dx, (r + 1) * dx), ...views.y.subarray(r * dy, (r + 1) * dy)]);
+    const shards = await Promise.all([0, 1, 2].map((s) => Moments.of(joint.slice(s * 1000, (s + 1) * 1000))));
+    const merged = Moments.merge(shards.map((part) => Moments.fromJSON(JSON.stringify(part))));
+    const columns = (from: number, count: number) => Array.from({ length: count }, (_, c) => from + c);
+    const fromMoments = await cca(merged, { k: 3, x: columns(0, dx), y: columns(dx, dy) });
+    const memory = await cca(views.X, views.Y, { k: 3 });
+    expectSameFit(fromMoments, memory, [fromMoments.correlations, memory.correlations], 3);
+    expect(fromMoments.passes).toBe(0);
+    expect(fromMoments.nSamples).toBe(n);
+    for (let c = 0; c < dy; c++) expect(fromMoments.yMean[c]).toBeCloseTo(memory.yMean[c], 9);
+    const plsMoments = await pls(merged, { k: 2, x: columns(0, dx), y: columns(dx, dy) });
+    const plsMemory = await pls(views.X, views.Y, { k: 2 });
+    expectSameFit(plsMoments, plsMemory, [plsMoments.singularValues, plsMemory.singularValues], 2);
+    await expect(cca(merged as never, merged as never, { k: 1 })).rejects.toThrow(/^Moments hold one set of columns: pass the moments of \[X \| Y\] alone/);
+  });
+});
+
+describe('lda of Moments', () => {
+  it('the Moments of each class (from shards, merged per class) give the fit of the rows', async () => {
+    const planted = plantedClasses({ n: 1800, d: 8, classes: 3, separation: 1, seed: 12 });
+    const names = ['c', 'a', 'b'];
+    const rowsOf = (label: number, from: number, to: number) => {
+      const rows: number[][] = [];
+      for (let r = from; r < to; r++) if (planted.labels[r] === label) rows.push(Array.from(planted.x.subarray(r * 8, (r + 1) * 8)));
+      return rows;
+    };
+    // Two shards of rows; each computes its classes' moments; the reducer merges them class by class.
+    const parts = await Promise.all([0, 1, 2].map(async (label) => Moments.merge(await Promise.all([rowsOf(label, 0, 900), rowsOf(label, 900, 1800)].map((rows) => Moments.of(rows))))));
+    const fromMoments = await lda(parts, names, { k: 2 });
+    const memory = await lda(planted.X, planted.labels.map((label) => names[label]), { k: 2 });
+    expect(fromMoments.classes).toEqual(['a', 'b', 'c']);
+    expect(fromMoments.passes).toBe(0);
+    for (let i = 0; i < 2; i++) {
+      expect(Math.abs(fromMoments.eigenvalues[i] / memory.eigenvalues[i] - 1)).toBeLessThan(1e-6);
+      expect(rowCosine(fromMoments.scalings, memory.scalings, i, 8)).toBeGreaterThan(0.99999);
+    }
+    expect(fromMoments.predict(planted.X)).toEqual(memory.predict(planted.X));
+    await expect(lda(parts, ['a', 'a', 'b'], { k: 1 })).rejects.toThrow(/^classes has a label twice: merge the Moments of one class first/);
+    await expect(lda(parts, ['a', 'b'], { k: 1 })).rejects.toThrow(/^classes has 2 labels but there are 3 Moments: one label per class$/);
   });
 });
