@@ -1,6 +1,6 @@
 // The architecture as rules (npm run deps, part of npm test): no import circles, type-only imports included, and
 // layers that only point down. From the top: the package entries (src/entries/) and the CLI (src/cli/) over the
-// public API (src/api.ts); pca (src/pca/) over the game (src/game/) over the devices (src/devices/) over the kernels'
+// public API (src/api.ts); CCA, PLS and LDA (src/generalized/) over pca (src/pca/) over the game (src/game/) over the devices (src/devices/) over the kernels'
 // loading (src/kernels/) over the hosts (src/hosts/); the data readers (src/io/) over the hosts; and two leaves,
 // dense float64 algebra and the generator (src/math/) and how messages show values (src/describe.ts).
 
@@ -26,7 +26,8 @@ module.exports = {
     layer('devices-over-kernels', 'src/devices/', ['src/kernels/', 'src/hosts/', 'src/math/', 'src/describe.ts']),
     layer('game-over-devices', 'src/game/', ['src/devices/', 'src/kernels/', 'src/io/', 'src/math/', 'src/describe.ts']),
     layer('pca-over-the-game', 'src/pca/', ['src/game/', 'src/devices/', 'src/kernels/', 'src/io/', 'src/math/', 'src/describe.ts']),
-    layer('api-over-everything-but-entries', 'src/api.ts', ['src/pca/', 'src/game/', 'src/devices/', 'src/kernels/', 'src/io/']),
+    layer('generalized-over-pca', 'src/generalized/', ['src/pca/', 'src/game/', 'src/devices/', 'src/kernels/', 'src/io/', 'src/math/', 'src/describe.ts']),
+    layer('api-over-everything-but-entries', 'src/api.ts', ['src/generalized/', 'src/pca/', 'src/game/', 'src/devices/', 'src/kernels/', 'src/io/']),
     layer('entries-install-a-host', 'src/entries/', ['src/api.ts', 'src/hosts/']),
     layer('cli-over-the-node-entry', 'src/cli/', ['src/entries/node.ts', 'src/io/']),
     {

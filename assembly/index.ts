@@ -6,11 +6,14 @@ export { addF32, addF64, divideF32, divideF64 } from './accumulate';
 export { adam } from './adam';
 export { backproject } from './backproject';
 export { packedTimes } from './backpack';
+export { blockTimes } from './blocktimes';
+export { cholesky } from './cholesky';
 export { subtractMean } from './center';
 export { combineRows } from './combine';
 export { crossDots } from './crossdots';
 export { dataTerm } from './dataterm';
 export { direction } from './direction';
+export { gammaDirections } from './gamma';
 export { gram } from './gram';
 export { columnSums, firstNonFinite } from './moments';
 export { normalizeRows } from './normalize';
@@ -22,6 +25,7 @@ export { blockMoments, packColumns, packPlain, packRows } from './stage';
 export { symmetrize } from './symmetrize';
 export { syrk } from './syrk';
 export { transpose } from './transpose';
+export { choleskySolve } from './trisolve';
 export { utilities } from './utilities';
 
 /** First byte above the module's static data: the memory plan starts here. */

@@ -2,7 +2,7 @@
 // relaxed-SIMD builds, beside the machine's wasm peak and numpy's BLAS; pca's time to an accurate answer; pca
 // against the JavaScript peers (ml-pca, DruidJS); and many fits at once on the realm's workers, measured side by side
 // in one run. Prints tables and writes bench/results.md.
-// Options: --quick (shorter samples; no ml-pca on large data), --only=steps|pca|peers|pool (one part; written to
+// Options: --quick (shorter samples; no ml-pca on large data), --only=steps|pca|peers|pool|generalized (one part; written to
 // bench/results-<part>.md), --before=<another build's dist/node.js> (the pool part measures it too). Internal:
 // --child=relaxed-simd (the relaxed-SIMD step rows, as JSON, for the parent).
 
@@ -17,12 +17,13 @@ import type { Arithmetic } from '../src/kernels/exports';
 import { gappedSpectrum, plantedData } from '../scripts/planted.mjs';
 import { mnistDigits } from '../test/helpers/mnist';
 import { normals } from '../test/helpers/random';
+import { generalizedSection } from './generalized';
 import { peersSection } from './peers';
 import { poolSection } from './pool';
 
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
-if (only !== undefined && !['steps', 'pca', 'peers', 'pool'].includes(only)) throw new Error(`--only must be steps, pca, peers or pool, got ${only}`);
+if (only !== undefined && !['steps', 'pca', 'peers', 'pool', 'generalized'].includes(only)) throw new Error(`--only must be steps, pca, peers, pool or generalized, got ${only}`);
 const before = process.argv.find((arg) => arg.startsWith('--before='))?.slice('--before='.length);
 const child = process.argv.find((arg) => arg.startsWith('--child='))?.slice('--child='.length) as Arithmetic | undefined;
 
@@ -247,4 +248,5 @@ if (only === undefined || only === 'steps') await stepSection();
 if (only === undefined || only === 'pca') await pcaSection();
 if (only === undefined || only === 'peers') await peersSection(say, quick);
 if (only === undefined || only === 'pool') await poolSection(say, quick, before);
+if (only === undefined || only === 'generalized') await generalizedSection(say, quick);
 writeFileSync(new URL(only ? `./results-${only}.md` : './results.md', import.meta.url), `${lines.join('\n')}\n`);

@@ -53,6 +53,12 @@ beforeAll(() => {
   const names = ['x', 'y', 'z', ...Array.from({ length: d - 3 }, (_, c) => `c${c + 3}`)];
   const lines = Array.from({ length: sample.rows }, (_, r) => Array.from(sample.data.subarray(r * d, (r + 1) * d)).join(','));
   writeFileSync(join(packed.consumer, 'data.csv'), `${names.join(',')}\n${lines.join('\n')}\n`);
+  // lda's example: the same rows in three classes (a numeric label column), the classes' means apart.
+  const classes = Array.from({ length: sample.rows }, (_, r) => {
+    const species = r % 3;
+    return [...Array.from(sample.data.subarray(r * d, (r + 1) * d), (value, c) => value + (c < 3 ? 2 * species : 0)), species].join(',');
+  });
+  writeFileSync(join(packed.consumer, 'classes.csv'), `${[...names, 'species'].join(',')}\n${classes.join('\n')}\n`);
 });
 
 describe('README.md', () => {

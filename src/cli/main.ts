@@ -6,6 +6,7 @@ import { readFile, stat, type FileHandle } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { UsageError, checkInput, checkOutputs, removeTemporaryFiles, writeOutput } from './files';
+import { runGeneralized, type GeneralizedCommand } from './generalized';
 import { PCAModel, installNodeHost, openSource, pca, type MatrixSource, type PCAProgress } from '../entries/node';
 import { encodeNpyHeader } from '../io/npy';
 import { formatOfName } from '../io/open';
@@ -28,12 +29,17 @@ function enableRelaxedSimd(): void {
 }
 const HELP = `Usage: eigengame <command> [options]
 
-Principal components with μ-EigenGame, streamed from .npy (float32/float64, C order) or CSV/TSV files.
+Principal components with μ-EigenGame, and CCA, PLS and LDA with γ-EigenGame, streamed from .npy
+(float32/float64, C order) or CSV/TSV files.
 
 Commands:
   fit <file>                     find the top k principal components of a file; writes the model as JSON
   transform <model.json> <file>  project a file's rows onto a model's components (--out file.npy or file.csv)
   info <file>                    describe a file: format, rows, columns, column names
+  cca <x-file> <y-file>          canonical correlation analysis of two files' rows, read in lock step (or one file
+                                 with --x and --y); writes the model as JSON
+  pls <x-file> <y-file>          PLS-SVD: the top singular vectors of X and Y's cross-covariance (or --x and --y)
+  lda <file> --labels <column>   linear discriminant analysis of a file's rows by the classes in one of its columns
 
 Options of fit:
   -k, --k <k>              number of components (required)
@@ -46,6 +52,11 @@ Options of fit:
   --seed <s>               seed of the initial vectors (default 0)
   --no-center              do not subtract the column means
   --out <model.json>       where to write the model (default: model.json)
+Options of cca, pls and lda: those of fit but --solver (-k: pairs or directions), and
+  --x <a,b,...>            with one file: X's columns, by header name or 0-based index
+  --y <a,b,...>            with one file: Y's columns
+  --labels <column>        lda: the column that holds each row's class (a number); X is every other column
+  --regularization <e>     cca, lda: ε added to the within-view (within-class) covariances (default 0)
 Options of transform:
   --out <file.npy|file.csv>  where to write the scores, one row of k per input row (required)
 Options of every command:
@@ -85,6 +96,10 @@ const OPTIONS = {
   columns: { type: 'string' },
   delimiter: { type: 'string' },
   format: { type: 'string' },
+  x: { type: 'string' },
+  y: { type: 'string' },
+  labels: { type: 'string' },
+  regularization: { type: 'string' },
   quiet: { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -318,6 +333,25 @@ async function info(file: string, values: Values, signal: AbortSignal): Promise<
   }
 }
 
+/** cca, pls and lda, with fit's progress report (sized by the first file's rows, where its header tells them). */
+async function generalized(command: GeneralizedCommand, files: string[], values: Values, signal: AbortSignal): Promise<void> {
+  let progress: ProgressReport | null = null;
+  await runGeneralized(command, files, values, signal, {
+    progress(rows) {
+      if (values.quiet) return null;
+      const report = new ProgressReport(process.stderr, rows);
+      progress = report;
+      return (p) => report.update({
+        step: p.step, maxSteps: p.maxSteps, batchSize: 0, utilities: p.values, remaining: p.remaining,
+        epoch: p.stage === 'pass' ? 1 : undefined, rowsRead: p.rowsRead,
+      });
+    },
+    done: () => progress?.done(),
+    warn: (message) => process.stderr.write(`eigengame: ${message}\n`),
+    write: (text) => process.stdout.write(text),
+  });
+}
+
 async function version(): Promise<string> {
   const manifest = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return manifest.version;
@@ -369,10 +403,15 @@ async function main(argv: string[]): Promise<number> {
         expect(1, 'info <file>');
         await info(rest[0], values, controller.signal);
         return 0;
+      case 'cca':
+      case 'pls':
+      case 'lda':
+        await generalized(command, rest, values, controller.signal);
+        return 0;
       case undefined:
-        throw new UsageError('a command is needed: fit, transform or info');
+        throw new UsageError('a command is needed: fit, transform, info, cca, pls or lda');
       default:
-        throw new UsageError(`unknown command ${JSON.stringify(command)}: fit, transform or info`);
+        throw new UsageError(`unknown command ${JSON.stringify(command)}: fit, transform, info, cca, pls or lda`);
     }
   } catch (error) {
     const usage = error instanceof UsageError;

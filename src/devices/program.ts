@@ -17,6 +17,7 @@
 
 import type { Barrier, WorkQueues } from './collectives';
 import type { MemoryPlan, OperatorPlan } from './memory';
+import { KernelPlayerSpace, FLOAT32_DROP, PencilPlayers, multiplyPlayers, solveDirections, type PencilGoal, type PencilPlan } from './pencil';
 import { Players, type RoundOutcome } from './players';
 import type { GameSettings } from './settings';
 import { Chunking, ROW_BLOCK, covariancePanels, deviceRole, operatorRows, type DeviceRole, type Topology } from './partition';
@@ -130,6 +131,30 @@ export class DeviceProgram {
     }
     const stop = barrier.waitAtStepEnd() || (outcome?.stop ?? false);
     return { stop, outcome };
+  }
+
+  /**
+   * One round of the γ-EigenGame players on a pencil (the 'pencil' job, pencil.ts): each device solves for its share
+   * of the players' directions, then computes its rows of their images; device 0 (`players`) judges and moves them,
+   * and every device learns at the end barrier whether that was the last round.
+   */
+  pencilRound(plan: PencilPlan, step: number, players: PencilPlayers | null): { stop: boolean; outcome: RoundOutcome | null } {
+    const { kernels, memory, topology, device, barrier } = this.context;
+    const work = { kernels, memory, devices: topology.devices, device };
+    if (step > 1) solveDirections(work, plan);
+    barrier.wait();
+    multiplyPlayers(work, plan, step);
+    barrier.wait();
+    const outcome = players ? players.round(step) : null;
+    if (outcome?.stop) barrier.requestStop();
+    const stop = barrier.waitAtStepEnd() || (outcome?.stop ?? false);
+    return { stop, outcome };
+  }
+
+  /** The judge of a 'pencil' job's players, on device 0; null on the others. */
+  leadPencil(plan: PencilPlan, goal: PencilGoal): PencilPlayers | null {
+    const { kernels, memory, device } = this.context;
+    return device === 0 ? new PencilPlayers(new KernelPlayerSpace(kernels, memory, plan), goal, FLOAT32_DROP) : null;
   }
 
   /** The players of a 'play' job, on device 0 (the one that judges and moves them); null on the others. */

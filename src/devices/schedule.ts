@@ -3,6 +3,7 @@
 // decisions (batch sizes, convergence, when to stop) without talking to the others.
 
 import { orthonormalSubspaceDistance, orthonormalizeRows } from '../math/linalg';
+import type { PencilGoal, PencilPlan } from './pencil';
 import type { PlayGoal } from './players';
 import type { DeviceProgram, RateRule } from './program';
 
@@ -15,6 +16,8 @@ import type { DeviceProgram, RateRule } from './program';
  * `first`, packed in blocks of `blockRows`, block b's products times `weights[b]` (1/s² for rows scaled by s).
  * `play`: pca's players on an operator (players.ts): the dense one in memory, or the resident rows' XᵀX / n through
  * a pass per round, until the Rayleigh–Ritz bound is below `tol` or `maxSteps` rounds.
+ * `pencil`: the γ-EigenGame players on a pencil A v = λ B v laid out by `plan` (pencil.ts), until their residual
+ * bound is below `tol`, stops improving, or `maxSteps` rounds.
  */
 export type Job =
   | {
@@ -22,7 +25,8 @@ export type Job =
   }
   | { kind: 'product'; rows: number }
   | { kind: 'covariance'; rows: number; blockRows: number; first: number; weights: number[] }
-  | ({ kind: 'play'; source: 'dense' | 'data'; rows: number; reportEvery: number } & PlayGoal);
+  | ({ kind: 'play'; source: 'dense' | 'data'; rows: number; reportEvery: number } & PlayGoal)
+  | { kind: 'pencil'; plan: PencilPlan; goal: PencilGoal; reportEvery: number };
 
 export interface StepReport {
   /** Steps taken in this job so far. */
@@ -55,6 +59,8 @@ export function* runJob(program: DeviceProgram, job: Job, firstStep: number): Ge
     if (job.kind === 'product') program.product(0, job.rows);
     else program.covariancePass(job.first, job.rows, job.blockRows, job.weights);
     yield { steps: 0, batchSize: job.rows, remaining: NaN, report: false, last: true, converged: false };
+  } else if (job.kind === 'pencil') {
+    yield* pencilSchedule(program, job);
   } else {
     yield* playSchedule(program, job);
   }
@@ -80,6 +86,18 @@ function* playSchedule(program: DeviceProgram, job: Extract<Job, { kind: 'play' 
     const report = stop || step % job.reportEvery === 0;
     yield {
       steps: step, batchSize: job.rows, remaining: outcome?.remaining ?? NaN, report, last: stop, converged: outcome?.converged ?? false,
+    };
+    if (stop) return;
+  }
+}
+
+function* pencilSchedule(program: DeviceProgram, job: Extract<Job, { kind: 'pencil' }>) {
+  const players = program.leadPencil(job.plan, job.goal);
+  for (let step = 1; ; step++) {
+    const { stop, outcome } = program.pencilRound(job.plan, step, players);
+    const report = stop || step % job.reportEvery === 0;
+    yield {
+      steps: step, batchSize: job.plan.m, remaining: outcome?.remaining ?? NaN, report, last: stop, converged: outcome?.converged ?? false,
     };
     if (stop) return;
   }

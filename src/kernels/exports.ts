@@ -61,6 +61,10 @@ export interface KernelExports {
   packedTimes(
     block: number, rows: number, groups: number, u: number, k: number, ldu: number, out: number, ldo: number, first: number, acc: number,
   ): void;
+  gammaDirections(v: number, av: number, bv: number, d: number, first: number, count: number, out: number, acc: number): void;
+  blockTimes(m: number, rows: number, cols: number, ldm: number, w: number, count: number, ldw: number, out: number, ldo: number): void;
+  cholesky(a: number, n: number, ld: number, j0: number, j1: number, floor: number): number;
+  choleskySolve(l: number, n: number, ld: number, x: number, count: number, ldx: number): void;
 }
 
 /** WebAssembly pages are 64 KiB; wasm32 addresses at most 65536 of them (4 GiB). */
@@ -72,6 +76,7 @@ export const KERNEL_NAMES: (keyof KernelExports)[] = [
   'heapBase', 'subtractMean', 'firstNonFinite', 'columnSums', 'project', 'backproject', 'dataTerm', 'gram', 'addF32', 'addF64', 'divideF32', 'divideF64',
   'utilities', 'direction', 'sgd', 'adam', 'normalizeRows', 'syrk', 'rayleighQuotients', 'play', 'crossDots', 'combineRows',
   'ritzResiduals', 'transpose', 'symmetrize', 'packedTimes', 'blockMoments', 'packRows', 'packPlain', 'packColumns',
+  'gammaDirections', 'blockTimes', 'cholesky', 'choleskySolve',
 ];
 
 export const FILE_NAMES: Record<BuildName, string> = {

@@ -50,7 +50,7 @@ describe('eigengame (CLI)', () => {
   });
 
   it.each([
-    [[], /a command is needed: fit, transform or info/],
+    [[], /a command is needed: fit, transform, info, cca, pls or lda/],
     [['fitt', 'data.npy'], /unknown command "fitt"/],
     [['fit', 'data.npy'], /fit needs -k <k>/],
     [['fit', 'data.npy', '-k', 'x'], /--k must be an integer ≥ 1, got "x"/],

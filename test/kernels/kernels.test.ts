@@ -8,6 +8,8 @@ import { expectClose } from '../helpers/expect-close';
 import { kernelHarness, type KernelHarness } from '../helpers/kernel-memory';
 import { normals } from '../helpers/random';
 import * as ref from '../helpers/reference';
+import { gammaDirections64 } from '../../src/math/gamma';
+import { cholesky as choleskyReference } from '../helpers/pencil-reference';
 import { testArithmetic } from '../setup';
 
 const F32_TOLERANCE = 2 ** -20;
@@ -458,6 +460,146 @@ const cases: KernelCase[] = [
           }
           expect(Math.abs(got[i * ldo + 2 + q] - expected), `out[${i}, ${q}] n=${n}`).toBeLessThanOrEqual(F32_TOLERANCE * scale + 1e-30);
         }
+      }
+    },
+  },
+  {
+    claim: 'gammaDirections: γ-EigenGame\'s reward minus penalties (eg_gradients.py), float64 sums rounded once, any slice of players',
+    check: (h, d) => {
+      const p = (d % 5) + 1;
+      const v = normals(d, p * d);
+      const av = normals(d + 1, p * d, 2);
+      const bv = normals(d + 2, p * d);
+      const expected = new Float64Array(p * d);
+      gammaDirections64(Float64Array.from(v), Float64Array.from(av), Float64Array.from(bv), p, d, expected);
+      const [vAt, avAt, bvAt] = [h.f32(v, misalignOf(d)), h.f32(av, 4), h.f32(bv, 8)];
+      const out = h.zerosF32(p * d, misalignOf(d + 1));
+      h.kernels.gammaDirections(vAt, avAt, bvAt, d, 0, p, out, h.zerosF64(d));
+      // Each term is a product of three or four float32 values summed in float64: the result is float64's answer
+      // rounded once, but for the division by a parent's ⟨v, Bv⟩ (here of either sign and any size).
+      const scale = Float64Array.from(expected, (value) => Math.abs(value) + 1e-6 * d * p);
+      expectClose(h.readF32(out, p * d), expected, 2 ** -20, scale, `gammaDirections d=${d}`);
+      // Players split between devices: the same bits for a slice.
+      const first = p >> 1;
+      const slice = h.zerosF32((p - first) * d);
+      h.kernels.gammaDirections(vAt, avAt, bvAt, d, first, p - first, slice, h.zerosF64(d));
+      expect(h.readF32(slice, (p - first) * d)).toEqual(h.readF32(out + first * d * 4, (p - first) * d));
+    },
+    once: (h) => {
+      // At B-orthonormal Ritz vectors (here B = I, A = diag(3, 2, 1), V = I) the penalties vanish and each direction
+      // is the residual A vᵢ − θᵢ B vᵢ: zero.
+      const v = [1, 0, 0, 0, 1, 0, 0, 0, 1];
+      const out = h.zerosF32(9);
+      h.kernels.gammaDirections(h.f32(v), h.f32([3, 0, 0, 0, 2, 0, 0, 0, 1]), h.f32(v), 3, 0, 3, out, h.zerosF64(3));
+      expect(Array.from(h.readF32(out, 9))).toEqual(new Array(9).fill(0));
+    },
+  },
+
+  {
+    claim: 'blockTimes: a block of a strided matrix times rows of vectors, written as rows, the bits of any split of its rows',
+    check: (h, n) => {
+      const [rows, cols, count] = [n, (n % 7) + 1, (n % 4) + 1];
+      const ld = cols + (n % 3) + 2;
+      const m = normals(n, rows * ld);
+      const w = normals(n + 1, count * (cols + 1));
+      const out = h.zerosF32(count * (rows + 1), misalignOf(n));
+      const [mAt, wAt] = [h.f32(m, misalignOf(n + 1)), h.f32(w, 4)];
+      h.kernels.blockTimes(mAt + 4, rows, cols, ld, wAt, count, cols + 1, out, rows + 1);
+      const got = h.readF32(out, count * (rows + 1));
+      for (let j = 0; j < count; j++) {
+        for (let r = 0; r < rows; r++) {
+          let expected = 0;
+          let scale = 0;
+          for (let c = 0; c < cols; c++) {
+            expected += m[r * ld + 1 + c] * w[j * (cols + 1) + c];
+            scale += Math.abs(m[r * ld + 1 + c] * w[j * (cols + 1) + c]);
+          }
+          expect(Math.abs(got[j * (rows + 1) + r] - expected), `out[${j}, ${r}] n=${n}`).toBeLessThanOrEqual(F32_TOLERANCE * scale + 1e-30);
+        }
+      }
+      // Devices own rows in groups of four: each element has the bits it has when all rows are computed at once.
+      const split = h.zerosF32(count * (rows + 1));
+      const middle = Math.floor(rows / 8) * 4;
+      h.kernels.blockTimes(mAt + 4, middle, cols, ld, wAt, count, cols + 1, split, rows + 1);
+      h.kernels.blockTimes(mAt + 4 + middle * ld * 4, rows - middle, cols, ld, wAt, count, cols + 1, split + middle * 4, rows + 1);
+      expect(h.readF32(split, count * (rows + 1))).toEqual(got);
+    },
+  },
+
+  {
+    claim: 'cholesky: B = L Lᵀ in float64, panel by panel with the same bits, and the first column whose pivot vanishes',
+    check: (h, n) => {
+      const ld = n + (n % 3);
+      const g = normals(n, n * (n + 3));
+      // A positive definite B: Gᵀ G / rows + I, stored with row stride ld, its upper triangle left as garbage.
+      const b = new Float64Array(n * ld).fill(7);
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j <= i; j++) {
+          let sum = i === j ? 1 : 0;
+          for (let r = 0; r < n + 3; r++) sum += (g[r * n + i] * g[r * n + j]) / (n + 3);
+          b[i * ld + j] = sum;
+        }
+      }
+      const dense = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) dense[i * n + j] = dense[j * n + i] = b[i * ld + j];
+      const expected = choleskyReference(dense, n);
+      const at = h.f64(b, 8);
+      expect(h.kernels.cholesky(at, n, ld, 0, n, 1e-10)).toBe(-1);
+      const got = h.readF64(at, n * ld);
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < ld; j++) {
+          if (j <= i) expect(Math.abs(got[i * ld + j] - expected[i * n + j]), `L[${i}, ${j}] n=${n}`).toBeLessThanOrEqual(1e-12 * (1 + Math.abs(expected[i * n + j])));
+          else expect(got[i * ld + j]).toBe(7);
+        }
+      }
+      const panels = h.f64(b, 8);
+      for (let first = 0; first < n; first += 5) expect(h.kernels.cholesky(panels, n, ld, first, Math.min(n, first + 5), 1e-10)).toBe(-1);
+      expect(h.readF64(panels, n * ld)).toEqual(got);
+    },
+    once: (h) => {
+      // Column 2 is column 0 plus column 1: its pivot vanishes; a zero diagonal (a constant column) fails at once.
+      const b = [2, 1, 3, 1, 2, 3, 3, 3, 6];
+      expect(h.kernels.cholesky(h.f64(b), 3, 3, 0, 3, 1e-10)).toBe(2);
+      expect(h.kernels.cholesky(h.f64([1, 0, 0, 0]), 2, 2, 0, 2, 1e-10)).toBe(1);
+    },
+  },
+
+  {
+    claim: 'choleskySolve: (L Lᵀ)⁻¹ x for rows of vectors, from L below the diagonal and Lᵀ above it',
+    check: (h, n) => {
+      const count = (n % 3) + 1;
+      const ldx = n + 1;
+      // A well-conditioned factor: unit-ish diagonal, small entries below it.
+      const l = Float64Array.from(normals(n, n * n), (value, i) => (Math.floor(i / n) === i % n ? 2 + Math.abs(value) : 0.2 * value));
+      const stored = new Float32Array(n * n);
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j <= i; j++) {
+          stored[i * n + j] = l[i * n + j];
+          stored[j * n + i] = l[i * n + j];
+        }
+      }
+      const x = normals(n + 1, count * ldx);
+      const at = h.f32(x, misalignOf(n));
+      h.kernels.choleskySolve(h.f32(stored, 4), n, n, at, count, ldx);
+      const got = h.readF32(at, count * ldx);
+      // The check: L Lᵀ times the solution gives x back, to float32 precision of the terms.
+      for (let v = 0; v < count; v++) {
+        const y = Float64Array.from({ length: n }, (_, i) => got[v * ldx + i]);
+        const lt = Float64Array.from({ length: n }, (_, i) => {
+          let sum = 0;
+          for (let j = i; j < n; j++) sum += Math.fround(stored[j * n + i]) * y[j];
+          return sum;
+        });
+        for (let i = 0; i < n; i++) {
+          let sum = 0;
+          let scale = 0;
+          for (let j = 0; j <= i; j++) {
+            sum += Math.fround(stored[i * n + j]) * lt[j];
+            scale += Math.abs(stored[i * n + j] * lt[j]);
+          }
+          expect(Math.abs(sum - x[v * ldx + i]), `row ${v}, ${i} (n ${n})`).toBeLessThanOrEqual(2 ** -18 * (scale + Math.abs(x[v * ldx + i])) * n);
+        }
+        expect(got[v * ldx + n]).toBe(x[v * ldx + n]);
       }
     },
   },

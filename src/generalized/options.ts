@@ -1,0 +1,108 @@
+// What cca, pls and lda share: their options, checked, and the settings the pencil game runs with.
+
+import { describe } from '../describe';
+import { faultPlanOf } from '../devices/device';
+import { checkDeviceOptions, checkSignal } from '../game/options';
+import type { Backend } from '../devices/engine';
+import type { DeviceOptions } from '../devices/settings';
+
+export interface GeneralizedProgress {
+  /**
+   * 'pass': reading the rows (the covariance pass; `rowsRead` counts them); 'float32': the devices' rounds of the
+   * players; 'float64': the host's float64 rounds that finish them.
+   */
+  stage: 'pass' | 'float32' | 'float64';
+  /** Batches read ('pass'), or rounds played. */
+  step: number;
+  /** The round budget (`maxSteps`). */
+  maxSteps: number;
+  /** The current top k values (correlations, singular values or eigenvalues); empty while reading. */
+  values: Float64Array;
+  /** The bound on the subspace distance still to go (Infinity before the first check). */
+  remaining: number;
+  /** Rows read so far ('pass'). */
+  rowsRead?: number;
+}
+
+export interface GeneralizedOptions extends Omit<DeviceOptions, 'kPerDevice'> {
+  /** Not for these methods (an EigenGame option): refused with a message. */
+  kPerDevice?: never;
+  /** Pairs (cca, pls) or discriminant directions (lda) to find. */
+  k: number;
+  /** Subtract the column means first (default true). */
+  center?: boolean;
+  /** Seed of the players' starting vectors (default 0): the same seed and data give the same bits. */
+  seed?: number;
+  /** The most rounds of the players (default 10000). */
+  maxSteps?: number;
+  /** Stop once the bound on the subspace distance still to go is below this (default 1e-7). */
+  tol?: number;
+  onProgress?: (progress: GeneralizedProgress) => void;
+  /** Aborts the fit: the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** Sources: rows per batch read (default 4096, fewer for wide rows). */
+  batchSize?: number;
+}
+
+/** The checked options, and the engine's share of them. */
+export function resolveGeneralized(method: string, options: GeneralizedOptions) {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`${method} needs an options object like { k: 2 }, got ${describe(options)}`);
+  }
+  const { k } = options;
+  if (typeof k !== 'number' || !Number.isInteger(k) || k < 1) {
+    throw new (typeof k === 'number' ? RangeError : TypeError)(`k must be a positive integer, got ${describe(k)}`);
+  }
+  const center = options.center ?? true;
+  if (typeof center !== 'boolean') throw new TypeError(`center must be a boolean, got ${describe(center)}`);
+  const seed = options.seed ?? 0;
+  if (typeof seed !== 'number' || !Number.isInteger(seed)) throw new TypeError(`seed must be an integer, got ${describe(seed)}`);
+  const maxSteps = options.maxSteps ?? 10000;
+  if (!Number.isInteger(maxSteps) || maxSteps < 1) throw new RangeError(`maxSteps must be a positive integer, got ${describe(maxSteps)}`);
+  const tol = options.tol ?? 1e-7;
+  if (typeof tol !== 'number' || !(tol >= 0) || !Number.isFinite(tol)) {
+    throw new RangeError(`tol must be a finite number ≥ 0, got ${describe(tol)}`);
+  }
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
+    throw new TypeError(`onProgress must be a function, got ${describe(options.onProgress)}`);
+  }
+  const { batchSize, signal, onProgress } = options;
+  if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize >= 2)) {
+    throw new RangeError(`batchSize must be an integer ≥ 2, got ${describe(batchSize)}`);
+  }
+  checkSignal(signal);
+  checkDeviceOptions(options);
+  if (options.kPerDevice !== undefined) {
+    throw new TypeError(`kPerDevice splits an EigenGame's players between devices; ${method} splits its matrices' rows itself: leave it out (got ${describe(options.kPerDevice)})`);
+  }
+  const { devices = 'auto', whenBusy, onWarning } = options;
+  return {
+    method, k, center, seed, maxSteps, tol, onProgress, signal, batchSize, onWarning,
+    engine: { devices, whenBusy, onWarning, signal, fault: faultPlanOf(options) },
+  };
+}
+
+export type GeneralizedSettings = ReturnType<typeof resolveGeneralized>;
+
+/** A regularization option: a finite number ≥ 0 (default 0). */
+export function regularizationOf(options: { regularization?: number }): number {
+  const value = options.regularization ?? 0;
+  if (typeof value !== 'number') throw new TypeError(`regularization must be a number ≥ 0, got ${describe(value)}`);
+  if (!(value >= 0) || !Number.isFinite(value)) throw new RangeError(`regularization must be a finite number ≥ 0, got ${describe(value)}`);
+  return value;
+}
+
+/** Tells `onWarning` that a cap stopped the fit before the bound fell below tol. */
+export function warnNotConverged(settings: GeneralizedSettings, rounds: number, remaining: number): void {
+  const distance = Number.isFinite(remaining) ? `bound on the subspace distance to go: ${remaining.toExponential(1)}` : 'no bound yet';
+  settings.onWarning?.(
+    `${settings.method} stopped after ${rounds} rounds before reaching tol = ${settings.tol} (${distance}): the directions may be inaccurate; `
+      + 'raise maxSteps or tol, or add regularization if the within-set covariance is nearly singular',
+  );
+}
+
+/** Where a fit ran, as its model says: these methods' devices split matrices' rows, not players (no kPerDevice). */
+export function fitBackend(backend: Backend): Backend {
+  const { kPerDevice: _players, ...rest } = backend;
+  return rest;
+}
