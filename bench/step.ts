@@ -17,6 +17,8 @@ import { resolveSettings } from '../src/game/options';
 import { init } from '../src/entries/node';
 import type { Arithmetic } from '../src/kernels/exports';
 import { normals } from '../test/helpers/random';
+import { nativeEnv } from './children';
+import { PYTHON } from './datasets';
 import { pcaSection } from './pca';
 import { peersSection } from './peers';
 import { poolSection } from './pool';
@@ -130,13 +132,13 @@ function relaxedRows(): StepRow[] | string {
 /** numpy's step on `threads` threads, seconds per shape, or why there is none. */
 function numpySteps(threads: number): Map<string, number> | string {
   try {
-    const output = execFileSync('python3', [
+    const output = execFileSync(PYTHON, [
       new URL('./numpy-step.py', import.meta.url).pathname, String(threads), ...shapes.map(({ n, d, k }) => `${n},${d},${k}`),
-    ], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    ], { encoding: 'utf8', env: nativeEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     const results = output.trim().split('\n').map((line) => JSON.parse(line) as { shape: string; seconds: number });
     return new Map(results.map(({ shape, seconds }) => [shape, seconds]));
   } catch (error) {
-    return `no numpy comparison: python3 with numpy is not available here (${String((error as { stderr?: string }).stderr || error).split('\n').at(-2) ?? ''})`;
+    return `no numpy comparison: ${PYTHON} with numpy is not available here (${String((error as { stderr?: string }).stderr || error).split('\n').at(-2) ?? ''})`;
   }
 }
 
