@@ -12,8 +12,7 @@ import {
   nativeVersions, runChild, runJavaScript, runNative, type ChildRun, type FitResult, type NativeVersions,
 } from './children';
 import { DATASETS, PYTHON, dataPath, prepareDatasets, readAnswer, type Answer, type DatasetName } from './datasets';
-
-type Say = (line?: string) => void;
+import { paragraph, type Say } from './text';
 
 /** In-memory sets with numpy's and scikit-learn's routes beside pca's. */
 const IN_MEMORY: DatasetName[] = ['mnist', 'columns', 'powerlaw', 'lowrank', 'wide', 'offset'];
@@ -26,21 +25,6 @@ const COVARIANCE_EIGH_MAX_COLS = 8192;
 const ROUTES: Solver[] = ['covariance', 'gram', 'data'];
 const NUMPY = "numpy's route";
 const NUMPY_BLOCKED = "numpy's blocked pass (float64 XᵀX, eigh)";
-
-/** Says a paragraph wrapped at 118 columns, then an empty line. */
-function paragraph(say: Say, text: string) {
-  let line = '';
-  for (const word of text.trim().split(/\s+/)) {
-    if (line && line.length + 1 + word.length > 118) {
-      say(line);
-      line = word;
-    } else {
-      line = line ? `${line} ${word}` : word;
-    }
-  }
-  say(line);
-  say();
-}
 
 interface Method {
   label: string;
@@ -158,15 +142,19 @@ function crossoverOf(name: DatasetName, measured: Measured[]): Crossover {
 function sayCrossover(say: Say, crossovers: Crossover[]) {
   say('### Which route is fastest: every valid route of pca forced, beside its automatic choice');
   say();
-  paragraph(say, `Median times from the table above (the automatic choice's run stands for its route). A route is not valid
-    where its dense operator would pass the 1 GiB budget (src/pca/choose.ts).`);
+  paragraph(say, `Median times from the table above (the automatic choice's run stands for its route); in brackets the cost
+    that pca estimates for the route and chooses by (\`routeCosts\`, src/pca/choose.ts), in 10⁹ floating-point operations
+    weighted by each kernel's speed relative to syrk's. A route is not valid where its dense operator would pass the
+    1 GiB budget.`);
   say(`| data, k | pca's choice | ${ROUTES.join(' | ')} | fastest | choice's time / fastest |`);
   say(`|${' --- |'.repeat(ROUTES.length + 4)}`);
   for (const { name, auto, times } of crossovers) {
     const measuredRoutes = ROUTES.filter((route) => times[route] !== undefined);
     if (times[auto] === undefined) continue;
     const fastest = measuredRoutes.reduce((best, route) => (times[route]! < times[best]! ? route : best));
-    const cells = ROUTES.map((route) => (times[route] === undefined ? 'not valid' : seconds(times[route]!)));
+    const { rows, cols, k } = DATASETS[name];
+    const estimates = routeCosts(rows, cols, k);
+    const cells = ROUTES.map((route) => (times[route] === undefined ? 'not valid' : `${seconds(times[route]!)} (${(estimates[route] / 1e9).toFixed(0)})`));
     say(`| ${dataCell(name)} | ${auto} | ${cells.join(' | ')} | ${fastest} | ${(times[auto]! / times[fastest]!).toFixed(2)}× |`);
   }
   say();
@@ -240,7 +228,7 @@ function streamSection(say: Say, repeats: number) {
   const methods: Method[] = [
     { label: `eigengame CLI: \`eigengame fit <file> -k ${k}\``, run: () => runCli(join(scratch, 'model.json')) },
     { label: NUMPY_BLOCKED, run: () => runNative<FitResult>('numpy-blocked', dataPath(STREAM), k) },
-    { label: 'eigengame pca(new NpySource(file)) in Node', run: () => runJavaScript<FitResult>('eigengame-npy', STREAM) },
+    { label: 'eigengame pca(new NpySource(file)), run by tsx (its wall time includes compiling the bench)', run: () => runJavaScript<FitResult>('eigengame-npy', STREAM) },
   ];
   // Warm: one untimed run of each, so that every timed run finds the file in the page cache.
   for (const method of methods) method.run();

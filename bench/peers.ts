@@ -4,6 +4,7 @@
 import { accuracy, showCos, showDistance } from './accuracy';
 import { runJavaScript, type ChildRun, type FitResult } from './children';
 import { DATASETS, prepareDatasets, readAnswer, type DatasetName } from './datasets';
+import { paragraph, type Say } from './text';
 
 /** The peers form the d × d covariance or an SVD in plain JavaScript: only the sets where that takes minutes, not hours. */
 const PLAN: { name: DatasetName; methods: string[]; quickMethods: string[] }[] = [
@@ -19,23 +20,21 @@ const LABELS: Record<string, string> = {
  */
 const EIGENGAME_REPEATS = 3;
 
-export async function peersSection(say: (line?: string) => void, quick: boolean): Promise<void> {
+export async function peersSection(say: Say, quick: boolean): Promise<void> {
   say('## pca against the JavaScript peers: time to the answer, peak RSS, accuracy');
   say();
   try {
     prepareDatasets(PLAN.map(({ name }) => name));
   } catch (error) {
-    say(`**No peers: ${(error as Error).message}**`);
-    say();
+    paragraph(say, `**No peers: ${(error as Error).message}**`);
     return;
   }
-  say('Each fit runs alone in a fresh process, timed from data in the library\'s own format to the components (loading');
-  say('the library, DruidJS\'s wasm and eigengame\'s `init()` included, is before the clock; starting device workers is');
   const repeats = quick ? 'one run (--quick)' : `the median of ${EIGENGAME_REPEATS} such runs`;
-  say(`inside it); eigengame's rows are ${repeats}. Accuracy is against float64 \`eigh\` of the exact covariance, as in`);
-  say('the pca part. The peers run on the two sets where they finish in minutes (DruidJS and ml-pca form the d × d');
-  say('covariance or an SVD in plain JavaScript; --quick leaves ml-pca out on 50000 × 500).');
-  say();
+  paragraph(say, `Each fit runs alone in a fresh process, timed from data in the library's own format to the components
+    (loading the library, DruidJS's wasm and eigengame's \`init()\` included, is before the clock; starting device workers
+    is inside it); eigengame's rows are ${repeats}. Accuracy is against float64 \`eigh\` of the exact covariance, as in
+    the pca part. The peers run on the two sets where they finish in minutes (DruidJS and ml-pca form the d × d
+    covariance or an SVD in plain JavaScript${quick ? '; --quick leaves ml-pca out on 50000 × 500' : ''}).`);
   say('| data, k | library | time | vs eigengame | peak RSS | min \\|cos\\| | subspace distance |');
   say('| --- | --- | --- | --- | --- | --- | --- |');
   for (const { name, methods, quickMethods } of PLAN) {
