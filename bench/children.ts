@@ -48,20 +48,21 @@ export const runJavaScript = <T>(method: string, dataset: string) =>
   runChild<T>(process.execPath, ['--import', 'tsx', new URL('./peer-run.ts', import.meta.url).pathname, method, dataset]);
 
 /**
- * The environment of numpy and scikit-learn: 2 BLAS threads (the machine's cores, as eigengame's devices), and
- * without OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, which this machine sets and which slow a current OpenBLAS down
- * (they pin an older kernel): only for these commands.
+ * The environment of numpy and scikit-learn: `threads` BLAS threads (default 2, the machine's cores, as eigengame's
+ * devices), and without OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, which this machine sets and which slow a current
+ * OpenBLAS down (they pin an older kernel): only for these commands.
  */
-export function nativeEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: '2', OMP_NUM_THREADS: '2', MKL_NUM_THREADS: '2' };
+export function nativeEnv(threads = 2): NodeJS.ProcessEnv {
+  const count = String(threads);
+  const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: count, OMP_NUM_THREADS: count, MKL_NUM_THREADS: count };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
   return env;
 }
 
-/** A native fit: python bench/native-run.py <method> <file> <k>. */
-export const runNative = <T>(method: string, file: string, k: number) =>
-  runChild<T>(PYTHON, [new URL('./native-run.py', import.meta.url).pathname, method, file, String(k)], nativeEnv());
+/** A native fit: python bench/native-run.py <method> <file> <k>, on `threads` BLAS threads. */
+export const runNative = <T>(method: string, file: string, k: number, threads = 2) =>
+  runChild<T>(PYTHON, [new URL('./native-run.py', import.meta.url).pathname, method, file, String(k)], nativeEnv(threads));
 
 /** What the python runs on: versions (scikit-learn null when it is not installed) and its BLAS libraries. */
 export interface NativeVersions {

@@ -3,7 +3,7 @@
 // scikit-learn's `covariance_eigh` and `arpack`, each fit in a fresh process, the methods' runs alternated; ARPACK's
 // passes over the data beside the data route's; and a 512 MiB `.npy` through the CLI against numpy's blocked pass.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chooseSolver, routeCosts } from '../src/pca/choose';
 import type { Solver } from '../src/pca/routes';
@@ -78,7 +78,9 @@ function inMemoryMethods(name: DatasetName, sklearn: string | null): Method[] {
   const eigengame = (solver: Solver | 'auto'): Method => ({
     label: routeLabel(solver), run: () => runJavaScript<FitResult>(solver === 'auto' ? 'eigengame' : `eigengame:${solver}`, name),
   });
-  const native = (method: string, label: string, skip?: string): Method => ({ label, skip, run: () => runNative<FitResult>(method, dataPath(name), k) });
+  const native = (method: string, label: string, skip?: string, threads?: number): Method => ({
+    label, skip, run: () => runNative<FitResult>(method, dataPath(name), k, threads),
+  });
   const notInstalled = sklearn === null ? 'not installed' : undefined;
   const largeEigh = (m: number) => `not run here: a ${m} × ${m} \`eigh\``;
   const crossover = name === CROSSOVER;
@@ -86,6 +88,7 @@ function inMemoryMethods(name: DatasetName, sklearn: string | null): Method[] {
     eigengame('auto'),
     ...validRoutes(rows, cols, k).filter((route) => route !== auto).map(eigengame),
     native('numpy', NUMPY, crossover ? largeEigh(Math.min(rows, cols)) : undefined),
+    native('numpy', `${NUMPY}, 1 thread`, crossover ? largeEigh(Math.min(rows, cols)) : undefined, 1),
     native('sklearn-covariance-eigh', "scikit-learn PCA 'covariance_eigh'",
       notInstalled ?? (crossover || cols > COVARIANCE_EIGH_MAX_COLS ? largeEigh(cols) : undefined)),
     native('sklearn-arpack', "scikit-learn PCA 'arpack'", notInstalled),
@@ -279,9 +282,12 @@ export async function pcaSection(say: Say, quick: boolean): Promise<void> {
     \`eigh\` of the exact covariance (summed in float64 from the stored values; the Gram matrix for d > n): the normalised
     subspace distance, the smallest |cos| between a component and the exact one of its rank, and the largest relative
     error of the variances; for the offset set, against the data before the 1.7e9 offset. The datasets are made by
-    bench/datasets.py.`);
+    bench/datasets.py. numpy's route also runs on 1 thread: when neighbours load this shared VM's two cores, OpenBLAS's two
+    threads wait for each other (an \`eigh\` of MNIST's 784 × 784 covariance took 0.07–0.17 s on 1 thread and 0.16–3.3 s
+    on 2 within one minute here), and that row shows how much of numpy's time is this.`);
   sayVersions(say, versions);
   sayHead(say, 'time', false);
+  const loadBefore = loadavg()[0];
   const crossovers: Crossover[] = [];
   const dataRoutes: DataRoute[] = [];
   for (const name of [...IN_MEMORY, CROSSOVER]) {
@@ -292,6 +298,8 @@ export async function pcaSection(say: Say, quick: boolean): Promise<void> {
     if (dataRoute) dataRoutes.push(dataRoute);
   }
   say();
+  paragraph(say, `Load average of the machine (1 minute) when the table began: ${loadBefore.toFixed(1)}; when it ended:
+    ${loadavg()[0].toFixed(1)} (2 cores, shared with other work).`);
   paragraph(say, `The ${DATASETS[CROSSOVER].label} set is where the routes' estimated costs meet (src/pca/choose.ts): pca's
     routes and ARPACK only (numpy's route and \`covariance_eigh\` there are a 4000 × 4000 or 4096 × 4096 \`eigh\`, which is
     not what this set measures).`);
