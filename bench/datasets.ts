@@ -1,30 +1,107 @@
-// The benchmark's datasets, built the same way in the parent and in each peer's child process: MNIST-10k (with
-// numpy's float64 answer, a fixture) and planted spectra, whose exact eigenvectors come with the data.
-import { readFileSync } from 'node:fs';
-import { gappedSpectrum, plantedData } from '../scripts/planted.mjs';
-import { mnistDigits } from '../scripts/mnist.mjs';
+// The benchmark's datasets: generated once, seeded, by bench/datasets.py (numpy) into .npy files in a cache directory
+// under os.tmpdir(), each with its exact answer (float64 `eigh` of the exact covariance) and ARPACK's products for a
+// ladder of tolerances. Every process of the bench (the parent, eigengame's and the peers' children, the python ones)
+// reads the same files before its clock starts.
+import { execFileSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseNpyHeader } from '../src/io/npy';
+import { mnistNpy } from '../scripts/mnist.mjs';
 
-export interface Dataset {
-  name: string;
-  k: number;
+export interface DatasetSpec {
+  label: string;
   rows: number;
   cols: number;
-  /** Row-major values. */
-  data: Float32Array | Float64Array;
-  /** The exact top-k eigenvectors (k × d rows, float64). */
-  truth: Float64Array;
+  k: number;
 }
 
-export const DATASETS = ['mnist', 'planted-50000x500', 'planted-20000x4096'] as const;
-export type DatasetName = (typeof DATASETS)[number];
+/** What bench/datasets.py generates (its SHAPES hold the same shapes). */
+export const DATASETS = {
+  mnist: { label: 'MNIST-10k, 10000 × 784', rows: 10000, cols: 784, k: 16 },
+  columns: { label: '50000 × 500, independent columns, sd 1 + 10/(j+1)', rows: 50000, cols: 500, k: 10 },
+  powerlaw: { label: '20000 × 768, embedding-like, λᵢ ∝ 1/i', rows: 20000, cols: 768, k: 64 },
+  lowrank: { label: '1,000,000 × 64, rank 8 + noise', rows: 1000000, cols: 64, k: 8 },
+  wide: { label: '2000 × 20000 (d ≫ n)', rows: 2000, cols: 20000, k: 10 },
+  offset: { label: '200000 × 32 float64, offset 1.7e9', rows: 200000, cols: 32, k: 4 },
+  crossover: { label: '4000 × 4096, λᵢ ∝ 1/i', rows: 4000, cols: 4096, k: 32 },
+  stream: { label: '524288 × 256 .npy (512 MiB), 6 % gap at k', rows: 524288, cols: 256, k: 8 },
+} satisfies Record<string, DatasetSpec>;
+export type DatasetName = keyof typeof DATASETS;
 
-export function dataset(name: DatasetName): Dataset {
-  if (name === 'mnist') {
-    const digits = mnistDigits();
-    const reference = JSON.parse(readFileSync(new URL('../test/fixtures/mnist-10k-top16.json', import.meta.url), 'utf8'));
-    return { name: 'MNIST-10k, 10000 × 784, k = 16', k: 16, ...digits, truth: Float64Array.from(reference.eigenvectors.flat()) };
+/** Bump when bench/datasets.py changes what it writes: a new directory, generated afresh. */
+export const CACHE_DIR = join(tmpdir(), 'eigengame-bench-data-v1');
+
+/** The python that runs numpy, scikit-learn and SciPy for the bench (a venv with scikit-learn, or python3). */
+export const PYTHON = process.env.EIGENGAME_BENCH_PYTHON ?? 'python3';
+
+/** numpy's headers are a few hundred bytes. */
+const HEADER_BYTES = 4096;
+
+export const dataPath = (name: DatasetName) => join(CACHE_DIR, `${name}.npy`);
+
+/**
+ * Makes sure the datasets and their answers are in the cache (the first run generates them: about a minute). Throws
+ * with the python's last line when it cannot (no python3, no numpy or SciPy).
+ */
+export function prepareDatasets(names: DatasetName[]): void {
+  mkdirSync(CACHE_DIR, { recursive: true });
+  if (names.includes('mnist') && !existsSync(dataPath('mnist'))) writeFileSync(dataPath('mnist'), mnistNpy());
+  try {
+    execFileSync(PYTHON, [new URL('./datasets.py', import.meta.url).pathname, CACHE_DIR, ...names], { stdio: ['ignore', 'inherit', 'pipe'] });
+  } catch (error) {
+    const text = String((error as { stderr?: Buffer }).stderr ?? error).trim().split('\n');
+    throw new Error(`bench: ${PYTHON} could not generate the datasets (numpy and SciPy are needed; set EIGENGAME_BENCH_PYTHON): ${text.at(-1)}`);
   }
-  const [n, d, k] = name === 'planted-50000x500' ? [50000, 500, 10] : [20000, 4096, 32];
-  const planted = plantedData({ n, d, spectrum: gappedSpectrum(d, k, 0.05, 0.5), seed: 17 });
-  return { name: `planted ${n} × ${d}, k = ${k}`, k, rows: n, cols: d, data: planted.data, truth: planted.eigenvectors.subarray(0, k * d) };
+}
+
+export interface Matrix {
+  data: Float32Array | Float64Array;
+  rows: number;
+  cols: number;
+}
+
+/** A 2-D .npy file (float32 or float64), read straight into a typed array (no second copy in memory). */
+export function readNpy(path: string): Matrix {
+  const file = openSync(path, 'r');
+  try {
+    const start = new Uint8Array(HEADER_BYTES);
+    const header = parseNpyHeader(path, start.subarray(0, readSync(file, start, 0, HEADER_BYTES, 0)));
+    const Values = header.dtype === 'float32' ? Float32Array : Float64Array;
+    const data = new Values(header.rows * header.cols);
+    const bytes = new Uint8Array(data.buffer);
+    for (let done = 0; done < bytes.byteLength;) {
+      const read = readSync(file, bytes, done, Math.min(bytes.byteLength - done, 1 << 30), header.dataOffset + done);
+      if (read === 0) throw new Error(`bench: ${path} ends after ${header.dataOffset + done} bytes, before its ${header.rows} × ${header.cols} values`);
+      done += read;
+    }
+    return { data, rows: header.rows, cols: header.cols };
+  } finally {
+    closeSync(file);
+  }
+}
+
+/** ARPACK at one tolerance: matrix–vector products and the subspace distance reached (or why it stopped). */
+export interface LanczosRung {
+  tol: number;
+  matvecs?: number;
+  distance?: number;
+  error?: string;
+}
+
+export interface Answer {
+  /** The exact top-k eigenvectors, k × d rows. */
+  vectors: Float64Array;
+  /** Their variances (denominator n − 1). */
+  values: Float64Array;
+  lanczos: LanczosRung[];
+}
+
+export function readAnswer(name: DatasetName): Answer {
+  const base = join(CACHE_DIR, name);
+  return {
+    vectors: readNpy(`${base}.vectors.npy`).data as Float64Array,
+    values: readNpy(`${base}.values.npy`).data as Float64Array,
+    lanczos: JSON.parse(readFileSync(`${base}.lanczos.json`, 'utf8')) as LanczosRung[],
+  };
 }

@@ -8,6 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cca, lda, pls } from '../src/entries/node';
+import { nativeEnv } from './children';
+import { PYTHON } from './datasets';
 import { npyBytes } from '../test/helpers/npy';
 import { rowCosine } from '../test/helpers/pencil-reference';
 import { plantedClasses, plantedViews } from '../test/helpers/planted-pencils';
@@ -51,12 +53,9 @@ interface NumpyResult {
 
 /** numpy/scipy's answers and times for the cases' files, or why there are none. */
 function numpyRoute(lines: string[]): NumpyResult[] | string {
-  const env = { ...process.env };
-  delete env.OPENBLAS_CORETYPE;
-  delete env.OPENBLAS_L2_SIZE;
   try {
-    const output = execFileSync('python3', [new URL('./numpy-generalized.py', import.meta.url).pathname, '2', ...lines], {
-      encoding: 'utf8', env, maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'pipe'],
+    const output = execFileSync(PYTHON, [new URL('./numpy-generalized.py', import.meta.url).pathname, '2', ...lines], {
+      encoding: 'utf8', env: nativeEnv(2), maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'pipe'],
     });
     return output.trim().split('\n').map((line) => JSON.parse(line) as NumpyResult);
   } catch (error) {

@@ -1,35 +1,50 @@
-// One library's fit of one dataset, in a process of its own so that its peak RSS is its own:
-//   tsx bench/peer-run.ts <eigengame|eigengame-relaxed|eigengame-1|druidjs|ml-pca> <dataset>
-// Prints { seconds, rssMiB, components (k × d, row-major) } as JSON. The input is built in the library's own format
-// before the clock starts.
+// One JavaScript library's fit of one dataset, in a process of its own so that its time and peak RSS are its own:
+//   tsx bench/peer-run.ts <eigengame[:covariance|:gram|:data]|eigengame-npy|druidjs|ml-pca> <dataset>
+// (`eigengame` is pca with default options on the rows in memory, `eigengame:<solver>` forces that route, and
+// `eigengame-npy` streams the dataset's file through NpySource, reading included.) Prints JSON: seconds, rssMiB,
+// components (k × d, row-major), and for eigengame its variances, route, passes and rounds. The data are read from
+// the bench's cache and put in the library's own format before the clock starts; eigengame's kernels compile
+// before it too (as DruidJS compiles its wasm on import), its device workers start inside it.
 import * as druid from '@saehrimnir/druidjs';
 import { PCA as MlPCA } from 'ml-pca';
-import { init, pca } from '../src/entries/node';
-import { dataset, type DatasetName } from './datasets';
+import { NpySource, init, pca, type PCAModel } from '../src/entries/node';
+import type { FitResult } from './children';
+import { DATASETS, dataPath, readNpy, type DatasetName } from './datasets';
 
 const [method, name] = process.argv.slice(2) as [string, DatasetName];
-const { data, rows, cols, k } = dataset(name);
-const asRows = () => Array.from({ length: rows }, (_, r) => Array.from(data.subarray(r * cols, (r + 1) * cols)));
+const { k } = DATASETS[name];
+const matrix = () => readNpy(dataPath(name));
+const asRows = () => {
+  const { data, rows, cols } = matrix();
+  return Array.from({ length: rows }, (_, r) => Array.from(data.subarray(r * cols, (r + 1) * cols)));
+};
+const eigengameResult = (model: PCAModel) => ({
+  components: Array.from(model.components), variances: Array.from(model.explainedVariance),
+  solver: model.solver, passes: model.passes, rounds: model.rounds, converged: model.converged,
+});
 
-let fit: () => Promise<ArrayLike<number>> | ArrayLike<number>;
-if (method === 'eigengame' || method === 'eigengame-relaxed' || method === 'eigengame-1') {
-  const input = { data, rows, cols };
-  // Compiling the kernels is loading the library, as DruidJS compiles its wasm on import: before the clock.
+let fit: () => Promise<Omit<FitResult, 'seconds' | 'rssMiB'>> | Omit<FitResult, 'seconds' | 'rssMiB'>;
+if (method === 'eigengame' || method.startsWith('eigengame:')) {
+  const solver = (method.split(':')[1] ?? 'auto') as 'auto' | 'covariance' | 'gram' | 'data';
+  const input = matrix();
   await init();
-  fit = async () => (await pca(input, { k, devices: method === 'eigengame-1' ? 1 : 'auto' })).components;
+  fit = async () => eigengameResult(await pca(input, { k, solver }));
+} else if (method === 'eigengame-npy') {
+  await init();
+  fit = async () => eigengameResult(await pca(new NpySource(dataPath(name)), { k }));
 } else if (method === 'druidjs') {
-  const matrix = druid.Matrix.from(asRows());
-  fit = () => druid.PCA.principal_components(matrix, { d: k }).transpose().to2dArray().flatMap((row) => Array.from(row));
+  const input = druid.Matrix.from(asRows());
+  fit = () => ({ components: druid.PCA.principal_components(input, { d: k }).transpose().to2dArray().flatMap((row) => Array.from(row)) });
 } else if (method === 'ml-pca') {
   const input = asRows();
   fit = () => {
     const vectors = new MlPCA(input).getEigenvectors();
-    return Array.from({ length: k }, (_, i) => vectors.getColumn(i)).flat();
+    return { components: Array.from({ length: k }, (_, i) => vectors.getColumn(i)).flat() };
   };
 } else {
-  throw new Error(`unknown method ${method}`);
+  throw new Error(`unknown method ${JSON.stringify(method)}`);
 }
 const start = performance.now();
-const components = Array.from(await fit());
+const result = await fit();
 const seconds = (performance.now() - start) / 1000;
-process.stdout.write(JSON.stringify({ seconds, rssMiB: process.resourceUsage().maxRSS / 1024, components }));
+process.stdout.write(JSON.stringify({ seconds, rssMiB: process.resourceUsage().maxRSS / 1024, ...result }));

@@ -1,10 +1,13 @@
 // `npm run bench`: throughput of a full EigenGame step in-thread and on 2 worker devices, on the plain-SIMD and the
-// relaxed-SIMD builds, beside the machine's wasm peak and numpy's BLAS; pca's time to an accurate answer; pca
-// against the JavaScript peers (ml-pca, DruidJS); and many fits at once on the realm's workers, measured side by side
-// in one run. Prints tables and writes bench/results.md.
-// Options: --quick (shorter samples; no ml-pca on large data), --only=steps|pca|peers|pool|generalized (one part; written to
-// bench/results-<part>.md), --before=<another build's dist/node.js> (the pool part measures it too). Internal:
-// --child=relaxed-simd (the relaxed-SIMD step rows, as JSON, for the parent).
+// relaxed-SIMD builds, beside the machine's wasm peak and numpy's BLAS; pca beside numpy's and scikit-learn's routes
+// on data like users' data, a streamed file through the CLI included (bench/pca.ts); pca against the JavaScript peers
+// (ml-pca, DruidJS); many fits at once on the realm's workers; and cca, pls and lda beside numpy/SciPy's route,
+// measured side by side in one run. Prints tables and writes bench/results.md. numpy, SciPy and scikit-learn run in
+// EIGENGAME_BENCH_PYTHON (default python3); the datasets are generated once into a cache under os.tmpdir()
+// (bench/datasets.ts).
+// Options: --quick (one run per fit, shorter samples; no ml-pca on large data), --only=steps|pca|peers|pool|generalized
+// (one part; written to bench/results-<part>.md), --before=<another build's dist/node.js> (the pool part measures it
+// too). Internal: --child=relaxed-simd (the relaxed-SIMD step rows, as JSON, for the parent).
 
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -12,12 +15,13 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from '../src/devices/engine';
 import { resolveSettings } from '../src/game/options';
-import { init, pca, subspaceDistance, type MatrixInput } from '../src/entries/node';
+import { init } from '../src/entries/node';
 import type { Arithmetic } from '../src/kernels/exports';
-import { gappedSpectrum, plantedData } from '../scripts/planted.mjs';
-import { mnistDigits } from '../test/helpers/mnist';
 import { normals } from '../test/helpers/random';
+import { nativeEnv } from './children';
+import { PYTHON } from './datasets';
 import { generalizedSection } from './generalized';
+import { pcaSection } from './pca';
 import { peersSection } from './peers';
 import { poolSection } from './pool';
 
@@ -130,13 +134,13 @@ function relaxedRows(): StepRow[] | string {
 /** numpy's step on `threads` threads, seconds per shape, or why there is none. */
 function numpySteps(threads: number): Map<string, number> | string {
   try {
-    const output = execFileSync('python3', [
+    const output = execFileSync(PYTHON, [
       new URL('./numpy-step.py', import.meta.url).pathname, String(threads), ...shapes.map(({ n, d, k }) => `${n},${d},${k}`),
-    ], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    ], { encoding: 'utf8', env: nativeEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     const results = output.trim().split('\n').map((line) => JSON.parse(line) as { shape: string; seconds: number });
     return new Map(results.map(({ shape, seconds }) => [shape, seconds]));
   } catch (error) {
-    return `no numpy comparison: python3 with numpy is not available here (${String((error as { stderr?: string }).stderr || error).split('\n').at(-2) ?? ''})`;
+    return `no numpy comparison: ${PYTHON} with numpy is not available here (${String((error as { stderr?: string }).stderr || error).split('\n').at(-2) ?? ''})`;
   }
 }
 
@@ -190,49 +194,6 @@ async function stepSection() {
   say();
 }
 
-/** Fits with default options on `devices`; wall time, steps and accuracy against true eigenvectors (k × d rows). */
-async function fit(X: MatrixInput, k: number, d: number, truth: Float64Array, devices: number) {
-  let steps = 0;
-  const start = performance.now();
-  const model = await pca(X, { k, devices, onProgress: (p) => (steps = p.step) });
-  const seconds = (performance.now() - start) / 1000;
-  let minCos = 1;
-  for (let i = 0; i < k; i++) {
-    let cosine = 0;
-    for (let c = 0; c < d; c++) cosine += model.components[i * d + c] * truth[i * d + c];
-    minCos = Math.min(minCos, Math.abs(cosine));
-  }
-  const distance = subspaceDistance({ data: model.components, rows: k, cols: d }, { data: truth, rows: k, cols: d });
-  return { seconds, steps, distance, minCos };
-}
-
-async function pcaSection() {
-  say('## pca with default options: time to the answer and its accuracy, in-thread and on 2 devices');
-  say();
-  say('Planted spectra have 5 % eigengaps and known eigenvectors; MNIST is compared with numpy\'s `eigh` (a fixture).');
-  say();
-  say('| n × d, k | in-thread | 2 devices | steps | subspace distance | min \\|cos\\| |');
-  say('| --- | --- | --- | --- | --- | --- |');
-  const datasets: { label: string; X: MatrixInput; k: number; d: number; truth: Float64Array }[] = [];
-  for (const { n, d, k } of [{ n: 20000, d: 300, k: 10 }, { n: 10000, d: 784, k: 16 }]) {
-    const planted = plantedData({ n, d, spectrum: gappedSpectrum(d, k, 0.05), seed: 5 });
-    datasets.push({ label: `planted ${n} × ${d}, k = ${k}`, X: planted, k, d, truth: planted.eigenvectors.subarray(0, k * d) });
-  }
-  const reference = JSON.parse(readFileSync(new URL('../test/fixtures/mnist-10k-top16.json', import.meta.url), 'utf8'));
-  datasets.push({
-    label: `MNIST-10k: 10000 × 784, k = ${reference.k}`, X: mnistDigits(), k: reference.k, d: reference.d,
-    truth: Float64Array.from(reference.eigenvectors.flat()),
-  });
-  for (const { label, X, k, d, truth } of datasets) {
-    const one = await fit(X, k, d, truth, 1);
-    const two = await fit(X, k, d, truth, 2);
-    // The same seed gives the same bits on any number of devices: one accuracy column serves both.
-    if (one.steps !== two.steps || one.distance !== two.distance) throw new Error(`${label}: 1 and 2 devices differ`);
-    say(`| ${label} | ${one.seconds.toFixed(2)} s | ${two.seconds.toFixed(2)} s | ${one.steps} | ${one.distance.toExponential(1)} | ${one.minCos.toFixed(6)} |`);
-  }
-  say();
-}
-
 if (child) {
   // The relaxed-SIMD half of the step table, for the parent.
   process.stdout.write(`${JSON.stringify(await stepRows(child))}\n`);
@@ -245,7 +206,7 @@ say();
 say(`${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`);
 say();
 if (only === undefined || only === 'steps') await stepSection();
-if (only === undefined || only === 'pca') await pcaSection();
+if (only === undefined || only === 'pca') await pcaSection(say, quick);
 if (only === undefined || only === 'peers') await peersSection(say, quick);
 if (only === undefined || only === 'pool') await poolSection(say, quick, before);
 if (only === undefined || only === 'generalized') await generalizedSection(say, quick);

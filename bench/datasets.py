@@ -1,0 +1,187 @@
+# The bench's datasets, generated once (seeded) into a cache directory, with their exact answers:
+#   python3 bench/datasets.py <cache dir> <name> ...
+# For each name it writes, unless already there (each file is written beside its place and renamed, so an interrupted
+# run leaves no half file):
+#   <name>.npy          the data (float32; float64 for the offset set), except mnist.npy, which bench/datasets.ts
+#                       writes from the `mnist` package's digits before calling this script;
+#   <name>.vectors.npy  the top-k eigenvectors of the exact covariance (k × d, float64, from `eigh` in float64);
+#   <name>.values.npy   their variances (denominator n − 1), float64, as one row (1 × k);
+#   <name>.lanczos.json ARPACK (scipy's eigsh) on the same operator for a ladder of tolerances: the matrix–vector
+#                       products it took (each one a pass over the rows when played on the data) and the subspace
+#                       distance it reached.
+# The exact covariance is summed in float64 from the stored values, in blocks of rows (the d ≫ n set: the n × n Gram
+# matrix, components Xcᵀu / ‖Xcᵀu‖). The offset set's answer is that of its values before the offset was added.
+import json
+import os
+import sys
+
+import numpy as np
+from scipy.sparse.linalg import LinearOperator, eigsh
+
+BLOCK = 1 << 15
+# name: (rows, cols, k)
+SHAPES = {
+    "mnist": (10000, 784, 16),
+    "columns": (50000, 500, 10),
+    "powerlaw": (20000, 768, 64),
+    "lowrank": (1000000, 64, 8),
+    "wide": (2000, 20000, 10),
+    "offset": (200000, 32, 4),
+    "crossover": (4000, 4096, 32),
+    "stream": (524288, 256, 8),
+}
+OFFSET = 1.7e9
+LANCZOS_TOLERANCES = [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-10, 1e-12, 0.0]
+
+
+def orthonormal(rng, d, m):
+    """m dense orthonormal columns in R^d (QR of a Gaussian matrix)."""
+    q, r = np.linalg.qr(rng.standard_normal((d, m)))
+    return q * np.sign(np.diag(r))
+
+
+def write_planted(path, rng, n, spectrum, basis, noise=0.0, dtype=np.float32):
+    """Rows z diag(√λ) Bᵀ + noise + μ, with z standard normal, written in blocks into an .npy file."""
+    d = basis.shape[0]
+    mean = rng.standard_normal(d)
+    out = np.lib.format.open_memmap(path, mode="w+", dtype=dtype, shape=(n, d))
+    for start in range(0, n, BLOCK):
+        rows = min(BLOCK, n - start)
+        block = (rng.standard_normal((rows, len(spectrum))) * np.sqrt(spectrum)) @ basis.T + mean
+        if noise:
+            block += rng.standard_normal((rows, d)) * np.sqrt(noise)
+        out[start:start + rows] = block
+    out.flush()
+    del out
+
+
+def generate(name, path):
+    n, d, k = SHAPES[name]
+    rng = np.random.default_rng(14)
+    if name == "columns":
+        # Independent columns, standard deviations 1 + 10/(j+1): variances falling slowly.
+        sd = 1 + 10 / (np.arange(d) + 1)
+        write_planted(path, rng, n, sd ** 2, np.eye(d))
+    elif name == "powerlaw":
+        # Embedding-like: a dense orthonormal basis, λᵢ ∝ 1/i.
+        write_planted(path, rng, n, 10 / np.arange(1, d + 1), orthonormal(rng, d, d))
+    elif name == "crossover":
+        # Where the routes' estimated costs meet (src/pca/choose.ts): n ≈ d, the same spectrum as "powerlaw".
+        write_planted(path, rng, n, 10 / np.arange(1, d + 1), orthonormal(rng, d, d))
+    elif name == "lowrank":
+        signal = np.array([8, 6.5, 5, 4, 3, 2.5, 2, 1.6])
+        write_planted(path, rng, n, signal, orthonormal(rng, d, len(signal)), noise=0.1)
+    elif name == "wide":
+        # 100 directions with λᵢ = 20/i in R^20000, isotropic noise 0.01 per column.
+        write_planted(path, rng, n, 20 / np.arange(1, 101), orthonormal(rng, d, 100), noise=0.01)
+    elif name == "offset":
+        # Timestamps: each column 1.7e9 + j·3600 plus a planted spectrum (float64, as such data come).
+        spectrum = 10 * 0.6 ** np.arange(d)
+        basis = orthonormal(rng, d, d)
+        values = (rng.standard_normal((n, d)) * np.sqrt(spectrum)) @ basis.T
+        save(path, values + (OFFSET + 3600 * np.arange(d)))
+        return values
+    elif name == "stream":
+        # k = 8 with a 6 % eigengap at k: (λ₈ − λ₉)/λ₈ = 0.06, then slow decay.
+        top = 10 * 0.85 ** np.arange(8)
+        rest = top[-1] * 0.94 * 0.97 ** np.arange(d - 8)
+        write_planted(path, rng, n, np.concatenate([top, rest]), orthonormal(rng, d, d))
+    else:
+        raise SystemExit(f"datasets.py: no generator for {name!r} (mnist.npy is written by bench/datasets.ts)")
+    return None
+
+
+def save(path, array):
+    """C order, as the bench's readers take it."""
+    with open(path, "wb") as f:
+        np.save(f, np.ascontiguousarray(array))
+
+
+def centred_blocks(X):
+    """X − mean in float64, block by block (the mean summed in float64 first)."""
+    n = X.shape[0]
+    mean = np.zeros(X.shape[1])
+    for start in range(0, n, BLOCK):
+        mean += X[start:start + BLOCK].sum(axis=0, dtype=np.float64)
+    mean /= n
+    for start in range(0, n, BLOCK):
+        yield np.asarray(X[start:start + BLOCK], dtype=np.float64) - mean
+
+
+def exact_answer(X, k):
+    """Top-k eigenvectors (k × d) and variances of the exact covariance, and the operator ARPACK is run on."""
+    n, d = X.shape
+    if d <= n:
+        C = np.zeros((d, d))
+        for block in centred_blocks(X):
+            C += block.T @ block
+        C /= n - 1
+        values, vectors = np.linalg.eigh(C)
+        return vectors[:, ::-1][:, :k].T.copy(), values[::-1][:k].copy(), C, None
+    Xc = np.concatenate(list(centred_blocks(X)))
+    G = Xc @ Xc.T / (n - 1)
+    values, u = np.linalg.eigh(G)
+    return to_components(Xc, u[:, ::-1][:, :k]), values[::-1][:k].copy(), G, Xc
+
+
+def to_components(Xc, u):
+    """Components Xcᵀu / ‖Xcᵀu‖ (k × d) from eigenvectors u of the Gram matrix (n × k)."""
+    components = (Xc.T @ u).T
+    return components / np.linalg.norm(components, axis=1, keepdims=True)
+
+
+def subspace_distance(found, truth):
+    """1 − tr(P_found P_truth) / k for orthonormalised rows: the package's subspaceDistance."""
+    q_found = np.linalg.qr(found.T)[0]
+    q_truth = np.linalg.qr(truth.T)[0]
+    return float(1 - np.sum((q_truth.T @ q_found) ** 2) / truth.shape[0])
+
+
+def lanczos_ladder(operator, Xc, truth, k):
+    """ARPACK's products and accuracy for each tolerance, from the same start vector (scikit-learn's: uniform)."""
+    m = operator.shape[0]
+    v0 = np.random.default_rng(0).uniform(-1, 1, m)
+    ladder = []
+    for tol in LANCZOS_TOLERANCES:
+        calls = [0]
+
+        def matvec(v):
+            calls[0] += 1
+            return operator @ v
+
+        try:
+            _, vectors = eigsh(LinearOperator((m, m), matvec=matvec, dtype=np.float64), k=k, which="LA", tol=tol, v0=v0)
+        except Exception as error:  # ArpackNoConvergence at a tolerance it cannot reach
+            ladder.append({"tol": tol, "error": str(error).splitlines()[0]})
+            continue
+        found = vectors.T if Xc is None else to_components(Xc, vectors)
+        ladder.append({"tol": tol, "matvecs": calls[0], "distance": subspace_distance(found, truth)})
+    return ladder
+
+
+def main():
+    cache, names = sys.argv[1], sys.argv[2:]
+    for name in names:
+        n, d, k = SHAPES[name]
+        base = os.path.join(cache, name)
+        if os.path.exists(base + ".lanczos.json"):
+            continue
+        values = None
+        if name != "mnist":
+            print(f"datasets.py: generating {name} ({n} × {d})", file=sys.stderr, flush=True)
+            values = generate(name, base + ".tmp.npy")
+            os.replace(base + ".tmp.npy", base + ".npy")
+        X = values if values is not None else np.load(base + ".npy", mmap_mode="r")
+        if X.shape != (n, d):
+            raise SystemExit(f"datasets.py: {base}.npy is {X.shape}, expected {(n, d)}")
+        print(f"datasets.py: the exact answer of {name}", file=sys.stderr, flush=True)
+        vectors, variances, operator, Xc = exact_answer(X, k)
+        save(base + ".vectors.npy", vectors)
+        save(base + ".values.npy", variances[None, :])
+        ladder = lanczos_ladder(operator, Xc, vectors, k)
+        with open(base + ".lanczos.tmp.json", "w") as f:
+            json.dump(ladder, f)
+        os.replace(base + ".lanczos.tmp.json", base + ".lanczos.json")
+
+
+main()

@@ -1,0 +1,81 @@
+# One fit by a native route, in a process of its own, for the bench's pca part (bench/pca.ts):
+#   python3 bench/native-run.py <method> <data.npy> <k>
+# Methods:
+#   numpy                    the route a numpy user writes: centring in the data's dtype, the products in float32
+#                            (XᵀX, or XXᵀ when d > n, then components Xcᵀu / ‖Xcᵀu‖), `eigh` in float64;
+#   sklearn-covariance-eigh  scikit-learn's PCA(svd_solver='covariance_eigh');
+#   sklearn-arpack           scikit-learn's PCA(svd_solver='arpack') (Lanczos, tol 0);
+#   numpy-blocked            one pass over the file in blocks of rows read with np.load(mmap_mode='r'): XᵀX and the
+#                            column sums in float64, then `eigh` (the streamed file's comparison).
+# The in-memory methods load the data (and import their library) before the clock; numpy-blocked's clock is its
+# whole pass, file opening included. The parent sets the thread counts and OpenBLAS's environment before python
+# starts. Prints JSON: {"seconds", "components" (k × d, row-major), "variances" (k)}.
+import json
+import sys
+import time
+
+import numpy as np
+
+BLOCK_ROWS = 1 << 15
+
+
+def top_k(matrix, k):
+    """The top-k eigenvalues and eigenvectors (as columns) of a symmetric matrix, in float64."""
+    values, vectors = np.linalg.eigh(matrix.astype(np.float64, copy=False))
+    return values[::-1][:k], vectors[:, ::-1][:, :k]
+
+
+def numpy_route(X, k):
+    n, d = X.shape
+    Xc = (X - X.mean(axis=0)).astype(np.float32, copy=False)
+    if d <= n:
+        values, vectors = top_k(Xc.T @ Xc, k)
+        return vectors.T, values / (n - 1)
+    values, u = top_k(Xc @ Xc.T, k)
+    components = (Xc.T @ u.astype(np.float32)).T
+    return components / np.linalg.norm(components, axis=1, keepdims=True), values / (n - 1)
+
+
+def blocked_pass(path, k):
+    X = np.load(path, mmap_mode="r")
+    n, d = X.shape
+    squares = np.zeros((d, d))
+    sums = np.zeros(d)
+    for start in range(0, n, BLOCK_ROWS):
+        block = np.asarray(X[start:start + BLOCK_ROWS], dtype=np.float64)
+        squares += block.T @ block
+        sums += block.sum(axis=0)
+    mean = sums / n
+    values, vectors = top_k((squares - n * np.outer(mean, mean)) / (n - 1), k)
+    return vectors.T, values
+
+
+def sklearn_route(solver):
+    from sklearn.decomposition import PCA
+
+    def fit(X, k):
+        model = PCA(n_components=k, svd_solver=solver, random_state=0).fit(X)
+        return model.components_, model.explained_variance_
+
+    return fit
+
+
+def main():
+    method, path, k = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    if method == "numpy-blocked":
+        start = time.perf_counter()
+        components, variances = blocked_pass(path, k)
+    else:
+        fit = {
+            "numpy": lambda: numpy_route,
+            "sklearn-covariance-eigh": lambda: sklearn_route("covariance_eigh"),
+            "sklearn-arpack": lambda: sklearn_route("arpack"),
+        }[method]()
+        X = np.load(path)
+        start = time.perf_counter()
+        components, variances = fit(X, k)
+    seconds = time.perf_counter() - start
+    print(json.dumps({"seconds": seconds, "components": np.ravel(components).tolist(), "variances": np.ravel(variances).tolist()}))
+
+
+main()
