@@ -325,8 +325,13 @@ export class Engine {
     this.busy = true;
     try {
       // The calling thread runs a job whose bits do not depend on who runs it, instead of idling while new workers
-      // start: they take over from the next job once they are ready.
-      if (whileStarting === 'in-thread' && !this.settled) return await this.runInThread(job, onReport, signal);
+      // start: they take over from the next job once they are ready. Their "ready" is a message, so the event loop
+      // gets a turn first: short jobs alone never yield, and without it a whole pass ran here beside warm workers.
+      if (whileStarting === 'in-thread' && !this.settled) {
+        await yieldToEventLoop();
+        signal?.throwIfAborted();
+        if (!this.settled) return await this.runInThread(job, onReport, signal);
+      }
       await this.started;
       signal?.throwIfAborted();
       const last = this.pool
