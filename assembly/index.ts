@@ -13,6 +13,7 @@ export { combineRows } from './combine';
 export { crossDots } from './crossdots';
 export { dataTerm } from './dataterm';
 export { direction } from './direction';
+export { symmetricEigen } from './eigen';
 export { gammaDirections } from './gamma';
 export { gram } from './gram';
 export { columnSums, firstNonFinite } from './moments';

@@ -11,7 +11,6 @@
 // momentum, are what make slowly falling spectra cheap).
 
 import type { KernelExports } from '../kernels/exports';
-import { symmetricEigen } from '../math/linalg';
 import type { MemoryPlan, PlayerPlan } from './memory';
 
 /** What pca asks of the players' rounds (the 'play' job of schedule.ts). */
@@ -116,9 +115,14 @@ export class Players {
     for (let i = 0; i < p; i++) {
       for (let j = 0; j < i; j++) h[i * p + j] = h[j * p + i] = (h[i * p + j] + h[j * p + i]) / 2;
     }
-    const { values, vectors } = symmetricEigen(h, p);
-    new Float64Array(this.memory.buffer, buffers.theta, p).set(values);
-    new Float64Array(this.memory.buffer, buffers.ritz, p * p).set(vectors);
+    // In place: H's columns become its eigenvectors, theta its eigenvalues (unsorted), residuals the scratch.
+    kernels.symmetricEigen(buffers.h, p, buffers.theta, buffers.residuals);
+    const theta = new Float64Array(this.memory.buffer, buffers.theta, p);
+    const order = Array.from({ length: p }, (_, i) => i).sort((a, b) => theta[b] - theta[a]);
+    const values = Float64Array.from(order, (i) => theta[i]);
+    theta.set(values);
+    const ritz = new Float64Array(this.memory.buffer, buffers.ritz, p * p);
+    for (let row = 0; row < p; row++) for (let i = 0; i < p; i++) ritz[row * p + i] = h[i * p + order[row]];
     let wanted = 0;
     while (wanted < Math.min(k, p) && values[wanted] > NULL_SHARE * values[0]) wanted++;
     if (wanted === 0) return 0;

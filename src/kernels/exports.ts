@@ -46,6 +46,7 @@ export interface KernelExports {
   play(g: number, v: number, u: number, p: number, d: number, beta: number, floor: number, scratch: number): void;
   crossDots(a: number, m: number, b: number, n: number, d: number, out: number): void;
   combineRows(w: number, m: number, p: number, src: number, d: number, out: number, acc: number): void;
+  symmetricEigen(v: number, n: number, values: number, scratch: number): void;
   ritzResiduals(w: number, theta: number, m: number, p: number, v: number, g: number, d: number, out: number, acc: number): void;
   transpose(src: number, rows: number, cols: number, ldSrc: number, dst: number, ldDst: number): void;
   symmetrize(sums: number, m: number, factor: number, out: number): void;
@@ -76,7 +77,7 @@ export const KERNEL_NAMES: (keyof KernelExports)[] = [
   'heapBase', 'subtractMean', 'firstNonFinite', 'columnSums', 'project', 'backproject', 'dataTerm', 'gram', 'addF32', 'addF64', 'divideF32', 'divideF64',
   'utilities', 'direction', 'sgd', 'adam', 'normalizeRows', 'syrk', 'rayleighQuotients', 'play', 'crossDots', 'combineRows',
   'ritzResiduals', 'transpose', 'symmetrize', 'packedTimes', 'blockMoments', 'packRows', 'packPlain', 'packColumns',
-  'gammaDirections', 'blockTimes', 'cholesky', 'choleskySolve',
+  'gammaDirections', 'blockTimes', 'cholesky', 'choleskySolve', 'symmetricEigen',
 ];
 
 export const FILE_NAMES: Record<BuildName, string> = {

@@ -47,5 +47,7 @@ export function warmUp(module: WebAssembly.Module, makeMemory: () => WebAssembly
     k.crossDots(v, 8, g, 8, 16, h);
     k.combineRows(h, 4, 8, v, 16, g, scratch);
     k.ritzResiduals(h, scratch, 4, 8, v, g, 16, scratch + 16 * 8, scratch + 32 * 8);
+    new Float64Array(memory.buffer, h, 8 * 8).fill(0.125).fill(1, 0, 1);
+    k.symmetricEigen(h, 8, scratch, scratch + 8 * 8);
   }
 }

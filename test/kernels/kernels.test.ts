@@ -9,6 +9,7 @@ import { kernelHarness, type KernelHarness } from '../helpers/kernel-memory';
 import { normals } from '../helpers/random';
 import * as ref from '../helpers/reference';
 import { gammaDirections64 } from '../../src/math/gamma';
+import { symmetricEigen as symmetricEigenReference } from '../../src/math/linalg';
 import { cholesky as choleskyReference } from '../helpers/pencil-reference';
 import { testArithmetic } from '../setup';
 
@@ -359,6 +360,36 @@ const cases: KernelCase[] = [
       h.kernels.play(h.f32(g), vAt, uAt, 2, d, 0, 1e-6, h.zerosF32(d));
       expect(Array.from(h.readF32(vAt, 2 * d))).toEqual([1, 0, 0, 0, 0, 0, 1, 0, 0, 0]);
       expect(Array.from(h.readF32(uAt + d * 4, d))).toEqual([0, 0, 0, 0, 0]);
+    },
+  },
+
+  {
+    claim: 'symmetricEigen: the TypeScript reference\'s eigenpairs (tred2 + tql2), and A v = λ v to float64',
+    check: (h, d) => {
+      const n = (d % 41) + 1;
+      const raw = normals(d, n * n);
+      const a = Float64Array.from({ length: n * n }, (_, i) => raw[i] + raw[(i % n) * n + Math.floor(i / n)]);
+      const v = h.f64(a, misalignOf(d) * 2);
+      const values = h.zerosF64(n);
+      h.kernels.symmetricEigen(v, n, values, h.zerosF64(n, 8));
+      const got = h.readF64(values, n);
+      const vectors = h.readF64(v, n * n);
+      const expected = symmetricEigenReference(a, n);
+      const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => got[y] - got[x]);
+      const largest = Math.max(...Array.from(expected.values, Math.abs));
+      for (const [row, column] of order.entries()) {
+        expect(Math.abs(got[column] - expected.values[row])).toBeLessThanOrEqual(1e-13 * largest);
+        let cosine = 0;
+        let residual = 0;
+        for (let i = 0; i < n; i++) {
+          cosine += vectors[i * n + column] * expected.vectors[row * n + i];
+          let image = 0;
+          for (let j = 0; j < n; j++) image += a[i * n + j] * vectors[j * n + column];
+          residual = Math.max(residual, Math.abs(image - got[column] * vectors[i * n + column]));
+        }
+        expect(Math.abs(cosine)).toBeGreaterThan(1 - 1e-10);
+        expect(residual).toBeLessThanOrEqual(1e-12 * largest);
+      }
     },
   },
 
