@@ -15,8 +15,16 @@ export function ritzResiduals(w: usize, theta: usize, m: i32, p: i32, v: usize, 
     memory.fill(acc, 0, <usize>d << 4);
     for (let j = 0; j < p; j++) {
       const weight = load<f64>(at64(w, i * p + j));
+      const weights = f64x2.splat(weight);
       const gRow = row32(g, j, d), vRow = row32(v, j, d);
-      for (let c = 0; c < d; c++) {
+      // Two columns per lane pair: each element gets the same multiply and add as in the tail loop.
+      const d2 = d & ~1;
+      for (let c = 0; c < d2; c += 2) {
+        const at = at64(image, c), vat = at64(vector, c);
+        v128.store(at, f64x2.add(v128.load(at), f64x2.mul(weights, f64x2.promote_low_f32x4(v128.load64_zero(at32(gRow, c))))));
+        v128.store(vat, f64x2.add(v128.load(vat), f64x2.mul(weights, f64x2.promote_low_f32x4(v128.load64_zero(at32(vRow, c))))));
+      }
+      for (let c = d2; c < d; c++) {
         store<f64>(at64(image, c), load<f64>(at64(image, c)) + weight * <f64>load<f32>(at32(gRow, c)));
         store<f64>(at64(vector, c), load<f64>(at64(vector, c)) + weight * <f64>load<f32>(at32(vRow, c)));
       }
