@@ -43,19 +43,32 @@ export function rayleighQuotients(g: usize, v: usize, p: i32, d: i32, out: usize
 }
 
 /**
- * Removes from row `w` its parts along the new positions of players 0 .. i − 1 (rows of `v`), twice (Gram–Schmidt
- * loses orthogonality to rounding once; a second pass restores it), and the same combination of the parents'
- * previous positions (rows of `u`) from row `t`. Returns ‖w‖ afterwards.
+ * A Gram–Schmidt pass that leaves a row shorter than this share of its length is repeated: the row was mostly
+ * along the parents, and one pass's rounding leaves it measurably off orthogonal (Daniel, Gragg, Kaufman and
+ * Stewart's criterion, "twice is enough"). A converging player's direction is mostly its own: one pass, half the work.
  */
-@inline function deflate(w: usize, t: usize, v: usize, u: usize, i: i32, d: i32, carry: bool): f64 {
-  for (let pass = 0; pass < 2; pass++) {
-    for (let j = 0; j < i; j++) {
-      const r = dot64(row32(v, j, d), w, d);
-      subtractScaled(w, row32(v, j, d), r, d);
-      if (carry) subtractScaled(t, row32(u, j, d), r, d);
-    }
+const REPEAT_BELOW = 0.7071067811865476;
+
+/** One Gram–Schmidt pass of `deflate`. Returns ‖w‖ afterwards. */
+@inline function deflatePass(w: usize, t: usize, v: usize, u: usize, i: i32, d: i32, carry: bool): f64 {
+  for (let j = 0; j < i; j++) {
+    const r = dot64(row32(v, j, d), w, d);
+    subtractScaled(w, row32(v, j, d), r, d);
+    if (carry) subtractScaled(t, row32(u, j, d), r, d);
   }
   return Math.sqrt(dot64(w, w, d));
+}
+
+/**
+ * Removes from row `w` its parts along the new positions of players 0 .. i − 1 (rows of `v`), and the same
+ * combination of the parents' previous positions (rows of `u`) from row `t`: once, or twice where the first pass
+ * took most of `w` away (REPEAT_BELOW). Returns ‖w‖ afterwards.
+ */
+@inline function deflate(w: usize, t: usize, v: usize, u: usize, i: i32, d: i32, carry: bool): f64 {
+  if (i == 0) return Math.sqrt(dot64(w, w, d));
+  const before = Math.sqrt(dot64(w, w, d));
+  const after = deflatePass(w, t, v, u, i, d, carry);
+  return after < REPEAT_BELOW * before ? deflatePass(w, t, v, u, i, d, carry) : after;
 }
 
 /**

@@ -333,7 +333,7 @@ const cases: KernelCase[] = [
   },
 
   {
-    claim: 'play: the players in order, heavy-ball momentum, Gram–Schmidt twice: orthonormal positions, carried momentum',
+    claim: 'play: the players in order, heavy-ball momentum, Gram–Schmidt (again where a pass took most of a row): orthonormal positions, carried momentum',
     check: (h, d) => {
       const p = Math.min(d, (d % 6) + 1);
       const beta = 0.05 * (d % 3);
@@ -360,6 +360,24 @@ const cases: KernelCase[] = [
       h.kernels.play(h.f32(g), vAt, uAt, 2, d, 0, 1e-6, h.zerosF32(d));
       expect(Array.from(h.readF32(vAt, 2 * d))).toEqual([1, 0, 0, 0, 0, 0, 1, 0, 0, 0]);
       expect(Array.from(h.readF32(uAt + d * 4, d))).toEqual([0, 0, 0, 0, 0]);
+      // A direction almost along its parent: the first pass leaves 1e-3 of it, so a second pass must take the
+      // rounding of the first away, or the positions are off orthogonal by about 1e-4.
+      const wide = 67;
+      const parent = ref.normalizeRows(normals(3, wide), 1, wide);
+      const side = normals(4, wide);
+      const along = ref.crossDots(parent, 1, side, 1, wide)[0];
+      for (let c = 0; c < wide; c++) side[c] -= along * parent[c];
+      const images = new Float32Array(2 * wide);
+      for (let c = 0; c < wide; c++) {
+        images[c] = parent[c];
+        images[wide + c] = parent[c] * 1000 + side[c];
+      }
+      const players = h.f32(ref.normalizeRows(normals(5, 2 * wide), 2, wide));
+      h.kernels.play(h.f32(images), players, h.zerosF32(2 * wide), 2, wide, 0, 1e-30, h.zerosF32(wide));
+      const found = h.readF32(players, 2 * wide);
+      expect(Math.abs(ref.crossDots(found.subarray(0, wide), 1, found.subarray(wide), 1, wide)[0])).toBeLessThan(1e-6);
+      const sideNorm = Math.sqrt(ref.crossDots(side, 1, side, 1, wide)[0]);
+      expect(ref.crossDots(found.subarray(wide), 1, side, 1, wide)[0] / sideNorm).toBeGreaterThan(1 - 1e-6);
     },
   },
 
