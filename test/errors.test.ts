@@ -5,6 +5,7 @@ import {
   EigenGame, NpySource, PCAModel, deviceStats, init, pca, longestStreak, setDevices, subspaceDistance,
 } from '../src/entries/node';
 import { chunkedStream, npyBytes } from './helpers/npy';
+import { expectError } from './helpers/expect-error';
 
 type Case = [label: string, run: () => unknown, type: ErrorConstructor, message: RegExp];
 
@@ -58,17 +59,6 @@ const gameCases: Case[] = [
   ['mean with a string', () => EigenGame.create({ d: 3, k: 1, mean: [0, 'x' as never, 0] }), TypeError, /mean has a value that is not a number at row 0, column 1: "x"/],
   ['memory beyond the wasm32 limit', () => EigenGame.create({ d: 2 ** 22, k: 300 }), RangeError, /more than the wasm32 limit/],
 ];
-
-async function expectError(run: () => unknown, type: ErrorConstructor, message: RegExp) {
-  let caught: unknown;
-  try {
-    await run();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught, 'expected an error').toBeInstanceOf(type);
-  expect((caught as Error).message).toMatch(message);
-}
 
 describe('bad input to pca', () => {
   it.each(pcaCases)('%s', async (_label, run, type, message) => expectError(run, type, message));

@@ -3,40 +3,29 @@
 // of A v = ρ B v with A = [[0, Cxy], [Cyx, 0]] and B = blockdiag(Cxx + εI, Cyy + εI) (two-views.ts).
 
 import { cancellable } from '../devices/engine';
-import type { MatrixInput } from '../io/matrix';
-import type { MatrixSource } from '../io/source';
 import type { Moments } from '../pca/moments';
 import { CCAModel } from './cca-model';
 import { fitBackend, regularizationOf, resolveGeneralized, warnNotConverged, type GeneralizedOptions, type GeneralizedSettings } from './options';
 import type { FactorBlock } from './pencil';
 import { blockForm, flipPair, solveTwoViews, type TwoViewProblem } from './two-views';
-import { closeSources, isInput, twoViews, type ColumnList, type ColumnsOf, type TwoViews } from './views';
+import { closeSources, isInput, twoViews, type ViewColumns, type ViewInput, type ColumnsOf, type TwoViews } from './views';
 
-export interface CCAOptions extends GeneralizedOptions {
+export interface CCAOptions extends GeneralizedOptions, ViewColumns {
   /**
    * ε added to both within-view covariances (Cxx + εI, Cyy + εI), in each view's squared units (default 0). Needed
    * when a view's columns are (nearly) dependent, or when dx or dy approaches the number of rows.
    */
   regularization?: number;
-  /** With one input: its columns that are X (0-based indices, or names from a CSV header). */
-  x?: ColumnList;
-  /** With one input: its columns that are Y. */
-  y?: ColumnList;
 }
-
-type Input = MatrixInput | MatrixSource;
-
-/** The Moments of [X | Y]'s columns (from Moments.of or merged shards), with `options.x` and `options.y` naming them. */
-type MomentsInput = Moments;
 
 /**
  * The top k pairs of canonical directions of X (n × dx) and Y (n × dy), row i of each being the same sample: two
  * matrices in memory, two sources read in lock step, or one input whose columns `options.x` and `options.y` name.
  */
-export function cca(X: Input, Y: Input, options: CCAOptions): Promise<CCAModel>;
-export function cca(data: Input | MomentsInput, options: CCAOptions): Promise<CCAModel>;
-export async function cca(first: Input | MomentsInput, second: Input | CCAOptions, third?: CCAOptions): Promise<CCAModel> {
-  const [Y, options] = isInput(second) ? [second as Input, third as CCAOptions] : [first, second as CCAOptions];
+export function cca(X: ViewInput, Y: ViewInput, options: CCAOptions): Promise<CCAModel>;
+export function cca(data: ViewInput | Moments, options: CCAOptions): Promise<CCAModel>;
+export async function cca(first: ViewInput | Moments, second: ViewInput | CCAOptions, third?: CCAOptions): Promise<CCAModel> {
+  const [Y, options] = isInput(second) ? [second as ViewInput, third as CCAOptions] : [first, second as CCAOptions];
   try {
     const settings = resolveGeneralized('cca', options);
     const regularization = regularizationOf(options);

@@ -6,34 +6,23 @@
 // σ_k of 1e-3 σ₁ would sit at float32's rounding of the float32 game's products (1e-6 of the largest).
 
 import { cancellable } from '../devices/engine';
-import type { MatrixInput } from '../io/matrix';
-import type { MatrixSource } from '../io/source';
 import type { Moments } from '../pca/moments';
 import { fitBackend, resolveGeneralized, warnNotConverged, type GeneralizedOptions } from './options';
 import { PLSModel } from './pls-model';
 import { flipPair, solveTwoViews } from './two-views';
-import { closeSources, isInput, twoViews, type ColumnList, type JointPass } from './views';
+import { closeSources, isInput, twoViews, type ViewColumns, type ViewInput, type JointPass } from './views';
 
-export interface PLSOptions extends GeneralizedOptions {
-  /** With one input: its columns that are X (0-based indices, or names from a CSV header). */
-  x?: ColumnList;
-  /** With one input: its columns that are Y. */
-  y?: ColumnList;
-}
-
-type Input = MatrixInput | MatrixSource;
-
-/** The Moments of [X | Y]'s columns (from Moments.of or merged shards), with `options.x` and `options.y` naming them. */
-type MomentsInput = Moments;
+/** pls's options: those of every generalized fit, and the columns of one input that are X and Y. */
+export type PLSOptions = GeneralizedOptions & ViewColumns;
 
 /**
  * The top k singular vectors and values of the cross-covariance of X (n × dx) and Y (n × dy): two matrices in
  * memory, two sources read in lock step, or one input whose columns `options.x` and `options.y` name.
  */
-export function pls(X: Input, Y: Input, options: PLSOptions): Promise<PLSModel>;
-export function pls(data: Input | MomentsInput, options: PLSOptions): Promise<PLSModel>;
-export async function pls(first: Input | MomentsInput, second: Input | PLSOptions, third?: PLSOptions): Promise<PLSModel> {
-  const [Y, options] = isInput(second) ? [second as Input, third as PLSOptions] : [first, second as PLSOptions];
+export function pls(X: ViewInput, Y: ViewInput, options: PLSOptions): Promise<PLSModel>;
+export function pls(data: ViewInput | Moments, options: PLSOptions): Promise<PLSModel>;
+export async function pls(first: ViewInput | Moments, second: ViewInput | PLSOptions, third?: PLSOptions): Promise<PLSModel> {
+  const [Y, options] = isInput(second) ? [second as ViewInput, third as PLSOptions] : [first, second as PLSOptions];
   try {
     const settings = resolveGeneralized('pls', options);
     return await cancellable(settings.signal, async () => {

@@ -6,7 +6,7 @@
 import { describe } from '../describe';
 import type { Engine } from '../devices/engine';
 import { batchesOf } from '../game/game';
-import { readMatrix, reportNonFinite, type MatrixReader } from '../io/matrix';
+import { readMatrix, reportNonFinite, type MatrixInput, type MatrixReader } from '../io/matrix';
 import { isMatrixSource, type MatrixSource, type RowBatch } from '../io/source';
 import { CovariancePass, memoryBatch, tolerantScale } from '../pca/covariance';
 import { Moments } from '../pca/moments';
@@ -15,6 +15,17 @@ import type { GeneralizedProgress, GeneralizedSettings } from './options';
 
 /** Columns to take from one input: 0-based indices, or names from a CSV header. */
 export type ColumnList = ReadonlyArray<number | string>;
+
+/** One view's rows: a matrix in memory (or an array of rows), or a source. */
+export type ViewInput = MatrixInput | MatrixSource;
+
+/** cca's and pls's options that split one input (a matrix, a source, or Moments) into its two views. */
+export interface ViewColumns {
+  /** With one input: its columns that are X (0-based indices, or names from a CSV header). */
+  x?: ColumnList;
+  /** With one input: its columns that are Y. */
+  y?: ColumnList;
+}
 
 /** The two views as the pass reads them, or as Moments of [X | Y]'s columns already hold them (no pass). */
 export type TwoViews =

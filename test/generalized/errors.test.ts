@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { CCAModel, CsvSource, LDAModel, NpySource, PLSModel, cca, lda, pls } from '../../src/entries/node';
 import { chunkedStream, npyBytes } from '../helpers/npy';
+import { expectError } from '../helpers/expect-error';
 
 type Case = [label: string, run: () => unknown, type: ErrorConstructor, message: RegExp];
 
@@ -62,17 +63,6 @@ const ldaCases: Case[] = [
   ['a stream (read once)', () => lda(new NpySource(chunkedStream(npyBytes(withColumn(X, (_, r) => r % 2).flat(), 10, 4), [64]), { name: 's.npy' }), { k: 1, labels: 3 }), RangeError, /^lda reads s\.npy twice \(the class means, then the within-class covariance\), and it is a stream that can be read once/],
   ['an infinite value', () => lda(X.map((row, r) => (r === 2 ? [row[0], Infinity, row[2]] : row)), labels, { k: 1 }), RangeError, /^X has an infinite value at row 2, column 1: Infinity$/],
 ];
-
-async function expectError(run: () => unknown, type: ErrorConstructor, message: RegExp) {
-  let caught: unknown;
-  try {
-    await run();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught, 'expected an error').toBeInstanceOf(type);
-  expect((caught as Error).message).toMatch(message);
-}
 
 describe('bad input to cca', () => {
   it.each(ccaCases)('%s', async (_label, run, type, message) => expectError(run, type, message));
