@@ -272,7 +272,8 @@ export async function pcaSection(say: Say, quick: boolean): Promise<void> {
   prepareDatasets([...IN_MEMORY, CROSSOVER, STREAM]);
   const runs = repeats === 1 ? 'one run (--quick)' : `${repeats} runs, the methods' runs taken in turn so that the machine's drift falls on all`;
   paragraph(say, `Each fit runs alone in a fresh process, timed from the data in memory (float32; float64 for the offset set,
-    read from the same .npy file before the clock) to the model: pca's \`init()\` and numpy's and scikit-learn's imports
+    read from the same .npy file before the clock, every page of it read once by JavaScript too, which the first
+    time cost about 1.3 ms per MiB here) to the model: pca's \`init()\` and numpy's and scikit-learn's imports
     are before the clock, starting pca's device workers (devices: auto, 2 here) is inside it. The time is the median of
     ${runs}; in brackets the lowest and highest. "vs numpy" is the time over numpy's route: centring in the data's dtype,
     XᵀX in float32 (XXᵀ when d > n, then components Xᵀu/‖Xᵀu‖), \`eigh\` in float64, on 2 OpenBLAS threads with
