@@ -43,6 +43,13 @@ const NO_DIRECTION = 1e-12;
 
 /** The most rounds a predicted check may be put off, in check intervals (a wrong prediction costs at most these). */
 const MOST_INTERVALS_AHEAD = 4;
+/**
+ * Checks in a row that do not lower the bound, after which the players stop short of tol: it no longer falls. That
+ * is what eigenvalues tied at the k-th do (the gap in the bound is zero, or below float32's resolution): the top-k
+ * span is then not unique, and more rounds only cost time (before: maxSteps rounds). A bound that falls, however
+ * slowly, sets a new low at almost every check.
+ */
+const STALL_CHECKS = 8;
 
 /** The players of one job (the host zeroes their previous positions before the first round). */
 export class Players {
@@ -51,6 +58,9 @@ export class Players {
   /** The round of the next check, and the last check's round and bound (the bound's rate predicts the next). */
   private nextCheck = 0;
   private lastCheck: { step: number; bound: number } | null = null;
+  /** The lowest bound so far, and the checks since it was set. */
+  private lowest = Infinity;
+  private checksAboveLowest = 0;
 
   constructor(private readonly kernels: KernelExports, private readonly memory: WebAssembly.Memory, private readonly plan: MemoryPlan) {
     if (!plan.players) throw new Error('this memory plan has no buffers for players');
@@ -68,6 +78,12 @@ export class Players {
     if (last || step >= this.nextCheck) {
       this.remaining = this.check(goal.k);
       if (this.remaining < goal.tol) return { remaining: this.remaining, converged: true, stop: true };
+      if (this.remaining < this.lowest) {
+        this.lowest = this.remaining;
+        this.checksAboveLowest = 0;
+      } else if (++this.checksAboveLowest >= STALL_CHECKS) {
+        return { remaining: this.remaining, converged: false, stop: true };
+      }
       this.nextCheck = step + this.roundsToNextCheck(step, goal);
     }
     if (last) return { remaining: this.remaining, converged: false, stop: true };

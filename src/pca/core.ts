@@ -124,6 +124,14 @@ export const PLAY_SETTINGS: GameSettings = {
   riemannian: false,
 };
 
+/** Why players that stopped before maxSteps short of tol stopped (src/devices/players.ts: STALL_CHECKS). */
+const STALLED = {
+  what: 'its bound on the distance to go stopped falling',
+  advice: 'the eigenvalues at the k-th are tied (or too close for float32 to tell apart), so the top-k span is not '
+    + 'unique and these components are one basis of the tied eigenvalues (their variances are right); a k with a gap '
+    + 'after the k-th eigenvalue gives a unique answer',
+};
+
 /** A route's top k as a model: components from the first d coordinates of `width`-long rows, signs fixed. */
 export function componentsModel(found: {
   vectors: Float64Array; width: number; d: number; values: Float64Array; totalVariance: number; mean: Float64Array;
@@ -144,7 +152,7 @@ export function componentsModel(found: {
   }
   const explainedVariance = values.map((value) => Math.max(0, value));
   if (!found.converged) {
-    const cap = found.cap ?? { what: `maxSteps = ${settings.maxSteps} rounds`, advice: 'raise maxSteps or tol' };
+    const cap = found.cap ?? (found.rounds < settings.maxSteps ? STALLED : { what: `maxSteps = ${settings.maxSteps} rounds`, advice: 'raise maxSteps or tol' });
     warnNotConverged(settings, cap.what, found.remaining, cap.advice);
   }
   // pca's devices split rows and columns, not players: its backend says nothing of players per device.

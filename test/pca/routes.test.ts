@@ -229,3 +229,32 @@ describe('the same bits on 1–4 devices, every route', { timeout: 120_000 }, ()
     });
   }
 });
+
+describe('tied eigenvalues at the k-th', () => {
+  // Columns of ±1 that are the bits of the row index, over all 2^m rows: orthogonal, mean zero, every variance
+  // n / (n − 1) exactly, so every eigenvalue is tied and no top-k span is unique. A game cannot reach tol here; it
+  // must stop when its bound stops falling, say why, and still return eigenvectors with the right variances.
+  const bits = 11;
+  const rows = 2 ** bits;
+  const data = new Float32Array(rows * bits);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < bits; c++) data[r * bits + c] = (r >> c) & 1 ? 1 : -1;
+  const variance = rows / (rows - 1);
+
+  it.each(['covariance', 'data'] as const)('%s route: stops early, not after maxSteps, and says the span is not unique', async (solver) => {
+    const warnings: string[] = [];
+    const model = await pca({ data, rows, cols: bits }, { k: 3, solver, devices: 1, onWarning: (w) => warnings.push(w) });
+    expect(model.converged).toBe(false);
+    expect(model.rounds).toBeLessThan(200);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^pca stopped after its bound on the distance to go stopped falling before reaching tol/);
+    expect(warnings[0]).toMatch(/eigenvalues at the k-th are tied/);
+    for (const value of model.explainedVariance) expect(Math.abs(value / variance - 1)).toBeLessThan(1e-5);
+    for (let i = 0; i < 3; i++) {
+      for (let j = 0; j <= i; j++) {
+        let dot = 0;
+        for (let c = 0; c < bits; c++) dot += model.components[i * bits + c] * model.components[j * bits + c];
+        expect(Math.abs(dot - (i === j ? 1 : 0))).toBeLessThan(1e-5);
+      }
+    }
+  });
+});
