@@ -44,10 +44,12 @@ const NO_DIRECTION = 1e-12;
 /** The most rounds a predicted check may be put off, in check intervals (a wrong prediction costs at most these). */
 const MOST_INTERVALS_AHEAD = 4;
 /**
- * Checks in a row that do not lower the bound, after which the players stop short of tol: it no longer falls. That
- * is what eigenvalues tied at the k-th do (the gap in the bound is zero, or below float32's resolution): the top-k
- * span is then not unique, and more rounds only cost time (before: maxSteps rounds). A bound that falls, however
- * slowly, sets a new low at almost every check.
+ * Checks in a row that make no progress, after which the players stop short of tol: checks that set no new low of
+ * the bound, or whose gap after the k-th Ritz value is below NULL_SHARE of the largest, which float32 products cannot
+ * resolve any more than they resolve null values. That is what eigenvalues tied at the k-th do (exactly, or within
+ * the data's own rounding, as beyond the rank of data far from zero: measured, a gap of 3e-8 of the largest, the
+ * bound wandering between 1 and 2 for 150 rounds): the top-k span is then not unique, and more rounds only cost
+ * time (before: maxSteps rounds). A bound that falls with a gap float32 can see sets a new low at almost every check.
  */
 const STALL_CHECKS = 8;
 
@@ -60,7 +62,9 @@ export class Players {
   private lastCheck: { step: number; bound: number } | null = null;
   /** The lowest bound so far, and the checks since it was set. */
   private lowest = Infinity;
-  private checksAboveLowest = 0;
+  private checksWithoutProgress = 0;
+  /** Whether the last check's gap after the k-th Ritz value was one float32 can resolve. */
+  private gapResolved = true;
 
   constructor(private readonly kernels: KernelExports, private readonly memory: WebAssembly.Memory, private readonly plan: MemoryPlan) {
     if (!plan.players) throw new Error('this memory plan has no buffers for players');
@@ -78,10 +82,11 @@ export class Players {
     if (last || step >= this.nextCheck) {
       this.remaining = this.check(goal.k);
       if (this.remaining < goal.tol) return { remaining: this.remaining, converged: true, stop: true };
-      if (this.remaining < this.lowest) {
-        this.lowest = this.remaining;
-        this.checksAboveLowest = 0;
-      } else if (++this.checksAboveLowest >= STALL_CHECKS) {
+      const newLow = this.remaining < this.lowest;
+      this.lowest = Math.min(this.lowest, this.remaining);
+      if (newLow && this.gapResolved) {
+        this.checksWithoutProgress = 0;
+      } else if (++this.checksWithoutProgress >= STALL_CHECKS) {
         return { remaining: this.remaining, converged: false, stop: true };
       }
       this.nextCheck = step + this.roundsToNextCheck(step, goal);
@@ -147,6 +152,7 @@ export class Players {
     let sum = 0;
     for (let i = 0; i < wanted; i++) sum += residuals[i];
     const gap = values[wanted - 1] - (wanted < p ? Math.max(0, values[wanted]) : 0);
+    this.gapResolved = gap > NULL_SHARE * values[0];
     return gap > 0 ? sum / (wanted * gap * gap) : Infinity;
   }
 }
