@@ -4,7 +4,7 @@ import { describe } from '../describe';
 import { faultPlanOf } from '../devices/device';
 import { checkDeviceOptions, checkSignal } from '../game/options';
 import type { Backend } from '../devices/engine';
-import type { DeviceOptions } from '../devices/settings';
+import type { FitOptions } from '../pca/core';
 
 export interface GeneralizedProgress {
   /**
@@ -24,24 +24,10 @@ export interface GeneralizedProgress {
   rowsRead?: number;
 }
 
-export interface GeneralizedOptions extends Omit<DeviceOptions, 'kPerDevice'> {
-  /** Not for these methods (an EigenGame option): refused with a message. */
-  kPerDevice?: never;
+export interface GeneralizedOptions extends FitOptions {
   /** Pairs (cca, pls) or discriminant directions (lda) to find. */
   k: number;
-  /** Subtract the column means first (default true). */
-  center?: boolean;
-  /** Seed of the players' starting vectors (default 0): the same seed and data give the same bits. */
-  seed?: number;
-  /** The most rounds of the players (default 10000). */
-  maxSteps?: number;
-  /** Stop once the bound on the subspace distance still to go is below this (default 1e-7). */
-  tol?: number;
   onProgress?: (progress: GeneralizedProgress) => void;
-  /** Aborts the fit: the promise rejects with the signal's reason. */
-  signal?: AbortSignal;
-  /** Sources: rows per batch read (default 4096, fewer for wide rows). */
-  batchSize?: number;
 }
 
 /** The checked options, and the engine's share of them. */

@@ -3,18 +3,8 @@
 // published files so that bundlers (Vite, webpack, rollup with an asset plugin) find the files and copy them.
 
 import { fetchKernels, fetchLocation } from './bytes';
-import { workerName, type BuildName, type DeviceWorker, type Host } from './host';
-
-// Literal URLs relative to this file, one per build, so that bundlers see every file (rollup re-expresses them
-// relative to dist/ in the package's bundles).
-function kernelFile(build: BuildName): URL {
-  switch (build) {
-    case 'simd': return new URL('../../wasm/eigengame.simd.wasm', import.meta.url);
-    case 'threads': return new URL('../../wasm/eigengame.threads.wasm', import.meta.url);
-    case 'relaxed': return new URL('../../wasm/eigengame.relaxed.wasm', import.meta.url);
-    case 'relaxed-threads': return new URL('../../wasm/eigengame.relaxed-threads.wasm', import.meta.url);
-  }
-}
+import { workerName, type DeviceWorker, type Host } from './host';
+import { kernelFile } from './kernel-files';
 
 export const webHost: Host = {
   name: 'browser',

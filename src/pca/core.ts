@@ -29,34 +29,35 @@ export interface PCAProgress {
   rateScale?: number;
 }
 
-export interface PCAOptions extends Omit<DeviceOptions, 'kPerDevice'> {
-  /** Not for pca (an EigenGame option): refused with a message. */
+/** What every fit of this package takes beside its own options (pca's, and cca's, pls's and lda's). */
+export interface FitOptions extends Omit<DeviceOptions, 'kPerDevice'> {
+  /** Not for these fits (an EigenGame option): refused with a message. */
   kPerDevice?: never;
-  /** Number of components, 1 ≤ k ≤ min(rows, cols). */
-  k: number;
-  /** Subtract the column means first (default true). With false, components are those of XᵀX/(n−1). */
+  /** Subtract the column means first (default true). */
   center?: boolean;
-  /** Seed of the shuffle and the initial vectors (default 0): the same seed and data give the same bits. */
+  /** Seed of the players' starting vectors (default 0): the same seed and data give the same bits. */
   seed?: number;
-  /** Upper bound on game steps (default 10000). */
+  /** The most rounds of the players (default 10000). */
   maxSteps?: number;
-  /**
-   * Stop once the estimated subspace distance still to go (PCAProgress.remaining) is below this. Default 1e-7: every
-   * component |cos| ≥ 0.99999 against the exact eigenvectors on the bench's data sets.
-   */
+  /** Stop once the bound on the subspace distance still to go is below this (default 1e-7). */
   tol?: number;
-  /** Called every few steps with the game's state. */
-  onProgress?: (progress: PCAProgress) => void;
   /** Aborts the fit: the promise rejects with the signal's reason (an AbortError by default). */
   signal?: AbortSignal;
+  /** Sources: rows per batch read (default 4096, fewer for wide rows: at most 16 MiB of floats). */
+  batchSize?: number;
+}
+
+export interface PCAOptions extends FitOptions {
+  /** Number of components, 1 ≤ k ≤ min(rows, cols). With center: false, components are those of XᵀX/(n−1). */
+  k: number;
+  /** Called every few rounds with the players' state (PCAProgress.remaining: the bound still to go). */
+  onProgress?: (progress: PCAProgress) => void;
   /**
    * The route (default 'auto', the cheapest for the data's shape): 'covariance' plays on XᵀX summed in one pass,
    * 'gram' on XXᵀ (for fewer rows than columns), 'data' on the rows themselves, a pass per round (for columns too
    * many for a d × d matrix). The model says which ran (`model.solver`).
    */
   solver?: 'auto' | 'covariance' | 'gram' | 'data';
-  /** Streamed sources: rows per minibatch (default: 4096, fewer for wide rows: at most 16 MiB of floats). */
-  batchSize?: number;
 }
 
 /**
