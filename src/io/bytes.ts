@@ -19,12 +19,6 @@ export type ByteInput =
 /** Bytes per read when a source walks a file. */
 export const CHUNK_BYTES = 1 << 20;
 
-export function isByteInput(input: unknown): input is ByteInput {
-  return typeof input === 'string' || input instanceof URL || isBlob(input) || input instanceof ArrayBuffer
-    || ArrayBuffer.isView(input) || isReadableStream(input)
-    || (typeof input === 'object' && input !== null && Symbol.asyncIterator in input);
-}
-
 function isBlob(input: unknown): input is Blob {
   return typeof Blob === 'function' && input instanceof Blob;
 }
