@@ -3,8 +3,19 @@
 // published files so that bundlers (Vite, webpack, rollup with an asset plugin) find the files and copy them.
 
 import { fetchKernels, fetchLocation } from './bytes';
-import { workerName, type DeviceWorker, type Host } from './host';
-import { kernelFile } from './kernel-files';
+import { workerName, type BuildName, type DeviceWorker, type Host } from './host';
+
+// Literal URLs relative to this file, one per build, so that bundlers see every file (rollup re-expresses them
+// relative to dist/ in the package's bundles). Each host keeps its own copy: shared, they moved to a chunk that
+// the other entries import, and a bundler of one entry would meet another host's code (tested on the tarball).
+function kernelFile(build: BuildName): URL {
+  switch (build) {
+    case 'simd': return new URL('../../wasm/eigengame.simd.wasm', import.meta.url);
+    case 'threads': return new URL('../../wasm/eigengame.threads.wasm', import.meta.url);
+    case 'relaxed': return new URL('../../wasm/eigengame.relaxed.wasm', import.meta.url);
+    case 'relaxed-threads': return new URL('../../wasm/eigengame.relaxed-threads.wasm', import.meta.url);
+  }
+}
 
 export const webHost: Host = {
   name: 'browser',
