@@ -31,7 +31,7 @@ const pcaCases: Case[] = [
   ['empty dense matrix', () => pca({ data: new Float32Array(0), rows: 0, cols: 3 }, { k: 1 }), RangeError, /X is empty \(0 rows × 3 columns\)/],
   ['rows·cols ≠ data.length', () => pca({ data: new Float32Array(11), rows: 3, cols: 4 }, { k: 1 }), RangeError, /X.data has 11 values but X.rows × X.cols = 3 × 4 = 12/],
   ['data of the wrong type', () => pca({ data: [1, 2, 3, 4] as unknown as Float32Array, rows: 2, cols: 2 }, { k: 1 }), TypeError, /X.data must be a Float32Array or Float64Array/],
-  ['not a matrix at all', () => pca('1,2,3' as never, { k: 1 }), TypeError, /X must be \{ data, rows, cols \} or an array of rows, got "1,2,3"/],
+  ['not a matrix at all', () => pca('1,2,3' as never, { k: 1 }), TypeError, /X must be \{ data, rows, cols \}, an array of rows or an Arrow table, got "1,2,3"/],
   ['a row that is not an array', () => pca([[1, 2], 3 as never], { k: 1 }), TypeError, /X\[1\] must be an array of numbers, got 3/],
   ['one row only', () => pca([[1, 2, 3]], { k: 1 }), RangeError, /X has 1 row; PCA needs at least 2/],
   ['constant data', () => pca([[1, 2], [1, 2], [1, 2]], { k: 1 }), RangeError, /X has no variance/],

@@ -93,7 +93,7 @@ async function labelledRows(input: Input, labels: ArrayLike<Label> | null, colum
     checkLabels(labels);
   }
   if (isMatrixSource(input)) return sourceRows(input, labels, column);
-  if (!isInput(input)) throw new TypeError(`X must be { data, rows, cols }, an array of rows or a source, got ${describe(input)}`);
+  if (!isInput(input)) throw new TypeError(`X must be { data, rows, cols }, an array of rows, an Arrow table or a source, got ${describe(input)}`);
   return memoryRows(readMatrix(input, labels ? 'X' : 'data'), labels, column);
 }
 
@@ -120,7 +120,7 @@ function countCheck(labels: ArrayLike<Label> | null, name: string): (rows: numbe
 }
 
 function memoryRows(reader: MatrixReader, labels: ArrayLike<Label> | null, column: number | string | undefined): LabelledRows {
-  const labelColumn = labels ? -1 : columnIndices([column!], reader.cols, null, 'options.labels')[0];
+  const labelColumn = labels ? -1 : columnIndices([column!], reader.cols, reader.columnNames ?? null, 'options.labels')[0];
   const features = Array.from({ length: reader.cols }, (_, c) => c).filter((c) => c !== labelColumn);
   if (features.length === 0) throw new RangeError('data has no columns besides the labels');
   countCheck(labels, 'X')(reader.rows);

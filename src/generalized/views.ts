@@ -7,6 +7,7 @@ import { describe } from '../describe';
 import type { Engine } from '../devices/engine';
 import { batchesOf } from '../game/game';
 import { readMatrix, reportNonFinite, type MatrixInput, type MatrixReader } from '../io/matrix';
+import { isArrowTable } from '../io/arrow';
 import { isMatrixSource, type MatrixSource, type RowBatch } from '../io/source';
 import { CovariancePass, memoryBatch, tolerantScale } from '../pca/covariance';
 import { Moments } from '../pca/moments';
@@ -55,7 +56,8 @@ export async function closeSources(...inputs: unknown[]): Promise<void> {
 /** Whether an argument is an input (a matrix, a source or Moments) rather than an options object. */
 export function isInput(value: unknown): boolean {
   if (isMatrixSource(value) || Array.isArray(value) || value instanceof Moments) return true;
-  return typeof value === 'object' && value !== null && 'data' in value && 'rows' in value && 'cols' in value;
+  if (typeof value !== 'object' || value === null) return false;
+  return ('data' in value && 'rows' in value && 'cols' in value) || isArrowTable(value);
 }
 
 /** The two views of `cca(X, Y, options)` or of `cca(data, { x, y, ... })`. */
@@ -78,8 +80,8 @@ export function twoViews(X: unknown, Y: unknown, split: { x?: ColumnList; y?: Co
     const reader = readMatrix(X, 'data');
     return {
       kind: 'memory',
-      x: { input: reader, columns: columnIndices(xs, reader.cols, null, 'x'), name: 'X' },
-      y: { input: reader, columns: columnIndices(ys, reader.cols, null, 'y'), name: 'Y' },
+      x: { input: reader, columns: columnIndices(xs, reader.cols, reader.columnNames ?? null, 'x'), name: 'X' },
+      y: { input: reader, columns: columnIndices(ys, reader.cols, reader.columnNames ?? null, 'y'), name: 'Y' },
     };
   }
   if (X instanceof Moments || Y instanceof Moments) {

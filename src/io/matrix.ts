@@ -1,5 +1,6 @@
 // Matrix inputs: the shapes users hand us, checked once, read row by row.
 
+import { arrowColumns, isArrowTable, type ArrowTable } from './arrow';
 import { describe } from '../describe';
 
 export { describe };
@@ -11,13 +12,18 @@ export interface DenseMatrix {
   cols: number;
 }
 
-/** A dense matrix, or an array of equally long rows (`number[][]`, `Float32Array[]`, `Float64Array[]`). */
-export type MatrixInput = DenseMatrix | ReadonlyArray<ArrayLike<number>>;
+/**
+ * A dense matrix, an array of equally long rows (`number[][]`, `Float32Array[]`, `Float64Array[]`), or an Apache
+ * Arrow `Table` or `RecordBatch` of numeric columns.
+ */
+export type MatrixInput = DenseMatrix | ReadonlyArray<ArrayLike<number>> | ArrowTable;
 
 /** A checked matrix input: its shape and a view of each row. */
 export interface MatrixReader {
   readonly rows: number;
   readonly cols: number;
+  /** The columns' names, where the input has them (an Arrow table's fields). */
+  readonly columnNames?: string[] | null;
   /** Row r; a row of an array of rows is checked as it is read to hold numbers only (a TypeError names the first not). */
   row(r: number): ArrayLike<number>;
   /** Copies row r into `dest` from `offset`, checked as `row` checks it, in the same pass as the copy. */
@@ -96,6 +102,38 @@ class DenseReader implements MatrixReader {
 
 }
 
+/**
+ * The reader of an Arrow table: its columns stay where they are (one typed array each) and rows are gathered from
+ * them as they are read.
+ */
+class ColumnsReader implements MatrixReader {
+  readonly cols: number;
+
+  constructor(private readonly columns: ArrayLike<number>[], readonly rows: number, readonly columnNames: string[]) {
+    this.cols = columns.length;
+  }
+
+  row(r: number): Float64Array {
+    const row = new Float64Array(this.cols);
+    this.copyRow(r, row, 0);
+    return row;
+  }
+
+  copyRow(r: number, dest: Float32Array | Float64Array, offset: number): void {
+    const columns = this.columns;
+    for (let c = 0; c < columns.length; c++) dest[offset + c] = columns[c][r];
+  }
+
+  copyRows(first: number, count: number, dest: Float32Array | Float64Array): void {
+    // Column by column: each column is read in order, the rows written with a stride.
+    const cols = this.cols;
+    for (let c = 0; c < cols; c++) {
+      const column = this.columns[c];
+      for (let r = 0; r < count; r++) dest[r * cols + c] = column[first + r];
+    }
+  }
+}
+
 function isDense(input: object): input is DenseMatrix {
   return 'data' in input && 'rows' in input && 'cols' in input;
 }
@@ -113,7 +151,11 @@ function checkCount(value: unknown, what: string): number {
  */
 export function readMatrix(input: unknown, name: string): MatrixReader {
   if (typeof input !== 'object' || input === null) {
-    throw new TypeError(`${name} must be { data, rows, cols } or an array of rows, got ${describe(input)}`);
+    throw new TypeError(`${name} must be { data, rows, cols }, an array of rows or an Arrow table, got ${describe(input)}`);
+  }
+  if (isArrowTable(input)) {
+    const { rows, columns } = arrowColumns(input, name);
+    return new ColumnsReader(columns, rows, input.schema.fields.map((field) => field.name));
   }
   if (isDense(input)) {
     const { data } = input;
@@ -131,7 +173,7 @@ export function readMatrix(input: unknown, name: string): MatrixReader {
     return new DenseReader(data, rows, cols);
   }
   if (!Array.isArray(input)) {
-    throw new TypeError(`${name} must be { data, rows, cols } or an array of rows, got ${describe(input)}`);
+    throw new TypeError(`${name} must be { data, rows, cols }, an array of rows or an Arrow table, got ${describe(input)}`);
   }
   const rowsArray = input as ReadonlyArray<unknown>;
   if (rowsArray.length === 0) throw new RangeError(`${name} is empty (no rows)`);
