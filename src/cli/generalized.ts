@@ -51,9 +51,9 @@ function columnList(text: string): (string | number)[] {
 
 function sourceOf(file: string, values: GeneralizedValues): MatrixSource {
   const requested = values.format;
-  if (requested !== undefined && requested !== 'npy' && requested !== 'csv') throw new UsageError(`--format must be npy or csv, got ${JSON.stringify(requested)}`);
+  if (requested !== undefined && requested !== 'npy' && requested !== 'csv' && requested !== 'parquet') throw new UsageError(`--format must be npy, csv or parquet, got ${JSON.stringify(requested)}`);
   const format = requested ?? formatOfName(file);
-  if (format === undefined) throw new UsageError(`${file}: cannot tell its format from its name: pass --format npy or --format csv`);
+  if (format === undefined) throw new UsageError(`${file}: cannot tell its format from its name: pass --format npy, csv or parquet`);
   try {
     return openSource(file, { format, delimiter: values.delimiter, name: file });
   } catch (error) {

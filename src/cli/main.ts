@@ -62,7 +62,7 @@ Options of transform:
 Options of every command:
   --columns <a,b,...>      CSV columns to read, by header name or 0-based index (default: all)
   --delimiter <c>          CSV delimiter (default: tab for .tsv, else sniffed from , tab ;)
-  --format <npy|csv>       the file's format (default: from its extension)
+  --format <npy|csv|parquet> the file's format (default: from its extension)
   --quiet                  no progress and no summary (errors still go to stderr)
   --json                   print the result as JSON on stdout
   -h, --help               this help
@@ -126,9 +126,9 @@ function integer(values: Values, name: 'k' | 'batch' | 'seed' | 'max-steps', min
 
 function sourceOf(file: string, values: Values): MatrixSource {
   const requested = values.format;
-  if (requested !== undefined && requested !== 'npy' && requested !== 'csv') throw new UsageError(`--format must be npy or csv, got ${JSON.stringify(requested)}`);
+  if (requested !== undefined && requested !== 'npy' && requested !== 'csv' && requested !== 'parquet') throw new UsageError(`--format must be npy, csv or parquet, got ${JSON.stringify(requested)}`);
   const format = requested ?? formatOfName(file);
-  if (format === undefined) throw new UsageError(`${file}: cannot tell its format from its name: pass --format npy or --format csv`);
+  if (format === undefined) throw new UsageError(`${file}: cannot tell its format from its name: pass --format npy, csv or parquet`);
   const columns = values.columns?.split(',').map((column) => (/^\d+$/.test(column.trim()) ? Number(column) : column.trim()));
   try {
     return openSource(file, { format, columns, delimiter: values.delimiter, name: file });

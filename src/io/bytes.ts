@@ -125,7 +125,8 @@ function blobFile(blob: Blob, name: string): ByteFile {
   };
 }
 
-function bufferFile(bytes: Uint8Array, name: string): ByteFile {
+/** Bytes in memory as a file. */
+export function bufferFile(bytes: Uint8Array, name: string): ByteFile {
   return {
     name,
     size: bytes.byteLength,

@@ -4,11 +4,15 @@ import { inputName, type ByteInput } from './bytes';
 import { CsvSource, type CsvOptions } from './csv';
 import { describe } from '../describe';
 import { NpySource } from './npy';
+import { ParquetSource, type ParquetOptions } from './parquet';
 import type { MatrixSource } from './source';
 
-export interface OpenSourceOptions extends CsvOptions {
-  /** 'npy' or 'csv' (TSV is CSV with a tab). Default: from the name's extension (.npy; .csv, .tsv, .tab, .txt). */
-  format?: 'npy' | 'csv';
+export interface OpenSourceOptions extends CsvOptions, Pick<ParquetOptions, 'hyparquet' | 'compressors'> {
+  /**
+   * 'npy', 'csv' (TSV is CSV with a tab) or 'parquet'. Default: from the name's extension (.npy; .csv, .tsv, .tab,
+   * .txt; .parquet, .parq, .pq).
+   */
+  format?: 'npy' | 'csv' | 'parquet';
 }
 
 /** A MatrixSource for a file path, URL, Blob/File, bytes or stream, in the format its name says (or `format`). */
@@ -20,12 +24,19 @@ export function openSource(input: ByteInput, options: OpenSourceOptions = {}): M
     if (csvOnly.length > 0) throw new TypeError(`${name} is a .npy file: ${csvOnly.join(', ')} only apply to CSV (a .npy file is read whole)`);
     return new NpySource(input, { name });
   }
+  if (format === 'parquet') {
+    const csvOnly = (['delimiter', 'header'] as const).filter((option) => options[option] !== undefined);
+    if (csvOnly.length > 0) throw new TypeError(`${name} is a Parquet file: ${csvOnly.join(', ')} only apply to CSV`);
+    return new ParquetSource(input, { name, columns: options.columns, hyparquet: options.hyparquet, compressors: options.compressors });
+  }
   if (format === 'csv') return new CsvSource(input, { ...options, name });
-  if (options.format !== undefined) throw new TypeError(`format must be 'npy' or 'csv', got ${describe(options.format)}`);
-  throw new TypeError(`${name}: cannot tell its format from its name: pass { format: 'npy' } or { format: 'csv' }`);
+  if (options.format !== undefined) throw new TypeError(`format must be 'npy', 'csv' or 'parquet', got ${describe(options.format)}`);
+  throw new TypeError(`${name}: cannot tell its format from its name: pass { format: 'npy' }, { format: 'csv' } or { format: 'parquet' }`);
 }
 
-/** The format a name's extension says (.npy; .csv, .tsv, .tab, .txt), or undefined for any other name. */
-export function formatOfName(name: string): 'npy' | 'csv' | undefined {
-  return /\.npy$/i.test(name) ? 'npy' : /\.(csv|tsv|tab|txt)$/i.test(name) ? 'csv' : undefined;
+/** The format a name's extension says (.npy; .csv, .tsv, .tab, .txt; .parquet, .parq, .pq), or undefined for any other. */
+export function formatOfName(name: string): 'npy' | 'csv' | 'parquet' | undefined {
+  if (/\.npy$/i.test(name)) return 'npy';
+  if (/\.(csv|tsv|tab|txt)$/i.test(name)) return 'csv';
+  return /\.(parquet|parq|pq)$/i.test(name) ? 'parquet' : undefined;
 }

@@ -5,14 +5,14 @@ import { describe } from '../describe';
 
 /** What a source knows about itself once opened. */
 export interface SourceInfo {
-  format: 'npy' | 'csv';
+  format: 'npy' | 'csv' | 'parquet';
   /** Columns per row (after a CSV's column selection). */
   cols: number;
   /** Rows, when the header or a first pass over the data has told (null for a stream not yet read). */
   rows: number | null;
-  /** Column names from a CSV header row (null otherwise). */
+  /** Column names from a CSV header row or a Parquet schema (null otherwise). */
   columnNames: string[] | null;
-  /** How values are stored: 'float32' or 'float64' (.npy), 'text' (CSV). */
+  /** How values are read: 'float32' or 'float64' (.npy; Parquet: float32 when every column is FLOAT), 'text' (CSV). */
   dtype: 'float32' | 'float64' | 'text';
   /** Whether it can be read again (files, Blobs, bytes): epochs, an exact first pass for the mean, a final pass. */
   rereadable: boolean;
