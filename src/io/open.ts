@@ -6,6 +6,7 @@ import { describe } from '../describe';
 import { NpySource } from './npy';
 import type { MatrixSource } from './source';
 
+/** Options of `openSource`: the CSV options, and the format when the name does not tell it. */
 export interface OpenSourceOptions extends CsvOptions {
   /** 'npy' or 'csv' (TSV is CSV with a tab). Default: from the name's extension (.npy; .csv, .tsv, .tab, .txt). */
   format?: 'npy' | 'csv';
