@@ -21,7 +21,7 @@ enableRelaxedSimd();
  * Node 20's V8 (11.3) has relaxed SIMD behind a flag that V8 11.4 turned on for good (Node ≥ 21). The command owns
  * its process, so it sets the flag before any kernel is compiled (V8 reads it when it validates a module; workers
  * share the process's flags): the relaxed builds' fused multiply-add makes the covariance pass about 1.4× faster.
- * The library itself never changes its host's flags (README: Arithmetic).
+ * The library itself never changes its host's flags (docs/algorithm.md: Arithmetic).
  */
 function enableRelaxedSimd(): void {
   const [major, minor] = process.versions.v8.split('.').map(Number);

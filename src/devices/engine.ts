@@ -34,6 +34,7 @@ export interface EngineShape {
 export interface Backend {
   /** 'workers': devices are workers on one shared memory; 'in-thread': one device in the calling thread. */
   kind: 'workers' | 'in-thread';
+  /** How many devices run (workers, or 1 in-thread). */
   devices: number;
   /** An EigenGame's players per device (pca's backend has none: it splits its rows and its matrix's columns). */
   kPerDevice?: number;

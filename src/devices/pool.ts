@@ -19,7 +19,11 @@ import { workerUrl } from '../kernels/load';
 
 /** An error of the pool: which device failed and why. */
 export class DeviceError extends Error {
-  constructor(readonly device: number | null, message: string) {
+  constructor(
+    /** The device that failed (0-based), or null when the failure is no single device's (the pool could not start). */
+    readonly device: number | null,
+    message: string,
+  ) {
     super(message);
     this.name = 'DeviceError';
   }

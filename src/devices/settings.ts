@@ -1,8 +1,11 @@
 // What the devices run a game with: the resolved optimizer, reduction and variant, and how many devices there are.
 // The options users write, their presets and their checks are the game's (src/game/options.ts).
 
+/** Stochastic gradient descent with optional (Nesterov) momentum, as `optax.sgd`: the seed's optimizer. */
 export interface SgdOptions {
+  /** Selects this optimizer. */
   type: 'sgd';
+  /** Step size (optax's `learning_rate`); the seed's is 1e-4. */
   learningRate: number;
   /** Momentum decay (optax's `momentum`); 0 or absent means plain SGD. */
   momentum?: number;
@@ -10,27 +13,40 @@ export interface SgdOptions {
   nesterov?: boolean;
 }
 
+/** Adam, as `optax.adam` (use it with `riemannian: true`). */
 export interface AdamOptions {
+  /** Selects this optimizer. */
   type: 'adam';
+  /** Step size (optax's `learning_rate`). */
   learningRate: number;
-  /** Defaults as optax.adam: b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0. */
+  /** Decay of the first moment (default 0.9, as optax.adam). */
   b1?: number;
+  /** Decay of the second moment (default 0.999). */
   b2?: number;
+  /** Added to the root of the second moment (default 1e-8). */
   eps?: number;
+  /** Added to the second moment inside the root (default 0). */
   epsRoot?: number;
 }
 
+/** The players' optimizer: SGD (the seed's) or Adam, applied to −Δ as optax applies them. */
 export type OptimizerOptions = SgdOptions | AdamOptions;
+/** An optimizer with every default filled in, as a game runs it and saves it. */
 export type ResolvedOptimizer = Required<SgdOptions> | Required<AdamOptions>;
 
 /** 'sum' sums gradients over the minibatch (the seed's psum); 'mean' divides by its size (the official code). */
 export type Reduction = 'sum' | 'mean';
 /** 'mu' is μ-EigenGame (the seed); 'alpha' is the original α-EigenGame gradient. */
 export type Variant = 'mu' | 'alpha';
+/** The rule a game plays by, every option resolved (a saved game's `settings`). */
 export interface GameSettings {
+  /** The optimizer, defaults filled in. */
   optimizer: ResolvedOptimizer;
+  /** How gradients over the minibatch are combined. */
   reduction: Reduction;
+  /** Which EigenGame gradient the players follow. */
   variant: Variant;
+  /** Whether Δ is projected onto the tangent space of the unit sphere. */
   riemannian: boolean;
 }
 

@@ -16,6 +16,7 @@ import { describe } from '../describe';
 import { currentHost, type DeviceWorker, type WorkerLimits } from '../hosts/host';
 
 
+/** Options of `setDevices`: the realm's budget of device workers; options left out keep their value. */
 export interface SetDevicesOptions {
   /**
    * The most device workers this realm runs at once, over all fits and games (default 'auto': the host's hardware
@@ -26,6 +27,7 @@ export interface SetDevicesOptions {
   idleTimeout?: number;
 }
 
+/** What `deviceStats()` tells: the realm's device workers and the fits waiting for them. */
 export interface DeviceStats {
   /** The budget: the most device workers at once. */
   max: number;

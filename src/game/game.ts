@@ -10,6 +10,9 @@ import { optimizerSlots, type DeviceOptions, type GameSettings } from '../device
 import { Rng, type RngState } from '../math/rng';
 import { isMatrixSource, type MatrixSource, type RowBatch } from '../io/source';
 
+/** The generator state a saved game carries (EigenGameState.rng). */
+export type { RngState };
+
 export interface EigenGameOptions extends SettingsOptions, DeviceOptions {
   /** Columns of the data. */
   d: number;
@@ -23,11 +26,13 @@ export interface EigenGameOptions extends SettingsOptions, DeviceOptions {
   mean?: ArrayLike<number>;
 }
 
+/** What `game.step` resolves to. */
 export interface StepResult {
   /** Each player's utility, computed with V before the step (as the seed reports it). */
   utilities: Float64Array;
 }
 
+/** Options of `game.run`. */
 export interface RunOptions {
   /** Steps to take. */
   steps: number;
@@ -46,6 +51,7 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
+/** What `game.run` reports to `onProgress`. */
 export interface RunProgress {
   /** The game's step count (over all runs and steps). */
   step: number;
@@ -58,19 +64,28 @@ const TYPICAL_BATCH_ROWS = 1024;
 
 /** Everything a game needs to continue exactly where it was: structured-clone friendly. */
 export interface EigenGameState {
+  /** Marks a saved game. */
   format: 'eigengame-state';
+  /** The state's format version. */
   version: 1;
+  /** Columns. */
   d: number;
+  /** Players. */
   k: number;
+  /** The rule the game plays by. */
   settings: GameSettings;
+  /** Steps taken. */
   step: number;
+  /** The seeded generator's state, which orders a source's blocks in later epochs. */
   rng: RngState;
+  /** V, k × d row-major: the players' unit vectors. */
   vectors: Float32Array;
   /**
    * Optimizer buffers, k × d each: the momentum trace for SGD, the two moments for Adam. First moments are
    * kept negated (the kernels step along the ascent direction; see assembly/sgd.ts), the second as optax has it.
    */
   optimizerState: Float32Array[];
+  /** The mean subtracted from every row (zeros when none). */
   mean: Float32Array;
 }
 
@@ -78,6 +93,11 @@ function disposedError(): Error {
   return new Error('this EigenGame has been disposed');
 }
 
+/**
+ * μ-EigenGame's players on minibatches: k unit vectors that converge to the top-k eigenvectors of XᵀX. With
+ * `preset: 'seed'` (the default) one step is the update rule of the paper's appendix. Create with
+ * `EigenGame.create`, continue a saved one with `EigenGame.restore`; `dispose()` gives its device workers back.
+ */
 export class EigenGame {
   private engine: Engine | null;
 
@@ -120,10 +140,12 @@ export class EigenGame {
     return this.engine;
   }
 
+  /** Columns of the rows the game plays on. */
   get d(): number {
     return this.live.d;
   }
 
+  /** Players: the number of vectors. */
   get k(): number {
     return this.live.k;
   }

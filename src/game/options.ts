@@ -65,10 +65,18 @@ export function resolveOptimizer(options: OptimizerOptions): ResolvedOptimizer {
 }
 
 export interface SettingsOptions {
+  /** The rule the options below start from (default 'seed': the paper's appendix); explicit options override it. */
   preset?: Preset;
+  /** The players' optimizer (the seed's: `{ type: 'sgd', learningRate: 1e-4, momentum: 0.9, nesterov: true }`). */
   optimizer?: OptimizerOptions;
+  /** How gradients over the minibatch are combined (default 'sum'). */
   reduction?: Reduction;
+  /** Which EigenGame gradient the players follow (default 'mu'). */
   variant?: Variant;
+  /**
+   * Project Δᵢ onto the tangent space, Δᵢ − ⟨Δᵢ, vᵢ⟩vᵢ (default false). Use it with Adam: without it the radial
+   * part of Δ dominates Adam's per-coordinate scaling and the game does not converge.
+   */
   riemannian?: boolean;
 }
 

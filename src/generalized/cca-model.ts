@@ -4,10 +4,15 @@
 import { checkRange, finiteNumbers, modelObject, nonNegativeNumber } from './fields';
 import { TwoViewModel, twoViewFields, type TwoViewFields, type TwoViewJSON } from './two-view-model';
 
+/** A CCAModel's JSON form (`toJSON()`), which `CCAModel.fromJSON` reads back. */
 export interface CCAModelJSON extends TwoViewJSON {
+  /** Marks a CCA model. */
   format: 'eigengame-cca';
+  /** The format version. */
   version: 1;
+  /** The ε added to both within-view covariances. */
   regularization: number;
+  /** The canonical correlations, descending. */
   correlations: number[];
 }
 
@@ -29,12 +34,14 @@ export class CCAModel extends TwoViewModel {
   /** The ε added to both within-view covariances. */
   readonly regularization: number;
 
+  /** @internal Models come from the fits and from `fromJSON`. */
   constructor(fields: CCAModelFields) {
     super(fields);
     this.correlations = fields.correlations;
     this.regularization = fields.regularization;
   }
 
+  /** The model as JSON-ready data: every number exact, `CCAModel.fromJSON` reads it back. */
   toJSON(): CCAModelJSON {
     return {
       format: 'eigengame-cca', version: 1, ...this.viewsJSON(), regularization: this.regularization,

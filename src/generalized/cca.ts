@@ -10,6 +10,7 @@ import type { FactorBlock } from './pencil';
 import { blockForm, flipPair, solveTwoViews, type TwoViewProblem } from './two-views';
 import { closeSources, isInput, twoViews, type ViewColumns, type ViewInput, type ColumnsOf, type TwoViews } from './views';
 
+/** cca's options: those of every generalized fit, the columns of one input that are X and Y, and regularization. */
 export interface CCAOptions extends GeneralizedOptions, ViewColumns {
   /**
    * ε added to both within-view covariances (Cxx + εI, Cyy + εI), in each view's squared units (default 0). Needed

@@ -12,19 +12,33 @@ import {
 /** A class label: a number or a string. */
 export type Label = number | string;
 
+/** An LDAModel's JSON form (`toJSON()`), which `LDAModel.fromJSON` reads back. */
 export interface LDAModelJSON {
+  /** Marks an LDA model. */
   format: 'eigengame-lda';
+  /** The format version. */
   version: 1;
+  /** Discriminant directions. */
   k: number;
+  /** Columns. */
   d: number;
+  /** Rows the model was fitted on. */
   nSamples: number;
+  /** Whether the players' residual bound reached tol. */
   converged: boolean;
+  /** The ε added to the within-class covariance. */
   regularization: number;
+  /** The class labels, sorted. */
   classes: Label[];
+  /** Each direction's between- over within-class variance, descending. */
   eigenvalues: number[];
+  /** Each eigenvalue's share of their sum over all classes − 1 directions. */
   explainedVarianceRatio: number[];
+  /** The directions, k × d, row-major. */
   scalings: number[];
+  /** The overall mean. */
   mean: number[];
+  /** Each class's mean, classes × d, row-major. */
   means: number[];
 }
 
@@ -48,6 +62,7 @@ export interface LDAModelFields {
 /** How far above 1 the ratios (each, and their sum) read from JSON may be: rounding only. */
 const RATIO_TOLERANCE = 1e-6;
 
+/** Linear discriminants of labelled rows, as `lda` fits them: the directions, their eigenvalues, the classes and their means, with `transform`, `predict` and a JSON form. */
 export class LDAModel {
   /**
    * k × d, row-major: the discriminant directions v of Sb v = λ Sw v (Sb, Sw the between- and within-class
@@ -64,18 +79,26 @@ export class LDAModel {
   readonly means: Float64Array;
   /** The overall mean, subtracted by transform. */
   readonly mean: Float64Array;
+  /** Discriminant directions. */
   readonly k: number;
+  /** Columns. */
   readonly d: number;
+  /** Rows the model was fitted on. */
   readonly nSamples: number;
   /** The ε added to the within-class covariance. */
   readonly regularization: number;
+  /** Whether the players' residual bound reached tol (false: maxSteps stopped them first). */
   readonly converged: boolean;
+  /** Where the fit ran (null from JSON). */
   readonly backend: Backend | null;
+  /** Rounds the players played (null from JSON). */
   readonly rounds: number | null;
+  /** Reads of all n rows (null from JSON). */
   readonly passes: number | null;
   /** The class means in the discriminant space (classes × k). */
   private readonly centroids: Float64Array;
 
+  /** @internal Models come from the fits and from `fromJSON`. */
   constructor(fields: LDAModelFields) {
     this.scalings = fields.scalings;
     this.eigenvalues = fields.eigenvalues;
@@ -119,6 +142,7 @@ export class LDAModel {
     });
   }
 
+  /** The model as JSON-ready data: every number exact, `LDAModel.fromJSON` reads it back. */
   toJSON(): LDAModelJSON {
     return {
       format: 'eigengame-lda', version: 1, k: this.k, d: this.d, nSamples: this.nSamples, converged: this.converged,

@@ -23,8 +23,9 @@ import { LDAModel, type Label } from './lda-model';
 import { fitBackend, regularizationOf, resolveGeneralized, warnNotConverged, type GeneralizedOptions, type GeneralizedSettings } from './options';
 import { pencilRegionBytes, solvePencil } from './pencil';
 import { checkDenseFits, flipPair } from './two-views';
-import { closeSources, columnIndices, isInput } from './views';
+import { closeSources, columnIndices, isInput, type ViewInput } from './views';
 
+/** lda's options: those of every generalized fit, regularization, and the labels' column of one input. */
 export interface LDAOptions extends GeneralizedOptions {
   /** ε added to the within-class covariance (Sw + εI), in X's squared units (default 0): for a singular Sw. */
   regularization?: number;
@@ -55,8 +56,8 @@ interface LabelledRows {
  * The top k discriminant directions of X (n × d) with one label per row: `labels` an array (numbers or strings), or
  * `options.labels` naming a column of the one input.
  */
-export function lda(X: Input, labels: ArrayLike<Label>, options: LDAOptions): Promise<LDAModel>;
-export function lda(data: Input, options: LDAOptions): Promise<LDAModel>;
+export function lda(X: ViewInput, labels: ArrayLike<Label>, options: LDAOptions): Promise<LDAModel>;
+export function lda(data: ViewInput, options: LDAOptions): Promise<LDAModel>;
 /** From the Moments of each class's rows (`classes[i]`'s are `parts[i]`: computed anywhere and merged), with no pass. */
 export function lda(parts: readonly Moments[], classes: ArrayLike<Label>, options: LDAOptions): Promise<LDAModel>;
 export async function lda(first: Input | readonly Moments[], second: ArrayLike<Label> | LDAOptions, third?: LDAOptions): Promise<LDAModel> {

@@ -6,6 +6,7 @@ import { checkDeviceOptions, checkSignal } from '../game/options';
 import type { Backend } from '../devices/engine';
 import type { FitOptions } from '../pca/core';
 
+/** What `cca`, `pls` and `lda` report to `onProgress`: while reading, then every 5 of the devices' rounds and every float64 round. */
 export interface GeneralizedProgress {
   /**
    * 'pass': reading the rows (the covariance pass; `rowsRead` counts them); 'float32': the devices' rounds of the
@@ -24,9 +25,11 @@ export interface GeneralizedProgress {
   rowsRead?: number;
 }
 
+/** The options every generalized fit (`cca`, `pls`, `lda`) takes: those of pca (seed, tol, maxSteps, devices, signal, …) and these. */
 export interface GeneralizedOptions extends FitOptions {
   /** Pairs (cca, pls) or discriminant directions (lda) to find. */
   k: number;
+  /** Called while the rows are read and as the players play; see GeneralizedProgress. */
   onProgress?: (progress: GeneralizedProgress) => void;
 }
 

@@ -4,9 +4,13 @@
 import { checkRange, finiteNumbers, modelObject } from './fields';
 import { TwoViewModel, twoViewFields, type TwoViewFields, type TwoViewJSON } from './two-view-model';
 
+/** A PLSModel's JSON form (`toJSON()`), which `PLSModel.fromJSON` reads back. */
 export interface PLSModelJSON extends TwoViewJSON {
+  /** Marks a PLS model. */
   format: 'eigengame-pls';
+  /** The format version. */
   version: 1;
+  /** Cxy's top k singular values, descending. */
   singularValues: number[];
 }
 
@@ -25,11 +29,13 @@ export class PLSModel extends TwoViewModel {
   /** Cxy's top k singular values, descending: the covariance of each pair of scores. */
   readonly singularValues: Float64Array;
 
+  /** @internal Models come from the fits and from `fromJSON`. */
   constructor(fields: PLSModelFields) {
     super(fields);
     this.singularValues = fields.singularValues;
   }
 
+  /** The model as JSON-ready data: every number exact, `PLSModel.fromJSON` reads it back. */
   toJSON(): PLSModelJSON {
     return { format: 'eigengame-pls', version: 1, ...this.viewsJSON(), singularValues: Array.from(this.singularValues) };
   }

@@ -8,14 +8,23 @@ import { booleanField, checkSamples, finiteNumbers, positiveInteger, projectRows
 
 /** The JSON fields of both views (the models add their format, version and values). */
 export interface TwoViewJSON {
+  /** Pairs of directions. */
   k: number;
+  /** X's columns. */
   dx: number;
+  /** Y's columns. */
   dy: number;
+  /** Rows the model was fitted on. */
   nSamples: number;
+  /** Whether the players' residual bound reached tol. */
   converged: boolean;
+  /** X's weights, k × dx, row-major. */
   xWeights: number[];
+  /** Y's weights, k × dy, row-major. */
   yWeights: number[];
+  /** X's column means. */
   xMean: number[];
+  /** Y's column means. */
   yMean: number[];
 }
 
@@ -41,10 +50,15 @@ export abstract class TwoViewModel {
   readonly yWeights: Float64Array;
   /** The column means subtracted before projecting (zeros when fitted with center: false). */
   readonly xMean: Float64Array;
+  /** Y's column means, as xMean. */
   readonly yMean: Float64Array;
+  /** Pairs of directions. */
   readonly k: number;
+  /** X's columns. */
   readonly dx: number;
+  /** Y's columns. */
   readonly dy: number;
+  /** Rows the model was fitted on. */
   readonly nSamples: number;
   /** Whether the players' residual bound reached tol (false: maxSteps stopped them first). */
   readonly converged: boolean;
@@ -71,7 +85,12 @@ export abstract class TwoViewModel {
   }
 
   /** The scores of rows of X and Y (same rows, n × k each): (X − xMean) xWeightsᵀ and (Y − yMean) yWeightsᵀ. */
-  transform(X: MatrixInput, Y: MatrixInput): { x: Float64Matrix; y: Float64Matrix } {
+  transform(X: MatrixInput, Y: MatrixInput): {
+    /** X's scores, n × k. */
+    x: Float64Matrix;
+    /** Y's scores, n × k. */
+    y: Float64Matrix;
+  } {
     const x = projectRows(X, 'X', this.xMean, this.xWeights, this.k);
     const y = projectRows(Y, 'Y', this.yMean, this.yWeights, this.k);
     if (x.rows !== y.rows) throw new RangeError(`X has ${x.rows} rows but Y has ${y.rows}: row i of X and row i of Y must be the same sample`);

@@ -12,7 +12,7 @@ export function edgeHost(kernels: WebAssembly.Module | null): Host {
       if (build === 'simd' && kernels && !url) return kernels;
       throw new Error(
         'eigengame/edge does not compile WebAssembly from bytes (edge runtimes forbid it): import eigengame.simd.wasm '
-          + "as a module and call init({ module }) first (see the README's \"Edge runtimes\")",
+          + "as a module and call init({ module }) first (see the README's \"Quick start: edge\")",
       );
     },
     loadsRelaxedKernels: false,

@@ -63,6 +63,7 @@ export async function releaseUnopened(input: ByteInput, name: string): Promise<v
  * read to its end.
  */
 export abstract class ByteReader<Start extends { stream: { bytes: ByteStream } | null }> {
+  /** The name errors give the input (its path, its File name, or the `name` option). */
   readonly name: string;
   protected opened: Promise<Start> | null = null;
   protected consumed = false;

@@ -8,6 +8,7 @@ import { ByteReader, fileChunks, readStart, reopenFile, type ByteFile, type Byte
 import { describe } from '../describe';
 import { checkBatchSize, type MatrixSource, type RowBatch, type SourceInfo } from './source';
 
+/** How `CsvSource` (and `openSource` for a CSV/TSV file) reads its input. */
 export interface CsvOptions {
   /** Name used in errors (default: the path, the File's name, or what kind of input it is). */
   name?: string;

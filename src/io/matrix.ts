@@ -6,9 +6,13 @@ import { describe } from '../describe';
 export { describe };
 
 /** A row-major dense matrix. */
+/** A row-major matrix in one typed array. */
 export interface DenseMatrix {
+  /** The values, row-major: rows × cols of them. */
   data: Float32Array | Float64Array;
+  /** Rows (samples). */
   rows: number;
+  /** Columns (features). */
   cols: number;
 }
 

@@ -7,6 +7,7 @@ import { NpySource } from './npy';
 import { ParquetSource, type ParquetOptions } from './parquet';
 import type { MatrixSource } from './source';
 
+/** Options of `openSource`: the CSV options, Parquet's decoder, and the format when the name does not tell it. */
 export interface OpenSourceOptions extends CsvOptions, Pick<ParquetOptions, 'hyparquet' | 'compressors'> {
   /**
    * 'npy', 'csv' (TSV is CSV with a tab) or 'parquet'. Default: from the name's extension (.npy; .csv, .tsv, .tab,

@@ -5,6 +5,7 @@ import { describe } from '../describe';
 
 /** What a source knows about itself once opened. */
 export interface SourceInfo {
+  /** The file's format. */
   format: 'npy' | 'csv' | 'parquet';
   /** Columns per row (after a CSV's column selection). */
   cols: number;
@@ -24,14 +25,19 @@ export interface SourceInfo {
  * what you keep.
  */
 export interface RowBatch {
+  /** The rows, row-major. */
   data: Float32Array | Float64Array;
+  /** Rows in this batch. */
   rows: number;
+  /** Columns per row. */
   cols: number;
   /** Index of the batch's first row in the file. */
   firstRow: number;
 }
 
+/** Rows that arrive in minibatches (a file, a File, bytes, a stream): what every fit, `Moments.of` and `EigenGame.run` read. `openSource`, `NpySource` and `CsvSource` make them; any object of this shape works. */
 export interface MatrixSource {
+  /** The name errors give the source. */
   readonly name: string;
   /** Opens the source (reads a header or the first rows) and says what it holds. */
   info(): Promise<SourceInfo>;

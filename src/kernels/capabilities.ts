@@ -85,6 +85,7 @@ export interface Capabilities {
   hardwareThreads: number;
 }
 
+/** What this host can run (SIMD, relaxed SIMD, worker devices, hardware threads) and, where worker devices cannot run, why. */
 export function capabilities(): Capabilities {
   const host = currentHost();
   const whyNot = threadsUnavailable();

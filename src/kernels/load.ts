@@ -23,6 +23,7 @@ declare global {
  */
 export type KernelSource = WebAssembly.Module | ArrayBuffer | ArrayBufferView | Response | URL | string;
 
+/** Options of `init`: the kernels and the worker script handed over, where the package cannot load its own files (edge runtimes, esbuild bundles). */
 export interface InitOptions {
   /** The plain build, eigengame.simd.wasm (the only one edge runtimes need). */
   module?: KernelSource | Promise<KernelSource>;

@@ -3,6 +3,7 @@
 
 import { describe } from '../describe';
 
+/** The seeded generator's state: four 32-bit words of xoshiro128**. */
 export type RngState = [number, number, number, number];
 
 function splitmix32(seed: number): () => number {

@@ -7,6 +7,7 @@ import { PCAModel, type PCASolver } from './model';
 import { checkDeviceOptions, checkSignal } from '../game/options';
 import type { DeviceOptions, GameSettings } from '../devices/settings';
 
+/** What `pca` reports to `onProgress`: every 5 rounds, and from a source also during the pass. */
 export interface PCAProgress {
   /** Steps taken so far. */
   step: number;
@@ -47,6 +48,7 @@ export interface FitOptions extends Omit<DeviceOptions, 'kPerDevice'> {
   batchSize?: number;
 }
 
+/** pca's options: k, the route, progress, and those every fit takes (center, seed, tol, maxSteps, devices, signal, …). */
 export interface PCAOptions extends FitOptions {
   /** Number of components, 1 ≤ k ≤ min(rows, cols). With center: false, components are those of XᵀX/(n−1). */
   k: number;

@@ -6,26 +6,38 @@ import type { Backend } from '../devices/engine';
 
 /** A row-major float64 matrix returned by the transforms. */
 export interface Float64Matrix {
+  /** The values, row-major: rows × cols of them. */
   data: Float64Array;
+  /** Rows. */
   rows: number;
+  /** Columns. */
   cols: number;
 }
 
 /**
- * The JSON form of a model. Version 2 added `converged`; version 1 files (without it) still load, as converged: true
- * (what their fits reported by finishing; the field did not exist to say otherwise).
+ * A PCAModel's JSON form (`toJSON()`), format version 2, which `PCAModel.fromJSON` reads back. Version 1 files,
+ * which have no `converged`, load as converged: true.
  */
 export interface PCAModelJSON {
+  /** Marks a PCA model. */
   format: 'eigengame-pca';
+  /** The format version. */
   version: 2;
   /** Whether the fit reached its tol (false: a cap such as maxSteps stopped it first). */
   converged: boolean;
+  /** Components. */
   k: number;
+  /** Columns. */
   d: number;
+  /** Rows the model was fitted on. */
   nSamples: number;
+  /** The components, k × d, row-major, unit rows. */
   components: number[];
+  /** Each component's variance (denominator n − 1). */
   explainedVariance: number[];
+  /** Each component's share of the total variance. */
   explainedVarianceRatio: number[];
+  /** The column means (zeros with center: false). */
   mean: number[];
 }
 
@@ -52,9 +64,13 @@ export interface PCAModelFields {
   rounds?: number;
 }
 
-/** A version 1 model file, written before `converged` existed. */
-type PCAModelJSONVersion1 = Omit<PCAModelJSON, 'version' | 'converged'> & { version: 1 };
+/** A model file of format version 1: the fields of version 2 but `converged`. */
+export type PCAModelJSONVersion1 = Omit<PCAModelJSON, 'version' | 'converged'> & {
+  /** The format version. */
+  version: 1;
+};
 
+/** The top k principal components as `pca` finds them: components, their variances and shares, the mean, how the fit ran; `transform`, `inverseTransform` and a JSON form. */
 export class PCAModel {
   /** k × d, row-major: unit rows sorted by explained variance, each with its largest-magnitude loading positive. */
   readonly components: Float32Array;
@@ -64,8 +80,11 @@ export class PCAModel {
   readonly explainedVarianceRatio: Float64Array;
   /** The column means subtracted before projecting (zeros when fitted with center: false). */
   readonly mean: Float64Array;
+  /** Rows the model was fitted on. */
   readonly nSamples: number;
+  /** Components. */
   readonly k: number;
+  /** Columns. */
   readonly d: number;
   /** Where the fit ran: devices, workers or in-thread, kernel build, and any fallback (null from JSON). */
   readonly backend: Backend | null;
@@ -89,6 +108,7 @@ export class PCAModel {
   /** Rounds the players played to reach tol (null from JSON); on the data route each is a pass over the rows. */
   readonly rounds: number | null;
 
+  /** @internal Models come from the fits and from `fromJSON`. */
   constructor(fields: PCAModelFields) {
     this.components = fields.components;
     this.explainedVariance = fields.explainedVariance;
@@ -148,6 +168,7 @@ export class PCAModel {
     return { data: out, rows: reader.rows, cols: d };
   }
 
+  /** The model as JSON-ready data (format version 2): every number exact, `PCAModel.fromJSON` reads it back. */
   toJSON(): PCAModelJSON {
     return {
       format: 'eigengame-pca',

@@ -25,14 +25,21 @@ export type MomentsOptions = Pick<PCAOptions, 'devices' | 'whenBusy' | 'signal' 
 
 /** The JSON form of Moments: the scatter's upper triangle, row by row (d(d + 1)/2 values), every number exact. */
 export interface MomentsJSON {
+  /** Marks moments. */
   format: 'eigengame-moments';
+  /** The format version. */
   version: 1;
+  /** Rows counted. */
   n: number;
+  /** Values per row. */
   d: number;
+  /** The column means. */
   mean: number[];
+  /** The scatter's upper triangle, row by row: d(d + 1)/2 values. */
   scatter: number[];
 }
 
+/** The covariance route's state as an object: n, the mean and the scatter Σ (x − mean)(x − mean)ᵀ in float64. Moments of shards merge exactly into those of their union, serialise with every number exact, and `pca(moments, { k })` (or cca, pls, lda) fits them with no pass over any row. */
 export class Moments {
   /** Rows counted. */
   n = 0;
@@ -45,7 +52,10 @@ export class Moments {
   readonly scatter: Float64Array;
 
   /** Empty moments of rows of d values, to merge into or `partialFit`. */
-  constructor(readonly d: number) {
+  constructor(
+    /** Values per row. */
+    readonly d: number,
+  ) {
     if (!Number.isInteger(d) || d < 1) throw new RangeError(`d must be a positive integer, got ${describe(d)}`);
     this.mean = new Float64Array(d);
     this.scatter = new Float64Array(d * d);
@@ -114,6 +124,7 @@ export class Moments {
     return this.scatter.map((value) => value / (this.n - 1));
   }
 
+  /** The moments as JSON-ready data, every number exact: `Moments.fromJSON` reads them back. */
   toJSON(): MomentsJSON {
     const { d } = this;
     const scatter: number[] = [];

@@ -1,5 +1,5 @@
 // cca, pls and lda against scikit-learn and scipy on data sets bundled with scikit-learn, from a fixture computed
-// once (scripts/sklearn-generalized.py; tests never run Python): the numbers of README.md's side-by-side.
+// once (scripts/sklearn-generalized.py; tests never run Python): the numbers of docs/generalized.md's side-by-side.
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
