@@ -14,6 +14,10 @@ import { SharedMemoryReclaimer } from './reclaim';
 import { NO_STEP, runJob, type Job, type StepReport } from './schedule';
 import { currentHost } from '../hosts/host';
 import { turnDue, yieldToEventLoop } from '../hosts/turns';
+
+// The layers above (the game, pca, the generalized fits) reach the hosts only through the devices: their long loops
+// give the event loop its turns through these.
+export { turn, turnDue, yieldToEventLoop } from '../hosts/turns';
 import { PAGE_BYTES, isSharedBuild, type BuildName, type KernelExports } from '../kernels/exports';
 import { compiledModule, createMemory, instantiate } from '../kernels/load';
 import { kernelBuild, threadsUnavailable } from '../kernels/capabilities';
