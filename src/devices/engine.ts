@@ -13,6 +13,11 @@ import { DeviceProgram } from './program';
 import { SharedMemoryReclaimer } from './reclaim';
 import { NO_STEP, runJob, type Job, type StepReport } from './schedule';
 import { currentHost } from '../hosts/host';
+import { turnDue, yieldToEventLoop } from '../hosts/turns';
+
+// The layers above (the game, pca, the generalized fits) reach the hosts only through the devices: their long loops
+// give the event loop its turns through these.
+export { turn, turnDue, yieldToEventLoop } from '../hosts/turns';
 import { PAGE_BYTES, isSharedBuild, type BuildName, type KernelExports } from '../kernels/exports';
 import { compiledModule, createMemory, instantiate } from '../kernels/load';
 import { kernelBuild, threadsUnavailable } from '../kernels/capabilities';
@@ -55,8 +60,6 @@ const MIN_WORK_PER_DEVICE = 8e6;
  * work W is faster on one thread than on two new workers while W / s < 150 ms + W / 2s.
  */
 const COLD_START_WORK = 1e10;
-/** Longest stretch of in-thread computing before yielding to the event loop (timers, abort signals, a page). */
-const YIELD_AFTER_MS = 50;
 
 export interface EngineOptions extends DeviceOptions {
   /** Flops of a typical step, for `devices: 'auto'`. */
@@ -160,12 +163,15 @@ async function reserveDevices(k: number, wanted: Backend, options: EngineOptions
     return { backend: inThread(k, kernelBuild(false), grant.warn ? warn(options, grant.refused) : grant.refused), pool: null };
   }
   const pool = new DevicePool(grant.lease);
-  if (signal?.aborted) {
+  try {
+    signal?.throwIfAborted();
+    if (!grant.reduced) return { backend: wanted, pool };
+    return { backend: { ...wanted, devices: grant.lease.size, fallback: warn(options, grant.reduced) }, pool };
+  } catch (error) {
+    // An abort, or an onWarning that threw: the lease goes back, or later fits would wait for it for ever.
     pool.dispose();
-    signal.throwIfAborted();
+    throw error;
   }
-  if (!grant.reduced) return { backend: wanted, pool };
-  return { backend: { ...wanted, devices: grant.lease.size, fallback: warn(options, grant.reduced) }, pool };
 }
 
 function inThread(k: number, build: BuildName, fallback?: string): Backend {
@@ -323,28 +329,38 @@ export class Engine {
    * Runs a job on the devices (or in this thread), reporting progress; resolves to its last step's report. An
    * abort takes effect between two steps: the steps taken are counted and the game stays consistent; then the
    * promise rejects with the signal's reason, also when the abort came during the job's last step or its reports.
+   * A report callback that throws is not called again and stops the job the same way; the promise then rejects with
+   * what it threw (on workers, once they have stopped: they are free for the next job).
    * `whileStarting: 'in-thread'`: while the workers are still starting, this thread runs the job (the same bits).
    */
   async run(job: Job, onReport?: (report: RunReport) => void, signal?: AbortSignal, whileStarting: 'wait' | 'in-thread' = 'wait'): Promise<StepReport> {
     if (this.busy) throw new Error('this game is already running a step: await it before starting another');
     this.busy = true;
+    const guard = onReport && new GuardedCallback(onReport, signal);
     try {
+      const report = guard?.call;
+      const stops = guard?.signal ?? signal;
       // The calling thread runs a job whose bits do not depend on who runs it, instead of idling while new workers
       // start: they take over from the next job once they are ready. Their "ready" is a message, so the event loop
       // gets a turn first: short jobs alone never yield, and without it a whole pass ran here beside warm workers.
       if (whileStarting === 'in-thread' && !this.settled) {
         await yieldToEventLoop();
         signal?.throwIfAborted();
-        if (!this.settled) return await this.runInThread(job, onReport, signal);
+        if (!this.settled) return await this.runInThread(job, report, stops);
       }
       await this.started;
       signal?.throwIfAborted();
       const last = this.pool
-        ? await this.runOnPool(this.pool, job, onReport, signal)
-        : await this.runInThread(job, onReport, signal);
+        ? await this.runOnPool(this.pool, job, report, stops)
+        : await this.runInThread(job, report, stops);
+      guard?.rethrow();
       signal?.throwIfAborted();
       return last;
+    } catch (error) {
+      guard?.rethrow();
+      throw error;
     } finally {
+      guard?.detach();
       this.busy = false;
     }
   }
@@ -359,21 +375,22 @@ export class Engine {
     return last;
   }
 
-  /** The job in this thread, yielding to the event loop (timers, abort signals, a page) every YIELD_AFTER_MS. */
+  /**
+   * The job in this thread, giving the event loop a turn (timers, abort signals, a page) after every report and
+   * whenever one is due (src/hosts/turns.ts), the job's last step included: a pass is many one-step jobs.
+   */
   private async runInThread(
     job: Job, onReport?: (report: RunReport) => void, signal?: AbortSignal,
   ): Promise<StepReport> {
     const program = this.soloProgram();
-    let lastYield = performance.now();
     const firstStep = this.stepCount;
     let last = NO_STEP;
     for (const step of runJob(program, job, firstStep)) {
       last = step;
       this.stepCount = firstStep + step.steps;
       if (step.report) onReport?.({ ...step, utilities: this.utilities() });
-      if (!step.last && (step.report || performance.now() - lastYield > YIELD_AFTER_MS)) {
+      if ((step.report && !step.last) || turnDue()) {
         await yieldToEventLoop();
-        lastYield = performance.now();
         signal?.throwIfAborted();
       }
     }
@@ -457,10 +474,46 @@ export async function cancellable<T>(signal: AbortSignal | undefined, call: () =
   }
 }
 
-/** Lets timers, abort signals and the UI run between steps of a long in-thread run. */
-function yieldToEventLoop(): Promise<void> {
-  if (typeof setImmediate === 'function') return new Promise((resolve) => setImmediate(resolve));
-  return new Promise((resolve) => setTimeout(resolve, 0));
+/**
+ * A user's report callback as a job calls it: the first throw is kept, the callback is not called again, and the
+ * job is stopped through `signal` (the caller's, aborted with it) as an abort stops it, after the step it is in:
+ * steps taken are counted, and workers end their call instead of playing on (a pool that waited for reports
+ * that never came, or for devices that never stopped, left the fit pending and its workers busy for ever).
+ */
+class GuardedCallback {
+  private failure: { error: unknown } | null = null;
+  private readonly stopper = new AbortController();
+  private readonly forward = () => this.stopper.abort(this.caller!.reason);
+
+  constructor(private readonly callback: (report: RunReport) => void, private readonly caller?: AbortSignal) {
+    if (caller?.aborted) this.forward();
+    else caller?.addEventListener('abort', this.forward);
+  }
+
+  /** Aborted by the caller's signal, or by the callback's throw. */
+  get signal(): AbortSignal {
+    return this.stopper.signal;
+  }
+
+  readonly call = (report: RunReport): void => {
+    if (this.failure) return;
+    try {
+      this.callback(report);
+    } catch (error) {
+      this.failure = { error };
+      this.stopper.abort(error);
+      throw error;
+    }
+  };
+
+  /** Throws what the callback threw, if it threw. */
+  rethrow(): void {
+    if (this.failure) throw this.failure.error;
+  }
+
+  detach(): void {
+    this.caller?.removeEventListener('abort', this.forward);
+  }
 }
 
 function growTo(memory: WebAssembly.Memory, pages: number): void {

@@ -145,13 +145,17 @@ export class DevicePool {
     signal?.addEventListener('abort', onAbort);
     this.keepAlive(true);
     try {
-      // Device 0's reports come on their own port and may trail its result: count them in.
+      // Device 0's reports come on their own port and may trail its result: count them in, also one whose callback
+      // threw (Engine.run stops the devices when its caller's callback throws, and rejects with what it threw).
       let received = 0;
       let allReceived: (() => void) | null = null;
       let expected = Infinity;
       const counted = onReport && ((report: RunReport) => {
-        onReport(report);
-        if (++received >= expected) allReceived?.();
+        try {
+          onReport(report);
+        } finally {
+          if (++received >= expected) allReceived?.();
+        }
       });
       const report = this.reporter(counted);
       // Every device gets its call before any is awaited: a device waits in a barrier for the others.

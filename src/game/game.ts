@@ -4,7 +4,7 @@
 import { arraySink, copyRows, readMatrix, reportNonFinite, type MatrixInput } from '../io/matrix';
 import { describe } from '../describe';
 import { faultPlanOf } from '../devices/device';
-import { Engine, cancellable, type Backend } from '../devices/engine';
+import { Engine, cancellable, turn, type Backend } from '../devices/engine';
 import { checkDeviceOptions, checkDimensions, checkSignal, resolveSettings, type SettingsOptions } from './options';
 import { optimizerSlots, type DeviceOptions, type GameSettings } from '../devices/settings';
 import { Rng, type RngState } from '../math/rng';
@@ -276,10 +276,6 @@ export class EigenGame {
 }
 
 /**
- * A source's batches, checking `signal` after every read: an abort that lands while a stream is read (which may
- * then end, or stall) stops the loop there.
- */
-/**
  * Copies a source's batch into the game's resident rows as float32 and centres it. The game computes in float32
  * as the seed does: a value beyond float32's range is refused with its place (pca scales its data instead).
  */
@@ -293,11 +289,16 @@ function loadBatch(engine: Engine, batch: RowBatch, name: string): void {
   engine.centerRows(0, batch.rows);
 }
 
+/**
+ * A source's batches, checking `signal` after every read: an abort that lands while a stream is read (which may
+ * then end, or stall) stops the loop there. The event loop gets its turns between batches (a source in memory
+ * reads as microtasks).
+ */
 export async function* batchesOf(
   source: MatrixSource, batchSize: number, order?: ArrayLike<number>, signal?: AbortSignal,
 ): AsyncGenerator<RowBatch> {
   for await (const batch of source.batches(batchSize, order)) {
-    signal?.throwIfAborted();
+    await turn(signal);
     yield batch;
   }
   signal?.throwIfAborted();

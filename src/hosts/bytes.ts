@@ -2,6 +2,8 @@
 // (fetched bodies, ReadableStreams, FIFOs). The data readers (src/io/) are built on these two shapes; hosts open
 // them (Host.openFile) and fetch them (web and edge hosts, and kernels fetched by URL).
 
+import { turnDue, yieldToEventLoop } from './turns';
+
 /** Bytes that can be read at any position, as often as needed. */
 export interface ByteFile {
   readonly name: string;
@@ -26,7 +28,14 @@ export interface ByteStream {
 /** A stream of the chunks `read` returns (null at the end), released once by `release`. */
 export function byteStream(name: string, read: () => Promise<Uint8Array | null>, release: () => Promise<unknown>): ByteStream {
   async function* chunks(): AsyncGenerator<Uint8Array> {
-    for (let chunk = await read(); chunk !== null; chunk = await read()) yield chunk;
+    for (;;) {
+      // A stream fed from memory (an async generator, a Blob's or a ReadableStream's chunks in memory) resolves every
+      // read as a microtask: without a turn, reading it never lets timers or an abort run, and an endless one hangs.
+      if (turnDue()) await yieldToEventLoop();
+      const chunk = await read();
+      if (chunk === null) return;
+      yield chunk;
+    }
   }
   let released: Promise<void> | null = null;
   return {

@@ -5,6 +5,7 @@
 
 import { byteStream, readableStream, type ByteFile, type ByteStream } from '../hosts/bytes';
 import { currentHost } from '../hosts/host';
+import { turnDue, yieldToEventLoop } from '../hosts/turns';
 
 export type { ByteFile, ByteStream };
 
@@ -145,9 +146,10 @@ function iterableStream(input: AsyncIterable<Uint8Array>, name: string): ByteStr
   }, async () => iterator.return?.());
 }
 
-/** Chunks of a file's bytes [start, end), in order. */
+/** Chunks of a file's bytes [start, end), in order, giving the event loop its turns (bytes and Blobs read as microtasks). */
 export async function* fileChunks(file: ByteFile, start = 0, end = file.size): AsyncGenerator<Uint8Array> {
   for (let position = start; position < end;) {
+    if (turnDue()) await yieldToEventLoop();
     const chunk = await file.read(position, Math.min(CHUNK_BYTES, end - position));
     if (chunk.byteLength === 0) throw new Error(`${file.name}: the file ended at byte ${position}, before its size ${file.size} (was it truncated while reading?)`);
     position += chunk.byteLength;

@@ -6,6 +6,7 @@
 
 import { ByteReader, fileChunks, readStart, reopenFile, type ByteFile, type ByteInput, type ByteStream } from './bytes';
 import { describe } from '../describe';
+import { turnDue, yieldToEventLoop } from '../hosts/turns';
 import { checkBatchSize, type MatrixSource, type RowBatch, type SourceInfo } from './source';
 
 /** How `CsvSource` (and `openSource` for a CSV/TSV file) reads its input. */
@@ -178,6 +179,12 @@ class RecordSplitter {
   }
 }
 
+/**
+ * Bytes split into records at once, between turns of the event loop: parsing them and converting their records
+ * (which the consumer does as they come) takes a few milliseconds; a chunk can be any size.
+ */
+const PIECE_BYTES = 1 << 16;
+
 /** Records from chunks of bytes. */
 async function* records(
   name: string, delimiter: number, chunks: AsyncIterable<Uint8Array>, offset = 0, line = 1,
@@ -185,9 +192,12 @@ async function* records(
   const splitter = new RecordSplitter(name, delimiter, offset, line);
   const out: CsvRecord[] = [];
   for await (const chunk of chunks) {
-    splitter.push(chunk, out);
-    yield* out;
-    out.length = 0;
+    for (let at = 0; at < chunk.byteLength; at += PIECE_BYTES) {
+      if (turnDue()) await yieldToEventLoop();
+      splitter.push(chunk.subarray(at, at + PIECE_BYTES), out);
+      yield* out;
+      out.length = 0;
+    }
   }
   splitter.finish(out);
   yield* out;
