@@ -21,7 +21,7 @@ import { playerCount } from '../pca/solve';
 import { stageSize } from '../pca/stats';
 import { LDAModel, type Label } from './lda-model';
 import { fitBackend, regularizationOf, resolveGeneralized, warnNotConverged, type GeneralizedOptions, type GeneralizedSettings } from './options';
-import { pencilRegionBytes, solvePencil } from './pencil';
+import { MOMENTS_PIVOT, SUMMED_PIVOT, pencilRegionBytes, solvePencil } from './pencil';
 import { checkDenseFits, flipPair } from './two-views';
 import { closeSources, columnIndices, isInput, type ViewInput } from './views';
 
@@ -288,7 +288,7 @@ async function rowClasses(input: LabelledRows, settings: GeneralizedSettings): P
       const overflow = (): never => {
         throw new RangeError('X: the statistics of its values overflowed float64 (values beyond about 1e154)');
       };
-      const pass = new CovariancePass(engine, d, batch, true, 'X', overflow, signal);
+      const pass = new CovariancePass(engine, d, batch, true, 'X', overflow, signal, 'float64');
       let rowsRead = 0;
       let step = 0;
       for await (const rows of input.batches(batch, signal)) {
@@ -380,7 +380,7 @@ async function fitLDA(summary: ClassSummary, settings: GeneralizedSettings, regu
           ? `X's ${summary.column(column)} is constant within every class, so the within-class covariance is singular: pass regularization (e.g. { regularization: 1e-3 }, in X's squared units) or drop the column`
           : `the within-class covariance is singular: X's ${summary.column(column)} is (almost) a linear combination of the columns before it within the classes; pass regularization (e.g. { regularization: 1e-3 }, in X's squared units) or drop the column`),
       }],
-      lowRank: { rows: classes.length, values: factor }, players,
+      lowRank: { rows: classes.length, values: factor }, players, singularPivot: summary.passes === 0 ? MOMENTS_PIVOT : SUMMED_PIVOT,
     }, settings);
     if (!solution.converged) warnNotConverged(settings, solution.rounds, solution.remaining);
     const scalings = new Float64Array(k * d);

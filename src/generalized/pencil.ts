@@ -38,6 +38,8 @@ export interface PencilSpec {
   lowRank: { rows: number; values: Float64Array } | null;
   /** Players: the k wanted and some more (their span converges faster). */
   players: number;
+  /** A pivot of B's factor below this share of its column's diagonal means B is singular (SUMMED_PIVOT or MOMENTS_PIVOT). */
+  singularPivot: number;
 }
 
 /** Rounds between progress reports of the devices' game. */
@@ -45,11 +47,14 @@ const REPORT_EVERY = 5;
 /** Columns of B's Cholesky factor per call of the kernel, between which the host yields. */
 const FACTOR_PANEL = 64;
 /**
- * A pivot below this share of its column's diagonal means B is singular, or so nearly that float32 cannot tell: the
- * column's variance not explained by the columns before it is at the level of the float32 sums' rounding (measured:
- * an exactly dependent column leaves pivots of ±1e-9 to ±3e-7 of its diagonal, from 10 to 5000 rows).
+ * A pivot below this share of its column's diagonal means B is singular, or so nearly that its sums cannot tell: the
+ * column's variance not explained by the columns before it is at the level of the sums' rounding. The pass's float64
+ * sums (covariance.ts) leave an exactly dependent column a pivot near n·1e-16 of its diagonal (1e-10: ten thousand
+ * times that for a million rows), while B of condition number up to about 1e9 passes, which float64 eigh solves to
+ * about 1e-7; Moments may come from Moments.of, whose float32 products leave such a column pivots of ±1e-9 to ±3e-7.
  */
-const SINGULAR_PIVOT = 1e-5;
+export const SUMMED_PIVOT = 1e-10;
+export const MOMENTS_PIVOT = 1e-5;
 
 /** Bytes a pencil needs in the resident rows' region (after the pass), for the engine's plan. */
 export function pencilRegionBytes(shape: { m: number; players: number; factored: boolean; lowRankRows: number }, d: number): number {
@@ -81,7 +86,7 @@ export async function solvePencil(engine: Engine, spec: PencilSpec, settings: Ge
   const factor64 = factored ? take(8 * d * d) : 0;
   const factor32 = factored ? take(4 * d * d) : 0;
   for (const block of spec.blocks) {
-    await factorBlock(engine, block, d, spec.divisor, factor64, factor32, settings.signal);
+    await factorBlock(engine, block, d, spec.divisor, factor64, factor32, spec.singularPivot, settings.signal);
   }
   const lowRankAt = spec.lowRank ? take(4 * spec.lowRank.rows * spec.m) : 0;
   const lowRankScratch = spec.lowRank ? take(4 * spec.lowRank.rows * 2 * spec.players) : 0;
@@ -129,7 +134,8 @@ function symmetrize(sums: Float64Array, d: number): void {
  * yield between them, then in float32 at `factor32`, L below the diagonal and Lᵀ above it.
  */
 async function factorBlock(
-  engine: Engine, block: FactorBlock, d: number, divisor: number, factor64: number, factor32: number, signal?: AbortSignal,
+  engine: Engine, block: FactorBlock, d: number, divisor: number, factor64: number, factor32: number, singularPivot: number,
+  signal?: AbortSignal,
 ): Promise<void> {
   const { kernels, memory } = engine.hostKernels();
   const { sums } = engine.operator();
@@ -142,7 +148,7 @@ async function factorBlock(
   }
   const at = factor64 + (start * d + start) * 8;
   for (let first = 0; first < size; first += FACTOR_PANEL) {
-    const failed = kernels.cholesky(at, size, d, first, Math.min(size, first + FACTOR_PANEL), SINGULAR_PIVOT);
+    const failed = kernels.cholesky(at, size, d, first, Math.min(size, first + FACTOR_PANEL), singularPivot);
     if (failed >= 0) {
       const column = start + failed;
       throw block.singular(failed, !(sums[column * d + column] > 0));

@@ -13,7 +13,7 @@ import { padToPanels } from '../pca/pack';
 import { playerCount } from '../pca/solve';
 import { stageSize } from '../pca/stats';
 import type { GeneralizedSettings } from './options';
-import { pencilRegionBytes, solvePencil, type FactorBlock, type PencilSolution } from './pencil';
+import { MOMENTS_PIVOT, SUMMED_PIVOT, pencilRegionBytes, solvePencil, type FactorBlock, type PencilSolution } from './pencil';
 import { jointPass, passBatch, viewWidths, type JointPass, type TwoViews } from './views';
 
 /** A's blocks for two views of dx and dy columns: X's rows against Y's columns, and Y's rows against X's. */
@@ -89,6 +89,7 @@ export async function solveTwoViews<T>(
     const blocks = problem.blocks(pass, dx, dy);
     const solution = await solvePencil(engine, {
       m, divisor: pass.n - 1, terms: [...crossTerms(dx, m), ...blockTerms(blocks)], blocks, lowRank: null, players,
+      singularPivot: pass.passes === 0 ? MOMENTS_PIVOT : SUMMED_PIVOT,
     }, reportingIn(settings, problem.valueScale?.(pass) ?? 1));
     return use({ pass, solution, dx, dy, engine, sums: engine.operator().sums, d });
   } finally {

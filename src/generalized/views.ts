@@ -1,7 +1,8 @@
 // Two sets of columns of the same rows (CCA's and PLS's X and Y), as users hand them over: two matrices in memory,
 // one matrix or source split by column lists, or two sources read in lock step. And their joint covariance pass:
-// each row becomes [x · sx | y · sy] (sx, sy: powers of two, exact, bringing each view's deviations near 1, so that
-// data in any units meets float32 arithmetic well), centred and summed by CovariancePass (src/pca/covariance.ts).
+// each row [x | y] centred and summed in float64 by CovariancePass (src/pca/covariance.ts), then the sums scaled as
+// those of [x · sx | y · sy] (sx, sy: powers of two from all the rows' exact moments, bringing each view's deviations
+// near 1, so that data in any units meets the float32 game well).
 
 import { describe } from '../describe';
 import type { Engine } from '../devices/engine';
@@ -9,9 +10,9 @@ import { batchesOf } from '../game/game';
 import { readMatrix, reportNonFinite, type MatrixInput, type MatrixReader } from '../io/matrix';
 import { isArrowTable } from '../io/arrow';
 import { isMatrixSource, type MatrixSource, type RowBatch } from '../io/source';
-import { CovariancePass, memoryBatch, tolerantScale } from '../pca/covariance';
+import { CovariancePass, memoryBatch } from '../pca/covariance';
 import { Moments } from '../pca/moments';
-import { ColumnMoments, scaleForMeanSquare } from '../pca/stats';
+import { scaleForMeanSquare } from '../pca/stats';
 import type { GeneralizedProgress, GeneralizedSettings } from './options';
 
 /** Columns to take from one input: 0-based indices, or names from a CSV header. */
@@ -191,15 +192,14 @@ function jointBatches(views: Exclude<TwoViews, { kind: 'moments' }>, batch: numb
 }
 
 /**
- * The covariance of [X · sx | Y · sy] summed into the engine's operator (upper triangle), each block centred at its
- * own mean and the means merged exactly (CovariancePass), in one read of the rows: the views' scales come from the
- * first batch.
+ * The covariance of [X · sx | Y · sy] summed into the engine's operator (upper triangle) in float64, each block
+ * centred at its own mean and the means merged exactly (CovariancePass), in one read of the rows. The views' scales
+ * come from all the rows' exact moments once the pass is done, and multiply the float64 sums (powers of two: exact).
  */
 export async function jointPass(engine: Engine, views: TwoViews, dx: number, dy: number, batch: number, settings: GeneralizedSettings): Promise<JointPass> {
   if (views.kind === 'moments') return momentsPass(engine, views, settings.center);
   const { center, signal } = settings;
   const m = dx + dy;
-  const scales = { sx: 0, sy: 0 };
   let pass: CovariancePass | null = null;
   let current: [RowBatch, RowBatch] | null = null;
   const notFinite = (first: number, count: number): never => {
@@ -221,15 +221,11 @@ export async function jointPass(engine: Engine, views: TwoViews, dx: number, dy:
   for await (const batchPair of jointBatches(views, batch, signal)) {
     current = batchPair;
     const [bx, by] = batchPair;
-    if (!pass) {
-      scales.sx = viewScale(bx, views.x.columns, dx, center, views.x.name);
-      scales.sy = viewScale(by, views.y.columns, dy, center, views.y.name);
-      pass = new CovariancePass(engine, m, batch, center, 'X and Y', notFinite, signal);
-    }
+    pass ??= new CovariancePass(engine, m, batch, center, 'X and Y', notFinite, signal, 'float64');
     await pass.add(bx.rows, (offset, count, into) => {
       for (let r = 0; r < count; r++) {
-        copyView(bx, offset + r, views.x.columns, scales.sx, into, r * m);
-        copyView(by, offset + r, views.y.columns, scales.sy, into, r * m + dx);
+        copyView(bx, offset + r, views.x.columns, 1, into, r * m);
+        copyView(by, offset + r, views.y.columns, 1, into, r * m + dx);
       }
     });
     settings.onProgress?.(passProgress(settings, ++step, pass.moments.rows));
@@ -239,18 +235,25 @@ export async function jointPass(engine: Engine, views: TwoViews, dx: number, dy:
   const { moments } = pass;
   if (!moments.finite()) throw new RangeError(`${views.x.name}: the statistics of its values overflowed float64 (values beyond about 1e154)`);
   const n = moments.rows;
-  const unscaled = (first: number, width: number, scale: number) => {
-    const mean = moments.subtracted(center).subarray(first, first + width);
-    return Float64Array.from(mean, (value) => value / scale);
-  };
-  const varies = (first: number, width: number) => {
+  const meanSquare = (first: number, width: number) => {
     let sum = 0;
     for (let c = first; c < first + width; c++) sum += moments.squares[c] + (center ? 0 : moments.rows * moments.mean[c] ** 2);
-    return sum > 0;
+    return sum / (n * width);
   };
-  if (!varies(0, dx)) throw new RangeError(`${views.x.name} has no variance: every row is the same`);
-  if (!varies(dx, dy)) throw new RangeError(`${views.y.name} has no variance: every row is the same`);
-  return { n, meanX: unscaled(0, dx, scales.sx), meanY: unscaled(dx, dy, scales.sy), sx: scales.sx, sy: scales.sy, passes: 1 };
+  const sx = viewScale(meanSquare(0, dx), views.x.name);
+  const sy = viewScale(meanSquare(dx, dy), views.y.name);
+  const { sums } = engine.operator();
+  const padded = engine.d;
+  const scale = (c: number) => (c < dx ? sx : sy);
+  for (let i = 0; i < m; i++) for (let j = i; j < m; j++) sums[i * padded + j] *= scale(i) * scale(j);
+  const mean = (first: number, width: number) => Float64Array.from(moments.subtracted(center).subarray(first, first + width));
+  return { n, meanX: mean(0, dx), meanY: mean(dx, dy), sx, sy, passes: 1 };
+}
+
+/** The power of two that brings a view's mean square near 1 (its sums' scale); a view that does not vary is refused. */
+function viewScale(meanSquare: number, name: string): number {
+  if (meanSquare === 0) throw new RangeError(`${name} has no variance: every row is the same`);
+  return scaleForMeanSquare(meanSquare, name);
 }
 
 /**
@@ -295,24 +298,6 @@ function copyView(batch: RowBatch, r: number, columns: number[] | null, scale: n
     return;
   }
   for (let c = 0; c < columns.length; c++) into[offset + c] = data[base + columns[c]] * scale;
-}
-
-/** The scale of a view from the first batch's rows (the whole is not known before reading). */
-function viewScale(batch: RowBatch, columns: number[] | null, width: number, center: boolean, name: string): number {
-  const moments = new ColumnMoments(width);
-  const row = new Float64Array(width);
-  const mean = new Float64Array(width);
-  const squares = new Float64Array(width);
-  for (let r = 0; r < batch.rows; r++) {
-    copyView(batch, r, columns, 1, row, 0);
-    for (let c = 0; c < width; c++) mean[c] += row[c] / batch.rows;
-  }
-  for (let r = 0; r < batch.rows; r++) {
-    copyView(batch, r, columns, 1, row, 0);
-    for (let c = 0; c < width; c++) squares[c] += (row[c] - mean[c]) ** 2;
-  }
-  moments.merge(batch.rows, mean, squares);
-  return tolerantScale(moments, center, name);
 }
 
 /** Both sources' batches, side by side (one batch when both views are columns of one source). */

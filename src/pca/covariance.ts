@@ -9,8 +9,13 @@
 // and whatever the other blocks hold; syrk weighs the block's products by 1/s_b² (exact), so the sums are unscaled.
 // The blocks' means are merged exactly at the end: C = Σ_b S_b + Σ_b n_b (m_b − m)(m_b − m)ᵀ, the second sum by syrk
 // too, over the rows √n_b (m_b − m).
+//
+// A pass in float64 (the pencils': cca, pls, lda, whose B is inverted, so that float32's ~1e-7 would come back
+// multiplied by B's condition number) sums the same blocks on this thread in float64 instead (math/scatter.ts):
+// each block's deviations from its own mean, then n_b (m_b − m)(m_b − m)ᵀ; no scale, no rounding to float32.
 
 import type { Engine } from '../devices/engine';
+import { addScatter } from '../math/scatter';
 import { COVARIANCE_BLOCK, Stager, type Layout } from './pack';
 import { ColumnMoments, STAGE_ROWS, powerOfTwoScale } from './stats';
 
@@ -35,22 +40,28 @@ export class CovariancePass {
   private readonly blockRows: number[] = [];
   private pending: Promise<unknown> | null = null;
   private slot = 0;
+  /** The float64 pass's transposed block (null for a float32 pass). */
+  private readonly columns: Float64Array | null;
+  /** Products the float64 pass summed since it last yielded. */
+  private unyielded = 0;
   /** The moments of the rows so far, merged block by block. */
   readonly moments: ColumnMoments;
 
   /**
    * A pass over rows of d values in batches of at most `batch` rows, centred (`center`) or not. `onNonFinite(first,
    * count)` is called with a staged block (rows of the current batch) whose values are not all finite, and throws the
-   * caller's error for it.
+   * caller's error for it. `arithmetic` 'float64': the sums are float64 sums of float64 products, on this thread.
    */
   constructor(
     private readonly engine: Engine, private readonly d: number, private readonly batch: number,
     private readonly center: boolean, private readonly name: string,
     private readonly onNonFinite: (first: number, count: number) => never, private readonly signal?: AbortSignal,
+    arithmetic: 'float32' | 'float64' = 'float32',
   ) {
     this.stager = new Stager(engine, d);
     this.padded = engine.d;
     this.moments = new ColumnMoments(d);
+    this.columns = arithmetic === 'float64' ? new Float64Array(STAGE_ROWS * d) : null;
     engine.operator().sums.fill(0);
   }
 
@@ -66,6 +77,10 @@ export class CovariancePass {
   private async sum(rows: number, copy: CopyRows, what: 'rows' | 'correction'): Promise<void> {
     const center = what === 'rows' && this.center;
     const { stager, d } = this;
+    if (this.columns) {
+      await this.sum64(rows, copy);
+      return;
+    }
     const layout: Layout = { kind: 'row-blocks', padded: this.padded, total: rows };
     const target = this.engine.hostKernels().plan.x + this.slot * this.batch * this.padded * 4;
     const weights: number[] = [];
@@ -95,12 +110,63 @@ export class CovariancePass {
     this.slot ^= 1;
   }
 
+  /** The float64 pass's share of `sum`: each block's scatter about its own mean (or zero) into the sums. */
+  private async sum64(rows: number, copy: CopyRows): Promise<void> {
+    const { stager, d, padded } = this;
+    const columns = this.columns!;
+    const zero = new Float64Array(d);
+    for (let first = 0; first < rows; first += STAGE_ROWS) {
+      const count = Math.min(STAGE_ROWS, rows - first);
+      const staged = stager.rows(count);
+      copy(first, count, staged);
+      const block = new ColumnMoments(d);
+      stager.measure(count, block);
+      if (!block.finite()) this.onNonFinite(first, count);
+      this.moments.merge(count, block.mean, block.squares);
+      if (this.center) {
+        this.blockMeans.push(Float64Array.from(block.mean));
+        this.blockRows.push(count);
+      }
+      // Rows of C in stretches of about SCATTER_SLICE products, with a yield after each.
+      let start = 0;
+      while (start < d) {
+        let end = start;
+        while (end < d && this.unyielded < SCATTER_SLICE) this.unyielded += (d - end++) * count;
+        addScatter(stager.rows(count), count, d, this.center ? block.mean : zero, this.engine.operator().sums, padded, columns, [start, end], start > 0);
+        start = end;
+        if (this.unyielded >= SCATTER_SLICE) {
+          this.unyielded = 0;
+          await hostYield(this.signal);
+        }
+      }
+    }
+  }
+
   /** Waits for the last sums, and adds the blocks' means (when blocks were centred). */
   async finish(): Promise<void> {
     await this.pending;
     this.pending = null;
     if (!this.center) return;
     const { d, moments, blockMeans, blockRows } = this;
+    if (this.columns) {
+      // Σ_b n_b (m_b − m)(m_b − m)ᵀ, the blocks in order.
+      const { sums } = this.engine.operator();
+      const delta = new Float64Array(d);
+      for (let b = 0; b < blockMeans.length; b++) {
+        for (let c = 0; c < d; c++) delta[c] = blockMeans[b][c] - moments.mean[c];
+        const weight = blockRows[b];
+        for (let i = 0; i < d; i++) {
+          const along = weight * delta[i];
+          for (let j = i; j < d; j++) sums[i * this.padded + j] += along * delta[j];
+        }
+        this.unyielded += (d * (d + 1)) / 2;
+        if (this.unyielded >= SCATTER_SLICE) {
+          this.unyielded = 0;
+          await hostYield(this.signal);
+        }
+      }
+      return;
+    }
     for (let start = 0; start < blockMeans.length; start += this.batch) {
       const total = Math.min(this.batch, blockMeans.length - start);
       await this.sum(total, (first, count, into) => {
@@ -113,6 +179,16 @@ export class CovariancePass {
     }
     await this.pending;
   }
+}
+
+/** Products of a float64 pass's block summed between yields (tens of milliseconds on one thread). */
+const SCATTER_SLICE = 1 << 24;
+
+/** Lets timers, abort signals and a page run between stretches of this thread's sums (a macrotask, not a microtask). */
+function hostYield(signal?: AbortSignal): Promise<void> {
+  signal?.throwIfAborted();
+  const next = typeof setImmediate === 'function' ? new Promise<void>((resolve) => setImmediate(resolve)) : new Promise<void>((resolve) => setTimeout(resolve, 0));
+  return next.then(() => signal?.throwIfAborted());
 }
 
 /**
