@@ -10,6 +10,11 @@ export interface ByteFile {
   readonly size: number;
   /** Up to `length` bytes from `position` (fewer only at the end). */
   read(position: number, length: number): Promise<Uint8Array>;
+  /**
+   * Fills `target` with the bytes from `position` (fewer only at the end) and says how many came: for readers that
+   * reuse their buffers, since fresh memory costs its page faults on every read (most of a plain read's time).
+   */
+  readInto(position: number, target: Uint8Array): Promise<number>;
   close(): Promise<void>;
 }
 

@@ -26,19 +26,24 @@ function directoryError(name: string): Error {
 
 /** A regular file, read at any position. */
 function randomAccessFile(handle: FileHandle, name: string, size: number): ByteFile {
+  async function readInto(position: number, target: Uint8Array): Promise<number> {
+    const length = Math.max(0, Math.min(target.byteLength, size - position));
+    let filled = 0;
+    while (filled < length) {
+      const { bytesRead } = await handle.read(target, filled, length - filled, position + filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return filled;
+  }
   return {
     name,
     size,
     async read(position, length) {
       const buffer = new Uint8Array(Math.max(0, Math.min(length, size - position)));
-      let filled = 0;
-      while (filled < buffer.byteLength) {
-        const { bytesRead } = await handle.read(buffer, filled, buffer.byteLength - filled, position + filled);
-        if (bytesRead === 0) break;
-        filled += bytesRead;
-      }
-      return buffer.subarray(0, filled);
+      return buffer.subarray(0, await readInto(position, buffer));
     },
+    readInto,
     close: () => handle.close(),
   };
 }

@@ -123,6 +123,7 @@ function blobFile(blob: Blob, name: string): ByteFile {
     name,
     size: blob.size,
     read: async (position, length) => new Uint8Array(await blob.slice(position, position + length).arrayBuffer()),
+    readInto: async (position, target) => copyInto(target, new Uint8Array(await blob.slice(position, position + target.byteLength).arrayBuffer())),
     close: async () => {},
   };
 }
@@ -133,8 +134,15 @@ export function bufferFile(bytes: Uint8Array, name: string): ByteFile {
     name,
     size: bytes.byteLength,
     read: async (position, length) => bytes.subarray(position, Math.min(bytes.byteLength, position + length)),
+    readInto: async (position, target) => copyInto(target, bytes.subarray(position, Math.min(bytes.byteLength, position + target.byteLength))),
     close: async () => {},
   };
+}
+
+/** Copies `bytes` to the start of `target` and says how many there were. */
+function copyInto(target: Uint8Array, bytes: Uint8Array): number {
+  target.set(bytes);
+  return bytes.byteLength;
 }
 
 /** Any async iterable's chunks (Node's Readable streams); closing ends its iterator (which destroys a Node stream). */
@@ -157,9 +165,12 @@ export async function* fileChunks(file: ByteFile, start = 0, end = file.size): A
   }
 }
 
-/** Chunks re-cut to exactly `size` bytes each (the last may be shorter), for fixed-size records. */
+/**
+ * Chunks re-cut to exactly `size` bytes each (the last may be shorter), for fixed-size records: each in the same
+ * buffer (offset 0, so aligned for any typed view), overwritten once the next chunk is asked for.
+ */
 export async function* exactChunks(chunks: AsyncIterable<Uint8Array>, size: number): AsyncGenerator<Uint8Array> {
-  let pending = new Uint8Array(size);
+  const pending = new Uint8Array(size);
   let filled = 0;
   for await (const chunk of chunks) {
     let offset = 0;
@@ -170,7 +181,6 @@ export async function* exactChunks(chunks: AsyncIterable<Uint8Array>, size: numb
       offset += take;
       if (filled === size) {
         yield pending;
-        pending = new Uint8Array(size);
         filled = 0;
       }
     }

@@ -115,10 +115,13 @@ interface NpyStart {
  * Reads a .npy file, Blob, buffer or stream in batches of rows. A file is opened by each operation and closed when
  * it ends (info() reads the header and closes it; each batches() call opens its own handle and closes it however the
  * iteration ends); a stream, readable once, is held from info() until it is read, left or closed.
+ *
+ * A file's blocks are read into two buffers that the whole pass reuses (fresh memory for every block cost its page
+ * faults, most of a pass's time), one block ahead: block i + 1 is read while the caller works on block i. A batch's
+ * values are a view of the bytes read, checked to be finite; the buffer is read into again once the caller has asked
+ * for the batch after next, so the caller's copy-what-you-keep contract (RowBatch.data) is what makes this safe.
  */
 export class NpySource extends ByteReader<NpyStart> implements MatrixSource {
-  private buffer: Float32Array | Float64Array = new Float32Array(0);
-
   constructor(input: ByteInput, options: { name?: string } = {}) {
     super(input, options.name);
   }
@@ -133,35 +136,66 @@ export class NpySource extends ByteReader<NpyStart> implements MatrixSource {
   async *batches(batchSize: number, blockOrder?: ArrayLike<number>): AsyncGenerator<RowBatch> {
     const { header, stream } = await this.open();
     checkBatchSize(this.name, batchSize, header.cols);
-    // The file's own values: float32 as float32, float64 as float64 (nothing is rounded before the mean is taken).
-    const Values = header.dtype === 'float32' ? Float32Array : Float64Array;
-    if (!(this.buffer instanceof Values) || this.buffer.length < batchSize * header.cols) this.buffer = new Values(batchSize * header.cols);
     if (stream) {
       yield* this.streamBatches(header, stream, batchSize, blockOrder);
       return;
     }
+    const order = this.checkedOrder(header.rows, batchSize, blockOrder);
     const file = await reopenFile(this.input, this.name);
     try {
-      yield* this.fileBatches(header, file, batchSize, blockOrder);
+      yield* this.fileBatches(header, file, batchSize, order);
     } finally {
       await file.close();
     }
   }
 
-  private async *fileBatches(header: NpyHeader, file: ByteFile, batchSize: number, blockOrder?: ArrayLike<number>) {
-    const { rows, cols, dtype, dataOffset } = header;
-    const rowBytes = cols * itemSize(dtype);
+  /** The blocks to read, each checked to exist before any is read. */
+  private checkedOrder(rows: number, batchSize: number, blockOrder?: ArrayLike<number>): ArrayLike<number> {
     const blocks = Math.ceil(rows / batchSize);
-    const order = blockOrder ?? Array.from({ length: blocks }, (_, b) => b);
-    for (let i = 0; i < order.length; i++) {
-      const block = order[i];
+    if (!blockOrder) return Array.from({ length: blocks }, (_, b) => b);
+    for (let i = 0; i < blockOrder.length; i++) {
+      const block = blockOrder[i];
       if (!(Number.isInteger(block) && block >= 0 && block < blocks)) throw new RangeError(`${this.name}: there is no block ${describe(block)} of ${batchSize} rows`);
-      const first = block * batchSize;
-      const count = Math.min(batchSize, rows - first);
-      const raw = await file.read(dataOffset + first * rowBytes, count * rowBytes);
-      if (raw.byteLength !== count * rowBytes) throw new RangeError(`${this.name} is truncated: rows ${first}–${first + count - 1} are not all there`);
-      yield this.decode(header, raw, first, count);
     }
+    return blockOrder;
+  }
+
+  private async *fileBatches(header: NpyHeader, file: ByteFile, batchSize: number, order: ArrayLike<number>) {
+    const blockBytes = Math.min(batchSize, header.rows) * header.cols * itemSize(header.dtype);
+    const buffers = [new Uint8Array(blockBytes), new Uint8Array(order.length > 1 ? blockBytes : 0)];
+    const read = (i: number) => this.readBlock(header, file, batchSize, order[i], buffers[i % 2]);
+    let next: Promise<RowBatch> | null = order.length > 0 ? read(0) : null;
+    try {
+      for (let i = 0; i < order.length; i++) {
+        const batch = await next!;
+        // The caller is done with block i − 1 (it asked for block i): its buffer takes block i + 1 now.
+        next = i + 1 < order.length ? read(i + 1) : null;
+        // Awaited with the next batch; if the caller stops before asking for it, its failure is not left unhandled.
+        next?.catch(() => {});
+        yield batch;
+      }
+    } finally {
+      // A read still running writes into our buffer through the handle: it ends before the handle is closed.
+      await next?.catch(() => {});
+    }
+  }
+
+  /** Reads block `block` (rows block · batchSize …) into `into` and decodes it there. */
+  private async readBlock(header: NpyHeader, file: ByteFile, batchSize: number, block: number, into: Uint8Array): Promise<RowBatch> {
+    const rowBytes = header.cols * itemSize(header.dtype);
+    const first = block * batchSize;
+    const count = Math.min(batchSize, header.rows - first);
+    const start = header.dataOffset + first * rowBytes;
+    const length = count * rowBytes;
+    const rows = `rows ${first}–${first + count - 1}`;
+    let got: number;
+    try {
+      got = await file.readInto(start, into.subarray(0, length));
+    } catch (cause) {
+      throw new Error(`${this.name}: could not read ${rows} (bytes ${start}–${start + length - 1}): ${(cause as Error).message}`, { cause });
+    }
+    if (got !== length) throw new RangeError(`${this.name} is truncated: ${rows} are not all there (the file ended at byte ${start + got}; was it cut while being read?)`);
+    return this.decode(header, into, first, count);
   }
 
   private async *streamBatches(header: NpyHeader, stream: OpenNpyStream, batchSize: number, blockOrder?: ArrayLike<number>) {
@@ -247,25 +281,48 @@ export class NpySource extends ByteReader<NpyStart> implements MatrixSource {
     return { header, stream: { bytes, rest: rest() } };
   }
 
-  /** Rows from raw little-endian bytes, as stored (float32 or float64), every value checked to be finite. */
+  /**
+   * Rows from little-endian bytes in a buffer of ours at an offset aligned to 8 (read into, or gathered by
+   * exactChunks), as stored (float32 or float64): a view of those bytes (swapped in place first on a big-endian
+   * host), every value checked to be finite.
+   */
   private decode(header: NpyHeader, raw: Uint8Array, first: number, count: number): RowBatch {
-    const cols = header.cols;
+    const { cols, dtype } = header;
     const n = count * cols;
-    const out = this.buffer.subarray(0, n);
-    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-    if (LITTLE_ENDIAN) {
-      // Typed-array views read the file's little-endian values directly (an unaligned chunk is copied first).
-      const aligned = raw.byteOffset % 8 === 0 ? raw : raw.slice();
-      if (header.dtype === 'float32') out.set(new Float32Array(aligned.buffer, aligned.byteOffset, n));
-      else out.set(new Float64Array(aligned.buffer, aligned.byteOffset, n));
-    } else if (header.dtype === 'float32') {
-      for (let i = 0; i < n; i++) out[i] = view.getFloat32(i * 4, true);
-    } else {
-      for (let i = 0; i < n; i++) out[i] = view.getFloat64(i * 8, true);
-    }
-    for (let i = 0; i < n; i++) {
-      if (out[i] - out[i] !== 0) throw nonFiniteError(this.name, first + Math.floor(i / cols), i % cols, out[i]);
-    }
-    return { data: out, rows: count, cols, firstRow: first };
+    if (raw.byteOffset % 8 !== 0) throw new Error(`${this.name}: internal error: a block of bytes at an unaligned offset ${raw.byteOffset}`);
+    if (!LITTLE_ENDIAN) swapBytes(raw.subarray(0, n * itemSize(dtype)), itemSize(dtype));
+    const data = dtype === 'float32' ? new Float32Array(raw.buffer, raw.byteOffset, n) : new Float64Array(raw.buffer, raw.byteOffset, n);
+    const bad = firstNonFinite(data);
+    if (bad >= 0) throw nonFiniteError(this.name, first + Math.floor(bad / cols), bad % cols, data[bad]);
+    return { data, rows: count, cols, firstRow: first };
   }
+}
+
+/** Reverses the bytes of each `size`-byte value in place (little-endian file, big-endian host). */
+function swapBytes(bytes: Uint8Array, size: number): void {
+  for (let at = 0; at < bytes.byteLength; at += size) bytes.subarray(at, at + size).reverse();
+}
+
+/**
+ * The index of the first value that is not finite, or −1. A sum of x · 0 (NaN for NaN and ±∞, else ±0) in four
+ * independent lanes screens the block at a few times the speed of a test per value; only a block that fails is
+ * searched.
+ */
+function firstNonFinite(values: Float32Array | Float64Array): number {
+  let lane0 = 0;
+  let lane1 = 0;
+  let lane2 = 0;
+  let lane3 = 0;
+  const whole = values.length - (values.length % 4);
+  for (let i = 0; i < whole; i += 4) {
+    lane0 += values[i] * 0;
+    lane1 += values[i + 1] * 0;
+    lane2 += values[i + 2] * 0;
+    lane3 += values[i + 3] * 0;
+  }
+  let sum = lane0 + lane1 + lane2 + lane3;
+  for (let i = whole; i < values.length; i++) sum += values[i] * 0;
+  if (sum === 0) return -1;
+  for (let i = 0; i < values.length; i++) if (values[i] - values[i] !== 0) return i;
+  return -1;
 }

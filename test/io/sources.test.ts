@@ -2,12 +2,13 @@
 // Blob, bytes, stream in odd chunks), every bad file a message that names the problem and where, and random or
 // mutated bytes never anything else (property-based, fixed seed).
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CsvSource, NpySource, openSource } from '../../src/entries/node';
+import { CsvSource, NpySource, openSource, pca } from '../../src/entries/node';
+import { parseNpyHeader } from '../../src/io/npy';
 import { chunkedStream, npyBytes, readAll } from '../helpers/npy';
 
 const directory = mkdtempSync(join(tmpdir(), 'eigengame-sources-'));
@@ -107,6 +108,159 @@ describe('NpySource', () => {
     await expect(source.info()).rejects.toThrow(/wide\.npy is truncated/);
     const wide = new NpySource(npyBytes(new Float32Array(300000), 1, 300000), { name: 'wide.npy' });
     await expect(readAll(wide, 4096)).rejects.toThrow(/wide\.npy: a batch of 4096 rows × 300000 columns would take 4915200000 bytes/);
+  });
+});
+
+/** The file descriptors of this process open on `path` (Linux: /proc/self/fd). */
+function openDescriptors(path: string): string[] {
+  return readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === path;
+    } catch {
+      return false; // the descriptor readdir itself used, closed by now
+    }
+  });
+}
+
+/** A Blob whose reads fail (or come back short) from byte `from` on, as a failing disk or a file cut while read would. */
+class FaultyBlob extends Blob {
+  constructor(bytes: Uint8Array, private readonly from: number, private readonly fault: 'error' | 'short') {
+    super([bytes as Uint8Array<ArrayBuffer>]);
+  }
+
+  override slice(start = 0, end = this.size): Blob {
+    if (end <= this.from) return super.slice(start, end);
+    if (this.fault === 'short') return super.slice(start, this.from);
+    return { arrayBuffer: () => Promise.reject(new Error('EIO: i/o error, read')) } as Blob;
+  }
+}
+
+describe('NpySource reading a file in reused buffers, one block ahead', { timeout: 60_000 }, () => {
+  // Odd shapes: rows that are no multiple of any batch size below, columns no multiple of 4 (the finiteness screen's lanes).
+  const oddRows = 1001;
+  const oddCols = 7;
+  const oddValues = Array.from({ length: oddRows * oddCols }, (_, i) => Math.sin(i * 0.37) * 1e3 + (i % 11) * 1e-7);
+
+  /** The file's values as its bytes say, decoded without the reader: each batch must be exactly these bytes. */
+  function rawValues(bytes: Uint8Array): Uint8Array {
+    return bytes.subarray(parseNpyHeader('x', bytes).dataOffset);
+  }
+
+  /** A version 1.0 header padded to `total` bytes (numpy pads to 64; other writers pad to 16, or to odd lengths). */
+  function paddedHeader(dtype: '<f4' | '<f8', rows: number, cols: number, total: number): Uint8Array {
+    const dict = `{'descr': '${dtype}', 'fortran_order': False, 'shape': (${rows}, ${cols}), }`;
+    const text = dict + ' '.repeat(total - 10 - dict.length - 1) + '\n';
+    const bytes = new Uint8Array(total);
+    bytes.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
+    new DataView(bytes.buffer).setUint16(8, text.length, true);
+    bytes.set(new TextEncoder().encode(text), 10);
+    return bytes;
+  }
+
+  function withHeader(header: Uint8Array, body: Uint8Array): Uint8Array {
+    const bytes = new Uint8Array(header.length + body.length);
+    bytes.set(header);
+    bytes.set(body, header.length);
+    return bytes;
+  }
+
+  const layouts: [string, Uint8Array][] = [];
+  for (const dtype of ['float32', 'float64'] as const) {
+    for (const version of [1, 2, 3]) layouts.push([`${dtype}, version ${version}.0`, npyBytes(oddValues, oddRows, oddCols, dtype, version)]);
+    // Data at an offset that is no multiple of 4 or 8 (a header of 83 bytes; 200 bytes of padding).
+    const body = rawValues(npyBytes(oddValues, oddRows, oddCols, dtype));
+    for (const total of [83, 200]) layouts.push([`${dtype}, a header of ${total} bytes`, withHeader(paddedHeader(dtype === 'float32' ? '<f4' : '<f8', oddRows, oddCols, total), body)]);
+  }
+
+  it.each(layouts)('gives each block as the file\'s own bits (%s), for any batch size and block order, as the stream reader does', async (name, bytes) => {
+    const path = file(`odd-${name.replace(/[^a-z0-9]+/gi, '-')}.npy`, bytes);
+    const raw = rawValues(bytes);
+    const size = raw.byteLength / (oddRows * oddCols);
+    for (const batchSize of [1, 3, 64, 1000, 1001, 5000]) {
+      const blocks = Math.ceil(oddRows / batchSize);
+      const shuffled = Array.from({ length: blocks }, (_, b) => (b * 7 + 3) % blocks);
+      const orders = blocks % 7 === 0 ? [undefined] : [undefined, shuffled];
+      for (const order of orders) {
+        const seen = new Set<number>();
+        for await (const batch of new NpySource(path).batches(batchSize, order)) {
+          const start = batch.firstRow * oddCols * size;
+          const got = new Uint8Array(batch.data.buffer, batch.data.byteOffset, batch.data.byteLength);
+          expect(got).toEqual(raw.subarray(start, start + batch.rows * oddCols * size));
+          expect(batch.rows).toBe(Math.min(batchSize, oddRows - batch.firstRow));
+          seen.add(batch.firstRow);
+        }
+        expect(seen.size).toBe(blocks);
+      }
+      // The stream reader (no random access, its own buffer) gives the same bits in the same batches.
+      const fromFile: number[] = [];
+      for await (const batch of new NpySource(path).batches(batchSize)) fromFile.push(...batch.data);
+      const fromStream: number[] = [];
+      for await (const batch of new NpySource(chunkedStream(bytes, [5, 4096, 13])).batches(batchSize)) fromStream.push(...batch.data);
+      expect(fromStream).toEqual(fromFile);
+    }
+  });
+
+  it('keeps a batch intact until the next one is asked for, while it reads ahead; and reuses two buffers', async () => {
+    const path = file('held.npy', npyBytes(oddValues, oddRows, oddCols));
+    const buffers = new Set<ArrayBufferLike>();
+    let count = 0;
+    for await (const batch of new NpySource(path).batches(64)) {
+      const copy = batch.data.slice();
+      // Lets the read of the next block (started before this batch was handed over) land.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(batch.data).toEqual(copy);
+      buffers.add(batch.data.buffer);
+      count++;
+    }
+    expect(count).toBe(Math.ceil(oddRows / 64));
+    expect(buffers.size).toBe(2);
+  });
+
+  it('screens every value, in the four lanes and the tail, of float32 and float64', async () => {
+    for (const dtype of ['float32', 'float64'] as const) {
+      for (const [index, value] of [[0, NaN], [1, Infinity], [2, -Infinity], [3, NaN], [4 * 1000 + 2, -Infinity], [oddRows * oddCols - 1, NaN], [oddRows * oddCols - 3, Infinity]] as const) {
+        const bad = oddValues.slice();
+        bad[index] = value;
+        const row = Math.floor(index / oddCols);
+        const message = new RegExp(`bad\\.npy: row ${row}, column ${index % oddCols} is ${value} \\(every value must be a finite number\\)$`);
+        await expect(readAll(new NpySource(file('bad.npy', npyBytes(bad, oddRows, oddCols, dtype))), 100)).rejects.toThrow(message);
+      }
+    }
+  });
+
+  it.skipIf(!existsSync('/proc/self/fd'))('closes the file when the caller stops mid-read, throws or aborts a fit', async () => {
+    const path = file('closed.npy', npyBytes(oddValues, oddRows, oddCols));
+    for await (const _batch of new NpySource(path).batches(10)) {
+      expect(openDescriptors(path)).toHaveLength(1);
+      break; // while the next block is being read
+    }
+    expect(openDescriptors(path)).toEqual([]);
+    const failing = (async () => {
+      for await (const batch of new NpySource(path).batches(10)) if (batch.firstRow === 20) throw new Error('the caller failed');
+    })();
+    await expect(failing).rejects.toThrow('the caller failed');
+    expect(openDescriptors(path)).toEqual([]);
+    const controller = new AbortController();
+    const fit = pca(new NpySource(path), {
+      k: 2, batchSize: 64, devices: 1, signal: controller.signal, onProgress: ({ step }) => step >= 3 && controller.abort(),
+    });
+    await expect(fit).rejects.toThrow(/abort/i);
+    expect(openDescriptors(path)).toEqual([]);
+  });
+
+  it('names the rows and byte offsets of a read that fails, or comes back short, mid-file', async () => {
+    const bytes = npyBytes(oddValues, oddRows, oddCols);
+    const { dataOffset } = parseNpyHeader('x', bytes);
+    const rowBytes = oddCols * 4;
+    // The reads of blocks 0 and 1 succeed; block 2 (rows 200–299) fails.
+    const from = dataOffset + 250 * rowBytes;
+    const failing = new NpySource(new FaultyBlob(bytes, from, 'error'), { name: 'disk.npy' });
+    await expect(readAll(failing, 100)).rejects.toThrow(
+      `disk.npy: could not read rows 200–299 (bytes ${dataOffset + 200 * rowBytes}–${dataOffset + 300 * rowBytes - 1}): EIO: i/o error, read`,
+    );
+    const short = new NpySource(new FaultyBlob(bytes, from, 'short'), { name: 'cut.npy' });
+    await expect(readAll(short, 100)).rejects.toThrow(`cut.npy is truncated: rows 200–299 are not all there (the file ended at byte ${from}; was it cut while being read?)`);
   });
 });
 
