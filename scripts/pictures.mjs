@@ -1,6 +1,10 @@
-// Pictures of a PCA for the demo: components as images (PNG, a diverging colour map) and a 2-D projection as an
-// SVG scatter coloured by label. PNG is written by hand (zlib from Node, a CRC-32 table): no dependency.
+// Pictures of a PCA for `npm start`: the components as labelled images (PNG, a diverging colour map), and the SVG
+// plots it shares with the web demo (examples/web/plots.js: explained variance, the 2-D projection). PNG is written
+// by hand (zlib from Node, a CRC-32 table, a small bitmap font): no dependency.
 import { deflateSync } from 'node:zlib';
+import { formatShare } from '../examples/web/plots.js';
+
+export { LABEL_COLOURS, projectionSvg, varianceSvg } from '../examples/web/plots.js';
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
   let c = n;
@@ -48,57 +52,95 @@ function diverging(t) {
 }
 
 /**
- * A grid of component images: `components` k × (side·side), each scaled to its largest magnitude, drawn `scale`
- * pixels per value, `columns` per row of the grid, with a 1-pixel-per-scale gap.
+ * A 5 × 7 pixel font for the labels of the component images: each glyph is 7 rows of bits, the leftmost column the
+ * highest bit of its width (narrow glyphs for the space, the point and the middle dot).
  */
-export function componentsPng(components, k, side, { columns = 4, scale = 4 } = {}) {
-  const rows = Math.ceil(k / columns);
-  const cell = side * scale + scale;
-  const width = columns * cell + scale;
-  const height = rows * cell + scale;
-  const rgb = new Uint8Array(width * height * 3).fill(230);
+const GLYPHS = {
+  0: [5, 0x0e, 0x11, 0x13, 0x15, 0x19, 0x11, 0x0e], 1: [5, 0x04, 0x0c, 0x04, 0x04, 0x04, 0x04, 0x0e],
+  2: [5, 0x0e, 0x11, 0x01, 0x02, 0x04, 0x08, 0x1f], 3: [5, 0x1f, 0x02, 0x04, 0x02, 0x01, 0x11, 0x0e],
+  4: [5, 0x02, 0x06, 0x0a, 0x12, 0x1f, 0x02, 0x02], 5: [5, 0x1f, 0x10, 0x1e, 0x01, 0x01, 0x11, 0x0e],
+  6: [5, 0x06, 0x08, 0x10, 0x1e, 0x11, 0x11, 0x0e], 7: [5, 0x1f, 0x01, 0x02, 0x04, 0x08, 0x08, 0x08],
+  8: [5, 0x0e, 0x11, 0x11, 0x0e, 0x11, 0x11, 0x0e], 9: [5, 0x0e, 0x11, 0x11, 0x0f, 0x01, 0x02, 0x0c],
+  P: [5, 0x1e, 0x11, 0x11, 0x1e, 0x10, 0x10, 0x10], C: [5, 0x0e, 0x11, 0x10, 0x10, 0x10, 0x11, 0x0e],
+  '%': [5, 0x18, 0x19, 0x02, 0x04, 0x08, 0x13, 0x03], '.': [1, 0, 0, 0, 0, 0, 0, 1],
+  '·': [1, 0, 0, 0, 1, 0, 0, 0], ' ': [3, 0, 0, 0, 0, 0, 0, 0],
+};
+
+/** `text` in the glyph font, one pixel between glyphs: { width, height: 7, on(x, y) }. */
+export function textBitmap(text) {
+  const glyphs = Array.from(text, (character) => {
+    const glyph = GLYPHS[character];
+    if (!glyph) throw new RangeError(`textBitmap: no glyph for ${JSON.stringify(character)}`);
+    return glyph;
+  });
+  const lefts = [];
+  let width = 0;
+  for (const [glyphWidth] of glyphs) {
+    lefts.push(width);
+    width += glyphWidth + 1;
+  }
+  width = Math.max(0, width - 1);
+  const on = (x, y) => {
+    const g = lefts.findLastIndex((left) => left <= x);
+    const [glyphWidth, ...rows] = glyphs[g];
+    const column = x - lefts[g];
+    return column < glyphWidth && ((rows[y] >> (glyphWidth - 1 - column)) & 1) === 1;
+  };
+  return { width, height: 7, on };
+}
+
+/** The label of component i (1-based) with its share of the total variance: "PC 3 · 6.2 %". */
+export function componentLabel(i, share) {
+  return `PC ${i} · ${formatShare(share)}`;
+}
+
+/** Where componentsPng puts things, for a grid of k images of side × side values. */
+export function componentsLayout(k, side, { columns = 4, scale = 5, textScale = 2 } = {}) {
+  const labelHeight = 7 * textScale + 8;
+  const cellWidth = side * scale + scale * 2;
+  const cellHeight = labelHeight + side * scale + scale * 2;
+  const gridRows = Math.ceil(k / columns);
+  return {
+    width: columns * cellWidth + scale * 2, height: gridRows * cellHeight + scale * 2, textScale,
+    /** The image of component i (0-based): its top-left pixel and side in pixels. */
+    image: (i) => ({ left: scale * 2 + (i % columns) * cellWidth, top: scale * 2 + Math.floor(i / columns) * cellHeight + labelHeight, side: side * scale }),
+    /** The label strip above it. */
+    label: (i) => ({ left: scale * 2 + (i % columns) * cellWidth, top: scale * 2 + Math.floor(i / columns) * cellHeight, width: side * scale, height: labelHeight }),
+  };
+}
+
+export const BACKGROUND = 230;
+const INK = [34, 34, 34];
+
+/**
+ * A grid of component images: `components` k × (side·side), each scaled to its largest magnitude (blue < 0 < red),
+ * each under its label "PC i · x.x %" (`shares`: the components' shares of the total variance).
+ */
+export function componentsPng(components, k, side, shares, options = {}) {
+  const layout = componentsLayout(k, side, options);
+  const { width, height, textScale } = layout;
+  const rgb = new Uint8Array(width * height * 3).fill(BACKGROUND);
   for (let i = 0; i < k; i++) {
     const values = components.subarray(i * side * side, (i + 1) * side * side);
     const largest = values.reduce((m, v) => Math.max(m, Math.abs(v)), 0) || 1;
-    const left = scale + (i % columns) * cell;
-    const top = scale + Math.floor(i / columns) * cell;
-    for (let y = 0; y < side * scale; y++) {
-      for (let x = 0; x < side * scale; x++) {
+    const image = layout.image(i);
+    const scale = image.side / side;
+    for (let y = 0; y < image.side; y++) {
+      for (let x = 0; x < image.side; x++) {
         const colour = diverging(values[Math.floor(y / scale) * side + Math.floor(x / scale)] / largest);
-        rgb.set(colour.map(Math.round), ((top + y) * width + left + x) * 3);
+        rgb.set(colour.map(Math.round), ((image.top + y) * width + image.left + x) * 3);
+      }
+    }
+    const strip = layout.label(i);
+    const text = textBitmap(componentLabel(i + 1, shares[i]));
+    if (text.width * textScale > strip.width) throw new RangeError(`componentsPng: the label of component ${i + 1} is wider than its image`);
+    const baseline = strip.top + strip.height - 4 - 7 * textScale;
+    for (let y = 0; y < 7 * textScale; y++) {
+      for (let x = 0; x < text.width * textScale; x++) {
+        if (text.on(Math.floor(x / textScale), Math.floor(y / textScale))) rgb.set(INK, ((baseline + y) * width + strip.left + x) * 3);
       }
     }
   }
   return encodePng(width, height, rgb);
 }
 
-/** Ten distinguishable colours (Tableau 10). */
-export const LABEL_COLOURS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
-
-/** An SVG scatter of 2-D points (`scores` n × k, columns 0 and 1) coloured by `labels`, with a legend. */
-export function projectionSvg(scores, n, k, labels, { size = 640, title = '' } = {}) {
-  let minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
-  for (let r = 0; r < n; r++) {
-    minX = Math.min(minX, scores[r * k]); maxX = Math.max(maxX, scores[r * k]);
-    minY = Math.min(minY, scores[r * k + 1]); maxY = Math.max(maxY, scores[r * k + 1]);
-  }
-  const margin = 40;
-  const plot = size - 2 * margin;
-  const sx = (x) => margin + ((x - minX) / (maxX - minX)) * plot;
-  const sy = (y) => size - margin - ((y - minY) / (maxY - minY)) * plot;
-  const dots = [];
-  for (let r = 0; r < n; r++) {
-    dots.push(`<circle cx="${sx(scores[r * k]).toFixed(1)}" cy="${sy(scores[r * k + 1]).toFixed(1)}" r="1.6" fill="${LABEL_COLOURS[labels[r]]}"/>`);
-  }
-  const legend = LABEL_COLOURS.map((colour, digit) =>
-    `<circle cx="${size + 20}" cy="${margin + digit * 22}" r="6" fill="${colour}"/><text x="${size + 32}" y="${margin + digit * 22 + 5}" font-size="14">${digit}</text>`);
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${size + 70}" height="${size}" font-family="sans-serif">
-<rect width="100%" height="100%" fill="white"/>
-<text x="${margin}" y="24" font-size="16">${title}</text>
-<g fill-opacity="0.6">${dots.join('')}</g>
-<text x="${size / 2}" y="${size - 10}" font-size="13" text-anchor="middle">component 1</text>
-<text x="14" y="${size / 2}" font-size="13" text-anchor="middle" transform="rotate(-90 14 ${size / 2})">component 2</text>
-${legend.join('\n')}
-</svg>
-`;
-}
