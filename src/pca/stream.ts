@@ -208,6 +208,7 @@ async function gameOfStream(source: MatrixSource, settings: PCASettings, d: numb
     const moments = new ColumnMoments(d);
     const convergence = new ConvergenceEstimate();
     const averageUtility = new Float64Array(k);
+    let averageWeight = 0;
     let scale = 0;
     let rateScale = 1;
     let checksSinceAnneal = 0;
@@ -228,7 +229,12 @@ async function gameOfStream(source: MatrixSource, settings: PCASettings, d: numb
       );
       step++;
       const utilities = engine.utilities();
-      for (let i = 0; i < k; i++) averageUtility[i] = step === 1 ? utilities[i] : UTILITY_DECAY * averageUtility[i] + (1 - UTILITY_DECAY) * utilities[i];
+      // A step's utilities are those of V before it: step 1's are of the random start, so the average starts over
+      // at step 2 (step 1's stand only for a stream of one batch). Divided by its weight (as Adam's moments are), a
+      // short stream's few steps count in full instead of next to the zeros the average starts from.
+      if (step === 2) averageUtility.fill(0), (averageWeight = 0);
+      for (let i = 0; i < k; i++) averageUtility[i] = UTILITY_DECAY * averageUtility[i] + (1 - UTILITY_DECAY) * utilities[i];
+      averageWeight = UTILITY_DECAY * averageWeight + (1 - UTILITY_DECAY);
       if (step % CHECK_EVERY === 0) {
         convergence.observe(engine.vectors(), k, d);
         // The estimate needs three moves (four checks) before "not settling" means anything.
@@ -250,7 +256,7 @@ async function gameOfStream(source: MatrixSource, settings: PCASettings, d: numb
     const unscale = moments.rows / (moments.rows - 1) / (scale * scale);
     const capped = step >= maxSteps;
     return componentsModel({
-      vectors, width: d, d, values: averageUtility.map((value) => value * unscale), totalVariance: moments.totalVariance(center),
+      vectors, width: d, d, values: averageUtility.map((value) => (value / averageWeight) * unscale), totalVariance: moments.totalVariance(center),
       mean: moments.subtracted(center), n: moments.rows, backend: engine.backend, solver: 'stream',
       converged: convergence.remaining < tol, remaining: convergence.remaining, settings, passes: 1, rounds: step,
       cap: capped

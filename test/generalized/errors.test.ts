@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { CCAModel, CsvSource, LDAModel, NpySource, PLSModel, cca, lda, pls } from '../../src/entries/node';
 import { chunkedStream, npyBytes } from '../helpers/npy';
 import { expectError } from '../helpers/expect-error';
+import { ccaReference, ldaReference, rowCosine } from '../helpers/pencil-reference';
 
 type Case = [label: string, run: () => unknown, type: ErrorConstructor, message: RegExp];
 
@@ -67,10 +68,25 @@ const ldaCases: Case[] = [
 describe('bad input to cca', () => {
   it.each(ccaCases)('%s', async (_label, run, type, message) => expectError(run, type, message));
 
-  it('regularization makes a singular view fit', async () => {
-    const model = await cca(rows(5, 6, 3), rows(5, 2, 4), { k: 1, regularization: 1e-2 });
-    expect(model.correlations[0]).toBeGreaterThan(0);
-    expect(model.correlations[0]).toBeLessThanOrEqual(1);
+  it('regularization makes a singular view fit: the float64 answer with Cxx + ρI and Cyy + ρI', async () => {
+    const [x, y] = [rows(5, 6, 3), rows(5, 2, 4)];
+    const model = await cca(x, y, { k: 1, regularization: 1e-2 });
+    const reference = ccaReference(Float64Array.from(x.flat()), Float64Array.from(y.flat()), 5, 6, 2, 1, 1e-2);
+    // The model reports the correlation of its variates (weights of unit variance): that of the reference's.
+    const variance = (a: number[], b: number[]) => {
+      const [ma, mb] = [a, b].map((v) => v.reduce((p, q) => p + q) / v.length);
+      return a.reduce((sum, value, r) => sum + (value - ma) * (b[r] - mb), 0) / (a.length - 1);
+    };
+    const variates = (data: number[][], weights: ArrayLike<number>) => data.map((row) => row.reduce((sum, value, c) => sum + value * weights[c], 0));
+    const [u, w] = [variates(x, reference.x), variates(y, reference.y)];
+    const correlation = variance(u, w) / Math.sqrt(variance(u, u) * variance(w, w));
+    // Measured: correlation 1.9e-8 off, 1 − |cos| of the weights 6.2e-11 (x) and 1.6e-11 (y), variance of the x
+    // variate 1.6e-8 off 1; the bounds are about 10× those.
+    expect(Math.abs(model.correlations[0] - correlation)).toBeLessThan(2e-7);
+    expect(1 - rowCosine(model.xWeights, reference.x, 0, 6)).toBeLessThan(1e-9);
+    expect(1 - rowCosine(model.yWeights, reference.y, 0, 2)).toBeLessThan(1e-9);
+    const xVariate = variates(x, model.xWeights);
+    expect(Math.abs(variance(xVariate, xVariate) - 1)).toBeLessThan(2e-7);
   });
 });
 
@@ -80,6 +96,16 @@ describe('bad input to pls', () => {
 
 describe('bad input to lda', () => {
   it.each(ldaCases)('%s', async (_label, run, type, message) => expectError(run, type, message));
+
+  it('regularization makes a singular within-class covariance fit: the float64 answer with Sw + ρI', async () => {
+    const x = rows(6, 5, 5);
+    const classes = [0, 1, 0, 1, 0, 1];
+    const model = await lda(x, classes, { k: 1, regularization: 1e-2 });
+    const reference = ldaReference(Float64Array.from(x.flat()), classes, 6, 5, 1, 1e-2);
+    // Measured: eigenvalue 7.9e-7 relative, 1 − |cos| 2.8e-14; the bounds are about 10× and 35× those.
+    expect(Math.abs(model.eigenvalues[0] / reference.values[0] - 1)).toBeLessThan(1e-5);
+    expect(1 - rowCosine(model.scalings, reference.vectors, 0, 5)).toBeLessThan(1e-12);
+  });
 });
 
 const ccaJSON = () => ({

@@ -226,3 +226,25 @@ export function jacobiEigen(matrix: Vec, n: number): { values: Float64Array; vec
   });
   return { values: Float64Array.from(order, (i) => a[i * n + i]), vectors };
 }
+
+/**
+ * The float64 answer of pca with center: false: the eigenpairs of the uncentred second moment XᵀX/(n−1), largest
+ * first (row i of `vectors` is the i-th eigenvector), and its trace (the total the variance ratios divide by).
+ */
+export function uncentredEigen(x: Vec, n: number, d: number): { values: Float64Array; vectors: Float64Array; total: number } {
+  const moment = crossProducts(x, n, d).map((value) => value / (n - 1));
+  let total = 0;
+  for (let i = 0; i < d; i++) total += moment[i * d + i];
+  return { ...jacobiEigen(moment, d), total };
+}
+
+/** The least |⟨a_i, b_i⟩| over the first `k` rows of two row-major k × d bases (1 when every pair agrees up to sign). */
+export function leastAbsCos(a: Vec, b: Vec, k: number, d: number): number {
+  let least = Infinity;
+  for (let i = 0; i < k; i++) {
+    let dot = 0;
+    for (let c = 0; c < d; c++) dot += a[i * d + c] * b[i * d + c];
+    least = Math.min(least, Math.abs(dot));
+  }
+  return least;
+}
