@@ -6,6 +6,8 @@
 //   pack      one line: the tarball's size, unpacked size, file count and its .wasm files
 //   headline  a table of the headline numbers, each from its row of bench/results.md
 //   bench     every table of bench/results.md, with its notes (its first heading left out)
+//   sklearn   cca, pls and lda of the built package (dist/, one in-thread device, plain SIMD) on the data sets of
+//             test/fixtures/sklearn-generalized.json, beside scikit-learn's and scipy's answers stored there
 //
 //   node scripts/figures.mjs           rewrites the blocks
 //   node scripts/figures.mjs --check   changes nothing; exits 1 naming each block whose figures differ from what it
@@ -78,12 +80,63 @@ function headline() {
   return lines.join('\n');
 }
 
+/** The smallest |cos| between the rows of two k × d matrices (each an array of rows, or row-major). */
+function smallestCosine(a, b, k, d) {
+  const row = (m, i) => (Array.isArray(m[0]) ? m[i] : Array.from(m.slice(i * d, (i + 1) * d)));
+  let smallest = 1;
+  for (let i = 0; i < k; i++) {
+    const [u, v] = [row(a, i), row(b, i)];
+    const dot = u.reduce((sum, x, j) => sum + x * v[j], 0);
+    const norms = Math.hypot(...u) * Math.hypot(...v);
+    smallest = Math.min(smallest, Math.abs(dot) / norms);
+  }
+  return smallest;
+}
+
+async function sklearn() {
+  const { cca, init, pls, lda } = await import(new URL('../dist/node.js', import.meta.url).href);
+  // Plain SIMD on every host, so that the figures do not depend on whether the host validates relaxed SIMD.
+  await init({ relaxedSimd: false });
+  const fixture = JSON.parse(readFileSync(join(root, 'test/fixtures/sklearn-generalized.json'), 'utf8'));
+  const { diabetes, wine, versions } = fixture;
+  const matrix = (data, rows, cols) => ({ data: Float64Array.from(data), rows, cols });
+  const [X, Y] = [matrix(diabetes.x, diabetes.n, diabetes.dx), matrix(diabetes.y, diabetes.n, diabetes.dy)];
+  const options = { devices: 1 };
+  const c = await cca(X, Y, { k: diabetes.cca.k, ...options });
+  const p = await pls(X, Y, { k: diabetes.pls.k, ...options });
+  const l = await lda(matrix(wine.x, wine.n, wine.d), wine.labels, { k: wine.lda.k, ...options });
+  const values = (list, digits) => Array.from(list, (value) => value.toPrecision(digits)).join(', ');
+  const exponent = (list) => Array.from(list, (value) => value.toExponential(6)).join(', ');
+  const cos = (a, b, k, d) => smallestCosine(a, b, k, d).toFixed(8);
+  const agree = l.predict(matrix(wine.x, wine.n, wine.d)).filter((label, r) => label === wine.lda.sklearn.predictions[r]).length;
+  // Per direction, up to its sign (each library fixes signs its own way).
+  const largestDifference = (a, b, k, d) => Math.max(...Array.from({ length: k }, (_, i) => {
+    const [u, v] = [Array.from(a.slice(i * d, (i + 1) * d)), b.slice(i * d, (i + 1) * d)];
+    const apart = (sign) => Math.max(...u.map((value, j) => Math.abs(value - sign * v[j])));
+    return Math.min(apart(1), apart(-1));
+  }));
+  return [
+    `scikit-learn ${versions.sklearn}, scipy ${versions.scipy}, numpy ${versions.numpy}; eigengame on one in-thread device, plain SIMD.`,
+    '',
+    '| data | eigengame | scikit-learn | scipy/numpy, float64 | agreement |',
+    '| --- | --- | --- | --- | --- |',
+    `| diabetes, ${diabetes.n} × (${diabetes.dx} + ${diabetes.dy}), \`cca(X, Y, { k: ${diabetes.cca.k} })\` vs \`CCA(n_components=${diabetes.cca.k})\` `
+      + `| ρ = ${values(c.correlations, 7)} | ${values(diabetes.cca.sklearn.correlations, 7)} (NIPALS) | \`eigh(A, B)\`: ${values(diabetes.cca.exact.correlations, 7)} `
+      + `| X weights' smallest \\|cos\\| ${cos(c.xWeights, diabetes.cca.sklearn.x, c.k, c.dx)} to scikit-learn's, ${cos(c.xWeights, diabetes.cca.exact.x, c.k, c.dx)} to scipy's |`,
+    `| diabetes, \`pls(X, Y, { k: ${diabetes.pls.k} })\` vs \`PLSSVD(${diabetes.pls.k}, scale=False)\` | σ = ${exponent(p.singularValues)} | | \`svd(Cxy)\`: ${exponent(diabetes.pls.exact.singularValues)} `
+      + `| X weights' smallest \\|cos\\| ${cos(p.xWeights, diabetes.pls.sklearn.x, p.k, p.dx)} to PLSSVD's |`,
+    `| wine, ${wine.n} × ${wine.d}, ${l.classes.length} classes, \`lda(X, labels, { k: ${wine.lda.k} })\` vs \`LinearDiscriminantAnalysis(solver='eigen')\` `
+      + `| λ = ${values(l.eigenvalues, 7)}; ratios ${values(l.explainedVarianceRatio, 5)} | ratios ${values(wine.lda.sklearn.explainedVarianceRatio, 5)} | \`eigh(Sb, Sw)\`: ${values(wine.lda.exact.eigenvalues, 7)} `
+      + `| scalings within ${largestDifference(l.scalings, wine.lda.sklearn.scalings.flat(), l.k, l.d).toExponential(0)} of scikit-learn's, up to sign (both vᵀ Sw v = 1); ${agree} of ${wine.n} predictions the same |`,
+  ].join('\n');
+}
+
 function bench() {
   const text = readFileSync(join(root, 'bench/results.md'), 'utf8');
   return text.replace(/^# .*\n+/, '').replace(/^(#+) /gm, '#$1 ').trimEnd();
 }
 
-const SOURCES = { pack, headline, bench };
+const SOURCES = { pack, headline, bench, sklearn };
 const BLOCK = /(<!-- figures:(\w+) -->)\n([\s\S]*?)\n?(<!-- \/figures -->)/g;
 
 /** Each block of `markdown`: its name and what it holds. */
@@ -103,20 +156,19 @@ export function sameFigures(documented, written) {
   });
 }
 
-/** Rewrites every document's blocks (`check`: compares instead); returns the differences found. */
-export function figures({ check = false } = {}) {
+/** Rewrites every document's blocks (`check`: compares instead); resolves to the differences found. */
+export async function figures({ check = false } = {}) {
   const cache = new Map();
-  const written = (name) => {
-    if (!SOURCES[name]) throw new Error(`unknown figures block "${name}" (known: ${Object.keys(SOURCES).join(', ')})`);
-    if (!cache.has(name)) cache.set(name, SOURCES[name]());
-    return cache.get(name);
-  };
   const differences = [];
   for (const document of documents()) {
     const path = join(root, document);
     const markdown = readFileSync(path, 'utf8');
+    for (const { name } of blocksOf(markdown)) {
+      if (!SOURCES[name]) throw new Error(`${document}: unknown figures block "${name}" (known: ${Object.keys(SOURCES).join(', ')})`);
+      if (!cache.has(name)) cache.set(name, await SOURCES[name]());
+    }
     const updated = markdown.replace(BLOCK, (_, open, name, text, close) => {
-      const fresh = written(name);
+      const fresh = cache.get(name);
       if (!sameFigures(text, fresh)) differences.push({ document, name, documented: text, written: fresh });
       return `${open}\n${fresh}\n${close}`;
     });
@@ -127,7 +179,7 @@ export function figures({ check = false } = {}) {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const check = process.argv.includes('--check');
-  const differences = figures({ check });
+  const differences = await figures({ check });
   for (const { document, name, documented, written } of differences) {
     console.log(`${document}: figures:${name} ${check ? 'differs from' : 'rewritten to'} what scripts/figures.mjs writes:\n--- documented\n${documented}\n+++ written\n${written}\n`);
   }

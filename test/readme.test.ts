@@ -130,6 +130,22 @@ describe('README.md and docs/*.md', () => {
     expect(broken).toEqual([]);
   });
 
+  it('README.md stays short and shows the two set-up commands CI runs, verbatim', () => {
+    const readme = texts.get('README.md')!;
+    expect(readme.split('\n').length).toBeLessThanOrEqual(350);
+    const commands = ofKind('sh').filter((block) => block.document === 'README.md').map((block) => block.code.trim());
+    expect(commands).toEqual(expect.arrayContaining(['npm ci && npm start', 'npm ci && npm test']));
+    // .ci/run is CI: it must run what the README says.
+    expect(readFileSync(new URL('.ci/run', root), 'utf8')).toMatch(/^npm ci\nnpm test$/m);
+  });
+
+  it('are written as reference, not as history', () => {
+    const history = /\bused to\b|\(before,|\bthis round\b|\bearlier rounds\b|\bno longer (?:does|is|needs|has)\b|\bnow [a-z]+ instead\b/i;
+    const found = [...texts].flatMap(([document, text]) => text.split('\n')
+      .map((line, i) => ({ line, where: `${document}:${i + 1}` })).filter(({ line }) => history.test(line)));
+    expect(found.map(({ where, line }) => `${where}: ${line}`)).toEqual([]);
+  });
+
   it('compares printed output by its text and numbers within the stated tolerance', () => {
     expect(printsAsDocumented('Float64Array(2) [\n  0.55155605,\n  0.5 ] 2000', 'Float64Array(2) [ 0.551556, 0.5 ] 2000', 1e-6)).toBe(true);
     expect(printsAsDocumented('[ 0.5516 ] 2000', '[ 0.551556 ] 2000', 1e-6)).toBe(false);
