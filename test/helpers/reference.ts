@@ -248,3 +248,31 @@ export function leastAbsCos(a: Vec, b: Vec, k: number, d: number): number {
   }
   return least;
 }
+
+/**
+ * γ-EigenGame's direction for players vᵢ (rows of V) on a pencil A v = λ B v, AV and BV their images, written
+ * term by term from the formula (google-deepmind/eigengame, eg_gradients.py):
+ * Δᵢ = ⟨vᵢ,Bvᵢ⟩Avᵢ − ⟨vᵢ,Avᵢ⟩Bvᵢ − Σ_{j<i} (⟨vᵢ,Avⱼ⟩ / max(⟨vⱼ,Bvⱼ⟩, 1e-6)) (⟨vᵢ,Bvᵢ⟩Bvⱼ − ⟨vᵢ,Bvⱼ⟩Bvᵢ).
+ */
+export function gammaDirection(v: Vec, av: Vec, bv: Vec, p: number, d: number): Float64Array {
+  const inner = (x: Vec, i: number, y: Vec, j: number) => {
+    let s = 0;
+    for (let c = 0; c < d; c++) s += x[i * d + c] * y[j * d + c];
+    return s;
+  };
+  const out = new Float64Array(p * d);
+  for (let i = 0; i < p; i++) {
+    const reward = new Float64Array(d);
+    const bii = inner(v, i, bv, i);
+    const aii = inner(v, i, av, i);
+    for (let c = 0; c < d; c++) reward[c] = bii * av[i * d + c] - aii * bv[i * d + c];
+    const penalty = new Float64Array(d);
+    for (let j = 0; j < i; j++) {
+      const weight = inner(v, i, av, j) / Math.max(inner(v, j, bv, j), 1e-6);
+      const bij = inner(v, i, bv, j);
+      for (let c = 0; c < d; c++) penalty[c] += weight * (bii * bv[j * d + c] - bij * bv[i * d + c]);
+    }
+    for (let c = 0; c < d; c++) out[i * d + c] = reward[c] - penalty[c];
+  }
+  return out;
+}
