@@ -10,7 +10,7 @@ import { batchesOf } from '../game/game';
 import { readMatrix, reportNonFinite, type MatrixInput, type MatrixReader } from '../io/matrix';
 import { isMatrixSource, type MatrixSource, type RowBatch } from '../io/source';
 import { CovariancePass, memoryBatch } from '../pca/covariance';
-import { Moments } from '../pca/moments';
+import { Moments, checkMoments } from '../pca/moments';
 import { scaleForMeanSquare } from '../pca/stats';
 import type { GeneralizedProgress, GeneralizedSettings } from './options';
 
@@ -260,6 +260,7 @@ function viewScale(meanSquare: number, name: string): number {
  */
 function momentsPass(engine: Engine, views: Extract<TwoViews, { kind: 'moments' }>, center: boolean): JointPass {
   const moments = views.x.input;
+  checkMoments(moments, 'the moments');
   const { n, d } = moments;
   if (n < 2) throw new RangeError(`the moments have ${n} row${n === 1 ? '' : 's'}; at least 2 are needed`);
   const columns = [...views.x.columns!, ...views.y.columns!];
