@@ -10,7 +10,8 @@ import { join } from 'node:path';
 export const STEPS = [
   {
     name: 'wasm',
-    inputs: ['assembly', 'asconfig.json', 'package-lock.json'],
+    // package.json holds the asc command lines (build:wasm); package-lock.json the compiler's version.
+    inputs: ['assembly', 'asconfig.json', 'package.json', 'package-lock.json'],
     outputs: ['simd', 'threads', 'relaxed', 'relaxed-threads'].map((target) => `wasm/eigengame.${target}.wasm`),
     script: 'build:wasm',
   },

@@ -105,7 +105,13 @@ describe('build-if-stale', () => {
       expect(scripts[script], script).toBeDefined();
       for (const input of inputs) expect(() => statSync(join(project, input)), input).not.toThrow();
     }
-    expect(STEPS.flatMap(({ inputs }) => inputs)).toEqual(expect.arrayContaining(['assembly', 'asconfig.json', 'src', 'workers', 'rollup.config.mjs', 'package.json', 'tsconfig.json']));
+    const [wasm, bundles] = STEPS;
+    expect(wasm.inputs).toEqual(expect.arrayContaining(['assembly', 'asconfig.json', 'package.json']));
+    expect(bundles.inputs).toEqual(expect.arrayContaining(['src', 'workers', 'rollup.config.mjs', 'package.json', 'tsconfig.json', 'tsconfig.build.json']));
+    // Every file a build writes is an output: the wasm targets of asconfig.json, the bundles of rollup.config.mjs.
+    const asconfig = (await import('../../asconfig.json', { with: { type: 'json' } })).default as { targets: Record<string, { outFile: string }> };
+    expect([...wasm.outputs].sort()).toEqual(Object.values(asconfig.targets).map(({ outFile }) => outFile).sort());
+    for (const output of bundles.outputs) expect(statSync(join(project, output)).isFile(), output).toBe(true);
     expect(scripts.prepack).toBe('npm run build:all');
     expect(scripts['build:all']).toBe('npm run build:wasm && npm run build:js');
   });
