@@ -31,7 +31,7 @@ export type { LDAOptions } from './generalized/lda';
 export { LDAModel } from './generalized/lda-model';
 export type { LDAModelJSON, Label } from './generalized/lda-model';
 export type { GeneralizedOptions, GeneralizedProgress } from './generalized/options';
-export { NpySource } from './io/npy';
+export { NpySource, type NpySourceOptions } from './io/npy';
 export { CsvSource } from './io/csv';
 export { openSource } from './io/open';
 export type { OpenSourceOptions } from './io/open';
