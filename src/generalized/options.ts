@@ -106,6 +106,9 @@ export const RESULT_ROUNDING = 1e-6;
 export function impossibleResult(method: string, what: string, fromMoments: boolean): RangeError {
   return new RangeError(
     `${method} found ${what}, which no data gives`
-      + (fromMoments ? ': the moments\' scatter is not positive semidefinite (check how it was computed)' : ''),
+      + (fromMoments
+        ? ': the moments\' scatter is not positive semidefinite (check how it was computed), or too coarse for this problem '
+          + '(Moments.of sums float32 products, off by about 1e-7 of the diagonal, which B\'s condition number multiplies)'
+        : ''),
   );
 }

@@ -231,7 +231,7 @@ function expectSameBits(found: Moments, expected: Moments): void {
   expect(Buffer.compare(bytesOf(found.scatter), bytesOf(expected.scatter))).toBe(0);
 }
 
-describe('Moments as bytes', () => {
+describe('Moments as bytes', { timeout: 60_000 }, () => {
   it('round-trip bit for bit: moments of rows, and awkward values (-0, subnormals, 1e±20) at d = 1, 37 and 1500', async () => {
     const measured = await Moments.of(sample, { devices: 1 });
     expectSameBits(Moments.fromBytes(measured.toBytes()), measured);
@@ -291,7 +291,7 @@ describe('Moments as bytes', () => {
   });
 });
 
-describe('Moments no data can have', () => {
+describe('Moments no data can have', { timeout: 60_000 }, () => {
   const json = (scatter: number[], n = 10): MomentsJSON => ({ format: 'eigengame-moments', version: 1, n, d: 3, mean: [0, 0, 0], scatter });
 
   it('fromJSON refuses non-finite values, |sᵢⱼ| > √(sᵢᵢ sⱼⱼ), and a scatter with fewer than 2 rows', () => {
