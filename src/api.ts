@@ -33,7 +33,7 @@ export { LDAModel } from './generalized/lda-model';
 export type { LDAModelJSON, Label } from './generalized/lda-model';
 export type { GeneralizedOptions, GeneralizedProgress } from './generalized/options';
 export type { ColumnList, ViewColumns, ViewInput } from './generalized/views';
-export { NpySource } from './io/npy';
+export { NpySource, type NpySourceOptions } from './io/npy';
 export { CsvSource } from './io/csv';
 export { ParquetSource } from './io/parquet';
 export type { ParquetOptions } from './io/parquet';

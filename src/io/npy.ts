@@ -12,8 +12,30 @@ export interface NpyHeader {
   dtype: 'float32' | 'float64';
   rows: number;
   cols: number;
-  /** Byte offset of the data (the header's total length). */
+  /** Byte offset of the data (the header's total length); of a slice's first row, for a slice. */
   dataOffset: number;
+  /** The file's row that is the source's row 0 (0; a slice's start). */
+  firstRow?: number;
+}
+
+export interface NpySourceOptions {
+  /** The name errors use (default: the file's path or name). */
+  name?: string;
+  /** Rows [start, end) of the file: the source is those rows only, and reads no other row's bytes. */
+  rows?: readonly [number, number];
+}
+
+/** A valid `rows` option: two integers, 0 ≤ start ≤ end (the end is checked against the file when it is opened). */
+function checkRowsOption(rows: unknown): [number, number] {
+  if (!Array.isArray(rows) || rows.length !== 2) throw new TypeError(`rows must be [start, end), two row numbers, got ${describe(rows)}`);
+  const [start, end] = rows as unknown[];
+  for (const [what, value] of [['start', start], ['end', end]] as const) {
+    if (!Number.isSafeInteger(value) || (value as number) < 0) {
+      throw new RangeError(`rows: ${what} must be a non-negative integer, got ${describe(value)}`);
+    }
+  }
+  if ((start as number) > (end as number)) throw new RangeError(`rows: start ${start} is after end ${end} (rows are [start, end))`);
+  return [start as number, end as number];
 }
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
@@ -122,8 +144,16 @@ interface NpyStart {
  * for the batch after next, so the caller's copy-what-you-keep contract (RowBatch.data) is what makes this safe.
  */
 export class NpySource extends ByteReader<NpyStart> implements MatrixSource {
-  constructor(input: ByteInput, options: { name?: string } = {}) {
+  /** The rows [start, end) of the file that this source is (null: all of them). */
+  private readonly slice: readonly [number, number] | null;
+
+  /**
+   * `rows: [start, end)`: the source is those rows of the file only (a shard of it), and reads no other row's bytes;
+   * its rows are numbered from `start` (batches' `firstRow` 0 is the file's row `start`). Files, Blobs and bytes only.
+   */
+  constructor(input: ByteInput, options: NpySourceOptions = {}) {
     super(input, options.name);
+    this.slice = options.rows === undefined ? null : checkRowsOption(options.rows);
   }
 
   async info(): Promise<SourceInfo> {
@@ -187,7 +217,8 @@ export class NpySource extends ByteReader<NpyStart> implements MatrixSource {
     const count = Math.min(batchSize, header.rows - first);
     const start = header.dataOffset + first * rowBytes;
     const length = count * rowBytes;
-    const rows = `rows ${first}–${first + count - 1}`;
+    const fileRow = first + (header.firstRow ?? 0);
+    const rows = `rows ${fileRow}–${fileRow + count - 1}`;
     let got: number;
     try {
       got = await file.readInto(start, into.subarray(0, length));
@@ -225,13 +256,28 @@ export class NpySource extends ByteReader<NpyStart> implements MatrixSource {
     return this.opened;
   }
 
-  /** Reads the header: a file is closed again at once, a stream is kept open (past its header) unless it is bad. */
+  /**
+   * Reads the header: a file is closed again at once, a stream is kept open (past its header) unless it is bad. For
+   * a slice, the header is the slice's: its rows, and the offset of its first row.
+   */
   private openNow(): Promise<NpyStart> {
     return readStart<NpyStart>(
       this.input, this.name,
-      async (file) => ({ header: await this.fileHeader(file), stream: null }),
-      (bytes) => this.streamHeader(bytes),
+      async (file) => ({ header: this.sliced(await this.fileHeader(file)), stream: null }),
+      async (bytes) => {
+        if (this.slice) throw new TypeError(`${this.name} is a stream: the rows option needs a file, a Blob or bytes (a stream is read from its start)`);
+        return this.streamHeader(bytes);
+      },
     );
+  }
+
+  /** The header of rows [start, end) of a file whose header is `header`. */
+  private sliced(header: NpyHeader): NpyHeader {
+    if (!this.slice) return header;
+    const [start, end] = this.slice;
+    if (end > header.rows) throw new RangeError(`${this.name}: rows [${start}, ${end}) reach past the file's ${header.rows} rows`);
+    const rowBytes = header.cols * itemSize(header.dtype);
+    return { ...header, rows: end - start, dataOffset: header.dataOffset + start * rowBytes, firstRow: start };
   }
 
   /** A file's header, checked against the file's size. */
@@ -293,7 +339,7 @@ export class NpySource extends ByteReader<NpyStart> implements MatrixSource {
     if (!LITTLE_ENDIAN) swapBytes(raw.subarray(0, n * itemSize(dtype)), itemSize(dtype));
     const data = dtype === 'float32' ? new Float32Array(raw.buffer, raw.byteOffset, n) : new Float64Array(raw.buffer, raw.byteOffset, n);
     const bad = firstNonFinite(data);
-    if (bad >= 0) throw nonFiniteError(this.name, first + Math.floor(bad / cols), bad % cols, data[bad]);
+    if (bad >= 0) throw nonFiniteError(this.name, (header.firstRow ?? 0) + first + Math.floor(bad / cols), bad % cols, data[bad]);
     return { data, rows: count, cols, firstRow: first };
   }
 }

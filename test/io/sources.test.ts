@@ -264,6 +264,77 @@ describe('NpySource reading a file in reused buffers, one block ahead', { timeou
   });
 });
 
+describe('NpySource of a slice of rows', () => {
+  const sliceRows = 1001;
+  const sliceCols = 7;
+  const sliceValues = Array.from({ length: sliceRows * sliceCols }, (_, i) => Math.fround(Math.cos(i * 0.11) * 50));
+
+  /** A Blob that records the byte ranges read from it. */
+  class RecordingBlob extends Blob {
+    readonly ranges: [number, number][] = [];
+
+    override slice(start = 0, end = this.size): Blob {
+      this.ranges.push([start, Math.min(end, this.size)]);
+      return super.slice(start, end);
+    }
+  }
+
+  it.each([[0, 1001], [0, 0], [1000, 1001], [3, 500], [250, 250], [499, 1001]])('rows [%i, %i): those rows only, numbered from the slice, and no other row\'s bytes read', async (start, end) => {
+    for (const dtype of ['float32', 'float64'] as const) {
+      const bytes = npyBytes(sliceValues, sliceRows, sliceCols, dtype, 2);
+      const size = dtype === 'float32' ? 4 : 8;
+      const { dataOffset } = parseNpyHeader('x', bytes);
+      const blob = new RecordingBlob([bytes as Uint8Array<ArrayBuffer>]);
+      const source = new NpySource(blob, { rows: [start, end] });
+      expect(await source.info()).toMatchObject({ rows: end - start, cols: sliceCols, dtype });
+      const expected = dtype === 'float32' ? sliceValues : Array.from(new Float64Array(sliceValues));
+      expect(await readAll(source, 64)).toEqual(expected.slice(start * sliceCols, end * sliceCols));
+      const firstRows: number[] = [];
+      for await (const batch of source.batches(100, [1, 0].filter((b) => b * 100 < end - start))) firstRows.push(batch.firstRow);
+      expect(firstRows).toEqual([1, 0].filter((b) => b * 100 < end - start).map((b) => b * 100));
+      // Past the header (read from byte 0, before the data), every read lies within the slice's bytes.
+      const reads = blob.ranges.filter(([from]) => from >= dataOffset);
+      expect(blob.ranges.every(([from, to]) => to <= dataOffset || from >= dataOffset)).toBe(true);
+      for (const [from, to] of reads) {
+        expect(from).toBeGreaterThanOrEqual(dataOffset + start * sliceCols * size);
+        expect(to).toBeLessThanOrEqual(dataOffset + end * sliceCols * size);
+      }
+      // Every row once (readAll), then blocks 1 and 0 of 100 rows (as far as the slice has them): no byte twice per pass.
+      const length = end - start;
+      expect(reads.reduce((sum, [from, to]) => sum + to - from, 0)).toBe((length + Math.min(length, 200)) * sliceCols * size);
+    }
+  });
+
+  it('names the file\'s row of a value that is not finite, and of a read that fails', async () => {
+    const bad = sliceValues.slice();
+    bad[600 * sliceCols + 2] = NaN;
+    const bytes = npyBytes(bad, sliceRows, sliceCols);
+    await expect(readAll(new NpySource(bytes, { name: 'x.npy', rows: [550, 700] }), 64)).rejects.toThrow(/^x\.npy: row 600, column 2 is NaN/);
+    const { dataOffset } = parseNpyHeader('x', bytes);
+    const good = npyBytes(sliceValues, sliceRows, sliceCols);
+    const failing = new NpySource(new FaultyBlob(good, dataOffset + 620 * sliceCols * 4, 'error'), { name: 'disk.npy', rows: [550, 700] });
+    await expect(readAll(failing, 64)).rejects.toThrow(/^disk\.npy: could not read rows 614–677 \(bytes/);
+  });
+
+  it.each([
+    [[5, 3], /^rows: start 5 is after end 3 \(rows are \[start, end\)\)$/],
+    [[-1, 3], /^rows: start must be a non-negative integer, got -1$/],
+    [[0, 2.5], /^rows: end must be a non-negative integer, got 2\.5$/],
+    [[0, '3'], /^rows: end must be a non-negative integer, got "3"$/],
+    [[0, NaN], /^rows: end must be a non-negative integer, got NaN$/],
+    [[1], /^rows must be \[start, end\), two row numbers, got an array of 1$/],
+    [{ start: 0, end: 2 }, /^rows must be \[start, end\), two row numbers, got/],
+  ])('refuses rows %j, naming the option', (rows, message) => {
+    expect(() => new NpySource(npyBytes(sliceValues, sliceRows, sliceCols), { rows: rows as [number, number] })).toThrow(message);
+  });
+
+  it('refuses rows past the file\'s end when opened, and a slice of a stream', async () => {
+    const bytes = npyBytes(sliceValues, sliceRows, sliceCols);
+    await expect(new NpySource(bytes, { name: 'x.npy', rows: [1000, 1002] }).info()).rejects.toThrow(/^x\.npy: rows \[1000, 1002\) reach past the file's 1001 rows$/);
+    await expect(new NpySource(chunkedStream(bytes, [100]), { name: 's.npy', rows: [0, 10] }).info()).rejects.toThrow(/^s\.npy is a stream: the rows option needs a file, a Blob or bytes/);
+  });
+});
+
 describe('CsvSource', () => {
   it.each([
     ['commas, LF', asCsv(), {}],

@@ -2,6 +2,9 @@
 // rows (the definition), shards merged against one pass over the whole, fixed-order merges and JSON to the bit,
 // sources in one pass, data far from zero, and every bad input.
 
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Moments, NpySource, pca, subspaceDistance, type MomentsJSON, type PCAModel } from '../../src/entries/node';
 import { gappedSpectrum } from '../../scripts/planted.mjs';
@@ -93,6 +96,30 @@ describe('Moments', { timeout: 60_000 }, () => {
     expect(bitsOf(Moments.fromJSON(direct.toJSON()))).toEqual(bitsOf(direct));
     // The scatter is symmetric to the bit, as its JSON (the upper triangle) assumes.
     for (let i = 0; i < d; i++) for (let j = 0; j < i; j++) expect(direct.scatter[i * d + j]).toBe(direct.scatter[j * d + i]);
+  });
+
+  it('slices of one .npy file (NpySource rows) are the shards\' moments to the bit; merged in order, the whole file\'s', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'eigengame-moments-'));
+    const whole = join(directory, 'whole.npy');
+    writeFileSync(whole, npyBytes(sample.data, n, d));
+    const options = { devices: 1, batchSize: 300 } as const;
+    const sliced: Moments[] = [];
+    const separate: Moments[] = [];
+    for (let s = 0; s + 1 < CUTS.length; s++) {
+      const [first, last] = [CUTS[s], CUTS[s + 1]];
+      const own = join(directory, `shard-${s}.npy`);
+      writeFileSync(own, npyBytes(sample.data.subarray(first * d, last * d), last - first, d));
+      sliced.push(await Moments.of(new NpySource(whole, { rows: [first, last] }), options));
+      separate.push(await Moments.of(new NpySource(own), options));
+      expect(bitsOf(sliced[s])).toEqual(bitsOf(separate[s]));
+    }
+    const merged = Moments.merge(sliced);
+    expect(bitsOf(merged)).toEqual(bitsOf(Moments.merge(separate)));
+    const single = await Moments.of(new NpySource(whole), options);
+    expect(merged.n).toBe(single.n);
+    merged.mean.forEach((value, c) => expect(Math.abs(value - single.mean[c])).toBeLessThan(1e-13 * Math.abs(exact.mean[c])));
+    expect(scatterError(merged.scatter, single.scatter)).toBeLessThan(1e-6);
+    expect(scatterError(merged.scatter, exact.scatter)).toBeLessThan(1e-6);
   });
 
   it('partialFit adds batches in place (scikit-learn’s vocabulary) and equals the merge of their moments', async () => {
