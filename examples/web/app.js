@@ -1,10 +1,11 @@
 // The web demo: pca of the bundled MNIST sample or of a file the user drops, streamed from the File (only a
-// minibatch in memory at a time) on Web Workers, with a live convergence chart, then the components as images
-// and the rows on the first two components.
+// minibatch in memory at a time) on Web Workers, with a live convergence chart, then the explained variance (the
+// same plot as `npm start`'s out/variance.svg), the components as images and the rows on the first two components.
 import { NpySource, init, openSource, pca } from '/dist/browser.js';
+import { formatShare, projectionSvg, varianceSvg } from './plots.js';
+import { ConvergenceChart, describeProgress } from './progress.js';
 
 const $ = (id) => document.getElementById(id);
-const LABEL_COLOURS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
 const MAX_POINTS = 20000;
 
 function describeHost(found) {
@@ -12,50 +13,6 @@ function describeHost(found) {
     ? `Web Workers on shared memory (${found.hardwareThreads} logical processors)`
     : `one thread (${found.threadsUnavailable})`;
   return `WebAssembly SIMD${found.relaxedSimd ? ' (relaxed SIMD available)' : ''}; ${threads}`;
-}
-
-/** The utilities chart: one line per player, redrawn on every report. */
-class Chart {
-  constructor(canvas) {
-    this.canvas = canvas;
-    this.series = [];
-  }
-
-  reset() {
-    this.series = [];
-    this.draw();
-  }
-
-  add(utilities) {
-    this.series.push(Array.from(utilities));
-    this.draw();
-  }
-
-  draw() {
-    const { canvas, series } = this;
-    const context = canvas.getContext('2d');
-    const { width, height } = canvas;
-    context.clearRect(0, 0, width, height);
-    const margin = 36;
-    context.strokeStyle = '#999';
-    context.strokeRect(margin, 8, width - margin - 8, height - margin - 8);
-    if (series.length === 0) return;
-    const top = Math.max(...series.flat(), 1e-12);
-    const x = (i) => margin + (i / Math.max(1, series.length - 1)) * (width - margin - 8);
-    const y = (v) => height - margin - (Math.max(0, v) / top) * (height - margin - 16);
-    const k = series[0].length;
-    for (let player = 0; player < k; player++) {
-      context.strokeStyle = `hsl(${(player * 360) / k}, 65%, 45%)`;
-      context.beginPath();
-      series.forEach((values, i) => (i === 0 ? context.moveTo(x(i), y(values[player])) : context.lineTo(x(i), y(values[player]))));
-      context.stroke();
-    }
-    context.fillStyle = '#555';
-    context.font = '12px sans-serif';
-    context.fillText(top.toPrecision(3), 2, 18);
-    context.fillText('0', 20, height - margin);
-    context.fillText(`check ${series.length}`, width - 80, height - 12);
-  }
 }
 
 function drawComponents(model) {
@@ -83,30 +40,23 @@ function drawComponents(model) {
   }
 }
 
+/** The rows (the first MAX_POINTS) on components 1 and 2, as the SVG scatter `npm start` draws. */
 async function drawScatter(model, source, labels) {
-  const points = [];
+  $('scatter-figure').hidden = model.k < 2;
+  if (model.k < 2) return 0;
+  const scores = new Float64Array(Math.min(model.nSamples, MAX_POINTS) * 2);
+  const shown = [];
+  let points = 0;
   for await (const batch of source.batches(4096)) {
-    const scores = model.transform({ data: batch.data, rows: batch.rows, cols: batch.cols });
-    for (let r = 0; r < scores.rows && points.length < MAX_POINTS; r++) {
-      points.push([scores.data[r * model.k], model.k > 1 ? scores.data[r * model.k + 1] : 0, labels ? labels[batch.firstRow + r] : 0]);
+    const projected = model.transform({ data: batch.data, rows: batch.rows, cols: batch.cols });
+    for (let r = 0; r < projected.rows && points < scores.length / 2; r++, points++) {
+      scores.set(projected.data.subarray(r * model.k, r * model.k + 2), points * 2);
+      if (labels) shown.push(labels[batch.firstRow + r]);
     }
-    if (points.length >= MAX_POINTS) break;
+    if (points * 2 >= scores.length) break;
   }
-  const canvas = $('scatter');
-  const context = canvas.getContext('2d');
-  const { width, height } = canvas;
-  context.clearRect(0, 0, width, height);
-  const xs = points.map((p) => p[0]);
-  const ys = points.map((p) => p[1]);
-  const [minX, maxX, minY, maxY] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-  context.globalAlpha = 0.6;
-  for (const [px, py, label] of points) {
-    context.fillStyle = LABEL_COLOURS[label % 10];
-    context.fillRect(8 + ((px - minX) / (maxX - minX || 1)) * (width - 16), height - 8 - ((py - minY) / (maxY - minY || 1)) * (height - 16), 2, 2);
-  }
-  context.globalAlpha = 1;
-  $('legend').innerHTML = labels ? LABEL_COLOURS.map((colour, digit) => `<span style="color:${colour}">● ${digit}</span>`).join('') : '';
-  return points.length;
+  $('scatter').innerHTML = projectionSvg(scores, points, 2, labels ? shown : null, { shares: model.explainedVarianceRatio, size: 480 });
+  return points;
 }
 
 function showVariance(model) {
@@ -115,23 +65,27 @@ function showVariance(model) {
     cumulative += model.explainedVarianceRatio[i];
     return `<tr><td>${i + 1}</td><td>${variance.toFixed(6)}</td><td>${model.explainedVarianceRatio[i].toFixed(4)}</td><td>${cumulative.toFixed(4)}</td></tr>`;
   }).join('');
+  $('variance-plot').innerHTML = varianceSvg(model, {
+    title: `${formatShare(cumulative)} of the variance in ${model.k} component${model.k === 1 ? '' : 's'}`,
+  });
 }
 
-const chart = new Chart($('chart'));
+const chart = new ConvergenceChart($('chart'), { yLabel: 'variance' });
 
 async function fit(source, labels) {
   const k = Number($('k').value);
   document.body.dataset.state = 'running';
   $('status').textContent = `fitting ${source.name}…`;
-  chart.reset();
+  chart.reset(k);
+  for (const id of ['variance-plot', 'scatter']) $(id).replaceChildren();
   const started = performance.now();
   try {
     const info = await source.info();
     const model = await pca(source, {
       k, devices: 'auto',
-      onProgress: ({ utilities, epoch, step }) => {
-        chart.add(utilities);
-        $('status').textContent = `fitting ${source.name}: pass ${epoch}, step ${step}`;
+      onProgress: (progress) => {
+        chart.add(progress);
+        $('status').textContent = describeProgress(source.name, progress);
       },
     });
     const seconds = (performance.now() - started) / 1000;
@@ -141,7 +95,10 @@ async function fit(source, labels) {
     showVariance(model);
     drawComponents(model);
     const points = await drawScatter(model, source, labels);
-    window.demoResult = { backend, seconds, rows: model.nSamples, points, explainedVariance: Array.from(model.explainedVariance) };
+    window.demoResult = {
+      backend, seconds, rows: model.nSamples, points, reports: chart.steps.length,
+      explainedVariance: Array.from(model.explainedVariance),
+    };
     document.body.dataset.state = 'done';
   } catch (error) {
     $('status').textContent = `failed: ${error.message}`;

@@ -5,7 +5,7 @@
 import { cancellable } from '../devices/engine';
 import type { Moments } from '../pca/moments';
 import { CCAModel } from './cca-model';
-import { fitBackend, regularizationOf, resolveGeneralized, warnNotConverged, type GeneralizedOptions, type GeneralizedSettings } from './options';
+import { RESULT_ROUNDING, fitBackend, impossibleResult, regularizationOf, resolveGeneralized, warnNotConverged, type GeneralizedOptions, type GeneralizedSettings } from './options';
 import type { FactorBlock } from './pencil';
 import { blockForm, flipPair, solveTwoViews, type TwoViewProblem } from './two-views';
 import { closeSources, isInput, twoViews, type ViewColumns, type ViewInput, type ColumnsOf, type TwoViews } from './views';
@@ -73,7 +73,9 @@ function fitCCA(views: TwoViews, settings: GeneralizedSettings, regularization: 
       const vector = solution.vectors.subarray(i * m, (i + 1) * m);
       const a = unitVariance(vector.slice(0, dx), sums, d, divisor, [0, dx]);
       const b = unitVariance(vector.slice(dx, m), sums, d, divisor, [dx, m]);
-      correlations[i] = Math.min(1, Math.abs(blockForm(sums, d, divisor, a, [0, dx], b, [dx, m])));
+      const correlation = Math.abs(blockForm(sums, d, divisor, a, [0, dx], b, [dx, m]));
+      if (!(correlation <= 1 + RESULT_ROUNDING)) throw impossibleResult('cca', `a canonical correlation of ${correlation} (pair ${i})`, pass.passes === 0);
+      correlations[i] = Math.min(1, correlation);
       if (blockForm(sums, d, divisor, a, [0, dx], b, [dx, m]) < 0) for (let c = 0; c < dy; c++) b[c] = -b[c];
       flipPair(a, b);
       for (let c = 0; c < dx; c++) xWeights[i * dx + c] = a[c] * pass.sx;

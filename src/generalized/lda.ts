@@ -13,14 +13,14 @@ import { Engine, cancellable } from '../devices/engine';
 import { batchesOf } from '../game/game';
 import { readMatrix, reportNonFinite, type MatrixInput, type MatrixReader } from '../io/matrix';
 import { isMatrixSource, type MatrixSource } from '../io/source';
-import { Moments } from '../pca/moments';
+import { Moments, checkMoments } from '../pca/moments';
 import { CovariancePass, memoryBatch } from '../pca/covariance';
 import { PLAY_SETTINGS } from '../pca/core';
 import { padToPanels } from '../pca/pack';
 import { playerCount } from '../pca/solve';
 import { stageSize } from '../pca/stats';
 import { LDAModel, type Label } from './lda-model';
-import { fitBackend, regularizationOf, resolveGeneralized, warnNotConverged, type GeneralizedOptions, type GeneralizedSettings } from './options';
+import { RESULT_ROUNDING, fitBackend, impossibleResult, regularizationOf, resolveGeneralized, warnNotConverged, type GeneralizedOptions, type GeneralizedSettings } from './options';
 import { MOMENTS_PIVOT, SUMMED_PIVOT, pencilRegionBytes, solvePencil } from './pencil';
 import { checkDenseFits, flipPair } from './two-views';
 import { closeSources, columnIndices, isInput, type ViewInput } from './views';
@@ -316,6 +316,7 @@ function momentClasses(parts: readonly Moments[], labels: ArrayLike<Label>, colu
   const { d } = parts[0];
   const bad = parts.findIndex((part) => part.d !== d);
   if (bad >= 0) throw new RangeError(`the Moments of class ${describe(labels[bad])} have d = ${parts[bad].d}, the first class's ${d}`);
+  parts.forEach((part, i) => checkMoments(part, `the Moments of class ${describe(labels[i])}`));
   checkDenseFits('lda', d, 'X (d columns)');
   const empty = parts.findIndex((part) => part.n === 0);
   if (empty >= 0) throw new RangeError(`the Moments of class ${describe(labels[empty])} count no rows`);
@@ -389,8 +390,15 @@ async function fitLDA(summary: ClassSummary, settings: GeneralizedSettings, regu
       flipPair(direction, new Float64Array(0));
       scalings.set(direction, i * d);
     }
+    const trace = solution.lowRankTrace ?? 0;
+    const negative = solution.values.findIndex((value) => value < -RESULT_ROUNDING * trace);
+    if (negative >= 0) throw impossibleResult('lda', `a negative eigenvalue, ${solution.values[negative]} (direction ${negative})`, summary.passes === 0);
     const eigenvalues = solution.values.map((value) => Math.max(0, value));
-    const total = Math.max(solution.lowRankTrace ?? 0, eigenvalues.reduce((sum, value) => sum + value, 0));
+    const sum = eigenvalues.reduce((total, value) => total + value, 0);
+    if (sum > trace * (1 + RESULT_ROUNDING)) {
+      throw impossibleResult('lda', `eigenvalues adding up to ${sum}, more than the sum of all of them, trace(Sw⁻¹ Sb) = ${trace}`, summary.passes === 0);
+    }
+    const total = Math.max(trace, sum);
     const meansMatrix = new Float64Array(classes.length * d);
     means.forEach((classMean, c) => meansMatrix.set(classMean, c * d));
     return new LDAModel({

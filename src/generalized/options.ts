@@ -95,3 +95,17 @@ export function fitBackend(backend: Backend): Backend {
   const { kPerDevice: _players, ...rest } = backend;
   return rest;
 }
+
+/** Rounding's share past a bound that no data passes (a correlation's 1, the sum of all eigenvalues). */
+export const RESULT_ROUNDING = 1e-6;
+
+/**
+ * The error for a result no data can give (a value that is not finite, a correlation above 1, a negative
+ * eigenvalue): refused rather than returned as converged. From Moments it means a scatter no data has.
+ */
+export function impossibleResult(method: string, what: string, fromMoments: boolean): RangeError {
+  return new RangeError(
+    `${method} found ${what}, which no data gives`
+      + (fromMoments ? ': the moments\' scatter is not positive semidefinite (check how it was computed)' : ''),
+  );
+}

@@ -11,7 +11,7 @@ import type { Engine } from '../devices/engine';
 import { pencilBufferBytes, pencilBuffers, type DenseTerm, type PencilPlan } from '../devices/pencil';
 import { Rng } from '../math/rng';
 import { finishPencil, yieldToEventLoop, type PencilMatrices, type PencilSolution } from './finish';
-import type { GeneralizedSettings } from './options';
+import { impossibleResult, type GeneralizedSettings } from './options';
 
 export type { PencilSolution };
 
@@ -115,7 +115,12 @@ export async function solvePencil(engine: Engine, spec: PencilSpec, settings: Ge
     factor: factored ? new Float64Array(memory.buffer, factor64, d * d) : null,
   };
   const players = Float64Array.from(new Float32Array(memory.buffer, plan.s, p * m));
-  return finishPencil(matrices, players, p, m, settings, end.steps);
+  const solution = await finishPencil(matrices, players, p, m, settings, end.steps);
+  const bad = [solution.values, solution.vectors].findIndex((values) => !values.every(Number.isFinite));
+  if (bad >= 0 || (solution.lowRankTrace !== null && !Number.isFinite(solution.lowRankTrace))) {
+    throw impossibleResult(settings.method, bad === 1 ? 'a direction with a value that is not a number' : 'a value that is not a number', spec.singularPivot === MOMENTS_PIVOT);
+  }
+  return solution;
 }
 
 /** The players' starting rows: normal deviates drawn from the seed. */

@@ -11,7 +11,7 @@ import { readMatrix, reportNonFinite, type MatrixInput, type MatrixReader } from
 import { isArrowTable } from '../io/arrow';
 import { isMatrixSource, type MatrixSource, type RowBatch } from '../io/source';
 import { CovariancePass, memoryBatch } from '../pca/covariance';
-import { Moments } from '../pca/moments';
+import { Moments, checkMoments } from '../pca/moments';
 import { scaleForMeanSquare } from '../pca/stats';
 import type { GeneralizedProgress, GeneralizedSettings } from './options';
 
@@ -262,6 +262,7 @@ function viewScale(meanSquare: number, name: string): number {
  */
 function momentsPass(engine: Engine, views: Extract<TwoViews, { kind: 'moments' }>, center: boolean): JointPass {
   const moments = views.x.input;
+  checkMoments(moments, 'the moments');
   const { n, d } = moments;
   if (n < 2) throw new RangeError(`the moments have ${n} row${n === 1 ? '' : 's'}; at least 2 are needed`);
   const columns = [...views.x.columns!, ...views.y.columns!];

@@ -145,6 +145,7 @@ export function componentsModel(found: {
 }): PCAModel {
   const { vectors, width, d, values, settings } = found;
   const k = values.length;
+  checkPossible(found);
   const components = new Float32Array(k * d);
   for (let i = 0; i < k; i++) {
     const row = vectors.subarray(i * width, i * width + d);
@@ -165,6 +166,37 @@ export function componentsModel(found: {
     mean: found.mean, nSamples: found.n, k, d, backend, solver: found.solver, converged: found.converged,
     passes: found.passes, rounds: found.rounds,
   });
+}
+
+/** How far past the total variance, as a share of it, rounding may carry the components' variances (or below 0). */
+const VARIANCE_ROUNDING = 1e-5;
+
+/**
+ * Refuses a result no data can give, rather than a model that says it converged: a value that is not finite, a
+ * negative variance, or variances adding up to more than the total (the ratios would sum past 1). From rows these
+ * cannot happen but through a fault; from Moments they mean a scatter that is not positive semidefinite.
+ */
+function checkPossible(found: { vectors: Float64Array; width: number; d: number; values: Float64Array; totalVariance: number; solver: PCASolver; passes: number }): void {
+  const { values, totalVariance } = found;
+  const cause = found.passes === 0
+    ? ': the moments\' scatter is not positive semidefinite, so no data has it (check how it was computed)'
+    : '';
+  const bad = values.findIndex((value) => !Number.isFinite(value));
+  if (bad >= 0 || !Number.isFinite(totalVariance)) {
+    throw new RangeError(`pca found a variance that is not a number (${bad >= 0 ? `component ${bad}: ${values[bad]}` : `total: ${totalVariance}`})${cause}`);
+  }
+  for (let i = 0; i < values.length; i++) {
+    for (let c = 0; c < found.d; c++) {
+      if (!Number.isFinite(found.vectors[i * found.width + c])) throw new RangeError(`pca found component ${i} with a value that is not a number at column ${c}${cause}`);
+    }
+  }
+  const negative = values.findIndex((value) => value < -VARIANCE_ROUNDING * totalVariance);
+  if (negative >= 0) throw new RangeError(`pca found a negative variance, ${values[negative]}, along component ${negative}${cause}`);
+  const sum = values.reduce((total, value) => total + value, 0);
+  // A one-shot stream's variances are estimates from its minibatches: there rounding is not the only error.
+  if (found.solver !== 'stream' && sum > totalVariance * (1 + VARIANCE_ROUNDING)) {
+    throw new RangeError(`pca found components whose variances add up to ${sum}, more than the total variance ${totalVariance}${cause}`);
+  }
 }
 
 /**

@@ -97,6 +97,8 @@ export class Moments {
     if (!(other instanceof Moments)) throw new TypeError(`merge needs Moments, got ${describe(other)}`);
     const { d } = this;
     if (other.d !== d) throw new RangeError(`cannot merge moments of d = ${other.d} into moments of d = ${d}`);
+    checkMoments(this, 'these moments');
+    checkMoments(other, 'the merged moments');
     if (other.n === 0) return this;
     if (this.n === 0) {
       this.mean.set(other.mean);
@@ -124,15 +126,24 @@ export class Moments {
     return this.scatter.map((value) => value / (this.n - 1));
   }
 
-  /** The moments as JSON-ready data, every number exact: `Moments.fromJSON` reads them back. */
+  /**
+   * The JSON form, for d up to MAX_JSON_D (beyond it the text would pass the longest string some engines hold:
+   * `toBytes` has no such limit).
+   */
   toJSON(): MomentsJSON {
     const { d } = this;
+    if (d > MAX_JSON_D) {
+      throw new RangeError(
+        `moments of d = ${d} are too wide for JSON: their text may exceed ${MAX_STRING_LENGTH} characters, the longest string V8 holds, `
+          + `so Moments hold JSON up to d = ${MAX_JSON_D}; use moments.toBytes() and Moments.fromBytes(bytes), which hold any d exactly`,
+      );
+    }
     const scatter: number[] = [];
     for (let i = 0; i < d; i++) for (let j = i; j < d; j++) scatter.push(this.scatter[i * d + j]);
     return { format: 'eigengame-moments', version: 1, n: this.n, d, mean: Array.from(this.mean), scatter };
   }
 
-  /** Rebuilds moments from `toJSON()` output (or its JSON string), checking every field. */
+  /** Rebuilds moments from `toJSON()` output (or its JSON string), checking every field and that data can have them. */
   static fromJSON(json: MomentsJSON | string): Moments {
     const value: unknown = typeof json === 'string' ? JSON.parse(json) : json;
     const fields = value as Partial<Record<keyof MomentsJSON, unknown>>;
@@ -142,22 +153,171 @@ export class Moments {
     if (fields.version !== 1) throw new RangeError(`unsupported moments version ${describe(fields.version)} (this version reads 1)`);
     const { d, n } = fields;
     if (!Number.isInteger(d) || (d as number) < 1) throw new RangeError(`moments.d must be a positive integer, got ${describe(d)}`);
-    if (!Number.isInteger(n) || (n as number) < 0) throw new RangeError(`moments.n must be an integer ≥ 0, got ${describe(n)}`);
+    if (!Number.isSafeInteger(n) || (n as number) < 0) throw new RangeError(`moments.n must be an integer ≥ 0, got ${describe(n)}`);
+    if ((d as number) > MAX_JSON_D) throw new RangeError(`moments.d is ${d}, more than JSON holds (d ≤ ${MAX_JSON_D}): such moments travel as bytes (Moments.fromBytes)`);
+    const mean = finiteList(fields.mean, 'mean', d as number);
+    const triangle = finiteList(fields.scatter, 'scatter', ((d as number) * ((d as number) + 1)) / 2);
     const moments = new Moments(d as number);
     moments.n = n as number;
-    moments.mean.set(finiteList(fields.mean, 'mean', moments.d));
-    const triangle = finiteList(fields.scatter, 'scatter', (moments.d * (moments.d + 1)) / 2);
+    moments.mean.set(mean);
     let at = 0;
     for (let i = 0; i < moments.d; i++) {
-      for (let j = i; j < moments.d; j++) {
-        const entry = triangle[at++];
-        if (i === j && entry < 0) throw new RangeError(`moments.scatter's diagonal entry ${i} is negative (${entry}): a scatter's diagonal is a sum of squares`);
-        moments.scatter[i * moments.d + j] = moments.scatter[j * moments.d + i] = entry;
+      for (let j = i; j < moments.d; j++) moments.scatter[i * moments.d + j] = moments.scatter[j * moments.d + i] = triangle[at++];
+    }
+    checkMoments(moments, 'moments');
+    return moments;
+  }
+
+  /**
+   * The binary form, little-endian, exact at every d (see MOMENTS_MAGIC): for files, fetch bodies and postMessage.
+   * Bytes 0–7 the magic "EGMOMENT", 8–11 the version (uint32, 1), 12–15 d (uint32), 16–23 n (float64), then the d
+   * means and the scatter's upper triangle row by row (d(d + 1)/2 values), float64.
+   */
+  toBytes(): Uint8Array {
+    const { d } = this;
+    const bytes = new Uint8Array(momentsByteLength(d));
+    const view = new DataView(bytes.buffer);
+    bytes.set(MOMENTS_MAGIC);
+    view.setUint32(8, MOMENTS_BYTES_VERSION, true);
+    view.setUint32(12, d, true);
+    view.setFloat64(16, this.n, true);
+    const values = float64Values(bytes, HEADER_BYTES, d + (d * (d + 1)) / 2);
+    values.set(this.mean);
+    let at = d;
+    for (let i = 0; i < d; i++) {
+      values.set(this.scatter.subarray(i * d + i, (i + 1) * d), at);
+      at += d - i;
+    }
+    values.flush();
+    return bytes;
+  }
+
+  /** Rebuilds moments from `toBytes()` output, checking every byte of the header, the length, and every value. */
+  static fromBytes(input: Uint8Array | ArrayBuffer): Moments {
+    const bytes = input instanceof ArrayBuffer ? new Uint8Array(input) : input;
+    if (!(bytes instanceof Uint8Array)) throw new TypeError(`Moments.fromBytes needs a Uint8Array or an ArrayBuffer, got ${describe(input)}`);
+    if (bytes.length < HEADER_BYTES) {
+      throw new RangeError(`Moments.fromBytes: ${bytes.length} bytes, fewer than the ${HEADER_BYTES}-byte header (the bytes are cut short)`);
+    }
+    if (!MOMENTS_MAGIC.every((byte, i) => bytes[i] === byte)) {
+      throw new RangeError('Moments.fromBytes: bytes 0–7 are not "EGMOMENT": these are not the output of Moments.prototype.toBytes()');
+    }
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const version = view.getUint32(8, true);
+    if (version !== MOMENTS_BYTES_VERSION) throw new RangeError(`Moments.fromBytes: unsupported version ${version} at byte offset 8 (this version reads ${MOMENTS_BYTES_VERSION})`);
+    const d = view.getUint32(12, true);
+    if (d < 1) throw new RangeError('Moments.fromBytes: d is 0 at byte offset 12; it must be a positive integer');
+    const expected = momentsByteLength(d);
+    if (bytes.length !== expected) {
+      throw new RangeError(
+        `Moments.fromBytes: d = ${d} (byte offset 12) needs ${expected} bytes, but there are ${bytes.length}: `
+          + (bytes.length < expected ? 'the bytes are cut short' : 'bytes follow the last value'),
+      );
+    }
+    const n = view.getFloat64(16, true);
+    if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`Moments.fromBytes: n at byte offset 16 must be an integer ≥ 0, got ${describe(n)}`);
+    const moments = new Moments(d);
+    moments.n = n;
+    const offset = (index: number) => HEADER_BYTES + 8 * index;
+    for (let c = 0; c < d; c++) {
+      const value = view.getFloat64(offset(c), true);
+      if (!Number.isFinite(value)) throw new RangeError(`Moments.fromBytes: mean[${c}] at byte offset ${offset(c)} is ${value}; it must be a finite number`);
+      moments.mean[c] = value;
+    }
+    let at = d;
+    for (let i = 0; i < d; i++) {
+      for (let j = i; j < d; j++, at++) {
+        const value = view.getFloat64(offset(at), true);
+        if (!Number.isFinite(value)) throw new RangeError(`Moments.fromBytes: scatter[${i}][${j}] at byte offset ${offset(at)} is ${value}; it must be a finite number`);
+        moments.scatter[i * d + j] = moments.scatter[j * d + i] = value;
       }
     }
+    checkMoments(moments, 'moments');
     return moments;
   }
 }
+
+/** The binary form's first 8 bytes: "EGMOMENT" in ASCII. */
+const MOMENTS_MAGIC = [0x45, 0x47, 0x4d, 0x4f, 0x4d, 0x45, 0x4e, 0x54];
+const MOMENTS_BYTES_VERSION = 1;
+/** Magic (8), version (4), d (4), n (8): the values that follow are 8-byte aligned. */
+const HEADER_BYTES = 24;
+
+/** Bytes of the binary form of moments of d columns: the header, d means, d(d + 1)/2 scatter values. */
+export function momentsByteLength(d: number): number {
+  return HEADER_BYTES + 8 * (d + (d * (d + 1)) / 2);
+}
+
+/** V8's longest string (2^29 − 24 characters); other engines hold longer ones. */
+export const MAX_STRING_LENGTH = 2 ** 29 - 24;
+/** Characters JSON may take for one float64 value and its comma, at most ("-2.2250738585072014e-308,"). */
+const JSON_CHARACTERS_PER_VALUE = 25;
+/** The widest moments whose JSON text fits MAX_STRING_LENGTH whatever their values (the fields around them: < 200 characters). */
+export const MAX_JSON_D = (() => {
+  let d = 1;
+  while (JSON_CHARACTERS_PER_VALUE * (d + 1 + ((d + 1) * (d + 2)) / 2) + 200 <= MAX_STRING_LENGTH) d++;
+  return d;
+})();
+
+/** Whether this host stores numbers little-endian (every common one does): then float64 values are copied whole. */
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Float64Array([1]).buffer)[7] === 0x3f;
+
+/**
+ * `count` float64 values at `offset` of `bytes` (8-byte aligned), written through a Float64Array, then, on a
+ * big-endian host, byte-swapped into little-endian order by `flush`.
+ */
+function float64Values(bytes: Uint8Array, offset: number, count: number): { set(values: ArrayLike<number>, at?: number): void; flush(): void } {
+  const values = new Float64Array(bytes.buffer, bytes.byteOffset + offset, count);
+  return {
+    set: (source, at = 0) => values.set(source, at),
+    flush() {
+      if (LITTLE_ENDIAN_HOST) return;
+      const view = new DataView(bytes.buffer, bytes.byteOffset + offset, 8 * count);
+      for (let i = 0; i < count; i++) view.setFloat64(8 * i, values[i], true);
+    },
+  };
+}
+
+/**
+ * Refuses moments that no data can have, naming the field and the index: n an integer ≥ 0, mean of d finite numbers,
+ * a d × d scatter of finite numbers, symmetric, with a diagonal ≥ 0 and |sᵢⱼ| ≤ √(sᵢᵢ sⱼⱼ) (Cauchy–Schwarz, with a
+ * margin of SCATTER_MARGIN for the rounding of float32 sums), all zero for fewer than 2 rows. Run on the way in
+ * (fromJSON, fromBytes) and whenever a fit reads moments (their fields can be changed in place).
+ */
+export function checkMoments(moments: Moments, name: string): void {
+  const { d, n, mean, scatter } = moments;
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`${name}.n must be an integer ≥ 0, got ${describe(n)}`);
+  if (!(mean instanceof Float64Array) || mean.length !== d) throw new RangeError(`${name}.mean must be a Float64Array of d = ${d} values, got ${describe(mean)}`);
+  if (!(scatter instanceof Float64Array) || scatter.length !== d * d) {
+    throw new RangeError(`${name}.scatter must be a Float64Array of d × d = ${d * d} values, got ${describe(scatter)}`);
+  }
+  for (let c = 0; c < d; c++) if (!Number.isFinite(mean[c])) throw new RangeError(`${name}.mean[${c}] is ${mean[c]}; it must be a finite number`);
+  for (let i = 0; i < d; i++) {
+    const diagonal = scatter[i * d + i];
+    if (!Number.isFinite(diagonal)) throw new RangeError(`${name}.scatter[${i}][${i}] is ${diagonal}; it must be a finite number`);
+    if (diagonal < 0) throw new RangeError(`${name}.scatter[${i}][${i}] is ${diagonal}: a scatter's diagonal is a sum of squares, never negative`);
+    if (n < 2 && diagonal !== 0) throw new RangeError(`${name}.scatter[${i}][${i}] is ${diagonal}, but the moments count ${n} row${n === 1 ? '' : 's'}: fewer than 2 rows have no scatter`);
+  }
+  for (let i = 0; i < d; i++) {
+    for (let j = i + 1; j < d; j++) {
+      const value = scatter[i * d + j];
+      if (!Number.isFinite(value)) throw new RangeError(`${name}.scatter[${i}][${j}] is ${value}; it must be a finite number`);
+      if (scatter[j * d + i] !== value) {
+        throw new RangeError(`${name}.scatter is not symmetric: scatter[${i}][${j}] is ${value} but scatter[${j}][${i}] is ${scatter[j * d + i]}`);
+      }
+      const bound = Math.sqrt(scatter[i * d + i]) * Math.sqrt(scatter[j * d + j]);
+      if (Math.abs(value) > bound * (1 + SCATTER_MARGIN)) {
+        throw new RangeError(
+          `${name}.scatter[${i}][${j}] is ${value}, larger in magnitude than √(scatter[${i}][${i}] · scatter[${j}][${j}]) = ${bound}: `
+            + 'no data has such a scatter (|sᵢⱼ| ≤ √(sᵢᵢ sⱼⱼ))',
+        );
+      }
+    }
+  }
+}
+
+/** How far |sᵢⱼ| may pass √(sᵢᵢ sⱼⱼ): float32 sums (Moments.of) are off by about 1e-7 of the diagonal. */
+const SCATTER_MARGIN = 1e-5;
 
 function finiteList(value: unknown, name: string, length: number): number[] {
   if (!Array.isArray(value) || value.length !== length) {
@@ -227,6 +387,7 @@ async function momentsOfSource(source: MatrixSource, settings: PCASettings): Pro
 export async function pcaOfMoments(moments: Moments, settings: PCASettings): Promise<PCAModel> {
   const { d, n } = moments;
   const { k, center } = settings;
+  checkMoments(moments, 'the moments');
   checkDimensions(d, k);
   if (n < 2) throw new RangeError(`the moments have ${n} row${n === 1 ? '' : 's'}; PCA needs at least 2`);
   if (k > n) throw new RangeError(`k = ${k} is larger than the number of rows (${n}) the moments count`);

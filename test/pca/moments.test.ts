@@ -6,7 +6,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Moments, NpySource, pca, subspaceDistance, type MomentsJSON, type PCAModel } from '../../src/entries/node';
+import { Moments, NpySource, cca, lda, pca, subspaceDistance, type MomentsJSON, type PCAModel } from '../../src/entries/node';
+import { Rng } from '../../src/math/rng';
+import { MAX_JSON_D, MAX_STRING_LENGTH } from '../../src/pca/moments';
 import { gappedSpectrum } from '../../scripts/planted.mjs';
 import { chunkedStream, npyBytes } from '../helpers/npy';
 import { leastAbsCos, uncentredEigen } from '../helpers/reference';
@@ -196,6 +198,176 @@ describe('Moments', { timeout: 60_000 }, () => {
     expect(() => Moments.fromJSON(broken({ n: -1 }))).toThrow('moments.n must be an integer ≥ 0, got -1');
     expect(() => Moments.fromJSON(broken({ mean: json.mean.slice(1) }))).toThrow('moments.mean must be an array of 37 numbers, got 36');
     expect(() => Moments.fromJSON(broken({ scatter: json.scatter.map((v, i) => (i === 40 ? null : v)) }))).toThrow('moments.scatter[40] must be a finite number, got null');
-    expect(() => Moments.fromJSON(broken({ scatter: json.scatter.map((v, i) => (i === 0 ? -1 : v)) }))).toThrow(/diagonal entry 0 is negative/);
+    expect(() => Moments.fromJSON(broken({ scatter: json.scatter.map((v, i) => (i === 0 ? -1 : v)) }))).toThrow(
+      "moments.scatter[0][0] is -1: a scatter's diagonal is a sum of squares, never negative",
+    );
+  });
+});
+
+/** Moments of d columns from `bits` rows of a seeded generator (an exact float64 scatter) with awkward values mixed in. */
+function awkwardMoments(width: number, count: number): Moments {
+  const rng = Rng.fromSeed(width);
+  const moments = new Moments(width);
+  moments.n = count;
+  for (let c = 0; c < width; c++) moments.mean[c] = c % 3 === 0 ? -0 : rng.nextNormal() * 10 ** (c % 40 - 20);
+  for (let i = 0; i < width; i++) moments.scatter[i * width + i] = i === 1 ? 5e-324 : (1 + rng.nextNormal() ** 2) * 1e10;
+  for (let i = 0; i < width; i++) {
+    for (let j = i + 1; j < width; j++) {
+      const bound = Math.sqrt(moments.scatter[i * width + i]) * Math.sqrt(moments.scatter[j * width + j]);
+      const value = (i + j) % 7 === 0 ? -0 : bound * Math.tanh(rng.nextNormal()) * 0.5;
+      moments.scatter[i * width + j] = moments.scatter[j * width + i] = value;
+    }
+  }
+  return moments;
+}
+
+/** The bytes of a Float64Array (bit-exact comparisons: -0 and 0 differ). */
+const bytesOf = (values: Float64Array) => new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+
+function expectSameBits(found: Moments, expected: Moments): void {
+  expect(found.d).toBe(expected.d);
+  expect(Object.is(found.n, expected.n)).toBe(true);
+  expect(Buffer.compare(bytesOf(found.mean), bytesOf(expected.mean))).toBe(0);
+  expect(Buffer.compare(bytesOf(found.scatter), bytesOf(expected.scatter))).toBe(0);
+}
+
+describe('Moments as bytes', () => {
+  it('round-trip bit for bit: moments of rows, and awkward values (-0, subnormals, 1e±20) at d = 1, 37 and 1500', async () => {
+    const measured = await Moments.of(sample, { devices: 1 });
+    expectSameBits(Moments.fromBytes(measured.toBytes()), measured);
+    for (const width of [1, 37, 1500]) {
+      const moments = awkwardMoments(width, 1e12 + 1);
+      const bytes = moments.toBytes();
+      expect(bytes.length).toBe(24 + 8 * (width + (width * (width + 1)) / 2));
+      expectSameBits(Moments.fromBytes(bytes), moments);
+      // An ArrayBuffer, and bytes at an odd offset of a larger buffer (as a file's slice may be), read alike.
+      expectSameBits(Moments.fromBytes(bytes.slice().buffer), moments);
+      const shifted = new Uint8Array(bytes.length + 3);
+      shifted.set(bytes, 3);
+      expectSameBits(Moments.fromBytes(shifted.subarray(3)), moments);
+    }
+  });
+
+  it('are little-endian with the documented header', () => {
+    const moments = new Moments(2);
+    moments.n = 3;
+    moments.mean.set([1.5, -2]);
+    moments.scatter.set([4, 1, 1, 9]);
+    const bytes = moments.toBytes();
+    const view = new DataView(bytes.buffer);
+    expect(new TextDecoder().decode(bytes.subarray(0, 8))).toBe('EGMOMENT');
+    expect([view.getUint32(8, true), view.getUint32(12, true), view.getFloat64(16, true)]).toEqual([1, 2, 3]);
+    expect(Array.from({ length: 5 }, (_, i) => view.getFloat64(24 + 8 * i, true))).toEqual([1.5, -2, 4, 1, 9]);
+  });
+
+  it('refuse bytes from a stranger, naming the byte offset', () => {
+    const good = awkwardMoments(4, 100).toBytes();
+    const changed = (change: (view: DataView) => void) => {
+      const bytes = good.slice();
+      change(new DataView(bytes.buffer));
+      return bytes;
+    };
+    expect(() => Moments.fromBytes(good.subarray(0, 10))).toThrow('Moments.fromBytes: 10 bytes, fewer than the 24-byte header (the bytes are cut short)');
+    expect(() => Moments.fromBytes(good.subarray(0, good.length - 1))).toThrow(
+      `Moments.fromBytes: d = 4 (byte offset 12) needs ${good.length} bytes, but there are ${good.length - 1}: the bytes are cut short`,
+    );
+    const longer = new Uint8Array(good.length + 8);
+    longer.set(good);
+    expect(() => Moments.fromBytes(longer)).toThrow(/needs 136 bytes, but there are 144: bytes follow the last value/);
+    expect(() => Moments.fromBytes(changed((view) => view.setUint8(0, 0x46)))).toThrow('bytes 0–7 are not "EGMOMENT"');
+    expect(() => Moments.fromBytes(changed((view) => view.setUint32(8, 2, true)))).toThrow('unsupported version 2 at byte offset 8 (this version reads 1)');
+    expect(() => Moments.fromBytes(changed((view) => view.setUint32(8, 1, false)))).toThrow('unsupported version 16777216 at byte offset 8');
+    // A huge declared d is refused from the length alone, before anything is allocated.
+    expect(() => Moments.fromBytes(changed((view) => view.setUint32(12, 0xffffffff, true)))).toThrow(/d = 4294967295 \(byte offset 12\) needs 73786976312018080000 bytes, but there are 136/);
+    expect(() => Moments.fromBytes(changed((view) => view.setUint32(12, 0, true)))).toThrow('d is 0 at byte offset 12');
+    expect(() => Moments.fromBytes(changed((view) => view.setFloat64(16, -1, true)))).toThrow('n at byte offset 16 must be an integer ≥ 0, got -1');
+    expect(() => Moments.fromBytes(changed((view) => view.setFloat64(16, 2.5, true)))).toThrow('n at byte offset 16 must be an integer ≥ 0, got 2.5');
+    expect(() => Moments.fromBytes(changed((view) => view.setFloat64(24 + 8 * 2, NaN, true)))).toThrow('mean[2] at byte offset 40 is NaN');
+    // The triangle starts after 4 means (byte 56): row 0 holds scatter[0][0..3], row 1 starts at scatter[1][1] (byte 88).
+    expect(() => Moments.fromBytes(changed((view) => view.setFloat64(88 + 8, Infinity, true)))).toThrow('scatter[1][2] at byte offset 96 is Infinity');
+    expect(() => Moments.fromBytes(changed((view) => view.setFloat64(56 + 8, 1e40, true)))).toThrow(/moments\.scatter\[0\]\[1\] is 1e\+40, larger in magnitude than √\(scatter\[0\]\[0\] · scatter\[1\]\[1\]\)/);
+    expect(() => Moments.fromBytes(changed((view) => view.setFloat64(56, -3, true)))).toThrow("moments.scatter[0][0] is -3: a scatter's diagonal is a sum of squares");
+    expect(() => Moments.fromBytes('EGMOMENT' as never)).toThrow('Moments.fromBytes needs a Uint8Array or an ArrayBuffer, got');
+  });
+});
+
+describe('Moments no data can have', () => {
+  const json = (scatter: number[], n = 10): MomentsJSON => ({ format: 'eigengame-moments', version: 1, n, d: 3, mean: [0, 0, 0], scatter });
+
+  it('fromJSON refuses non-finite values, |sᵢⱼ| > √(sᵢᵢ sⱼⱼ), and a scatter with fewer than 2 rows', () => {
+    expect(() => Moments.fromJSON(json([1, 1e40, 0, 1, 0, 1]))).toThrow(
+      'moments.scatter[0][1] is 1e+40, larger in magnitude than √(scatter[0][0] · scatter[1][1]) = 1: no data has such a scatter (|sᵢⱼ| ≤ √(sᵢᵢ sⱼⱼ))',
+    );
+    expect(() => Moments.fromJSON({ ...json([1, 0, 0, 1, 0, 1]), mean: [0, NaN, 0] })).toThrow('moments.mean[1] must be a finite number, got NaN');
+    expect(() => Moments.fromJSON(json([1, 0, 0, 1, 0, 1], 1))).toThrow('moments.scatter[0][0] is 1, but the moments count 1 row: fewer than 2 rows have no scatter');
+    expect(() => Moments.fromJSON(json([1, 0, 0, 1, 0, 1], 2.5))).toThrow('moments.n must be an integer ≥ 0, got 2.5');
+  });
+
+  it('a fit refuses moments changed in place (NaN, asymmetry, 1e40, n, shapes)', async () => {
+    const fresh = () => Moments.fromJSON(json([2, 0.5, 0.1, 3, 0.2, 4]));
+    const changed = (change: (moments: Moments) => void) => {
+      const moments = fresh();
+      change(moments);
+      return moments;
+    };
+    await expect(pca(changed((m) => (m.scatter[4] = NaN)), { k: 1, devices: 1 })).rejects.toThrow('the moments.scatter[1][1] is NaN; it must be a finite number');
+    await expect(pca(changed((m) => (m.scatter[1] = 0.7)), { k: 1, devices: 1 })).rejects.toThrow(
+      'the moments.scatter is not symmetric: scatter[0][1] is 0.7 but scatter[1][0] is 0.5',
+    );
+    await expect(pca(changed((m) => (m.scatter[1] = m.scatter[3] = 1e40)), { k: 1, devices: 1 })).rejects.toThrow(/the moments\.scatter\[0\]\[1\] is 1e\+40/);
+    await expect(pca(changed((m) => (m.n = NaN)), { k: 1, devices: 1 })).rejects.toThrow('the moments.n must be an integer ≥ 0, got NaN');
+    await expect(pca(changed((m) => ((m as { mean: Float64Array }).mean = new Float64Array(2))), { k: 1, devices: 1 })).rejects.toThrow(
+      'the moments.mean must be a Float64Array of d = 3 values',
+    );
+    await expect(cca(changed((m) => (m.mean[2] = Infinity)), { x: [0], y: [1, 2], k: 1, devices: 1 })).rejects.toThrow('the moments.mean[2] is Infinity');
+    const parts = [fresh(), changed((m) => (m.scatter[2] = m.scatter[6] = -1e40))];
+    await expect(lda(parts, ['a', 'b'], { k: 1, devices: 1 })).rejects.toThrow(/the Moments of class "b"\.scatter\[0\]\[2\] is -1e\+40/);
+    expect(() => Moments.merge([fresh(), changed((m) => (m.scatter[0] = -1))])).toThrow("the merged moments.scatter[0][0] is -1");
+  });
+
+  // Pairwise correlations of -0.9 between three columns: every |sᵢⱼ| ≤ √(sᵢᵢ sⱼⱼ), but the eigenvalues are 1.9, 1.9
+  // and -0.8. No data has this scatter; the fits refuse what it gives instead of clamping it into a converged model.
+  const notSemidefinite = () => Moments.fromJSON(json([1, -0.9, -0.9, 1, -0.9, 1]));
+
+  it('pca refuses a negative variance or variances adding up past the total', async () => {
+    await expect(pca(notSemidefinite(), { k: 3, devices: 1 })).rejects.toThrow(
+      /pca found a negative variance, -0\.08\d*, along component 2: the moments' scatter is not positive semidefinite/,
+    );
+    await expect(pca(notSemidefinite(), { k: 2, devices: 1 })).rejects.toThrow(
+      /pca found components whose variances add up to 0\.42\d*, more than the total variance 0\.33\d*: the moments' scatter is not positive semidefinite/,
+    );
+  });
+
+  it('cca refuses a canonical correlation above 1', async () => {
+    await expect(cca(notSemidefinite(), { x: [0], y: [1, 2], k: 1, devices: 1 })).rejects.toThrow(
+      /cca found a canonical correlation of 4\.0\d* \(pair 0\), which no data gives: the moments' scatter is not positive semidefinite/,
+    );
+  });
+});
+
+describe('Moments too wide for JSON', () => {
+  it('the limit: the widest JSON of worst-case numbers fits V8\'s longest string, one column more may not', () => {
+    const text = (width: number) => 25 * (width + (width * (width + 1)) / 2) + 200;
+    expect(text(MAX_JSON_D)).toBeLessThanOrEqual(MAX_STRING_LENGTH);
+    expect(text(MAX_JSON_D + 1)).toBeGreaterThan(MAX_STRING_LENGTH);
+    expect(MAX_JSON_D).toBe(6552);
+    // 25 characters is the most a value takes: the longest float64 texts, with their commas.
+    const worst = new Moments(3);
+    worst.n = 2 ** 53 - 1;
+    worst.mean.set([-2.2250738585072014e-308, -1.2345678901234567e-100, -0.00012345678901234567]);
+    worst.scatter.set([1.7976931348623157e308, -1.2345678901234567e-300, 0, -1.2345678901234567e-300, 1.2345678901234567e100, 0, 0, 0, 1]);
+    const values = [...worst.toJSON().mean, ...worst.toJSON().scatter];
+    for (const value of values) expect(`${JSON.stringify(value)},`.length).toBeLessThanOrEqual(25);
+  });
+
+  it('toJSON and JSON.stringify refuse past the limit, naming it and the binary form; fromJSON refuses a wider d', () => {
+    // A stand-in of that width: the check comes before anything is read, and real moments of d = 6553 take 344 MB.
+    const wide = Object.create(Moments.prototype, { d: { value: MAX_JSON_D + 1 } }) as Moments;
+    const message = `moments of d = 6553 are too wide for JSON: their text may exceed 536870888 characters, the longest string V8 holds, so Moments hold JSON up to d = 6552; use moments.toBytes() and Moments.fromBytes(bytes), which hold any d exactly`;
+    expect(() => wide.toJSON()).toThrow(message);
+    expect(() => JSON.stringify(wide)).toThrow(message);
+    expect(() => Moments.fromJSON({ format: 'eigengame-moments', version: 1, n: 2, d: 6553, mean: [], scatter: [] })).toThrow(
+      'moments.d is 6553, more than JSON holds (d ≤ 6552): such moments travel as bytes (Moments.fromBytes)',
+    );
   });
 });
