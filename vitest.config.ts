@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
  * Two projects, one per kernel arithmetic. `simd`: every test on the plain SIMD builds. `relaxed-simd`: the suites
@@ -9,6 +9,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     setupFiles: ['test/setup.ts'],
+    // The sharded example's suite is node:test's, run inside the example by test/examples/sharded.test.ts.
+    exclude: [...configDefaults.exclude, 'examples/**'],
     globalSetup: ['test/hosts/global-setup.ts'],
     projects: [
       { extends: true, test: { name: 'simd', env: { EIGENGAME_TEST_ARITHMETIC: 'simd' } } },

@@ -5,7 +5,7 @@
 
 import { ByteReader, exactChunks, readStart, reopenFile, type ByteFile, type ByteInput, type ByteStream } from './bytes';
 import { describe } from '../describe';
-import { checkBatchSize, nonFiniteError, type MatrixSource, type RowBatch, type SourceInfo } from './source';
+import { checkBatchSize, checkRowsOption, nonFiniteError, type MatrixSource, type RowBatch, type SourceInfo } from './source';
 
 export interface NpyHeader {
   version: number;
@@ -23,19 +23,6 @@ export interface NpySourceOptions {
   name?: string;
   /** Rows [start, end) of the file: the source is those rows only, and reads no other row's bytes. */
   rows?: readonly [number, number];
-}
-
-/** A valid `rows` option: two integers, 0 ≤ start ≤ end (the end is checked against the file when it is opened). */
-function checkRowsOption(rows: unknown): [number, number] {
-  if (!Array.isArray(rows) || rows.length !== 2) throw new TypeError(`rows must be [start, end), two row numbers, got ${describe(rows)}`);
-  const [start, end] = rows as unknown[];
-  for (const [what, value] of [['start', start], ['end', end]] as const) {
-    if (!Number.isSafeInteger(value) || (value as number) < 0) {
-      throw new RangeError(`rows: ${what} must be a non-negative integer, got ${describe(value)}`);
-    }
-  }
-  if ((start as number) > (end as number)) throw new RangeError(`rows: start ${start} is after end ${end} (rows are [start, end))`);
-  return [start as number, end as number];
 }
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY

@@ -8,7 +8,7 @@ import { ParquetSource, type ParquetOptions } from './parquet';
 import type { MatrixSource } from './source';
 
 /** Options of `openSource`: the CSV options, Parquet's decoder, and the format when the name does not tell it. */
-export interface OpenSourceOptions extends CsvOptions, Pick<ParquetOptions, 'hyparquet' | 'compressors'> {
+export interface OpenSourceOptions extends CsvOptions, Pick<ParquetOptions, 'hyparquet' | 'compressors' | 'rows'> {
   /**
    * 'npy', 'csv' (TSV is CSV with a tab) or 'parquet'. Default: from the name's extension (.npy; .csv, .tsv, .tab,
    * .txt; .parquet, .parq, .pq).
@@ -23,14 +23,18 @@ export function openSource(input: ByteInput, options: OpenSourceOptions = {}): M
   if (format === 'npy') {
     const csvOnly = (['delimiter', 'header', 'columns'] as const).filter((option) => options[option] !== undefined);
     if (csvOnly.length > 0) throw new TypeError(`${name} is a .npy file: ${csvOnly.join(', ')} only apply to CSV (a .npy file is read whole)`);
-    return new NpySource(input, { name });
+    return new NpySource(input, { name, rows: options.rows });
   }
   if (format === 'parquet') {
     const csvOnly = (['delimiter', 'header'] as const).filter((option) => options[option] !== undefined);
     if (csvOnly.length > 0) throw new TypeError(`${name} is a Parquet file: ${csvOnly.join(', ')} only apply to CSV`);
-    return new ParquetSource(input, { name, columns: options.columns, hyparquet: options.hyparquet, compressors: options.compressors });
+    return new ParquetSource(input, { name, columns: options.columns, rows: options.rows, hyparquet: options.hyparquet, compressors: options.compressors });
   }
-  if (format === 'csv') return new CsvSource(input, { ...options, name });
+  if (format === 'csv') {
+    // A CSV's rows are found only by reading every byte before them: shard CSV data as whole files.
+    if (options.rows !== undefined) throw new TypeError(`${name} is a CSV file: the rows option applies to .npy and Parquet files (shard CSV data as whole files)`);
+    return new CsvSource(input, { ...options, name });
+  }
   if (options.format !== undefined) throw new TypeError(`format must be 'npy', 'csv' or 'parquet', got ${describe(options.format)}`);
   throw new TypeError(`${name}: cannot tell its format from its name: pass { format: 'npy' }, { format: 'csv' } or { format: 'parquet' }`);
 }

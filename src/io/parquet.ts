@@ -6,13 +6,18 @@
 
 import { ByteReader, bufferFile, inputName, isByteFile, openBytes, reopenFile, type ByteFile, type ByteInput } from './bytes';
 import { describe } from '../describe';
-import { checkBatchSize, type MatrixSource, type RowBatch, type SourceInfo } from './source';
+import { checkBatchSize, checkRowsOption, type MatrixSource, type RowBatch, type SourceInfo } from './source';
 
 export interface ParquetOptions {
   /** Name used in errors (default: the path, the File's name, or what kind of input it is). */
   name?: string;
   /** The columns to read: names or 0-based indices. Default: all (each must then be numeric). */
   columns?: ReadonlyArray<string | number>;
+  /**
+   * Rows [start, end) of the file: the source is those rows only (a shard of the file), numbered from 0, and reads
+   * only the row groups that hold them. Files, Blobs and bytes.
+   */
+  rows?: readonly [number, number];
   /**
    * hyparquet's module (`import * as hyparquet from 'hyparquet'`). Default: imported by name when the first Parquet
    * file is read, which Node and browsers with an import map do; an app built with a bundler passes it, so that the
@@ -60,32 +65,32 @@ interface Decoder {
   compressors: Record<string, unknown> | undefined;
 }
 
-let imported: Promise<Decoder> | null = null;
+let imported: Promise<{ reader: Hyparquet | null; compressors: Record<string, unknown> | undefined }> | null = null;
 
 /**
  * hyparquet and its decompressors: those given in the options, else imported by name once, on the first Parquet file.
  * The names are not literal on purpose: a bundler must not make every app that uses this package depend on hyparquet.
  */
 function loadHyparquet(name: string, options: ParquetOptions): Promise<Decoder> {
+  let given: Hyparquet | null = null;
   if (options.hyparquet) {
     const reader = options.hyparquet as Partial<Hyparquet>;
     if (typeof reader.parquetRead !== 'function' || typeof reader.parquetMetadataAsync !== 'function') {
       throw new TypeError(`options.hyparquet must be hyparquet's module (with parquetRead and parquetMetadataAsync), got ${describe(options.hyparquet)}`);
     }
-    return Promise.resolve({ reader: reader as Hyparquet, compressors: withoutSnappy(options.compressors) });
+    given = reader as Hyparquet;
   }
   imported ??= (async () => {
     const module = 'hyparquet';
     const reader = await import(/* @vite-ignore */ module).catch(() => null) as Hyparquet | null;
-    if (!reader) throw new Error('reading Parquet needs hyparquet, an optional dependency: npm install hyparquet hyparquet-compressors');
     const extra = 'hyparquet-compressors';
     const loaded = await import(/* @vite-ignore */ extra).catch(() => null) as { compressors?: Record<string, unknown> } | null;
-    return { reader, compressors: withoutSnappy(loaded?.compressors) };
+    return { reader, compressors: loaded?.compressors };
   })();
-  const loading = imported;
-  return loading.catch((error: unknown) => {
-    if (imported === loading) imported = null;
-    throw new Error(`${name}: ${(error as Error).message}`);
+  return imported.then(({ reader, compressors }) => {
+    const chosen = given ?? reader;
+    if (!chosen) throw new Error(`${name}: reading Parquet needs hyparquet, an optional dependency: npm install hyparquet hyparquet-compressors`);
+    return { reader: chosen, compressors: withoutSnappy(options.compressors ?? compressors) };
   });
 }
 
@@ -104,7 +109,9 @@ const NOT_NUMBER_LOGICAL = new Set(['DATE', 'TIME', 'TIMESTAMP', 'DECIMAL', 'INT
 
 interface ParquetLayout {
   metadata: ParquetMetadata;
+  /** The source's rows (a slice's), and the file's row that is the source's row 0. */
   rows: number;
+  firstRow: number;
   /** Names of the columns read, in the order of the matrix's columns. */
   columns: string[];
   /** First row of each row group, and one past the last row. */
@@ -127,9 +134,11 @@ interface DecodedGroup {
  */
 export class ParquetSource extends ByteReader<{ layout: ParquetLayout; stream: null }> implements MatrixSource {
   private decoded: DecodedGroup | null = null;
+  private readonly slice: readonly [number, number] | null;
 
   constructor(input: ByteInput, private readonly options: ParquetOptions = {}) {
     super(input, options.name ?? inputName(input));
+    this.slice = options.rows === undefined ? null : checkRowsOption(options.rows);
     const { columns } = options;
     if (columns !== undefined && (!Array.isArray(columns) || columns.length === 0
       || !columns.every((c) => typeof c === 'string' || (Number.isInteger(c) && c >= 0)))) {
@@ -159,13 +168,15 @@ export class ParquetSource extends ByteReader<{ layout: ParquetLayout; stream: n
         if (!(Number.isInteger(block) && block >= 0 && block < blocks)) throw new RangeError(`${this.name}: there is no block ${describe(block)} of ${batchSize} rows`);
         const first = block * batchSize;
         const count = Math.min(batchSize, layout.rows - first);
-        // The block's rows may span row groups: each is decoded once and kept until a row outside it is asked for.
-        for (let row = first; row < first + count;) {
+        // The block's rows (file rows from `start`) may span row groups: each is decoded once and kept until a row
+        // outside it is asked for.
+        const start = layout.firstRow + first;
+        for (let row = start; row < start + count;) {
           const group = await this.groupOf(row, layout, reader, buffer, compressors);
-          const end = Math.min(first + count, layout.groupStarts[group.group + 1]);
+          const end = Math.min(start + count, layout.groupStarts[group.group + 1]);
           for (let c = 0; c < cols; c++) {
             const values = group.columns[c];
-            for (let r = row; r < end; r++) out[(r - first) * cols + c] = values[r - group.first];
+            for (let r = row; r < end; r++) out[(r - start) * cols + c] = values[r - group.first];
           }
           row = end;
         }
@@ -298,7 +309,9 @@ export class ParquetSource extends ByteReader<{ layout: ParquetLayout; stream: n
       throw new RangeError(`${this.name}: its row groups hold ${groupStarts[groupStarts.length - 1]} rows, its footer says ${rows}`);
     }
     const dtype = selected.every((index) => leaves[index].type === 'FLOAT') ? 'float32' : 'float64';
-    return { metadata, rows, columns: selected.map((index) => names[index]), groupStarts, dtype, bytes };
+    const [start, end] = this.slice ?? [0, rows];
+    if (end > rows) throw new RangeError(`${this.name}: rows [${start}, ${end}) reach past the file's ${rows} rows`);
+    return { metadata, rows: end - start, firstRow: start, columns: selected.map((index) => names[index]), groupStarts, dtype, bytes };
   }
 }
 

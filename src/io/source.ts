@@ -90,3 +90,16 @@ export function checkBatchSize(name: string, batchSize: number, cols: number): v
 export function nonFiniteError(name: string, row: number, col: number, value: number): RangeError {
   return new RangeError(`${name}: row ${row}, column ${col} is ${value} (every value must be a finite number)`);
 }
+
+/** A valid `rows` option: two integers, 0 ≤ start ≤ end (the end is checked against the file when it is opened). */
+export function checkRowsOption(rows: unknown): [number, number] {
+  if (!Array.isArray(rows) || rows.length !== 2) throw new TypeError(`rows must be [start, end), two row numbers, got ${describe(rows)}`);
+  const [start, end] = rows as unknown[];
+  for (const [what, value] of [['start', start], ['end', end]] as const) {
+    if (!Number.isSafeInteger(value) || (value as number) < 0) {
+      throw new RangeError(`rows: ${what} must be a non-negative integer, got ${describe(value)}`);
+    }
+  }
+  if ((start as number) > (end as number)) throw new RangeError(`rows: start ${start} is after end ${end} (rows are [start, end))`);
+  return [start as number, end as number];
+}

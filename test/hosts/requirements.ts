@@ -1,6 +1,7 @@
 // Suites that need a program from outside npm (Chromium, workerd): when it is missing they say so loudly and are
 // reported as skipped; under CI=true a missing program fails the run instead.
 
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, it } from 'vitest';
 
@@ -36,3 +37,9 @@ export const chromiumMissing = (): string | null =>
   chromiumPath() === null
     ? `no Chromium at $CHROMIUM_PATH or ${CHROMIUM_CANDIDATES.join(', ')} (install it: apt-get install chromium)`
     : null;
+
+/** Why the sharded example cannot run here (no redis-server on the PATH), or null. */
+export function redisMissing(): string | null {
+  const found = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
+  return found.status === 0 ? null : 'no redis-server on the PATH (install it: apt-get install redis-server)';
+}

@@ -83,6 +83,28 @@ describe('ParquetSource', () => {
     await expectError(() => new ParquetSource(fixture('table-none.parquet'), { hyparquet: {} }).info(), TypeError, /options\.hyparquet must be hyparquet's module/);
   });
 
+  it('reads a slice of rows (a shard), decoding only the row groups that hold it', async () => {
+    const { cols, values } = reference;
+    const groupsRead: number[] = [];
+    const counting = { ...hyparquet, parquetRead: (options: Parameters<typeof hyparquet.parquetRead>[0]) => {
+      groupsRead.push(options.rowStart ?? 0);
+      return hyparquet.parquetRead(options);
+    } };
+    const slice = new ParquetSource(fixture('table-gzip.parquet'), { rows: [250, 700], hyparquet: counting });
+    expect(await slice.info()).toMatchObject({ rows: 450, cols });
+    expect(await readAll(slice, 100)).toEqual(Array.from(values.subarray(250 * cols, 700 * cols)));
+    // Row groups of 300 rows: [0, 300) and [300, 600) and [600, 900) hold rows 250–699; [900, 1000) is never read.
+    expect(groupsRead).toEqual([0, 300, 600]);
+    const seen: number[] = [];
+    for await (const batch of slice.batches(100, [4, 0, 2])) {
+      seen.push(batch.firstRow);
+      expect(Array.from(batch.data)).toEqual(Array.from(values.subarray((250 + batch.firstRow) * cols, (250 + batch.firstRow + batch.rows) * cols)));
+    }
+    expect(seen).toEqual([400, 0, 200]);
+    await expectError(() => openSource(fixture('table-gzip.parquet'), { rows: [900, 1001] }).info(), RangeError, /rows \[900, 1001\) reach past the file's 1000 rows/);
+    expect(() => openSource('x.csv', { rows: [0, 1] })).toThrow(/the rows option applies to \.npy and Parquet files \(shard CSV data as whole files\)/);
+  });
+
   const refusals: [string, () => Promise<unknown>, ErrorConstructor, RegExp][] = [
     ['a null value, by row and column', () => readAll(openSource(fixture('nulls.parquet'))), RangeError, /nulls\.parquet: row 417, column "f32" is null/],
     ['NaN, by row and column', () => readAll(openSource(fixture('nan.parquet'))), RangeError, /nan\.parquet: row 650, column "f64" \(0\) is NaN/],
