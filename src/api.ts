@@ -43,4 +43,4 @@ export type { CsvOptions } from './io/csv';
 export type { MatrixSource, RowBatch, SourceInfo } from './io/source';
 export type { ByteInput } from './io/bytes';
 export type { DenseMatrix, MatrixInput } from './io/matrix';
-export type { ArrowColumn, ArrowTable, ArrowType } from './io/arrow';
+export type { ArrowColumn, ArrowField, ArrowTable, ArrowType } from './io/arrow';

@@ -1,6 +1,6 @@
 // Every code block of README.md and docs/*.md runs as pasted, from the packed package, in the host it is written for:
 //   ```js         an ES module run by Node in a project with the package installed (and the data files the
-//                 README's examples name: data.npy, data.csv, big.npy, classes.csv)
+//                 README's examples name: data.npy, data.csv, big.npy, classes.csv, data.parquet)
 //   ```html       a page served next to node_modules, in Chromium
 //   ```js worker  an edge function's module (export default { fetch }), bundled as Vercel's edge runtime bundles
 //                 it, answering a POST of rows, with wasm code generation forbidden
@@ -13,7 +13,7 @@
 // documents must name a file that exists and, after #, one of its headings.
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 import { EdgeRuntime } from 'edge-runtime';
@@ -100,6 +100,7 @@ beforeAll(() => {
     const species = r % 3;
     return [...Array.from(sample.data.subarray(r * d, (r + 1) * d), (value, c) => value + (c < 3 ? 2 * species : 0)), species].join(',');
   });
+  copyFileSync(new URL('fixtures/parquet/table-zstd.parquet', import.meta.url), join(packed.consumer, 'data.parquet'));
   writeFileSync(join(packed.consumer, 'classes.csv'), `${[...names, 'species'].join(',')}\n${classes.join('\n')}\n`);
 });
 

@@ -8,7 +8,9 @@ import { describe } from '../describe';
 
 /** The part of an Arrow column (`Vector`) that is read: its values, their nulls, and its type. */
 export interface ArrowColumn {
+  /** How many values the column has. */
   readonly length: number;
+  /** How many of them are null (a column with any is refused). */
   readonly nullCount: number;
   /** The values as a typed array: a view of the column's buffer when it is one chunk, a copy otherwise. */
   toArray(): ArrayLike<number | bigint>;
@@ -16,8 +18,11 @@ export interface ArrowColumn {
 
 /** An Arrow field's type, as apache-arrow describes it: `typeId` 2 is Int, 3 is Float (`precision` 0 = half). */
 export interface ArrowType {
+  /** apache-arrow's `Type` enum: 2 (Int) and 3 (Float) are read, every other type is refused. */
   readonly typeId: number;
+  /** A Float's precision: 0 half, 1 single, 2 double. */
   readonly precision?: number;
+  /** The type as messages name it (`Float32`, `Utf8`, `Dictionary<Int32, Utf8>`). */
   toString(): string;
 }
 
@@ -26,10 +31,25 @@ export interface ArrowType {
  * `numRows` rows, `numCols` numeric columns. Select the feature columns with Arrow's own `table.select([...])`.
  */
 export interface ArrowTable {
+  /** The rows. */
   readonly numRows: number;
+  /** The columns, each a column of the matrix. */
   readonly numCols: number;
-  readonly schema: { readonly fields: ReadonlyArray<{ readonly name: string; readonly type: ArrowType }> };
+  /** The table's schema. */
+  readonly schema: {
+    /** The columns' names and types, in order. */
+    readonly fields: ReadonlyArray<ArrowField>;
+  };
+  /** Column `index`, or null where there is none. */
   getChildAt(index: number): ArrowColumn | null;
+}
+
+/** An Arrow field: a column's name and type. */
+export interface ArrowField {
+  /** The column's name (cca's `x`/`y` and lda's `labels` options take it). */
+  readonly name: string;
+  /** The column's type. */
+  readonly type: ArrowType;
 }
 
 /** Arrow's type ids for integers and floating-point numbers (apache-arrow's `Type.Int`, `Type.Float`). */

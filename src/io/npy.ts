@@ -18,6 +18,7 @@ export interface NpyHeader {
   firstRow?: number;
 }
 
+/** Options of `NpySource`. */
 export interface NpySourceOptions {
   /** The name errors use (default: the file's path or name). */
   name?: string;

@@ -8,6 +8,7 @@ import { ByteReader, bufferFile, inputName, isByteFile, openBytes, reopenFile, t
 import { describe } from '../describe';
 import { checkBatchSize, checkRowsOption, type MatrixSource, type RowBatch, type SourceInfo } from './source';
 
+/** Options of `ParquetSource`. */
 export interface ParquetOptions {
   /** Name used in errors (default: the path, the File's name, or what kind of input it is). */
   name?: string;
@@ -121,6 +122,14 @@ interface ParquetLayout {
   bytes: Uint8Array | null;
 }
 
+/** What opening a Parquet input tells: its layout. */
+interface ParquetStart {
+  /** The columns read, the rows and the row groups. */
+  layout: ParquetLayout;
+  /** Never a stream held open: a stream is read into memory when opened (Parquet's index is at its end). */
+  stream: null;
+}
+
 /** One decoded row group: its columns' values as float64, and its rows' span in the file. */
 interface DecodedGroup {
   group: number;
@@ -132,7 +141,7 @@ interface DecodedGroup {
  * Reads a Parquet file, Blob or buffer (a stream is read into memory first: Parquet's index is at its end) in batches
  * of rows. A file is opened by each operation and closed when it ends.
  */
-export class ParquetSource extends ByteReader<{ layout: ParquetLayout; stream: null }> implements MatrixSource {
+export class ParquetSource extends ByteReader<ParquetStart> implements MatrixSource {
   private decoded: DecodedGroup | null = null;
   private readonly slice: readonly [number, number] | null;
 
@@ -243,7 +252,7 @@ export class ParquetSource extends ByteReader<{ layout: ParquetLayout; stream: n
     return this.opened;
   }
 
-  private async openNow(): Promise<{ layout: ParquetLayout; stream: null }> {
+  private async openNow(): Promise<ParquetStart> {
     const { reader } = await loadHyparquet(this.name, this.options);
     const opened = await openBytes(this.input, this.name);
     let bytes: Uint8Array | null = null;

@@ -3,7 +3,7 @@
 // exactly the published files (exports map, dist/, wasm/) and nothing of the repository.
 
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -31,6 +31,11 @@ function npm(args: string[], cwd: string): string {
   return execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
+/** The version of a dev dependency that package.json pins (already in npm's cache after `npm ci`). */
+function devDependency(name: string): string {
+  return (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies[name];
+}
+
 export default function setup(project: TestProject): () => void {
   const directory = mkdtempSync(join(tmpdir(), 'eigengame-hosts-'));
   // --ignore-scripts: `npm test` has just built dist/ and wasm/; pack would run `prepack` (the build) again.
@@ -40,7 +45,11 @@ export default function setup(project: TestProject): () => void {
   const consumer = join(directory, 'consumer');
   mkdirSync(consumer);
   writeFileSync(join(consumer, 'package.json'), JSON.stringify({
-    name: 'eigengame-consumer', private: true, type: 'module', dependencies: { eigengame: `file:../${packed.filename}` },
+    name: 'eigengame-consumer',
+    private: true,
+    type: 'module',
+    // apache-arrow as a user who hands Arrow tables to the package has it (the docs' examples make tables with it).
+    dependencies: { eigengame: `file:../${packed.filename}`, 'apache-arrow': devDependency('apache-arrow') },
   }));
   npm(['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], consumer);
   project.provide('packed', {
