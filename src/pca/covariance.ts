@@ -10,7 +10,7 @@
 // The blocks' means are merged exactly at the end: C = Σ_b S_b + Σ_b n_b (m_b − m)(m_b − m)ᵀ, the second sum by syrk
 // too, over the rows √n_b (m_b − m).
 
-import type { Engine } from '../devices/engine';
+import { turn, type Engine } from '../devices/engine';
 import { COVARIANCE_BLOCK, Stager, type Layout } from './pack';
 import { ColumnMoments, STAGE_ROWS, powerOfTwoScale } from './stats';
 
@@ -70,6 +70,7 @@ export class CovariancePass {
     const target = this.engine.hostKernels().plan.x + this.slot * this.batch * this.padded * 4;
     const weights: number[] = [];
     for (let first = 0; first < rows; first += STAGE_ROWS) {
+      await turn(this.signal);
       const count = Math.min(STAGE_ROWS, rows - first);
       copy(first, count, stager.rows(count));
       const block = new ColumnMoments(d);
