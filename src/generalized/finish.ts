@@ -6,6 +6,7 @@
 // Where float32 could not get there (B far from the identity: the float32 pencil is itself off by about κ(B)·1e-7),
 // the float64 rounds carry the players the rest of the way.
 
+import { turn } from '../devices/engine';
 import { PencilPlayers, FLOAT64_DROP, symmetric, type DenseTerm, type PlayerSpace } from '../devices/pencil';
 import { gammaDirections64 } from '../math/gamma';
 import { dot } from '../math/linalg';
@@ -25,11 +26,8 @@ export interface PencilSolution {
   lowRankTrace: number | null;
 }
 
-/** Yields to the event loop (timers, abort signals, a page) between long stretches of host work. */
-export function yieldToEventLoop(): Promise<void> {
-  if (typeof setImmediate === 'function') return new Promise((resolve) => setImmediate(resolve));
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
+/** Products of the float64 pencil between turns of the event loop (a few milliseconds of work). */
+const TIMES_WORK = 4e6;
 
 /** The most float64 rounds after the devices' game (each costs about what a float32 round costs, on one thread in JavaScript). */
 const FINISH_ROUNDS = 50;
@@ -80,12 +78,28 @@ class Float64Pencil {
     }
   }
 
-  /** trace(B⁻¹ Fᵀ F) = Σ_r ‖L⁻¹ f_r‖² for A's low-rank part (null without one). */
-  lowRankTrace(): number | null {
+  /**
+   * The A and B images of rows [first, first + count) of `basis`, in groups of rows of about TIMES_WORK products
+   * between turns of the event loop (a row costs m² for the dense terms and 2·rows·m for a low-rank part: a row alone
+   * is a second of work for lda with tens of thousands of classes). The images do not depend on the grouping.
+   */
+  async timesEach(basis: Float64Array, first: number, count: number, a: Float64Array, b: Float64Array, signal?: AbortSignal): Promise<void> {
+    const { m } = this;
+    const perRow = m * m + 2 * (this.matrices.lowRank?.rows ?? 0) * m;
+    const group = Math.max(1, Math.floor(TIMES_WORK / perRow));
+    for (let j = first; j < first + count; j += group) {
+      await turn(signal);
+      this.times(basis, j, Math.min(group, first + count - j), a, b);
+    }
+  }
+
+  /** trace(B⁻¹ Fᵀ F) = Σ_r ‖L⁻¹ f_r‖² for A's low-rank part (null without one); a solve per row of F, between turns. */
+  async lowRankTrace(signal?: AbortSignal): Promise<number | null> {
     const { lowRank, factor, d, blocks } = this.matrices;
     if (!lowRank) return null;
     let trace = 0;
     for (let r = 0; r < lowRank.rows; r++) {
+      await turn(signal);
       const y = lowRank.values.slice(r * this.m, (r + 1) * this.m);
       if (factor) for (const { range } of blocks) forward(factor, d, range, y);
       trace += dot(y, y);
@@ -200,7 +214,7 @@ export async function finishPencil(
   let values: Float64Array = new Float64Array(0);
   const space = new Float64PlayerSpace(p, m, (found) => (values = found));
   space.s.set(players);
-  pencil.times(space.s, 0, p, space.a, space.b);
+  await pencil.timesEach(space.s, 0, p, space.a, space.b, signal);
   const moves = Math.min(FINISH_ROUNDS, Math.max(0, maxSteps - deviceRounds));
   const judge = new PencilPlayers(space, { k, tol, maxSteps: moves + 2 }, FLOAT64_DROP);
   judge.move(1);
@@ -212,12 +226,11 @@ export async function finishPencil(
     if (outcome) {
       return {
         values: values.slice(0, k), vectors: space.s.slice(0, k * m), converged: outcome.converged, remaining: outcome.remaining,
-        rounds: deviceRounds + step - 2, lowRankTrace: pencil.lowRankTrace(),
+        rounds: deviceRounds + step - 2, lowRankTrace: await pencil.lowRankTrace(signal),
       };
     }
-    pencil.times(space.s, p, p, space.a, space.b);
+    await pencil.timesEach(space.s, p, p, space.a, space.b, signal);
     judge.move(step);
-    await yieldToEventLoop();
-    signal?.throwIfAborted();
+    await turn(signal);
   }
 }

@@ -9,7 +9,7 @@
 // pencil's eigenvalues, for the explained-variance ratios, is trace(Sw⁻¹ Sb) = Σ_c ‖L⁻¹ f_c‖².
 
 import { describe } from '../describe';
-import { Engine, cancellable } from '../devices/engine';
+import { Engine, cancellable, turn } from '../devices/engine';
 import { batchesOf } from '../game/game';
 import { readMatrix, reportNonFinite, type MatrixInput, type MatrixReader } from '../io/matrix';
 import { isMatrixSource, type MatrixSource } from '../io/source';
@@ -239,6 +239,9 @@ function compareLabels(a: Label, b: Label): number {
   return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
 }
 
+/** Rows of the classes' statistics between turns of the event loop. */
+const CLASS_ROWS = 256;
+
 /** Rows per batch of the reads (a source's: batchSize or about 16 MiB of floats). */
 function readBatch(d: number, settings: GeneralizedSettings): number {
   return settings.batchSize ?? Math.max(Math.min(4096, Math.floor((1 << 22) / d)), 2);
@@ -274,12 +277,14 @@ async function rowClasses(input: LabelledRows, settings: GeneralizedSettings): P
   const row = new Float64Array(d);
   for await (const batch of input.batches(readBatch(d, settings), signal)) {
     for (let r = 0; r < batch.rows; r++) {
+      if (r % CLASS_ROWS === 0) await turn(signal);
       batch.features(r, row, 0);
       statistics.add(row, batch.label(r));
     }
   }
   const n = statistics.rows;
   input.checkCount(n);
+  await turn(signal);
   const { classes, counts, means, within, classOf } = statistics.sorted();
   return {
     d, n, classes, counts, means, within, column: input.column, passes: 2,
@@ -326,11 +331,12 @@ function momentClasses(parts: readonly Moments[], labels: ArrayLike<Label>, colu
   return {
     d, n: parts.reduce((sum, part) => sum + part.n, 0), classes: order.map((i) => labels[i]), counts: order.map((i) => parts[i].n),
     means: order.map((i) => Float64Array.from(parts[i].mean)), within, column: (c) => `column ${c}`, passes: 0,
-    async sumWithin(engine, scale) {
+    async sumWithin(engine, scale, _batch, settings) {
       const padded = engine.d;
       const { sums } = engine.operator();
       sums.fill(0);
       for (const part of parts) {
+        await turn(settings.signal);
         for (let i = 0; i < d; i++) for (let j = i; j < d; j++) sums[i * padded + j] += part.scatter[i * d + j] * scale * scale;
       }
     },

@@ -7,10 +7,10 @@
 // upper triangle, A's low-rank part, and the players' buffers: all in the kernels' memory, after the operator, where
 // the pass's staged rows were.
 
-import type { Engine } from '../devices/engine';
+import { turn, type Engine } from '../devices/engine';
 import { pencilBufferBytes, pencilBuffers, type DenseTerm, type PencilPlan } from '../devices/pencil';
 import { Rng } from '../math/rng';
-import { finishPencil, yieldToEventLoop, type PencilMatrices, type PencilSolution } from './finish';
+import { finishPencil, type PencilMatrices, type PencilSolution } from './finish';
 import { impossibleResult, type GeneralizedSettings } from './options';
 
 export type { PencilSolution };
@@ -72,7 +72,7 @@ export async function solvePencil(engine: Engine, spec: PencilSpec, settings: Ge
   const d = engine.d;
   kernels.symmetrize(memoryPlan.operator!.sums, d, 1 / spec.divisor, memoryPlan.operator!.matrix);
   const { sums, matrix } = engine.operator();
-  symmetrize(sums, d);
+  await symmetrize(sums, d, settings.signal);
   for (const block of spec.blocks) {
     for (let c = block.range[0]; c < block.range[1]; c++) matrix[c * d + c] += block.ridge;
   }
@@ -129,9 +129,15 @@ function startPlayers(players: Float32Array, p: number, m: number, seed: number)
   for (let i = 0; i < p * m; i++) players[i] = rng.nextNormal();
 }
 
+/** Rows of a d × d matrix that the host copies between turns of the event loop. */
+const COPY_ROWS = 64;
+
 /** The lower triangle of a d × d matrix made equal to the upper one (the pass sums the upper triangle). */
-function symmetrize(sums: Float64Array, d: number): void {
-  for (let i = 0; i < d; i++) for (let j = 0; j < i; j++) sums[i * d + j] = sums[j * d + i];
+async function symmetrize(sums: Float64Array, d: number, signal?: AbortSignal): Promise<void> {
+  for (let i = 0; i < d; i++) {
+    if (i % COPY_ROWS === 0) await turn(signal);
+    for (let j = 0; j < i; j++) sums[i * d + j] = sums[j * d + i];
+  }
 }
 
 /**
@@ -148,6 +154,7 @@ async function factorBlock(
   const size = end - start;
   const l64 = new Float64Array(memory.buffer, factor64, d * d);
   for (let i = start; i < end; i++) {
+    if ((i - start) % COPY_ROWS === 0) await turn(signal);
     for (let j = start; j <= i; j++) l64[i * d + j] = sums[i * d + j] / divisor;
     l64[i * d + i] += block.ridge;
   }
@@ -158,12 +165,12 @@ async function factorBlock(
       const column = start + failed;
       throw block.singular(failed, !(sums[column * d + column] > 0));
     }
-    await yieldToEventLoop();
-    signal?.throwIfAborted();
+    await turn(signal);
   }
   const l32 = new Float32Array(memory.buffer, factor32, d * d);
   const lower = new Float64Array(memory.buffer, factor64, d * d);
   for (let i = start; i < end; i++) {
+    if ((i - start) % COPY_ROWS === 0) await turn(signal);
     for (let j = start; j <= i; j++) {
       l32[i * d + j] = lower[i * d + j];
       l32[j * d + i] = lower[i * d + j];

@@ -14,7 +14,7 @@
 // multiplied by B's condition number) sums the same blocks on this thread in float64 instead (math/scatter.ts):
 // each block's deviations from its own mean, then n_b (m_b − m)(m_b − m)ᵀ; no scale, no rounding to float32.
 
-import type { Engine } from '../devices/engine';
+import { turn, type Engine } from '../devices/engine';
 import { addScatter } from '../math/scatter';
 import { COVARIANCE_BLOCK, Stager, type Layout } from './pack';
 import { ColumnMoments, STAGE_ROWS, powerOfTwoScale } from './stats';
@@ -85,6 +85,7 @@ export class CovariancePass {
     const target = this.engine.hostKernels().plan.x + this.slot * this.batch * this.padded * 4;
     const weights: number[] = [];
     for (let first = 0; first < rows; first += STAGE_ROWS) {
+      await turn(this.signal);
       const count = Math.min(STAGE_ROWS, rows - first);
       copy(first, count, stager.rows(count));
       const block = new ColumnMoments(d);
@@ -136,7 +137,7 @@ export class CovariancePass {
         start = end;
         if (this.unyielded >= SCATTER_SLICE) {
           this.unyielded = 0;
-          await hostYield(this.signal);
+          await turn(this.signal);
         }
       }
     }
@@ -162,7 +163,7 @@ export class CovariancePass {
         this.unyielded += (d * (d + 1)) / 2;
         if (this.unyielded >= SCATTER_SLICE) {
           this.unyielded = 0;
-          await hostYield(this.signal);
+          await turn(this.signal);
         }
       }
       return;
@@ -181,15 +182,8 @@ export class CovariancePass {
   }
 }
 
-/** Products of a float64 pass's block summed between yields (tens of milliseconds on one thread). */
+/** Products of a float64 pass's block summed between checks for a turn of the event loop (tens of milliseconds). */
 const SCATTER_SLICE = 1 << 24;
-
-/** Lets timers, abort signals and a page run between stretches of this thread's sums (a macrotask, not a microtask). */
-function hostYield(signal?: AbortSignal): Promise<void> {
-  signal?.throwIfAborted();
-  const next = typeof setImmediate === 'function' ? new Promise<void>((resolve) => setImmediate(resolve)) : new Promise<void>((resolve) => setTimeout(resolve, 0));
-  return next.then(() => signal?.throwIfAborted());
-}
 
 /**
  * A scale for rows that may not vary: a power of two bringing their deviations (or values, not centred) near 1; if

@@ -364,7 +364,7 @@ function checkFits(d: number, name: string): void {
 async function momentsOfMatrix(X: MatrixInput, settings: PCASettings): Promise<Moments> {
   const reader = readMatrix(X, 'X');
   checkFits(reader.cols, 'X');
-  const summed = await sumMatrix(reader, settings, 1, reader.rows * reader.cols * reader.cols);
+  const summed = await sumMatrix(reader, settings, 1, reader.rows * reader.cols * reader.cols, true);
   try {
     return fromSummed(summed, 'X');
   } finally {

@@ -5,7 +5,7 @@
 // - packed column blocks, i.e. the transpose packed the same way (the Gram route: its "rows" are the features);
 // - plain rows (the data route: the step's kernels read rows of d).
 
-import type { Engine } from '../devices/engine';
+import { turn, type Engine } from '../devices/engine';
 import { reportNonFinite, type MatrixReader } from '../io/matrix';
 import { ColumnMoments, STAGE_ROWS } from './stats';
 
@@ -79,9 +79,15 @@ export class Stager {
   }
 }
 
-/** Calls `visit(first, count)` after staging each block of a matrix input's rows (in row order). */
-function forEachStagedBlock(reader: MatrixReader, stager: Stager, visit: (first: number, count: number) => void): void {
+/**
+ * Calls `visit(first, count)` after staging each block of a matrix input's rows (in row order), giving the event
+ * loop its turns between blocks (a pass over a large matrix takes seconds).
+ */
+async function forEachStagedBlock(
+  reader: MatrixReader, stager: Stager, visit: (first: number, count: number) => void, signal?: AbortSignal,
+): Promise<void> {
   for (let first = 0; first < reader.rows; first += STAGE_ROWS) {
+    await turn(signal);
     const count = Math.min(STAGE_ROWS, reader.rows - first);
     reader.copyRows(first, count, stager.rows(count));
     visit(first, count);
@@ -89,9 +95,9 @@ function forEachStagedBlock(reader: MatrixReader, stager: Stager, visit: (first:
 }
 
 /** The statistics of an in-memory matrix, refusing a value that is not finite with its row and column. */
-export function matrixMoments(reader: MatrixReader, stager: Stager, name: string): ColumnMoments {
+export async function matrixMoments(reader: MatrixReader, stager: Stager, name: string, signal?: AbortSignal): Promise<ColumnMoments> {
   const moments = new ColumnMoments(reader.cols);
-  forEachStagedBlock(reader, stager, (_first, count) => stager.measure(count, moments));
+  await forEachStagedBlock(reader, stager, (_first, count) => stager.measure(count, moments), signal);
   if (!moments.finite()) {
     for (let r = 0; r < reader.rows; r++) {
       const row = reader.row(r);
@@ -102,6 +108,6 @@ export function matrixMoments(reader: MatrixReader, stager: Stager, name: string
 }
 
 /** Writes a whole matrix input, centred and scaled, into the engine's resident rows in `layout`. */
-export function packMatrix(reader: MatrixReader, stager: Stager, centring: Centring, layout: Layout): void {
-  forEachStagedBlock(reader, stager, (first, count) => stager.pack(count, first, centring, layout));
+export async function packMatrix(reader: MatrixReader, stager: Stager, centring: Centring, layout: Layout, signal?: AbortSignal): Promise<void> {
+  await forEachStagedBlock(reader, stager, (first, count) => stager.pack(count, first, centring, layout), signal);
 }

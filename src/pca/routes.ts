@@ -7,7 +7,7 @@
 //   per round.
 // Every route ends in the same float64 Rayleigh–Ritz rotation (solve.ts) and the same model.
 
-import { Engine, type Backend, type EngineShape } from '../devices/engine';
+import { Engine, turn, type Backend, type EngineShape } from '../devices/engine';
 import { reportNonFinite, type MatrixReader } from '../io/matrix';
 import { PLAY_SETTINGS, componentsModel, type PCASettings } from './core';
 import type { PCAModel } from './model';
@@ -36,10 +36,10 @@ async function load(
   );
   try {
     const stager = new Stager(engine, reader.cols);
-    const moments = matrixMoments(reader, stager, 'X');
+    const moments = await matrixMoments(reader, stager, 'X', settings.signal);
     const centring = { mean: moments.subtracted(settings.center), scale: powerOfTwoScale(moments, settings.center, 'X') };
     if (layout.kind === 'column-blocks') engine.rows(0, reader.cols).fill(0); // padded samples are zeros
-    packMatrix(reader, stager, centring, layout);
+    await packMatrix(reader, stager, centring, layout, settings.signal);
     return { engine, prepared: { moments, centring, settings } };
   } catch (error) {
     engine.dispose();
@@ -109,8 +109,13 @@ export function summingEngine(d: number, batch: number, players: number, setting
   );
 }
 
-/** The covariance route's one pass over rows in memory. */
-export async function sumMatrix(reader: MatrixReader, settings: PCASettings, players: number, totalWork: number): Promise<Summed> {
+/**
+ * The covariance route's one pass over rows in memory; `reportPass`: tell onProgress of each batch summed, as a
+ * source's pass does (Moments.of; pca's progress is its rounds).
+ */
+export async function sumMatrix(
+  reader: MatrixReader, settings: PCASettings, players: number, totalWork: number, reportPass = false,
+): Promise<Summed> {
   const { rows: n, cols: d } = reader;
   const batch = Math.min(n, memoryBatch(padToPanels(d)));
   const engine = await summingEngine(d, batch, players, settings, totalWork);
@@ -124,9 +129,16 @@ export async function sumMatrix(reader: MatrixReader, settings: PCASettings, pla
       throw new RangeError(`X has a value that is not finite in rows ${batchStart + first} to ${batchStart + first + count - 1}`);
     };
     const pass = new CovariancePass(engine, d, batch, settings.center, 'X', reportBlock, settings.signal);
-    for (; batchStart < n; batchStart += batch) {
+    for (let step = 1; batchStart < n; batchStart += batch, step++) {
       const first = batchStart;
-      await pass.add(Math.min(batch, n - first), (offset, count, into) => reader.copyRows(first + offset, count, into));
+      const rows = Math.min(batch, n - first);
+      await pass.add(rows, (offset, count, into) => reader.copyRows(first + offset, count, into));
+      if (reportPass) {
+        settings.onProgress?.({
+          step, maxSteps: settings.maxSteps, batchSize: rows, utilities: new Float64Array(0), remaining: Infinity,
+          epoch: 1, rowsRead: pass.moments.rows,
+        });
+      }
     }
     await pass.finish();
     return { engine, moments: pass.moments, passes: 1 };
@@ -172,7 +184,7 @@ export async function byGram(reader: MatrixReader, settings: PCASettings): Promi
     await packedPass(engine, d, prepared.centring.scale, settings.signal);
     const scale = fillOperator(engine, n - 1);
     const top = await playTopK(engine, 'dense', padded, n, settings);
-    const components = backProject(engine, top.vectors, top.values.length, d);
+    const components = await backProject(engine, top.vectors, top.values.length, d, settings.signal);
     return finish({ ...top, vectors: components }, d, 1 / scale, { engine: engine.backend, solver: 'gram', passes: 2 }, prepared);
   });
 }
@@ -181,7 +193,7 @@ export async function byGram(reader: MatrixReader, settings: PCASettings): Promi
  * The Gram route's components: Xᵀu_i for each eigenvector u_i of XXᵀ (from the packed transpose, assembly/backpack.ts),
  * normalised in float64. `count` vectors of the engine's padded sample count.
  */
-function backProject(engine: Engine, eigenvectors: Float64Array, count: number, d: number): Float64Array {
+async function backProject(engine: Engine, eigenvectors: Float64Array, count: number, d: number, signal?: AbortSignal): Promise<Float64Array> {
   const { kernels, plan } = engine.hostKernels();
   const padded = plan.d;
   const u = engine.gradient();
@@ -190,6 +202,7 @@ function backProject(engine: Engine, eigenvectors: Float64Array, count: number, 
   const out = plan.x + d * padded * 4;
   const acc = out + count * d * 4;
   for (let first = 0; first < d; first += COVARIANCE_BLOCK) {
+    await turn(signal);
     const height = Math.min(COVARIANCE_BLOCK, d - first);
     kernels.packedTimes(plan.x + first * padded * 4, height, padded / 4, plan.g, count, padded, out, d, first, acc);
   }

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { LDAModel, lda } from '../../src/entries/node';
 import { backends } from '../helpers/backends';
+import { turnsDuring } from '../helpers/event-loop';
 import { ldaReference, rowCosine } from '../helpers/pencil-reference';
 import { plantedClasses } from '../helpers/planted-pencils';
 
@@ -85,4 +86,25 @@ describe('LDAModel', () => {
     expect(again.transform(planted.X)).toEqual(model.transform(planted.X));
     expect(again.predict(planted.X)).toEqual(model.predict(planted.X));
   });
+});
+
+describe('lda with many classes', () => {
+  it('gives the event loop its turns while it sums the trace of Sw⁻¹ Sb over thousands of classes (after its last round)', async () => {
+    const classes = 6000;
+    const planted = plantedClasses({ n: 2 * classes, d: 300, classes, separation: 0.5, seed: 4 });
+    let lastRound = 0;
+    const probe = await turnsDuring(() => lda(planted.X, planted.labels, {
+      k: 3, devices: 2, regularization: 1e-2, onProgress: (p) => (lastRound = p.stage === 'float64' ? performance.now() : lastRound),
+    }));
+    const end = performance.now();
+    expect(probe.outcome).toHaveProperty('value.converged', true);
+    expect(lastRound).toBeGreaterThan(0);
+    // After the last float64 round: the trace, a triangular solve per class (6000 × 300² / 2 flops; measured here
+    // 0.3–1 s), then the model. At least a turn per 10 cadences there (a trace that never yields has none).
+    const after = probe.times.filter((time) => time > lastRound).length;
+    const tail = Math.max(0, end - lastRound);
+    expect(after).toBeGreaterThanOrEqual(Math.floor(tail / 500));
+    // The whole fit: no gap above 40 cadences (2 s; measured here up to ~0.5 s, on a machine shared by many jobs).
+    expect(probe.longestGap).toBeLessThan(2000);
+  }, 120_000);
 });

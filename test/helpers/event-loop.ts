@@ -11,6 +11,8 @@ export interface Turns<T> {
   longestGap: number;
   /** How long the work ran, in ms. */
   duration: number;
+  /** When each turn came (performance.now()). */
+  times: number[];
 }
 
 export async function turnsDuring<T>(work: () => Promise<T>): Promise<Turns<T>> {
@@ -18,6 +20,7 @@ export async function turnsDuring<T>(work: () => Promise<T>): Promise<Turns<T>> 
   let last = start;
   let longestGap = 0;
   let turns = 0;
+  const times: number[] = [];
   let running = true;
   const tick = () => {
     if (!running) return;
@@ -25,6 +28,7 @@ export async function turnsDuring<T>(work: () => Promise<T>): Promise<Turns<T>> 
     longestGap = Math.max(longestGap, now - last);
     last = now;
     turns++;
+    times.push(now);
     setImmediate(tick);
   };
   setImmediate(tick);
@@ -36,5 +40,5 @@ export async function turnsDuring<T>(work: () => Promise<T>): Promise<Turns<T>> 
   }
   running = false;
   const end = performance.now();
-  return { outcome, turns, longestGap: Math.max(longestGap, end - last), duration: end - start };
+  return { outcome, turns, longestGap: Math.max(longestGap, end - last), duration: end - start, times };
 }

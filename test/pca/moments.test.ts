@@ -12,6 +12,7 @@ import { MAX_JSON_D, MAX_STRING_LENGTH } from '../../src/pca/moments';
 import { gappedSpectrum } from '../../scripts/planted.mjs';
 import { chunkedStream, npyBytes } from '../helpers/npy';
 import { leastAbsCos, uncentredEigen } from '../helpers/reference';
+import { normals } from '../helpers/random';
 import { sampledData } from '../helpers/sampled';
 
 const n = 3001;
@@ -369,5 +370,36 @@ describe('Moments too wide for JSON', () => {
     expect(() => Moments.fromJSON({ format: 'eigengame-moments', version: 1, n: 2, d: 6553, mean: [], scatter: [] })).toThrow(
       'moments.d is 6553, more than JSON holds (d ≤ 6552): such moments travel as bytes (Moments.fromBytes)',
     );
+  });
+});
+
+describe('Moments.of with onProgress and signal', () => {
+  const wide = { data: normals(3, 20000 * 40), rows: 20000, cols: 40 };
+
+  it('reports each batch of its pass (rowsRead up to every row), in memory as from a source', async () => {
+    const seen: Array<{ step: number; rowsRead?: number; epoch?: number }> = [];
+    const moments = await Moments.of(wide, { devices: 1, onProgress: ({ step, rowsRead, epoch }) => seen.push({ step, rowsRead, epoch }) });
+    expect(moments.n).toBe(20000);
+    expect(seen.length).toBeGreaterThan(1);
+    seen.forEach((report, i) => expect(report).toMatchObject({ step: i + 1, epoch: 1 }));
+    for (let i = 1; i < seen.length; i++) expect(seen[i].rowsRead!).toBeGreaterThan(seen[i - 1].rowsRead!);
+    expect(seen.at(-1)!.rowsRead).toBe(20000);
+    const streamed: number[] = [];
+    const source = new NpySource(chunkedStream(npyBytes(wide.data, 20000, 40), [65536]));
+    await Moments.of(source, { devices: 1, batchSize: 5000, onProgress: ({ rowsRead }) => streamed.push(rowsRead!) });
+    expect(streamed).toEqual([5000, 10000, 15000, 20000]);
+  });
+
+  it('an abort at its first report rejects with the signal’s reason, in memory and from a source', async () => {
+    for (const input of [() => wide, () => new NpySource(npyBytes(wide.data, 20000, 40))]) {
+      const controller = new AbortController();
+      const reason = { aborted: 'at the first batch' };
+      let reports = 0;
+      const fit = Moments.of(input(), {
+        devices: 1, batchSize: 5000, signal: controller.signal, onProgress: () => ++reports === 1 && controller.abort(reason),
+      });
+      await expect(fit).rejects.toBe(reason);
+      expect(reports).toBe(1);
+    }
   });
 });

@@ -12,6 +12,12 @@ import { expectSameBits } from '../helpers/bits';
 import { chunkedStream, npyBytes } from '../helpers/npy';
 import { jacobiEigen } from '../helpers/reference';
 import { normals } from '../helpers/random';
+import { turnsDuring } from '../helpers/event-loop';
+import { Engine } from '../../src/devices/engine';
+import { readMatrix } from '../../src/io/matrix';
+import { PLAY_SETTINGS } from '../../src/pca/core';
+import { Stager, matrixMoments, packMatrix } from '../../src/pca/pack';
+import { stageSize } from '../../src/pca/stats';
 
 interface Truth {
   /** k × d rows. */
@@ -308,4 +314,26 @@ describe('tied eigenvalues at the k-th', () => {
       }
     }
   });
+});
+
+describe('the in-memory statistics and packing passes', () => {
+  it('give the event loop its turns: a pass over 10000 × 2000 values is seconds of work on this thread', async () => {
+    const rows = 10000;
+    const cols = 2000;
+    const reader = readMatrix({ data: normals(5, rows * cols), rows, cols }, 'X');
+    const engine = await Engine.create({ d: cols, k: 1, rowCapacity: rows, stage: stageSize(cols) }, PLAY_SETTINGS, { devices: 1, workPerStep: 1 });
+    try {
+      const stager = new Stager(engine, cols);
+      const statistics = await turnsDuring(() => matrixMoments(reader, stager, 'X'));
+      expect(statistics.outcome).toHaveProperty('value.rows', rows);
+      const packing = await turnsDuring(() => packMatrix(reader, stager, { mean: new Float64Array(cols), scale: 1 }, { kind: 'plain' }));
+      // Measured here: 0.3–0.6 s per pass, a turn every ~50 ms. At least a turn per 10 cadences (a pass that never
+      // yields has none).
+      for (const pass of [statistics, packing]) {
+        expect(pass.turns).toBeGreaterThanOrEqual(Math.max(1, Math.floor(pass.duration / 500)));
+      }
+    } finally {
+      engine.dispose();
+    }
+  }, 60_000);
 });
