@@ -6,7 +6,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
-  chmodSync, closeSync, linkSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync,
+  chmodSync, closeSync, linkSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync,
   symlinkSync, writeFileSync, writeSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -519,16 +519,29 @@ describe('a 1 GiB .npy through the CLI', () => {
     }
     closeSync(file);
 
-    const rssFile = join(directory, 'rss.txt');
-    const fitted = run(['fit', 'big.npy', '-k', String(top), '--out', 'big-model.json', '--json'], {
-      nodeFlags: ['--max-old-space-size=64', '--import', probe], env: { EIGENGAME_RSS_FILE: rssFile },
-    });
-    expect(fitted.code, fitted.stderr).toBe(0);
-    const peakMiB = Number(readFileSync(rssFile, 'utf8')) / 1024;
-    console.log(`1 GiB .npy: CLI fit in ${JSON.parse(fitted.stdout).seconds.toFixed(1)} s, peak RSS ${peakMiB.toFixed(0)} MiB`);
-    expect(peakMiB).toBeLessThan(256);
+    // The peak RSS holds what the environment brings (Node, V8, the wasm memories, one thread per device: `auto` is the
+    // machine's cores) and what the streaming costs. The same fit of the file's first 65,536 rows (64 MiB) in the same
+    // environment measures the first, so the bound is on what a 16× longer file adds: nothing, if rows are streamed.
+    const head = new Uint8Array(block * cols * 4);
+    const bigFile = openSync(path, 'r');
+    readSync(bigFile, head, 0, head.byteLength, encodeNpyHeader('float32', rows, cols).byteLength);
+    closeSync(bigFile);
+    writeFileSync(join(directory, 'small.npy'), npyBytes(new Float32Array(head.buffer), block, cols));
+    const peakOf = (file: string) => {
+      const rssFile = join(directory, `rss-${file}.txt`);
+      const fitted = run(['fit', file, '-k', String(top), '--out', `${file}-model.json`, '--json'], {
+        nodeFlags: ['--max-old-space-size=64', '--import', probe], env: { EIGENGAME_RSS_FILE: rssFile },
+      });
+      expect(fitted.code, fitted.stderr).toBe(0);
+      return { peakMiB: Number(readFileSync(rssFile, 'utf8')) / 1024, seconds: JSON.parse(fitted.stdout).seconds as number };
+    };
+    const small = peakOf('small.npy');
+    const big = peakOf('big.npy');
+    console.log(`1 GiB .npy: CLI fit in ${big.seconds.toFixed(1)} s, peak RSS ${big.peakMiB.toFixed(0)} MiB (64 MiB file: ${small.peakMiB.toFixed(0)} MiB)`);
+    // Measured here: 1 to 10 MiB more for the 1 GiB file; 64 MiB is a sixteenth of the file, far below reading it whole.
+    expect(big.peakMiB - small.peakMiB).toBeLessThan(64);
 
-    const streamed = PCAModel.fromJSON(readFileSync(join(directory, 'big-model.json'), 'utf8'));
+    const streamed = PCAModel.fromJSON(readFileSync(join(directory, 'big.npy-model.json'), 'utf8'));
     const data = new Float32Array(readFileSync(path).buffer.slice(128));
     const inMemory = await pca({ data, rows, cols }, { k: top });
     for (let i = 0; i < top; i++) {
