@@ -11,7 +11,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { UsageError, checkOutputs } from '../../src/cli/files';
 import { NpySource, PCAModel, pca } from '../../src/entries/node';
 import { encodeNpyHeader } from '../../src/io/npy';
@@ -405,6 +405,10 @@ describe('eigengame (CLI) never loses a file', () => {
     const fifo = join(directory, `unread-${signal}`);
     expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
     const child = spawn(process.execPath, [cli, 'fit', 'data.npy', '-k', String(k), '--devices', '1', '--quiet', '--out', fifo], { cwd: directory });
+    // A build where the second signal does not stop it would leave it blocked for ever: it is killed when the test ends.
+    onTestFinished(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr += chunk));
     const closed = new Promise<[number | null, string | null]>((resolve) => child.on('close', (code, killedBy) => resolve([code, killedBy])));
