@@ -156,7 +156,7 @@ const GAME: [OptionName, string][] = [
 ];
 const READING: [OptionName, string][] = [
   ['delimiter', 'CSV delimiter: one character; \\t or tab for a tab (default: tab for .tsv, else the commonest of , tab ;)'],
-  ['header', 'whether a CSV file\'s first line names the columns (default: auto, it does if a cell is a word)'],
+  ['header', 'does a CSV file\'s first line name the columns? (default auto: yes if a cell is a word)'],
   ['format', 'the file\'s format (default: from its extension: .npy; .csv, .tsv, .tab, .txt)'],
 ];
 const COLUMNS: [OptionName, string] = ['columns', 'CSV columns to read, by header name or 0-based index (default: all)'];
@@ -181,7 +181,7 @@ const SPECS: Record<CommandName, CommandSpec> = {
       ...FIT_CONTROL,
       ['solver', 'auto (default), covariance (one pass: the d × d covariance) or data (a pass per round: for columns too many for the covariance)'],
       ...GAME,
-      ['no-center', 'do not subtract the column means: components of the uncentred second moment XᵀX / (n − 1)'],
+      ['no-center', 'do not subtract the column means: components of the uncentred XᵀX / (n − 1)'],
       MODEL_OUT, COLUMNS, ...READING, ...REPORTING,
     ],
     refused: { labels: 'it is lda\'s', x: 'it is cca\'s and pls\'s', y: 'it is cca\'s and pls\'s' },
