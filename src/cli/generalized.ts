@@ -1,30 +1,11 @@
 // The `eigengame cca | pls | lda` commands: fit a model to .npy or CSV/TSV files (streamed: the rows are read once
 // for cca and pls, twice for lda) and write it as JSON, with fit's progress, --json summary and file safety.
 
-import { UsageError, checkInput, checkOutputs, writeOutput } from './files';
+import { ArgumentError, resolveColumns, resolveViews, type Arguments, type Column } from './arguments';
+import { checkInput, checkOutputs, writeOutput } from './files';
 import { cca, lda, openSource, pls, type CCAModel, type GeneralizedProgress, type LDAModel, type MatrixSource, type PLSModel } from '../entries/node';
 import { formatOfName } from '../io/open';
-
-/** The parsed options these commands read (a subset of the CLI's). */
-export interface GeneralizedValues {
-  k?: string;
-  devices?: string;
-  batch?: string;
-  tol?: string;
-  'max-steps'?: string;
-  seed?: string;
-  'no-center'?: boolean;
-  out?: string;
-  columns?: string;
-  delimiter?: string;
-  format?: string;
-  quiet?: boolean;
-  json?: boolean;
-  x?: string;
-  y?: string;
-  labels?: string;
-  regularization?: string;
-}
+import { checkBatchSize } from '../io/source';
 
 export type GeneralizedCommand = 'cca' | 'pls' | 'lda';
 
@@ -36,109 +17,89 @@ export interface Reporting {
   write(text: string): void;
 }
 
-function integer(values: GeneralizedValues, name: 'k' | 'batch' | 'seed' | 'max-steps', minimum: number): number | undefined {
-  const text = values[name];
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < minimum) throw new UsageError(`--${name} must be an integer ≥ ${minimum}, got ${JSON.stringify(text)}`);
-  return value;
+/** The reader of `file` in the format asked for or named by its extension; CSV's options on a .npy file are a usage error. */
+export function sourceOf(file: string, args: Arguments, columns?: readonly Column[]): MatrixSource {
+  const format = args.format ?? formatOfName(file);
+  if (format === undefined) throw new ArgumentError(`${file}: cannot tell its format from its name: pass --format npy, csv or parquet`);
+  const csvOnly = (['columns', 'delimiter', 'header'] as const).filter((name) => args[name] !== undefined);
+  if (format === 'npy' && csvOnly.length > 0) {
+    throw new ArgumentError(`${file} is a .npy file: ${csvOnly.map((name) => `--${name}`).join(', ')} only apply to CSV (a .npy file is read whole)`);
+  }
+  const textOnly = csvOnly.filter((name) => name !== 'columns');
+  if (format === 'parquet' && textOnly.length > 0) {
+    throw new ArgumentError(`${file} is a Parquet file: ${textOnly.map((name) => `--${name}`).join(', ')} only apply to CSV (choose Parquet columns with --columns)`);
+  }
+  const header = args.header === undefined ? undefined : { auto: 'auto' as const, yes: true, no: false }[args.header];
+  return openSource(file, { format, columns, delimiter: args.delimiter, header, name: file });
 }
 
-/** A column list: names, or 0-based indices. */
-function columnList(text: string): (string | number)[] {
-  return text.split(',').map((column) => (/^\d+$/.test(column.trim()) ? Number(column) : column.trim()));
-}
-
-function sourceOf(file: string, values: GeneralizedValues): MatrixSource {
-  const requested = values.format;
-  if (requested !== undefined && requested !== 'npy' && requested !== 'csv' && requested !== 'parquet') throw new UsageError(`--format must be npy, csv or parquet, got ${JSON.stringify(requested)}`);
-  const format = requested ?? formatOfName(file);
-  if (format === undefined) throw new UsageError(`${file}: cannot tell its format from its name: pass --format npy, csv or parquet`);
-  try {
-    return openSource(file, { format, delimiter: values.delimiter, name: file });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}
-
-/** The options every one of these commands takes, checked. */
-function commonOptions(command: GeneralizedCommand, values: GeneralizedValues) {
-  const k = integer(values, 'k', 1);
-  if (k === undefined) throw new UsageError(`${command} needs -k <k>, the number of ${command === 'lda' ? 'discriminant directions' : 'pairs of directions'}`);
-  if (values.columns !== undefined) {
-    throw new UsageError(`--columns does not apply to ${command}: ${command === 'lda' ? 'the labels column is --labels, X is every other column' : 'name X\'s and Y\'s columns with --x and --y'}`);
-  }
-  const devicesText = values.devices ?? 'auto';
-  const devices = devicesText === 'auto' ? 'auto' : Number(devicesText);
-  if (devices !== 'auto' && !(Number.isInteger(devices) && devices >= 1)) throw new UsageError(`--devices must be a positive integer or auto, got ${JSON.stringify(devicesText)}`);
-  const tol = values.tol === undefined ? undefined : Number(values.tol);
-  if (tol !== undefined && !(tol >= 0)) throw new UsageError(`--tol must be a number ≥ 0, got ${JSON.stringify(values.tol)}`);
-  const regularization = values.regularization === undefined ? undefined : Number(values.regularization);
-  if (regularization !== undefined && !(regularization >= 0 && Number.isFinite(regularization))) {
-    throw new UsageError(`--regularization must be a number ≥ 0, got ${JSON.stringify(values.regularization)}`);
-  }
-  if (regularization !== undefined && command === 'pls') throw new UsageError('--regularization does not apply to pls (its B is the identity)');
-  return {
-    k, devices: devices as number | 'auto', tol, regularization, batchSize: integer(values, 'batch', 2), seed: integer(values, 'seed', 0),
-    maxSteps: integer(values, 'max-steps', 1),
-  };
+/**
+ * A fit's refusal of k (more than the rows, or than lda's classes − 1: what only reading the file tells) as the usage
+ * error it is; any other error as it was.
+ */
+export function tooLargeK(error: unknown): unknown {
+  if (error instanceof RangeError && /^k = \d+ is larger than/.test(error.message)) return new ArgumentError(`${error.message}: give a smaller -k`);
+  return error;
 }
 
 type Model = CCAModel | PLSModel | LDAModel;
 
 /** Runs `eigengame <command> <files…>`: checks every file first, fits, then writes the model and the summary. */
-export async function runGeneralized(command: GeneralizedCommand, files: string[], values: GeneralizedValues, signal: AbortSignal, reporting: Reporting): Promise<void> {
-  const options = commonOptions(command, values);
+export async function runGeneralized(command: GeneralizedCommand, files: string[], args: Arguments, signal: AbortSignal, reporting: Reporting): Promise<void> {
   const twoFiles = files.length === 2;
-  if (command === 'lda') {
-    if (files.length !== 1) throw new UsageError('usage: eigengame lda <file> --labels <column> -k <k> [options]');
-    if (values.labels === undefined) throw new UsageError('lda needs --labels <column>: the column of the file that holds the classes');
-    if (values.x !== undefined || values.y !== undefined) throw new UsageError('--x and --y do not apply to lda: X is every column but --labels');
-  } else {
-    if (files.length !== 1 && files.length !== 2) throw new UsageError(`usage: eigengame ${command} <x-file> <y-file> -k <k>, or ${command} <file> --x <columns> --y <columns> -k <k>`);
-    if (twoFiles && (values.x !== undefined || values.y !== undefined)) throw new UsageError(`--x and --y name the columns of one file; with two files, X is the first and Y the second`);
-    if (!twoFiles && (values.x === undefined || values.y === undefined)) throw new UsageError(`with one file, ${command} needs --x <columns> and --y <columns>`);
-    if (values.labels !== undefined) throw new UsageError(`--labels applies to lda, not ${command}`);
-  }
   const roles = twoFiles ? ['the X file', 'the Y file'] : ['the input file'];
   const inputs = [];
   for (const [i, file] of files.entries()) inputs.push(await checkInput(file, roles[i]));
-  const [out] = await checkOutputs([{ option: '--out', path: values.out ?? 'model.json' }], inputs);
-  const sources = files.map((file) => sourceOf(file, values));
+  const [out] = await checkOutputs([{ option: '--out', path: args.out ?? 'model.json' }], inputs);
+  const sources = files.map((file) => sourceOf(file, args));
   let rows: number | null;
+  let columns: { x: number[]; y: number[] } | { labels: number } | null = null;
   try {
-    rows = (await sources[0].info()).rows;
+    const infos = await Promise.all(sources.map((source) => source.info()));
+    rows = infos[0].rows;
+    const { cols, columnNames } = infos[0];
+    if (command === 'lda') {
+      const [labels] = resolveColumns([args.labels!], '--labels', files[0], cols, columnNames);
+      columns = { labels };
+      checkK(args.k!, cols - 1, `the ${columnCount(cols - 1)} of ${files[0]} besides --labels`);
+    } else if (twoFiles) {
+      const [dx, dy] = infos.map((info) => info.cols);
+      checkK(args.k!, Math.min(dx, dy), `the ${columnCount(Math.min(dx, dy))} of the narrower file, ${files[dx <= dy ? 0 : 1]}`);
+    } else {
+      const views = resolveViews(args, files[0], cols, columnNames);
+      columns = views;
+      checkK(args.k!, Math.min(views.x.length, views.y.length), `the ${columnCount(Math.min(views.x.length, views.y.length))} of the narrower view`);
+    }
+    if (args.batch !== undefined) for (const [i, info] of infos.entries()) batchFits(files[i], args.batch, info.cols);
   } catch (error) {
     // The methods close their sources on every path; a source that never reached one is closed here.
     await Promise.all(sources.map((source) => source.close()));
     throw error;
   }
   const fit = {
-    ...options, center: !values['no-center'], signal, onProgress: reporting.progress(rows) ?? undefined, onWarning: reporting.warn,
+    k: args.k!, devices: args.devices ?? 'auto', tol: args.tol, batchSize: args.batch, seed: args.seed, maxSteps: args.maxSteps,
+    signal, onProgress: reporting.progress(rows) ?? undefined, onWarning: reporting.warn,
   };
   const started = performance.now();
   let model: Model;
   try {
     if (command === 'lda') {
-      const labels = columnList(values.labels!)[0];
-      const { center: _center, ...withoutCenter } = fit;
-      model = await lda(sources[0], { ...withoutCenter, labels });
+      model = await lda(sources[0], { ...fit, regularization: args.regularization, labels: (columns as { labels: number }).labels });
     } else {
+      const options = { ...fit, center: !args.noCenter, ...(command === 'cca' ? { regularization: args.regularization } : {}) };
       const method = command === 'cca' ? cca : pls;
-      const { regularization: _regularization, ...plain } = fit;
-      const methodOptions = command === 'cca' ? fit : plain;
-      model = await (twoFiles
-        ? method(sources[0], sources[1], methodOptions)
-        : method(sources[0], { ...methodOptions, x: columnList(values.x!), y: columnList(values.y!) }));
+      model = await (twoFiles ? method(sources[0], sources[1], options) : method(sources[0], { ...options, ...(columns as { x: number[]; y: number[] }) }));
     }
+  } catch (error) {
+    throw tooLargeK(error);
   } finally {
     reporting.done();
   }
   const seconds = (performance.now() - started) / 1000;
   await writeOutput(out, signal, (handle) => handle.writeFile(JSON.stringify(model.toJSON())));
-  if (values.json) {
+  if (args.json) {
     reporting.write(`${JSON.stringify({ model: out.path, ...summaryOf(model), seconds, backend: model.backend })}\n`);
-  } else if (!values.quiet) {
+  } else if (!args.quiet) {
     const backend = model.backend!;
     const shape = 'dx' in model ? `${model.dx} + ${model.dy} columns` : `${model.d} columns, ${model.classes.length} classes`;
     reporting.write(`${files.join(' and ')}: ${model.nSamples} rows, ${shape}, k = ${model.k}, ${seconds.toFixed(2)} s on ${backend.devices} ${backend.kind === 'workers' ? 'worker devices' : 'in-thread device'} (${backend.build}), ${model.rounds} rounds\n`);
@@ -147,6 +108,24 @@ export async function runGeneralized(command: GeneralizedCommand, files: string[
     reporting.write(`pair  ${label}\n`);
     found.forEach((value, i) => reporting.write(`${String(i + 1).padStart(4)}  ${value.toPrecision(6)}\n`));
     reporting.write(`model written to ${out.path}\n`);
+  }
+}
+
+/** -k against what the data allows, where the files' headers tell it before any work. */
+function checkK(k: number, limit: number, what: string): void {
+  if (k > limit) throw new ArgumentError(`-k ${k} is more than ${what}: give -k ${limit} or less`);
+}
+
+function columnCount(count: number): string {
+  return `${count} ${count === 1 ? 'column' : 'columns'}`;
+}
+
+/** A batch the readers would refuse (too many bytes) is a usage error. */
+export function batchFits(file: string, batch: number, cols: number): void {
+  try {
+    checkBatchSize(file, batch, cols);
+  } catch (error) {
+    throw new ArgumentError(`--batch ${batch}: ${(error as Error).message.replace(/use a smaller batchSize$/, 'give a smaller --batch')}`);
   }
 }
 

@@ -3,14 +3,16 @@
 // otherwise), results to stdout, and the exit code says how it went: 0 ok, 1 failure, 2 usage.
 
 import { readFile, stat, type FileHandle } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
-import { UsageError, checkInput, checkOutputs, removeTemporaryFiles, writeOutput } from './files';
-import { runGeneralized, type GeneralizedCommand } from './generalized';
-import { PCAModel, installNodeHost, openSource, pca, type MatrixSource, type PCAProgress } from '../entries/node';
+import {
+  ArgumentError, commandHelp, helpPointer, overviewHelp, parseCommandLine, resolveColumns, type Arguments,
+} from './arguments';
+import { UsageError, checkInput, checkOutputs, removeTemporaryFiles, writeOutput, type Input } from './files';
+import { batchFits, runGeneralized, sourceOf, tooLargeK, type GeneralizedCommand } from './generalized';
+import { ProgressReport } from './progress';
+import { PCAModel, installNodeHost, pca, type MatrixSource } from '../entries/node';
 import { encodeNpyHeader } from '../io/npy';
 import { formatOfName } from '../io/open';
-
 
 // The package is `sideEffects: false`, so a bundle that takes the API's names through the Node entry need not run
 // the entry (which installs Node's host): the command asks for the installation itself.
@@ -21,214 +23,79 @@ enableRelaxedSimd();
  * Node 20's V8 (11.3) has relaxed SIMD behind a flag that V8 11.4 turned on for good (Node ≥ 21). The command owns
  * its process, so it sets the flag before any kernel is compiled (V8 reads it when it validates a module; workers
  * share the process's flags): the relaxed builds' fused multiply-add makes the covariance pass about 1.4× faster.
- * The library itself never changes its host's flags (docs/algorithm.md: Arithmetic).
+ * The library itself never changes its host's flags (README: Arithmetic).
  */
 function enableRelaxedSimd(): void {
   const [major, minor] = process.versions.v8.split('.').map(Number);
   if (major === 11 && minor < 4) setFlagsFromString('--experimental-wasm-relaxed-simd');
 }
-const HELP = `Usage: eigengame <command> [options]
-
-Principal components with μ-EigenGame, and CCA, PLS and LDA with γ-EigenGame, streamed from .npy
-(float32/float64, C order) or CSV/TSV files.
-
-Commands:
-  fit <file>                     find the top k principal components of a file; writes the model as JSON
-  transform <model.json> <file>  project a file's rows onto a model's components (--out file.npy or file.csv)
-  info <file>                    describe a file: format, rows, columns, column names
-  cca <x-file> <y-file>          canonical correlation analysis of two files' rows, read in lock step (or one file
-                                 with --x and --y); writes the model as JSON
-  pls <x-file> <y-file>          PLS-SVD: the top singular vectors of X and Y's cross-covariance (or --x and --y)
-  lda <file> --labels <column>   linear discriminant analysis of a file's rows by the classes in one of its columns
-
-Options of fit:
-  -k, --k <k>              number of components (required)
-  --devices <n|auto>       parallel devices, workers on one shared memory (default: auto = the machine's cores)
-  --batch <rows>           rows per minibatch (default 4096, fewer for wide rows)
-  --solver <s>             auto (default), covariance (one pass: the d × d covariance) or data (a pass per round:
-                           for columns too many for the covariance)
-  --tol <t>                stop once the estimated subspace distance to go is below t (default 1e-7)
-  --max-steps <n>          the most rounds of the players (default 10000)
-  --seed <s>               seed of the initial vectors (default 0)
-  --no-center              do not subtract the column means
-  --out <model.json>       where to write the model (default: model.json)
-Options of cca, pls and lda: those of fit but --solver (-k: pairs or directions), and
-  --x <a,b,...>            with one file: X's columns, by header name or 0-based index
-  --y <a,b,...>            with one file: Y's columns
-  --labels <column>        lda: the column that holds each row's class (a number); X is every other column
-  --regularization <e>     cca, lda: ε added to the within-view (within-class) covariances (default 0)
-Options of transform:
-  --out <file.npy|file.csv>  where to write the scores, one row of k per input row (required)
-Options of every command:
-  --columns <a,b,...>      CSV columns to read, by header name or 0-based index (default: all)
-  --delimiter <c>          CSV delimiter (default: tab for .tsv, else sniffed from , tab ;)
-  --format <npy|csv|parquet> the file's format (default: from its extension)
-  --quiet                  no progress and no summary (errors still go to stderr)
-  --json                   print the result as JSON on stdout
-  -h, --help               this help
-  --version                the package version
-
-Files: every --out is checked before any work: its directory exists and is writable, and it is no directory, not
-read-only, and none of the command's input files (eigengame never writes where it reads). It is written to a
-temporary file beside it (.<name>.eigengame-<pid>-<random>.tmp) that replaces it only once complete: a failed or
-interrupted command (Ctrl-C; a second Ctrl-C stops at once) leaves an existing file as it was. A FIFO or a device
-(/dev/stdout) is written directly.
-
-Exit codes: 0 success; 1 failure (unreadable or bad file, failed or interrupted command); 2 usage (unknown command
-or option, missing or malformed argument, an input that is a directory, an --out that cannot be written or is an
-input).
-`;
 
 /** Rows per batch when the CLI reads a file itself (counting rows, projecting them). */
 const BATCH_ROWS = 4096;
 
-const OPTIONS = {
-  k: { type: 'string', short: 'k' },
-  devices: { type: 'string' },
-  batch: { type: 'string' },
-  solver: { type: 'string' },
-  'max-steps': { type: 'string' },
-  tol: { type: 'string' },
-  seed: { type: 'string' },
-  center: { type: 'boolean', default: true },
-  'no-center': { type: 'boolean' },
-  out: { type: 'string' },
-  columns: { type: 'string' },
-  delimiter: { type: 'string' },
-  format: { type: 'string' },
-  x: { type: 'string' },
-  y: { type: 'string' },
-  labels: { type: 'string' },
-  regularization: { type: 'string' },
-  quiet: { type: 'boolean' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean' },
-} as const;
-
-type Values = ReturnType<typeof parse>['values'];
-
-function parse(argv: string[]) {
-  try {
-    return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}
-
-function integer(values: Values, name: 'k' | 'batch' | 'seed' | 'max-steps', minimum: number): number | undefined {
-  const text = values[name];
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < minimum) throw new UsageError(`--${name} must be an integer ≥ ${minimum}, got ${JSON.stringify(text)}`);
-  return value;
-}
-
-function sourceOf(file: string, values: Values): MatrixSource {
-  const requested = values.format;
-  if (requested !== undefined && requested !== 'npy' && requested !== 'csv' && requested !== 'parquet') throw new UsageError(`--format must be npy, csv or parquet, got ${JSON.stringify(requested)}`);
-  const format = requested ?? formatOfName(file);
-  if (format === undefined) throw new UsageError(`${file}: cannot tell its format from its name: pass --format npy, csv or parquet`);
-  const columns = values.columns?.split(',').map((column) => (/^\d+$/.test(column.trim()) ? Number(column) : column.trim()));
-  try {
-    return openSource(file, { format, columns, delimiter: values.delimiter, name: file });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}
-
-/** Progress on stderr: a bar redrawn in place on a terminal, a plain line every few seconds otherwise. */
-class ProgressReport {
-  private readonly started = performance.now();
-  private lastLine = 0;
-
-  private rowsRead = 0;
-
-  constructor(private readonly stream: NodeJS.WriteStream, private readonly totalRows: number | null) {}
-
-  /** A pass over the file (rows read, the bar and its ETA on the first), or the players' rounds after it. */
-  update(progress: PCAProgress): void {
-    const elapsed = (performance.now() - this.started) / 1000;
-    this.rowsRead = progress.rowsRead ?? this.rowsRead;
-    const rate = this.rowsRead / Math.max(elapsed, 1e-3);
-    const reading = progress.epoch !== undefined;
-    const fraction = reading && progress.epoch === 1 && this.totalRows ? Math.min(1, this.rowsRead / this.totalRows) : null;
-    const eta = fraction && fraction > 0 ? (elapsed * (1 - fraction)) / fraction : null;
-    const stage = reading ? `pass ${progress.epoch}, batch ${progress.step}` : `round ${progress.step}`;
-    const settle = Number.isFinite(progress.remaining) ? `to go ≈ ${progress.remaining.toExponential(1)}`
-      : progress.utilities.length > 0 ? `variances ${shortList(progress.utilities)}` : null;
-    const parts = [stage, `${humanCount(rate)} rows/s`, ...(settle ? [settle] : [])];
-    if (eta !== null) parts.push(`ETA ${clock(eta)}`);
-    if (this.stream.isTTY) {
-      const width = 24;
-      const bar = fraction === null ? '' : `[${'█'.repeat(Math.round(fraction * width)).padEnd(width, '░')}] ${String(Math.round(fraction * 100)).padStart(3)}%  `;
-      this.stream.write(`\r${bar}${parts.join('  ')}\x1b[K`);
-    } else if (elapsed - this.lastLine >= 2 || this.lastLine === 0) {
-      this.lastLine = elapsed;
-      this.stream.write(`${parts.join(', ')}\n`);
+/**
+ * The source of `file` with --columns resolved: names and indices are checked against the file's header before any
+ * work (a usage error), and the reader gets indices. A FIFO or device can be read only once, so its columns are
+ * left to the reader (whose error is then a failed read).
+ */
+async function selectedSource(file: string, input: Input, args: Arguments): Promise<MatrixSource> {
+  const asGiven = sourceOf(file, args, args.columns); // checks the options against the format; opens nothing
+  if (args.columns === undefined || !input.identity.stats.isFile()) return asGiven;
+  if ((args.format ?? formatOfName(file)) === 'parquet') {
+    // A Parquet file's schema checks the columns itself (names, and that each holds numbers), from its footer.
+    try {
+      await asGiven.info();
+    } catch (error) {
+      await asGiven.close();
+      throw /column/.test((error as Error).message) ? new ArgumentError((error as Error).message) : error;
     }
+    return asGiven;
   }
-
-  done(): void {
-    if (this.stream.isTTY) this.stream.write('\r\x1b[K');
+  const whole = sourceOf(file, args);
+  let columns: number[];
+  try {
+    const { cols, columnNames } = await whole.info();
+    columns = resolveColumns(args.columns, '--columns', file, cols, columnNames);
+  } finally {
+    await whole.close();
   }
+  return sourceOf(file, args, columns);
 }
 
-function shortList(values: ArrayLike<number>): string {
-  const shown = Array.from(values).slice(0, 4).map((value) => value.toPrecision(3));
-  return shown.join(' ') + (values.length > 4 ? ' …' : '');
-}
-
-function humanCount(value: number): string {
-  if (value >= 1e6) return `${(value / 1e6).toFixed(1)}M`;
-  if (value >= 1e3) return `${(value / 1e3).toFixed(1)}k`;
-  return value.toFixed(0);
-}
-
-function clock(seconds: number): string {
-  const s = Math.round(seconds);
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
-}
-
-async function fit(file: string, values: Values, signal: AbortSignal): Promise<void> {
-  const k = integer(values, 'k', 1);
-  if (k === undefined) throw new UsageError('fit needs -k <k>, the number of components');
-  const devicesText = values.devices ?? 'auto';
-  const devices = devicesText === 'auto' ? 'auto' : Number(devicesText);
-  if (devices !== 'auto' && !(Number.isInteger(devices) && devices >= 1)) throw new UsageError(`--devices must be a positive integer or auto, got ${JSON.stringify(devicesText)}`);
-  const tol = values.tol === undefined ? undefined : Number(values.tol);
-  if (tol !== undefined && !(tol >= 0)) throw new UsageError(`--tol must be a number ≥ 0, got ${JSON.stringify(values.tol)}`);
-  const solver = values.solver ?? 'auto';
-  if (!['auto', 'covariance', 'data'].includes(solver)) throw new UsageError(`--solver must be auto, covariance or data, got ${JSON.stringify(solver)}`);
-  const batchSize = integer(values, 'batch', 2);
-  const seed = integer(values, 'seed', 0);
-  const maxSteps = integer(values, 'max-steps', 1);
+async function fit(file: string, args: Arguments, signal: AbortSignal): Promise<void> {
+  const k = args.k!;
   const input = await checkInput(file, 'the input file');
-  const [out] = await checkOutputs([{ option: '--out', path: values.out ?? 'model.json' }], [input]);
-  const source = sourceOf(file, values);
+  const [out] = await checkOutputs([{ option: '--out', path: args.out ?? 'model.json' }], [input]);
+  const source = await selectedSource(file, input, args);
   const info = await source.info();
-  const progress = values.quiet ? null : new ProgressReport(process.stderr, info.rows);
+  if (k > info.cols) throw new ArgumentError(`-k ${k} is more than ${file}'s ${info.cols} columns: give -k ${info.cols} or less`);
+  if (info.rows !== null && k > info.rows) throw new ArgumentError(`-k ${k} is more than ${file}'s ${info.rows} rows: give -k ${info.rows} or less`);
+  if (args.batch !== undefined) batchFits(file, args.batch, info.cols);
+  const progress = args.quiet ? null : new ProgressReport(process.stderr, info.rows, 'variances');
   const started = performance.now();
   let model: PCAModel;
   try {
     model = await pca(source, {
-      k, devices, batchSize, tol, seed, maxSteps, center: !values['no-center'], signal, solver: solver as 'auto' | 'covariance' | 'data',
-      onProgress: progress ? (p) => progress.update(p) : undefined,
+      k, devices: args.devices ?? 'auto', batchSize: args.batch, tol: args.tol, seed: args.seed, maxSteps: args.maxSteps,
+      center: !args.noCenter, signal, solver: args.solver ?? 'auto',
+      onProgress: progress ? (p) => progress.update({ ...p, values: p.utilities }) : undefined,
       onWarning: (message) => process.stderr.write(`eigengame: ${message}\n`),
     });
+  } catch (error) {
+    throw tooLargeK(error);
   } finally {
     progress?.done();
   }
   const seconds = (performance.now() - started) / 1000;
   await writeOutput(out, signal, (handle) => handle.writeFile(JSON.stringify(model.toJSON())));
   const { converged } = model;
-  if (values.json) {
+  if (args.json) {
     process.stdout.write(`${JSON.stringify({
       model: out.path, k: model.k, d: model.d, rows: model.nSamples, seconds, converged, solver: model.solver, passes: model.passes,
       explainedVariance: Array.from(model.explainedVariance), explainedVarianceRatio: Array.from(model.explainedVarianceRatio),
       backend: model.backend,
     })}\n`);
-  } else if (!values.quiet) {
+  } else if (!args.quiet) {
     const backend = model.backend!;
     process.stdout.write(`${file}: ${model.nSamples} rows × ${model.d} columns, k = ${model.k}, ${seconds.toFixed(2)} s on ${backend.devices} ${backend.kind === 'workers' ? 'worker devices' : 'in-thread device'} (${backend.build}), ${model.solver} route, ${model.passes} ${model.passes === 1 ? 'pass' : 'passes'} over the data\n`);
     // pca's onWarning has said on stderr which limit stopped it; the summary repeats only the verdict.
@@ -243,14 +110,12 @@ async function fit(file: string, values: Values, signal: AbortSignal): Promise<v
   }
 }
 
-async function transform(modelFile: string, file: string, values: Values, signal: AbortSignal): Promise<void> {
-  if (!values.out) throw new UsageError('transform needs --out <file.npy|file.csv>');
-  const asNpy = /\.npy$/i.test(values.out);
-  if (!asNpy && !/\.(csv|tsv)$/i.test(values.out)) throw new UsageError(`--out must end in .npy, .csv or .tsv, got ${JSON.stringify(values.out)}`);
+async function transform(modelFile: string, file: string, args: Arguments, signal: AbortSignal): Promise<void> {
+  const asNpy = /\.npy$/i.test(args.out!);
   const inputs = [await checkInput(modelFile, 'the model file'), await checkInput(file, 'the input file')];
-  const [out] = await checkOutputs([{ option: '--out', path: values.out }], inputs);
+  const [out] = await checkOutputs([{ option: '--out', path: args.out! }], inputs);
   const model = await readModel(modelFile);
-  const source = sourceOf(file, values);
+  const source = await selectedSource(file, inputs[1], args);
   let written = 0;
   try {
     const info = await source.info();
@@ -273,8 +138,8 @@ async function transform(modelFile: string, file: string, values: Values, signal
   } finally {
     await source.close();
   }
-  if (values.json) process.stdout.write(`${JSON.stringify({ out: out.path, rows: written, cols: model.k })}\n`);
-  else if (!values.quiet) process.stdout.write(`${written} rows × ${model.k} scores written to ${out.path}\n`);
+  if (args.json) process.stdout.write(`${JSON.stringify({ out: out.path, rows: written, cols: model.k })}\n`);
+  else if (!args.quiet) process.stdout.write(`${written} rows × ${model.k} scores written to ${out.path}\n`);
 }
 
 async function readModel(modelFile: string): Promise<PCAModel> {
@@ -315,9 +180,9 @@ async function countRows(source: MatrixSource, signal: AbortSignal): Promise<num
   return rows;
 }
 
-async function info(file: string, values: Values, signal: AbortSignal): Promise<void> {
-  await checkInput(file, 'the input file');
-  const source = sourceOf(file, values);
+async function info(file: string, args: Arguments, signal: AbortSignal): Promise<void> {
+  const input = await checkInput(file, 'the input file');
+  const source = await selectedSource(file, input, args);
   const described = await source.info();
   const rows = described.rows ?? await countRows(source, signal);
   await source.close();
@@ -325,26 +190,24 @@ async function info(file: string, values: Values, signal: AbortSignal): Promise<
   const stats = await stat(file);
   const bytes = stats.isFile() ? stats.size : null;
   const result = { file, bytes, format: described.format, dtype: described.dtype, rows, cols: described.cols, columnNames: described.columnNames };
-  if (values.json) {
+  if (args.json) {
     process.stdout.write(`${JSON.stringify(result)}\n`);
-  } else if (!values.quiet) {
+  } else if (!args.quiet) {
     process.stdout.write(`${file}: ${described.format}, ${described.dtype}, ${rows} rows × ${described.cols} columns${bytes === null ? '' : `, ${bytes} bytes`}\n`);
     if (described.columnNames) process.stdout.write(`columns: ${described.columnNames.join(', ')}\n`);
   }
 }
 
 /** cca, pls and lda, with fit's progress report (sized by the first file's rows, where its header tells them). */
-async function generalized(command: GeneralizedCommand, files: string[], values: Values, signal: AbortSignal): Promise<void> {
+async function generalized(command: GeneralizedCommand, files: string[], args: Arguments, signal: AbortSignal): Promise<void> {
   let progress: ProgressReport | null = null;
-  await runGeneralized(command, files, values, signal, {
+  const label = { cca: 'correlations', pls: 'singular values', lda: 'eigenvalues' }[command];
+  await runGeneralized(command, files, args, signal, {
     progress(rows) {
-      if (values.quiet) return null;
-      const report = new ProgressReport(process.stderr, rows);
+      if (args.quiet) return null;
+      const report = new ProgressReport(process.stderr, rows, label);
       progress = report;
-      return (p) => report.update({
-        step: p.step, maxSteps: p.maxSteps, batchSize: 0, utilities: p.values, remaining: p.remaining,
-        epoch: p.stage === 'pass' ? 1 : undefined, rowsRead: p.rowsRead,
-      });
+      return (p) => report.update({ ...p, epoch: p.stage === 'pass' ? 1 : undefined });
     },
     done: () => progress?.done(),
     warn: (message) => process.stderr.write(`eigengame: ${message}\n`),
@@ -359,17 +222,24 @@ async function version(): Promise<string> {
 
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
-/** The first Ctrl-C (or SIGTERM) stops the command cleanly through `controller`; a second one exits at once. */
+/**
+ * The first Ctrl-C (or SIGTERM) stops the command cleanly through `controller` (exit code 1, the old --out kept); a
+ * second one ends the process at once, by that signal (a shell reports 130 for SIGINT, 143 for SIGTERM), its
+ * temporary files removed first. Not process.exit: it waits for libuv's threads, and one of them may be blocked for
+ * good in the very call that keeps the first stop from finishing (opening a FIFO that no one reads).
+ */
 function interruptHandler(controller: AbortController): (signal: NodeJS.Signals) => void {
-  return (signal) => {
+  const interrupt = (signal: NodeJS.Signals) => {
     if (!controller.signal.aborted) {
       controller.abort(new Error(`interrupted by ${signal}`));
       return;
     }
     removeTemporaryFiles();
     process.stderr.write(`eigengame: ${signal} again: stopped at once\n`);
-    process.exit(1);
+    for (const stop of STOP_SIGNALS) process.off(stop, interrupt);
+    process.kill(process.pid, signal);
   };
+  return interrupt;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -377,46 +247,35 @@ async function main(argv: string[]): Promise<number> {
   const interrupt = interruptHandler(controller);
   for (const signal of STOP_SIGNALS) process.on(signal, interrupt);
   try {
-    const { values, positionals } = parse(argv);
-    if (values.help) {
-      process.stdout.write(HELP);
+    const request = parseCommandLine(argv);
+    if (request.kind === 'help') {
+      process.stdout.write(request.command ? commandHelp(request.command) : overviewHelp());
       return 0;
     }
-    if (values.version) {
+    if (request.kind === 'version') {
       process.stdout.write(`${await version()}\n`);
       return 0;
     }
-    const [command, ...rest] = positionals;
-    const expect = (count: number, usage: string) => {
-      if (rest.length !== count) throw new UsageError(`usage: eigengame ${usage}`);
-    };
+    const { command, files, args } = request;
     switch (command) {
       case 'fit':
-        expect(1, 'fit <file> -k <k> [options]');
-        await fit(rest[0], values, controller.signal);
+        await fit(files[0], args, controller.signal);
         return 0;
       case 'transform':
-        expect(2, 'transform <model.json> <file> --out <file.npy|file.csv>');
-        await transform(rest[0], rest[1], values, controller.signal);
+        await transform(files[0], files[1], args, controller.signal);
         return 0;
       case 'info':
-        expect(1, 'info <file>');
-        await info(rest[0], values, controller.signal);
+        await info(files[0], args, controller.signal);
         return 0;
-      case 'cca':
-      case 'pls':
-      case 'lda':
-        await generalized(command, rest, values, controller.signal);
-        return 0;
-      case undefined:
-        throw new UsageError('a command is needed: fit, transform, info, cca, pls or lda');
       default:
-        throw new UsageError(`unknown command ${JSON.stringify(command)}: fit, transform, info, cca, pls or lda`);
+        await generalized(command, files, args, controller.signal);
+        return 0;
     }
   } catch (error) {
-    const usage = error instanceof UsageError;
-    process.stderr.write(`eigengame: ${(error as Error).message}${usage ? '\n(see eigengame --help)' : ''}\n`);
-    return usage ? 2 : 1;
+    // A malformed argument points to the command's help; a file's problem (exit 2 too) says what to do itself.
+    const help = error instanceof ArgumentError ? ` (see ${helpPointer(argv)})` : '';
+    process.stderr.write(`eigengame: ${(error as Error).message}${help}\n`);
+    return error instanceof UsageError ? 2 : 1;
   } finally {
     for (const signal of STOP_SIGNALS) process.off(signal, interrupt);
   }

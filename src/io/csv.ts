@@ -1,5 +1,5 @@
 // CSV and TSV: one row per record, numbers in the chosen columns. RFC 4180 quoting ("a, b", "say ""hi"""), LF or
-// CRLF line ends, a header row detected (a first record with a cell that is not a number) or declared, columns
+// CRLF line ends, a header row detected (a first record with a cell that is a word, not a number) or declared, columns
 // chosen by name or index. The parser works on bytes, so it knows each record's byte offset: a file's first pass
 // indexes where every block of rows starts, and later epochs read the blocks in any order. Every cell is checked;
 // errors name the file, the line and the column.
@@ -15,7 +15,10 @@ export interface CsvOptions {
   name?: string;
   /** One character. Default: a tab for names ending in .tsv or .tab, else whichever of , tab ; the first line has most. */
   delimiter?: string;
-  /** Whether the first record names the columns; 'auto' (default): it does if one of its cells is not a number. */
+  /**
+   * Whether the first record names the columns; 'auto' (default): it does if one of its cells is a word, neither a
+   * number (even one refused: hex, NaN, inf, NA) nor empty. A first record of numbers is data, its bad cells errors.
+   */
   header?: boolean | 'auto';
   /** The columns to read: names (from the header) or 0-based indices. Default: all. */
   columns?: ReadonlyArray<string | number>;
@@ -208,6 +211,19 @@ async function* records(
  * (Number() alone would also take hex '0x10', binary '0b1', octal '0o7', 'Infinity' and a blank cell as 0).
  */
 const DECIMAL = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
+
+/** Cells written for a missing or non-finite number: refused as data, but never a column's name. */
+const NOT_A_NUMBER = /^\s*[+-]?(?:nan|inf|infinity|na)\s*$/i;
+
+/**
+ * Whether a first record's cell says it is data, not a header: a number, even one the reader refuses (hex, NaN, inf,
+ * NA), or an empty cell. A first record of such cells is data, so its bad cells are errors like any row's; only a
+ * cell that can be nothing but a name (a word) makes it the header, and no row is dropped silently.
+ */
+function meantAsNumber(field: string): boolean {
+  const text = field.trim();
+  return text === '' || DECIMAL.test(text) || !Number.isNaN(Number(text)) || NOT_A_NUMBER.test(text);
+}
 
 /**
  * Whether a cell that Number() reads as a finite number is written in decimal. Number() reads exactly DECIMAL,
@@ -420,7 +436,10 @@ export class CsvSource extends ByteReader<CsvStart> implements MatrixSource {
         : Number.isFinite(Number(text)) ? `${quoted} is not a decimal number` // hex, binary, octal
           : `${quoted} is not a finite number`;
     const named = layout.header ? ` (${quote(layout.header[column])})` : '';
-    return new RangeError(`${this.name}: line ${line}, column ${column + 1}${named}: ${what}`);
+    // A first record taken for data because its cells are numbers: say how to read it as the header it may be.
+    const guessed = !layout.header && line === layout.dataLine && (this.options.header ?? 'auto') === 'auto'
+      ? ` (line ${line} is read as data, as its other cells are numbers; if it names the columns, declare a header)` : '';
+    return new RangeError(`${this.name}: line ${line}, column ${column + 1}${named}: ${what}${guessed}`);
   }
 
   private open() {
@@ -476,7 +495,7 @@ export class CsvSource extends ByteReader<CsvStart> implements MatrixSource {
     }
     if (first.length === 0) throw new RangeError(`${name} is empty`);
     const option = this.options.header ?? 'auto';
-    const hasHeader = option === 'auto' ? !first[0].fields.every((field) => DECIMAL.test(field)) : option;
+    const hasHeader = option === 'auto' ? !first[0].fields.every(meantAsNumber) : option;
     if (hasHeader && first.length === 1) throw new RangeError(`${name} has no data rows after its header`);
     const header = hasHeader ? first[0].fields.map((field) => field.trim()) : null;
     const fieldCount = first[0].fields.length;

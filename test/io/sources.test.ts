@@ -395,6 +395,48 @@ describe('CsvSource', () => {
     await expect(readAll(new CsvSource(file('x.csv', text)))).rejects.toThrow(message);
   });
 
+  // The header rule ('auto'): a first record is the header only if one of its cells can be nothing but a name. A first
+  // record of numbers with a bad cell (empty, NaN, inf, hex, NA) is data, so the bad cell is the error it is on any
+  // other line, and no row is dropped without a word.
+  it.each([
+    ['an empty cell', '1,,3\n4,5,6\n', /^x\.csv: line 1, column 2: is empty \(line 1 is read as data, as its other cells are numbers; if it names the columns, declare a header\)$/],
+    ['a blank cell', '1, ,3\n4,5,6\n', /^x\.csv: line 1, column 2: is empty/],
+    ['only empty cells', ',,\n4,5,6\n', /^x\.csv: line 1, column 1: is empty/],
+    ['nan', '1,nan,3\n4,5,6\n', /^x\.csv: line 1, column 2: "nan" is not a finite number/],
+    ['-inf', '-inf,2,3\n4,5,6\n', /^x\.csv: line 1, column 1: "-inf" is not a finite number/],
+    ['NA', '1,NA,3\n4,5,6\n', /^x\.csv: line 1, column 2: "NA" is not a finite number/],
+    ['Infinity', 'Infinity,2,3\n4,5,6\n', /^x\.csv: line 1, column 1: "Infinity" is not a finite number/],
+    ['a hex cell', '0x10,2,3\n4,5,6\n', /^x\.csv: line 1, column 1: "0x10" is not a decimal number/],
+  ])('takes a first record of numbers with %s for data, and refuses the cell (no row dropped)', async (_, text, message) => {
+    await expect(readAll(new CsvSource(file('x.csv', text), { name: 'x.csv' }))).rejects.toThrow(message);
+    // The same cell on a later line: the same error, without the note on line 1.
+    const later = `7,8,9\n${text}`;
+    const error = await readAll(new CsvSource(file('x.csv', later), { name: 'x.csv' })).then(() => null, (thrown: Error) => thrown);
+    expect(error?.message).toMatch(/^x\.csv: line 2, column \d: /);
+    expect(error?.message).not.toMatch(/read as data/);
+  });
+
+  it('still takes a first record with a word in it for the header, empty cells and all (pandas\' unnamed index)', async () => {
+    const source = new CsvSource(file('x.csv', ',a,b\n1,2,3\n4,5,6\n'));
+    expect(await readAll(source)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect((await source.info()).columnNames).toEqual(['', 'a', 'b']);
+    expect(await readAll(new CsvSource(file('x.csv', 'nan,x\n1,2\n')))).toEqual([1, 2]);
+  });
+
+  it('reads past a UTF-8 byte order mark (JavaScript counts it as white space): a first record of numbers is still data, a header\'s first name is still found', async () => {
+    const bom = '\uFEFF';
+    const data = new TextEncoder().encode(`${bom}${asCsv()}`);
+    for (const input of [file('x.csv', data), new Blob([data]), chunkedStream(data, [1, 2, 5, 11])]) {
+      expect(await readAll(new CsvSource(input))).toEqual(values);
+    }
+    const named = new CsvSource(file('x.csv', `${bom}a,b,c,d,e\n${asCsv()}`), { columns: ['a'] });
+    expect(await readAll(named)).toEqual(values.filter((_, i) => i % cols === 0));
+    // Blocks read again from the start of the file skip it again.
+    const blocks: number[] = [];
+    for await (const batch of new CsvSource(file('x.csv', data)).batches(5, [0, 2, 1])) blocks.push(batch.data[0]);
+    expect(blocks).toEqual([values[0], values[10 * cols], values[5 * cols]]);
+  });
+
   it('reads every decimal form (signs, a bare fraction or point, exponents, spaces around) as float64, unrounded', async () => {
     const text = '+1,-2.5,.5,1.,1e3,-1E-2,+2.5e+1, 7 ,-0,1700000000.123456,1e40\n';
     expect(await readAll(new CsvSource(file('x.csv', text)))).toEqual([1, -2.5, 0.5, 1, 1000, -0.01, 25, 7, -0, 1700000000.123456, 1e40]);
