@@ -469,7 +469,7 @@ describe('CsvSource', () => {
     expect(() => new CsvSource('x.csv', { header: 'true' as never })).toThrow(/header must be true, false or 'auto', got "true"$/);
     expect(() => new CsvSource('x.csv', { columns: 'a,b' as never })).toThrow(/columns must be .*, got "a,b"$/);
     expect(() => new CsvSource('x.csv', { columns: ['a', -1] })).toThrow(/columns must be .*, got \["a", -1\]$/);
-    expect(() => openSource('x.csv', { format: 'NPY' as never })).toThrow(/format must be 'npy' or 'csv', got "NPY"$/);
+    expect(() => openSource('x.csv', { format: 'NPY' as never })).toThrow(/format must be 'npy', 'csv' or 'parquet', got "NPY"$/);
     await expect(readAll(new CsvSource(new TextEncoder().encode('1,2\n'), { name: 'x.csv' }), '8' as never)).rejects.toThrow(/x\.csv: batchSize must be a positive integer, got "8"$/);
   });
 
@@ -483,7 +483,7 @@ describe('openSource', () => {
     expect((await openSource(file('a.npy', npyBytes(values, rows, cols))).info()).format).toBe('npy');
     expect((await openSource(file('a.tsv', asCsv('\t'))).info()).format).toBe('csv');
     expect((await openSource(new Blob([asCsv()]), { format: 'csv' }).info()).cols).toBe(cols);
-    expect(() => openSource(new Blob([asCsv()]))).toThrow(/cannot tell its format from its name: pass \{ format: 'npy' \} or \{ format: 'csv' \}/);
+    expect(() => openSource(new Blob([asCsv()]))).toThrow(/cannot tell its format from its name: pass \{ format: 'npy' \}, \{ format: 'csv' \} or \{ format: 'parquet' \}/);
     expect(() => openSource('a.npy', { columns: [0] })).toThrow(/a\.npy is a \.npy file: columns only apply to CSV/);
   });
 });
