@@ -342,8 +342,8 @@ async function generalized(command: GeneralizedCommand, files: string[], values:
       const report = new ProgressReport(process.stderr, rows);
       progress = report;
       return (p) => report.update({
-        step: p.step, maxSteps: p.maxSteps, batchSize: 0, utilities: p.values, remaining: p.remaining,
-        epoch: p.stage === 'pass' ? 1 : undefined, rowsRead: p.rowsRead,
+        step: p.step, maxSteps: p.maxSteps, batchSize: 0, utilities: p.values, residuals: new Float64Array(0), residual: Infinity,
+        remaining: p.remaining, epoch: p.stage === 'pass' ? 1 : undefined, rowsRead: p.rowsRead,
       });
     },
     done: () => progress?.done(),
