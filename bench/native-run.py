@@ -5,6 +5,8 @@
 #                            (XᵀX, or XXᵀ when d > n, then components Xcᵀu / ‖Xcᵀu‖), `eigh` in float64;
 #   sklearn-covariance-eigh  scikit-learn's PCA(svd_solver='covariance_eigh');
 #   sklearn-arpack           scikit-learn's PCA(svd_solver='arpack') (Lanczos, tol 0);
+#   sklearn-randomized       scikit-learn's PCA(svd_solver='randomized') (its defaults: 4 power iterations, 10
+#                            oversamples; its variances are those of its components, so their sum is what it captured);
 #   numpy-blocked            one pass over the file in blocks of rows read with np.load(mmap_mode='r'): XᵀX and the
 #                            column sums in float64, then `eigh` (the streamed file's comparison).
 # The in-memory methods load the data (and import their library) before the clock; numpy-blocked's clock is its
@@ -70,6 +72,7 @@ def main():
             "numpy": lambda: numpy_route,
             "sklearn-covariance-eigh": lambda: sklearn_route("covariance_eigh"),
             "sklearn-arpack": lambda: sklearn_route("arpack"),
+            "sklearn-randomized": lambda: sklearn_route("randomized"),
         }[method]()
         X = np.load(path)
         start = time.perf_counter()
