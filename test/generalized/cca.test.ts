@@ -88,16 +88,16 @@ describe('cca beyond float32', () => {
 describe('cca on crowded correlations', () => {
   // Two independent Gaussian views: their top canonical correlations are sampling noise, crowded within a few
   // tenths of a percent. Judged by residuals, every pair converges; the values are float64's eigh(A, B).
-  it('independent views, n = 1000, 200 + 200 columns, k = 5: converged, correlations of float64', { timeout: 120_000 }, async () => {
-    const [n, dx, dy, k] = [1000, 200, 200, 5];
-    const { x, y } = independentViews(n, dx, dy, 8);
+  it('independent views, n = 1000, 200 + 200 columns, k = 8 (ρ8 and ρ9 4e-4 apart): converged, correlations of float64', { timeout: 120_000 }, async () => {
+    const [n, dx, dy, k] = [1000, 200, 200, 8];
+    const { x, y } = independentViews(n, dx, dy, 10);
     const warnings: string[] = [];
     const model = await cca({ data: x, rows: n, cols: dx }, { data: y, rows: n, cols: dy }, { k, onWarning: (w) => warnings.push(w) });
     expect(model.converged).toBe(true);
     expect(warnings).toEqual([]);
     const reference = ccaReference(x, y, n, dx, dy, k);
-    expect(reference.values[0] / reference.values[k - 1] - 1).toBeLessThan(0.05);
-    for (let i = 0; i < k; i++) expect(Math.abs(model.correlations[i] - reference.values[i])).toBeLessThan(1e-8);
+    expect(reference.values[0] / reference.values[k - 1] - 1).toBeLessThan(0.1);
+    for (let i = 0; i < k; i++) expect(Math.abs(model.correlations[i] - reference.values[i])).toBeLessThan(1e-7);
   });
 });
 
