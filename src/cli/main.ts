@@ -47,7 +47,7 @@ Options of fit:
   --batch <rows>           rows per minibatch (default 4096, fewer for wide rows)
   --solver <s>             auto (default), covariance (one pass: the d × d covariance) or data (a pass per round:
                            for columns too many for the covariance)
-  --tol <t>                stop once the estimated subspace distance to go is below t (default 1e-7)
+  --tol <t>                stop once every component's residual ‖Cv − λv‖ is at most t·λ₁ (default 1e-6)
   --max-steps <n>          the most rounds of the players (default 10000)
   --seed <s>               seed of the initial vectors (default 0)
   --no-center              do not subtract the column means
