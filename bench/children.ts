@@ -19,6 +19,8 @@ export interface FitResult {
   passes?: number | null;
   rounds?: number | null;
   converged?: boolean;
+  /** eigengame only: the largest residual of its top k pairs relative to the largest variance (its last progress event). */
+  residual?: number | null;
 }
 
 export interface ChildRun<T> {

@@ -29,6 +29,10 @@ SHAPES = {
     "offset": (200000, 32, 4),
     "crossover": (4000, 4096, 32),
     "stream": (524288, 256, 8),
+    # Flat tails at k (issue 21): the k-th eigenvalue in a tail without a gap.
+    "singlecell": (20000, 4000, 50),
+    "embeddings": (20000, 768, 128),
+    "rankfour": (20000, 300, 10),
 }
 OFFSET = 1.7e9
 LANCZOS_TOLERANCES = [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-10, 1e-12, 0.0]
@@ -51,6 +55,22 @@ def write_planted(path, rng, n, spectrum, basis, noise=0.0, dtype=np.float32):
         if noise:
             block += rng.standard_normal((rows, d)) * np.sqrt(noise)
         out[start:start + rows] = block
+    out.flush()
+    del out
+
+
+def write_counts(path, rng, n, d, types):
+    """Single-cell-like expression: log1p of gamma–Poisson counts (shape 5) of `types` cell types over d genes with
+    log-normal base means, a tenth of each type's genes changed by a log-normal fold, cells of log-normal size."""
+    base = rng.lognormal(mean=-1.0, sigma=1.5, size=d)
+    fold = np.exp(rng.normal(0, 1.0, size=(types, d)) * (rng.random((types, d)) < 0.1))
+    label = rng.integers(0, types, size=n)
+    size = rng.lognormal(0, 0.4, size=n)
+    out = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(n, d))
+    for start in range(0, n, 2000):
+        end = min(n, start + 2000)
+        mean = size[start:end, None] * base[None, :] * fold[label[start:end]]
+        out[start:end] = np.log1p(rng.poisson(rng.gamma(shape=5.0, scale=mean / 5.0)))
     out.flush()
     del out
 
@@ -86,6 +106,15 @@ def generate(name, path):
         top = 10 * 0.85 ** np.arange(8)
         rest = top[-1] * 0.94 * 0.97 ** np.arange(d - 8)
         write_planted(path, rng, n, np.concatenate([top, rest]), orthonormal(rng, d, d))
+    elif name == "singlecell":
+        write_counts(path, rng, n, d, types=25)
+    elif name == "embeddings":
+        # Sentence-embedding-like: a slowly falling head, λᵢ = 1/(1 + i/8), over a flat floor of 0.05 per direction.
+        spectrum = 1 / (1 + np.arange(d) / 8) + 0.05
+        write_planted(path, rng, n, spectrum, orthonormal(rng, d, d))
+    elif name == "rankfour":
+        # k = 10 above a rank-4 signal in isotropic noise: beyond the 4th value, a tail of sampling noise.
+        write_planted(path, rng, n, np.array([8.0, 4.0, 2.0, 1.0]), orthonormal(rng, d, 4), noise=0.05)
     else:
         raise SystemExit(f"datasets.py: no generator for {name!r} (mnist.npy is written by bench/datasets.ts)")
     return None
@@ -155,7 +184,13 @@ def lanczos_ladder(operator, Xc, truth, k):
             ladder.append({"tol": tol, "error": str(error).splitlines()[0]})
             continue
         found = vectors.T if Xc is None else to_components(Xc, vectors)
-        ladder.append({"tol": tol, "matvecs": calls[0], "distance": subspace_distance(found, truth)})
+        rung = {"tol": tol, "matvecs": calls[0], "distance": subspace_distance(found, truth)}
+        if Xc is None:
+            # The largest residual ‖C v − θ v‖ of its k Ritz pairs relative to θ₁, as pca's tol judges them.
+            theta = np.sum(vectors * (operator @ vectors), axis=0)
+            residuals = np.linalg.norm(operator @ vectors - vectors * theta, axis=0)
+            rung["residual"] = float(residuals.max() / np.abs(theta).max())
+        ladder.append(rung)
     return ladder
 
 

@@ -26,6 +26,9 @@ export const DATASETS = {
   offset: { label: '200000 × 32 float64, offset 1.7e9', rows: 200000, cols: 32, k: 4 },
   crossover: { label: '4000 × 4096, λᵢ ∝ 1/i', rows: 4000, cols: 4096, k: 32 },
   stream: { label: '524288 × 256 .npy (512 MiB), 6 % gap at k', rows: 524288, cols: 256, k: 8 },
+  singlecell: { label: '20000 × 4000 single-cell-like, log1p counts, 25 types (flat tail)', rows: 20000, cols: 4000, k: 50 },
+  embeddings: { label: '20000 × 768 embedding-like, λᵢ = 1/(1 + i/8) + 0.05 (flat tail)', rows: 20000, cols: 768, k: 128 },
+  rankfour: { label: '20000 × 300, rank 4 + isotropic noise (k above the rank)', rows: 20000, cols: 300, k: 10 },
 } satisfies Record<string, DatasetSpec>;
 export type DatasetName = keyof typeof DATASETS;
 
@@ -93,6 +96,8 @@ export interface LanczosRung {
   tol: number;
   matvecs?: number;
   distance?: number;
+  /** The largest residual ‖C v − θ v‖ of its Ritz pairs relative to θ₁ (sets made since the flat ones were added). */
+  residual?: number;
   error?: string;
 }
 

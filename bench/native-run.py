@@ -5,6 +5,8 @@
 #                            (XᵀX, or XXᵀ when d > n, then components Xcᵀu / ‖Xcᵀu‖), `eigh` in float64;
 #   sklearn-covariance-eigh  scikit-learn's PCA(svd_solver='covariance_eigh');
 #   sklearn-arpack           scikit-learn's PCA(svd_solver='arpack') (Lanczos, tol 0);
+#   sklearn-randomized       scikit-learn's PCA(svd_solver='randomized') (its defaults: 4 power iterations, 10
+#                            oversamples; its variances are those of its components, so their sum is what it captured);
 #   numpy-blocked            the pass a numpy user writes for a file too large to load: blocks of 4096 rows read with
 #                            np.fromfile (each block's memory freed and reused by the next), B.T @ B in the file's
 #                            float32 (BLAS syrk) added into a float64 sum, column sums in float64, then one `eigh`
@@ -76,6 +78,7 @@ def main():
             "numpy": lambda: numpy_route,
             "sklearn-covariance-eigh": lambda: sklearn_route("covariance_eigh"),
             "sklearn-arpack": lambda: sklearn_route("arpack"),
+            "sklearn-randomized": lambda: sklearn_route("randomized"),
         }[method]()
         X = np.load(path)
         start = time.perf_counter()

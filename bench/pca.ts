@@ -18,6 +18,8 @@ const IN_MEMORY: DatasetName[] = ['mnist', 'columns', 'powerlaw', 'lowrank', 'wi
 /** Where the routes' estimated costs meet: pca's routes and ARPACK (numpy's route there is an n × n `eigh`). */
 const CROSSOVER: DatasetName = 'crossover';
 const STREAM: DatasetName = 'stream';
+/** Flat tails at k (issue 21): pca beside numpy's route and scikit-learn's arpack and randomized. */
+const FLAT: DatasetName[] = ['singlecell', 'embeddings', 'rankfour'];
 const REPEATS = 3;
 /** scikit-learn's covariance_eigh forms and decomposes a d × d matrix: not run beyond this d (minutes). */
 const COVARIANCE_EIGH_MAX_COLS = 8192;
@@ -257,6 +259,76 @@ function sayVersions(say: Say, versions: NativeVersions) {
     scikit-learn ${sklearn}; BLAS: ${versions.blas.join('; ') || 'unknown (threadpoolctl is not installed)'}.`);
 }
 
+function flatMethods(name: DatasetName, sklearn: string | null): Method[] {
+  const { rows, cols, k } = DATASETS[name];
+  const auto = chooseSolver(rows, cols, k, 'auto');
+  const notInstalled = sklearn === null ? 'not installed' : undefined;
+  const native = (method: string, label: string, skip?: string): Method => ({
+    label, skip, run: () => runNative<FitResult>(method, dataPath(name), k),
+  });
+  return [
+    { label: routeLabel('auto'), run: () => runJavaScript<FitResult>('eigengame', name) },
+    ...(auto === 'data' ? [] : [{ label: routeLabel('data'), run: () => runJavaScript<FitResult>('eigengame:data', name) }]),
+    native('numpy', NUMPY),
+    native('sklearn-arpack', "scikit-learn PCA 'arpack'", notInstalled),
+    native('sklearn-randomized', "scikit-learn PCA 'randomized'", notInstalled),
+  ];
+}
+
+/** The variance a method's k variances add up to, as a share of the exact top k's (its components' variances). */
+const captured = (variances: ArrayLike<number> | undefined, answer: Answer) => {
+  if (!variances) return '';
+  let found = 0;
+  let exact = 0;
+  for (let i = 0; i < answer.values.length; i++) {
+    found += variances[i];
+    exact += answer.values[i];
+  }
+  return `${(100 * (found / exact)).toFixed(4)} %`;
+};
+
+function flatSection(say: Say, repeats: number, sklearn: string | null) {
+  say('### Flat tails at k: where the k-th eigenvalue has no gap after it');
+  say();
+  paragraph(say, `Sets whose spectrum is flat where k falls, as real data's is (bench/datasets.py): single-cell-like log1p
+    counts, embedding-like vectors with k = 128, and k above the rank of a signal in noise. There no top-k span is unique
+    (a subspace distance to the exact top k means little), so pca converges as ARPACK does: every one of its top k Ritz
+    pairs with a residual ‖C v − θ v‖ at most tol (1e-6) times θ₁. Times and methods as in the table above; "residual" is
+    pca's largest at its end (relative to θ₁); "captured" is the variance its k components explain over the exact top k's;
+    the variance error is the largest relative error of the k variances.`);
+  say('| data, k | method | time (lowest–highest) | vs numpy | passes | rounds | route | residual | captured | variance error |');
+  say(`|${' --- |'.repeat(10)}`);
+  const dataRoutes: Array<{ name: DatasetName; passes: number; residual: number | null }> = [];
+  for (const name of FLAT) {
+    const answer = readAnswer(name);
+    const measured = measure(flatMethods(name, sklearn), repeats, answer, fitTime);
+    const base = measured.find((m) => m.label === NUMPY)?.median;
+    const numpyTime = base && typeof base !== 'string' ? fitTime(base) : undefined;
+    for (const { label, median, times, accuracy: found } of measured) {
+      if (typeof median === 'string') {
+        say(`| ${dataCell(name)} | ${label} | ${median} |${' |'.repeat(7)}`);
+        continue;
+      }
+      const { solver, passes, rounds, converged, residual } = median.result;
+      const spread = times.length > 1 ? ` (${Math.min(...times).toFixed(2)}–${Math.max(...times).toFixed(2)})` : '';
+      const route = solver ? `${solver}${converged === false ? ', not converged' : ''}` : '';
+      const residualCell = residual === undefined || residual === null ? '' : residual.toExponential(1);
+      say(`| ${dataCell(name)} | ${label} | ${seconds(fitTime(median))}${spread} | ${ratio(fitTime(median), numpyTime)} | ${count(passes)} | ${count(rounds)} | ${route} | ${residualCell} | ${captured(median.result.variances, answer)} | ${showVarianceError(found!.varianceError)} |`);
+      if (solver === 'data' && passes) dataRoutes.push({ name, passes, residual: residual ?? null });
+    }
+  }
+  say();
+  say('ARPACK (SciPy\'s `eigsh`, as in the passes table above) to the residual pca\'s data route reached:');
+  say();
+  say('| data, k | pca data route: passes | its residual | ARPACK: products (tol) to that residual |');
+  say(`|${' --- |'.repeat(4)}`);
+  for (const { name, passes, residual } of dataRoutes) {
+    const reached = readAnswer(name).lanczos.find((rung) => rung.residual !== undefined && residual !== null && rung.residual <= residual);
+    say(`| ${dataCell(name)} | ${passes} | ${residual === null ? '' : residual.toExponential(1)} | ${reached ? `${reached.matvecs} (${reached.tol})` : 'not reached'} |`);
+  }
+  say();
+}
+
 export async function pcaSection(say: Say, quick: boolean): Promise<void> {
   const repeats = quick ? 1 : REPEATS;
   say('## pca beside numpy and scikit-learn, on data like users\' data');
@@ -272,7 +344,7 @@ export async function pcaSection(say: Say, quick: boolean): Promise<void> {
       + ' (python3 -m venv --system-site-packages /work/venv-bench && /work/venv-bench/bin/pip install scikit-learn threadpoolctl)'
       + ' and set EIGENGAME_BENCH_PYTHON=/work/venv-bench/bin/python. ***\n');
   }
-  prepareDatasets([...IN_MEMORY, CROSSOVER, STREAM]);
+  prepareDatasets([...IN_MEMORY, CROSSOVER, STREAM, ...FLAT]);
   const runs = repeats === 1 ? 'one run (--quick)' : `${repeats} runs, the methods' runs taken in turn so that the machine's drift falls on all`;
   paragraph(say, `Each fit runs alone in a fresh process, timed from the data in memory (float32; float64 for the offset set,
     read from the same .npy file before the clock, every page of it read once by JavaScript too, which the first
@@ -308,5 +380,6 @@ export async function pcaSection(say: Say, quick: boolean): Promise<void> {
     not what this set measures).`);
   sayCrossover(say, crossovers);
   sayPasses(say, dataRoutes);
+  flatSection(say, repeats, versions['scikit-learn']);
   streamSection(say, repeats);
 }

@@ -7,7 +7,7 @@
 // before it too (as DruidJS compiles its wasm on import), its device workers start inside it.
 import * as druid from '@saehrimnir/druidjs';
 import { PCA as MlPCA } from 'ml-pca';
-import { NpySource, init, pca, type PCAModel } from '../src/entries/node';
+import { NpySource, init, pca, type PCAModel, type PCAProgress } from '../src/entries/node';
 import type { FitResult } from './children';
 import { DATASETS, dataPath, readNpy, type DatasetName } from './datasets';
 
@@ -18,9 +18,14 @@ const asRows = () => {
   const { data, rows, cols } = matrix();
   return Array.from({ length: rows }, (_, r) => Array.from(data.subarray(r * cols, (r + 1) * cols)));
 };
+/** The largest relative residual of the fit's last progress event (what its tol was compared with). */
+let residual: number | null = null;
+const onProgress = (progress: PCAProgress) => {
+  residual = Number.isFinite(progress.residual) ? progress.residual : null;
+};
 const eigengameResult = (model: PCAModel) => ({
   components: Array.from(model.components), variances: Array.from(model.explainedVariance),
-  solver: model.solver, passes: model.passes, rounds: model.rounds, converged: model.converged,
+  solver: model.solver, passes: model.passes, rounds: model.rounds, converged: model.converged, residual,
 });
 
 let fit: () => Promise<Omit<FitResult, 'seconds' | 'rssMiB'>> | Omit<FitResult, 'seconds' | 'rssMiB'>;
@@ -28,10 +33,10 @@ if (method === 'eigengame' || method.startsWith('eigengame:')) {
   const solver = (method.split(':')[1] ?? 'auto') as 'auto' | 'covariance' | 'gram' | 'data';
   const input = matrix();
   await init();
-  fit = async () => eigengameResult(await pca(input, { k, solver }));
+  fit = async () => eigengameResult(await pca(input, { k, solver, onProgress }));
 } else if (method === 'eigengame-npy') {
   await init();
-  fit = async () => eigengameResult(await pca(new NpySource(dataPath(name)), { k }));
+  fit = async () => eigengameResult(await pca(new NpySource(dataPath(name)), { k, onProgress }));
 } else if (method === 'druidjs') {
   const input = druid.Matrix.from(asRows());
   fit = () => ({ components: druid.PCA.principal_components(input, { d: k }).transpose().to2dArray().flatMap((row) => Array.from(row)) });

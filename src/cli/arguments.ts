@@ -150,7 +150,7 @@ const FIT_CONTROL: [OptionName, string][] = [
   ['batch', 'rows per minibatch (default 4096, fewer for wide rows)'],
 ];
 const GAME: [OptionName, string][] = [
-  ['tol', 'stop once the estimated subspace distance to go is below t (default 1e-7)'],
+  ['tol', 'stop once every component\'s residual ‖Cv − λv‖ is at most t·λ₁ (default 1e-6)'],
   ['max-steps', 'the most rounds of the players (default 10000)'],
   ['seed', 'seed of the initial vectors (default 0); the same seed and file give the same bits'],
 ];

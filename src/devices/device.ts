@@ -6,7 +6,7 @@
 
 import { releaseProxy } from 'comlink';
 import { HALTED, SharedBarrier, WorkQueues, markFailed } from './collectives';
-import { CONTROL_WORDS, type MemoryPlan } from './memory';
+import { CONTROL_WORDS, squaredResidualsOf, type MemoryPlan } from './memory';
 import type { GameSettings } from './settings';
 import type { Topology } from './partition';
 import { DeviceProgram } from './program';
@@ -56,6 +56,8 @@ export interface DeviceRequest {
 /** A step report with the utilities of that step (sent by device 0 only). */
 export interface RunReport extends StepReport {
   utilities: Float64Array;
+  /** pca's players: the squared residuals of the top Ritz pairs at the last check (as many as the players; valid while `residual` is finite). */
+  squaredResiduals?: Float64Array;
 }
 
 export interface DeviceOutcome {
@@ -121,7 +123,7 @@ export function createDeviceApi(exit: (code: number) => void): DeviceApi {
           if (fault && step.steps + 1 === fault.atStep) inject(fault, kernels, exit);
           if (report && step.report) {
             const utilities = new Float64Array(memory.buffer, plan.utilities, plan.k).slice();
-            void Promise.resolve(report({ ...step, utilities })).catch(() => {});
+            void Promise.resolve(report({ ...step, utilities, squaredResiduals: squaredResidualsOf(memory, plan) })).catch(() => {});
             reports++;
           }
         }

@@ -4,7 +4,7 @@
 
 import { WorkQueues, soloBarrier } from './collectives';
 import type { FaultPlan, RunReport } from './device';
-import { planMemory, type MemoryPlan } from './memory';
+import { planMemory, squaredResidualsOf, type MemoryPlan } from './memory';
 import { optimizerSlots, type DeviceOptions, type GameSettings } from './settings';
 import { checkTopology, type Topology } from './partition';
 import { DevicePool } from './pool';
@@ -389,7 +389,7 @@ export class Engine {
       for (const step of runJob(program, part, firstStep)) {
         last = step;
         this.stepCount = firstStep + step.steps;
-        if (step.report) onReport?.({ ...step, utilities: this.utilities() });
+        if (step.report) onReport?.({ ...step, utilities: this.utilities(), squaredResiduals: squaredResidualsOf(this.memory, this.plan) });
         if ((step.report && !step.last) || turnDue()) {
           await yieldToEventLoop();
           signal?.throwIfAborted();
@@ -400,10 +400,11 @@ export class Engine {
   }
 
   /** Live views of the players' previous positions and of their last Rayleigh–Ritz check (pca's 'play' job). */
-  players(): { previous: Float32Array; values: Float64Array; vectors: Float64Array } {
+  players(): { previous: Float32Array; values: Float64Array; vectors: Float64Array; squaredResiduals: Float64Array } {
     const { players, k, d } = this.plan;
     if (!players) throw new Error('this engine has no buffers for players');
     return {
+      squaredResiduals: new Float64Array(this.memory.buffer, players.residuals, k),
       previous: this.f32(players.u, k * d),
       values: new Float64Array(this.memory.buffer, players.theta, k),
       vectors: new Float64Array(this.memory.buffer, players.ritz, k * k),

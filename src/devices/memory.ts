@@ -155,3 +155,8 @@ export function planMemory(shape: PlanShape, base: number): MemoryPlan {
     columnSums, players, operator, staging, p, x, chunks, end, pages,
   };
 }
+
+/** The squared residuals of a plan's players' last check, for a report (none without players). */
+export function squaredResidualsOf(memory: WebAssembly.Memory, plan: MemoryPlan): Float64Array | undefined {
+  return plan.players ? new Float64Array(memory.buffer, plan.players.residuals, plan.k).slice() : undefined;
+}

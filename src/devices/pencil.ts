@@ -17,16 +17,17 @@
 // are recomputed from V every REFRESH_EVERY rounds). Every sum has the same order whoever computes it, so the bits do
 // not depend on the number of devices.
 //
-// The bound: the residuals rᵢ = Avᵢ − θᵢBvᵢ of the top k Ritz pairs give the distance of their span to the top-k
-// generalized eigenspace in B's inner product (Davis and Kahan's sin Θ theorem for the whitened problem):
-// ‖sin Θ‖²_F ≤ Σᵢ ‖rᵢ‖²_{B⁻¹} / δ², δ the gap to the (k+1)-th Ritz value; ‖rᵢ‖²_{B⁻¹} = ⟨Δᵢ, Δ̃ᵢ⟩ exactly. The float32
-// game stops below `tol`, or once the bound has not improved for PATIENCE rounds (float32's floor: the host's
-// float64 rounds take over from there), or after `maxSteps` rounds.
+// Convergence, as ARPACK judges it: the residuals rᵢ = Avᵢ − θᵢBvᵢ of the top k Ritz pairs, in B⁻¹'s norm (that
+// of the whitened problem B^{-1/2} A B^{-1/2}; ‖rᵢ‖²_{B⁻¹} = ⟨Δᵢ, Δ̃ᵢ⟩ exactly), each below tol times |θ₁| (the
+// whitened operator's norm). The Davis–Kahan bound on the top-k span (‖sin Θ‖²_F ≤ Σᵢ ‖rᵢ‖²_{B⁻¹} / δ², δ the gap
+// to the (k+1)-th Ritz value) is still reported. The float32 game stops at tol, once neither the largest residual
+// nor the top Ritz values have improved for PATIENCE rounds (float32's floor: the host's float64 rounds take over
+// from there), or after `maxSteps` rounds.
 
 import type { KernelExports } from '../kernels/exports';
 import { pencilRitz } from '../math/pencil';
 import { operatorRows, part } from './partition';
-import type { RoundOutcome } from './players';
+import { ProgressWatch, VALUE_RESOLUTION, subspaceBound, type RoundOutcome } from './players';
 
 /** A dense block of the float32 matrix whose products are (part of) A's or B's images: rows × columns, [start, end). */
 export interface DenseTerm {
@@ -89,15 +90,15 @@ export function pencilBuffers(at: number, m: number, p: number): Pick<PencilPlan
 export interface PencilGoal {
   /** Pairs wanted: the top k of the p players. */
   k: number;
-  /** Stop once the bound on the subspace distance still to go is below this. */
+  /** Stop once every one of the top k pairs has a residual (B⁻¹'s norm) below tol · |θ₁|. */
   tol: number;
   /** The last round allowed. */
   maxSteps: number;
 }
 
 /**
- * Rounds without a new lowest bound after which float32 has done what it can (the bound sits at the floor that
- * float32 products and vectors leave, about κ(B)·1e-7 in the whitened problem's terms).
+ * Rounds without progress (no new low of the largest residual, no rise of the top Ritz values) after which a
+ * precision has done what it can: float32's floor is about κ(B)·1e-7 in the whitened problem's terms.
  */
 const PATIENCE = 5;
 /** Images of V recomputed every this many rounds (by linearity they drift by float32 rounding each round). */
@@ -109,8 +110,6 @@ export const REFRESH_EVERY = 10;
  */
 export const FLOAT32_DROP = 1e-2;
 export const FLOAT64_DROP = 1e-10;
-/** Ritz values below this share of the largest are the pencil's null space (its rank is below k): not waited for. */
-const NULL_SHARE = 1e-6;
 
 /**
  * The players' vectors and their images, in float32 kernels' memory (the devices' game) or float64 arrays (the
@@ -137,20 +136,35 @@ export interface PlayerSpace {
 export class PencilPlayers {
   private values: Float64Array = new Float64Array(0);
   private remaining = Infinity;
-  private best = Infinity;
-  private sinceBest = 0;
+  private residual = Infinity;
+  private squares: Float64Array = new Float64Array(0);
+  private readonly watch = new ProgressWatch(PATIENCE);
   private momentum = false;
 
-  constructor(private readonly space: PlayerSpace, private readonly goal: PencilGoal, private readonly drop: number) {}
+  /** `resolution`: the relative noise of the arithmetic's Ritz values (float32's by default). */
+  constructor(
+    private readonly space: PlayerSpace, private readonly goal: PencilGoal, private readonly drop: number,
+    private readonly resolution = VALUE_RESOLUTION,
+  ) {}
 
   /** The bound on the subspace distance still to go at the last check (Infinity before the first). */
   get bound(): number {
     return this.remaining;
   }
 
+  /** The largest residual of the top k pairs relative to |θ₁| at the last check (Infinity before the first). */
+  get largestResidual(): number {
+    return this.residual;
+  }
+
+  /** The top k pairs' residuals (B⁻¹'s norm, the pencil's units) at the last check. */
+  get residuals(): Float64Array {
+    return this.squares.map(Math.sqrt);
+  }
+
   /**
    * Round `step` (1-based), the images of the basis being up to date: the first round rotates the players onto the
-   * Ritz vectors of their span; later ones check the bound, then move them within [V; Δ̃; M].
+   * Ritz vectors of their span; later ones check the residuals, then move them within [V; Δ̃; M].
    */
   round(step: number): RoundOutcome {
     return this.judge(step) ?? this.move(step);
@@ -158,20 +172,25 @@ export class PencilPlayers {
 
   /**
    * The check of round `step` (> 1: the players' directions solved since the last move): an outcome that stops the
-   * game (below tol, no better for PATIENCE rounds, or the last round allowed), or null to move on.
+   * game (every residual below tol, no progress for PATIENCE rounds, or the last round allowed), or null to move on.
    */
   judge(step: number): RoundOutcome | null {
     if (step === 1) return null;
     const { p } = this.space;
-    this.remaining = residualBound(this.space.residuals(Math.min(this.goal.k, p)), this.values, this.goal.k, p);
-    if (this.remaining < this.goal.tol) return this.outcome(true, true);
-    if (this.remaining < this.best) {
-      this.best = this.remaining;
-      this.sinceBest = 0;
-    } else if (++this.sinceBest >= PATIENCE) {
-      return this.outcome(false, true);
+    const top = Math.min(this.goal.k, p);
+    this.squares = this.space.residuals(top);
+    this.remaining = subspaceBound(this.squares, this.values, this.goal.k, p);
+    const scale = Math.max(Math.abs(this.values[0]), Math.abs(this.values[p - 1]));
+    let worst = 0;
+    let valueSum = 0;
+    for (let i = 0; i < top; i++) {
+      worst = Math.max(worst, this.squares[i]);
+      valueSum += this.values[i];
     }
-    return step >= this.goal.maxSteps ? this.outcome(false, true) : null;
+    this.residual = scale > 0 ? Math.sqrt(worst) / scale : 0;
+    if (this.residual <= this.goal.tol) return this.outcome(true, true, 'converged');
+    if (this.watch.stuck(this.residual, valueSum, this.resolution * top * scale)) return this.outcome(false, true, 'stagnant');
+    return step >= this.goal.maxSteps ? this.outcome(false, true, 'cap') : null;
   }
 
   /** The move of round `step`, the images of its basis computed: the players become its top Ritz vectors. */
@@ -187,11 +206,12 @@ export class PencilPlayers {
     this.space.move(momentum ? withMomentum(ritz.coefficients, rows, p) : ritz.coefficients, rows, momentum);
     this.momentum = momentum;
     this.space.directions();
-    return this.outcome(false, step >= this.goal.maxSteps);
+    const last = step >= this.goal.maxSteps;
+    return this.outcome(false, last, last ? 'cap' : undefined);
   }
 
-  private outcome(converged: boolean, stop: boolean): RoundOutcome {
-    return { remaining: this.remaining, converged, stop };
+  private outcome(converged: boolean, stop: boolean, ending?: RoundOutcome['ending']): RoundOutcome {
+    return { remaining: this.remaining, residual: this.residual, converged, stop, ending };
   }
 }
 
@@ -201,20 +221,6 @@ function withMomentum(coefficients: Float64Array, rows: number, p: number): Floa
   both.set(coefficients);
   for (let i = 0; i < p; i++) both.set(coefficients.subarray(i * rows + p, (i + 1) * rows), (p + i) * rows + p);
   return both;
-}
-
-/**
- * The bound on the subspace distance (1 − tr(P_found P_true)/k, in B's inner product) of the top k Ritz vectors
- * still to go, from their residuals' squared B⁻¹-norms and the Ritz values (descending).
- */
-export function residualBound(residuals: Float64Array, values: Float64Array, k: number, p: number): number {
-  let wanted = 0;
-  while (wanted < Math.min(k, p) && values[wanted] > NULL_SHARE * values[0]) wanted++;
-  if (wanted === 0) return 0;
-  let sum = 0;
-  for (let i = 0; i < wanted; i++) sum += residuals[i];
-  const gap = values[wanted - 1] - (wanted < p ? Math.max(0, values[wanted]) : 0);
-  return gap > 0 ? sum / (wanted * gap * gap) : Infinity;
 }
 
 /** The rows of the basis whose images a round's products compute: V alone first, then Δ̃, with V every REFRESH_EVERY rounds. */

@@ -2,13 +2,18 @@
 //
 // The devices have just left G = V A in memory (A the covariance, the Gram matrix, or XᵀX/n through a pass over
 // the data). Every few rounds a Rayleigh–Ritz check: H = V Gᵀ is the operator seen by the players' span, its
-// eigenpairs (θ_i, w_i) give Ritz vectors y_i = Σ_j w_ij v_j, and their residuals ‖A y_i − θ_i y_i‖ bound how far
-// the span of the top k Ritz vectors is from the top-k eigenspace (Davis and Kahan's sin Θ theorem:
-// ‖sin Θ‖²_F ≤ Σ_i ‖r_i‖² / δ², δ the gap between θ_k and the eigenvalues the k Ritz vectors leave out, estimated by
-// θ_{k+1}). Otherwise, or while that bound is above `tol`, the players move: one round in order with heavy-ball
-// momentum (assembly/play.ts), β = (θ_p / 2)² from the last player's Rayleigh quotient, so that the top-k span
-// converges at about λ_{p+1}/λ_k's square root per round instead of λ_{k+1}/λ_k (more players than k, and the
-// momentum, are what make slowly falling spectra cheap).
+// eigenpairs (θ_i, w_i) give Ritz vectors y_i = Σ_j w_ij v_j, and their residuals ‖A y_i − θ_i y_i‖ (combined in
+// float64) say how far each pair is from an eigenpair. The players have converged, as ARPACK judges it, when each
+// of the top k pairs has a residual below tol times ‖A‖ (θ_1): every pair is then an exact eigenpair of A + E with
+// ‖E‖ ≤ tol·‖A‖, its value within ~‖r‖²/gap of the eigenvalue, its vector within ‖r‖/gap of the eigenvector, and
+// eigenvalues tied among the top k give one orthonormal basis of their eigenspace. The Davis–Kahan bound on the
+// top-k span (‖sin Θ‖²_F ≤ Σ_i ‖r_i‖² / δ², δ the gap after θ_k) is still computed and reported; in a flat tail
+// it can sit far above any tolerance while every pair is as accurate as float32 products allow.
+// Otherwise the players move: one round in order with heavy-ball momentum (assembly/play.ts), β = (θ_p / 2)² from
+// the last player's Rayleigh quotient, so that the top-k span converges at about λ_{p+1}/λ_k's square root per
+// round instead of λ_{k+1}/λ_k (more players than k, and the momentum, are what make slowly falling spectra cheap).
+// They stop short of tol only when a cap is met or when the checks measure that nothing improves any more: neither
+// a new low of the largest residual nor a rise of the top-k Ritz values for STAGNANT_CHECKS checks (float32's floor).
 
 import type { KernelExports } from '../kernels/exports';
 import type { MemoryPlan, PlayerPlan } from './memory';
@@ -17,7 +22,7 @@ import type { MemoryPlan, PlayerPlan } from './memory';
 export interface PlayGoal {
   /** Components wanted (the top k of the p players). */
   k: number;
-  /** Stop once the bound on the subspace distance still to go is below this. */
+  /** Stop once every one of the top k Ritz pairs has a residual ‖A y − θ y‖ below tol · θ_1. */
   tol: number;
   /** Rounds between checks. */
   checkEvery: number;
@@ -25,17 +30,25 @@ export interface PlayGoal {
   maxSteps: number;
 }
 
+/** How a job of players ended: converged, stopped by a cap, or stopped because the checks measured no progress. */
+export type Ending = 'converged' | 'cap' | 'stagnant';
+
 export interface RoundOutcome {
-  /** The bound on the subspace distance still to go at the last check (Infinity before the first). */
+  /** The Davis–Kahan bound on the subspace distance of the top-k span still to go at the last check (Infinity before the first). */
   remaining: number;
+  /** The largest residual of the top k Ritz pairs at the last check, relative to θ_1 (Infinity before the first). */
+  residual: number;
   converged: boolean;
-  /** No more rounds: converged, or the last allowed. V and G = V A are left as they were checked. */
+  /** No more rounds: converged, the last allowed, or stagnant. V and G = V A are left as they were checked. */
   stop: boolean;
+  /** Why the players stopped (when `stop`). */
+  ending?: Ending;
 }
 
 /**
  * Ritz values below this share of the largest are the operator's null space (its rank is below k): float32's
- * rounding of A leaves them at about 1e-7 of the largest, and their directions are arbitrary. They are not waited for.
+ * rounding of A leaves them at about 1e-7 of the largest, and their directions are arbitrary. The subspace bound
+ * leaves them out (its gap would be rounding); their residuals are judged like any other.
  */
 const NULL_SHARE = 1e-6;
 /** A player whose direction is shorter than this share of the largest Rayleigh quotient has none left. */
@@ -44,28 +57,50 @@ const NO_DIRECTION = 1e-12;
 /** The most rounds a predicted check may be put off, in check intervals (a wrong prediction costs at most these). */
 const MOST_INTERVALS_AHEAD = 4;
 /**
- * Checks in a row that make no progress, after which the players stop short of tol: checks that set no new low of
- * the bound, or whose gap after the k-th Ritz value is below NULL_SHARE of the largest, which float32 products cannot
- * resolve any more than they resolve null values. That is what eigenvalues tied at the k-th do (exactly, or within
- * the data's own rounding, as beyond the rank of data far from zero: measured, a gap of 3e-8 of the largest, the
- * bound wandering between 1 and 2 for 150 rounds): the top-k span is then not unique, and more rounds only cost
- * time (before: maxSteps rounds). A bound that falls with a gap float32 can see sets a new low at almost every check.
- * With tol = 0 the caller asks for every one of maxSteps rounds, and gets them.
+ * Checks in a row without progress after which the players stop short of tol: float32's floor. A check makes
+ * progress when the largest residual of the top k sets a new low by more than RESIDUAL_STEP, or when the sum of
+ * the top k Ritz values (which Rayleigh–Ritz on a better span raises) rises above its highest by more than
+ * VALUE_RESOLUTION · k · θ_1 (float32 products leave that much noise in them). A tol below what float32 products
+ * resolve (about 1e-7 of θ_1 and some) is met this way: measured, not guessed. With tol = 0 the caller asks for
+ * every one of maxSteps rounds, and gets them.
  */
-const STALL_CHECKS = 8;
+export const STAGNANT_CHECKS = 6;
+export const RESIDUAL_STEP = 0.95;
+export const VALUE_RESOLUTION = 2 ** -22;
+
+/**
+ * Watches a game's checks for progress: new lows of the largest residual, or rises of the top-k Ritz values.
+ * Shared by pca's players and the pencils'.
+ */
+export class ProgressWatch {
+  private lowest = Infinity;
+  private highest = -Infinity;
+  private without = 0;
+
+  constructor(private readonly patience: number) {}
+
+  /** Records a check (largest relative residual, sum of the top Ritz values, their resolution); true once it is stuck. */
+  stuck(residual: number, valueSum: number, resolution: number): boolean {
+    const lower = residual < RESIDUAL_STEP * this.lowest;
+    const higher = valueSum > this.highest + resolution;
+    this.lowest = Math.min(this.lowest, residual);
+    this.highest = Math.max(this.highest, valueSum);
+    this.without = lower || higher ? 0 : this.without + 1;
+    return this.without >= this.patience;
+  }
+}
 
 /** The players of one job (the host zeroes their previous positions before the first round). */
 export class Players {
   private readonly buffers: PlayerPlan;
   private remaining = Infinity;
-  /** The round of the next check, and the last check's round and bound (the bound's rate predicts the next). */
+  private residual = Infinity;
+  /** The round of the next check, and the last check's round and largest residual (its rate predicts the next). */
   private nextCheck = 0;
-  private lastCheck: { step: number; bound: number } | null = null;
-  /** The lowest bound so far, and the checks since it was set. */
-  private lowest = Infinity;
-  private checksWithoutProgress = 0;
-  /** Whether the last check's gap after the k-th Ritz value was one float32 can resolve. */
-  private gapResolved = true;
+  private lastCheck: { step: number; residual: number } | null = null;
+  private readonly watch = new ProgressWatch(STAGNANT_CHECKS);
+  /** Whether a check has left Ritz values (reported as the utilities from then on). */
+  private checked = false;
 
   constructor(private readonly kernels: KernelExports, private readonly memory: WebAssembly.Memory, private readonly plan: MemoryPlan) {
     if (!plan.players) throw new Error('this memory plan has no buffers for players');
@@ -78,58 +113,63 @@ export class Players {
     const { k: p, d } = plan;
     kernels.rayleighQuotients(plan.g, plan.v, p, d, plan.utilities);
     const quotients = new Float64Array(this.memory.buffer, plan.utilities, p);
-    const last = step >= goal.maxSteps;
-    if (this.nextCheck === 0) this.nextCheck = goal.checkEvery;
-    if (last || step >= this.nextCheck) {
-      this.remaining = this.check(goal.k);
-      if (this.remaining < goal.tol) return { remaining: this.remaining, converged: true, stop: true };
-      const newLow = this.remaining < this.lowest;
-      this.lowest = Math.min(this.lowest, this.remaining);
-      if (newLow && this.gapResolved) {
-        this.checksWithoutProgress = 0;
-      } else if (++this.checksWithoutProgress >= STALL_CHECKS && goal.tol > 0) {
-        return { remaining: this.remaining, converged: false, stop: true };
-      }
-      this.nextCheck = step + this.roundsToNextCheck(step, goal);
-    }
-    if (last) return { remaining: this.remaining, converged: false, stop: true };
     let largest = 0;
     let smallest = Infinity;
     for (let i = 0; i < p; i++) {
       largest = Math.max(largest, quotients[i]);
       smallest = Math.min(smallest, quotients[i]);
     }
+    const last = step >= goal.maxSteps;
+    if (this.nextCheck === 0) this.nextCheck = goal.checkEvery;
+    if (last || step >= this.nextCheck) {
+      const { bound, residual, valueSum, scale } = this.check(goal.k);
+      this.remaining = bound;
+      this.residual = residual;
+      this.checked = true;
+      if (residual <= goal.tol) return this.outcome(true, true, 'converged');
+      const stuck = this.watch.stuck(residual, valueSum, VALUE_RESOLUTION * Math.min(goal.k, p) * scale);
+      if (stuck && goal.tol > 0) return this.outcome(false, true, 'stagnant');
+      this.nextCheck = step + this.roundsToNextCheck(step, goal);
+    }
+    // Progress reports carry the last check's Ritz values: the quotients of players within a tied span are not them.
+    if (this.checked) quotients.set(new Float64Array(this.memory.buffer, buffers.theta, p));
+    if (last) return this.outcome(false, true, 'cap');
     // With as many players as components the last one's own eigenvalue bounds the wanted ones: no momentum then.
     const beta = p > goal.k ? (Math.max(0, smallest) / 2) ** 2 : 0;
     kernels.play(plan.g, plan.v, buffers.u, p, d, beta, NO_DIRECTION * largest, buffers.row);
-    return { remaining: this.remaining, converged: false, stop: false };
+    return this.outcome(false, false);
+  }
+
+  private outcome(converged: boolean, stop: boolean, ending?: Ending): RoundOutcome {
+    if (stop) new Float64Array(this.memory.buffer, this.plan.utilities, this.plan.k).set(new Float64Array(this.memory.buffer, this.buffers.theta, this.plan.k));
+    return { remaining: this.remaining, residual: this.residual, converged, stop, ending };
   }
 
   /**
-   * Rounds until the next check. The bound falls geometrically once the players have found their span (measured:
-   * by a factor of 25 to 40 every 2 rounds on power-law, MNIST-like and slowly falling spectra), so on a dense
-   * operator, where a check costs more than a round (a p × p eigenproblem on one device, p·k·d residuals), the
-   * rate between the last two checks says when the bound will pass `tol`: the next check is then, at least one
-   * interval and at most MOST_INTERVALS_AHEAD away. Every round of the data route is a pass over the rows, costlier
-   * than its check: it checks every round.
+   * Rounds until the next check. Residuals fall geometrically once the players have found their span, so on a
+   * dense operator, where a check costs more than a round (a p × p eigenproblem on one device, p·k·d residuals),
+   * the rate between the last two checks says when the largest will pass `tol`: the next check is then, at least
+   * one interval and at most MOST_INTERVALS_AHEAD away. Every round of the data route is a pass over the rows,
+   * costlier than its check: it checks every round.
    */
   private roundsToNextCheck(step: number, goal: PlayGoal): number {
     const previous = this.lastCheck;
-    const bound = this.remaining;
-    this.lastCheck = { step, bound };
-    if (goal.checkEvery === 1 || previous === null || !(bound > 0) || !Number.isFinite(bound) || !(bound < previous.bound)) {
+    const residual = this.residual;
+    this.lastCheck = { step, residual };
+    if (goal.checkEvery === 1 || previous === null || !(residual > 0) || !Number.isFinite(residual) || !(residual < previous.residual)) {
       return goal.checkEvery;
     }
-    const perRound = Math.log(bound / previous.bound) / (step - previous.step);
-    const rounds = Math.ceil(Math.log(goal.tol / bound) / perRound);
+    const perRound = Math.log(residual / previous.residual) / (step - previous.step);
+    const rounds = Math.ceil(Math.log(goal.tol / residual) / perRound);
     return Math.min(Math.max(rounds, goal.checkEvery), MOST_INTERVALS_AHEAD * goal.checkEvery);
   }
 
   /**
-   * The Rayleigh–Ritz check: leaves H's eigenvalues (descending) and eigenvectors (rows) in the plan, and returns
-   * the bound on the subspace distance (1 − tr(P_found P_true)/k) of the top-k Ritz vectors still to go.
+   * The Rayleigh–Ritz check: leaves H's eigenvalues (descending), eigenvectors (rows) and the top k pairs' squared
+   * residuals in the plan, and returns the largest residual relative to θ_1, the Davis–Kahan bound on the subspace
+   * distance (1 − tr(P_found P_true)/k) of the top-k span still to go, the sum of the top k values and θ_1.
    */
-  private check(k: number): number {
+  private check(k: number): { bound: number; residual: number; valueSum: number; scale: number } {
     const { kernels, plan, buffers } = this;
     const { k: p, d } = plan;
     kernels.crossDots(plan.v, p, plan.g, p, d, buffers.h);
@@ -145,15 +185,32 @@ export class Players {
     theta.set(values);
     const ritz = new Float64Array(this.memory.buffer, buffers.ritz, p * p);
     for (let row = 0; row < p; row++) for (let i = 0; i < p; i++) ritz[row * p + i] = h[i * p + order[row]];
-    let wanted = 0;
-    while (wanted < Math.min(k, p) && values[wanted] > NULL_SHARE * values[0]) wanted++;
-    if (wanted === 0) return 0;
-    kernels.ritzResiduals(buffers.ritz, buffers.theta, wanted, p, plan.v, plan.g, d, buffers.residuals, buffers.acc);
-    const residuals = new Float64Array(this.memory.buffer, buffers.residuals, wanted);
-    let sum = 0;
-    for (let i = 0; i < wanted; i++) sum += residuals[i];
-    const gap = values[wanted - 1] - (wanted < p ? Math.max(0, values[wanted]) : 0);
-    this.gapResolved = gap > NULL_SHARE * values[0];
-    return gap > 0 ? sum / (wanted * gap * gap) : Infinity;
+    const top = Math.min(k, p);
+    const scale = Math.max(Math.abs(values[0]), Math.abs(values[p - 1]));
+    if (!(scale > 0)) return { bound: 0, residual: 0, valueSum: 0, scale: 0 };
+    kernels.ritzResiduals(buffers.ritz, buffers.theta, top, p, plan.v, plan.g, d, buffers.residuals, buffers.acc);
+    const squares = new Float64Array(this.memory.buffer, buffers.residuals, top);
+    let worst = 0;
+    let valueSum = 0;
+    for (let i = 0; i < top; i++) {
+      worst = Math.max(worst, squares[i]);
+      valueSum += values[i];
+    }
+    return { bound: subspaceBound(squares, values, k, p), residual: Math.sqrt(worst) / scale, valueSum, scale };
   }
+}
+
+/**
+ * The Davis–Kahan bound on the subspace distance (1 − tr(P_found P_true)/k) of the top k Ritz vectors still to go,
+ * from their squared residuals and the Ritz values (descending): Σ‖r_i‖² / (k δ²), δ the gap after the last value
+ * above the null space. Infinity where that gap is zero.
+ */
+export function subspaceBound(squares: ArrayLike<number>, values: ArrayLike<number>, k: number, p: number): number {
+  let wanted = 0;
+  while (wanted < Math.min(k, p) && values[wanted] > NULL_SHARE * values[0]) wanted++;
+  if (wanted === 0) return 0;
+  let sum = 0;
+  for (let i = 0; i < wanted; i++) sum += squares[i];
+  const gap = values[wanted - 1] - (wanted < p ? Math.max(0, values[wanted]) : 0);
+  return gap > 0 ? sum / (wanted * gap * gap) : Infinity;
 }

@@ -4,7 +4,7 @@
 
 import { orthonormalSubspaceDistance, orthonormalizeRows } from '../math/linalg';
 import type { PencilGoal, PencilPlan } from './pencil';
-import type { PlayGoal } from './players';
+import type { Ending, PlayGoal } from './players';
 import type { DeviceProgram, RateRule } from './program';
 
 /**
@@ -35,17 +35,21 @@ export interface StepReport {
   batchSize: number;
   /** pca's estimate of the subspace distance still to go (Infinity when unknown; windows: NaN). */
   remaining: number;
+  /** Players and pencils: the largest residual of the top k Ritz pairs relative to θ_1 at the last check (else NaN). */
+  residual: number;
   /** Whether the caller should hear about this step (its progress interval, or the last step). */
   report: boolean;
   /** Whether this was the job's last step. */
   last: boolean;
   /** Whether the job's stopping rule was met (pca: the estimate fell below `tol`); false after a cap or a stop. */
   converged: boolean;
+  /** Players and pencils, on their last step: why they stopped. */
+  ending?: Ending;
 }
 
 /** The report of a job that has taken no step. */
 export const NO_STEP: StepReport = {
-  steps: 0, batchSize: 0, remaining: NaN, report: false, last: true, converged: false,
+  steps: 0, batchSize: 0, remaining: NaN, residual: NaN, report: false, last: true, converged: false,
 };
 
 /**
@@ -58,7 +62,7 @@ export function* runJob(program: DeviceProgram, job: Job, firstStep: number): Ge
   } else if (job.kind === 'product' || job.kind === 'covariance') {
     if (job.kind === 'product') program.product(0, job.rows);
     else program.covariancePass(job.first, job.rows, job.blockRows, job.weights);
-    yield { steps: 0, batchSize: job.rows, remaining: NaN, report: false, last: true, converged: false };
+    yield { steps: 0, batchSize: job.rows, remaining: NaN, residual: NaN, report: false, last: true, converged: false };
   } else if (job.kind === 'pencil') {
     yield* pencilSchedule(program, job);
   } else {
@@ -74,7 +78,7 @@ function* windows(program: DeviceProgram, job: Extract<Job, { kind: 'windows' }>
     offset += job.batchSize;
     const last = step === job.steps || stop;
     const report = last || step % job.reportEvery === 0;
-    yield { steps: step, batchSize: job.batchSize, remaining: NaN, report, last, converged: false };
+    yield { steps: step, batchSize: job.batchSize, remaining: NaN, residual: NaN, report, last, converged: false };
     if (last) return;
   }
 }
@@ -85,7 +89,8 @@ function* playSchedule(program: DeviceProgram, job: Extract<Job, { kind: 'play' 
     const { stop, outcome } = program.playRound(job.source, job.rows, () => players && players.round(step, job));
     const report = stop || step % job.reportEvery === 0;
     yield {
-      steps: step, batchSize: job.rows, remaining: outcome?.remaining ?? NaN, report, last: stop, converged: outcome?.converged ?? false,
+      steps: step, batchSize: job.rows, remaining: outcome?.remaining ?? NaN, residual: outcome?.residual ?? NaN, report, last: stop,
+      converged: outcome?.converged ?? false, ending: outcome?.ending,
     };
     if (stop) return;
   }
@@ -97,7 +102,8 @@ function* pencilSchedule(program: DeviceProgram, job: Extract<Job, { kind: 'penc
     const { stop, outcome } = program.pencilRound(job.plan, step, players);
     const report = stop || step % job.reportEvery === 0;
     yield {
-      steps: step, batchSize: job.plan.m, remaining: outcome?.remaining ?? NaN, report, last: stop, converged: outcome?.converged ?? false,
+      steps: step, batchSize: job.plan.m, remaining: outcome?.remaining ?? NaN, residual: outcome?.residual ?? NaN, report, last: stop,
+      converged: outcome?.converged ?? false, ending: outcome?.ending,
     };
     if (stop) return;
   }

@@ -62,7 +62,7 @@ function fitCCA(views: TwoViews, settings: GeneralizedSettings, regularization: 
     },
   };
   return solveTwoViews(views, problem, settings, ({ pass, solution, dx, dy, sums, d, engine }) => {
-    if (!solution.converged) warnNotConverged(settings, solution.rounds, solution.remaining);
+    if (!solution.converged) warnNotConverged(settings, solution);
     const { k } = settings;
     const m = dx + dy;
     const divisor = pass.n - 1;

@@ -20,6 +20,9 @@ export interface PencilSolution {
   converged: boolean;
   /** The residual bound on the subspace distance still to go at the last check. */
   remaining: number;
+  /** The top k pairs' residuals ‖Av − θBv‖ in B⁻¹'s norm at the last check, and why the rounds stopped. */
+  residuals: Float64Array;
+  ending: 'converged' | 'cap' | 'stagnant';
   /** Rounds played: the devices' float32 rounds and the host's float64 ones. */
   rounds: number;
   /** trace(B⁻¹ A) for a low-rank A (the sum of all its generalized eigenvalues), or null. */
@@ -29,8 +32,13 @@ export interface PencilSolution {
 /** Products of the float64 pencil between turns of the event loop (a few milliseconds of work). */
 const TIMES_WORK = 4e6;
 
-/** The most float64 rounds after the devices' game (each costs about what a float32 round costs, on one thread in JavaScript). */
-const FINISH_ROUNDS = 50;
+/**
+ * The most float64 rounds after the devices' game (each costs about what a float32 round costs, on one thread in
+ * JavaScript): a cap, named in the warning; they stop sooner at tol or once nothing improves in float64.
+ */
+const FINISH_ROUNDS = 500;
+/** The relative noise of float64 Ritz values, for the finish's measure of progress. */
+const FLOAT64_RESOLUTION = 2 ** -50;
 
 /** A and B in float64: the pass's symmetric sums (d × d) divided by `divisor`, as the spec's terms, ridges and low-rank part say. */
 export interface PencilMatrices {
@@ -216,17 +224,17 @@ export async function finishPencil(
   space.s.set(players);
   await pencil.timesEach(space.s, 0, p, space.a, space.b, signal);
   const moves = Math.min(FINISH_ROUNDS, Math.max(0, maxSteps - deviceRounds));
-  const judge = new PencilPlayers(space, { k, tol, maxSteps: moves + 2 }, FLOAT64_DROP);
+  const judge = new PencilPlayers(space, { k, tol, maxSteps: moves + 2 }, FLOAT64_DROP, FLOAT64_RESOLUTION);
   judge.move(1);
   for (let step = 2; ; step++) {
     space.copyDirections();
     pencil.solve(space.s, p, p);
     const outcome = judge.judge(step);
-    onProgress?.({ stage: 'float64', step: deviceRounds + step - 1, maxSteps, values: values.slice(0, k), remaining: judge.bound });
+    onProgress?.({ stage: 'float64', step: deviceRounds + step - 1, maxSteps, values: values.slice(0, k), residual: judge.largestResidual, remaining: judge.bound });
     if (outcome) {
       return {
         values: values.slice(0, k), vectors: space.s.slice(0, k * m), converged: outcome.converged, remaining: outcome.remaining,
-        rounds: deviceRounds + step - 2, lowRankTrace: await pencil.lowRankTrace(signal),
+        residuals: judge.residuals, ending: outcome.ending ?? 'cap', rounds: deviceRounds + step - 2, lowRankTrace: await pencil.lowRankTrace(signal),
       };
     }
     await pencil.timesEach(space.s, p, p, space.a, space.b, signal);

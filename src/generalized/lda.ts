@@ -305,7 +305,7 @@ async function rowClasses(input: LabelledRows, settings: GeneralizedSettings): P
           }
         });
         rowsRead += rows.rows;
-        settings.onProgress?.({ stage: 'pass', step: ++step, maxSteps: settings.maxSteps, values: new Float64Array(0), remaining: Infinity, rowsRead });
+        settings.onProgress?.({ stage: 'pass', step: ++step, maxSteps: settings.maxSteps, values: new Float64Array(0), residual: Infinity, remaining: Infinity, rowsRead });
       }
       await pass.finish();
     },
@@ -389,7 +389,7 @@ async function fitLDA(summary: ClassSummary, settings: GeneralizedSettings, regu
       }],
       lowRank: { rows: classes.length, values: factor }, players, singularPivot: summary.passes === 0 ? MOMENTS_PIVOT : SUMMED_PIVOT,
     }, settings);
-    if (!solution.converged) warnNotConverged(settings, solution.rounds, solution.remaining);
+    if (!solution.converged) warnNotConverged(settings, solution);
     const scalings = new Float64Array(k * d);
     for (let i = 0; i < k; i++) {
       const direction = solution.vectors.slice(i * d, (i + 1) * d).map((value) => value * scale);

@@ -4,7 +4,7 @@ import { describe } from '../describe';
 import { faultPlanOf } from '../devices/device';
 import { checkDeviceOptions, checkSignal } from '../game/options';
 import type { Backend } from '../devices/engine';
-import type { FitOptions } from '../pca/core';
+import { DEFAULT_TOL, pairList, scientific, type FitOptions } from '../pca/core';
 
 /** What `cca`, `pls` and `lda` report to `onProgress`: while reading, then every 5 of the devices' rounds and every float64 round. */
 export interface GeneralizedProgress {
@@ -19,7 +19,12 @@ export interface GeneralizedProgress {
   maxSteps: number;
   /** The current top k values (correlations, singular values or eigenvalues); empty while reading. */
   values: Float64Array;
-  /** The bound on the subspace distance still to go (Infinity before the first check). */
+  /**
+   * The largest residual ‖A v − θ B v‖ (B⁻¹'s norm) of the top k pairs relative to |θ₁|, what `tol` is compared
+   * with (Infinity before the first check and while reading).
+   */
+  residual: number;
+  /** The Davis–Kahan bound on the subspace distance of the top-k span still to go (Infinity before the first check). */
   remaining: number;
   /** Rows read so far ('pass'). */
   rowsRead?: number;
@@ -48,7 +53,7 @@ export function resolveGeneralized(method: string, options: GeneralizedOptions) 
   if (typeof seed !== 'number' || !Number.isInteger(seed)) throw new TypeError(`seed must be an integer, got ${describe(seed)}`);
   const maxSteps = options.maxSteps ?? 10000;
   if (!Number.isInteger(maxSteps) || maxSteps < 1) throw new RangeError(`maxSteps must be a positive integer, got ${describe(maxSteps)}`);
-  const tol = options.tol ?? 1e-7;
+  const tol = options.tol ?? DEFAULT_TOL;
   if (typeof tol !== 'number' || !(tol >= 0) || !Number.isFinite(tol)) {
     throw new RangeError(`tol must be a finite number ≥ 0, got ${describe(tol)}`);
   }
@@ -81,12 +86,21 @@ export function regularizationOf(options: { regularization?: number }): number {
   return value;
 }
 
-/** Tells `onWarning` that a cap stopped the fit before the bound fell below tol. */
-export function warnNotConverged(settings: GeneralizedSettings, rounds: number, remaining: number): void {
-  const distance = Number.isFinite(remaining) ? `bound on the subspace distance to go: ${remaining.toExponential(1)}` : 'no bound yet';
+/**
+ * Tells `onWarning` which pairs had not converged when a cap or float64's floor stopped the fit, their residuals
+ * relative to |θ₁|, and what helps.
+ */
+export function warnNotConverged(
+  settings: GeneralizedSettings, solution: { rounds: number; ending: 'converged' | 'cap' | 'stagnant'; residuals: Float64Array; values: Float64Array },
+): void {
+  const { rounds, ending, residuals, values } = solution;
+  const why = ending === 'stagnant' ? `${rounds} rounds, when its residuals stopped falling in float64` : `${rounds} rounds (its cap)`;
+  const advice = ending === 'stagnant'
+    ? 'add regularization if the within-set covariance is nearly singular, or raise tol'
+    : 'raise maxSteps or tol, or add regularization if the within-set covariance is nearly singular';
   settings.onWarning?.(
-    `${settings.method} stopped after ${rounds} rounds before reaching tol = ${settings.tol} (${distance}): the directions may be inaccurate; `
-      + 'raise maxSteps or tol, or add regularization if the within-set covariance is nearly singular',
+    `${settings.method} stopped after ${why} before every pair's residual was within tol = ${scientific(settings.tol)} of the largest value: `
+      + `${pairList(residuals, values[0] ?? 0, settings.tol, 'pair')} not converged; the directions may be inaccurate; ${advice}`,
   );
 }
 

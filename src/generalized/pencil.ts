@@ -105,7 +105,7 @@ export async function solvePencil(engine: Engine, spec: PencilSpec, settings: Ge
   const end = await engine.run(
     { kind: 'pencil', plan, goal: { k, tol, maxSteps }, reportEvery: REPORT_EVERY },
     onProgress && ((report) => onProgress({
-      stage: 'float32', step: report.steps, maxSteps, values: report.utilities.slice(0, k), remaining: report.remaining,
+      stage: 'float32', step: report.steps, maxSteps, values: report.utilities.slice(0, k), residual: report.residual, remaining: report.remaining,
     })),
     signal,
   );

@@ -31,7 +31,7 @@ export async function pls(first: ViewInput | Moments, second: ViewInput | PLSOpt
       const problem = { method: 'pls', factored: false, blocks: () => [], checkRows() {}, valueScale: (pass: JointPass) => pass.sx * pass.sy };
       return solveTwoViews(views, problem, settings, ({ pass, solution, dx, dy, engine }) => {
         const scale = pass.sx * pass.sy;
-        if (!solution.converged) warnNotConverged(settings, solution.rounds, solution.remaining);
+        if (!solution.converged) warnNotConverged(settings, solution);
         const { k } = settings;
         const m = dx + dy;
         const xWeights = new Float64Array(k * dx);

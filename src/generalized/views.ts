@@ -287,7 +287,7 @@ function momentsPass(engine: Engine, views: Extract<TwoViews, { kind: 'moments' 
 }
 
 function passProgress(settings: GeneralizedSettings, step: number, rowsRead: number): GeneralizedProgress {
-  return { stage: 'pass', step, maxSteps: settings.maxSteps, values: new Float64Array(0), remaining: Infinity, rowsRead };
+  return { stage: 'pass', step, maxSteps: settings.maxSteps, values: new Float64Array(0), residual: Infinity, remaining: Infinity, rowsRead };
 }
 
 /** Copies row r of a batch's `columns` (all when null) times `scale` into `into` from `offset`. */

@@ -6,6 +6,7 @@ import type { Backend } from '../devices/engine';
 import { PCAModel, type PCASolver } from './model';
 import { checkDeviceOptions, checkSignal } from '../game/options';
 import type { DeviceOptions, GameSettings } from '../devices/settings';
+import type { Ending } from '../devices/players';
 
 /** What `pca` reports to `onProgress`: every 5 rounds, and from a source also during the pass. */
 export interface PCAProgress {
@@ -15,11 +16,26 @@ export interface PCAProgress {
   maxSteps: number;
   /** Rows in the minibatch of the last step. */
   batchSize: number;
-  /** Utilities of the last step, per component (mean reduction: in units of variance). */
+  /**
+   * Per component, in the data's variance units (those of `model.explainedVariance`): the players' Ritz values at
+   * the last Rayleigh–Ritz check (before the first check, their Rayleigh quotients). At the end of a fit they are
+   * the model's variances. One-shot streams: the players' utilities of the last step, also in variance units.
+   */
   utilities: Float64Array;
   /**
-   * Estimated subspace distance (1 − tr(P_now P_limit)/k) still to go before the full-batch game converges,
-   * from how fast it has been moving; Infinity while minibatches are in use or before an estimate exists.
+   * Per component, in the same units: the residual ‖C v − θ v‖ of each of the top k Ritz pairs at the last check
+   * (C the covariance); NaN before the first check and for one-shot streams.
+   */
+  residuals: Float64Array;
+  /**
+   * The largest of `residuals` relative to the largest variance: what `tol` is compared with (the fit converges
+   * once it is ≤ tol). Infinity before the first check and for one-shot streams.
+   */
+  residual: number;
+  /**
+   * Bound on the subspace distance (1 − tr(P_found P_true)/k) of the top-k span still to go (Davis–Kahan: the
+   * residuals over the gap after the k-th value; it cannot get small when that gap is tiny, though every pair may
+   * be accurate). One-shot streams: estimated from how fast the players have been moving. Infinity when unknown.
    */
   remaining: number;
   /** Streamed sources: the pass over the data this step is in (1-based). */
@@ -40,7 +56,15 @@ export interface FitOptions extends Omit<DeviceOptions, 'kPerDevice'> {
   seed?: number;
   /** The most rounds of the players (default 10000). */
   maxSteps?: number;
-  /** Stop once the bound on the subspace distance still to go is below this (default 1e-7). */
+  /**
+   * Convergence, as ARPACK judges it (default 1e-6): the fit stops once every one of the top k pairs has a residual
+   * ‖A v − θ v‖ at most tol times the largest value θ₁ (pca: A the covariance, θ₁ ≈ its norm; cca, pls, lda: the
+   * pencil A v = θ B v, the residual in B⁻¹'s norm). Values are then within about (tol·θ₁)²/gap of the true ones,
+   * vectors within tol·θ₁/gap of theirs; tied values give one orthonormal basis of their eigenspace. A tol below
+   * what float32 arithmetic resolves (about 1e-7) ends the fit when nothing improves any more, with a warning.
+   * 0: play every one of maxSteps rounds. One-shot streams (no residuals): a bound on the estimated subspace
+   * distance still to go.
+   */
   tol?: number;
   /** Aborts the fit: the promise rejects with the signal's reason (an AbortError by default). */
   signal?: AbortSignal;
@@ -75,6 +99,12 @@ export const PCA_SETTINGS: GameSettings = {
   riemannian: false,
 };
 
+/**
+ * The default tol: residuals at most 1e-6 of θ₁. float32 products leave residuals of a few 1e-7 of θ₁ (measured
+ * on the bench's and the tests' sets); 1e-6 keeps the known-eigenvector tests' bars (subspace distances ≤ 1e-6).
+ */
+export const DEFAULT_TOL = 1e-6;
+
 export function resolveOptions(options: PCAOptions) {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`pca needs an options object like { k: 10 }, got ${describe(options)}`);
@@ -85,7 +115,7 @@ export function resolveOptions(options: PCAOptions) {
   if (!Number.isInteger(maxSteps) || maxSteps < 1) {
     throw new RangeError(`maxSteps must be a positive integer, got ${describe(maxSteps)}`);
   }
-  const tol = options.tol ?? 1e-7;
+  const tol = options.tol ?? DEFAULT_TOL;
   if (typeof tol !== 'number' || !(tol >= 0) || !Number.isFinite(tol)) {
     throw new RangeError(`tol must be a finite number ≥ 0, got ${describe(tol)}`);
   }
@@ -127,19 +157,14 @@ export const PLAY_SETTINGS: GameSettings = {
   riemannian: false,
 };
 
-/** Why players that stopped before maxSteps short of tol stopped (src/devices/players.ts: STALL_CHECKS). */
-const STALLED = {
-  what: 'its bound on the distance to go stopped falling',
-  advice: 'the eigenvalues at the k-th are tied (or too close for float32 to tell apart), so the top-k span is not '
-    + 'unique and these components are one basis of the tied eigenvalues (their variances are right); a k with a gap '
-    + 'after the k-th eigenvalue gives a unique answer',
-};
-
 /** A route's top k as a model: components from the first d coordinates of `width`-long rows, signs fixed. */
 export function componentsModel(found: {
   vectors: Float64Array; width: number; d: number; values: Float64Array; totalVariance: number; mean: Float64Array;
   n: number; backend: Backend; solver: PCASolver; converged: boolean; remaining: number; settings: PCASettings;
   passes: number; rounds: number;
+  /** The players' residuals at the last check (variance units, as `values`) and why they stopped. */
+  residuals?: Float64Array;
+  ending?: Ending;
   /** What stops the fit short of tol, and what to do about it (default: maxSteps rounds). */
   cap?: { what: string; advice: string };
 }): PCAModel {
@@ -155,8 +180,10 @@ export function componentsModel(found: {
     for (let c = 0; c < d; c++) components[i * d + c] = sign * row[c];
   }
   const explainedVariance = values.map((value) => Math.max(0, value));
-  if (!found.converged) {
-    const cap = found.cap ?? (found.rounds < settings.maxSteps ? STALLED : { what: `maxSteps = ${settings.maxSteps} rounds`, advice: 'raise maxSteps or tol' });
+  if (!found.converged && found.residuals) {
+    warnUnconverged(settings, found.rounds, found.ending ?? 'cap', found.residuals, values[0]);
+  } else if (!found.converged) {
+    const cap = found.cap ?? { what: `maxSteps = ${settings.maxSteps} rounds`, advice: 'raise maxSteps or tol' };
     warnNotConverged(settings, cap.what, found.remaining, cap.advice);
   }
   // pca's devices split rows and columns, not players: its backend says nothing of players per device.
@@ -209,13 +236,49 @@ export function varianceRatios(explainedVariance: Float64Array, totalVariance: n
   return explainedVariance.map((value) => value / whole);
 }
 
+/**
+ * Tells `onWarning` which of the players' top pairs had not converged when a cap or float32's floor stopped them,
+ * their residuals relative to the largest variance, and what helps.
+ */
+function warnUnconverged(settings: PCASettings, rounds: number, ending: Ending, residuals: Float64Array, largest: number): void {
+  const { tol, maxSteps } = settings;
+  const why = ending === 'stagnant'
+    ? `${rounds} rounds, when its residuals stopped falling (float32's floor for these data)`
+    : `maxSteps = ${maxSteps} rounds`;
+  const advice = ending === 'stagnant'
+    ? `a tol of ${scientific(2 * worstOf(residuals, largest))} accepts them (values are accurate to about the residual squared over their gap)`
+    : 'raise maxSteps, or tol (values are accurate to about the residual squared over their gap); a k at a gap of the spectrum converges in fewer rounds';
+  settings.onWarning?.(
+    `pca stopped after ${why} before every component's residual was within tol = ${scientific(tol)} of the largest variance: `
+      + `${pairList(residuals, largest, tol, 'component')} not converged; ${advice}`,
+  );
+}
+
+/** The largest of `residuals` relative to `largest`. */
+function worstOf(residuals: Float64Array, largest: number): number {
+  return residuals.reduce((worst, residual) => Math.max(worst, residual / Math.abs(largest)), 0);
+}
+
+/**
+ * "components 3, 7 (residuals 2.1e-6, 4e-6 of the largest) are": the pairs (0-based) whose residual relative to
+ * `largest` is above tol, the first 8 of them named.
+ */
+export function pairList(residuals: ArrayLike<number>, largest: number, tol: number, noun: string): string {
+  const above: number[] = [];
+  for (let i = 0; i < residuals.length; i++) if (!(residuals[i] <= tol * Math.abs(largest))) above.push(i);
+  const named = above.slice(0, 8);
+  const more = above.length > named.length ? ` and ${above.length - named.length} more` : '';
+  const plural = above.length === 1 ? '' : 's';
+  return `${noun}${plural} ${named.join(', ')}${more} (residual${plural} ${named.map((i) => scientific(residuals[i] / Math.abs(largest))).join(', ')} of the largest) ${above.length === 1 ? 'is' : 'are'}`;
+}
+
 /** Tells `onWarning` that `cap` stopped the fit before the estimated subspace distance to go fell below tol. */
 export function warnNotConverged(settings: PCASettings, cap: string, remaining: number, advice: string): void {
   const distance = Number.isFinite(remaining)
     ? `estimated subspace distance to go: ${scientific(remaining)}`
     : 'no estimate yet of the subspace distance to go';
   settings.onWarning?.(
-    `pca stopped after ${cap} before reaching tol = ${settings.tol} (${distance}): `
+    `pca stopped after ${cap} before reaching tol = ${scientific(settings.tol)} (${distance}): `
       + `the components may be inaccurate; ${advice}`,
   );
 }

@@ -14,7 +14,7 @@ import type { PCAModel } from './model';
 import { COVARIANCE_BLOCK, Stager, matrixMoments, packMatrix, padToPanels, type Centring, type Layout } from './pack';
 import { routeCosts, type Solver } from './choose';
 import { CovariancePass, memoryBatch } from './covariance';
-import { playTopK, playerCount } from './solve';
+import { playTopK, playerCount, type TopK } from './solve';
 import { powerOfTwoScale, scaleForMeanSquare, stageSize, type ColumnMoments } from './stats';
 
 /** What a route has once the rows are in: their statistics and how they were centred and scaled. */
@@ -135,7 +135,7 @@ export async function sumMatrix(
       await pass.add(rows, (offset, count, into) => reader.copyRows(first + offset, count, into));
       if (reportPass) {
         settings.onProgress?.({
-          step, maxSteps: settings.maxSteps, batchSize: rows, utilities: new Float64Array(0), remaining: Infinity,
+          step, maxSteps: settings.maxSteps, batchSize: rows, utilities: new Float64Array(0), residuals: new Float64Array(0), residual: Infinity, remaining: Infinity,
           epoch: 1, rowsRead: pass.moments.rows,
         });
       }
@@ -153,9 +153,9 @@ export async function solveSummed({ engine, moments, passes }: Summed, settings:
   const { d } = moments;
   const padded = engine.d;
   const scale = fillOperator(engine, moments.rows - 1);
-  const top = await playTopK(engine, 'dense', padded, d, settings);
+  const top = await playTopK(engine, 'dense', padded, d, settings, 1 / scale);
   return componentsModel({
-    ...top, width: padded, d, values: top.values.map((value) => value / scale),
+    ...top, width: padded, d, values: top.values.map((value) => value / scale), residuals: top.residuals.map((value) => value / scale),
     totalVariance: moments.totalVariance(settings.center), mean: moments.subtracted(settings.center), n: moments.rows,
     backend: engine.backend, solver: 'covariance', settings, passes,
   });
@@ -183,7 +183,7 @@ export async function byGram(reader: MatrixReader, settings: PCASettings): Promi
   return using(engine, async () => {
     await packedPass(engine, d, prepared.centring.scale, settings.signal);
     const scale = fillOperator(engine, n - 1);
-    const top = await playTopK(engine, 'dense', padded, n, settings);
+    const top = await playTopK(engine, 'dense', padded, n, settings, 1 / scale);
     const components = await backProject(engine, top.vectors, top.values.length, d, settings.signal);
     return finish({ ...top, vectors: components }, d, 1 / scale, { engine: engine.backend, solver: 'gram', passes: 2 }, prepared);
   });
@@ -226,10 +226,11 @@ export async function byData(reader: MatrixReader, settings: PCASettings): Promi
     routeCosts(n, d, settings.k).data,
   );
   return using(engine, async () => {
-    const top = await playTopK(engine, 'data', n, d, settings);
-    // The players played on the scaled rows' XᵀX / n (the mean reduction); the model's variances are XᵀX / (n − 1)'s.
+    // The players play on the scaled rows' XᵀX / n (the mean reduction); the model's variances are XᵀX / (n − 1)'s.
     const scale = prepared.centring.scale;
-    return finish(top, d, n / (n - 1) / (scale * scale), { engine: engine.backend, solver: 'data', passes: 2 + top.rounds }, prepared);
+    const unscale = n / (n - 1) / (scale * scale);
+    const top = await playTopK(engine, 'data', n, d, settings, unscale);
+    return finish(top, d, unscale, { engine: engine.backend, solver: 'data', passes: 2 + top.rounds }, prepared);
   });
 }
 
@@ -238,12 +239,13 @@ export async function byData(reader: MatrixReader, settings: PCASettings): Promi
  * values times `unscale`.
  */
 function finish(
-  top: { vectors: Float64Array; values: Float64Array; converged: boolean; remaining: number; rounds: number },
+  top: TopK,
   width: number, unscale: number, ran: { engine: Backend; solver: Solver; passes: number },
   { moments, settings }: Prepared,
 ): PCAModel {
   return componentsModel({
     vectors: top.vectors, width, d: moments.d, values: top.values.map((value) => value * unscale),
+    residuals: top.residuals.map((value) => value * unscale), ending: top.ending,
     totalVariance: moments.totalVariance(settings.center), mean: moments.subtracted(settings.center), n: moments.rows,
     backend: ran.engine, solver: ran.solver, converged: top.converged, remaining: top.remaining, settings,
     passes: ran.passes, rounds: top.rounds,

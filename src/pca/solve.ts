@@ -1,11 +1,12 @@
 // pca's players on an operator (the covariance, the Gram matrix, or XᵀX / n through passes over the data): started
-// from normal rows drawn from the seed, played until the Rayleigh–Ritz bound says the top-k span is within `tol`
-// (src/devices/players.ts), then rotated onto the top k Ritz vectors in float64.
+// from normal rows drawn from the seed, played until every one of the top k Ritz pairs has a residual below tol
+// times the largest value (src/devices/players.ts), then rotated onto the top k Ritz vectors in float64.
 
 import type { Engine } from '../devices/engine';
 import type { RunReport } from '../devices/device';
+import type { Ending } from '../devices/players';
 import { Rng } from '../math/rng';
-import type { PCASettings } from './core';
+import type { PCAProgress, PCASettings } from './core';
 
 /**
  * Players beyond k: the top-k span converges at about the square root of λ_{p+1}/λ_k per round, so a few more
@@ -27,8 +28,12 @@ export interface TopK {
   vectors: Float64Array;
   /** Their Ritz values: the operator's eigenvalues. */
   values: Float64Array;
+  /** Their residuals ‖A y − θ y‖ at the last check, in the operator's units. */
+  residuals: Float64Array;
   converged: boolean;
-  /** The bound on the subspace distance still to go at the last check. */
+  /** Why the players stopped. */
+  ending: Ending;
+  /** The Davis–Kahan bound on the subspace distance still to go at the last check. */
   remaining: number;
   rounds: number;
 }
@@ -36,16 +41,14 @@ export interface TopK {
 /**
  * Plays the engine's players (k = their number, d = the operator's size) on the dense operator in its memory or on
  * the `rows` resident rows, with the first `active` coordinates of each player live (the rest are padding and stay
- * zero). `operatorRows` is what progress reports call a round's batch.
+ * zero). `unscale` turns the operator's values into the data's variances (for progress reports).
  */
 export async function playTopK(
-  engine: Engine, source: 'dense' | 'data', rows: number, active: number, settings: PCASettings,
+  engine: Engine, source: 'dense' | 'data', rows: number, active: number, settings: PCASettings, unscale: number,
 ): Promise<TopK> {
   const { k, maxSteps, tol, onProgress, signal } = settings;
   startPlayers(engine, active, settings.seed);
-  const report = onProgress && ((step: RunReport) => onProgress({
-    step: step.steps, maxSteps, batchSize: rows, utilities: step.utilities.slice(0, k), remaining: step.remaining,
-  }));
+  const report = onProgress && ((step: RunReport) => onProgress(progressOf(step, k, maxSteps, rows, unscale)));
   const end = await engine.run(
     {
       kind: 'play', source, rows, k, maxSteps, tol, checkEvery: source === 'dense' ? DENSE_CHECK_EVERY : 1,
@@ -53,7 +56,28 @@ export async function playTopK(
     },
     report, signal,
   );
-  return { ...ritzVectors(engine, k), converged: end.converged, remaining: end.remaining, rounds: end.steps };
+  const residuals = engine.players().squaredResiduals.slice(0, Math.min(k, engine.k)).map(Math.sqrt);
+  return {
+    ...ritzVectors(engine, k), residuals, converged: end.converged, ending: end.ending ?? 'cap', remaining: end.remaining,
+    rounds: end.steps,
+  };
+}
+
+/**
+ * A progress event from a report of the players: their values and residuals in the data's variance units (the
+ * operator's times `unscale`), the largest residual relative to the largest value, and the subspace bound.
+ */
+export function progressOf(
+  step: Pick<RunReport, 'steps' | 'utilities' | 'squaredResiduals' | 'residual' | 'remaining'>, k: number, maxSteps: number,
+  batchSize: number, unscale: number,
+): PCAProgress {
+  const top = Math.min(k, step.utilities.length);
+  const checked = Number.isFinite(step.residual) && step.squaredResiduals !== undefined;
+  return {
+    step: step.steps, maxSteps, batchSize, utilities: step.utilities.slice(0, top).map((value) => value * unscale),
+    residuals: checked ? step.squaredResiduals!.slice(0, top).map((square) => Math.sqrt(square) * unscale) : new Float64Array(top).fill(NaN),
+    residual: checked ? step.residual : Infinity, remaining: step.remaining,
+  };
 }
 
 /**

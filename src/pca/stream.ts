@@ -11,7 +11,7 @@
 //   the exact answer; the model says whether its estimate got below tol).
 
 import { Engine } from '../devices/engine';
-import { Players } from '../devices/players';
+import { Players, type RoundOutcome } from '../devices/players';
 import { ConvergenceEstimate } from '../devices/schedule';
 import { batchesOf } from '../game/game';
 import { checkDimensions } from '../game/options';
@@ -22,7 +22,7 @@ import type { PCAModel } from './model';
 import { CovariancePass, tolerantScale } from './covariance';
 import { Stager, padToPanels } from './pack';
 import { solveSummed, summingEngine, type Summed } from './routes';
-import { playerCount, ritzVectors, startPlayers } from './solve';
+import { playerCount, progressOf, ritzVectors, startPlayers } from './solve';
 import { ColumnMoments, STAGE_ROWS, powerOfTwoScale, stageSize } from './stats';
 
 /** Floats a default batch may take. */
@@ -99,8 +99,8 @@ export async function sumSource(
     for await (const rows of batchesOf(source, batch, undefined, signal)) {
       await pass.add(rows.rows, (first, count, into) => into.set(rows.data.subarray(first * d, (first + count) * d)));
       onProgress?.({
-        step: ++batches, maxSteps: settings.maxSteps, batchSize: rows.rows, utilities: new Float64Array(0), remaining: Infinity,
-        epoch: 1, rowsRead: pass.moments.rows,
+        step: ++batches, maxSteps: settings.maxSteps, batchSize: rows.rows, utilities: new Float64Array(0),
+        residuals: new Float64Array(0), residual: Infinity, remaining: Infinity, epoch: 1, rowsRead: pass.moments.rows,
       });
     }
     await pass.finish();
@@ -151,7 +151,8 @@ async function dataOfSource(source: MatrixSource, settings: PCASettings, d: numb
     const { kernels, plan, memory } = engine.hostKernels();
     const judge = new Players(kernels, memory, plan);
     const product = new Float64Array(players * d);
-    let outcome = { remaining: Infinity, converged: false, stop: false };
+    const unscale = n / (n - 1) / (centring.scale * centring.scale);
+    let outcome: RoundOutcome = { remaining: Infinity, residual: Infinity, converged: false, stop: false };
     let round = 0;
     while (!outcome.stop) {
       round++;
@@ -167,20 +168,26 @@ async function dataOfSource(source: MatrixSource, settings: PCASettings, d: numb
       for (let i = 0; i < product.length; i++) g[i] = product[i] / n;
       outcome = judge.round(round, { k, tol, maxSteps, checkEvery: 1 });
       onProgress?.({
-        step: round, maxSteps, batchSize: batch, utilities: engine.utilities().slice(0, k), remaining: outcome.remaining,
+        ...progressOf({ ...outcome, steps: round, utilities: engine.utilities(), squaredResiduals: engine.players().squaredResiduals }, k, maxSteps, batch, unscale),
         epoch: round + 1, rowsRead: n * (round + 1),
       });
     }
     const top = ritzVectors(engine, k);
-    const unscale = n / (n - 1) / (centring.scale * centring.scale);
+    const residuals = engine.players().squaredResiduals.slice(0, top.values.length).map((square) => Math.sqrt(square) * unscale);
     return componentsModel({
-      ...top, width: d, d, values: top.values.map((value) => value * unscale), totalVariance: moments.totalVariance(center),
+      ...top, width: d, d, values: top.values.map((value) => value * unscale), residuals, ending: outcome.ending,
+      totalVariance: moments.totalVariance(center),
       mean: centring.mean, n, backend: engine.backend, solver: 'data', converged: outcome.converged,
       remaining: outcome.remaining, settings, passes: round + 1, rounds: round,
     });
   } finally {
     engine.dispose();
   }
+}
+
+/** The data's variance per unit of the players' operator (XᵀX / n of rows scaled by `scale`). */
+function unscaleOf(n: number, scale: number): number {
+  return n / (n - 1) / (scale * scale);
 }
 
 /** Steps between the one-shot game's subspace checks (and progress reports). */
@@ -246,14 +253,16 @@ async function gameOfStream(source: MatrixSource, settings: PCASettings, d: numb
           checksSinceAnneal = 0;
         }
         onProgress?.({
-          step, maxSteps, batchSize: rows.rows, utilities, remaining: convergence.remaining, epoch: 1, rowsRead: moments.rows, rateScale,
+          step, maxSteps, batchSize: rows.rows, utilities: utilities.map((value) => value * unscaleOf(moments.rows, scale)),
+          residuals: new Float64Array(k).fill(NaN), residual: Infinity, remaining: convergence.remaining, epoch: 1,
+          rowsRead: moments.rows, rateScale,
         });
       }
       if (step >= maxSteps) break;
     }
     checkRows(moments, settings, source.name);
     const vectors = Float64Array.from(engine.vectors());
-    const unscale = moments.rows / (moments.rows - 1) / (scale * scale);
+    const unscale = unscaleOf(moments.rows, scale);
     const capped = step >= maxSteps;
     return componentsModel({
       vectors, width: d, d, values: averageUtility.map((value) => (value / averageWeight) * unscale), totalVariance: moments.totalVariance(center),

@@ -144,9 +144,9 @@ describe('PCAModel', () => {
     const capped = await pca(planted, { k, maxSteps: 5, onWarning });
     expect(capped.converged).toBe(false);
     expect(warnings).toHaveLength(1);
-    // The last round allowed checks instead of moving: the warning has the bound it found.
+    // The last round allowed checks instead of moving: the warning names the pairs it found unconverged, and what helps.
     expect(warnings[0]).toMatch(
-      /^pca stopped after maxSteps = 5 rounds before reaching tol = 1e-7 \(estimated subspace distance to go: \d(\.\d)?e-\d+\): the components may be inaccurate; raise maxSteps or tol$/,
+      /^pca stopped after maxSteps = 5 rounds before every component's residual was within tol = 1e-6 of the largest variance: components? [\d, ]+( and \d+ more)? \(residuals? (\d(\.\d)?e-\d+(, )?)+ of the largest\) (is|are) not converged; raise maxSteps, or tol/,
     );
     const json = capped.toJSON();
     expect(json).toMatchObject({ version: 2, converged: false });

@@ -239,8 +239,9 @@ describe('the same bits on 1–4 devices, every route', { timeout: 120_000 }, ()
 describe('k above the rank of float32 data far from zero', () => {
   // Rank 5 plus 1e6, stored as float32: beyond the rank, the data's own rounding (its ulp is 1/16) leaves eigenvalues
   // of about 3e-4, tied within 3e-8 of the largest. The first 5 components are unique; the rest are any basis of
-  // that rounding, which no float32 product can order. The fit must stop soon, say why, and get the 5 right.
-  it('stops within 100 rounds with a warning, and the components within the rank are right', async () => {
+  // that rounding, which no float32 product can order. Their residuals are as small as the rest: the fit converges
+  // (no top-k span is unique, but every pair is an eigenpair to tol), soon, and gets the 5 right.
+  it('converges within 100 rounds, and the components within the rank are right', async () => {
     const [rows, cols, rank] = [20000, 300, 5];
     // Uniform scores and basis from a fixed LCG (with normal ones the tail happens to be resolvable and tol is met).
     let state = 7;
@@ -276,10 +277,9 @@ describe('k above the rank of float32 data far from zero', () => {
     }
     const warnings: string[] = [];
     const model = await pca({ data, rows, cols }, { k: 10, onWarning: (w) => warnings.push(w) });
-    expect(model.converged).toBe(false);
+    expect(model.converged).toBe(true);
     expect(model.rounds).toBeLessThan(100);
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/eigenvalues at the k-th are tied \(or too close for float32 to tell apart\)/);
+    expect(warnings).toEqual([]);
     const top = { data: model.components.subarray(0, rank * cols), rows: rank, cols };
     expect(subspaceDistance(top, { data: truth, rows: rank, cols })).toBeLessThan(5e-6);
     // Beyond the rank: the rounding's variance, (1/16)² / 12 ≈ 3.3e-4, far below the rank's.
@@ -289,22 +289,21 @@ describe('k above the rank of float32 data far from zero', () => {
 
 describe('tied eigenvalues at the k-th', () => {
   // Columns of ±1 that are the bits of the row index, over all 2^m rows: orthogonal, mean zero, every variance
-  // n / (n − 1) exactly, so every eigenvalue is tied and no top-k span is unique. A game cannot reach tol here; it
-  // must stop when its bound stops falling, say why, and still return eigenvectors with the right variances.
+  // n / (n − 1) exactly, so every eigenvalue is tied and no top-k span is unique. The subspace bound cannot reach
+  // any tol here (its gap is zero), but every Ritz pair is an eigenpair: the fit converges by its residuals at once,
+  // and returns eigenvectors with the right variances.
   const bits = 11;
   const rows = 2 ** bits;
   const data = new Float32Array(rows * bits);
   for (let r = 0; r < rows; r++) for (let c = 0; c < bits; c++) data[r * bits + c] = (r >> c) & 1 ? 1 : -1;
   const variance = rows / (rows - 1);
 
-  it.each(['covariance', 'data'] as const)('%s route: stops early, not after maxSteps, and says the span is not unique', async (solver) => {
+  it.each(['covariance', 'data'] as const)('%s route: converges by residuals within a few rounds', async (solver) => {
     const warnings: string[] = [];
     const model = await pca({ data, rows, cols: bits }, { k: 3, solver, devices: 1, onWarning: (w) => warnings.push(w) });
-    expect(model.converged).toBe(false);
-    expect(model.rounds).toBeLessThan(200);
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/^pca stopped after its bound on the distance to go stopped falling before reaching tol/);
-    expect(warnings[0]).toMatch(/eigenvalues at the k-th are tied/);
+    expect(model.converged).toBe(true);
+    expect(model.rounds).toBeLessThan(10);
+    expect(warnings).toEqual([]);
     for (const value of model.explainedVariance) expect(Math.abs(value / variance - 1)).toBeLessThan(1e-5);
     for (let i = 0; i < 3; i++) {
       for (let j = 0; j <= i; j++) {

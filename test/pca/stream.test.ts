@@ -156,7 +156,7 @@ describe('convergence of streamed fits', { timeout: 60_000 }, () => {
     expect(capped.toJSON().converged).toBe(false);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(
-      /^pca stopped after maxSteps = 40 rounds before reaching tol = 0 \(estimated subspace distance to go: [^)]+\): the components may be inaccurate; raise maxSteps or tol$/,
+      /^pca stopped after maxSteps = 40 rounds before every component's residual was within tol = 0 of the largest variance: components? [\d, ]+( and \d+ more)? \(residuals? .* of the largest\) (is|are) not converged; raise maxSteps, or tol/,
     );
   });
 
@@ -182,7 +182,7 @@ describe('convergence of streamed fits', { timeout: 60_000 }, () => {
     expect([model.passes, model.rounds]).toEqual([1, 3]);
     expect(model.nSamples).toBe(few);
     expect(model.converged).toBe(false);
-    expect(warnings).toEqual([expect.stringMatching(/^pca stopped after the stream ended \(3 steps\) before reaching tol = 1e-7 .*fit from a file instead/)]);
+    expect(warnings).toEqual([expect.stringMatching(/^pca stopped after the stream ended \(3 steps\) before reaching tol = 1e-6 .*fit from a file instead/)]);
     const reference = wideEigen(data, few, wide, 2);
     const found = { data: model.components, rows: 2, cols: wide };
     // Three steps find the top two eigenvectors' plane (subspace distance measured 1.0e-4; bound 10× that) but not
