@@ -290,6 +290,31 @@ describe('lifecycle', () => {
     expect(code).toBe(0);
   }, 120_000);
 
+  it('memory is reclaimed over many fits: 100 more fits leave the heap and the wasm memories where they were', async () => {
+    // Measured in a child with --expose-gc, after full collections: V8's heap plus memory outside it (wasm
+    // memories, typed arrays). 100 fits one after another, in-thread and on workers: the growth measured is 0.3 MiB;
+    // a fit's in-thread wasm memory is 1.3 MiB (kept alive by a deliberate leak, 100 fits grew it by 130 MiB). The
+    // bound, 16 MiB, is 50× the growth measured and an eighth of what keeping each fit's memory costs. (Node does
+    // not count a worker fit's shared memory in external: on 2 devices this holds the JS side of the fits only.)
+    const script = `
+      import { pca } from ${JSON.stringify(distEntry)};
+      const rows = Array.from({ length: 2000 }, (_, r) => Array.from({ length: 50 }, (_, c) => Math.sin(r * 7 + c * c) + (c < 3 ? Math.cos(r * c) : 0)));
+      const used = () => { gc(); gc(); const m = process.memoryUsage(); return m.heapUsed + m.external; };
+      for (const devices of [1, 2]) {
+        for (let i = 0; i < 5; i++) await pca(rows, { k: 3, devices });
+        const before = used();
+        for (let i = 0; i < 100; i++) await pca(rows, { k: 3, devices });
+        console.log(devices, (used() - before) / 2 ** 20);
+      }`;
+    const { lines, code } = await runNode(['--expose-gc'], script, 120_000);
+    expect(code).toBe(0);
+    expect(lines).toHaveLength(2);
+    for (const line of lines) {
+      const [devices, growth] = line.split(' ').map(Number);
+      expect(growth, `growth on ${devices} device(s), MiB`).toBeLessThan(16);
+    }
+  }, 180_000);
+
   it.each(['--expose-gc', '--title=eigengame-test'])(
     'a Node process started with %s (a flag worker_threads refuse) runs pca on workers; a bad workerUrl is named',
     async (flag) => {
