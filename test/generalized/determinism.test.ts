@@ -21,6 +21,7 @@ async function sameBitsOnEveryLayout<T>(fit: (devices: number, onProgress: (step
     fits.push({ model: await fit(devices, (progress) => reports.push(progress)), reports });
   }
   expect(fits.map(({ model }) => (model as { backend: { devices: number } }).backend.devices)).toEqual([1, 2, 3, 4]);
+  expect(fits[0].reports.length, 'progress reports of the one-device fit').toBeGreaterThan(0);
   for (const { model, reports } of fits.slice(1)) {
     for (const [name, values] of Object.entries(arrays(model))) expectSameBits(values, arrays(fits[0].model)[name], name);
     expect(reports).toEqual(fits[0].reports);

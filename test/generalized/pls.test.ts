@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { PLSModel, pls } from '../../src/entries/node';
 import { backends } from '../helpers/backends';
-import { plsReference, rowCosine } from '../helpers/pencil-reference';
+import { plsReference, rowCosine, spanDistance } from '../helpers/pencil-reference';
 import { plantedViews } from '../helpers/planted-pencils';
 
 const cases = [
@@ -24,19 +24,22 @@ function prepare(c: (typeof cases)[number]) {
 }
 
 describe.each(backends)('pls on planted views, $name', ({ devices, kind }) => {
-  it.each(cases)('n=$n dx=$dx dy=$dy k=$k: singular values within 1e-4 of float64, every direction |cos| ≥ 0.999', async (c) => {
+  it.each(cases)('n=$n dx=$dx dy=$dy k=$k: singular values, directions and spans those of float64 (bounds 10× the measured)', async (c) => {
     const { dx, dy, k } = c;
     const { planted, reference } = prepare(c);
     const model = await pls(planted.X, planted.Y, { k, devices });
     expect(model.backend).toMatchObject({ kind, devices });
     expect(model.converged).toBe(true);
     for (let i = 0; i < k; i++) {
-      expect(Math.abs(model.singularValues[i] - reference.values[i]) / reference.values[i], `singular value ${i}`).toBeLessThanOrEqual(1e-4);
-      expect(rowCosine(model.xWeights, reference.x, i, dx), `x direction ${i}`).toBeGreaterThanOrEqual(0.999);
-      expect(rowCosine(model.yWeights, reference.y, i, dy), `y direction ${i}`).toBeGreaterThanOrEqual(0.999);
+      expect(Math.abs(model.singularValues[i] - reference.values[i]) / reference.values[i], `singular value ${i}`).toBeLessThanOrEqual(7e-7); // measured 7.2e-8 at worst
+      expect(1 - rowCosine(model.xWeights, reference.x, i, dx), `x direction ${i}`).toBeLessThan(5e-7); // 4.9e-8
+      expect(1 - rowCosine(model.yWeights, reference.y, i, dy), `y direction ${i}`).toBeLessThan(5e-7); // 4.9e-8
       // The planted structure: sample singular values near the population's (ρᵢ sxᵢ syᵢ).
       expect(Math.abs(model.singularValues[i] / planted.singularValues[i] - 1)).toBeLessThan(0.15);
     }
+    // The fits stop at tol = 1e-7 on the bound of the subspace distance to go: what is measured sits below it.
+    expect(spanDistance(model.xWeights, reference.x, k, dx), 'span of x').toBeLessThan(2e-7); // 1.8e-8
+    expect(spanDistance(model.yWeights, reference.y, k, dy), 'span of y').toBeLessThan(2e-7); // 1.8e-8
     // The scores' covariances are the singular values.
     const { x, y } = model.transform(planted.X, planted.Y);
     for (let i = 0; i < k; i++) {

@@ -246,3 +246,36 @@ export function rowCosine(a: ArrayLike<number>, b: ArrayLike<number>, i: number,
   }
   return Math.abs(ab) / Math.sqrt(aa * bb);
 }
+
+/**
+ * The normalised subspace distance 1 − ‖Qa Qbᵀ‖²_F / k between the spans of the first k rows of two row-major
+ * k × d matrices (rows need not be unit or orthogonal: each set is orthonormalised first, Gram–Schmidt twice).
+ */
+export function spanDistance(a: ArrayLike<number>, b: ArrayLike<number>, k: number, d: number): number {
+  const orthonormal = (m: ArrayLike<number>) => {
+    const q = Float64Array.from({ length: k * d }, (_, i) => m[i]);
+    for (let i = 0; i < k; i++) {
+      const row = q.subarray(i * d, (i + 1) * d);
+      for (let pass = 0; pass < 2; pass++) {
+        for (let j = 0; j < i; j++) {
+          let dot = 0;
+          for (let c = 0; c < d; c++) dot += row[c] * q[j * d + c];
+          for (let c = 0; c < d; c++) row[c] -= dot * q[j * d + c];
+        }
+      }
+      const norm = Math.hypot(...row);
+      for (let c = 0; c < d; c++) row[c] /= norm;
+    }
+    return q;
+  };
+  const [qa, qb] = [orthonormal(a), orthonormal(b)];
+  let sum = 0;
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j < k; j++) {
+      let dot = 0;
+      for (let c = 0; c < d; c++) dot += qa[i * d + c] * qb[j * d + c];
+      sum += dot * dot;
+    }
+  }
+  return Math.max(0, 1 - sum / k);
+}

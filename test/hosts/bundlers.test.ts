@@ -2,11 +2,11 @@
 // built with Vite and with rollup (plus the standard asset plugin for `new URL(…, import.meta.url)`), served with
 // COOP/COEP and run in Chromium. The bundlers must find the worker and the wasm files on their own.
 
-import { cpSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { runPage, useChromium } from './chromium';
-import { expectSameBits, expectedBuild, reference, type CaseResults } from './reference';
+import { expectSameBits, expectedBuild, goldenFile, reference, type CaseResults } from './reference';
 import { chromiumMissing, describeIfAvailable } from './requirements';
 import { serve, type StaticServer } from './server';
 
@@ -17,7 +17,8 @@ const MAIN = `
 import * as eigengame from 'eigengame';
 import { runCases } from './test/hosts/cases.mjs';
 import { report } from './test/hosts/page-harness.mjs';
-report(() => runCases(eigengame, { devices: 2 }));
+import golden from './golden.js';
+report(() => runCases(eigengame, { devices: 2, golden }));
 `;
 const INDEX = '<!doctype html><meta charset="utf-8"><title>eigengame app</title><script type="module" src="./main.js"></script>';
 
@@ -29,6 +30,8 @@ function writeApp(name: string): string {
   cpSync(join(repository, 'test/hosts/cases.mjs'), join(app, 'test/hosts/cases.mjs'));
   cpSync(join(repository, 'test/hosts/page-harness.mjs'), join(app, 'test/hosts/page-harness.mjs'));
   cpSync(join(repository, 'scripts/planted.mjs'), join(app, 'scripts/planted.mjs'));
+  // The golden file as a module of its own: every bundler reads JavaScript, not all of them JSON.
+  writeFileSync(join(app, 'golden.js'), `export default ${readFileSync(goldenFile, 'utf8')};\n`);
   writeFileSync(join(app, 'main.js'), MAIN);
   writeFileSync(join(app, 'index.html'), INDEX);
   return app;

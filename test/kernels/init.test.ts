@@ -1,12 +1,19 @@
 // init() and capabilities() in Node: every kind of kernel source, and a clear error for each wrong one.
 
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it, vi } from 'vitest';
+import { DevicePool } from '../../src/devices/pool';
 import { capabilities, init, pca } from '../../src/entries/node';
 
 const wasm = (name: string) => new URL(`../../wasm/eigengame.${name}.wasm`, import.meta.url);
 const rows = [[1, 2, 0], [3, 5, 1], [4, 4, 2], [0, 1, 5]];
+const directory = mkdtempSync(join(tmpdir(), 'eigengame-init-'));
+/** The name of the custom section that marks a module handed to init. */
+const MARKER_SECTION = 'eigengame-test';
 
 describe('capabilities', () => {
   it('reports the Node host with SIMD and threads', () => {
@@ -40,18 +47,45 @@ describe('init', () => {
     expect(await init()).toEqual(capabilities());
   });
 
+  /** The build's bytes with a custom section naming `marker`: the same kernels, and a module one can recognise. */
+  function marked(name: string, marker: string): Uint8Array<ArrayBuffer> {
+    const encode = (text: string) => Array.from(new TextEncoder().encode(text));
+    const body = [MARKER_SECTION.length, ...encode(MARKER_SECTION), ...encode(marker)];
+    if (body.length > 127) throw new Error('a marker this long needs a longer LEB128 size');
+    return Uint8Array.from([...readFileSync(wasm(name)), 0, body.length, ...body]);
+  }
+  const markerOf = (module: WebAssembly.Module) =>
+    WebAssembly.Module.customSections(module, MARKER_SECTION).map((section) => new TextDecoder().decode(section)).join();
+  const fileOf = (bytes: Uint8Array<ArrayBuffer>, marker: string) => {
+    const path = join(directory, `${marker.replace(/\W+/g, '-')}.wasm`);
+    writeFileSync(path, bytes);
+    return pathToFileURL(path);
+  };
+
   it.each([
-    ['a WebAssembly.Module', () => new WebAssembly.Module(readFileSync(wasm('simd')))],
-    ['bytes', () => readFileSync(wasm('simd'))],
-    ['an ArrayBuffer', () => new Uint8Array(readFileSync(wasm('simd'))).buffer],
-    ['a file URL', () => wasm('simd')],
-    ['a file URL string', () => wasm('simd').href],
-    ['a Response', () => new Response(readFileSync(wasm('simd')))],
-    ['a promise of a Module', () => WebAssembly.compile(readFileSync(wasm('simd')))],
-  ])('takes the kernels as %s', async (_, source) => {
-    await init({ module: source(), threadsModule: wasm('threads') });
-    const model = await pca(rows, { k: 1, devices: 2 });
-    expect(model.backend).toMatchObject({ kind: 'workers', devices: 2 });
+    ['a WebAssembly.Module', (bytes: Uint8Array<ArrayBuffer>) => new WebAssembly.Module(bytes)],
+    ['bytes', (bytes: Uint8Array<ArrayBuffer>) => bytes],
+    ['an ArrayBuffer', (bytes: Uint8Array<ArrayBuffer>) => bytes.slice().buffer],
+    ['a file URL', (bytes: Uint8Array<ArrayBuffer>, marker: string) => fileOf(bytes, marker)],
+    ['a file URL string', (bytes: Uint8Array<ArrayBuffer>, marker: string) => fileOf(bytes, marker).href],
+    ['a Response', (bytes: Uint8Array<ArrayBuffer>) => new Response(bytes)],
+    ['a promise of a Module', (bytes: Uint8Array<ArrayBuffer>) => WebAssembly.compile(bytes)],
+  ])('takes the kernels as %s, and runs those it was given', async (label, source) => {
+    const instantiated = vi.spyOn(WebAssembly, 'instantiate');
+    const started = vi.spyOn(DevicePool.prototype, 'start');
+    try {
+      const threads = `threads from ${label}`;
+      await init({ module: source(marked('simd', label), label), threadsModule: fileOf(marked('threads', threads), threads) });
+      // The in-thread device instantiates the module handed to init, the workers get the threads module.
+      await pca(rows, { k: 1, devices: 1 });
+      expect(instantiated.mock.calls.map(([module]) => markerOf(module as WebAssembly.Module))).toContain(label);
+      const model = await pca(rows, { k: 1, devices: 2 });
+      expect(model.backend).toMatchObject({ kind: 'workers', devices: 2 });
+      expect(started.mock.calls.map(([module]) => markerOf(module))).toEqual([threads]);
+    } finally {
+      instantiated.mockRestore();
+      started.mockRestore();
+    }
   });
 
   it.each([
