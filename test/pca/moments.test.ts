@@ -163,12 +163,13 @@ describe('Moments', { timeout: 60_000 }, () => {
     const moments = await Moments.of(sample, { devices: 1 });
     const model = await pca(moments, { k, center: false, devices: 1 });
     const reference = uncentredEigen(sample.data, n, d);
-    // Measured: 1 − |cos| 1.0e-8, subspace distance 1.0e-10, variances and their ratios 1.0e-6 relative (the
-    // scatter's float32 products of centred rows); the bounds are 10× those.
-    expect(1 - leastAbsCos(model.components, reference.vectors, k, d)).toBeLessThan(1e-7);
-    expect(subspaceDistance({ data: model.components, rows: k, cols: d }, { data: reference.vectors.subarray(0, k * d), rows: k, cols: d })).toBeLessThan(1e-9);
-    model.explainedVariance.forEach((value, i) => expect(Math.abs(value / reference.values[i] - 1)).toBeLessThan(1e-5));
-    model.explainedVarianceRatio.forEach((value, i) => expect(Math.abs(value / (reference.values[i] / reference.total) - 1)).toBeLessThan(1e-5));
+    // Measured at the default tol (each residual within 1e-6 of λ₁): 1 − |cos| 1.6e-7, subspace distance 9.0e-8,
+    // variances and their ratios 1.3e-6 relative (the residuals, and the scatter's float32 products of centred rows);
+    // the bounds are about 10× those.
+    expect(1 - leastAbsCos(model.components, reference.vectors, k, d)).toBeLessThan(2e-6);
+    expect(subspaceDistance({ data: model.components, rows: k, cols: d }, { data: reference.vectors.subarray(0, k * d), rows: k, cols: d })).toBeLessThan(1e-6);
+    model.explainedVariance.forEach((value, i) => expect(Math.abs(value / reference.values[i] - 1)).toBeLessThan(2e-5));
+    model.explainedVarianceRatio.forEach((value, i) => expect(Math.abs(value / (reference.values[i] / reference.total) - 1)).toBeLessThan(2e-5));
     expect(Array.from(model.mean)).toEqual(new Array(d).fill(0));
   });
 
