@@ -145,6 +145,23 @@ describe('a one-shot source fed from memory (each read resolves as a microtask) 
   /** Resolves to 'deadline' after `ms`: a fit that yields settles well before; one that does not also holds this timer up. */
   const deadline = (ms: number) => new Promise<'deadline'>((resolve) => setTimeout(() => resolve('deadline'), ms));
 
+  /**
+   * Starts `fit` with a signal that a timer aborts at 300 ms (noting how many chunks the stream had given by then);
+   * resolves to what the fit settled with, or 'deadline' if it had not within 10 s.
+   */
+  async function abortedAt300ms(
+    state: { chunks: number; atAbort: number }, fit: (signal: AbortSignal) => Promise<unknown>,
+  ): Promise<{ outcome: unknown; reason: object }> {
+    const controller = new AbortController();
+    const reason = { aborted: 'at 300 ms' };
+    setTimeout(() => {
+      state.atAbort = state.chunks;
+      controller.abort(reason);
+    }, 300);
+    const outcome = await Promise.race([fit(controller.signal).then(() => 'resolved', (error: unknown) => error), deadline(10_000)]);
+    return { outcome, reason };
+  }
+
   it('an endless async generator, aborted by a timer at 300 ms: the fit rejects with the reason and closes it', async () => {
     const state = { chunks: 0, atAbort: -1, ended: false, closed: false };
     async function* endless() {
@@ -155,14 +172,7 @@ describe('a one-shot source fed from memory (each read resolves as a microtask) 
         state.closed = true;
       }
     }
-    const controller = new AbortController();
-    const reason = { aborted: 'at 300 ms' };
-    setTimeout(() => {
-      state.atAbort = state.chunks;
-      controller.abort(reason);
-    }, 300);
-    const fit = pca(new CsvSource(endless()), { k, devices: 1, signal: controller.signal });
-    const outcome = await Promise.race([fit.then(() => 'resolved', (error: unknown) => error), deadline(10_000)]);
+    const { outcome, reason } = await abortedAt300ms(state, (signal) => pca(new CsvSource(endless()), { k, devices: 1, signal }));
     expect(outcome).toBe(reason);
     expect(state.ended).toBe(false);
     expect(state.closed).toBe(true);
@@ -182,14 +192,7 @@ describe('a one-shot source fed from memory (each read resolves as a microtask) 
         state.cancelled = true;
       },
     });
-    const controller = new AbortController();
-    const reason = { aborted: 'at 300 ms' };
-    setTimeout(() => {
-      state.atAbort = state.chunks;
-      controller.abort(reason);
-    }, 300);
-    const fit = pca(new CsvSource(stream), { k, devices: 1, signal: controller.signal });
-    const outcome = await Promise.race([fit.then(() => 'resolved', (error: unknown) => error), deadline(10_000)]);
+    const { outcome, reason } = await abortedAt300ms(state, (signal) => pca(new CsvSource(stream), { k, devices: 1, signal }));
     expect(outcome).toBe(reason);
     expect(state.cancelled).toBe(true);
     expect(state.atAbort).toBeGreaterThanOrEqual(0);
