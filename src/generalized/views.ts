@@ -73,7 +73,7 @@ export function twoViews(X: unknown, Y: unknown, split: { x?: ColumnList; y?: Co
     if (X instanceof Moments) {
       return {
         kind: 'moments',
-        x: { input: X, columns: columnIndices(xs, X.d, null, 'x'), name: 'X' },
+        x: { input: X, columns: disjoint(columnIndices(xs, X.d, null, 'x'), columnIndices(ys, X.d, null, 'y'), null), name: 'X' },
         y: { input: X, columns: columnIndices(ys, X.d, null, 'y'), name: 'Y' },
       };
     }
@@ -81,7 +81,7 @@ export function twoViews(X: unknown, Y: unknown, split: { x?: ColumnList; y?: Co
     const reader = readMatrix(X, 'data');
     return {
       kind: 'memory',
-      x: { input: reader, columns: columnIndices(xs, reader.cols, reader.columnNames ?? null, 'x'), name: 'X' },
+      x: { input: reader, columns: disjoint(columnIndices(xs, reader.cols, reader.columnNames ?? null, 'x'), columnIndices(ys, reader.cols, reader.columnNames ?? null, 'y'), reader.columnNames ?? null), name: 'X' },
       y: { input: reader, columns: columnIndices(ys, reader.cols, reader.columnNames ?? null, 'y'), name: 'Y' },
     };
   }
@@ -108,6 +108,19 @@ function columnList(list: unknown, option: string): ColumnList {
     throw new TypeError(`${option} must be a non-empty array of column names or 0-based indices, got ${shown}`);
   }
   return list as ColumnList;
+}
+
+/**
+ * `x` itself, once checked to share no column with `y`: a column in both views is perfectly correlated with itself,
+ * so cca would find ρ = 1 and pls that column's own variance, whatever the data.
+ */
+function disjoint(x: number[], y: number[], names: string[] | null): number[] {
+  const shared = x.find((column) => y.includes(column));
+  if (shared !== undefined) {
+    const named = names ? `column ${JSON.stringify(names[shared])}` : `column ${shared}`;
+    throw new RangeError(`x and y both name ${named}: a column in both views correlates perfectly with itself (ρ = 1); give each column to one view`);
+  }
+  return x;
 }
 
 /** Resolves names (with a header) and indices against `cols` columns. */
@@ -145,6 +158,7 @@ async function sourceWidths(views: Extract<TwoViews, { kind: 'sources' }>): Prom
   for (const [view, info, option] of [[views.x, x, 'x'], [views.y, y, 'y']] as const) {
     if (view.list) view.columns = columnIndices(view.list, info.cols, info.columnNames, option);
   }
+  if (views.x.input === views.y.input && views.x.columns && views.y.columns) disjoint(views.x.columns, views.y.columns, x.columnNames);
   if (x.rows !== null && y.rows !== null && x.rows !== y.rows) {
     throw new RangeError(`${views.x.name} has ${x.rows} rows but ${views.y.name} has ${y.rows}: row i of X and row i of Y must be the same sample`);
   }

@@ -37,6 +37,8 @@ const ccaCases: Case[] = [
   ['a column past the end', () => cca(X, { k: 1, x: [0], y: [3] }), RangeError, /^y names column 3, but the input has 3 columns \(0 to 2\)$/],
   ['a column named without a header', () => cca(X, { k: 1, x: [0], y: ['b'] }), TypeError, /^y names column "b", but the input has no header/],
   ['a column named twice', () => cca(X, { k: 1, x: [0, 0], y: [1] }), RangeError, /^x names column 0 twice$/],
+  ['a column in both views', () => cca(X, { k: 1, x: [0, 1], y: [1] }), RangeError, /^x and y both name column 1: a column in both views correlates perfectly with itself \(ρ = 1\); give each column to one view$/],
+  ['a column in both views, by name in a file', () => pls(new CsvSource(new TextEncoder().encode(`a,b,c\n${X.map((row) => row.join(',')).join('\n')}\n`), { name: 'f.csv' }), { k: 1, x: ['a', 'b'], y: ['b'] }), RangeError, /^x and y both name column "b"/],
   ['a source beside a matrix', () => cca(npy(X, 'x.npy'), Y, { k: 1 }), TypeError, /^X and Y must both be sources or both be in memory/],
   ['kPerDevice', () => cca(X, Y, { k: 1, kPerDevice: 1 as never }), TypeError, /^kPerDevice splits an EigenGame's players between devices; cca splits/],
   ['no options', () => cca(X, Y, undefined as never), TypeError, /^cca needs an options object like \{ k: 2 \}, got undefined$/],
