@@ -218,8 +218,10 @@ describe('PCAModel', () => {
     const controller = new AbortController();
     let reports = 0;
     let reportsAtAbort = -1;
+    // One in-thread device: the path where the calling thread computes, so only its turns let the timer run (on
+    // worker devices, reports already posted when the abort lands may still arrive after it).
     const fit = pca(big, {
-      k: 8, tol: 0, maxSteps: 1_000_000, signal: controller.signal,
+      k: 8, tol: 0, maxSteps: 1_000_000, signal: controller.signal, devices: 1,
       onProgress: () => {
         // The timer is set once the rounds have begun: it fires only if the fit gives the event loop a turn.
         if (++reports === 2) {
