@@ -252,22 +252,7 @@ export function rowCosine(a: ArrayLike<number>, b: ArrayLike<number>, i: number,
  * k × d matrices (rows need not be unit or orthogonal: each set is orthonormalised first, Gram–Schmidt twice).
  */
 export function spanDistance(a: ArrayLike<number>, b: ArrayLike<number>, k: number, d: number): number {
-  const orthonormal = (m: ArrayLike<number>) => {
-    const q = Float64Array.from({ length: k * d }, (_, i) => m[i]);
-    for (let i = 0; i < k; i++) {
-      const row = q.subarray(i * d, (i + 1) * d);
-      for (let pass = 0; pass < 2; pass++) {
-        for (let j = 0; j < i; j++) {
-          let dot = 0;
-          for (let c = 0; c < d; c++) dot += row[c] * q[j * d + c];
-          for (let c = 0; c < d; c++) row[c] -= dot * q[j * d + c];
-        }
-      }
-      const norm = Math.hypot(...row);
-      for (let c = 0; c < d; c++) row[c] /= norm;
-    }
-    return q;
-  };
+  const orthonormal = (m: ArrayLike<number>) => orthonormalRows(Float64Array.from({ length: k * d }, (_, i) => m[i]), k, d);
   const [qa, qb] = [orthonormal(a), orthonormal(b)];
   let sum = 0;
   for (let i = 0; i < k; i++) {
@@ -278,4 +263,21 @@ export function spanDistance(a: ArrayLike<number>, b: ArrayLike<number>, k: numb
     }
   }
   return Math.max(0, 1 - sum / k);
+}
+
+/** Gram–Schmidt, twice, on the rows of a rows × n matrix, in place; returns it. */
+export function orthonormalRows(a: Float64Array, rows: number, n: number): Float64Array {
+  for (let i = 0; i < rows; i++) {
+    const row = a.subarray(i * n, (i + 1) * n);
+    for (let pass = 0; pass < 2; pass++) {
+      for (let j = 0; j < i; j++) {
+        let dot = 0;
+        for (let c = 0; c < n; c++) dot += row[c] * a[j * n + c];
+        for (let c = 0; c < n; c++) row[c] -= dot * a[j * n + c];
+      }
+    }
+    const norm = Math.hypot(...row);
+    for (let c = 0; c < n; c++) row[c] /= norm;
+  }
+  return a;
 }

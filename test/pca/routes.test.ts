@@ -10,6 +10,7 @@ import { encodeNpyHeader } from '../../src/io/npy';
 import { plantedData } from '../../scripts/planted.mjs';
 import { expectSameBits } from '../helpers/bits';
 import { chunkedStream, npyBytes } from '../helpers/npy';
+import { orthonormalRows } from '../helpers/pencil-reference';
 import { jacobiEigen } from '../helpers/reference';
 import { normals } from '../helpers/random';
 import { turnsDuring } from '../helpers/event-loop';
@@ -262,19 +263,7 @@ describe('k above the rank of float32 data far from zero', () => {
     // The basis rows' span, orthonormalised, stands in for the exact top 5 (a float64 covariance and Jacobi of
     // 300 columns take too long here): numpy's float64 eigh of this data puts its top 5 at a subspace distance of
     // 7.0e-7 from that span, so the bar below is 5e-6, not the 1e-6 held against exact eigenvectors elsewhere.
-    const truth = Float64Array.from(basis);
-    for (let i = 0; i < rank; i++) {
-      const row = truth.subarray(i * cols, (i + 1) * cols);
-      for (let j = 0; j < i; j++) {
-        const parent = truth.subarray(j * cols, (j + 1) * cols);
-        let dot = 0;
-        for (let c = 0; c < cols; c++) dot += row[c] * parent[c];
-        for (let c = 0; c < cols; c++) row[c] -= dot * parent[c];
-      }
-      let norm = 0;
-      for (let c = 0; c < cols; c++) norm += row[c] ** 2;
-      for (let c = 0; c < cols; c++) row[c] /= Math.sqrt(norm);
-    }
+    const truth = orthonormalRows(Float64Array.from(basis), rank, cols);
     const warnings: string[] = [];
     const model = await pca({ data, rows, cols }, { k: 10, onWarning: (w) => warnings.push(w) });
     expect(model.converged).toBe(true);

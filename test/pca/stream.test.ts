@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { CsvSource, EigenGame, NpySource, pca, subspaceDistance, type MatrixSource, type PCAModel } from '../../src/entries/node';
 import { gappedSpectrum } from '../../scripts/planted.mjs';
 import { chunkedStream, npyBytes } from '../helpers/npy';
+import { orthonormalRows } from '../helpers/pencil-reference';
 import { combineRows, crossDots, jacobiEigen } from '../helpers/reference';
 import { sampledData } from '../helpers/sampled';
 
@@ -51,23 +52,6 @@ function wideEigen(x: ArrayLike<number>, n: number, d: number, k: number): { val
     for (let c = 0; c < d; c++) row[c] /= norm;
   }
   return { values: ritz.values.slice(0, k), vectors };
-}
-
-/** Gram–Schmidt (twice) on the rows of a rows × n matrix. */
-function orthonormalRows(a: Float64Array, rows: number, n: number): Float64Array {
-  for (let i = 0; i < rows; i++) {
-    const row = a.subarray(i * n, (i + 1) * n);
-    for (let pass = 0; pass < 2; pass++) {
-      for (let j = 0; j < i; j++) {
-        let dot = 0;
-        for (let c = 0; c < n; c++) dot += row[c] * a[j * n + c];
-        for (let c = 0; c < n; c++) row[c] -= dot * a[j * n + c];
-      }
-    }
-    const norm = Math.hypot(...row);
-    for (let c = 0; c < n; c++) row[c] /= norm;
-  }
-  return a;
 }
 
 describe('pca of a streamed source', { timeout: 60_000 }, () => {
