@@ -23,6 +23,7 @@ export { project } from './project';
 export { ritzResiduals } from './residuals';
 export { sgd } from './sgd';
 export { blockMoments, packColumns, packPlain, packRows } from './stage';
+export { blockMoments32, packRows32 } from './stage32';
 export { symmetrize } from './symmetrize';
 export { syrk } from './syrk';
 export { transpose } from './transpose';

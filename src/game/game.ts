@@ -294,10 +294,15 @@ function loadBatch(engine: Engine, batch: RowBatch, name: string): void {
  * then end, or stall) stops the loop there. The event loop gets its turns between batches (a source in memory
  * reads as microtasks).
  */
-export async function* batchesOf(
+export function batchesOf(
   source: MatrixSource, batchSize: number, order?: ArrayLike<number>, signal?: AbortSignal,
 ): AsyncGenerator<RowBatch> {
-  for await (const batch of source.batches(batchSize, order)) {
+  return withTurns(source.batches(batchSize, order), signal);
+}
+
+/** `batches` with a turn of the event loop (and the abort check) before each. */
+export async function* withTurns(batches: AsyncIterable<RowBatch>, signal?: AbortSignal): AsyncGenerator<RowBatch> {
+  for await (const batch of batches) {
     await turn(signal);
     yield batch;
   }

@@ -5,7 +5,7 @@
 
 import { ByteReader, exactChunks, readStart, reopenFile, type ByteFile, type ByteInput, type ByteStream } from './bytes';
 import { describe } from '../describe';
-import { checkBatchSize, checkRowsOption, nonFiniteError, type MatrixSource, type RowBatch, type SourceInfo } from './source';
+import { checkBatchSize, checkRowsOption, nonFiniteError, type MatrixSource, type RowBatch, type SourceInfo, type UncheckedBatches } from './source';
 
 export interface NpyHeader {
   version: number;
@@ -151,17 +151,35 @@ export class NpySource extends ByteReader<NpyStart> implements MatrixSource {
     };
   }
 
-  async *batches(batchSize: number, blockOrder?: ArrayLike<number>): AsyncGenerator<RowBatch> {
+  batches(batchSize: number, blockOrder?: ArrayLike<number>): AsyncGenerator<RowBatch> {
+    return this.read(batchSize, blockOrder, true);
+  }
+
+  /**
+   * @internal The batches of `batches(batchSize)` with their values not yet checked to be finite, for a caller that
+   * reads every value anyway and finds a value that is not finite there (pca's covariance pass: a block's moments
+   * are finite unless a value is not, or they overflowed). `refuseNonFinite(batch)` throws the error `batches` would
+   * have thrown for that batch, if it holds a value that is not finite; the check is the pass's, not a second one.
+   */
+  async uncheckedBatches(batchSize: number): Promise<UncheckedBatches> {
+    const { header } = await this.open();
+    return {
+      batches: this.read(batchSize, undefined, false),
+      refuseNonFinite: (batch) => this.refuseNonFinite(header, batch.data, batch.firstRow),
+    };
+  }
+
+  private async *read(batchSize: number, blockOrder: ArrayLike<number> | undefined, check: boolean): AsyncGenerator<RowBatch> {
     const { header, stream } = await this.open();
     checkBatchSize(this.name, batchSize, header.cols);
     if (stream) {
-      yield* this.streamBatches(header, stream, batchSize, blockOrder);
+      yield* this.streamBatches(header, stream, batchSize, blockOrder, check);
       return;
     }
     const order = this.checkedOrder(header.rows, batchSize, blockOrder);
     const file = await reopenFile(this.input, this.name);
     try {
-      yield* this.fileBatches(header, file, batchSize, order);
+      yield* this.fileBatches(header, file, batchSize, order, check);
     } finally {
       await file.close();
     }
@@ -178,10 +196,10 @@ export class NpySource extends ByteReader<NpyStart> implements MatrixSource {
     return blockOrder;
   }
 
-  private async *fileBatches(header: NpyHeader, file: ByteFile, batchSize: number, order: ArrayLike<number>) {
+  private async *fileBatches(header: NpyHeader, file: ByteFile, batchSize: number, order: ArrayLike<number>, check: boolean) {
     const blockBytes = Math.min(batchSize, header.rows) * header.cols * itemSize(header.dtype);
     const buffers = [new Uint8Array(blockBytes), new Uint8Array(order.length > 1 ? blockBytes : 0)];
-    const read = (i: number) => this.readBlock(header, file, batchSize, order[i], buffers[i % 2]);
+    const read = (i: number) => this.readBlock(header, file, batchSize, order[i], buffers[i % 2], check);
     let next: Promise<RowBatch> | null = order.length > 0 ? read(0) : null;
     try {
       for (let i = 0; i < order.length; i++) {
@@ -199,7 +217,7 @@ export class NpySource extends ByteReader<NpyStart> implements MatrixSource {
   }
 
   /** Reads block `block` (rows block · batchSize …) into `into` and decodes it there. */
-  private async readBlock(header: NpyHeader, file: ByteFile, batchSize: number, block: number, into: Uint8Array): Promise<RowBatch> {
+  private async readBlock(header: NpyHeader, file: ByteFile, batchSize: number, block: number, into: Uint8Array, check: boolean): Promise<RowBatch> {
     const rowBytes = header.cols * itemSize(header.dtype);
     const first = block * batchSize;
     const count = Math.min(batchSize, header.rows - first);
@@ -214,10 +232,10 @@ export class NpySource extends ByteReader<NpyStart> implements MatrixSource {
       throw new Error(`${this.name}: could not read ${rows} (bytes ${start}–${start + length - 1}): ${(cause as Error).message}`, { cause });
     }
     if (got !== length) throw new RangeError(`${this.name} is truncated: ${rows} are not all there (the file ended at byte ${start + got}; was it cut while being read?)`);
-    return this.decode(header, into, first, count);
+    return this.decode(header, into, first, count, check);
   }
 
-  private async *streamBatches(header: NpyHeader, stream: OpenNpyStream, batchSize: number, blockOrder?: ArrayLike<number>) {
+  private async *streamBatches(header: NpyHeader, stream: OpenNpyStream, batchSize: number, blockOrder: ArrayLike<number> | undefined, check: boolean) {
     if (blockOrder) throw new Error(`${this.name} is a stream: it can only be read once, in order`);
     if (this.consumed) throw new Error(`${this.name} is a stream and has been read (or closed) already`);
     this.consumed = true;
@@ -230,7 +248,7 @@ export class NpySource extends ByteReader<NpyStart> implements MatrixSource {
         if (count * rowBytes !== raw.byteLength || first + count > rows) {
           throw new RangeError(`${this.name}: the data does not end on a row boundary of its header's shape (${rows}, ${cols})`);
         }
-        yield this.decode(header, raw, first, count);
+        yield this.decode(header, raw, first, count, check);
         first += count;
       }
       if (first !== rows) throw new RangeError(`${this.name} is truncated: the stream ended after ${first} of the header's ${rows} rows`);
@@ -318,17 +336,22 @@ export class NpySource extends ByteReader<NpyStart> implements MatrixSource {
   /**
    * Rows from little-endian bytes in a buffer of ours at an offset aligned to 8 (read into, or gathered by
    * exactChunks), as stored (float32 or float64): a view of those bytes (swapped in place first on a big-endian
-   * host), every value checked to be finite.
+   * host), every value checked to be finite (`check`; else the caller checks them).
    */
-  private decode(header: NpyHeader, raw: Uint8Array, first: number, count: number): RowBatch {
+  private decode(header: NpyHeader, raw: Uint8Array, first: number, count: number, check: boolean): RowBatch {
     const { cols, dtype } = header;
     const n = count * cols;
     if (raw.byteOffset % 8 !== 0) throw new Error(`${this.name}: internal error: a block of bytes at an unaligned offset ${raw.byteOffset}`);
     if (!LITTLE_ENDIAN) swapBytes(raw.subarray(0, n * itemSize(dtype)), itemSize(dtype));
     const data = dtype === 'float32' ? new Float32Array(raw.buffer, raw.byteOffset, n) : new Float64Array(raw.buffer, raw.byteOffset, n);
-    const bad = firstNonFinite(data);
-    if (bad >= 0) throw nonFiniteError(this.name, (header.firstRow ?? 0) + first + Math.floor(bad / cols), bad % cols, data[bad]);
+    if (check) this.refuseNonFinite(header, data, first);
     return { data, rows: count, cols, firstRow: first };
+  }
+
+  /** Throws the error for the first value of rows `first`… (`values`) that is not finite, if there is one. */
+  private refuseNonFinite(header: NpyHeader, values: Float32Array | Float64Array, first: number): void {
+    const bad = firstNonFinite(values);
+    if (bad >= 0) throw nonFiniteError(this.name, (header.firstRow ?? 0) + first + Math.floor(bad / header.cols), bad % header.cols, values[bad]);
   }
 }
 

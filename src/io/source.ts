@@ -51,6 +51,25 @@ export interface MatrixSource {
   close(): Promise<void>;
 }
 
+/**
+ * A source's batches with the finite check of their values left to the caller (a pass that reads every value anyway
+ * and can tell when a block holds one that is not finite): `refuseNonFinite(batch)` throws the error the checked
+ * batches would have thrown for `batch`, and returns if every value of it is finite.
+ */
+export interface UncheckedBatches {
+  batches: AsyncGenerator<RowBatch>;
+  refuseNonFinite(batch: RowBatch): void;
+}
+
+/** A source that can hand over its batches unchecked (see UncheckedBatches). */
+export interface DeferringSource extends MatrixSource {
+  uncheckedBatches(batchSize: number): Promise<UncheckedBatches>;
+}
+
+export function defersChecks(source: MatrixSource): source is DeferringSource {
+  return typeof (source as Partial<DeferringSource>).uncheckedBatches === 'function';
+}
+
 export function isMatrixSource(value: unknown): value is MatrixSource {
   return typeof value === 'object' && value !== null && typeof (value as MatrixSource).batches === 'function'
     && typeof (value as MatrixSource).info === 'function';

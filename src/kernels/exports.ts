@@ -56,6 +56,11 @@ export interface KernelExports {
     padded: number, out: number,
   ): void;
   packPlain(x: number, rows: number, d: number, mean: number, scale: number, first: number, out: number): void;
+  blockMoments32(x: number, rows: number, d: number, mean: number, squares: number): void;
+  packRows32(
+    x: number, rows: number, d: number, mean: number, scale: number, first: number, total: number, blockRows: number,
+    padded: number, out: number,
+  ): void;
   packColumns(
     x: number, rows: number, d: number, mean: number, scale: number, first: number, blockRows: number, padded: number, out: number,
   ): void;
@@ -77,7 +82,7 @@ export const KERNEL_NAMES: (keyof KernelExports)[] = [
   'heapBase', 'subtractMean', 'firstNonFinite', 'columnSums', 'project', 'backproject', 'dataTerm', 'gram', 'addF32', 'addF64', 'divideF32', 'divideF64',
   'utilities', 'direction', 'sgd', 'adam', 'normalizeRows', 'syrk', 'rayleighQuotients', 'play', 'crossDots', 'combineRows',
   'ritzResiduals', 'transpose', 'symmetrize', 'packedTimes', 'blockMoments', 'packRows', 'packPlain', 'packColumns',
-  'gammaDirections', 'blockTimes', 'cholesky', 'choleskySolve', 'symmetricEigen',
+  'gammaDirections', 'blockTimes', 'cholesky', 'choleskySolve', 'symmetricEigen', 'blockMoments32', 'packRows32',
 ];
 
 export const FILE_NAMES: Record<BuildName, string> = {

@@ -36,6 +36,8 @@ export function warmUp(module: WebAssembly.Module, makeMemory: () => WebAssembly
   for (let call = 0; call < CALLS; call++) {
     k.blockMoments(staged, 32, 16, scratch, scratch + 16 * 8);
     k.packRows(staged, 32, 16, scratch, 1, 0, 32, 16, 16, x);
+    k.blockMoments32(staged, 32, 16, scratch, scratch + 16 * 8);
+    k.packRows32(staged, 32, 16, scratch, 1, 0, 32, 16, 16, x);
     k.packPlain(staged, 32, 16, scratch, 1, 0, x);
     k.syrk(x, 16, 0, 16, c, 16, 1);
     k.project(x, 16, 16, v, 8, p, 8);

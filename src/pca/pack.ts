@@ -27,6 +27,9 @@ export type Layout =
   | { kind: 'column-blocks'; padded: number }
   | { kind: 'plain' };
 
+/** How a block's values sit in the staging area: float64, or float32 as a float32 source stores them. */
+export type Staged = 'float64' | 'float32';
+
 /** Stages blocks of rows of d values in the engine's staging area and hands them to its kernels in this thread. */
 export class Stager {
   constructor(private readonly engine: Engine, private readonly d: number) {
@@ -38,11 +41,21 @@ export class Stager {
     return this.f64(0, rows * this.d);
   }
 
-  /** Merges the staged block's `rows` rows into `moments`. */
-  measure(rows: number, moments: ColumnMoments): void {
+  /**
+   * A float32 view of the staging block's first `rows` rows, to copy float32 rows into as they are (the kernels widen
+   * them to float64 as they read them: `measure` and `pack` with `staged` 'float32').
+   */
+  rows32(rows: number): Float32Array {
+    const { plan, memory } = this.engine.hostKernels();
+    return new Float32Array(memory.buffer, plan.staging, rows * this.d);
+  }
+
+  /** Merges the staged block's `rows` rows (staged as `staged`) into `moments`. */
+  measure(rows: number, moments: ColumnMoments, staged: Staged = 'float64'): void {
     const { kernels, plan } = this.engine.hostKernels();
     const { d } = this;
-    kernels.blockMoments(plan.staging, rows, d, plan.staging + STAGE_ROWS * d * 8, plan.staging + (STAGE_ROWS + 1) * d * 8);
+    const blockMoments = staged === 'float32' ? kernels.blockMoments32 : kernels.blockMoments;
+    blockMoments(plan.staging, rows, d, plan.staging + STAGE_ROWS * d * 8, plan.staging + (STAGE_ROWS + 1) * d * 8);
     moments.merge(rows, this.f64(STAGE_ROWS * d, d), this.f64((STAGE_ROWS + 1) * d, d));
   }
 
@@ -50,7 +63,10 @@ export class Stager {
    * Writes the staged block's `rows` rows (rows [first, first + rows) of the data) centred and scaled into `layout`
    * at `target` (default: the resident rows). `centring.mean` null: the block's own mean, as `measure` left it.
    */
-  pack(rows: number, first: number, centring: { mean: Float64Array | null; scale: number }, layout: Layout, target?: number): void {
+  pack(
+    rows: number, first: number, centring: { mean: Float64Array | null; scale: number }, layout: Layout, target?: number,
+    staged: Staged = 'float64',
+  ): void {
     const { kernels, plan } = this.engine.hostKernels();
     const { d } = this;
     const mean = plan.staging + STAGE_ROWS * d * 8;
@@ -58,8 +74,10 @@ export class Stager {
     const { staging } = plan;
     const x = target ?? plan.x;
     const { scale } = centring;
+    if (staged === 'float32' && layout.kind !== 'row-blocks') throw new Error(`internal error: float32 rows are staged for row blocks only, not ${layout.kind}`);
     if (layout.kind === 'row-blocks') {
-      kernels.packRows(staging, rows, d, mean, scale, first, layout.total, COVARIANCE_BLOCK, layout.padded, x);
+      const packRows = staged === 'float32' ? kernels.packRows32 : kernels.packRows;
+      packRows(staging, rows, d, mean, scale, first, layout.total, COVARIANCE_BLOCK, layout.padded, x);
     } else if (layout.kind === 'column-blocks') {
       kernels.packColumns(staging, rows, d, mean, scale, first, COVARIANCE_BLOCK, layout.padded, x);
     } else {

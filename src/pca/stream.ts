@@ -13,9 +13,9 @@
 import { Engine } from '../devices/engine';
 import { Players, type RoundOutcome } from '../devices/players';
 import { ConvergenceEstimate } from '../devices/schedule';
-import { batchesOf } from '../game/game';
+import { batchesOf, withTurns } from '../game/game';
 import { checkDimensions } from '../game/options';
-import type { MatrixSource, RowBatch, SourceInfo } from '../io/source';
+import { defersChecks, type MatrixSource, type RowBatch, type SourceInfo } from '../io/source';
 import { OPERATOR_BUDGET_BYTES, routeCosts, type Solver } from './choose';
 import { PCA_SETTINGS, PLAY_SETTINGS, componentsModel, type PCASettings } from './core';
 import type { PCAModel } from './model';
@@ -93,11 +93,21 @@ export async function sumSource(
   const overflow = () => new RangeError(`${source.name}: the statistics of its values overflowed float64 (values beyond about 1e154)`);
   try {
     const { center, signal, onProgress } = settings;
-    // The readers refuse values that are not finite: a block whose statistics are not finite overflowed them.
-    const pass = new CovariancePass(engine, d, batch, center, source.name, () => { throw overflow(); }, signal);
+    // A block's statistics are not finite when a value is not, or when they overflowed. A source that can leave its
+    // check to the pass (a .npy file: the check cost more than the pass's own work on its values) is asked which;
+    // the others refused such values as they read them.
+    const unchecked = defersChecks(source) ? await source.uncheckedBatches(batch) : null;
+    let current: RowBatch | null = null;
+    const pass = new CovariancePass(engine, d, batch, center, source.name, () => {
+      if (unchecked && current) unchecked.refuseNonFinite(current);
+      throw overflow();
+    }, signal);
     let batches = 0;
-    for await (const rows of batchesOf(source, batch, undefined, signal)) {
-      await pass.add(rows.rows, (first, count, into) => into.set(rows.data.subarray(first * d, (first + count) * d)));
+    for await (const rows of unchecked ? withTurns(unchecked.batches, signal) : batchesOf(source, batch, undefined, signal)) {
+      current = rows;
+      const { data } = rows;
+      if (data instanceof Float32Array) await pass.addFloat32(rows.rows, data);
+      else await pass.add(rows.rows, (first, count, into) => into.set(data.subarray(first * d, (first + count) * d)));
       onProgress?.({
         step: ++batches, maxSteps: settings.maxSteps, batchSize: rows.rows, utilities: new Float64Array(0),
         residuals: new Float64Array(0), residual: Infinity, remaining: Infinity, epoch: 1, rowsRead: pass.moments.rows,

@@ -276,3 +276,42 @@ export function gammaDirection(v: Vec, av: Vec, bv: Vec, p: number, d: number): 
   }
   return out;
 }
+
+/**
+ * assembly/stage.ts's blockMoments, one value at a time: each column's mean (its values summed in row order, then
+ * divided by rows) and Σ (x − mean)² (summed in row order), in float64.
+ */
+export function blockMoments(x: Vec, rows: number, d: number): { mean: Float64Array; squares: Float64Array } {
+  const mean = new Float64Array(d);
+  const squares = new Float64Array(d);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < d; c++) mean[c] += x[r * d + c];
+  for (let c = 0; c < d; c++) mean[c] /= rows;
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < d; c++) {
+      const deviation = x[r * d + c] - mean[c];
+      squares[c] += deviation * deviation;
+    }
+  }
+  return { mean, squares };
+}
+
+/**
+ * assembly/stage.ts's packRows, one value at a time: rows [first, first + rows) of `total` (x holds those rows) as
+ * fround((x − mean) · scale) in packed row blocks of `blockRows` rows × `padded` columns (packBlock's layout per block,
+ * zeros past column d).
+ */
+export function packRows(
+  x: Vec, rows: number, d: number, mean: Vec, scale: number, first: number, total: number, blockRows: number, padded: number,
+): Float32Array {
+  const out = new Float32Array(Math.ceil(total / blockRows) * blockRows * padded);
+  for (let r = 0; r < rows; r++) {
+    const row = first + r;
+    const block = Math.floor(row / blockRows);
+    const height = Math.min(blockRows, total - block * blockRows);
+    const inBlock = row - block * blockRows;
+    for (let c = 0; c < d; c++) {
+      out[block * blockRows * padded + Math.floor(c / 4) * height * 4 + inBlock * 4 + (c % 4)] = (x[r * d + c] - mean[c]) * scale;
+    }
+  }
+  return out;
+}

@@ -288,6 +288,48 @@ const cases: KernelCase[] = [
   },
 
   {
+    claim: 'blockMoments32: float32 rows widened as read, the reference\'s float64 means and squares to the bit (blockMoments\'s bits for the widened rows)',
+    check: (h, d) => {
+      const rows = (d % 9) + 1;
+      // Far from zero (the deviations are what the squares sum): float32 values about 1000 apart from their mean.
+      const x = Float32Array.from(normals(d, rows * d, 3), (value, i) => value + 1000 + (i % d));
+      const mean = h.zerosF64(d, 8);
+      const squares = h.zerosF64(d, 8);
+      h.kernels.blockMoments32(h.f32(x, misalignOf(d)), rows, d, mean, squares);
+      const expected = ref.blockMoments(x, rows, d);
+      expect(h.readF64(mean, d)).toEqual(expected.mean);
+      expect(h.readF64(squares, d)).toEqual(expected.squares);
+      const mean64 = h.zerosF64(d, 8);
+      const squares64 = h.zerosF64(d, 8);
+      h.kernels.blockMoments(h.f64(x, 8), rows, d, mean64, squares64);
+      expect(h.readF64(mean64, d)).toEqual(expected.mean);
+      expect(h.readF64(squares64, d)).toEqual(expected.squares);
+    },
+  },
+
+  {
+    claim: 'packRows32: float32 rows, (x − mean) · scale in float64 rounded once, into packed row blocks: the reference\'s bits (packRows\'s for the widened rows)',
+    check: (h, d) => {
+      const rows = (d % 9) + 1;
+      const first = d % 3;
+      const total = first + rows + (d % 2);
+      const blockRows = 4;
+      const padded = Math.ceil(d / 8) * 8;
+      const x = Float32Array.from(normals(d, rows * d, 3), (value, i) => value + 1000 + (i % d));
+      const mean = Float64Array.from({ length: d }, (_, c) => 1000 + c + 0.1 * Math.sin(c));
+      const scale = 2 ** -3;
+      const size = Math.ceil(total / blockRows) * blockRows * padded;
+      const out = h.zerosF32(size, 16);
+      h.kernels.packRows32(h.f32(x, misalignOf(d)), rows, d, h.f64(mean, 8), scale, first, total, blockRows, padded, out);
+      const expected = ref.packRows(x, rows, d, mean, scale, first, total, blockRows, padded);
+      expect(h.readF32(out, size)).toEqual(expected);
+      const out64 = h.zerosF32(size, 16);
+      h.kernels.packRows(h.f64(x, 8), rows, d, h.f64(mean, 8), scale, first, total, blockRows, padded, out64);
+      expect(h.readF32(out64, size)).toEqual(expected);
+    },
+  },
+
+  {
     claim: 'syrk: C += w XᵀX over a packed block, float32 within the block and float64 across blocks, whatever the panels',
     check: (h, d) => {
       const dPad = Math.ceil(d / 8) * 8;

@@ -113,6 +113,32 @@ describe('pca of a streamed source', { timeout: 60_000 }, () => {
     Array.from(model.mean).forEach((value, c) => expect(Math.abs(value - reference.mean[c])).toBeLessThan(1e-12 * Math.abs(reference.mean[c]) + 1e-12));
   });
 
+  it('a value that is not finite fails the pass with the reader\'s error, naming the file\'s row and column (a file, a slice, a stream; float32 and float64)', async () => {
+    // The covariance pass finds such a value in its blocks' moments (the .npy reader leaves its check to it).
+    const rows = 700;
+    const part = Float64Array.from(sample.data.subarray(0, rows * d));
+    for (const dtype of ['float32', 'float64'] as const) {
+      for (const [index, value] of [[5 * d + 3, NaN], [300 * d + 47, Infinity], [rows * d - d, -Infinity]] as const) {
+        const values = part.slice();
+        values[index] = value;
+        const bytes = npyBytes(values, rows, d, dtype);
+        const path = join(directory, `bad-${dtype}.npy`);
+        writeFileSync(path, bytes);
+        const where = `row ${Math.floor(index / d)}, column ${index % d} is ${value} (every value must be a finite number)`;
+        const options = { k, batchSize: 256, devices: 1 } as const;
+        await expect(pca(new NpySource(path), options)).rejects.toThrow(`bad-${dtype}.npy: ${where}`);
+        await expect(pca(new NpySource(path, { rows: [2, rows] }), options)).rejects.toThrow(`bad-${dtype}.npy: ${where}`);
+        await expect(pca(new NpySource(chunkedStream(bytes, [4096, 100]), { name: 'piped' }), options)).rejects.toThrow(`piped: ${where}`);
+      }
+    }
+    // A finite value whose square overflows float64: the statistics' error, not a value's.
+    const huge = part.slice();
+    huge[10 * d + 1] = 1e200;
+    const path = join(directory, 'huge.npy');
+    writeFileSync(path, npyBytes(huge, rows, d, 'float64'));
+    await expect(pca(new NpySource(path), { k, batchSize: 256, devices: 1 })).rejects.toThrow(/huge\.npy's values are too large for float64 arithmetic/);
+  });
+
   it('rejects what it cannot fit, and stops on abort', async () => {
     await expect(pca(new NpySource(npyFile), { k: 60 })).rejects.toThrow(/k = 60 is larger than d = 48/);
     await expect(pca(new NpySource(npyFile), { k, solver: 'gram' })).rejects.toThrow(/solver 'gram' needs every row in memory/);
