@@ -34,6 +34,8 @@ export interface MatrixReader {
   copyRow(r: number, dest: Float32Array | Float64Array, offset: number): void;
   /** Copies rows [first, first + count) into `dest` from 0, one after the other (a dense matrix: in one copy). */
   copyRows(first: number, count: number, dest: Float32Array | Float64Array): void;
+  /** Rows [first, first + count) as a view of float32 values, row-major, where the input holds them so (else absent or null). */
+  float32Rows?(first: number, count: number): Float32Array | null;
 }
 
 /** The error for a value not of type number (a string, null, a boolean, a Date, ...): Number() would convert it silently. */
@@ -102,6 +104,10 @@ class DenseReader implements MatrixReader {
   }
   copyRows(first: number, count: number, dest: Float32Array | Float64Array): void {
     dest.set(this.data.subarray(first * this.cols, (first + count) * this.cols));
+  }
+
+  float32Rows(first: number, count: number): Float32Array | null {
+    return this.data instanceof Float32Array ? this.data.subarray(first * this.cols, (first + count) * this.cols) : null;
   }
 
 }

@@ -132,7 +132,9 @@ export async function sumMatrix(
     for (let step = 1; batchStart < n; batchStart += batch, step++) {
       const first = batchStart;
       const rows = Math.min(batch, n - first);
-      await pass.add(rows, (offset, count, into) => reader.copyRows(first + offset, count, into));
+      const float32 = reader.float32Rows?.(first, rows);
+      if (float32) await pass.addFloat32(rows, float32);
+      else await pass.add(rows, (offset, count, into) => reader.copyRows(first + offset, count, into));
       if (reportPass) {
         settings.onProgress?.({
           step, maxSteps: settings.maxSteps, batchSize: rows, utilities: new Float64Array(0), residuals: new Float64Array(0), residual: Infinity, remaining: Infinity,

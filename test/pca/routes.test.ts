@@ -224,6 +224,16 @@ describe('the same bits on 1–4 devices, every route', { timeout: 120_000 }, ()
     ['a file, data', (devices) => pca(new NpySource(file), { k: 6, devices, batchSize: 300, solver: 'data' })],
     ['moments', async (devices) => pca(await Moments.of(tall, { devices }), { k: 6, devices } satisfies PCAOptions)],
   ];
+  it('float32 rows in memory, staged as they are (the covariance route), give the bits of the same values in float64', async () => {
+    const values = Float32Array.from(tall.data);
+    const models = [];
+    for (const data of [values, Float64Array.from(values)]) models.push(await pca({ data, rows: tall.rows, cols: tall.cols }, { k: 6, devices: 1 }));
+    expect(models[0].solver).toBe('covariance');
+    expectSameBits(models[0].components, models[1].components, 'float32 and float64 input: components');
+    expectSameBits(models[0].explainedVariance, models[1].explainedVariance, 'float32 and float64 input: variances');
+    expectSameBits(models[0].mean, models[1].mean, 'float32 and float64 input: means');
+  });
+
   for (const [route, fit] of fits) {
     it(route, async () => {
       const models = [];
