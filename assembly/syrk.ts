@@ -36,10 +36,12 @@ export function syrk(block: usize, rows: i32, j0: i32, j1: i32, c: usize, ldc: i
       const iGroup = block + <usize>(i >> 2) * groupBytes;
       let a0 = f32x4.splat(0), b0 = f32x4.splat(0), a1 = f32x4.splat(0), b1 = f32x4.splat(0);
       let a2 = f32x4.splat(0), b2 = f32x4.splat(0), a3 = f32x4.splat(0), b3 = f32x4.splat(0);
-      for (let r = 0; r < rows; r++) {
-        const offset = <usize>r << 4;
-        const low = v128.load(jLow + offset), high = v128.load(jHigh + offset);
-        const xi = iGroup + offset;
+      // Three pointers stepped a row at a time, not addresses computed from the row: fewer instructions per row
+      // (the loop is bound by issuing them), about 10 % faster here, the same operations in the same order.
+      let lowAt = jLow, highAt = jHigh, xi = iGroup;
+      const end = iGroup + groupBytes;
+      while (xi < end) {
+        const low = v128.load(lowAt), high = v128.load(highAt);
         let s = v128.load32_splat(xi);
         a0 = madd(s, low, a0); b0 = madd(s, high, b0);
         s = v128.load32_splat(xi, 4);
@@ -48,6 +50,9 @@ export function syrk(block: usize, rows: i32, j0: i32, j1: i32, c: usize, ldc: i
         a2 = madd(s, low, a2); b2 = madd(s, high, b2);
         s = v128.load32_splat(xi, 12);
         a3 = madd(s, low, a3); b3 = madd(s, high, b3);
+        lowAt += 16;
+        highAt += 16;
+        xi += 16;
       }
       addRow(at64(c, i * ldc + j), a0, b0, w);
       addRow(at64(c, (i + 1) * ldc + j), a1, b1, w);
