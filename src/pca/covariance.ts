@@ -58,11 +58,12 @@ export class CovariancePass {
     private readonly onNonFinite: (first: number, count: number) => never, private readonly signal?: AbortSignal,
     arithmetic: 'float32' | 'float64' = 'float32',
   ) {
+    // First: a new engine's sums are zero already, until anything has been handed the memory (the stager is).
+    engine.clearOperatorSums();
     this.stager = new Stager(engine, d);
     this.padded = engine.d;
     this.moments = new ColumnMoments(d);
     this.columns = arithmetic === 'float64' ? new Float64Array(STAGE_ROWS * d) : null;
-    engine.operator().sums.fill(0);
   }
 
   /** Adds a batch of `rows` rows (at most the batch size). Resolves once it is staged (its sums may still be running). */

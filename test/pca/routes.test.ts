@@ -224,6 +224,30 @@ describe('the same bits on 1–4 devices, every route', { timeout: 120_000 }, ()
     ['a file, data', (devices) => pca(new NpySource(file), { k: 6, devices, batchSize: 300, solver: 'data' })],
     ['moments', async (devices) => pca(await Moments.of(tall, { devices }), { k: 6, devices } satisfies PCAOptions)],
   ];
+  it('a pass starts from zero sums: on a new engine (left untouched), and on one whose sums were written', async () => {
+    const create = () => Engine.create({ d: 16, k: 2, rowCapacity: 16, play: true, dense: true, stage: stageSize(16) }, PLAY_SETTINGS, { devices: 1, workPerStep: 1 });
+    const throughOperator = await create();
+    try {
+      throughOperator.clearOperatorSums();
+      expect(throughOperator.operator().sums.every((value) => value === 0)).toBe(true);
+      throughOperator.operator().sums.fill(7);
+      throughOperator.clearOperatorSums();
+      expect(throughOperator.operator().sums.every((value) => value === 0)).toBe(true);
+    } finally {
+      throughOperator.dispose();
+    }
+    // Anything handed the memory may have written the sums.
+    const throughMemory = await create();
+    try {
+      const { memory, plan } = throughMemory.hostKernels();
+      new Float64Array(memory.buffer, plan.operator!.sums, 16 * 16).fill(7);
+      throughMemory.clearOperatorSums();
+      expect(throughMemory.operator().sums.every((value) => value === 0)).toBe(true);
+    } finally {
+      throughMemory.dispose();
+    }
+  });
+
   it('float32 rows in memory, staged as they are (the covariance route), give the bits of the same values in float64', async () => {
     const values = Float32Array.from(tall.data);
     const models = [];
