@@ -65,7 +65,7 @@ function definition(center: boolean): { c: Float64Array; mean: Float64Array } {
 
 describe('the float64 pass', () => {
   it.each([true, false])('center %s: the same bits on 1, 2 and 3 devices, the definition to float64\'s rounding', async (center) => {
-    const fits = [];
+    const fits: { sums: Float64Array; devices: number }[] = [];
     for (const devices of [1, 2, 3]) fits.push(await passSums(devices, center));
     expect(fits.map((fit) => fit.devices)).toEqual([1, 2, 3]);
     for (const fit of fits.slice(1)) expectSameBits(fit.sums, fits[0].sums, `C on ${fit.devices} devices`);
