@@ -32,12 +32,12 @@ const PANEL: i32 = 64;
 
 /**
  * C (float64, row stride `ldc`) += the scatter of the block at `columns` (d columns of `stride` values, stride even)
- * for the elements (i, j) with first ≤ i < end and i ≤ j < d.
+ * for the elements (i, j) with first ≤ i < end and max(i, from) ≤ j < d (from > i: a block off the diagonal only).
  */
-export function scatter(columns: usize, stride: i32, d: i32, first: i32, end: i32, c: usize, ldc: i32): void {
+export function scatter(columns: usize, stride: i32, d: i32, first: i32, end: i32, from: i32, c: usize, ldc: i32): void {
   const columnBytes = <usize>stride << 3;
   const bytes = columnBytes;
-  for (let panel = first; panel < d; panel += PANEL) {
+  for (let panel = max(first, from); panel < d; panel += PANEL) {
     const panelEnd = min(d, panel + PANEL);
     const rowsEnd = min(end, panelEnd);
     let i = first;

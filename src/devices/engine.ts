@@ -509,8 +509,8 @@ function scatterParts(job: Extract<Job, { kind: 'scatter' }>): Job[] {
     const rows = Math.min(job.blockRows, job.rows - first);
     for (let start = job.band.start; start < job.band.end;) {
       let end = start;
-      for (let products = 0; end < job.band.end && products < SCATTER_PART; end++) products += (order - end) * rows;
-      parts.push({ kind: 'scatter', offset, rows, blockRows: rows, order, band: { start, end } });
+      for (let products = 0; end < job.band.end && products < SCATTER_PART; end++) products += (order - Math.max(end, job.from)) * rows;
+      parts.push({ kind: 'scatter', offset, rows, blockRows: rows, order, band: { start, end }, from: job.from });
       start = end;
     }
     offset += deviationStride(rows) * order;

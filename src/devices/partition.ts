@@ -144,13 +144,13 @@ export function covariancePanels(d: number, devices: number, device: number): Ra
 
 
 /**
- * The rows [start, end) of C's upper triangle (order `order`) in `band` whose scatter device `device` of `devices`
- * sums in the float64 pass (assembly/scatter.ts): contiguous, with about equal work (row i holds order − i elements).
- * Each element is summed by its row's owner alone, block after block, in one fixed order, so the bits do not depend
- * on the split.
+ * The rows [start, end) of C's upper triangle (order `order`, columns from `from`) in `band` whose scatter device
+ * `device` of `devices` sums in the float64 pass (assembly/scatter.ts): contiguous, with about equal work (row i holds
+ * order − max(i, from) elements). Each element is summed by its row's owner alone, block after block, in one fixed
+ * order, so the bits do not depend on the split.
  */
-export function scatterRows(order: number, band: Range, devices: number, device: number): Range {
-  const work = (i: number) => order - i;
+export function scatterRows(order: number, from: number, band: Range, devices: number, device: number): Range {
+  const work = (i: number) => order - Math.max(i, from);
   let total = 0;
   for (let i = band.start; i < band.end; i++) total += work(i);
   // Row i goes to the device whose share holds the middle of its work.

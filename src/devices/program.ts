@@ -110,16 +110,17 @@ export class DeviceProgram {
   /**
    * The pencils' float64 pass (the 'scatter' job, assembly/scatter.ts): the operator's float64 sums += each staged
    * block's scatter, block after block, each device summing its rows of C's `band` (partition.ts, scatterRows): `rows` rows of
-   * deviations from float64 value `offset` of the plan's deviation blocks, in blocks of `blockRows`, C of `order` columns.
+   * deviations from float64 value `offset` of the plan's deviation blocks, in blocks of `blockRows`, C of `order` columns, from
+   * column `from` on.
    */
-  scatterPass(offset: number, rows: number, blockRows: number, order: number, band: Range): boolean {
+  scatterPass(offset: number, rows: number, blockRows: number, order: number, band: Range, from: number): boolean {
     const { kernels, plan, topology, device, barrier } = this.context;
-    const { start, end } = scatterRows(order, band, topology.devices, device);
+    const { start, end } = scatterRows(order, from, band, topology.devices, device);
     const sums = this.operator.sums;
     let block = plan.deviationBlocks + offset * 8;
     for (let first = 0; first < rows; first += blockRows) {
       const stride = deviationStride(Math.min(blockRows, rows - first));
-      if (end > start) kernels.scatter(block, stride, order, start, end, sums, plan.d);
+      if (end > start) kernels.scatter(block, stride, order, start, end, from, sums, plan.d);
       block += stride * order * 8;
     }
     return barrier.waitAtStepEnd();

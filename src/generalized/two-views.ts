@@ -84,7 +84,7 @@ export async function solveTwoViews<T>(
     PLAY_SETTINGS, { ...settings.engine, workPerStep: batch * d * d },
   );
   try {
-    const pass = await jointPass(engine, views, dx, dy, batch, settings);
+    const pass = await jointPass(engine, views, dx, dy, batch, settings, !problem.factored);
     if (pass.n < 2) throw new RangeError(`${method} needs at least 2 rows, got ${pass.n}`);
     problem.checkRows(pass, dx, dy);
     const blocks = problem.blocks(pass, dx, dy);

@@ -67,7 +67,7 @@ export interface KernelExports {
   cholesky(a: number, n: number, ld: number, j0: number, j1: number, floor: number): number;
   choleskySolve(l: number, n: number, ld: number, x: number, count: number, ldx: number): void;
   stageDeviations(x: number, rows: number, d: number, mean: number, out: number, stride: number): void;
-  scatter(columns: number, stride: number, d: number, first: number, end: number, c: number, ldc: number): void;
+  scatter(columns: number, stride: number, d: number, first: number, end: number, from: number, c: number, ldc: number): void;
 }
 
 /** WebAssembly pages are 64 KiB; wasm32 addresses at most 65536 of them (4 GiB). */

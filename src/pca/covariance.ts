@@ -69,13 +69,14 @@ export class CovariancePass {
    * A pass over rows of d values in batches of at most `batch` rows, centred (`center`) or not. `onNonFinite(first,
    * count)` is called with a staged block (rows of the current batch) whose values are not all finite, and throws the
    * caller's error for it. `arithmetic` 'float64': the sums are float64 sums of float64 products (the engine's plan
-   * holds `deviationValues(d, batch)` deviation values).
+   * holds `deviationValues(d, batch)` deviation values), of the elements of C in `elements` only: its rows [start,
+   * end) and, in them, its columns from `from` (pls needs only the cross block of [X | Y]'s covariance).
    */
   constructor(
     private readonly engine: Engine, private readonly d: number, private readonly batch: number,
     private readonly center: boolean, private readonly name: string,
     private readonly onNonFinite: (first: number, count: number) => never, private readonly signal?: AbortSignal,
-    arithmetic: 'float32' | 'float64' = 'float32',
+    arithmetic: 'float32' | 'float64' = 'float32', private readonly elements = { start: 0, end: d, from: 0 },
   ) {
     this.stager = new Stager(engine, d);
     this.padded = engine.d;
@@ -164,7 +165,11 @@ export class CovariancePass {
     }
     await this.pending;
     this.pending = this.engine.run(
-      { kind: 'scatter', offset: half, rows, blockRows: STAGE_ROWS, order: d, band: { start: 0, end: d } }, undefined, this.signal, 'in-thread',
+      {
+        kind: 'scatter', offset: half, rows, blockRows: STAGE_ROWS, order: d, band: { start: this.elements.start, end: this.elements.end },
+        from: this.elements.from,
+      },
+      undefined, this.signal, 'in-thread',
     );
     this.pending.catch(() => {});
     this.slot ^= 1;
