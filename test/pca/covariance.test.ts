@@ -11,6 +11,7 @@ import { CovariancePass, deviationValues } from '../../src/pca/covariance';
 import { padToPanels } from '../../src/pca/pack';
 import { stageSize } from '../../src/pca/stats';
 import { expectSameBits } from '../helpers/bits';
+import { turnsDuring } from '../helpers/event-loop';
 import { normals } from '../helpers/random';
 
 beforeEach(() => void vi.spyOn(currentHost(), 'hardwareThreads').mockReturnValue(8));
@@ -94,4 +95,29 @@ describe('the float64 pass', () => {
       }
     }
   }, 120_000);
+});
+
+describe('the float64 pass on one in-thread device', () => {
+  it('gives the event loop its turns within a block of rows (d = 4000: 2e9 products per block of 256)', async () => {
+    const wide = 4000;
+    const rows = 256;
+    const values = Float64Array.from(normals(7, rows * wide));
+    const engine = await Engine.create(
+      { d: wide, k: 1, rowCapacity: 1, dense: true, stage: stageSize(wide), deviations: deviationValues(wide, rows) },
+      PLAY_SETTINGS, { devices: 1, workPerStep: 1 },
+    );
+    try {
+      const pass = new CovariancePass(engine, wide, rows, true, 'X', () => { throw new Error('not finite'); }, undefined, 'float64');
+      const probe = await turnsDuring(async () => {
+        await pass.add(rows, (offset, count, into) => into.set(values.subarray(offset * wide, (offset + count) * wide)));
+        await pass.finish();
+      });
+      expect(probe.outcome).toEqual({ value: undefined });
+      // Measured here: the block takes 0.2–0.6 s, in parts of 2²⁴ products (1–3 ms each), a turn every ~50 ms. The
+      // bound is 5 cadences, room for a machine 5× slower than this one; the block whole, without a turn, is longer.
+      expect(probe.longestGap).toBeLessThan(250);
+    } finally {
+      engine.dispose();
+    }
+  }, 60_000);
 });
