@@ -6,7 +6,7 @@ import { WorkQueues, soloBarrier } from './collectives';
 import type { FaultPlan, RunReport } from './device';
 import { planMemory, squaredResidualsOf, type MemoryPlan } from './memory';
 import { optimizerSlots, type DeviceOptions, type GameSettings } from './settings';
-import { checkTopology, type Topology } from './partition';
+import { checkTopology, deviationStride, type Topology } from './partition';
 import { DevicePool } from './pool';
 import { budgetOf, deviceWorkers } from './workers';
 import { DeviceProgram } from './program';
@@ -33,6 +33,8 @@ export interface EngineShape {
   dense?: boolean;
   /** Float64 values of a staging area for the host's blocks of rows (pca's statistics and packing). */
   stage?: number;
+  /** Float64 values for the float64 pass's blocks of deviations (the pencils' covariance, assembly/scatter.ts). */
+  deviations?: number;
 }
 
 /** Where a game's steps run: visible to users as `EigenGame.backend` and `PCAModel.backend`. */
@@ -498,11 +500,37 @@ export async function cancellable<T>(signal: AbortSignal | undefined, call: () =
  * 0.1 s of work here, a pass's job of 256 of them 0.5 s); other jobs whole: they take their turns between steps.
  */
 function inThreadParts(job: Job): Job[] {
+  if (job.kind === 'scatter') return scatterParts(job);
   if (job.kind !== 'covariance' || job.weights.length <= 1) return [job];
   return job.weights.map((weight, b) => ({
     kind: 'covariance', first: job.first + b * job.blockRows, rows: Math.min(job.blockRows, job.rows - b * job.blockRows),
     blockRows: job.blockRows, weights: [weight],
   }));
+}
+
+/** Products of a float64 scatter job that this thread runs between checks for a turn of the event loop. */
+const SCATTER_PART = 1 << 24;
+
+/**
+ * A float64 scatter job as this thread runs it: block after block, each in bands of C's rows of about SCATTER_PART
+ * products (at d = 2000 a block of 256 rows is 5e8 of them). Every element still gets its blocks' sums in block
+ * order, so the bits are the whole job's.
+ */
+function scatterParts(job: Extract<Job, { kind: 'scatter' }>): Job[] {
+  const parts: Job[] = [];
+  const { order } = job;
+  let offset = job.offset;
+  for (let first = 0; first < job.rows; first += job.blockRows) {
+    const rows = Math.min(job.blockRows, job.rows - first);
+    for (let start = job.band.start; start < job.band.end;) {
+      let end = start;
+      for (let products = 0; end < job.band.end && products < SCATTER_PART; end++) products += (order - Math.max(end, job.from)) * rows;
+      parts.push({ kind: 'scatter', offset, rows, blockRows: rows, order, band: { start, end }, from: job.from });
+      start = end;
+    }
+    offset += deviationStride(rows) * order;
+  }
+  return parts;
 }
 
 /**

@@ -30,6 +30,8 @@ export interface PlanShape {
   dense?: boolean;
   /** Float64 values of a staging area where the host hands the kernels a block of the caller's rows (pca). */
   stage?: number;
+  /** Float64 values of the float64 pass's deviations, blocks of rows staged as columns (assembly/scatter.ts). */
+  deviations?: number;
 }
 
 /** The buffers of pca's players: k players of length d (see schedule.ts, the 'play' job). */
@@ -98,6 +100,8 @@ export interface MemoryPlan extends PlanShape {
   operator: OperatorPlan | null;
   /** The staging area: `stage` float64 values (0 when the shape asks for none). */
   staging: number;
+  /** The float64 pass's deviations: `deviations` float64 values (0 when the shape asks for none). */
+  deviationBlocks: number;
   /** Bytes from address 0 to the end of the plan. */
   end: number;
   pages: number;
@@ -139,6 +143,7 @@ export function planMemory(shape: PlanShape, base: number): MemoryPlan {
     : null;
   const operator = shape.dense ? { sums: take(d * d * 8), matrix: take(d * d * 4) } : null;
   const staging = shape.stage ? take(shape.stage * 8) : 0;
+  const deviationBlocks = shape.deviations ? take(shape.deviations * 8) : 0;
   // The resident rows come last (and their projections before them), so that more rows never move anything else.
   const p = take(rowCapacity * k * 4);
   const x = take(rowCapacity * d * 4);
@@ -152,7 +157,7 @@ export function planMemory(shape: PlanShape, base: number): MemoryPlan {
   }
   return {
     ...shape, base, control, claims, queueCount, v, optimizer, g, gChunks, gBlocks, partialStride, mChunks, m, utilities, mean,
-    columnSums, players, operator, staging, p, x, chunks, end, pages,
+    columnSums, players, operator, staging, deviationBlocks, p, x, chunks, end, pages,
   };
 }
 

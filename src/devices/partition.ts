@@ -142,3 +142,31 @@ export function covariancePanels(d: number, devices: number, device: number): Ra
   return { start: edge(device) * 8, end: edge(device + 1) * 8 };
 }
 
+
+/**
+ * The rows [start, end) of C's upper triangle (order `order`, columns from `from`) in `band` whose scatter device
+ * `device` of `devices` sums in the float64 pass (assembly/scatter.ts): contiguous, with about equal work (row i holds
+ * order − max(i, from) elements). Each element is summed by its row's owner alone, block after block, in one fixed
+ * order, so the bits do not depend on the split.
+ */
+export function scatterRows(order: number, from: number, band: Range, devices: number, device: number): Range {
+  const work = (i: number) => order - Math.max(i, from);
+  let total = 0;
+  for (let i = band.start; i < band.end; i++) total += work(i);
+  // Row i goes to the device whose share holds the middle of its work.
+  const owner = (done: number, i: number) => Math.min(devices - 1, Math.floor(((done + work(i) / 2) * devices) / total));
+  let start = band.end;
+  let end = band.end;
+  for (let i = band.start, done = 0; i < band.end; done += work(i), i++) {
+    const w = owner(done, i);
+    if (w === device && start === band.end) start = i;
+    if (w > device) {
+      end = i;
+      break;
+    }
+  }
+  return start < end ? { start, end } : { start: band.end, end: band.end };
+}
+
+/** Values per column of a block of `rows` staged deviations: the rows rounded up to even (assembly/scatter.ts's lanes). */
+export const deviationStride = (rows: number) => rows + (rows % 2);

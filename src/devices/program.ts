@@ -20,7 +20,7 @@ import type { MemoryPlan, OperatorPlan } from './memory';
 import { KernelPlayerSpace, FLOAT32_DROP, PencilPlayers, multiplyPlayers, solveDirections, type PencilGoal, type PencilPlan } from './pencil';
 import { Players, type RoundOutcome } from './players';
 import type { GameSettings } from './settings';
-import { Chunking, ROW_BLOCK, covariancePanels, deviceRole, operatorRows, type DeviceRole, type Topology } from './partition';
+import { Chunking, ROW_BLOCK, covariancePanels, deviationStride, deviceRole, operatorRows, scatterRows, type DeviceRole, type Range, type Topology } from './partition';
 import type { KernelExports } from '../kernels/exports';
 
 /** Step sizes: the optimizer's own learning rate, or one per player from its Rayleigh quotient (pca). */
@@ -103,6 +103,25 @@ export class DeviceProgram {
       const count = Math.min(blockRows, rows - first);
       if (end > start) kernels.syrk(block, count, start, end, sums, d, weights[b]);
       block += count * d * 4;
+    }
+    return barrier.waitAtStepEnd();
+  }
+
+  /**
+   * The pencils' float64 pass (the 'scatter' job, assembly/scatter.ts): the operator's float64 sums += each staged
+   * block's scatter, block after block, each device summing its rows of C's `band` (partition.ts, scatterRows): `rows` rows of
+   * deviations from float64 value `offset` of the plan's deviation blocks, in blocks of `blockRows`, C of `order` columns, from
+   * column `from` on.
+   */
+  scatterPass(offset: number, rows: number, blockRows: number, order: number, band: Range, from: number): boolean {
+    const { kernels, plan, topology, device, barrier } = this.context;
+    const { start, end } = scatterRows(order, from, band, topology.devices, device);
+    const sums = this.operator.sums;
+    let block = plan.deviationBlocks + offset * 8;
+    for (let first = 0; first < rows; first += blockRows) {
+      const stride = deviationStride(Math.min(blockRows, rows - first));
+      if (end > start) kernels.scatter(block, stride, order, start, end, from, sums, plan.d);
+      block += stride * order * 8;
     }
     return barrier.waitAtStepEnd();
   }

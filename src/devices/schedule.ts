@@ -6,6 +6,7 @@ import { orthonormalSubspaceDistance, orthonormalizeRows } from '../math/linalg'
 import type { PencilGoal, PencilPlan } from './pencil';
 import type { Ending, PlayGoal } from './players';
 import type { DeviceProgram, RateRule } from './program';
+import type { Range } from './partition';
 
 /**
  * `windows`: `steps` steps on consecutive windows of `batchSize` rows of the `rows` resident rows, starting over at
@@ -14,6 +15,10 @@ import type { DeviceProgram, RateRule } from './program';
  * `product`: no step: G = C V over the `rows` resident rows, left in the plan's G for the host (streamed pca).
  * `covariance`: no step: the covariance route's pass, the operator's sums += XᵀX over `rows` resident rows from row
  * `first`, packed in blocks of `blockRows`, block b's products times `weights[b]` (1/s² for rows scaled by s).
+ * `scatter`: no step: the pencils' float64 pass, the operator's sums += the scatter of `rows` rows of deviations staged
+ * as columns (assembly/deviations.ts) from float64 value `offset` of the plan's deviation blocks, in blocks of
+ * `blockRows` rows (each block's columns `deviationStride(rows)` long), for C's rows in `band` and its columns from
+ * `from` (of `order`).
  * `play`: pca's players on an operator (players.ts): the dense one in memory, or the resident rows' XᵀX / n through
  * a pass per round, until the Rayleigh–Ritz bound is below `tol` or `maxSteps` rounds.
  * `pencil`: the γ-EigenGame players on a pencil A v = λ B v laid out by `plan` (pencil.ts), until their residual
@@ -25,6 +30,7 @@ export type Job =
   }
   | { kind: 'product'; rows: number }
   | { kind: 'covariance'; rows: number; blockRows: number; first: number; weights: number[] }
+  | { kind: 'scatter'; offset: number; rows: number; blockRows: number; order: number; band: Range; from: number }
   | ({ kind: 'play'; source: 'dense' | 'data'; rows: number; reportEvery: number } & PlayGoal)
   | { kind: 'pencil'; plan: PencilPlan; goal: PencilGoal; reportEvery: number };
 
@@ -59,9 +65,10 @@ export const NO_STEP: StepReport = {
 export function* runJob(program: DeviceProgram, job: Job, firstStep: number): Generator<StepReport, void> {
   if (job.kind === 'windows') {
     yield* windows(program, job, firstStep);
-  } else if (job.kind === 'product' || job.kind === 'covariance') {
+  } else if (job.kind === 'product' || job.kind === 'covariance' || job.kind === 'scatter') {
     if (job.kind === 'product') program.product(0, job.rows);
-    else program.covariancePass(job.first, job.rows, job.blockRows, job.weights);
+    else if (job.kind === 'covariance') program.covariancePass(job.first, job.rows, job.blockRows, job.weights);
+    else program.scatterPass(job.offset, job.rows, job.blockRows, job.order, job.band, job.from);
     yield { steps: 0, batchSize: job.rows, remaining: NaN, residual: NaN, report: false, last: true, converged: false };
   } else if (job.kind === 'pencil') {
     yield* pencilSchedule(program, job);

@@ -14,7 +14,7 @@ import { batchesOf } from '../game/game';
 import { readMatrix, reportNonFinite, type MatrixInput, type MatrixReader } from '../io/matrix';
 import { isMatrixSource, type MatrixSource } from '../io/source';
 import { Moments, checkMoments } from '../pca/moments';
-import { CovariancePass, memoryBatch } from '../pca/covariance';
+import { CovariancePass, deviationValues, memoryBatch } from '../pca/covariance';
 import { PLAY_SETTINGS } from '../pca/core';
 import { padToPanels } from '../pca/pack';
 import { playerCount } from '../pca/solve';
@@ -374,7 +374,10 @@ async function fitLDA(summary: ClassSummary, settings: GeneralizedSettings, regu
   const passBatch = Math.min(batch, memoryBatch(padded));
   const region = pencilRegionBytes({ m: d, players, factored: true, lowRankRows: classes.length }, padded);
   const engine = await Engine.create(
-    { d: padded, k: players, rowCapacity: Math.max(2 * passBatch, Math.ceil(region / (4 * padded))), dense: true, stage: stageSize(d) },
+    {
+      d: padded, k: players, rowCapacity: Math.max(1, Math.ceil(region / (4 * padded))), dense: true, stage: stageSize(d),
+      deviations: deviationValues(d, passBatch),
+    },
     PLAY_SETTINGS, { ...settings.engine, workPerStep: passBatch * padded * padded },
   );
   try {

@@ -8,6 +8,7 @@
 import { Engine } from '../devices/engine';
 import type { DenseTerm } from '../devices/pencil';
 import { OPERATOR_BUDGET_BYTES } from '../pca/choose';
+import { deviationValues } from '../pca/covariance';
 import { PLAY_SETTINGS } from '../pca/core';
 import { padToPanels } from '../pca/pack';
 import { playerCount } from '../pca/solve';
@@ -79,11 +80,11 @@ export async function solveTwoViews<T>(
   const batch = passBatch(views, m, d, rows, settings);
   const region = pencilRegionBytes({ m, players, factored: problem.factored, lowRankRows: 0 }, d);
   const engine = await Engine.create(
-    { d, k: players, rowCapacity: Math.max(2 * batch, Math.ceil(region / (4 * d))), dense: true, stage: stageSize(m) },
+    { d, k: players, rowCapacity: Math.max(1, Math.ceil(region / (4 * d))), dense: true, stage: stageSize(m), deviations: deviationValues(m, batch) },
     PLAY_SETTINGS, { ...settings.engine, workPerStep: batch * d * d },
   );
   try {
-    const pass = await jointPass(engine, views, dx, dy, batch, settings);
+    const pass = await jointPass(engine, views, dx, dy, batch, settings, !problem.factored);
     if (pass.n < 2) throw new RangeError(`${method} needs at least 2 rows, got ${pass.n}`);
     problem.checkRows(pass, dx, dy);
     const blocks = problem.blocks(pass, dx, dy);

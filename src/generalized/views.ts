@@ -209,8 +209,11 @@ function jointBatches(views: Exclude<TwoViews, { kind: 'moments' }>, batch: numb
  * The covariance of [X · sx | Y · sy] summed into the engine's operator (upper triangle) in float64, each block
  * centred at its own mean and the means merged exactly (CovariancePass), in one read of the rows. The views' scales
  * come from all the rows' exact moments once the pass is done, and multiply the float64 sums (powers of two: exact).
+ * `crossOnly`: only the cross block Cxy is summed (pls, whose B is I; the rest of the sums stays zero).
  */
-export async function jointPass(engine: Engine, views: TwoViews, dx: number, dy: number, batch: number, settings: GeneralizedSettings): Promise<JointPass> {
+export async function jointPass(
+  engine: Engine, views: TwoViews, dx: number, dy: number, batch: number, settings: GeneralizedSettings, crossOnly = false,
+): Promise<JointPass> {
   if (views.kind === 'moments') return momentsPass(engine, views, settings.center);
   const { center, signal } = settings;
   const m = dx + dy;
@@ -235,7 +238,7 @@ export async function jointPass(engine: Engine, views: TwoViews, dx: number, dy:
   for await (const batchPair of jointBatches(views, batch, signal)) {
     current = batchPair;
     const [bx, by] = batchPair;
-    pass ??= new CovariancePass(engine, m, batch, center, 'X and Y', notFinite, signal, 'float64');
+    pass ??= new CovariancePass(engine, m, batch, center, 'X and Y', notFinite, signal, 'float64', crossOnly ? { start: 0, end: dx, from: dx } : undefined);
     await pass.add(bx.rows, (offset, count, into) => {
       for (let r = 0; r < count; r++) {
         copyView(bx, offset + r, views.x.columns, 1, into, r * m);

@@ -71,6 +71,8 @@ export interface KernelExports {
   blockTimes(m: number, rows: number, cols: number, ldm: number, w: number, count: number, ldw: number, out: number, ldo: number): void;
   cholesky(a: number, n: number, ld: number, j0: number, j1: number, floor: number): number;
   choleskySolve(l: number, n: number, ld: number, x: number, count: number, ldx: number): void;
+  stageDeviations(x: number, rows: number, d: number, mean: number, out: number, stride: number): void;
+  scatter(columns: number, stride: number, d: number, first: number, end: number, from: number, c: number, ldc: number): void;
 }
 
 /** WebAssembly pages are 64 KiB; wasm32 addresses at most 65536 of them (4 GiB). */
@@ -83,6 +85,7 @@ export const KERNEL_NAMES: (keyof KernelExports)[] = [
   'utilities', 'direction', 'sgd', 'adam', 'normalizeRows', 'syrk', 'rayleighQuotients', 'play', 'crossDots', 'combineRows',
   'ritzResiduals', 'transpose', 'symmetrize', 'packedTimes', 'blockMoments', 'packRows', 'packPlain', 'packColumns',
   'gammaDirections', 'blockTimes', 'cholesky', 'choleskySolve', 'symmetricEigen', 'blockMoments32', 'packRows32',
+  'stageDeviations', 'scatter',
 ];
 
 export const FILE_NAMES: Record<BuildName, string> = {

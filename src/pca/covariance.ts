@@ -11,11 +11,15 @@
 // too, over the rows √n_b (m_b − m).
 //
 // A pass in float64 (the pencils': cca, pls, lda, whose B is inverted, so that float32's ~1e-7 would come back
-// multiplied by B's condition number) sums the same blocks on this thread in float64 instead (math/scatter.ts):
-// each block's deviations from its own mean, then n_b (m_b − m)(m_b − m)ᵀ; no scale, no rounding to float32.
+// multiplied by B's condition number) sums the same blocks in float64 instead: the host writes each block's
+// deviations from its own mean (or from zero) into the plan's deviation blocks as columns (assembly/deviations.ts),
+// and the devices sum their scatter (assembly/scatter.ts: float64 products, each element's even and odd rows in two
+// lanes, the same bits on any number of devices), then Σ_b n_b (m_b − m)(m_b − m)ᵀ the same way, over the rows
+// √n_b (m_b − m). No scale, no rounding to float32. A job sums at most `deviationRows` rows (whole blocks of a
+// batch, so the blocks are the batch's whatever the job's size), and the next is staged while it runs.
 
 import { turn, type Engine } from '../devices/engine';
-import { addScatter } from '../math/scatter';
+import { deviationStride } from '../devices/partition';
 import { COVARIANCE_BLOCK, Stager, type Layout, type Staged } from './pack';
 import { ColumnMoments, STAGE_ROWS, powerOfTwoScale } from './stats';
 
@@ -29,6 +33,22 @@ export function memoryBatch(padded: number): number {
   return Math.min(8192, Math.max(256, Math.floor((1 << 18) / padded / 64) * 64));
 }
 
+/** Float64 values a float64 pass's job may stage (two of them are in memory): about 8 MiB. */
+const DEVIATION_VALUES = 1 << 20;
+
+/** Rows per job of a float64 pass over d columns and batches of `batch` rows: whole staged blocks, or the batch. */
+function deviationRows(d: number, batch: number): number {
+  return Math.min(batch, Math.max(1, Math.floor(DEVIATION_VALUES / d / STAGE_ROWS)) * STAGE_ROWS);
+}
+
+/**
+ * Float64 values of deviation blocks (EngineShape.deviations) that a float64 pass over d columns and batches of
+ * `batch` rows needs: two jobs' blocks, each block's columns rounded up to even rows (only a job's last block can be odd).
+ */
+export function deviationValues(d: number, batch: number): number {
+  return 2 * (deviationRows(d, batch) + 1) * d;
+}
+
 /** Copies rows [first, first + count) of a batch into a float64 block. */
 export type CopyRows = (first: number, count: number, into: Float64Array) => void;
 
@@ -40,30 +60,31 @@ export class CovariancePass {
   private readonly blockRows: number[] = [];
   private pending: Promise<unknown> | null = null;
   private slot = 0;
-  /** The float64 pass's transposed block (null for a float32 pass). */
-  private readonly columns: Float64Array | null;
-  /** Products the float64 pass summed since it last yielded. */
-  private unyielded = 0;
+  /** A float64 pass's rows per job (0 for a float32 pass). */
+  private readonly jobRows: number;
   /** The moments of the rows so far, merged block by block. */
   readonly moments: ColumnMoments;
 
   /**
    * A pass over rows of d values in batches of at most `batch` rows, centred (`center`) or not. `onNonFinite(first,
    * count)` is called with a staged block (rows of the current batch) whose values are not all finite, and throws the
-   * caller's error for it. `arithmetic` 'float64': the sums are float64 sums of float64 products, on this thread.
+   * caller's error for it. `arithmetic` 'float64': the sums are float64 sums of float64 products (the engine's plan
+   * holds `deviationValues(d, batch)` deviation values), of the elements of C in `elements` only: its rows [start,
+   * end) and, in them, its columns from `from` (pls needs only the cross block of [X | Y]'s covariance).
    */
   constructor(
     private readonly engine: Engine, private readonly d: number, private readonly batch: number,
     private readonly center: boolean, private readonly name: string,
     private readonly onNonFinite: (first: number, count: number) => never, private readonly signal?: AbortSignal,
-    arithmetic: 'float32' | 'float64' = 'float32',
+    arithmetic: 'float32' | 'float64' = 'float32', private readonly elements = { start: 0, end: d, from: 0 },
   ) {
     // First: a new engine's sums are zero already, until anything has been handed the memory (the stager is).
     engine.clearOperatorSums();
     this.stager = new Stager(engine, d);
     this.padded = engine.d;
     this.moments = new ColumnMoments(d);
-    this.columns = arithmetic === 'float64' ? new Float64Array(STAGE_ROWS * d) : null;
+    this.jobRows = arithmetic === 'float64' ? deviationRows(d, batch) : 0;
+    if (this.jobRows && engine.hostKernels().plan.deviationBlocks === 0) throw new Error('this engine has no deviation blocks');
   }
 
   /** Adds a batch of `rows` rows (at most the batch size). Resolves once it is staged (its sums may still be running). */
@@ -78,8 +99,8 @@ export class CovariancePass {
   async addFloat32(rows: number, values: Float32Array): Promise<void> {
     const { d } = this;
     const copy: CopyRows = (first, count, into) => into.set(values.subarray(first * d, (first + count) * d));
-    if (this.columns) {
-      await this.sum64(rows, copy);
+    if (this.jobRows) {
+      await this.sum(rows, copy, 'rows');
       return;
     }
     await this.sum(rows, copy, 'rows', (first, count) => this.stager.rows32(count).set(values.subarray(first * d, (first + count) * d)));
@@ -93,8 +114,11 @@ export class CovariancePass {
   private async sum(rows: number, copy: CopyRows, what: 'rows' | 'correction', copy32?: (first: number, count: number) => void): Promise<void> {
     const center = what === 'rows' && this.center;
     const { stager, d } = this;
-    if (this.columns) {
-      await this.sum64(rows, copy);
+    if (this.jobRows) {
+      for (let first = 0; first < rows; first += this.jobRows) {
+        const count = Math.min(this.jobRows, rows - first);
+        await this.sum64(count, (offset, blockRows, into) => copy(first + offset, blockRows, into), what);
+      }
       return;
     }
     const staged: Staged = copy32 ? 'float32' : 'float64';
@@ -129,36 +153,44 @@ export class CovariancePass {
     this.slot ^= 1;
   }
 
-  /** The float64 pass's share of `sum`: each block's scatter about its own mean (or zero) into the sums. */
-  private async sum64(rows: number, copy: CopyRows): Promise<void> {
-    const { stager, d, padded } = this;
-    const columns = this.columns!;
-    const zero = new Float64Array(d);
+  /**
+   * A job of the float64 pass: each staged block's deviations (from its own mean, or from zero) as columns into this
+   * job's half of the deviation blocks, then the devices sum them while the next job is staged.
+   */
+  private async sum64(rows: number, copy: CopyRows, what: 'rows' | 'correction'): Promise<void> {
+    const { stager, d } = this;
+    const { kernels, plan } = this.engine.hostKernels();
+    const half = (this.slot * deviationValues(d, this.batch)) / 2;
+    let offset = half;
     for (let first = 0; first < rows; first += STAGE_ROWS) {
+      await turn(this.signal);
       const count = Math.min(STAGE_ROWS, rows - first);
-      const staged = stager.rows(count);
-      copy(first, count, staged);
-      const block = new ColumnMoments(d);
-      stager.measure(count, block);
-      if (!block.finite()) this.onNonFinite(first, count);
-      this.moments.merge(count, block.mean, block.squares);
-      if (this.center) {
-        this.blockMeans.push(Float64Array.from(block.mean));
-        this.blockRows.push(count);
-      }
-      // Rows of C in stretches of about SCATTER_SLICE products, with a yield after each.
-      let start = 0;
-      while (start < d) {
-        let end = start;
-        while (end < d && this.unyielded < SCATTER_SLICE) this.unyielded += (d - end++) * count;
-        addScatter(stager.rows(count), count, d, this.center ? block.mean : zero, this.engine.operator().sums, padded, columns, [start, end], start > 0);
-        start = end;
-        if (this.unyielded >= SCATTER_SLICE) {
-          this.unyielded = 0;
-          await turn(this.signal);
+      copy(first, count, stager.rows(count));
+      if (what === 'rows') {
+        const block = new ColumnMoments(d);
+        stager.measure(count, block);
+        if (!block.finite()) this.onNonFinite(first, count);
+        this.moments.merge(count, block.mean, block.squares);
+        if (this.center) {
+          this.blockMeans.push(Float64Array.from(block.mean));
+          this.blockRows.push(count);
         }
       }
+      const centre = what === 'rows' && this.center;
+      if (!centre) stager.blockMean().fill(0);
+      kernels.stageDeviations(plan.staging, count, d, stager.blockMean().byteOffset, plan.deviationBlocks + offset * 8, deviationStride(count));
+      offset += deviationStride(count) * d;
     }
+    await this.pending;
+    this.pending = this.engine.run(
+      {
+        kind: 'scatter', offset: half, rows, blockRows: STAGE_ROWS, order: d, band: { start: this.elements.start, end: this.elements.end },
+        from: this.elements.from,
+      },
+      undefined, this.signal, 'in-thread',
+    );
+    this.pending.catch(() => {});
+    this.slot ^= 1;
   }
 
   /** Waits for the last sums, and adds the blocks' means (when blocks were centred). */
@@ -167,25 +199,6 @@ export class CovariancePass {
     this.pending = null;
     if (!this.center) return;
     const { d, moments, blockMeans, blockRows } = this;
-    if (this.columns) {
-      // Σ_b n_b (m_b − m)(m_b − m)ᵀ, the blocks in order.
-      const { sums } = this.engine.operator();
-      const delta = new Float64Array(d);
-      for (let b = 0; b < blockMeans.length; b++) {
-        for (let c = 0; c < d; c++) delta[c] = blockMeans[b][c] - moments.mean[c];
-        const weight = blockRows[b];
-        for (let i = 0; i < d; i++) {
-          const along = weight * delta[i];
-          for (let j = i; j < d; j++) sums[i * this.padded + j] += along * delta[j];
-        }
-        this.unyielded += (d * (d + 1)) / 2;
-        if (this.unyielded >= SCATTER_SLICE) {
-          this.unyielded = 0;
-          await turn(this.signal);
-        }
-      }
-      return;
-    }
     for (let start = 0; start < blockMeans.length; start += this.batch) {
       const total = Math.min(this.batch, blockMeans.length - start);
       await this.sum(total, (first, count, into) => {
@@ -199,9 +212,6 @@ export class CovariancePass {
     await this.pending;
   }
 }
-
-/** Products of a float64 pass's block summed between checks for a turn of the event loop (tens of milliseconds). */
-const SCATTER_SLICE = 1 << 24;
 
 /**
  * A scale for rows that may not vary: a power of two bringing their deviations (or values, not centred) near 1; if

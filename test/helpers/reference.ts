@@ -135,6 +135,26 @@ export function crossProducts(x: Vec, rows: number, d: number): Float64Array {
   return c;
 }
 
+/**
+ * The float64 scatter kernel's order, scalar: C[i][j] (row stride ld) += Σ_r (x_ri − m_i)(x_rj − m_j) over the rows
+ * of x (row-major, d values each) for first ≤ i < end, max(i, from) ≤ j < d, each element summed as two running sums,
+ * the even rows and the odd rows, each in row order, then even + odd added to C.
+ */
+export function scatter64(x: Vec, rows: number, d: number, mean: Vec, c: Float64Array, ld: number, first: number, end: number, from = 0): void {
+  for (let i = first; i < end; i++) {
+    for (let j = Math.max(i, from); j < d; j++) {
+      let even = 0;
+      let odd = 0;
+      for (let r = 0; r < rows; r++) {
+        const product = (x[r * d + i] - mean[i]) * (x[r * d + j] - mean[j]);
+        if (r % 2 === 0) even += product;
+        else odd += product;
+      }
+      c[i * ld + j] += even + odd;
+    }
+  }
+}
+
 /** out[i·n + j] = ⟨a_i, b_j⟩ (float64). */
 export function crossDots(a: Vec, m: number, b: Vec, n: number, d: number): Float64Array {
   const out = new Float64Array(m * n);

@@ -360,6 +360,47 @@ const cases: KernelCase[] = [
   },
 
   {
+    claim: 'scatter: C += Σ (x − m)(x − m)ᵀ in float64, the reference\'s bits (even and odd rows apart), for any band of C\'s rows and off-diagonal block',
+    check: (h, d) => {
+      // Rows odd and even, a column count that leaves every tail of the 2 × 4 tiles and 64-column panels; values far
+      // from zero (an offset of 1e6) with columns of different sizes, so that the order of the sums shows in the bits.
+      const rows = (d % 9) + 1 + (d % 2) * 64;
+      const ld = d + 3;
+      const raw = normals(d, rows * d);
+      const x = Float64Array.from(raw, (value, i) => value * 10 ** ((i % d) % 4) + 1e6 + (i % d));
+      const mean = Float64Array.from({ length: d }, (_, c) => 1e6 + c + 0.25);
+      const stride = rows + (rows % 2);
+      const columns = h.zerosF64(stride * d, 8);
+      h.kernels.stageDeviations(h.f64(x, 8), rows, d, h.f64(mean), columns, stride);
+      const deviations = Float64Array.from({ length: stride * d }, (_, i) => {
+        const [j, r] = [Math.floor(i / stride), i % stride];
+        return r < rows ? x[r * d + j] - mean[j] : 0;
+      });
+      expect(h.readF64(columns, stride * d)).toEqual(deviations);
+      const start = Float64Array.from({ length: d * ld }, (_, i) => (i % 5) / 7);
+      const expected = Float64Array.from(start);
+      ref.scatter64(x, rows, d, mean, expected, ld, 0, d);
+      const whole = h.f64(start, 8);
+      h.kernels.scatter(columns, stride, d, 0, d, 0, whole, ld);
+      expect(h.readF64(whole, d * ld)).toEqual(expected);
+      // Devices own bands of C's rows, starting anywhere (odd rows included): the same bits in every split.
+      const cuts = [...new Set([0, Math.floor(d / 3) | 1, Math.floor((2 * d) / 3), d])].sort((a, b) => a - b).filter((cut) => cut <= d);
+      const split = h.f64(start, 8);
+      for (let s = cuts.length - 1; s > 0; s--) h.kernels.scatter(columns, stride, d, cuts[s - 1], cuts[s], 0, split, ld);
+      expect(h.readF64(split, d * ld)).toEqual(expected);
+      // An off-diagonal block (pls's Cxy: rows before `from`, columns from it), in two bands: nothing else is touched.
+      const from = Math.floor(d / 2) | 1;
+      const block = Float64Array.from(start);
+      ref.scatter64(x, rows, d, mean, block, ld, 0, Math.min(from, d), from);
+      const cross = h.f64(start, 8);
+      const cut = Math.floor(from / 3);
+      h.kernels.scatter(columns, stride, d, cut, Math.min(from, d), from, cross, ld);
+      h.kernels.scatter(columns, stride, d, 0, cut, from, cross, ld);
+      expect(h.readF64(cross, d * ld)).toEqual(block);
+    },
+  },
+
+  {
     claim: 'rayleighQuotients: ⟨v_i, g_i⟩ in float64',
     check: (h, d) => {
       const p = (d % 5) + 1;
