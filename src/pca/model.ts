@@ -42,7 +42,7 @@ export interface PCAModelJSON {
 }
 
 /** The routes of pca (PCAModel.solver). */
-export type PCASolver = 'covariance' | 'gram' | 'data' | 'stream';
+export type PCASolver = 'covariance' | 'gram' | 'data' | 'stream' | 'sparse-covariance' | 'sparse-data';
 
 export interface PCAModelFields {
   components: Float32Array;
@@ -62,6 +62,8 @@ export interface PCAModelFields {
   passes?: number;
   /** Rounds the players played (absent for models read from JSON). */
   rounds?: number;
+  /** The variance of each component's scores Xw over the rows, denominator n (absent for models read from JSON). */
+  scoreVariance?: Float64Array;
 }
 
 /** A model file of format version 1: the fields of version 2 but `converged`. */
@@ -107,6 +109,13 @@ export class PCAModel {
   readonly passes: number | null;
   /** Rounds the players played to reach tol (null from JSON); on the data route each is a pass over the rows. */
   readonly rounds: number | null;
+  /**
+   * The variance of each component's scores over the rows the model was fitted on, var(X w_i) with denominator n
+   * (X the data as given, not centred): scikit-learn's `TruncatedSVD.explained_variance_`. With center: true it is
+   * explainedVariance × (n − 1) / n; with center: false it is the scores' spread about their own mean, where
+   * explainedVariance is their mean square. Null from JSON.
+   */
+  readonly scoreVariance: Float64Array | null;
 
   /** @internal Models come from the fits and from `fromJSON`. */
   constructor(fields: PCAModelFields) {
@@ -122,6 +131,15 @@ export class PCAModel {
     this.converged = fields.converged ?? true;
     this.passes = fields.passes ?? null;
     this.rounds = fields.rounds ?? null;
+    this.scoreVariance = fields.scoreVariance ?? null;
+  }
+
+  /**
+   * Each component's singular value ‖X̃ w_i‖ = √((n − 1) · explainedVariance_i), X̃ the data less `mean` (scikit-learn's
+   * `PCA.singular_values_`; with center: false, `TruncatedSVD.singular_values_`).
+   */
+  get singularValues(): Float64Array {
+    return this.explainedVariance.map((variance) => Math.sqrt((this.nSamples - 1) * variance));
   }
 
   /** Projects rows of X (n × d) onto the components: (X − mean) Vᵀ, n × k, in float64. */
