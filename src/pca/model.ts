@@ -2,6 +2,7 @@
 
 import { describe } from '../describe';
 import { readMatrix, reportNonFinite, type MatrixInput } from '../io/matrix';
+import { isSparseMatrix, readSparse, type SparseMatrix } from '../io/sparse';
 import type { Backend } from '../devices/engine';
 
 /** A row-major float64 matrix returned by the transforms. */
@@ -142,8 +143,12 @@ export class PCAModel {
     return this.explainedVariance.map((variance) => Math.sqrt((this.nSamples - 1) * variance));
   }
 
-  /** Projects rows of X (n × d) onto the components: (X − mean) Vᵀ, n × k, in float64. */
-  transform(X: MatrixInput): Float64Matrix {
+  /**
+   * Projects rows of X (n × d) onto the components: (X − mean) Vᵀ, n × k, in float64. A sparse matrix is never
+   * densified: X Vᵀ from its non-zeros, less mean·Vᵀ.
+   */
+  transform(X: MatrixInput | SparseMatrix): Float64Matrix {
+    if (isSparseMatrix(X)) return this.transformSparse(X);
     const reader = readMatrix(X, 'X');
     const { k, d } = this;
     if (reader.cols !== d) throw new RangeError(`X has ${reader.cols} columns, but the model has d = ${d}`);
@@ -161,6 +166,27 @@ export class PCAModel {
         const offset = j * d;
         for (let c = 0; c < d; c++) sum += centered[c] * this.components[offset + c];
         out[r * k + j] = sum;
+      }
+    }
+    return { data: out, rows: reader.rows, cols: k };
+  }
+
+  private transformSparse(X: SparseMatrix): Float64Matrix {
+    const reader = readSparse(X, 'X');
+    const { k, d, components } = this;
+    if (reader.cols !== d) throw new RangeError(`X has ${reader.cols} columns, but the model has d = ${d}`);
+    const shifts = new Float64Array(k);
+    for (let j = 0; j < k; j++) {
+      for (let c = 0; c < d; c++) shifts[j] += this.mean[c] * components[j * d + c];
+    }
+    const out = new Float64Array(reader.rows * k);
+    const { indptr, indices, data } = reader.csr;
+    for (let r = 0; r < reader.rows; r++) {
+      for (let j = 0; j < k; j++) {
+        let sum = 0;
+        const offset = j * d;
+        for (let e = indptr[r]; e < indptr[r + 1]; e++) sum += data[e] * components[offset + indices[e]];
+        out[r * k + j] = sum - shifts[j];
       }
     }
     return { data: out, rows: reader.rows, cols: k };
