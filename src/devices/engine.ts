@@ -4,7 +4,7 @@
 
 import { WorkQueues, soloBarrier } from './collectives';
 import type { FaultPlan, RunReport } from './device';
-import { planMemory, squaredResidualsOf, type MemoryPlan } from './memory';
+import { planMemory, squaredResidualsOf, type MemoryPlan, type SparseShape } from './memory';
 import { optimizerSlots, type DeviceOptions, type GameSettings } from './settings';
 import { checkTopology, deviationStride, type Topology } from './partition';
 import { DevicePool } from './pool';
@@ -35,6 +35,8 @@ export interface EngineShape {
   stage?: number;
   /** Float64 values for the float64 pass's blocks of deviations (the pencils' covariance, assembly/scatter.ts). */
   deviations?: number;
+  /** Buffers for a sparse matrix (the sparse routes). */
+  sparse?: SparseShape;
 }
 
 /** Where a game's steps run: visible to users as `EigenGame.backend` and `PCAModel.backend`. */
@@ -431,6 +433,29 @@ export class Engine {
    */
   clearOperatorSums(): void {
     if (!this.sumsUntouched) this.operator().sums.fill(0);
+  }
+
+  /**
+   * Live views of the sparse matrix's buffers, for the host to fill: its rows (and, for the data route, its columns),
+   * values as the route keeps them (float64 for the covariance pass, float32 for the data route).
+   */
+  sparse(): {
+    indptr: Int32Array; indices: Int32Array; data: Float32Array | Float64Array;
+    colptr: Int32Array; colIndices: Int32Array; colData: Float32Array;
+  } {
+    const { sparse } = this.plan;
+    if (!sparse) throw new Error('this engine has no sparse matrix');
+    const { buffer } = this.memory;
+    const { rows, cols, entries } = sparse;
+    const columns = sparse.route === 'data';
+    return {
+      indptr: new Int32Array(buffer, sparse.indptr, rows + 1),
+      indices: new Int32Array(buffer, sparse.indices, entries),
+      data: columns ? this.f32(sparse.data, entries) : new Float64Array(buffer, sparse.data, entries),
+      colptr: new Int32Array(buffer, sparse.colptr, columns ? cols + 1 : 0),
+      colIndices: new Int32Array(buffer, sparse.colIndices, columns ? entries : 0),
+      colData: this.f32(sparse.colData, columns ? entries : 0),
+    };
   }
 
   /**

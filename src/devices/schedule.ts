@@ -5,7 +5,7 @@
 import { orthonormalSubspaceDistance, orthonormalizeRows } from '../math/linalg';
 import type { PencilGoal, PencilPlan } from './pencil';
 import type { Ending, PlayGoal } from './players';
-import type { DeviceProgram, RateRule } from './program';
+import type { DeviceProgram, PlaySource, RateRule } from './program';
 import type { Range } from './partition';
 
 /**
@@ -19,8 +19,11 @@ import type { Range } from './partition';
  * as columns (assembly/deviations.ts) from float64 value `offset` of the plan's deviation blocks, in blocks of
  * `blockRows` rows (each block's columns `deviationStride(rows)` long), for C's rows in `band` and its columns from
  * `from` (of `order`).
- * `play`: pca's players on an operator (players.ts): the dense one in memory, or the resident rows' XᵀX / n through
- * a pass per round, until the Rayleigh–Ritz bound is below `tol` or `maxSteps` rounds.
+ * `play`: pca's players on an operator (players.ts): the dense one in memory, the resident rows' XᵀX / n through
+ * a pass per round, or the sparse matrix's X̃ᵀX̃ / n through its rows and columns, until every top-k pair's residual
+ * is below `tol` or `maxSteps` rounds.
+ * `sparse-covariance`: no step: the sparse covariance pass, the operator's float64 sums += Σ x xᵀ over the sparse
+ * matrix's rows [first, first + rows).
  * `pencil`: the γ-EigenGame players on a pencil A v = λ B v laid out by `plan` (pencil.ts), until their residual
  * bound is below `tol`, stops improving, or `maxSteps` rounds.
  */
@@ -31,8 +34,9 @@ export type Job =
   | { kind: 'product'; rows: number }
   | { kind: 'covariance'; rows: number; blockRows: number; first: number; weights: number[] }
   | { kind: 'scatter'; offset: number; rows: number; blockRows: number; order: number; band: Range; from: number }
-  | ({ kind: 'play'; source: 'dense' | 'data'; rows: number; reportEvery: number } & PlayGoal)
-  | { kind: 'pencil'; plan: PencilPlan; goal: PencilGoal; reportEvery: number };
+  | ({ kind: 'play'; source: PlaySource; rows: number; reportEvery: number } & PlayGoal)
+  | { kind: 'pencil'; plan: PencilPlan; goal: PencilGoal; reportEvery: number }
+  | { kind: 'sparse-covariance'; first: number; rows: number };
 
 export interface StepReport {
   /** Steps taken in this job so far. */
@@ -72,6 +76,9 @@ export function* runJob(program: DeviceProgram, job: Job, firstStep: number): Ge
     yield { steps: 0, batchSize: job.rows, remaining: NaN, residual: NaN, report: false, last: true, converged: false };
   } else if (job.kind === 'pencil') {
     yield* pencilSchedule(program, job);
+  } else if (job.kind === 'sparse-covariance') {
+    program.sparseCovariancePass(job.first, job.rows);
+    yield { steps: 0, batchSize: job.rows, remaining: NaN, residual: NaN, report: false, last: true, converged: false };
   } else {
     yield* playSchedule(program, job);
   }

@@ -73,6 +73,10 @@ export interface KernelExports {
   choleskySolve(l: number, n: number, ld: number, x: number, count: number, ldx: number): void;
   stageDeviations(x: number, rows: number, d: number, mean: number, out: number, stride: number): void;
   scatter(columns: number, stride: number, d: number, first: number, end: number, from: number, c: number, ldc: number): void;
+  sparseOuter(indptr: number, indices: number, data: number, first: number, count: number, a0: number, a1: number, c: number, ldc: number): void;
+  sparseTimes(
+    indptr: number, indices: number, data: number, first: number, count: number, b: number, width: number, ld: number, out: number, shift: number,
+  ): void;
 }
 
 /** WebAssembly pages are 64 KiB; wasm32 addresses at most 65536 of them (4 GiB). */
@@ -85,7 +89,7 @@ export const KERNEL_NAMES: (keyof KernelExports)[] = [
   'utilities', 'direction', 'sgd', 'adam', 'normalizeRows', 'syrk', 'rayleighQuotients', 'play', 'crossDots', 'combineRows',
   'ritzResiduals', 'transpose', 'symmetrize', 'packedTimes', 'blockMoments', 'packRows', 'packPlain', 'packColumns',
   'gammaDirections', 'blockTimes', 'cholesky', 'choleskySolve', 'symmetricEigen', 'blockMoments32', 'packRows32',
-  'stageDeviations', 'scatter',
+  'stageDeviations', 'scatter', 'sparseOuter', 'sparseTimes',
 ];
 
 export const FILE_NAMES: Record<BuildName, string> = {

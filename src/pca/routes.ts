@@ -151,7 +151,9 @@ export async function sumMatrix(
 }
 
 /** The covariance route's players on summed rows, and the model of their top k. */
-export async function solveSummed({ engine, moments, passes }: Summed, settings: PCASettings): Promise<PCAModel> {
+export async function solveSummed(
+  { engine, moments, passes }: Summed, settings: PCASettings, solver: 'covariance' | 'sparse-covariance' = 'covariance',
+): Promise<PCAModel> {
   const { d } = moments;
   const padded = engine.d;
   const scale = fillOperator(engine, moments.rows - 1);
@@ -159,7 +161,7 @@ export async function solveSummed({ engine, moments, passes }: Summed, settings:
   return componentsModel({
     ...top, width: padded, d, values: top.values.map((value) => value / scale), residuals: top.residuals.map((value) => value / scale),
     totalVariance: moments.totalVariance(settings.center), mean: moments.subtracted(settings.center), n: moments.rows,
-    backend: engine.backend, solver: 'covariance', settings, passes,
+    columnMeans: moments.mean, backend: engine.backend, solver, settings, passes,
   });
 }
 
@@ -248,8 +250,8 @@ function finish(
   return componentsModel({
     vectors: top.vectors, width, d: moments.d, values: top.values.map((value) => value * unscale),
     residuals: top.residuals.map((value) => value * unscale), ending: top.ending,
-    totalVariance: moments.totalVariance(settings.center), mean: moments.subtracted(settings.center), n: moments.rows,
-    backend: ran.engine, solver: ran.solver, converged: top.converged, remaining: top.remaining, settings,
+    totalVariance: moments.totalVariance(settings.center), mean: moments.subtracted(settings.center), columnMeans: moments.mean,
+    n: moments.rows, backend: ran.engine, solver: ran.solver, converged: top.converged, remaining: top.remaining, settings,
     passes: ran.passes, rounds: top.rounds,
   });
 }
