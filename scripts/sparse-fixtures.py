@@ -41,7 +41,7 @@ def path(name):
 
 
 def truth(name, dense):
-    np.save(path(name + '.dense.npy'), np.asarray(dense, dtype=np.float64))
+    np.save(path(name + '.dense.npy'), np.ascontiguousarray(dense, dtype=np.float64))
 
 
 def random_sparse(rows, cols, density, fmt):
@@ -125,7 +125,7 @@ rates = rng.gamma(0.6, 1.5, size=(genes, 1)) * rng.gamma(4.0, 0.25, size=(1, cel
 genes_by_cells = rng.poisson(rates).astype(np.int64)
 buffer = io.BytesIO()
 scipy.io.mmwrite(buffer, sp.coo_matrix(genes_by_cells), field='integer', comment='genes x cells')
-with gzip.open(path('genes-by-cells.mtx.gz'), 'wb') as f:
+with gzip.GzipFile(path('genes-by-cells.mtx.gz'), 'wb', mtime=0) as f:  # no time stamp: the same bytes each run
     f.write(buffer.getvalue())
 cells_by_genes = genes_by_cells.T.astype(np.float64)
 truth('genes-by-cells.mtx.gz', cells_by_genes)

@@ -16,6 +16,7 @@ export function readDenseTruth(name: string): number[][] {
   const text = bytes.subarray(10, 10 + headerLength).toString('latin1');
   const [rows, cols] = /\((\d+), (\d+)\)/.exec(text)!.slice(1).map(Number);
   expectDescr(text, '<f8');
+  if (!text.includes("'fortran_order': False")) throw new Error(`a dense truth is not in C order: ${text}`);
   const values = new Float64Array(bytes.buffer.slice(bytes.byteOffset + 10 + headerLength, bytes.byteOffset + bytes.byteLength));
   return Array.from({ length: rows }, (_, r) => Array.from(values.subarray(r * cols, (r + 1) * cols)));
 }
