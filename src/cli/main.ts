@@ -10,9 +10,10 @@ import {
 import { UsageError, checkInput, checkOutputs, removeTemporaryFiles, writeOutput, type Input } from './files';
 import { batchFits, runGeneralized, sourceOf, tooLargeK, type GeneralizedCommand } from './generalized';
 import { ProgressReport } from './progress';
-import { PCAModel, installNodeHost, pca, type MatrixSource } from '../entries/node';
+import { PCAModel, installNodeHost, pca, readSparse, type MatrixSource, type SparseMatrix } from '../entries/node';
 import { encodeNpyHeader } from '../io/npy';
 import { formatOfName } from '../io/open';
+import { sparseFormatOfName } from '../io/sparse-files';
 
 // The package is `sideEffects: false`, so a bundle that takes the API's names through the Node entry need not run
 // the entry (which installs Node's host): the command asks for the installation itself.
@@ -60,6 +61,29 @@ async function selectedSource(file: string, input: Input, args: Arguments): Prom
     await whole.close();
   }
   return sourceOf(file, args, columns);
+}
+
+/**
+ * The sparse format of `file` (by --format, else its name: .npz; .mtx, .mtx.gz), or null for a dense file. --transpose
+ * applies to sparse files only, and the CSV and Parquet reading options to dense ones only (usage errors).
+ */
+function sparseFormat(file: string, args: Arguments): 'npz' | 'mtx' | null {
+  const named = args.format === undefined ? sparseFormatOfName(file) : undefined;
+  const format = args.format === 'npz' || args.format === 'mtx' ? args.format : named === undefined ? null : named === 'npz' ? 'npz' : 'mtx';
+  if (format === null) {
+    if (args.transpose) throw new ArgumentError(`--transpose applies to sparse files (.npz, .mtx, .mtx.gz): ${file} is not one`);
+    return null;
+  }
+  const denseOnly = (['columns', 'delimiter', 'header'] as const).filter((name) => args[name] !== undefined);
+  if (denseOnly.length > 0) {
+    throw new ArgumentError(`${file} is a sparse matrix file: ${denseOnly.map((name) => `--${name}`).join(', ')} only apply to CSV and Parquet (a sparse file is read whole)`);
+  }
+  return format;
+}
+
+/** A sparse file's matrix (read whole: the entries as typed arrays). */
+function readSparseFile(file: string, format: 'npz' | 'mtx', args: Arguments, signal: AbortSignal): Promise<SparseMatrix> {
+  return readSparse(file, { format, transpose: args.transpose, signal, name: file });
 }
 
 async function fit(file: string, args: Arguments, signal: AbortSignal): Promise<void> {
@@ -182,6 +206,11 @@ async function countRows(source: MatrixSource, signal: AbortSignal): Promise<num
 
 async function info(file: string, args: Arguments, signal: AbortSignal): Promise<void> {
   const input = await checkInput(file, 'the input file');
+  const sparse = sparseFormat(file, args);
+  if (sparse) {
+    await sparseInfo(file, sparse, args, signal);
+    return;
+  }
   const source = await selectedSource(file, input, args);
   const described = await source.info();
   const rows = described.rows ?? await countRows(source, signal);
@@ -196,6 +225,30 @@ async function info(file: string, args: Arguments, signal: AbortSignal): Promise
     process.stdout.write(`${file}: ${described.format}, ${described.dtype}, ${rows} rows × ${described.cols} columns${bytes === null ? '' : `, ${bytes} bytes`}\n`);
     if (described.columnNames) process.stdout.write(`columns: ${described.columnNames.join(', ')}\n`);
   }
+}
+
+/** info of a sparse file: its shape, stored entries (duplicates counted, as scipy's nnz), density and layout. */
+async function sparseInfo(file: string, format: 'npz' | 'mtx', args: Arguments, signal: AbortSignal): Promise<void> {
+  const matrix = await readSparseFile(file, format, args, signal);
+  const stats = await stat(file);
+  const bytes = stats.isFile() ? stats.size : null;
+  const nonZeros = matrix.data.length;
+  const density = matrix.rows * matrix.cols === 0 ? 0 : nonZeros / (matrix.rows * matrix.cols);
+  const dtype = matrix.data instanceof Float32Array ? 'float32' : 'float64';
+  const result = {
+    file, bytes, format, layout: matrix.format, dtype, rows: matrix.rows, cols: matrix.cols, nonZeros, density, transposed: args.transpose,
+  };
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } else if (!args.quiet) {
+    const shape = `${matrix.rows} rows × ${matrix.cols} columns${args.transpose ? ' (transposed)' : ''}`;
+    process.stdout.write(`${file}: ${format} (${matrix.format}), ${dtype}, ${shape}, ${nonZeros} stored entries, density ${formatDensity(density)}${bytes === null ? '' : `, ${bytes} bytes`}\n`);
+  }
+}
+
+/** A density as a percentage with three significant digits (0.0123 %), or 0 / 100 %. */
+function formatDensity(density: number): string {
+  return density === 0 || density === 1 ? `${density * 100} %` : `${(density * 100).toPrecision(3)} %`;
 }
 
 /** cca, pls and lda, with fit's progress report (sized by the first file's rows, where its header tells them). */
