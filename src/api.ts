@@ -40,7 +40,6 @@ export type { ParquetOptions } from './io/parquet';
 export { openSource } from './io/open';
 export { readSparse, sparseFormatOfName } from './io/sparse-files';
 export type { SparseFileFormat, SparseFileOptions } from './io/sparse-files';
-export type { SparseMatrix } from './io/sparse';
 export type { OpenSourceOptions } from './io/open';
 export type { CsvOptions } from './io/csv';
 export type { MatrixSource, RowBatch, SourceInfo } from './io/source';

@@ -7,10 +7,10 @@ import { setFlagsFromString } from 'node:v8';
 import {
   ArgumentError, commandHelp, helpPointer, overviewHelp, parseCommandLine, resolveColumns, type Arguments,
 } from './arguments';
-import { UsageError, checkInput, checkOutputs, removeTemporaryFiles, writeOutput, type Input } from './files';
+import { UsageError, checkInput, checkOutputs, removeTemporaryFiles, writeOutput, type Input, type Output } from './files';
 import { batchFits, runGeneralized, sourceOf, tooLargeK, type GeneralizedCommand } from './generalized';
 import { ProgressReport } from './progress';
-import { PCAModel, installNodeHost, pca, readSparse, type MatrixSource, type SparseMatrix } from '../entries/node';
+import { PCAModel, installNodeHost, isSparseMatrix, pca, readSparse, type MatrixSource, type SparseMatrix } from '../entries/node';
 import { encodeNpyHeader } from '../io/npy';
 import { formatOfName } from '../io/open';
 import { sparseFormatOfName } from '../io/sparse-files';
@@ -90,8 +90,10 @@ async function fit(file: string, args: Arguments, signal: AbortSignal): Promise<
   const k = args.k!;
   const input = await checkInput(file, 'the input file');
   const [out] = await checkOutputs([{ option: '--out', path: args.out ?? 'model.json' }], [input]);
-  const source = await selectedSource(file, input, args);
-  const info = await source.info();
+  const sparse = sparseFormat(file, args);
+  // A sparse file is read whole (its entries, never a dense matrix) and fitted in memory; a dense one is streamed.
+  const source: SparseMatrix | MatrixSource = sparse ? await readSparseFile(file, sparse, args, signal) : await selectedSource(file, input, args);
+  const info = isSparseMatrix(source) ? { rows: source.rows, cols: source.cols } : await source.info();
   if (k > info.cols) throw new ArgumentError(`-k ${k} is more than ${file}'s ${info.cols} columns: give -k ${info.cols} or less`);
   if (info.rows !== null && k > info.rows) throw new ArgumentError(`-k ${k} is more than ${file}'s ${info.rows} rows: give -k ${info.rows} or less`);
   if (args.batch !== undefined) batchFits(file, args.batch, info.cols);
@@ -139,6 +141,13 @@ async function transform(modelFile: string, file: string, args: Arguments, signa
   const inputs = [await checkInput(modelFile, 'the model file'), await checkInput(file, 'the input file')];
   const [out] = await checkOutputs([{ option: '--out', path: args.out! }], inputs);
   const model = await readModel(modelFile);
+  const sparse = sparseFormat(file, args);
+  if (sparse) {
+    const written = await transformSparse(file, sparse, model, out, args, signal);
+    if (args.json) process.stdout.write(`${JSON.stringify({ out: out.path, rows: written, cols: model.k })}\n`);
+    else if (!args.quiet) process.stdout.write(`${written} rows × ${model.k} scores written to ${out.path}\n`);
+    return;
+  }
   const source = await selectedSource(file, inputs[1], args);
   let written = 0;
   try {
@@ -166,6 +175,34 @@ async function transform(modelFile: string, file: string, args: Arguments, signa
   else if (!args.quiet) process.stdout.write(`${written} rows × ${model.k} scores written to ${out.path}\n`);
 }
 
+/** transform of a sparse file: its matrix read whole, projected from its non-zeros, the scores written in blocks of rows. */
+async function transformSparse(file: string, format: 'npz' | 'mtx', model: PCAModel, out: Output, args: Arguments, signal: AbortSignal): Promise<number> {
+  const matrix = await readSparseFile(file, format, args, signal);
+  if (matrix.cols !== model.d) throw new Error(`${file} has ${matrix.cols} columns${args.transpose ? ' (transposed)' : ''}, but the model was fitted to ${model.d}`);
+  const scores = model.transform(matrix);
+  const delimiter = /\.npy$/i.test(out.path) ? null : /\.tsv$/i.test(out.path) ? '\t' : ',';
+  await writeOutput(out, signal, async (handle) => {
+    await handle.write(delimiter === null
+      ? encodeNpyHeader('float64', scores.rows, model.k)
+      : new TextEncoder().encode(`${Array.from({ length: model.k }, (_, i) => `pc${i + 1}`).join(delimiter)}\n`));
+    for (let first = 0; first < scores.rows; first += BATCH_ROWS) {
+      signal.throwIfAborted();
+      const rows = Math.min(BATCH_ROWS, scores.rows - first);
+      await writeScoreRows(handle, { data: scores.data.subarray(first * model.k, (first + rows) * model.k), rows, cols: model.k }, delimiter);
+    }
+  });
+  return scores.rows;
+}
+
+/** Rows of scores as float64 bytes (.npy: `delimiter` null) or delimited lines. */
+async function writeScoreRows(handle: FileHandle, scores: { data: Float64Array; rows: number; cols: number }, delimiter: string | null): Promise<void> {
+  // Every host eigengame runs on is little-endian, as .npy's '<f8' is.
+  await handle.write(delimiter === null
+    ? new Uint8Array(scores.data.buffer, scores.data.byteOffset, scores.data.byteLength)
+    : new TextEncoder().encode(Array.from({ length: scores.rows }, (_, r) =>
+      Array.from(scores.data.subarray(r * scores.cols, (r + 1) * scores.cols)).join(delimiter)).join('\n') + '\n'));
+}
+
 async function readModel(modelFile: string): Promise<PCAModel> {
   try {
     return PCAModel.fromJSON(await readFile(modelFile, 'utf8'));
@@ -184,12 +221,7 @@ async function writeScores(handle: FileHandle, source: MatrixSource, model: PCAM
   let rows = 0;
   for await (const batch of source.batches(BATCH_ROWS)) {
     signal.throwIfAborted();
-    const scores = model.transform({ data: batch.data, rows: batch.rows, cols: batch.cols });
-    // Every host eigengame runs on is little-endian, as .npy's '<f8' is.
-    await handle.write(delimiter === null
-      ? new Uint8Array(scores.data.buffer, scores.data.byteOffset, scores.data.byteLength)
-      : new TextEncoder().encode(Array.from({ length: scores.rows }, (_, r) =>
-        Array.from(scores.data.subarray(r * model.k, (r + 1) * model.k)).join(delimiter)).join('\n') + '\n'));
+    await writeScoreRows(handle, model.transform({ data: batch.data, rows: batch.rows, cols: batch.cols }), delimiter);
     rows += batch.rows;
   }
   return rows;

@@ -3,11 +3,23 @@
 // as cells × genes and is refused for dense files; the reading options of dense files are refused for sparse ones.
 
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { sparseFixture } from '../helpers/sparse-files';
+import { readDenseTruth, sparseFixture } from '../helpers/sparse-files';
+
+/** numpy's float64 answers for genes-by-cells.mtx.gz read transposed (scripts/sparse-fixtures.py). */
+const answers = JSON.parse(readFileSync(sparseFixture('answers.json'), 'utf8')) as {
+  rows: number; cols: number; k: number; mean: number[];
+  pca: { explainedVariance: number[]; components: number[][] };
+  svd: { singularValues: number[]; components: number[][] };
+};
+
+/** |cos| of each model component with numpy's (unit rows both). */
+function absCosines(components: number[], d: number, truth: number[][]): number[] {
+  return truth.map((row, i) => Math.abs(row.reduce((sum, value, c) => sum + value * components[i * d + c], 0)));
+}
 
 const cli = new URL('../../dist/cli.js', import.meta.url).pathname;
 const directory = mkdtempSync(join(tmpdir(), 'eigengame-cli-sparse-'));
@@ -57,6 +69,59 @@ describe('eigengame info on sparse files', () => {
     writeFileSync(join(directory, 'bad.mtx'), '%%MatrixMarket matrix coordinate real general\n2 2 1\n3 1 1\n');
     const result = run(['info', 'bad.mtx']);
     expect(result.stderr).toBe('eigengame: bad.mtx, line 3: row index 3 is out of range: the matrix has 2 rows, numbered from 1 to 2\n');
+    expect(result.code).toBe(1);
+  });
+});
+
+describe('eigengame fit and transform on sparse files, against numpy\'s float64 answers', () => {
+  it('fit of genes × cells read with --transpose: numpy\'s eigenvalues and eigenvectors of the cells × genes covariance', () => {
+    const result = run(['fit', 'genes-by-cells.mtx.gz', '--transpose', '-k', '5', '--out', 'pca.json', '--json', '--quiet']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const summary = JSON.parse(result.stdout);
+    expect(summary).toMatchObject({ k: 5, d: 30, rows: 60, solver: 'sparse-covariance' });
+    const model = JSON.parse(readFileSync(join(directory, 'pca.json'), 'utf8'));
+    summary.explainedVariance.forEach((value: number, i: number) => expect(Math.abs(value - answers.pca.explainedVariance[i]) / answers.pca.explainedVariance[i]).toBeLessThan(1e-6));
+    for (const cosine of absCosines(model.components, 30, answers.pca.components)) expect(cosine).toBeGreaterThan(1 - 1e-6);
+    model.mean.forEach((value: number, c: number) => expect(value).toBeCloseTo(answers.mean[c], 12));
+  });
+
+  it('fit --no-center: numpy\'s singular values and right singular vectors (the truncated SVD)', () => {
+    const result = run(['fit', 'genes-by-cells.mtx.gz', '--transpose', '-k', '5', '--no-center', '--solver', 'data', '--out', 'svd.json', '--json', '--quiet']);
+    expect(result.code).toBe(0);
+    const summary = JSON.parse(result.stdout);
+    expect(summary.solver).toBe('sparse-data');
+    const model = JSON.parse(readFileSync(join(directory, 'svd.json'), 'utf8'));
+    summary.explainedVariance.forEach((value: number, i: number) => {
+      const singular = Math.sqrt((answers.rows - 1) * value);
+      expect(Math.abs(singular - answers.svd.singularValues[i]) / answers.svd.singularValues[i]).toBeLessThan(1e-6);
+    });
+    for (const cosine of absCosines(model.components, 30, answers.svd.components)) expect(cosine).toBeGreaterThan(1 - 1e-6);
+  });
+
+  it('transform of the sparse file: (X − mean) Vᵀ in float64 from numpy\'s dense X, as .npy and as CSV', () => {
+    expect(run(['fit', 'genes-by-cells.mtx.gz', '--transpose', '-k', '3', '--out', 'pca3.json', '--quiet']).code).toBe(0);
+    const model = JSON.parse(readFileSync(join(directory, 'pca3.json'), 'utf8'));
+    const dense = readDenseTruth('genes-by-cells.mtx.gz');
+    const expected = dense.map((row) => [0, 1, 2].map((j) => row.reduce((sum, value, c) => sum + (value - model.mean[c]) * model.components[j * 30 + c], 0)));
+    const npy = run(['transform', 'pca3.json', 'genes-by-cells.mtx.gz', '--transpose', '--out', 'scores.npy']);
+    expect(npy.stdout).toBe('60 rows × 3 scores written to scores.npy\n');
+    const bytes = readFileSync(join(directory, 'scores.npy'));
+    const headerLength = 10 + bytes.readUInt16LE(8);
+    expect(bytes.subarray(0, headerLength).toString('latin1')).toMatch(/'descr': '<f8', 'fortran_order': False, 'shape': \(60, 3\)/);
+    const scores = new Float64Array(bytes.buffer.slice(bytes.byteOffset + headerLength, bytes.byteOffset + bytes.byteLength));
+    expect(scores.length).toBe(180);
+    scores.forEach((value, i) => expect(value).toBeCloseTo(expected[Math.floor(i / 3)][i % 3], 10));
+    expect(run(['transform', 'pca3.json', 'genes-by-cells.mtx.gz', '--transpose', '--out', 'scores.csv']).code).toBe(0);
+    const lines = readFileSync(join(directory, 'scores.csv'), 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('pc1,pc2,pc3');
+    expect(lines.slice(1).map((line) => line.split(',').map(Number))).toEqual(Array.from({ length: 60 }, (_, r) => Array.from(scores.subarray(3 * r, 3 * r + 3))));
+  });
+
+  it('transform of a file whose columns are not the model\'s fails, naming both (--transpose forgotten)', () => {
+    expect(run(['fit', 'genes-by-cells.mtx.gz', '--transpose', '-k', '2', '--out', 'pca2.json', '--quiet']).code).toBe(0);
+    const result = run(['transform', 'pca2.json', 'genes-by-cells.mtx.gz', '--out', 's.npy']);
+    expect(result.stderr).toBe('eigengame: genes-by-cells.mtx.gz has 60 columns, but the model was fitted to 30\n');
     expect(result.code).toBe(1);
   });
 });
