@@ -13,6 +13,7 @@ import { ProgressReport } from './progress';
 import { PCAModel, installNodeHost, isSparseMatrix, pca, readSparse, type MatrixSource, type SparseMatrix } from '../entries/node';
 import { encodeNpyHeader } from '../io/npy';
 import { formatOfName } from '../io/open';
+import { readSparse as checkSparse } from '../io/sparse';
 import { sparseFormatOfName } from '../io/sparse-files';
 
 // The package is `sideEffects: false`, so a bundle that takes the API's names through the Node entry need not run
@@ -259,12 +260,15 @@ async function info(file: string, args: Arguments, signal: AbortSignal): Promise
   }
 }
 
-/** info of a sparse file: its shape, stored entries (duplicates counted, as scipy's nnz), density and layout. */
+/**
+ * info of a sparse file: its shape, stored entries (duplicates summed, as a fit sees them), density and layout, once
+ * the matrix has passed the checks a fit makes (offsets, indices in range, finite values).
+ */
 async function sparseInfo(file: string, format: 'npz' | 'mtx', args: Arguments, signal: AbortSignal): Promise<void> {
   const matrix = await readSparseFile(file, format, args, signal);
+  const nonZeros = checkSparse(matrix, file).nnz;
   const stats = await stat(file);
   const bytes = stats.isFile() ? stats.size : null;
-  const nonZeros = matrix.data.length;
   const density = matrix.rows * matrix.cols === 0 ? 0 : nonZeros / (matrix.rows * matrix.cols);
   const dtype = matrix.data instanceof Float32Array ? 'float32' : 'float64';
   const result = {

@@ -7,7 +7,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readDenseTruth, sparseFixture } from '../helpers/sparse-files';
+import { npzEntries, readDenseTruth, sparseFixture, zipBytes } from '../helpers/sparse-files';
 
 /** numpy's float64 answers for genes-by-cells.mtx.gz read transposed (scripts/sparse-fixtures.py). */
 const answers = JSON.parse(readFileSync(sparseFixture('answers.json'), 'utf8')) as {
@@ -63,6 +63,17 @@ describe('eigengame info on sparse files', () => {
     const result = run(argv);
     expect(result.stderr).toBe(`${message}\n`);
     expect(result.code).toBe(2);
+  });
+
+  it('duplicates are counted once summed, and a matrix a fit would refuse is refused (exit 1)', () => {
+    writeFileSync(join(directory, 'twice.mtx'), '%%MatrixMarket matrix coordinate real general\n2 2 3\n1 1 1\n1 1 2\n2 2 1\n');
+    expect(JSON.parse(run(['info', 'twice.mtx', '--json']).stdout)).toMatchObject({ nonZeros: 2, density: 0.5 });
+    writeFileSync(join(directory, 'bad-indptr.npz'), zipBytes(npzEntries({
+      format: 'csr', shape: [2, 2], indptr: Int32Array.from([5, 1, 1]), indices: Int32Array.from([0]), values: Float64Array.from([1]),
+    })));
+    const result = run(['info', 'bad-indptr.npz']);
+    expect(result.stderr).toBe('eigengame: bad-indptr.npz.indptr[0] must be 0, got 5\n');
+    expect(result.code).toBe(1);
   });
 
   it('a damaged file fails with exit 1, naming the file and the line', () => {
