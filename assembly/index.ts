@@ -28,6 +28,8 @@ export { syrk } from './syrk';
 export { transpose } from './transpose';
 export { choleskySolve } from './trisolve';
 export { utilities } from './utilities';
+export { sparseOuter } from './sparseouter';
+export { sparseTimes } from './sparsetimes';
 
 /** First byte above the module's static data: the memory plan starts here. */
 export function heapBase(): usize {

@@ -44,3 +44,5 @@ export type { MatrixSource, RowBatch, SourceInfo } from './io/source';
 export type { ByteInput } from './io/bytes';
 export type { DenseMatrix, MatrixInput } from './io/matrix';
 export type { ArrowColumn, ArrowField, ArrowTable, ArrowType } from './io/arrow';
+export { isSparseMatrix } from './io/sparse';
+export type { SparseMatrix } from './io/sparse';

@@ -4,7 +4,7 @@
 
 import { WorkQueues, soloBarrier } from './collectives';
 import type { FaultPlan, RunReport } from './device';
-import { planMemory, squaredResidualsOf, type MemoryPlan } from './memory';
+import { planMemory, squaredResidualsOf, type MemoryPlan, type SparseShape } from './memory';
 import { optimizerSlots, type DeviceOptions, type GameSettings } from './settings';
 import { checkTopology, type Topology } from './partition';
 import { DevicePool } from './pool';
@@ -33,6 +33,8 @@ export interface EngineShape {
   dense?: boolean;
   /** Float64 values of a staging area for the host's blocks of rows (pca's statistics and packing). */
   stage?: number;
+  /** Buffers for a sparse matrix (the sparse routes). */
+  sparse?: SparseShape;
 }
 
 /** Where a game's steps run: visible to users as `EigenGame.backend` and `PCAModel.backend`. */
@@ -416,6 +418,29 @@ export class Engine {
     const { operator, d } = this.plan;
     if (!operator) throw new Error('this engine has no dense operator');
     return { sums: new Float64Array(this.memory.buffer, operator.sums, d * d), matrix: this.f32(operator.matrix, d * d) };
+  }
+
+  /**
+   * Live views of the sparse matrix's buffers, for the host to fill: its rows (and, for the data route, its columns),
+   * values as the route keeps them (float64 for the covariance pass, float32 for the data route).
+   */
+  sparse(): {
+    indptr: Int32Array; indices: Int32Array; data: Float32Array | Float64Array;
+    colptr: Int32Array; colIndices: Int32Array; colData: Float32Array;
+  } {
+    const { sparse } = this.plan;
+    if (!sparse) throw new Error('this engine has no sparse matrix');
+    const { buffer } = this.memory;
+    const { rows, cols, entries } = sparse;
+    const columns = sparse.route === 'data';
+    return {
+      indptr: new Int32Array(buffer, sparse.indptr, rows + 1),
+      indices: new Int32Array(buffer, sparse.indices, entries),
+      data: columns ? this.f32(sparse.data, entries) : new Float64Array(buffer, sparse.data, entries),
+      colptr: new Int32Array(buffer, sparse.colptr, columns ? cols + 1 : 0),
+      colIndices: new Int32Array(buffer, sparse.colIndices, columns ? entries : 0),
+      colData: this.f32(sparse.colData, columns ? entries : 0),
+    };
   }
 
   /**

@@ -30,6 +30,43 @@ export interface PlanShape {
   dense?: boolean;
   /** Float64 values of a staging area where the host hands the kernels a block of the caller's rows (pca). */
   stage?: number;
+  /** Buffers for a sparse matrix (SparsePlan). */
+  sparse?: SparseShape | null;
+}
+
+/**
+ * A sparse matrix in the kernels' memory: `rows` × `cols` with `entries` stored, for the sparse covariance pass
+ * (its rows, values in float64) or the sparse data route's products (its rows and its columns, values in float32,
+ * and the dense blocks the products go through).
+ */
+export interface SparseShape {
+  rows: number;
+  cols: number;
+  entries: number;
+  route: 'covariance' | 'data';
+}
+
+/**
+ * The buffers of a sparse matrix (see SparseShape). `width`: the players padded to a multiple of 4, the row length
+ * of the dense blocks (padding columns stay zero).
+ */
+export interface SparsePlan extends SparseShape {
+  /** Rows: rows + 1 int32 offsets, `entries` int32 column indices (sorted in each row), the values (float64 for 'covariance', float32 for 'data'). */
+  indptr: number;
+  indices: number;
+  data: number;
+  /** 'data': the columns, the same way (cols + 1 offsets, row indices, float32 values); 0 for 'covariance'. */
+  colptr: number;
+  colIndices: number;
+  colData: number;
+  width: number;
+  /** 'data': Vᵀ (cols × width), P = X̃ Vᵀ (rows × width) and Gᵀ = X̃ᵀ P (cols × width), float32. */
+  vt: number;
+  pt: number;
+  gt: number;
+  /** 'data': per device, `shiftStride` bytes apart: V·mean (width float64) then its float32 copy (width float32). */
+  shifts: number;
+  shiftStride: number;
 }
 
 /** The buffers of pca's players: k players of length d (see schedule.ts, the 'play' job). */
@@ -96,6 +133,8 @@ export interface MemoryPlan extends PlanShape {
   chunks: number;
   players: PlayerPlan | null;
   operator: OperatorPlan | null;
+  /** The sparse matrix's buffers (null when the shape asks for none). */
+  sparse: SparsePlan | null;
   /** The staging area: `stage` float64 values (0 when the shape asks for none). */
   staging: number;
   /** Bytes from address 0 to the end of the plan. */
@@ -139,6 +178,7 @@ export function planMemory(shape: PlanShape, base: number): MemoryPlan {
     : null;
   const operator = shape.dense ? { sums: take(d * d * 8), matrix: take(d * d * 4) } : null;
   const staging = shape.stage ? take(shape.stage * 8) : 0;
+  const sparse = shape.sparse ? planSparse(shape.sparse, k, devices, take) : null;
   // The resident rows come last (and their projections before them), so that more rows never move anything else.
   const p = take(rowCapacity * k * 4);
   const x = take(rowCapacity * d * 4);
@@ -152,8 +192,28 @@ export function planMemory(shape: PlanShape, base: number): MemoryPlan {
   }
   return {
     ...shape, base, control, claims, queueCount, v, optimizer, g, gChunks, gBlocks, partialStride, mChunks, m, utilities, mean,
-    columnSums, players, operator, staging, p, x, chunks, end, pages,
+    columnSums, players, operator, sparse, staging, p, x, chunks, end, pages,
   };
+}
+
+function planSparse(shape: SparseShape, k: number, devices: number, take: (bytes: number) => number): SparsePlan {
+  const { rows, cols, entries, route } = shape;
+  const width = Math.ceil(k / 4) * 4;
+  const indptr = take((rows + 1) * 4);
+  const indices = take(entries * 4);
+  const data = take(entries * (route === 'covariance' ? 8 : 4));
+  if (route === 'covariance') {
+    return { ...shape, indptr, indices, data, colptr: 0, colIndices: 0, colData: 0, width, vt: 0, pt: 0, gt: 0, shifts: 0, shiftStride: 0 };
+  }
+  const colptr = take((cols + 1) * 4);
+  const colIndices = take(entries * 4);
+  const colData = take(entries * 4);
+  const vt = take(cols * width * 4);
+  const pt = take(rows * width * 4);
+  const gt = take(cols * width * 4);
+  const shiftStride = align(width * 12) + (devices === 1 ? 0 : DEVICE_SEPARATION);
+  const shifts = take(devices * shiftStride);
+  return { ...shape, indptr, indices, data, colptr, colIndices, colData, width, vt, pt, gt, shifts, shiftStride };
 }
 
 /** The squared residuals of a plan's players' last check, for a report (none without players). */

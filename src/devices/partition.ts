@@ -142,3 +142,13 @@ export function covariancePanels(d: number, devices: number, device: number): Ra
   return { start: edge(device) * 8, end: edge(device + 1) * 8 };
 }
 
+
+/**
+ * Rows [start, end) of a d × d upper triangle whose sums device `device` of `devices` owns in the sparse covariance
+ * pass: contiguous, with about equal areas (row a holds d − a elements). Each element is summed by its row's owner
+ * alone, sparse row after sparse row, so the bits do not depend on the split.
+ */
+export function triangleRows(d: number, devices: number, device: number): Range {
+  const edge = (w: number) => (w >= devices ? d : d - Math.round(d * Math.sqrt(1 - w / devices)));
+  return { start: edge(device), end: edge(device + 1) };
+}

@@ -16,12 +16,29 @@
 // order whoever computes it, so V has the same bits for any number of devices and any kPerDevice.
 
 import type { Barrier, WorkQueues } from './collectives';
-import type { MemoryPlan, OperatorPlan } from './memory';
+import type { MemoryPlan, OperatorPlan, SparsePlan } from './memory';
 import { KernelPlayerSpace, FLOAT32_DROP, PencilPlayers, multiplyPlayers, solveDirections, type PencilGoal, type PencilPlan } from './pencil';
 import { Players, type RoundOutcome } from './players';
 import type { GameSettings } from './settings';
-import { Chunking, ROW_BLOCK, covariancePanels, deviceRole, operatorRows, type DeviceRole, type Topology } from './partition';
+import { Chunking, ROW_BLOCK, covariancePanels, deviceRole, operatorRows, part, triangleRows, type DeviceRole, type Topology } from './partition';
 import type { KernelExports } from '../kernels/exports';
+
+/**
+ * What pca's players multiply by (the 'play' job): the dense operator in memory (the covariance or the Gram matrix),
+ * the resident rows (XᵀX / n, a pass per round), or the sparse matrix (X̃ᵀX̃ / n through its rows and columns).
+ */
+export type PlaySource = 'dense' | 'data' | 'sparse';
+
+/**
+ * One of those operators as a round uses it: every device computes its share of G = V A, then, after a barrier,
+ * device 0 puts G together. The players (players.ts) never know which one they play on.
+ */
+interface PlayOperator {
+  /** This device's share of G = V A over `rows` rows (the operator may wait at barriers of its own). */
+  multiply(rows: number): void;
+  /** On device 0 once every device's share is in: G complete in the plan's G. */
+  gather(): void;
+}
 
 /** Step sizes: the optimizer's own learning rate, or one per player from its Rayleigh quotient (pca). */
 export type RateRule = 'optimizer' | 'rayleigh';
@@ -52,10 +69,18 @@ const sliceQueue = (slice: number) => 1 + slice;
 export class DeviceProgram {
   private readonly role: DeviceRole;
   private readonly rates: Float64Array;
+  private readonly operators: Record<PlaySource, PlayOperator>;
 
   constructor(private readonly context: ProgramContext) {
     this.role = deviceRole(context.topology, context.device);
     this.rates = new Float64Array(context.plan.k);
+    const { kernels, plan } = context;
+    this.operators = {
+      // Each device its rows of P = A Vᵀ (d × k); for a symmetric A its transpose is G = V A.
+      dense: { multiply: () => this.denseProduct(), gather: () => kernels.transpose(plan.p, plan.d, plan.k, plan.k, plan.g, plan.d) },
+      data: { multiply: (rows) => this.dataProduct(0, rows), gather: () => {} },
+      sparse: { multiply: () => this.sparseProduct(), gather: () => {} },
+    };
   }
 
   /**
@@ -108,29 +133,80 @@ export class DeviceProgram {
   }
 
   /**
-   * One round of pca's players (the 'play' job): G = V A, from the dense operator (each device its rows of A V ᵀ) or
-   * from a pass over the resident rows (A = XᵀX / n), then `players` (on device 0 only) checks and moves them, and
-   * every device learns at the end barrier whether that was the last round.
+   * One round of pca's players (the 'play' job): G = V A from `source` (PlayOperator), then `players` (on device 0
+   * only) checks and moves them, and every device learns at the end barrier whether that was the last round.
    */
-  playRound(source: 'dense' | 'data', rows: number, round: () => RoundOutcome | null): { stop: boolean; outcome: RoundOutcome | null } {
-    const { kernels, plan, topology, device, barrier } = this.context;
-    const { d, k } = plan;
-    if (source === 'dense') {
-      const { start, end } = operatorRows(d, topology.devices, device);
-      if (end > start) kernels.project(this.operator.matrix + start * d * 4, end - start, d, plan.v, k, plan.p + start * k * 4, k);
-    } else {
-      this.dataProduct(0, rows);
-    }
+  playRound(source: PlaySource, rows: number, round: () => RoundOutcome | null): { stop: boolean; outcome: RoundOutcome | null } {
+    const { device, barrier } = this.context;
+    const operator = this.operators[source];
+    operator.multiply(rows);
     barrier.wait();
     let outcome: RoundOutcome | null = null;
     if (device === 0) {
-      // The dense product left P = A Vᵀ (d × k); for a symmetric A its transpose is G = V A.
-      if (source === 'dense') kernels.transpose(plan.p, d, k, k, plan.g, d);
+      operator.gather();
       outcome = round();
       if (outcome?.stop) barrier.requestStop();
     }
     const stop = barrier.waitAtStepEnd() || (outcome?.stop ?? false);
     return { stop, outcome };
+  }
+
+  /**
+   * The sparse covariance pass over sparse rows [first, first + count) (assembly/sparseouter.ts): the operator's
+   * float64 sums += Σ x xᵀ, upper triangle, each device summing its band of the operator's rows over every sparse
+   * row in order.
+   */
+  sparseCovariancePass(first: number, count: number): boolean {
+    const { kernels, plan, topology, device, barrier } = this.context;
+    const sparse = this.sparse;
+    const { start, end } = triangleRows(plan.d, topology.devices, device);
+    if (end > start) kernels.sparseOuter(sparse.indptr, sparse.indices, sparse.data, first, count, start, end, this.operator.sums, plan.d);
+    return barrier.waitAtStepEnd();
+  }
+
+  /** This device's rows of the dense operator's product P = A Vᵀ (d × k). */
+  private denseProduct(): void {
+    const { kernels, plan, topology, device } = this.context;
+    const { d, k } = plan;
+    const { start, end } = operatorRows(d, topology.devices, device);
+    if (end > start) kernels.project(this.operator.matrix + start * d * 4, end - start, d, plan.v, k, plan.p + start * k * 4, k);
+  }
+
+  /**
+   * G = V X̃ᵀX̃ / n from the sparse matrix (assembly/sparsetimes.ts), X̃ = X − 1 meanᵀ never formed: each device
+   * transposes its band of V's columns into Vᵀ and computes V·mean itself; then its rows of P = X Vᵀ − 1 (V mean)ᵀ
+   * (= X̃ Vᵀ) from the sparse rows; then its band of Gᵀ = Xᵀ P from the sparse columns (1ᵀP = 0, so Xᵀ P = X̃ᵀ P),
+   * ÷ n, transposed into its columns of G. Every value is computed by one device: no sum across devices.
+   */
+  private sparseProduct(): void {
+    const { kernels, plan, topology, device, barrier, memory } = this.context;
+    const sparse = this.sparse;
+    const { d, k } = plan;
+    const { width } = sparse;
+    const columns = part(d, topology.devices, device);
+    const bandColumns = columns.end - columns.start;
+    if (bandColumns > 0) kernels.transpose(plan.v + columns.start * 4, k, bandColumns, d, sparse.vt + columns.start * width * 4, width);
+    const shift = sparse.shifts + device * sparse.shiftStride;
+    kernels.crossDots(plan.v, k, plan.mean, 1, d, shift);
+    new Float32Array(memory.buffer, shift + width * 8, k).set(new Float64Array(memory.buffer, shift, k));
+    barrier.wait();
+    const rows = part(sparse.rows, topology.devices, device);
+    if (rows.end > rows.start) {
+      kernels.sparseTimes(sparse.indptr, sparse.indices, sparse.data, rows.start, rows.end - rows.start, sparse.vt, width, width, sparse.pt, shift + width * 8);
+    }
+    barrier.wait();
+    if (bandColumns > 0) {
+      const gt = sparse.gt + columns.start * width * 4;
+      kernels.sparseTimes(sparse.colptr, sparse.colIndices, sparse.colData, columns.start, bandColumns, sparse.pt, width, width, sparse.gt, 0);
+      kernels.divideF32(gt, bandColumns * width, sparse.rows);
+      kernels.transpose(gt, bandColumns, k, width, plan.g + columns.start * 4, d);
+    }
+  }
+
+  private get sparse(): SparsePlan {
+    const { sparse } = this.context.plan;
+    if (!sparse) throw new Error('this memory plan has no sparse matrix');
+    return sparse;
   }
 
   /**

@@ -5,7 +5,7 @@
 import { orthonormalSubspaceDistance, orthonormalizeRows } from '../math/linalg';
 import type { PencilGoal, PencilPlan } from './pencil';
 import type { Ending, PlayGoal } from './players';
-import type { DeviceProgram, RateRule } from './program';
+import type { DeviceProgram, PlaySource, RateRule } from './program';
 
 /**
  * `windows`: `steps` steps on consecutive windows of `batchSize` rows of the `rows` resident rows, starting over at
@@ -14,8 +14,11 @@ import type { DeviceProgram, RateRule } from './program';
  * `product`: no step: G = C V over the `rows` resident rows, left in the plan's G for the host (streamed pca).
  * `covariance`: no step: the covariance route's pass, the operator's sums += XᵀX over `rows` resident rows from row
  * `first`, packed in blocks of `blockRows`, block b's products times `weights[b]` (1/s² for rows scaled by s).
- * `play`: pca's players on an operator (players.ts): the dense one in memory, or the resident rows' XᵀX / n through
- * a pass per round, until the Rayleigh–Ritz bound is below `tol` or `maxSteps` rounds.
+ * `play`: pca's players on an operator (players.ts): the dense one in memory, the resident rows' XᵀX / n through
+ * a pass per round, or the sparse matrix's X̃ᵀX̃ / n through its rows and columns, until every top-k pair's residual
+ * is below `tol` or `maxSteps` rounds.
+ * `sparse-covariance`: no step: the sparse covariance pass, the operator's float64 sums += Σ x xᵀ over the sparse
+ * matrix's rows [first, first + rows).
  * `pencil`: the γ-EigenGame players on a pencil A v = λ B v laid out by `plan` (pencil.ts), until their residual
  * bound is below `tol`, stops improving, or `maxSteps` rounds.
  */
@@ -25,8 +28,9 @@ export type Job =
   }
   | { kind: 'product'; rows: number }
   | { kind: 'covariance'; rows: number; blockRows: number; first: number; weights: number[] }
-  | ({ kind: 'play'; source: 'dense' | 'data'; rows: number; reportEvery: number } & PlayGoal)
-  | { kind: 'pencil'; plan: PencilPlan; goal: PencilGoal; reportEvery: number };
+  | ({ kind: 'play'; source: PlaySource; rows: number; reportEvery: number } & PlayGoal)
+  | { kind: 'pencil'; plan: PencilPlan; goal: PencilGoal; reportEvery: number }
+  | { kind: 'sparse-covariance'; first: number; rows: number };
 
 export interface StepReport {
   /** Steps taken in this job so far. */
@@ -65,6 +69,9 @@ export function* runJob(program: DeviceProgram, job: Job, firstStep: number): Ge
     yield { steps: 0, batchSize: job.rows, remaining: NaN, residual: NaN, report: false, last: true, converged: false };
   } else if (job.kind === 'pencil') {
     yield* pencilSchedule(program, job);
+  } else if (job.kind === 'sparse-covariance') {
+    program.sparseCovariancePass(job.first, job.rows);
+    yield { steps: 0, batchSize: job.rows, remaining: NaN, residual: NaN, report: false, last: true, converged: false };
   } else {
     yield* playSchedule(program, job);
   }

@@ -1,5 +1,8 @@
 // Sparse matrices as users hand them: scipy's compressed layouts and names (csr_matrix / csc_matrix), so that a
-// matrix written by scipy, read from a .npz or a Matrix Market file, or built by hand needs no conversion.
+// matrix written by scipy, read from a .npz or a Matrix Market file, or built by hand needs no conversion. The fits
+// read them through one canonical form (sorted indices, duplicates summed, both orientations) and never densify.
+
+import { describe } from '../describe';
 
 /**
  * A sparse matrix in scipy's compressed layout. `format: 'csr'`: row r's entries are `indices[indptr[r] .. indptr[r + 1])`
@@ -19,4 +22,229 @@ export interface SparseMatrix {
   indices: Int32Array | Uint32Array | ArrayLike<number>;
   /** The stored entries' values. */
   data: Float32Array | Float64Array | ArrayLike<number>;
+}
+
+/** The most stored entries a sparse matrix may have: int32 offsets address them in the kernels' memory. */
+export const MAX_SPARSE_ENTRIES = 2 ** 31 - 1;
+
+/** Whether `value` has a sparse matrix's shape (a `format` of 'csr' or 'csc' and the five other fields); `readSparse` checks the rest. */
+export function isSparseMatrix(value: unknown): value is SparseMatrix {
+  if (typeof value !== 'object' || value === null) return false;
+  const m = value as Record<string, unknown>;
+  return (m.format === 'csr' || m.format === 'csc') && 'indptr' in m && 'indices' in m && 'data' in m && 'rows' in m && 'cols' in m;
+}
+
+/** One orientation of a checked sparse matrix: `major` groups (rows for csr) of entries sorted by `indices`, no duplicates. */
+export interface Compressed {
+  indptr: Int32Array;
+  indices: Int32Array;
+  /** The values in float64, duplicates summed. */
+  data: Float64Array;
+}
+
+/**
+ * A checked sparse matrix in canonical form: its rows (csr) and its columns (csc), each with sorted, distinct
+ * indices and duplicates summed in float64, and its columns' statistics in float64 from the original values.
+ */
+export class SparseReader {
+  private columns: Compressed | null;
+  private statistics: { sums: Float64Array; squares: Float64Array } | null = null;
+
+  /** @internal Made by `readSparse`. */
+  constructor(
+    readonly rows: number, readonly cols: number, readonly csr: Compressed, csc: Compressed | null,
+  ) {
+    this.columns = csc;
+  }
+
+  /** Stored entries (after duplicates are summed). */
+  get nnz(): number {
+    return this.csr.indices.length;
+  }
+
+  /** The columns: the same entries grouped by column, rows sorted. */
+  get csc(): Compressed {
+    this.columns ??= transposeCompressed(this.csr, this.cols);
+    return this.columns;
+  }
+
+  /** Σ over rows of nnz(row)² / 2: the products the sparse covariance pass adds. */
+  outerProducts(): number {
+    const { indptr } = this.csr;
+    let total = 0;
+    for (let r = 0; r < this.rows; r++) {
+      const m = indptr[r + 1] - indptr[r];
+      total += (m * (m + 1)) / 2;
+    }
+    return total;
+  }
+
+  /** Each column's sum and sum of squares over all rows, float64, in row order. */
+  columnStatistics(): { sums: Float64Array; squares: Float64Array } {
+    if (!this.statistics) {
+      const sums = new Float64Array(this.cols);
+      const squares = new Float64Array(this.cols);
+      const { indices, data } = this.csr;
+      for (let e = 0; e < indices.length; e++) {
+        sums[indices[e]] += data[e];
+        squares[indices[e]] += data[e] * data[e];
+      }
+      this.statistics = { sums, squares };
+    }
+    return this.statistics;
+  }
+
+  /** The column means, float64. */
+  means(): Float64Array {
+    return this.columnStatistics().sums.map((sum) => sum / this.rows);
+  }
+
+  /**
+   * Each column's sum of squared deviations from `mean` over all n rows (the implicit zeros included), float64:
+   * Σ_stored (x − m)² + (n − stored) m², exact for the zeros' share.
+   */
+  squaredDeviations(mean: Float64Array): Float64Array {
+    const { indptr, data } = this.csc;
+    const out = new Float64Array(this.cols);
+    for (let c = 0; c < this.cols; c++) {
+      const m = mean[c];
+      let sum = 0;
+      for (let e = indptr[c]; e < indptr[c + 1]; e++) sum += (data[e] - m) ** 2;
+      out[c] = sum + (this.rows - (indptr[c + 1] - indptr[c])) * m * m;
+    }
+    return out;
+  }
+
+  /** Row r's columns and values (views, sorted by column). */
+  row(r: number): { indices: Int32Array; data: Float64Array } {
+    const { indptr, indices, data } = this.csr;
+    return { indices: indices.subarray(indptr[r], indptr[r + 1]), data: data.subarray(indptr[r], indptr[r + 1]) };
+  }
+}
+
+const TypedArray = Object.getPrototypeOf(Uint8Array) as abstract new () => ArrayLike<number>;
+
+/** Whether an array holds numbers by its type (a typed array other than the BigInt ones). */
+function holdsNumbers(array: ArrayLike<unknown>): boolean {
+  return array instanceof TypedArray && !(array instanceof BigInt64Array) && !(array instanceof BigUint64Array);
+}
+
+function arrayOf(matrix: SparseMatrix, field: 'indptr' | 'indices' | 'data', name: string): ArrayLike<number> {
+  const array = matrix[field] as unknown;
+  if (typeof array !== 'object' || array === null || typeof (array as ArrayLike<unknown>).length !== 'number') {
+    throw new TypeError(`${name}.${field} must be an array or a typed array, got ${describe(array)}`);
+  }
+  const values = array as ArrayLike<unknown>;
+  if (!holdsNumbers(values)) {
+    for (let i = 0; i < values.length; i++) {
+      if (typeof values[i] !== 'number') throw new TypeError(`${name}.${field}[${i}] is not a number: ${describe(values[i])}`);
+    }
+  }
+  return values as ArrayLike<number>;
+}
+
+function positiveInteger(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new RangeError(`${what} must be a positive integer, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Checks a sparse matrix (`name` for messages) and gives its canonical form. Errors name the array and the position:
+ * an indptr that does not start at 0, decreases or does not end at the entries' count, lengths that disagree, an
+ * index that is not an integer or out of range, a value that is not finite (with its row and column), more than
+ * 2³¹ − 1 entries.
+ */
+export function readSparse(matrix: SparseMatrix, name: string): SparseReader {
+  if (matrix.format !== 'csr' && matrix.format !== 'csc') {
+    throw new TypeError(`${name}.format must be 'csr' or 'csc', got ${describe(matrix.format)}`);
+  }
+  const rows = positiveInteger(matrix.rows, `${name}.rows`);
+  const cols = positiveInteger(matrix.cols, `${name}.cols`);
+  const byRow = matrix.format === 'csr';
+  const [major, minor] = byRow ? [rows, cols] : [cols, rows];
+  const minorName = byRow ? 'column' : 'row';
+  const indptr = arrayOf(matrix, 'indptr', name);
+  const indices = arrayOf(matrix, 'indices', name);
+  const data = arrayOf(matrix, 'data', name);
+  if (indptr.length !== major + 1) {
+    throw new RangeError(`${name}.indptr has ${indptr.length} offsets; a ${matrix.format} matrix of ${rows} × ${cols} needs ${major} + 1 = ${major + 1}`);
+  }
+  if (indices.length !== data.length) {
+    throw new RangeError(`${name}.indices has ${indices.length} entries but ${name}.data has ${data.length}: they must have the same length`);
+  }
+  if (data.length > MAX_SPARSE_ENTRIES) {
+    throw new RangeError(`${name} has ${data.length} stored entries, more than 2³¹ − 1 = ${MAX_SPARSE_ENTRIES}`);
+  }
+  if (indptr[0] !== 0) throw new RangeError(`${name}.indptr[0] must be 0, got ${describe(indptr[0])}`);
+  for (let i = 1; i <= major; i++) {
+    const offset = indptr[i];
+    if (!Number.isInteger(offset)) throw new RangeError(`${name}.indptr[${i}] is not an integer: ${describe(offset)}`);
+    if (offset < indptr[i - 1]) {
+      throw new RangeError(`${name}.indptr decreases at index ${i}: ${indptr[i - 1]} then ${offset} (offsets must never decrease)`);
+    }
+  }
+  if (indptr[major] !== data.length) {
+    throw new RangeError(`${name}.indptr ends at ${indptr[major]}, but ${name}.data and ${name}.indices have ${data.length} entries: it must end at their length`);
+  }
+  for (let m = 0; m < major; m++) {
+    for (let e = indptr[m]; e < indptr[m + 1]; e++) {
+      const index = indices[e];
+      if (!Number.isInteger(index)) throw new RangeError(`${name}.indices[${e}] is not an integer: ${describe(index)}`);
+      if (index < 0 || index >= minor) {
+        throw new RangeError(`${name}.indices[${e}] is ${index}, out of range: ${minorName} indices go from 0 to ${minor - 1}`);
+      }
+      const value = data[e];
+      if (!Number.isFinite(value)) {
+        const [r, c] = byRow ? [m, index] : [index, m];
+        throw new RangeError(`${name}.data[${e}] is ${value} (row ${r}, column ${c}): values must be finite`);
+      }
+    }
+  }
+  // Grouping by the other index (stable: each group's entries come in order of the given groups) sorts the groups
+  // and puts duplicates side by side, where they are summed; grouping back gives the given orientation sorted.
+  const transposed = transposeCompressed({ indptr: Int32Array.from(indptr), indices: Int32Array.from(indices), data: Float64Array.from(data) }, minor, true);
+  const sorted = transposeCompressed(transposed, major);
+  return byRow ? new SparseReader(rows, cols, sorted, transposed) : new SparseReader(rows, cols, transposed, sorted);
+}
+
+/**
+ * The same entries grouped by their index (`minor` groups), each group in order of the given groups, by a counting
+ * sort. `sumDuplicates`: entries of one group with the same index (now side by side) are summed into one, in
+ * their given order.
+ */
+export function transposeCompressed({ indptr, indices, data }: Compressed, minor: number, sumDuplicates = false): Compressed {
+  const major = indptr.length - 1;
+  const counts = new Int32Array(minor + 1);
+  for (let e = 0; e < indices.length; e++) counts[indices[e] + 1]++;
+  for (let i = 0; i < minor; i++) counts[i + 1] += counts[i];
+  const outIndices = new Int32Array(indices.length);
+  const outData = new Float64Array(indices.length);
+  const next = counts.slice(0, minor);
+  for (let m = 0; m < major; m++) {
+    for (let e = indptr[m]; e < indptr[m + 1]; e++) {
+      const at = next[indices[e]]++;
+      outIndices[at] = m;
+      outData[at] = data[e];
+    }
+  }
+  if (!sumDuplicates) return { indptr: counts, indices: outIndices, data: outData };
+  const merged = new Int32Array(minor + 1);
+  let w = 0;
+  for (let i = 0; i < minor; i++) {
+    for (let e = counts[i]; e < counts[i + 1]; e++) {
+      if (w > merged[i] && outIndices[w - 1] === outIndices[e]) {
+        outData[w - 1] += outData[e];
+      } else {
+        outIndices[w] = outIndices[e];
+        outData[w] = outData[e];
+        w++;
+      }
+    }
+    merged[i + 1] = w;
+  }
+  return w === indices.length
+    ? { indptr: merged, indices: outIndices, data: outData }
+    : { indptr: merged, indices: outIndices.slice(0, w), data: outData.slice(0, w) };
 }

@@ -66,6 +66,10 @@ export interface KernelExports {
   blockTimes(m: number, rows: number, cols: number, ldm: number, w: number, count: number, ldw: number, out: number, ldo: number): void;
   cholesky(a: number, n: number, ld: number, j0: number, j1: number, floor: number): number;
   choleskySolve(l: number, n: number, ld: number, x: number, count: number, ldx: number): void;
+  sparseOuter(indptr: number, indices: number, data: number, first: number, count: number, a0: number, a1: number, c: number, ldc: number): void;
+  sparseTimes(
+    indptr: number, indices: number, data: number, first: number, count: number, b: number, width: number, ld: number, out: number, shift: number,
+  ): void;
 }
 
 /** WebAssembly pages are 64 KiB; wasm32 addresses at most 65536 of them (4 GiB). */
@@ -78,6 +82,7 @@ export const KERNEL_NAMES: (keyof KernelExports)[] = [
   'utilities', 'direction', 'sgd', 'adam', 'normalizeRows', 'syrk', 'rayleighQuotients', 'play', 'crossDots', 'combineRows',
   'ritzResiduals', 'transpose', 'symmetrize', 'packedTimes', 'blockMoments', 'packRows', 'packPlain', 'packColumns',
   'gammaDirections', 'blockTimes', 'cholesky', 'choleskySolve', 'symmetricEigen',
+  'sparseOuter', 'sparseTimes',
 ];
 
 export const FILE_NAMES: Record<BuildName, string> = {

@@ -9,6 +9,9 @@ import { playerCount } from './solve';
 /** The routes of an in-memory fit (routes.ts). */
 export type Solver = 'covariance' | 'gram' | 'data';
 
+/** The routes of a sparse matrix's fit (sparse.ts). */
+export type SparseSolver = 'sparse-covariance' | 'sparse-data';
+
 /** The most bytes a dense operator (the covariance or the Gram matrix) may take: about 9400² entries. */
 export const OPERATOR_BUDGET_BYTES = 1 << 30;
 /**
@@ -49,4 +52,29 @@ export function chooseSolver(n: number, d: number, k: number, asked: Solver | 'a
     return asked;
   }
   return (Object.keys(costs) as Solver[]).reduce((best, route) => (costs[route] < costs[best] ? route : best));
+}
+
+/**
+ * Time per multiply-add of the sparse kernels relative to syrk's flop: the covariance pass adds each product to a
+ * scattered element of a d × d float64 matrix (no SIMD, a cache miss per row of products); the data route's products
+ * are SIMD over the players but gather a dense row per stored entry.
+ */
+const SPARSE_OUTER_COST = 8;
+const SPARSE_TIMES_COST = 3;
+
+/**
+ * The estimated cost of each sparse route (Infinity where the d × d operator does not fit): the covariance pass's
+ * Σ nnz(row)²/2 products once, then rounds of 2·d²·p on the dense operator; the data route's rounds of two sparse
+ * × dense products, 2·nnz·p each.
+ */
+export function sparseCosts(matrix: { cols: number; nnz: number; outerProducts(): number }, k: number): Record<SparseSolver, number> {
+  const d = matrix.cols;
+  const padded = Math.ceil(d / 8) * 8;
+  const p = playerCount(k, d);
+  return {
+    'sparse-covariance': operatorFits(padded)
+      ? matrix.outerProducts() * SPARSE_OUTER_COST + DENSE_ROUNDS * 2 * padded * padded * p * PROJECT_COST
+      : Infinity,
+    'sparse-data': DATA_PASSES * 2 * 2 * matrix.nnz * p * SPARSE_TIMES_COST,
+  };
 }

@@ -81,9 +81,11 @@ export interface PCAOptions extends FitOptions {
   /**
    * The route (default 'auto', the cheapest for the data's shape): 'covariance' plays on XᵀX summed in one pass,
    * 'gram' on XXᵀ (for fewer rows than columns), 'data' on the rows themselves, a pass per round (for columns too
-   * many for a d × d matrix). The model says which ran (`model.solver`).
+   * many for a d × d matrix). A SparseMatrix takes 'covariance' or 'sparse-covariance' (the covariance summed from
+   * the products of each row's non-zeros) and 'data' or 'sparse-data' (two sparse products a round); the sparse names
+   * are refused for dense input, 'gram' for sparse. The model says which ran (`model.solver`).
    */
-  solver?: 'auto' | 'covariance' | 'gram' | 'data';
+  solver?: 'auto' | 'covariance' | 'gram' | 'data' | 'sparse-covariance' | 'sparse-data';
 }
 
 /**
@@ -123,8 +125,8 @@ export function resolveOptions(options: PCAOptions) {
     throw new TypeError(`onProgress must be a function, got ${describe(options.onProgress)}`);
   }
   const { signal, onProgress, batchSize, solver = 'auto' } = options;
-  if (!['auto', 'covariance', 'gram', 'data'].includes(solver as string)) {
-    throw new RangeError(`solver must be 'auto', 'covariance', 'gram' or 'data', got ${describe(solver)}`);
+  if (!['auto', 'covariance', 'gram', 'data', 'sparse-covariance', 'sparse-data'].includes(solver as string)) {
+    throw new RangeError(`solver must be 'auto', 'covariance', 'gram', 'data', 'sparse-covariance' or 'sparse-data', got ${describe(solver)}`);
   }
   if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize >= 2)) {
     throw new RangeError(`batchSize must be an integer ≥ 2, got ${describe(batchSize)}`);
@@ -162,6 +164,8 @@ export function componentsModel(found: {
   vectors: Float64Array; width: number; d: number; values: Float64Array; totalVariance: number; mean: Float64Array;
   n: number; backend: Backend; solver: PCASolver; converged: boolean; remaining: number; settings: PCASettings;
   passes: number; rounds: number;
+  /** The data's column means (float64), also without centring: they give each component's score variance. */
+  columnMeans?: Float64Array;
   /** The players' residuals at the last check (variance units, as `values`) and why they stopped. */
   residuals?: Float64Array;
   ending?: Ending;
@@ -191,7 +195,25 @@ export function componentsModel(found: {
   return new PCAModel({
     components, explainedVariance, explainedVarianceRatio: varianceRatios(explainedVariance, found.totalVariance),
     mean: found.mean, nSamples: found.n, k, d, backend, solver: found.solver, converged: found.converged,
-    passes: found.passes, rounds: found.rounds,
+    passes: found.passes, rounds: found.rounds, scoreVariance: found.columnMeans && scoreVariances(components, explainedVariance, found),
+  });
+}
+
+/**
+ * var(X w) over the rows (denominator n) from the fit's variances: with centring (n − 1)/n of them; without, the
+ * scores' mean square less the square of their mean μᵀw (μ in float64).
+ */
+function scoreVariances(
+  components: Float32Array, explainedVariance: Float64Array, found: { columnMeans?: Float64Array; n: number; d: number; settings: PCASettings },
+): Float64Array {
+  const { n, d } = found;
+  const means = found.columnMeans!;
+  return explainedVariance.map((variance, i) => {
+    const meanSquare = (variance * (n - 1)) / n;
+    if (found.settings.center) return meanSquare;
+    let scoreMean = 0;
+    for (let c = 0; c < d; c++) scoreMean += means[c] * components[i * d + c];
+    return Math.max(0, meanSquare - scoreMean * scoreMean);
   });
 }
 

@@ -2,6 +2,7 @@
 
 import { describe } from '../describe';
 import { readMatrix, reportNonFinite, type MatrixInput } from '../io/matrix';
+import { isSparseMatrix, readSparse, type SparseMatrix } from '../io/sparse';
 import type { Backend } from '../devices/engine';
 
 /** A row-major float64 matrix returned by the transforms. */
@@ -42,7 +43,7 @@ export interface PCAModelJSON {
 }
 
 /** The routes of pca (PCAModel.solver). */
-export type PCASolver = 'covariance' | 'gram' | 'data' | 'stream';
+export type PCASolver = 'covariance' | 'gram' | 'data' | 'stream' | 'sparse-covariance' | 'sparse-data';
 
 export interface PCAModelFields {
   components: Float32Array;
@@ -62,6 +63,8 @@ export interface PCAModelFields {
   passes?: number;
   /** Rounds the players played (absent for models read from JSON). */
   rounds?: number;
+  /** The variance of each component's scores Xw over the rows, denominator n (absent for models read from JSON). */
+  scoreVariance?: Float64Array;
 }
 
 /** A model file of format version 1: the fields of version 2 but `converged`. */
@@ -107,6 +110,13 @@ export class PCAModel {
   readonly passes: number | null;
   /** Rounds the players played to reach tol (null from JSON); on the data route each is a pass over the rows. */
   readonly rounds: number | null;
+  /**
+   * The variance of each component's scores over the rows the model was fitted on, var(X w_i) with denominator n
+   * (X the data as given, not centred): scikit-learn's `TruncatedSVD.explained_variance_`. With center: true it is
+   * explainedVariance × (n − 1) / n; with center: false it is the scores' spread about their own mean, where
+   * explainedVariance is their mean square. Null from JSON.
+   */
+  readonly scoreVariance: Float64Array | null;
 
   /** @internal Models come from the fits and from `fromJSON`. */
   constructor(fields: PCAModelFields) {
@@ -122,10 +132,23 @@ export class PCAModel {
     this.converged = fields.converged ?? true;
     this.passes = fields.passes ?? null;
     this.rounds = fields.rounds ?? null;
+    this.scoreVariance = fields.scoreVariance ?? null;
   }
 
-  /** Projects rows of X (n × d) onto the components: (X − mean) Vᵀ, n × k, in float64. */
-  transform(X: MatrixInput): Float64Matrix {
+  /**
+   * Each component's singular value ‖X̃ w_i‖ = √((n − 1) · explainedVariance_i), X̃ the data less `mean` (scikit-learn's
+   * `PCA.singular_values_`; with center: false, `TruncatedSVD.singular_values_`).
+   */
+  get singularValues(): Float64Array {
+    return this.explainedVariance.map((variance) => Math.sqrt((this.nSamples - 1) * variance));
+  }
+
+  /**
+   * Projects rows of X (n × d) onto the components: (X − mean) Vᵀ, n × k, in float64. A sparse matrix is never
+   * densified: X Vᵀ from its non-zeros, less mean·Vᵀ.
+   */
+  transform(X: MatrixInput | SparseMatrix): Float64Matrix {
+    if (isSparseMatrix(X)) return this.transformSparse(X);
     const reader = readMatrix(X, 'X');
     const { k, d } = this;
     if (reader.cols !== d) throw new RangeError(`X has ${reader.cols} columns, but the model has d = ${d}`);
@@ -143,6 +166,27 @@ export class PCAModel {
         const offset = j * d;
         for (let c = 0; c < d; c++) sum += centered[c] * this.components[offset + c];
         out[r * k + j] = sum;
+      }
+    }
+    return { data: out, rows: reader.rows, cols: k };
+  }
+
+  private transformSparse(X: SparseMatrix): Float64Matrix {
+    const reader = readSparse(X, 'X');
+    const { k, d, components } = this;
+    if (reader.cols !== d) throw new RangeError(`X has ${reader.cols} columns, but the model has d = ${d}`);
+    const shifts = new Float64Array(k);
+    for (let j = 0; j < k; j++) {
+      for (let c = 0; c < d; c++) shifts[j] += this.mean[c] * components[j * d + c];
+    }
+    const out = new Float64Array(reader.rows * k);
+    const { indptr, indices, data } = reader.csr;
+    for (let r = 0; r < reader.rows; r++) {
+      for (let j = 0; j < k; j++) {
+        let sum = 0;
+        const offset = j * d;
+        for (let e = indptr[r]; e < indptr[r + 1]; e++) sum += data[e] * components[offset + indices[e]];
+        out[r * k + j] = sum - shifts[j];
       }
     }
     return { data: out, rows: reader.rows, cols: k };

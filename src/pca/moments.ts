@@ -11,6 +11,7 @@ import { Engine, cancellable } from '../devices/engine';
 import { checkDimensions } from '../game/options';
 import { readMatrix, type MatrixInput } from '../io/matrix';
 import { isMatrixSource, readMatrixOrSource, type MatrixSource } from '../io/source';
+import { isSparseMatrix, readSparse, type SparseMatrix } from '../io/sparse';
 import { OPERATOR_BUDGET_BYTES, routeCosts } from './choose';
 import { PLAY_SETTINGS, resolveOptions, type PCAOptions, type PCASettings } from './core';
 import type { PCAModel } from './model';
@@ -19,6 +20,7 @@ import { solveSummed, sumMatrix, type Summed } from './routes';
 import { playerCount } from './solve';
 import { ColumnMoments } from './stats';
 import { batchSizeFor, sumSource } from './stream';
+import { sumSparse } from './sparse';
 
 /** What computing moments takes from pca's options: where it runs, how it reads a source, and how to stop it. */
 export type MomentsOptions = Pick<PCAOptions, 'devices' | 'whenBusy' | 'signal' | 'onWarning' | 'batchSize' | 'onProgress'>;
@@ -62,14 +64,16 @@ export class Moments {
   }
 
   /**
-   * The moments of X (a matrix in memory, or a source read once in batches and closed), summed by the kernels on
-   * the devices: exact means in float64 first, then the centred rows' products.
+   * The moments of X (a matrix in memory, a sparse matrix, or a source read once in batches and closed), summed by
+   * the kernels on the devices: exact means in float64 first, then the centred rows' products (a sparse matrix: the
+   * products of each row's non-zeros in float64, less n·mean·meanᵀ).
    */
-  static async of(X: MatrixInput | MatrixSource, options: MomentsOptions = {}): Promise<Moments> {
+  static async of(X: MatrixInput | SparseMatrix | MatrixSource, options: MomentsOptions = {}): Promise<Moments> {
     const run = <T>(sum: (input: T, settings: PCASettings) => Promise<Moments>) => (input: T) => {
       const settings = momentSettings(options);
       return cancellable(settings.signal, () => sum(input, settings));
     };
+    if (isSparseMatrix(X)) return run(momentsOfSparse)(X);
     return readMatrixOrSource(X, run(momentsOfMatrix), run(momentsOfSource));
   }
 
@@ -84,8 +88,10 @@ export class Moments {
   }
 
   /** Adds the rows of X (as `Moments.of` reads them) to these moments; resolves to them. */
-  async partialFit(X: MatrixInput | MatrixSource, options: MomentsOptions = {}): Promise<this> {
-    if (!isMatrixSource(X)) {
+  async partialFit(X: MatrixInput | SparseMatrix | MatrixSource, options: MomentsOptions = {}): Promise<this> {
+    if (isSparseMatrix(X)) {
+      if (X.cols !== this.d) throw new RangeError(`X has ${X.cols} columns, but these moments are of d = ${this.d}`);
+    } else if (!isMatrixSource(X)) {
       const cols = readMatrix(X, 'X').cols;
       if (cols !== this.d) throw new RangeError(`X has ${cols} columns, but these moments are of d = ${this.d}`);
     }
@@ -365,6 +371,17 @@ async function momentsOfMatrix(X: MatrixInput, settings: PCASettings): Promise<M
   const reader = readMatrix(X, 'X');
   checkFits(reader.cols, 'X');
   const summed = await sumMatrix(reader, settings, 1, reader.rows * reader.cols * reader.cols, true);
+  try {
+    return fromSummed(summed, 'X');
+  } finally {
+    summed.engine.dispose();
+  }
+}
+
+async function momentsOfSparse(X: SparseMatrix, settings: PCASettings): Promise<Moments> {
+  const reader = readSparse(X, 'X');
+  checkFits(reader.cols, 'X');
+  const summed = await sumSparse(reader, settings, 1, reader.outerProducts(), true);
   try {
     return fromSummed(summed, 'X');
   } finally {

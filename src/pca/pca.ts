@@ -6,25 +6,33 @@
 import { cancellable } from '../devices/engine';
 import { readMatrix, type MatrixInput } from '../io/matrix';
 import { readMatrixOrSource, type MatrixSource } from '../io/source';
+import { isSparseMatrix, type SparseMatrix } from '../io/sparse';
+import { describe } from '../describe';
 import { checkDimensions } from '../game/options';
-import { chooseSolver } from './choose';
+import { chooseSolver, type Solver } from './choose';
 import { resolveOptions, type PCAOptions, type PCASettings } from './core';
 import type { PCAModel } from './model';
 import { Moments, pcaOfMoments } from './moments';
 import { byCovariance, byData, byGram } from './routes';
+import { pcaOfSparse } from './sparse';
 import { pcaOfSource } from './stream';
 
 /**
- * Finds the top k principal components of X (n × d): a matrix in memory, a source read in minibatches (NpySource,
- * CsvSource: files larger than memory, browser Files, streams), or the Moments of rows read elsewhere.
+ * Finds the top k principal components of X (n × d): a matrix in memory, a sparse matrix (scipy's csr or csc layout,
+ * never densified; with center: false, the truncated SVD), a source read in minibatches (NpySource, CsvSource: files
+ * larger than memory, browser Files, streams), or the Moments of rows read elsewhere.
  */
-export async function pca(X: MatrixInput | MatrixSource | Moments, options: PCAOptions): Promise<PCAModel> {
+export async function pca(X: MatrixInput | SparseMatrix | MatrixSource | Moments, options: PCAOptions): Promise<PCAModel> {
   // The options are checked inside: a source is closed even when they are bad.
-  const run = <T>(fit: (input: T, settings: PCASettings) => Promise<PCAModel>) => (input: T) => {
+  const run = <T>(fit: (input: T, settings: PCASettings) => Promise<PCAModel>, sparse = false) => (input: T) => {
     const settings = resolveOptions(options);
+    if (!sparse && settings.solver.startsWith('sparse-')) {
+      throw new RangeError(`solver ${describe(settings.solver)} is for a sparse matrix ({ format: 'csr' | 'csc', ... }); X is not one: use 'auto', 'covariance', 'gram' or 'data'`);
+    }
     return cancellable(settings.signal, () => fit(input, settings));
   };
   if (X instanceof Moments) return run(pcaOfMoments)(X);
+  if (isSparseMatrix(X)) return run(pcaOfSparse, true)(X);
   return readMatrixOrSource(X, run(pcaInMemory), run(pcaOfSource));
 }
 
@@ -36,6 +44,6 @@ async function pcaInMemory(X: MatrixInput, settings: PCASettings): Promise<PCAMo
   checkDimensions(d, k);
   if (n < 2) throw new RangeError(`X has ${n} row; PCA needs at least 2`);
   if (k > n) throw new RangeError(`k = ${k} is larger than the number of rows (${n})`);
-  const route = { covariance: byCovariance, gram: byGram, data: byData }[chooseSolver(n, d, k, settings.solver)];
+  const route = { covariance: byCovariance, gram: byGram, data: byData }[chooseSolver(n, d, k, settings.solver as Solver | 'auto')];
   return route(reader, settings);
 }

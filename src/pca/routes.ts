@@ -149,7 +149,9 @@ export async function sumMatrix(
 }
 
 /** The covariance route's players on summed rows, and the model of their top k. */
-export async function solveSummed({ engine, moments, passes }: Summed, settings: PCASettings): Promise<PCAModel> {
+export async function solveSummed(
+  { engine, moments, passes }: Summed, settings: PCASettings, solver: 'covariance' | 'sparse-covariance' = 'covariance',
+): Promise<PCAModel> {
   const { d } = moments;
   const padded = engine.d;
   const scale = fillOperator(engine, moments.rows - 1);
@@ -157,7 +159,7 @@ export async function solveSummed({ engine, moments, passes }: Summed, settings:
   return componentsModel({
     ...top, width: padded, d, values: top.values.map((value) => value / scale), residuals: top.residuals.map((value) => value / scale),
     totalVariance: moments.totalVariance(settings.center), mean: moments.subtracted(settings.center), n: moments.rows,
-    backend: engine.backend, solver: 'covariance', settings, passes,
+    columnMeans: moments.mean, backend: engine.backend, solver, settings, passes,
   });
 }
 

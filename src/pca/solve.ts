@@ -4,6 +4,7 @@
 
 import type { Engine } from '../devices/engine';
 import type { RunReport } from '../devices/device';
+import type { PlaySource } from '../devices/program';
 import type { Ending } from '../devices/players';
 import { Rng } from '../math/rng';
 import type { PCAProgress, PCASettings } from './core';
@@ -44,7 +45,7 @@ export interface TopK {
  * zero). `unscale` turns the operator's values into the data's variances (for progress reports).
  */
 export async function playTopK(
-  engine: Engine, source: 'dense' | 'data', rows: number, active: number, settings: PCASettings, unscale: number,
+  engine: Engine, source: PlaySource, rows: number, active: number, settings: PCASettings, unscale: number,
 ): Promise<TopK> {
   const { k, maxSteps, tol, onProgress, signal } = settings;
   startPlayers(engine, active, settings.seed);
