@@ -38,6 +38,8 @@ export { CsvSource } from './io/csv';
 export { ParquetSource } from './io/parquet';
 export type { ParquetOptions } from './io/parquet';
 export { openSource } from './io/open';
+export { readSparse, sparseFormatOfName } from './io/sparse-files';
+export type { SparseFileFormat, SparseFileOptions } from './io/sparse-files';
 export type { OpenSourceOptions } from './io/open';
 export type { CsvOptions } from './io/csv';
 export type { MatrixSource, RowBatch, SourceInfo } from './io/source';

@@ -58,8 +58,19 @@ function truncatedPreamble(name: string, length: number): RangeError {
   return new RangeError(`${name} is truncated: it ends ${where}, after ${length} bytes`);
 }
 
-/** Parses a whole header (the first `npyHeaderLength` bytes). */
-export function parseNpyHeader(name: string, bytes: Uint8Array): NpyHeader {
+/** What any .npy header says, whatever its dtype and number of dimensions (the .npz reader takes 0-d and 1-d arrays of integers). */
+export interface NpyDict {
+  version: number;
+  /** numpy's dtype string: '<f8', '>i4', '|b1', '|S3', '<U3'. */
+  descr: string;
+  fortranOrder: boolean;
+  shape: number[];
+  /** Byte offset of the data (the header's total length). */
+  dataOffset: number;
+}
+
+/** Parses a whole header (the first `npyHeaderLength` bytes) into its dict, of any dtype and shape. */
+export function parseNpyDict(name: string, bytes: Uint8Array): NpyDict {
   const dataOffset = npyHeaderLength(name, bytes);
   if (bytes.byteLength < dataOffset) throw new RangeError(`${name} is truncated: it ends inside the .npy header`);
   const version = bytes[6];
@@ -70,19 +81,29 @@ export function parseNpyHeader(name: string, bytes: Uint8Array): NpyHeader {
   if (descr === undefined || fortran === undefined || shapeText === undefined) {
     throw new RangeError(`${name}: the .npy header is not a dict with descr, fortran_order and shape: ${JSON.stringify(text.trim())}`);
   }
+  const parts = shapeText.split(',').map((part) => part.trim()).filter((part) => part !== '');
+  if (!parts.every((part) => /^\d+L?$/.test(part))) throw new RangeError(`${name}: the .npy header's shape (${shapeText.trim()}) is not a tuple of whole numbers`);
+  const shape = parts.map((part) => Number(part.replace(/L$/, '')));
+  if (!Number.isSafeInteger(shape.reduce((product, size) => product * size, 1))) {
+    throw new RangeError(`${name}: shape (${shapeText.trim()}) is too large to be a real file`);
+  }
+  return { version, descr, fortranOrder: fortran === 'True', shape, dataOffset };
+}
+
+/** Parses a whole header (the first `npyHeaderLength` bytes) of a 2-D float32 or float64 C-order array. */
+export function parseNpyHeader(name: string, bytes: Uint8Array): NpyHeader {
+  const { version, descr, fortranOrder, shape, dataOffset } = parseNpyDict(name, bytes);
   const dtypes: Record<string, 'float32' | 'float64'> = { '<f4': 'float32', '<f8': 'float64' };
   const dtype = dtypes[descr];
   if (!dtype) {
     const hint = /^>f[48]$/.test(descr) ? " (big-endian: save it with X.astype('<f4'))" : '';
     throw new RangeError(`${name}: dtype '${descr}' is not supported${hint}; eigengame reads float32 ('<f4') and float64 ('<f8')`);
   }
-  if (fortran === 'True') throw new RangeError(`${name} is in Fortran order: save a C-order array (np.ascontiguousarray(X))`);
-  const shape = shapeText.split(',').map((part) => part.trim()).filter((part) => part !== '');
-  if (shape.length !== 2 || !shape.every((part) => /^\d+$/.test(part))) {
-    throw new RangeError(`${name} has shape (${shapeText.trim()}): eigengame reads 2-D arrays (rows × columns)`);
+  if (fortranOrder) throw new RangeError(`${name} is in Fortran order: save a C-order array (np.ascontiguousarray(X))`);
+  if (shape.length !== 2) {
+    throw new RangeError(`${name} has shape (${shape.join(', ')}${shape.length === 1 ? ',' : ''}): eigengame reads 2-D arrays (rows × columns)`);
   }
-  const [rows, cols] = shape.map(Number);
-  if (!Number.isSafeInteger(rows * cols)) throw new RangeError(`${name}: shape (${rows}, ${cols}) is too large to be a real file`);
+  const [rows, cols] = shape;
   if (rows === 0 || cols === 0) throw new RangeError(`${name} is empty: its shape is (${rows}, ${cols})`);
   return { version, dtype, rows, cols, dataOffset };
 }

@@ -6,6 +6,7 @@ import { describe } from '../describe';
 import { NpySource } from './npy';
 import { ParquetSource, type ParquetOptions } from './parquet';
 import type { MatrixSource } from './source';
+import { sparseFormatOfName } from './sparse-files';
 
 /** Options of `openSource`: the CSV options, Parquet's decoder, and the format when the name does not tell it. */
 export interface OpenSourceOptions extends CsvOptions, Pick<ParquetOptions, 'hyparquet' | 'compressors' | 'rows'> {
@@ -19,6 +20,10 @@ export interface OpenSourceOptions extends CsvOptions, Pick<ParquetOptions, 'hyp
 /** A MatrixSource for a file path, URL, Blob/File, bytes or stream, in the format its name says (or `format`). */
 export function openSource(input: ByteInput, options: OpenSourceOptions = {}): MatrixSource {
   const name = options.name ?? inputName(input);
+  const sparse = options.format === undefined ? sparseFormatOfName(name) : undefined;
+  if (sparse !== undefined) {
+    throw new TypeError(`${name} is a sparse matrix file (.${sparse}): read it with readSparse(input) and hand the matrix to pca; openSource reads dense rows (.npy, CSV, Parquet)`);
+  }
   const format = options.format ?? formatOfName(name);
   if (format === 'npy') {
     const csvOnly = (['delimiter', 'header', 'columns'] as const).filter((option) => options[option] !== undefined);
