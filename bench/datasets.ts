@@ -7,6 +7,8 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseNpyHeader } from '../src/io/npy';
+import type { SparseMatrix } from '../src/io/sparse';
+import { readSparse } from '../src/io/sparse-files';
 import { mnistNpy } from '../scripts/mnist.mjs';
 
 export interface DatasetSpec {
@@ -151,30 +153,10 @@ export function readSparseAnswer(name: SparseDatasetName): SparseAnswer {
   };
 }
 
-/**
- * A sparse set as the fits take it (csr), read before any clock. Until the package reads .npz files itself, a python
- * converts the .npz once into three float64 .npy rows beside it (indptr, indices, data: the bench's .npy reader takes
- * float arrays; the indices are exact in float64), which become Int32Array, Int32Array and the data's own dtype here.
- */
-export function readSparse(name: SparseDatasetName): { format: 'csr'; rows: number; cols: number; indptr: Int32Array; indices: Int32Array; data: Float32Array | Float64Array } {
-  const base = join(CACHE_DIR, name);
-  if (!existsSync(`${base}.csr-data.npy`)) {
-    const script = `
-import sys, numpy as np, scipy.sparse as sp
-X = sp.load_npz(sys.argv[1] + ".npz").tocsr()
-for part in ("indptr", "indices"):
-    np.save(sys.argv[1] + ".csr-" + part + ".tmp.npy", getattr(X, part).astype(np.float64)[None, :])
-np.save(sys.argv[1] + ".csr-data.tmp.npy", X.data[None, :])
-import os
-for part in ("indptr", "indices", "data"):
-    os.replace(sys.argv[1] + ".csr-" + part + ".tmp.npy", sys.argv[1] + ".csr-" + part + ".npy")`;
-    execFileSync(PYTHON, ['-c', script, base], { stdio: ['ignore', 'inherit', 'inherit'] });
-  }
+/** A sparse set as the fits take it (csr, indices Int32Array, data in the file's dtype), read by the package's reader. */
+export async function readSparseSet(name: SparseDatasetName): Promise<SparseMatrix> {
+  const matrix = await readSparse(sparsePath(name));
   const { rows, cols } = SPARSE_DATASETS[name];
-  return {
-    format: 'csr', rows, cols,
-    indptr: Int32Array.from(readNpy(`${base}.csr-indptr.npy`).data),
-    indices: Int32Array.from(readNpy(`${base}.csr-indices.npy`).data),
-    data: readNpy(`${base}.csr-data.npy`).data,
-  };
+  if (matrix.rows !== rows || matrix.cols !== cols) throw new Error(`bench: ${sparsePath(name)} is ${matrix.rows} × ${matrix.cols}, expected ${rows} × ${cols}`);
+  return matrix;
 }

@@ -4,9 +4,12 @@
 // bench/native-run.py since the installed scikit-learn may predate it). Each fit runs alone in a fresh process; the
 // accuracy of every method is measured here, in float64, against the sets' exact answers (bench/datasets.py).
 import { loadavg } from 'node:os';
+import { readSparse as checkedSparse, type SparseMatrix } from '../src/io/sparse';
+import { sparseCosts, type SparseSolver } from '../src/pca/choose';
+import { chooseSparseSolver } from '../src/pca/sparse';
 import { nativeVersions, runJavaScript, runNative, type ChildRun, type FitResult } from './children';
 import {
-  PYTHON, SPARSE_DATASETS, prepareDatasets, readSparse, readSparseAnswer, sparsePath, type SparseAnswer, type SparseDatasetName,
+  PYTHON, SPARSE_DATASETS, prepareDatasets, readSparseAnswer, readSparseSet, sparsePath, type SparseAnswer, type SparseDatasetName,
 } from './datasets';
 import { paragraph, type Say } from './text';
 
@@ -35,11 +38,20 @@ interface Measured {
   times: number[];
 }
 
-function methodsOf(name: SparseDatasetName): Method[] {
+/** pca's sparse routes that can run on `matrix` (the covariance route needs its d × d operator to fit), its choice first. */
+function routesOf(matrix: SparseMatrix, k: number): SparseSolver[] {
+  const reader = checkedSparse(matrix, 'X');
+  const costs = sparseCosts(reader, k);
+  const auto = chooseSparseSolver(reader, k, 'auto');
+  return [auto, ...(Object.keys(costs) as SparseSolver[]).filter((route) => route !== auto && costs[route] !== Infinity)];
+}
+
+function methodsOf(name: SparseDatasetName, routes: SparseSolver[]): Method[] {
   const { k, center } = SPARSE_DATASETS[name];
   const native = (method: string, label: string): Method => ({ label, run: () => runNative<FitResult>(method, sparsePath(name), k) });
   return [
     { label: EIGENGAME, run: () => runJavaScript<FitResult>('eigengame-sparse', name) },
+    ...routes.slice(1).map((route) => ({ label: `eigengame pca, solver '${route}'`, run: () => runJavaScript<FitResult>(`eigengame-sparse:${route}`, name) })),
     ...(center
       ? [native('sparse-pca-arpack', ARPACK_CENTRED)]
       : [native('truncated-svd-arpack', ARPACK_TRUNCATED), native('truncated-svd-randomized', RANDOMIZED_TRUNCATED)]),
@@ -58,10 +70,10 @@ function measure(methods: Method[], repeats: number): Measured[] {
   });
 }
 
-type Csr = ReturnType<typeof readSparse>;
 
 /** The operator a fit decomposes, applied in float64: the covariance of the rows (centred) or XᵀX (not centred). */
-function operatorOf(X: Csr, center: boolean) {
+function operatorOf(X: SparseMatrix, center: boolean) {
+  if (X.format !== 'csr') throw new Error(`bench: the sparse sets are stored as csr, got ${X.format}`);
   const { rows, cols, indptr, indices, data } = X;
   const mean = new Float64Array(cols);
   if (center) {
@@ -187,7 +199,9 @@ export async function sparseSection(say: Say, quick: boolean): Promise<void> {
     with it (and scanpy's \`pp.pca\` on sparse data), written out in bench/native-run.py: its column means
     (\`mean_variance_axis\`), then SciPy's \`svds\` (ARPACK, tol 0, its seeded uniform start) on a LinearOperator that centres
     implicitly (Xv − 1(μᵀv), Xᵀu − μ(1ᵀu)), in the data's dtype (float32 here: ARPACK in single precision, as
-    scikit-learn runs it); "passes" there are its operator's products Xv and Xᵀu. Each fit runs alone in a fresh process,
+    scikit-learn runs it); "passes" there are its operator's products Xv and Xᵀu. pca runs with its own choice of route
+    and, as a row of its own, with each other route that can run on the set forced (\`solver\`); its passes are its reads
+    of all rows, its rounds its players' (\`model.passes\`, \`model.rounds\`). Each fit runs alone in a fresh process,
     timed from the csr arrays in memory to the model (pca's \`init()\` and scikit-learn's imports before the clock), the
     median of ${runs}; in brackets the lowest and highest; "vs arpack" is the time over scikit-learn's arpack on the same
     set. Accuracy is measured here in float64 on the stored values against the exact answer (how it was found is said below the table):
@@ -207,8 +221,9 @@ export async function sparseSection(say: Say, quick: boolean): Promise<void> {
     const { k, cols, rows, center, label } = SPARSE_DATASETS[name];
     const answer = readSparseAnswer(name);
     references.push(`${label}: ${answer.reference.method}, largest residual ${exponent(answer.reference.residual)}`);
-    const measured = measure(methodsOf(name), repeats);
-    const apply = operatorOf(readSparse(name), center);
+    const matrix = await readSparseSet(name);
+    const measured = measure(methodsOf(name, routesOf(matrix, k)), repeats);
+    const apply = operatorOf(matrix, center);
     const arpackLabel = center ? ARPACK_CENTRED : ARPACK_TRUNCATED;
     const arpack = measured.find((m) => m.label === arpackLabel)?.median;
     const arpackTime = arpack && typeof arpack !== 'string' ? arpack.result.seconds : undefined;
