@@ -129,12 +129,16 @@ function holdsNumbers(array: ArrayLike<unknown>): boolean {
   return array instanceof TypedArray && !(array instanceof BigInt64Array) && !(array instanceof BigUint64Array);
 }
 
-function arrayOf(matrix: SparseMatrix, field: 'indptr' | 'indices' | 'data', name: string): ArrayLike<number> {
+function arrayOf(matrix: SparseMatrix, field: 'indptr' | 'indices' | 'data', name: string): ArrayLike<unknown> {
   const array = matrix[field] as unknown;
   if (typeof array !== 'object' || array === null || typeof (array as ArrayLike<unknown>).length !== 'number') {
     throw new TypeError(`${name}.${field} must be an array or a typed array, got ${describe(array)}`);
   }
-  const values = array as ArrayLike<unknown>;
+  return array as ArrayLike<unknown>;
+}
+
+/** The array's values, checked to be numbers unless its type says so (a plain array may hold anything). */
+function numbers(values: ArrayLike<unknown>, field: string, name: string): ArrayLike<number> {
   if (!holdsNumbers(values)) {
     for (let i = 0; i < values.length; i++) {
       if (typeof values[i] !== 'number') throw new TypeError(`${name}.${field}[${i}] is not a number: ${describe(values[i])}`);
@@ -164,37 +168,76 @@ export function readSparse(matrix: SparseMatrix, name: string): SparseReader {
   const cols = positiveInteger(matrix.cols, `${name}.cols`);
   const byRow = matrix.format === 'csr';
   const [major, minor] = byRow ? [rows, cols] : [cols, rows];
-  const minorName = byRow ? 'column' : 'row';
-  const indptr = arrayOf(matrix, 'indptr', name);
-  const indices = arrayOf(matrix, 'indices', name);
-  const data = arrayOf(matrix, 'data', name);
-  if (indptr.length !== major + 1) {
-    throw new RangeError(`${name}.indptr has ${indptr.length} offsets; a ${matrix.format} matrix of ${rows} × ${cols} needs ${major} + 1 = ${major + 1}`);
+  const rawIndptr = arrayOf(matrix, 'indptr', name);
+  const rawIndices = arrayOf(matrix, 'indices', name);
+  const rawData = arrayOf(matrix, 'data', name);
+  if (rawIndptr.length !== major + 1) {
+    throw new RangeError(`${name}.indptr has ${rawIndptr.length} offsets; a ${matrix.format} matrix of ${rows} × ${cols} needs ${major} + 1 = ${major + 1}`);
   }
-  if (indices.length !== data.length) {
-    throw new RangeError(`${name}.indices has ${indices.length} entries but ${name}.data has ${data.length}: they must have the same length`);
+  if (rawIndices.length !== rawData.length) {
+    throw new RangeError(`${name}.indices has ${rawIndices.length} entries but ${name}.data has ${rawData.length}: they must have the same length`);
   }
-  if (data.length > MAX_SPARSE_ENTRIES) {
-    throw new RangeError(`${name} has ${data.length} stored entries, more than 2³¹ − 1 = ${MAX_SPARSE_ENTRIES}`);
+  if (rawData.length > MAX_SPARSE_ENTRIES) {
+    throw new RangeError(`${name} has ${rawData.length} stored entries, more than 2³¹ − 1 = ${MAX_SPARSE_ENTRIES}`);
   }
+  const indptr = numbers(rawIndptr, 'indptr', name);
+  const indices = numbers(rawIndices, 'indices', name);
+  const data = numbers(rawData, 'data', name);
+  const pointers = checkedOffsets(indptr, major, data.length, name);
+  const where = indices instanceof Int32Array || indices instanceof Uint32Array ? indices : Float64Array.from(indices);
+  const values = data instanceof Float64Array || data instanceof Float32Array ? data : Float64Array.from(data);
+  const sorted = checkEntries(pointers, where, values, minor, byRow, name);
+  const given: Compressed = {
+    indptr: pointers,
+    indices: where instanceof Int32Array ? where : Int32Array.from(where),
+    data: values instanceof Float64Array ? values : Float64Array.from(values),
+  };
+  // Already canonical (scipy's usual output): used as given, the other orientation made when a route needs it.
+  if (sorted) return byRow ? new SparseReader(rows, cols, given, null) : new SparseReader(rows, cols, transposeCompressed(given, rows), given);
+  // Grouping by the other index (stable: each group's entries come in order of the given groups) sorts the groups
+  // and puts duplicates side by side, where they are summed; grouping back gives the given orientation sorted.
+  const transposed = transposeCompressed(given, minor, true);
+  const regrouped = transposeCompressed(transposed, major);
+  return byRow ? new SparseReader(rows, cols, regrouped, transposed) : new SparseReader(rows, cols, transposed, regrouped);
+}
+
+/** indptr as int32, checked: from 0, integers, never decreasing, ending at the entries' count. */
+function checkedOffsets(indptr: ArrayLike<number>, major: number, entries: number, name: string): Int32Array {
   if (indptr[0] !== 0) throw new RangeError(`${name}.indptr[0] must be 0, got ${describe(indptr[0])}`);
+  const offsets = new Int32Array(major + 1);
   for (let i = 1; i <= major; i++) {
     const offset = indptr[i];
     if (!Number.isInteger(offset)) throw new RangeError(`${name}.indptr[${i}] is not an integer: ${describe(offset)}`);
     if (offset < indptr[i - 1]) {
       throw new RangeError(`${name}.indptr decreases at index ${i}: ${indptr[i - 1]} then ${offset} (offsets must never decrease)`);
     }
+    offsets[i] = offset;
   }
-  if (indptr[major] !== data.length) {
-    throw new RangeError(`${name}.indptr ends at ${indptr[major]}, but ${name}.data and ${name}.indices have ${data.length} entries: it must end at their length`);
+  if (indptr[major] !== entries) {
+    throw new RangeError(`${name}.indptr ends at ${indptr[major]}, but ${name}.data and ${name}.indices have ${entries} entries: it must end at their length`);
   }
-  for (let m = 0; m < major; m++) {
+  return offsets;
+}
+
+/**
+ * Checks every entry: integer indices in [0, minor), finite values (errors name the position, and a value's row
+ * and column). Returns whether every group's indices are strictly increasing (sorted, no duplicates).
+ */
+function checkEntries(
+  indptr: Int32Array, indices: Int32Array | Uint32Array | Float64Array, data: Float64Array | Float32Array, minor: number, byRow: boolean,
+  name: string,
+): boolean {
+  let sorted = true;
+  for (let m = 0; m + 1 < indptr.length; m++) {
+    let previous = -1;
     for (let e = indptr[m]; e < indptr[m + 1]; e++) {
       const index = indices[e];
       if (!Number.isInteger(index)) throw new RangeError(`${name}.indices[${e}] is not an integer: ${describe(index)}`);
       if (index < 0 || index >= minor) {
-        throw new RangeError(`${name}.indices[${e}] is ${index}, out of range: ${minorName} indices go from 0 to ${minor - 1}`);
+        throw new RangeError(`${name}.indices[${e}] is ${index}, out of range: ${byRow ? 'column' : 'row'} indices go from 0 to ${minor - 1}`);
       }
+      if (index <= previous) sorted = false;
+      previous = index;
       const value = data[e];
       if (!Number.isFinite(value)) {
         const [r, c] = byRow ? [m, index] : [index, m];
@@ -202,12 +245,9 @@ export function readSparse(matrix: SparseMatrix, name: string): SparseReader {
       }
     }
   }
-  // Grouping by the other index (stable: each group's entries come in order of the given groups) sorts the groups
-  // and puts duplicates side by side, where they are summed; grouping back gives the given orientation sorted.
-  const transposed = transposeCompressed({ indptr: Int32Array.from(indptr), indices: Int32Array.from(indices), data: Float64Array.from(data) }, minor, true);
-  const sorted = transposeCompressed(transposed, major);
-  return byRow ? new SparseReader(rows, cols, sorted, transposed) : new SparseReader(rows, cols, transposed, sorted);
+  return sorted;
 }
+
 
 /**
  * The same entries grouped by their index (`minor` groups), each group in order of the given groups, by a counting

@@ -41,7 +41,7 @@ export async function sumSparse(
   const padded = padToPanels(d);
   const moments = sparseMoments(reader);
   const engine = await Engine.create(
-    { d: padded, k: players, rowCapacity: 0, play: true, dense: true, sparse: { rows: n, cols: d, entries: nnz, route: 'covariance' } },
+    { d: padded, k: players, rowCapacity: padded, play: true, dense: true, sparse: { rows: n, cols: d, entries: nnz, route: 'covariance' } },
     PLAY_SETTINGS, { ...settings.engine, workPerStep: (reader.outerProducts() * PASS_ROWS) / n, totalWork },
   );
   try {

@@ -276,3 +276,53 @@ export function gammaDirection(v: Vec, av: Vec, bv: Vec, p: number, d: number): 
   }
   return out;
 }
+
+/** A random compressed sparse matrix (`major` groups over `minor` indices), sorted distinct indices, some groups empty. */
+export function randomCompressed(seed: number, major: number, minor: number, density: number): { indptr: Int32Array; indices: Int32Array; data: Float64Array } {
+  let state = seed >>> 0 || 1;
+  const next = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const indptr = new Int32Array(major + 1);
+  const indices: number[] = [];
+  const data: number[] = [];
+  for (let m = 0; m < major; m++) {
+    if (m % 5 !== 3) {
+      for (let i = 0; i < minor; i++) {
+        if (next() < density) {
+          indices.push(i);
+          data.push(next() * 4 - 1.5);
+        }
+      }
+    }
+    indptr[m + 1] = indices.length;
+  }
+  return { indptr, indices: Int32Array.from(indices), data: Float64Array.from(data) };
+}
+
+/** `start` (d × d, rows `ld` apart) + Σ over sparse rows of x_a x_b for a ≤ b (the upper triangle), float64, rows in order. */
+export function sparseOuter(
+  indptr: ArrayLike<number>, indices: ArrayLike<number>, data: ArrayLike<number>, rows: number, start: ArrayLike<number>, ld: number,
+): Float64Array {
+  const out = Float64Array.from(start);
+  for (let r = 0; r < rows; r++) {
+    for (let e = indptr[r]; e < indptr[r + 1]; e++) {
+      for (let f = e; f < indptr[r + 1]; f++) out[indices[e] * ld + indices[f]] += data[e] * data[f];
+    }
+  }
+  return out;
+}
+
+/** out[r, :] = Σ_e data[e] B[indices[e], :] − shift, float64 (B: `width` values per row, `ld` apart). */
+export function sparseTimes(
+  indptr: ArrayLike<number>, indices: ArrayLike<number>, data: ArrayLike<number>, rows: number, b: ArrayLike<number>, width: number, ld: number,
+  shift: ArrayLike<number> | null,
+): Float64Array {
+  const out = new Float64Array(rows * width);
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < width; j++) {
+      let sum = shift ? -shift[j] : 0;
+      for (let e = indptr[r]; e < indptr[r + 1]; e++) sum += data[e] * b[indices[e] * ld + j];
+      out[r * width + j] = sum;
+    }
+  }
+  return out;
+}

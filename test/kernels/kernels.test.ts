@@ -318,6 +318,68 @@ const cases: KernelCase[] = [
   },
 
   {
+    claim: 'sparseOuter: C += Σ x xᵀ over sparse rows (upper triangle), float64 in row order, the same bits for any band split',
+    check: (h, d) => {
+      const rows = (d % 11) + 3;
+      const { indptr, indices, data } = ref.randomCompressed(d, rows, d, 0.3);
+      const ldc = d + 3; // a row stride that is not d, as the padded operator's
+      const start = Float64Array.from({ length: d * ldc }, (_, i) => (i % 5) / 4);
+      const at = (values: Int32Array) => h.f32(new Float32Array(values.buffer), 4);
+      const [ip, ix, dt] = [at(indptr), at(indices.length ? indices : new Int32Array(1)), h.f64(data.length ? data : [0], 8)];
+      const whole = h.f64(start, 8);
+      // Two calls over consecutive rows (the pass's jobs) sum as one.
+      const first = rows >> 1;
+      h.kernels.sparseOuter(ip, ix, dt, 0, first, 0, d, whole, ldc);
+      h.kernels.sparseOuter(ip, ix, dt, first, rows - first, 0, d, whole, ldc);
+      const got = h.readF64(whole, d * ldc);
+      // Products of float64 values added in row order: the reference's operations exactly (nothing below the diagonal).
+      expect(got).toEqual(ref.sparseOuter(indptr, indices, data, rows, start, ldc));
+      const split = h.f64(start, 8);
+      const middle = d >> 1;
+      h.kernels.sparseOuter(ip, ix, dt, 0, rows, middle, d, split, ldc);
+      h.kernels.sparseOuter(ip, ix, dt, 0, rows, 0, middle, split, ldc);
+      expect(h.readF64(split, d * ldc)).toEqual(got);
+    },
+  },
+
+  {
+    claim: 'sparseTimes: out = X B − shift from sparse rows, float32 (16, 4, then single lanes), the same bits for any row split',
+    check: (h, width) => {
+      const rows = (width % 9) + 2;
+      const cols = (width % 13) + 5;
+      const ld = width + (width % 3); // a row stride that is not the width
+      const { indptr, indices, data } = ref.randomCompressed(width + 7, rows, cols, 0.4);
+      const data32 = Float32Array.from(data);
+      const b = normals(width, cols * ld);
+      const shift = normals(width + 1, width, 0.5);
+      const at = (values: Int32Array) => h.f32(new Float32Array(values.buffer), 4);
+      const [ip, ix, dt] = [at(indptr), at(indices.length ? indices : new Int32Array(1)), h.f32(data32.length ? data32 : [0], misalignOf(width))];
+      const bAt = h.f32(b, misalignOf(width + 1));
+      for (const shifted of [false, true]) {
+        const out = h.zerosF32(rows * ld, 4);
+        h.kernels.sparseTimes(ip, ix, dt, 0, rows, bAt, width, ld, out, shifted ? h.f32(shift, 8) : 0);
+        const got = h.readF32(out, rows * ld);
+        const expected = ref.sparseTimes(indptr, indices, data32, rows, b, width, ld, shifted ? shift : null);
+        const scale = ref.sparseTimes(indptr, indices, absolute(data32), rows, absolute(b), width, ld, shifted ? absolute(shift).map((x) => -x) : null);
+        for (let r = 0; r < rows; r++) {
+          for (let j = 0; j < width; j++) {
+            const error = Math.abs(got[r * ld + j] - expected[r * width + j]);
+            if (!(error <= F32_TOLERANCE * scale[r * width + j] + 1e-30)) {
+              expect(error, `out[${r}, ${j}] (width ${width}, shift ${shifted})`).toBeLessThanOrEqual(F32_TOLERANCE * scale[r * width + j]);
+            }
+          }
+        }
+        // Rows split between devices: each row computed whole by one, the same bits.
+        const split = h.zerosF32(rows * ld, 4);
+        const shiftAt = shifted ? h.f32(shift, 8) : 0;
+        h.kernels.sparseTimes(ip, ix, dt, 1, rows - 1, bAt, width, ld, split, shiftAt);
+        h.kernels.sparseTimes(ip, ix, dt, 0, 1, bAt, width, ld, split, shiftAt);
+        expect(h.readF32(split, rows * ld)).toEqual(got);
+      }
+    },
+  },
+
+  {
     claim: 'rayleighQuotients: ⟨v_i, g_i⟩ in float64',
     check: (h, d) => {
       const p = (d % 5) + 1;

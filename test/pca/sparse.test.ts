@@ -1,0 +1,241 @@
+// pca of sparse matrices, never densified by the code under test: both sparse routes, centred (PCA with implicit
+// centring) and not (the truncated SVD), csr and csc, unsorted indices and duplicates, empty rows and columns, a flat
+// tail; every answer held to float64 references computed here from a dense copy (Jacobi eigensolver). Also: the same
+// bits for 1, 2 and 3 devices, Moments and transform of sparse input, the refusals, and an abort mid-fit.
+
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Moments, pca, type PCAModel, type SparseMatrix } from '../../src/entries/node';
+import { currentHost } from '../../src/hosts/host';
+import { expectSameBits } from '../helpers/bits';
+import { expectError } from '../helpers/expect-error';
+import { countData } from '../helpers/flat';
+import { covariance } from '../helpers/pencil-reference';
+import { jacobiEigen, uncentredEigen } from '../helpers/reference';
+
+/** A seeded sparse n × d matrix: column c kept in ~18 % of rows with spread 1/(1 + c/4) (separated variances), every fifth row and columns 7 and 31 empty. */
+function sparseData(n: number, d: number, seed: number): { csr: SparseMatrix; dense: Float64Array } {
+  let state = seed;
+  const next = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const dense = new Float64Array(n * d);
+  const indptr = [0];
+  const indices: number[] = [];
+  const data: number[] = [];
+  for (let r = 0; r < n; r++) {
+    for (let c = 0; c < d; c++) {
+      if (r % 5 === 4 || c === 7 || c === 31 || next() > 0.18) continue;
+      const value = Math.fround((0.5 + next()) * 3 / (1 + c / 4) + (c < 4 ? dense[r * d] : 0));
+      dense[r * d + c] = value;
+      indices.push(c);
+      data.push(value);
+    }
+    indptr.push(indices.length);
+  }
+  return { csr: { format: 'csr', rows: n, cols: d, indptr: Int32Array.from(indptr), indices: Int32Array.from(indices), data: Float32Array.from(data) }, dense };
+}
+
+/** The same entries in csc, each column's rows reversed (unsorted) and every entry split into two halves (duplicates). */
+function scrambledCsc(dense: Float64Array, n: number, d: number): SparseMatrix {
+  const indptr = [0];
+  const indices: number[] = [];
+  const data: number[] = [];
+  for (let c = 0; c < d; c++) {
+    for (let r = n - 1; r >= 0; r--) {
+      const value = dense[r * d + c];
+      if (value === 0) continue;
+      indices.push(r, r);
+      data.push(value / 2, value / 2);
+    }
+    indptr.push(indices.length);
+  }
+  return { format: 'csc', rows: n, cols: d, indptr, indices, data };
+}
+
+const [n, d, k] = [400, 50, 6];
+const { csr, dense } = sparseData(n, d, 11);
+const centred = jacobiEigen(covariance(dense, n, d), d);
+const uncentred = uncentredEigen(dense, n, d);
+const truthOf = (center: boolean) => (center ? centred : uncentred);
+
+/** |cos| of component i with the reference's eigenvector i. */
+function cosine(model: PCAModel, vectors: Float64Array, i: number): number {
+  let dot = 0;
+  for (let c = 0; c < d; c++) dot += model.components[i * d + c] * vectors[i * d + c];
+  return Math.abs(dot);
+}
+
+function expectTruth(model: PCAModel, center: boolean): void {
+  const truth = truthOf(center);
+  const largest = truth.values[0];
+  for (let i = 0; i < k; i++) {
+    expect(Math.abs(model.explainedVariance[i] - truth.values[i]), `variance ${i}`).toBeLessThan(1e-6 * largest);
+    // Separated values (gaps of ≥ 2 % here): vectors within residual / gap of the eigenvectors.
+    expect(1 - cosine(model, truth.vectors, i), `component ${i}`).toBeLessThan(1e-5);
+  }
+}
+
+describe('pca of a sparse matrix', { timeout: 120_000 }, () => {
+  it('the reference spectrum is separated at the top k (so single vectors can be compared)', () => {
+    for (const truth of [centred, uncentred]) {
+      for (let i = 0; i < k; i++) expect(1 - truth.values[i + 1] / truth.values[i]).toBeGreaterThan(0.02);
+    }
+  });
+
+  for (const center of [true, false]) {
+    for (const solver of ['covariance', 'data'] as const) {
+      it(`${solver} route, center: ${center}: the float64 eigenpairs, from csr and from an unsorted csc with duplicates`, async () => {
+        const fromCsr = await pca(csr, { k, center, solver, devices: 1 });
+        expect(fromCsr.solver).toBe(`sparse-${solver}`);
+        expect(fromCsr.converged).toBe(true);
+        expectTruth(fromCsr, center);
+        const fromCsc = await pca(scrambledCsc(dense, n, d), { k, center, solver: `sparse-${solver}`, devices: 1 });
+        expectTruth(fromCsc, center);
+        const means = Array.from({ length: d }, (_, c) => dense.reduce((sum, _v, i) => (i % d === c ? sum + dense[i] : sum), 0) / n);
+        for (let c = 0; c < d; c++) expect(fromCsr.mean[c]).toBeCloseTo(center ? means[c] : 0, 12);
+        // The total variance: the ratios divide by the float64 trace.
+        const total = truthOf(center).values.reduce((sum, value) => sum + value, 0);
+        expect(fromCsr.explainedVarianceRatio[0]).toBeCloseTo(truthOf(center).values[0] / total, 6);
+      });
+    }
+  }
+
+  it('center: false is the truncated SVD: singularValues ‖X w‖ and scoreVariance var(X w), as scikit-learn\'s TruncatedSVD', async () => {
+    for (const solver of ['covariance', 'data'] as const) {
+      for (const center of [false, true]) {
+        const model = await pca(csr, { k, center, solver, devices: 1 });
+        for (let i = 0; i < k; i++) {
+          // Scores of the dense float64 copy (centred when the model centres), with the model's own components.
+          const scores = Array.from({ length: n }, (_, r) => {
+            let sum = 0;
+            for (let c = 0; c < d; c++) sum += (dense[r * d + c] - model.mean[c]) * model.components[i * d + c];
+            return sum;
+          });
+          const norm = Math.sqrt(scores.reduce((sum, s) => sum + s * s, 0));
+          expect(Math.abs(model.singularValues[i] - norm) / norm, `σ${i} (${solver}, center ${center})`).toBeLessThan(1e-6);
+          const rawScores = Array.from({ length: n }, (_, r) => {
+            let sum = 0;
+            for (let c = 0; c < d; c++) sum += dense[r * d + c] * model.components[i * d + c];
+            return sum;
+          });
+          const mean = rawScores.reduce((sum, s) => sum + s, 0) / n;
+          const variance = rawScores.reduce((sum, s) => sum + (s - mean) ** 2, 0) / n;
+          expect(Math.abs(model.scoreVariance![i] - variance) / variance, `score variance ${i}`).toBeLessThan(1e-5);
+        }
+      }
+    }
+  });
+
+  it('a flat tail at k (single-cell-like log counts): values of float64 and every pair an eigenpair to tol', async () => {
+    const [rows, cols, kFlat] = [600, 80, 20];
+    const counts = countData(rows, cols, 6, 5);
+    const indptr = [0];
+    const indices: number[] = [];
+    const data: number[] = [];
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) {
+        if (counts[r * cols + c] !== 0) {
+          indices.push(c);
+          data.push(counts[r * cols + c]);
+        }
+      }
+      indptr.push(indices.length);
+    }
+    const exact = covariance(Float64Array.from(counts), rows, cols);
+    const truth = jacobiEigen(exact, cols);
+    const largest = truth.values[0];
+    // Somewhere in the top k two values are within 1 % of each other: their vectors are not compared one by one.
+    const tightest = Math.min(...Array.from({ length: kFlat }, (_, i) => 1 - truth.values[i + 1] / truth.values[i]));
+    expect(tightest).toBeLessThan(0.01);
+    for (const solver of ['covariance', 'data'] as const) {
+      const model = await pca({ format: 'csr', rows, cols, indptr, indices, data }, { k: kFlat, solver, devices: 1 });
+      expect(model.converged).toBe(true);
+      let captured = 0;
+      let exactCaptured = 0;
+      for (let i = 0; i < kFlat; i++) {
+        expect(Math.abs(model.explainedVariance[i] - truth.values[i]), `${solver}: value ${i}`).toBeLessThan(1e-6 * largest);
+        const v = model.components.subarray(i * cols, (i + 1) * cols);
+        let squares = 0;
+        for (let r = 0; r < cols; r++) {
+          let image = 0;
+          for (let c = 0; c < cols; c++) image += exact[r * cols + c] * v[c];
+          squares += (image - model.explainedVariance[i] * v[r]) ** 2;
+        }
+        expect(Math.sqrt(squares), `${solver}: residual ${i}`).toBeLessThan(3e-6 * largest);
+        captured += model.explainedVariance[i];
+        exactCaptured += truth.values[i];
+      }
+      expect(Math.abs(captured - exactCaptured)).toBeLessThan(1e-6 * exactCaptured);
+    }
+  });
+
+  describe('the same bits for 1, 2 and 3 devices', () => {
+    beforeEach(() => void vi.spyOn(currentHost(), 'hardwareThreads').mockReturnValue(8));
+    afterEach(() => vi.restoreAllMocks());
+    it.each(['covariance', 'data'] as const)('%s route', async (solver) => {
+      const models: PCAModel[] = [];
+      for (const devices of [1, 2, 3]) {
+        const model = await pca(csr, { k, solver, devices, center: true });
+        expect(model.backend).toMatchObject({ devices });
+        models.push(model);
+      }
+      for (const model of models.slice(1)) {
+        expectSameBits(model.components, models[0].components, `${solver} components on ${model.backend!.devices} devices`);
+        expectSameBits(model.explainedVariance, models[0].explainedVariance, `${solver} variances on ${model.backend!.devices} devices`);
+      }
+    });
+  });
+
+  it('Moments.of and partialFit: the float64 scatter and mean of the dense copy', async () => {
+    const moments = await Moments.of(csr, { devices: 1 });
+    const scatter = covariance(dense, n, d, 1);
+    expect(moments.n).toBe(n);
+    for (let i = 0; i < d * d; i++) expect(Math.abs(moments.scatter[i] - scatter[i])).toBeLessThan(1e-12 * (1 + Math.abs(scatter[i])));
+    const halves = new Moments(d);
+    const top: SparseMatrix = { format: 'csr', rows: 200, cols: d, indptr: (csr.indptr as Int32Array).subarray(0, 201), indices: csr.indices, data: csr.data };
+    const rest = (csr.indptr as Int32Array).subarray(200).map((offset) => offset - (csr.indptr as Int32Array)[200]);
+    const start = (csr.indptr as Int32Array)[200];
+    const bottom: SparseMatrix = { format: 'csr', rows: 200, cols: d, indptr: rest, indices: (csr.indices as Int32Array).subarray(start), data: (csr.data as Float32Array).subarray(start) };
+    await halves.partialFit({ ...top, indices: (csr.indices as Int32Array).subarray(0, start), data: (csr.data as Float32Array).subarray(0, start) }, { devices: 1 });
+    await halves.partialFit(bottom, { devices: 1 });
+    for (let i = 0; i < d * d; i++) expect(Math.abs(halves.scatter[i] - scatter[i])).toBeLessThan(1e-12 * (1 + Math.abs(scatter[i])));
+    await expectError(() => new Moments(d + 1).partialFit(csr), RangeError, /X has 50 columns, but these moments are of d = 51/);
+  });
+
+  it('transform of sparse rows: (X − mean) Wᵀ in float64, as of the dense rows', async () => {
+    const model = await pca(csr, { k, devices: 1 });
+    const sparse = model.transform(scrambledCsc(dense, n, d));
+    for (let r = 0; r < n; r++) {
+      for (let i = 0; i < k; i++) {
+        let expected = 0;
+        for (let c = 0; c < d; c++) expected += (dense[r * d + c] - model.mean[c]) * model.components[i * d + c];
+        expect(Math.abs(sparse.data[r * k + i] - expected)).toBeLessThan(1e-12 * (1 + Math.abs(expected)));
+      }
+    }
+    expect(() => model.transform({ ...csr, cols: d + 1, indptr: csr.indptr })).toThrow(/X has 51 columns, but the model has d = 50/);
+  });
+
+  it.each([
+    ['k above the rows', () => pca({ format: 'csr', rows: 3, cols: 10, indptr: [0, 1, 2, 3], indices: [0, 4, 9], data: [1, 2, 3] }, { k: 4 }), RangeError, /k = 4 is larger than the number of rows \(3\)/],
+    ['k above the columns', () => pca(csr, { k: 51 }), RangeError, /k = 51 is larger than d = 50: there are at most d principal components/],
+    ['one row', () => pca({ format: 'csr', rows: 1, cols: 3, indptr: [0, 1], indices: [0], data: [1] }, { k: 1 }), RangeError, /X has 1 row; PCA needs at least 2/],
+    ['the Gram route', () => pca(csr, { k, solver: 'gram' }), RangeError, /solver 'gram' plays on XXᵀ from dense rows: a sparse matrix takes 'covariance'/],
+    ['a sparse route for dense rows', () => pca([[1, 2], [3, 4], [5, 7]], { k: 1, solver: 'sparse-data' }), RangeError, /solver "sparse-data" is for a sparse matrix/],
+    ['a bad matrix', () => pca({ ...csr, indptr: [1] }, { k }), RangeError, /X\.indptr has 1 offsets/],
+    ['rows that do not vary', () => pca({ format: 'csr', rows: 3, cols: 2, indptr: [0, 0, 0, 0], indices: [], data: [] }, { k: 1 }), RangeError, /X has no variance/],
+  ])('refuses %s', async (_, run, type, message) => {
+    await expectError(run, type, message);
+  });
+
+  it.each(['covariance', 'data'] as const)('%s route: aborts mid-fit with the signal\'s AbortError', async (solver) => {
+    const controller = new AbortController();
+    const steps: number[] = [];
+    const fit = pca(csr, {
+      k, solver, tol: 0, maxSteps: 1_000_000, signal: controller.signal, devices: 1,
+      onProgress: (p) => {
+        steps.push(p.step);
+        if (p.step === 10) controller.abort();
+      },
+    });
+    await expect(fit).rejects.toMatchObject({ name: 'AbortError' });
+    expect(steps).toEqual([5, 10]);
+  });
+});
