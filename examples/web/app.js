@@ -1,7 +1,9 @@
 // The web demo: pca of the bundled MNIST sample or of a file the user drops, streamed from the File (only a
 // minibatch in memory at a time) on Web Workers, with a live convergence chart, then the explained variance (the
 // same plot as `npm start`'s out/variance.svg), the components as images and the rows on the first two components.
-import { NpySource, init, openSource, pca } from '/dist/browser.js';
+// A sparse file (scipy's .npz, Matrix Market .mtx or .mtx.gz: TF-IDF, single-cell counts) is read as its entries
+// and fitted without densifying; "transpose" reads a genes × cells file as cells × genes.
+import { NpySource, init, openSource, pca, readSparse, sparseFormatOfName } from '/dist/browser.js';
 import { formatShare, projectionSvg, varianceSvg } from './plots.js';
 import { ConvergenceChart, describeProgress } from './progress.js';
 
@@ -40,18 +42,28 @@ function drawComponents(model) {
   }
 }
 
+/** Blocks of projected rows: a source's batches, or a sparse matrix projected whole from its non-zeros. */
+async function* projections(model, data) {
+  if (data.sparse) {
+    yield { projected: model.transform(data.sparse), firstRow: 0 };
+    return;
+  }
+  for await (const batch of data.source.batches(4096)) {
+    yield { projected: model.transform({ data: batch.data, rows: batch.rows, cols: batch.cols }), firstRow: batch.firstRow };
+  }
+}
+
 /** The rows (the first MAX_POINTS) on components 1 and 2, as the SVG scatter `npm start` draws. */
-async function drawScatter(model, source, labels) {
+async function drawScatter(model, data, labels) {
   $('scatter-figure').hidden = model.k < 2;
   if (model.k < 2) return 0;
   const scores = new Float64Array(Math.min(model.nSamples, MAX_POINTS) * 2);
   const shown = [];
   let points = 0;
-  for await (const batch of source.batches(4096)) {
-    const projected = model.transform({ data: batch.data, rows: batch.rows, cols: batch.cols });
+  for await (const { projected, firstRow } of projections(model, data)) {
     for (let r = 0; r < projected.rows && points < scores.length / 2; r++, points++) {
       scores.set(projected.data.subarray(r * model.k, r * model.k + 2), points * 2);
-      if (labels) shown.push(labels[batch.firstRow + r]);
+      if (labels) shown.push(labels[firstRow + r]);
     }
     if (points * 2 >= scores.length) break;
   }
@@ -72,32 +84,43 @@ function showVariance(model) {
 
 const chart = new ConvergenceChart($('chart'), { yLabel: 'variance' });
 
-async function fit(source, labels) {
+/**
+ * Fits `data`: `{ source }` (a MatrixSource, streamed) or `{ file, format }` (a sparse file, read whole as its entries
+ * first, then fitted without densifying).
+ */
+async function fit(data, labels) {
   const k = Number($('k').value);
+  const name = data.source ? data.source.name : data.file.name;
   document.body.dataset.state = 'running';
-  $('status').textContent = `fitting ${source.name}…`;
+  $('status').textContent = `${data.source ? 'fitting' : 'reading'} ${name}…`;
   chart.reset(k);
   for (const id of ['variance-plot', 'scatter']) $(id).replaceChildren();
   const started = performance.now();
   try {
-    const info = await source.info();
-    const model = await pca(source, {
+    let described;
+    if (data.source) {
+      described = (await data.source.info()).format;
+    } else {
+      data.sparse = await readSparse(data.file, { transpose: $('transpose').checked });
+      described = `${data.format}, ${data.sparse.data.length.toLocaleString('en-US')} stored entries${$('transpose').checked ? ', transposed' : ''}`;
+    }
+    const model = await pca(data.sparse ?? data.source, {
       k, devices: 'auto',
       onProgress: (progress) => {
         chart.add(progress);
-        $('status').textContent = describeProgress(source.name, progress);
+        $('status').textContent = describeProgress(name, progress);
       },
     });
     const seconds = (performance.now() - started) / 1000;
     const { backend } = model;
-    $('status').textContent = `done in ${seconds.toFixed(2)} s: ${model.nSamples} rows × ${model.d} columns (${info.format}), k = ${model.k}, `
-      + `on ${backend.devices} ${backend.kind === 'workers' ? 'worker devices' : 'in-thread device'}`;
+    $('status').textContent = `done in ${seconds.toFixed(2)} s: ${model.nSamples} rows × ${model.d} columns (${described}), k = ${model.k}, `
+      + `on ${backend.devices} ${backend.kind === 'workers' ? 'worker devices' : 'in-thread device'}, ${model.solver} route`;
     showVariance(model);
     drawComponents(model);
-    const points = await drawScatter(model, source, labels);
+    const points = await drawScatter(model, data, labels);
     window.demoResult = {
-      backend, seconds, rows: model.nSamples, points, reports: chart.steps.length,
-      explainedVariance: Array.from(model.explainedVariance),
+      backend, seconds, rows: model.nSamples, points, reports: chart.steps.length, solver: model.solver,
+      explainedVariance: Array.from(model.explainedVariance), components: Array.from(model.components),
     };
     document.body.dataset.state = 'done';
   } catch (error) {
@@ -113,13 +136,14 @@ async function runMnist() {
     fetch('/data/mnist-10k.npy').then((response) => response.blob()),
     fetch('/data/mnist-10k-labels.json').then((response) => response.json()),
   ]);
-  await fit(new NpySource(blob, { name: 'the MNIST sample' }), labels);
+  await fit({ source: new NpySource(blob, { name: 'the MNIST sample' }) }, labels);
 }
 
 function fitFile(file) {
   if (!file) return;
   try {
-    return fit(openSource(file), null);
+    const sparse = sparseFormatOfName(file.name);
+    return fit(sparse ? { file, format: sparse } : { source: openSource(file) }, null);
   } catch (error) {
     $('status').textContent = `failed: ${error.message}`;
   }

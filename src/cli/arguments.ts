@@ -28,7 +28,8 @@ export interface Arguments {
   columns?: Column[];
   delimiter?: string;
   header?: 'auto' | 'yes' | 'no';
-  format?: 'npy' | 'csv' | 'parquet';
+  format?: 'npy' | 'csv' | 'parquet' | 'npz' | 'mtx';
+  transpose: boolean;
   x?: Column[];
   y?: Column[];
   labels?: Column;
@@ -115,7 +116,8 @@ const OPTIONS: Record<string, OptionSpec> = {
   columns: { value: '<a,b,...>', read: (into, text, flag) => (into.columns = columns(text, flag)) },
   delimiter: { value: '<c>', read: (into, text, flag) => (into.delimiter = delimiter(text, flag)) },
   header: { value: '<auto|yes|no>', read: (into, text, flag) => (into.header = choice(['auto', 'yes', 'no'] as const)(text, flag)) },
-  format: { value: '<npy|csv|parquet>', read: (into, text, flag) => (into.format = choice(['npy', 'csv', 'parquet'] as const)(text, flag)) },
+  format: { value: '<f>', read: (into, text, flag) => (into.format = choice(['npy', 'csv', 'parquet', 'npz', 'mtx'] as const)(text, flag)) },
+  transpose: { read: (into) => (into.transpose = true) },
   x: { value: '<a,b,...>', read: (into, text, flag) => (into.x = columns(text, flag)) },
   y: { value: '<a,b,...>', read: (into, text, flag) => (into.y = columns(text, flag)) },
   labels: {
@@ -157,8 +159,10 @@ const GAME: [OptionName, string][] = [
 const READING: [OptionName, string][] = [
   ['delimiter', 'CSV delimiter: one character; \\t or tab for a tab (default: tab for .tsv, else the commonest of , tab ;)'],
   ['header', 'does a CSV file\'s first line name the columns? (default auto: yes if a cell is a word)'],
-  ['format', 'the file\'s format (default: from its extension: .npy; .csv, .tsv, .tab, .txt; .parquet, .parq, .pq)'],
+  ['format', 'npy, csv, parquet, npz or mtx (default: from its extension: .npy; .csv, .tsv, .tab, .txt; .parquet, .parq, .pq; .npz; .mtx, .mtx.gz)'],
 ];
+/** Sparse files: scipy's save_npz and Matrix Market. */
+const SPARSE: [OptionName, string] = ['transpose', 'read a sparse file\'s (.npz, .mtx, .mtx.gz) columns as rows: a genes × cells matrix.mtx.gz as cells × genes'];
 const COLUMNS: [OptionName, string] = ['columns', 'CSV or Parquet columns to read, by name or 0-based index (default: all)'];
 const REPORTING: [OptionName, string][] = [
   ['quiet', 'no progress and no summary (errors still go to stderr)'],
@@ -170,6 +174,7 @@ const TWO_VIEWS: [OptionName, string][] = [
   ['y', 'with one file: Y\'s columns (no column in both)'],
 ];
 const NO_COLUMNS = 'name X\'s and Y\'s columns with --x and --y';
+const DENSE_ONLY = 'it reads dense files (.npy, CSV, Parquet); fit, transform and info read sparse ones';
 
 const SPECS: Record<CommandName, CommandSpec> = {
   fit: {
@@ -182,7 +187,7 @@ const SPECS: Record<CommandName, CommandSpec> = {
       ['solver', 'auto (default), covariance (one pass: the d × d covariance) or data (a pass per round: for columns too many for the covariance)'],
       ...GAME,
       ['no-center', 'do not subtract the column means: components of the uncentred XᵀX / (n − 1)'],
-      MODEL_OUT, COLUMNS, ...READING, ...REPORTING,
+      MODEL_OUT, COLUMNS, ...READING, SPARSE, ...REPORTING,
     ],
     refused: { labels: 'it is lda\'s', x: 'it is cca\'s and pls\'s', y: 'it is cca\'s and pls\'s' },
   },
@@ -192,15 +197,15 @@ const SPECS: Record<CommandName, CommandSpec> = {
     summary: 'Project a file\'s rows onto the components of a model written by eigengame fit.',
     options: [
       ['out', 'where to write the scores (required): .npy (float64) or .csv/.tsv with a pc1,pc2,… header, one row of k per input row'],
-      COLUMNS, ...READING, ...REPORTING,
+      COLUMNS, ...READING, SPARSE, ...REPORTING,
     ],
     refused: { k: 'k is the model\'s' },
   },
   info: {
     files: ['<file>'],
     usage: '[options]',
-    summary: 'Describe a file: format, type, rows, columns, column names.',
-    options: [COLUMNS, ...READING, ...REPORTING],
+    summary: 'Describe a file: format, type, rows, columns, column names; for a sparse file its stored entries and density.',
+    options: [COLUMNS, ...READING, SPARSE, ...REPORTING],
   },
   cca: {
     files: ['<x-file>', '<y-file>'],
@@ -214,7 +219,7 @@ const SPECS: Record<CommandName, CommandSpec> = {
       ['no-center', 'do not subtract the column means'],
       MODEL_OUT, ...READING, ...REPORTING,
     ],
-    refused: { columns: NO_COLUMNS, solver: 'cca has one route', labels: 'it is lda\'s' },
+    refused: { columns: NO_COLUMNS, solver: 'cca has one route', labels: 'it is lda\'s', transpose: DENSE_ONLY },
   },
   pls: {
     files: ['<x-file>', '<y-file>'],
@@ -226,7 +231,7 @@ const SPECS: Record<CommandName, CommandSpec> = {
       ['no-center', 'do not subtract the column means'],
       MODEL_OUT, ...READING, ...REPORTING,
     ],
-    refused: { columns: NO_COLUMNS, solver: 'pls has one route', labels: 'it is lda\'s', regularization: 'its B is the identity' },
+    refused: { columns: NO_COLUMNS, solver: 'pls has one route', labels: 'it is lda\'s', regularization: 'its B is the identity', transpose: DENSE_ONLY },
   },
   lda: {
     files: ['<file>'],
@@ -242,6 +247,7 @@ const SPECS: Record<CommandName, CommandSpec> = {
     refused: {
       'no-center': 'its scatter matrices are taken about the class means, so there is no centring to turn off',
       columns: 'X is every column but --labels', x: 'X is every column but --labels', y: 'X is every column but --labels', solver: 'lda has one route',
+      transpose: DENSE_ONLY,
     },
   },
 };
@@ -335,7 +341,7 @@ function checkFiles(command: CommandName, files: string[]): void {
 function readOptions(command: CommandName, given: { name: string; flag: string; value: string | undefined }[]): Arguments {
   const spec = SPECS[command];
   const allowed = new Set(spec.options.map(([name]) => name));
-  const into: Parsed = { noCenter: false, quiet: false, json: false };
+  const into: Parsed = { noCenter: false, transpose: false, quiet: false, json: false };
   const seen = new Map<string, string>();
   for (const { name, flag, value } of given) {
     const option = OPTIONS[name];

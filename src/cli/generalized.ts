@@ -5,6 +5,7 @@ import { ArgumentError, resolveColumns, resolveViews, type Arguments, type Colum
 import { checkInput, checkOutputs, writeOutput } from './files';
 import { cca, lda, openSource, pls, type CCAModel, type GeneralizedProgress, type LDAModel, type MatrixSource, type PLSModel } from '../entries/node';
 import { formatOfName } from '../io/open';
+import { sparseFormatOfName } from '../io/sparse-files';
 import { checkBatchSize } from '../io/source';
 
 export type GeneralizedCommand = 'cca' | 'pls' | 'lda';
@@ -19,8 +20,11 @@ export interface Reporting {
 
 /** The reader of `file` in the format asked for or named by its extension; CSV's options on a .npy file are a usage error. */
 export function sourceOf(file: string, args: Arguments, columns?: readonly Column[]): MatrixSource {
+  if (args.format === 'npz' || args.format === 'mtx' || (args.format === undefined && sparseFormatOfName(file) !== undefined)) {
+    throw new ArgumentError(`${file} is a sparse matrix file: fit, transform and info read it; cca, pls and lda read dense files (.npy, CSV, Parquet)`);
+  }
   const format = args.format ?? formatOfName(file);
-  if (format === undefined) throw new ArgumentError(`${file}: cannot tell its format from its name: pass --format npy, csv or parquet`);
+  if (format === undefined) throw new ArgumentError(`${file}: cannot tell its format from its name: pass --format npy, csv, parquet, npz or mtx`);
   const csvOnly = (['columns', 'delimiter', 'header'] as const).filter((name) => args[name] !== undefined);
   if (format === 'npy' && csvOnly.length > 0) {
     throw new ArgumentError(`${file} is a .npy file: ${csvOnly.map((name) => `--${name}`).join(', ')} only apply to CSV (a .npy file is read whole)`);

@@ -7,12 +7,14 @@ import { setFlagsFromString } from 'node:v8';
 import {
   ArgumentError, commandHelp, helpPointer, overviewHelp, parseCommandLine, resolveColumns, type Arguments,
 } from './arguments';
-import { UsageError, checkInput, checkOutputs, removeTemporaryFiles, writeOutput, type Input } from './files';
+import { UsageError, checkInput, checkOutputs, removeTemporaryFiles, writeOutput, type Input, type Output } from './files';
 import { batchFits, runGeneralized, sourceOf, tooLargeK, type GeneralizedCommand } from './generalized';
 import { ProgressReport } from './progress';
-import { PCAModel, installNodeHost, pca, type MatrixSource } from '../entries/node';
+import { PCAModel, installNodeHost, isSparseMatrix, pca, readSparse, type MatrixSource, type SparseMatrix } from '../entries/node';
 import { encodeNpyHeader } from '../io/npy';
 import { formatOfName } from '../io/open';
+import { readSparse as checkSparse } from '../io/sparse';
+import { sparseFormatOfName } from '../io/sparse-files';
 
 // The package is `sideEffects: false`, so a bundle that takes the API's names through the Node entry need not run
 // the entry (which installs Node's host): the command asks for the installation itself.
@@ -62,12 +64,37 @@ async function selectedSource(file: string, input: Input, args: Arguments): Prom
   return sourceOf(file, args, columns);
 }
 
+/**
+ * The sparse format of `file` (by --format, else its name: .npz; .mtx, .mtx.gz), or null for a dense file. --transpose
+ * applies to sparse files only, and the CSV and Parquet reading options to dense ones only (usage errors).
+ */
+function sparseFormat(file: string, args: Arguments): 'npz' | 'mtx' | null {
+  const named = args.format === undefined ? sparseFormatOfName(file) : undefined;
+  const format = args.format === 'npz' || args.format === 'mtx' ? args.format : named === undefined ? null : named === 'npz' ? 'npz' : 'mtx';
+  if (format === null) {
+    if (args.transpose) throw new ArgumentError(`--transpose applies to sparse files (.npz, .mtx, .mtx.gz): ${file} is not one`);
+    return null;
+  }
+  const denseOnly = (['columns', 'delimiter', 'header'] as const).filter((name) => args[name] !== undefined);
+  if (denseOnly.length > 0) {
+    throw new ArgumentError(`${file} is a sparse matrix file: ${denseOnly.map((name) => `--${name}`).join(', ')} only apply to CSV and Parquet (a sparse file is read whole)`);
+  }
+  return format;
+}
+
+/** A sparse file's matrix (read whole: the entries as typed arrays). */
+function readSparseFile(file: string, format: 'npz' | 'mtx', args: Arguments, signal: AbortSignal): Promise<SparseMatrix> {
+  return readSparse(file, { format, transpose: args.transpose, signal, name: file });
+}
+
 async function fit(file: string, args: Arguments, signal: AbortSignal): Promise<void> {
   const k = args.k!;
   const input = await checkInput(file, 'the input file');
   const [out] = await checkOutputs([{ option: '--out', path: args.out ?? 'model.json' }], [input]);
-  const source = await selectedSource(file, input, args);
-  const info = await source.info();
+  const sparse = sparseFormat(file, args);
+  // A sparse file is read whole (its entries, never a dense matrix) and fitted in memory; a dense one is streamed.
+  const source: SparseMatrix | MatrixSource = sparse ? await readSparseFile(file, sparse, args, signal) : await selectedSource(file, input, args);
+  const info = isSparseMatrix(source) ? { rows: source.rows, cols: source.cols } : await source.info();
   if (k > info.cols) throw new ArgumentError(`-k ${k} is more than ${file}'s ${info.cols} columns: give -k ${info.cols} or less`);
   if (info.rows !== null && k > info.rows) throw new ArgumentError(`-k ${k} is more than ${file}'s ${info.rows} rows: give -k ${info.rows} or less`);
   if (args.batch !== undefined) batchFits(file, args.batch, info.cols);
@@ -115,6 +142,13 @@ async function transform(modelFile: string, file: string, args: Arguments, signa
   const inputs = [await checkInput(modelFile, 'the model file'), await checkInput(file, 'the input file')];
   const [out] = await checkOutputs([{ option: '--out', path: args.out! }], inputs);
   const model = await readModel(modelFile);
+  const sparse = sparseFormat(file, args);
+  if (sparse) {
+    const written = await transformSparse(file, sparse, model, out, args, signal);
+    if (args.json) process.stdout.write(`${JSON.stringify({ out: out.path, rows: written, cols: model.k })}\n`);
+    else if (!args.quiet) process.stdout.write(`${written} rows × ${model.k} scores written to ${out.path}\n`);
+    return;
+  }
   const source = await selectedSource(file, inputs[1], args);
   let written = 0;
   try {
@@ -142,6 +176,34 @@ async function transform(modelFile: string, file: string, args: Arguments, signa
   else if (!args.quiet) process.stdout.write(`${written} rows × ${model.k} scores written to ${out.path}\n`);
 }
 
+/** transform of a sparse file: its matrix read whole, projected from its non-zeros, the scores written in blocks of rows. */
+async function transformSparse(file: string, format: 'npz' | 'mtx', model: PCAModel, out: Output, args: Arguments, signal: AbortSignal): Promise<number> {
+  const matrix = await readSparseFile(file, format, args, signal);
+  if (matrix.cols !== model.d) throw new Error(`${file} has ${matrix.cols} columns${args.transpose ? ' (transposed)' : ''}, but the model was fitted to ${model.d}`);
+  const scores = model.transform(matrix);
+  const delimiter = /\.npy$/i.test(out.path) ? null : /\.tsv$/i.test(out.path) ? '\t' : ',';
+  await writeOutput(out, signal, async (handle) => {
+    await handle.write(delimiter === null
+      ? encodeNpyHeader('float64', scores.rows, model.k)
+      : new TextEncoder().encode(`${Array.from({ length: model.k }, (_, i) => `pc${i + 1}`).join(delimiter)}\n`));
+    for (let first = 0; first < scores.rows; first += BATCH_ROWS) {
+      signal.throwIfAborted();
+      const rows = Math.min(BATCH_ROWS, scores.rows - first);
+      await writeScoreRows(handle, { data: scores.data.subarray(first * model.k, (first + rows) * model.k), rows, cols: model.k }, delimiter);
+    }
+  });
+  return scores.rows;
+}
+
+/** Rows of scores as float64 bytes (.npy: `delimiter` null) or delimited lines. */
+async function writeScoreRows(handle: FileHandle, scores: { data: Float64Array; rows: number; cols: number }, delimiter: string | null): Promise<void> {
+  // Every host eigengame runs on is little-endian, as .npy's '<f8' is.
+  await handle.write(delimiter === null
+    ? new Uint8Array(scores.data.buffer, scores.data.byteOffset, scores.data.byteLength)
+    : new TextEncoder().encode(Array.from({ length: scores.rows }, (_, r) =>
+      Array.from(scores.data.subarray(r * scores.cols, (r + 1) * scores.cols)).join(delimiter)).join('\n') + '\n'));
+}
+
 async function readModel(modelFile: string): Promise<PCAModel> {
   try {
     return PCAModel.fromJSON(await readFile(modelFile, 'utf8'));
@@ -160,12 +222,7 @@ async function writeScores(handle: FileHandle, source: MatrixSource, model: PCAM
   let rows = 0;
   for await (const batch of source.batches(BATCH_ROWS)) {
     signal.throwIfAborted();
-    const scores = model.transform({ data: batch.data, rows: batch.rows, cols: batch.cols });
-    // Every host eigengame runs on is little-endian, as .npy's '<f8' is.
-    await handle.write(delimiter === null
-      ? new Uint8Array(scores.data.buffer, scores.data.byteOffset, scores.data.byteLength)
-      : new TextEncoder().encode(Array.from({ length: scores.rows }, (_, r) =>
-        Array.from(scores.data.subarray(r * model.k, (r + 1) * model.k)).join(delimiter)).join('\n') + '\n'));
+    await writeScoreRows(handle, model.transform({ data: batch.data, rows: batch.rows, cols: batch.cols }), delimiter);
     rows += batch.rows;
   }
   return rows;
@@ -182,6 +239,11 @@ async function countRows(source: MatrixSource, signal: AbortSignal): Promise<num
 
 async function info(file: string, args: Arguments, signal: AbortSignal): Promise<void> {
   const input = await checkInput(file, 'the input file');
+  const sparse = sparseFormat(file, args);
+  if (sparse) {
+    await sparseInfo(file, sparse, args, signal);
+    return;
+  }
   const source = await selectedSource(file, input, args);
   const described = await source.info();
   const rows = described.rows ?? await countRows(source, signal);
@@ -196,6 +258,33 @@ async function info(file: string, args: Arguments, signal: AbortSignal): Promise
     process.stdout.write(`${file}: ${described.format}, ${described.dtype}, ${rows} rows × ${described.cols} columns${bytes === null ? '' : `, ${bytes} bytes`}\n`);
     if (described.columnNames) process.stdout.write(`columns: ${described.columnNames.join(', ')}\n`);
   }
+}
+
+/**
+ * info of a sparse file: its shape, stored entries (duplicates summed, as a fit sees them), density and layout, once
+ * the matrix has passed the checks a fit makes (offsets, indices in range, finite values).
+ */
+async function sparseInfo(file: string, format: 'npz' | 'mtx', args: Arguments, signal: AbortSignal): Promise<void> {
+  const matrix = await readSparseFile(file, format, args, signal);
+  const nonZeros = checkSparse(matrix, file).nnz;
+  const stats = await stat(file);
+  const bytes = stats.isFile() ? stats.size : null;
+  const density = matrix.rows * matrix.cols === 0 ? 0 : nonZeros / (matrix.rows * matrix.cols);
+  const dtype = matrix.data instanceof Float32Array ? 'float32' : 'float64';
+  const result = {
+    file, bytes, format, layout: matrix.format, dtype, rows: matrix.rows, cols: matrix.cols, nonZeros, density, transposed: args.transpose,
+  };
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } else if (!args.quiet) {
+    const shape = `${matrix.rows} rows × ${matrix.cols} columns${args.transpose ? ' (transposed)' : ''}`;
+    process.stdout.write(`${file}: ${format} (${matrix.format}), ${dtype}, ${shape}, ${nonZeros} stored entries, density ${formatDensity(density)}${bytes === null ? '' : `, ${bytes} bytes`}\n`);
+  }
+}
+
+/** A density as a percentage with three significant digits (0.0123 %), or 0 / 100 %. */
+function formatDensity(density: number): string {
+  return density === 0 || density === 1 ? `${density * 100} %` : `${(density * 100).toPrecision(3)} %`;
 }
 
 /** cca, pls and lda, with fit's progress report (sized by the first file's rows, where its header tells them). */

@@ -30,8 +30,9 @@ describe('the command line', () => {
     expect(files).toEqual(['data.csv']);
     expect(args).toEqual({
       k: 3, devices: 2, batch: 512, solver: 'data', tol: 1e-9, maxSteps: 40, seed: 7, noCenter: true, out: 'm.json',
-      columns: ['a', 2, 'b'], delimiter: '\t', header: 'yes', format: 'csv', quiet: true, json: true,
+      columns: ['a', 2, 'b'], delimiter: '\t', header: 'yes', format: 'csv', transpose: false, quiet: true, json: true,
     } satisfies Arguments);
+    expect(run(['info', 'm.mtx.gz', '--transpose', '--format', 'mtx']).args).toMatchObject({ transpose: true, format: 'mtx' });
     expect(run(['fit', 'x.npy', '-k5']).args.k).toBe(5);
     expect(run(['fit', 'x.npy', '-k=5', '--devices', 'auto']).args).toMatchObject({ k: 5, devices: 'auto' });
     expect(run(['fit', '-k', '2', '--', '--odd-name.npy']).files).toEqual(['--odd-name.npy']);
@@ -57,7 +58,7 @@ describe('the command line', () => {
     [['fit', 'f.csv', '-k', '1', '--devices', ''], /^--devices must be a whole number ≥ 1 or auto, got ""$/],
     [['fit', 'f.csv', '-k', '1', '--devices', '0'], /^--devices must be a whole number ≥ 1 or auto, got "0"$/],
     [['fit', 'f.csv', '-k', '1', '--solver', 'fast'], /^--solver must be auto, covariance or data, got "fast"$/],
-    [['fit', 'f.csv', '-k', '1', '--format', 'tsv'], /^--format must be npy, csv or parquet, got "tsv"$/],
+    [['fit', 'f.csv', '-k', '1', '--format', 'tsv'], /^--format must be npy, csv, parquet, npz or mtx, got "tsv"$/],
     [['fit', 'f.csv', '-k', '1', '--header', 'true'], /^--header must be auto, yes or no, got "true"$/],
     [['cca', 'f.csv', 'g.csv', '-k', '1', '--regularization', ''], /^--regularization must be a decimal number ≥ 0/],
     // Text values.
@@ -92,6 +93,7 @@ describe('the command line', () => {
     [['pls', 'f.csv', 'g.csv', '-k', '1', '--regularization', '0.1'], /^pls takes no --regularization: its B is the identity$/],
     [['fit', 'f.csv', '-k', '1', '--labels', 'c'], /^fit takes no --labels: it is lda's$/],
     [['transform', 'm.json', 'f.csv', '--out', 's.npy', '-k', '2'], /^transform takes no -k: k is the model's$/],
+    [['cca', 'f.csv', 'g.csv', '-k', '1', '--transpose'], /^cca takes no --transpose: it reads dense files \(.npy, CSV, Parquet\); fit, transform and info read sparse ones$/],
     [['transform', 'm.json', 'f.csv', '--out', 's.npy', '--no-center'], /^transform has no option --no-center$/],
     [['info', 'f.csv', '--out', 'x.json'], /^info has no option --out$/],
     [['info', 'f.csv', '--seed', '1'], /^info has no option --seed$/],
@@ -132,12 +134,12 @@ describe('the command line', () => {
     for (const help of Object.values(helps)) for (const [flag] of help.matchAll(/--[a-z-]+/g)) everyOption.add(flag);
     expect([...everyOption].sort()).toEqual([
       '--batch', '--columns', '--delimiter', '--devices', '--format', '--header', '--help', '--json', '--k', '--labels', '--max-steps',
-      '--no-center', '--out', '--quiet', '--regularization', '--seed', '--solver', '--tol', '--x', '--y',
+      '--no-center', '--out', '--quiet', '--regularization', '--seed', '--solver', '--tol', '--transpose', '--x', '--y',
     ]);
     const sample: Record<string, string | null> = {
       '--batch': '8', '--columns': 'a', '--delimiter': ',', '--devices': '1', '--format': 'csv', '--header': 'yes', '--json': null, '--k': '1',
       '--labels': 'c', '--max-steps': '5', '--no-center': null, '--out': 'o.csv', '--quiet': null, '--regularization': '0.1', '--seed': '3',
-      '--solver': 'data', '--tol': '0.1', '--x': 'a', '--y': 'b',
+      '--solver': 'data', '--tol': '0.1', '--transpose': null, '--x': 'a', '--y': 'b',
     };
     const base: Record<string, string[]> = {
       fit: ['fit', 'f.csv', '--k', '1'], transform: ['transform', 'm.json', 'f.csv', '--out', 's.csv'], info: ['info', 'f.csv'],
@@ -177,7 +179,7 @@ describe('the command line against a file\'s columns', () => {
   });
 
   it('refuses X and Y that share a column (they would correlate perfectly)', () => {
-    const args = { noCenter: false, quiet: false, json: false };
+    const args = { noCenter: false, transpose: false, quiet: false, json: false };
     expect(resolveViews({ ...args, x: ['a', 'b'], y: ['c'] }, 'f.csv', 4, names)).toEqual({ x: [1, 2], y: [3] });
     expect(() => resolveViews({ ...args, x: ['a'], y: ['a'] }, 'f.csv', 4, names)).toThrow(/^--x and --y both hold f\.csv's column 1 \("a"\): a column belongs to one view only$/);
     expect(() => resolveViews({ ...args, x: ['a', 'b'], y: [2] }, 'f.csv', 4, names)).toThrow(/^--x and --y both hold f\.csv's column 2 \("b"\)/);

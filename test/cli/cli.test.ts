@@ -62,7 +62,7 @@ describe('eigengame (CLI)', () => {
     [['fit', 'data.npy', '-k', '30'], /^eigengame: -k 30 is more than data\.npy's 24 columns: give -k 24 or less \(see eigengame fit --help\)$/],
     [['fit', 'data.csv', '-k', '2', '--columns', 'x1,nosuch'], /^eigengame: --columns: data\.csv has no column named "nosuch"; it has "x0", "x1", .* and 12 more \(see eigengame fit --help\)$/],
     [['fit', 'data.csv', '-k', '2', '--batch', '100000000'], /^eigengame: --batch 100000000: data\.csv: a batch of 100000000 rows × 24 columns would take 9600000000 bytes, more than 1073741824: give a smaller --batch/],
-    [['fit', 'data.bin', '-k', '2'], /^eigengame: data\.bin: cannot tell its format from its name: pass --format npy, csv or parquet \(see eigengame fit --help\)$/],
+    [['fit', 'data.bin', '-k', '2'], /^eigengame: data\.bin: cannot tell its format from its name: pass --format npy, csv, parquet, npz or mtx \(see eigengame fit --help\)$/],
     [['transform', 'model.json', 'data.npy'], /transform needs --out/],
     [['transform', 'model.json', 'data.npy', '--out', 'x.txt'], /--out must end in \.npy, \.csv or \.tsv/],
     [['info'], /^eigengame: info takes one file, got 0: eigengame info <file> \[options\]/],

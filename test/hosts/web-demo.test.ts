@@ -12,6 +12,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { useChromium } from './chromium';
 import { chromiumMissing, describeIfAvailable } from './requirements';
 import { startServer } from '../../examples/web/serve.mjs';
+import { sparseFixture } from '../helpers/sparse-files';
 
 const reference = JSON.parse(readFileSync(new URL('../fixtures/mnist-10k-top16.json', import.meta.url), 'utf8')) as {
   eigenvalues: number[]; totalVariance: number;
@@ -83,6 +84,8 @@ interface DemoResult {
   points: number;
   explainedVariance: number[];
   reports: number;
+  solver: string;
+  components: number[];
   error?: string;
 }
 
@@ -163,6 +166,41 @@ describeIfAvailable('the web demo', chromiumMissing(), () => {
     await page.setInputFiles('#file', { name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from('a,b\n1,2\n3,x\n') });
     await page.waitForSelector('body[data-state="failed"]', { timeout: 60_000 });
     expect(await page.textContent('#status')).toMatch(/failed: bad\.csv: line 3, column 2 \("b"\): "x" is not a finite number/);
+    await page.close();
+  }, 120_000);
+
+  it('fits a dropped sparse file: a genes × cells .mtx.gz read transposed gives numpy\'s eigenpairs, and an .npz runs', async () => {
+    const answers = JSON.parse(readFileSync(sparseFixture('answers.json'), 'utf8')) as {
+      pca: { explainedVariance: number[]; components: number[][] };
+    };
+    const page = await browser().newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${origin}/`);
+    await page.waitForSelector('body[data-state="ready"]', { timeout: 30_000 });
+    await page.fill('#k', '3');
+    await page.check('#transpose');
+    await page.setInputFiles('#file', { name: 'matrix.mtx.gz', mimeType: 'application/gzip', buffer: readFileSync(sparseFixture('genes-by-cells.mtx.gz')) });
+    await page.waitForSelector('body[data-state="done"], body[data-state="failed"]', { timeout: 60_000 });
+    const result = await page.evaluate(() => (window as unknown as { demoResult: DemoResult }).demoResult);
+    expect(result.error, result.error).toBeUndefined();
+    expect(await page.textContent('#status')).toMatch(/^done in [\d.]+ s: 60 rows × 30 columns \(mtx\.gz, \d+ stored entries, transposed\), k = 3, .*, sparse-covariance route$/);
+    result.explainedVariance.forEach((value, i) => expect(Math.abs(value / answers.pca.explainedVariance[i] - 1)).toBeLessThan(1e-6));
+    answers.pca.components.slice(0, 3).forEach((truth, i) => {
+      const cosine = truth.reduce((sum, value, c) => sum + value * result.components[i * 30 + c], 0);
+      expect(Math.abs(cosine)).toBeGreaterThan(1 - 1e-6);
+    });
+    expect(await page.locator('#scatter svg .points circle').count()).toBe(60);
+    const chart = await chartPixels(page);
+    chart.pixels.forEach((count, i) => expect(count, `player ${i + 1} of ${chart.pixels.join(', ')}`).toBeGreaterThanOrEqual(MIN_SERIES_PIXELS));
+    expect((await screePlot(page)).runs).toBe(3);
+
+    await page.uncheck('#transpose');
+    await page.fill('#k', '2');
+    await page.setInputFiles('#file', { name: 'tfidf.npz', mimeType: 'application/zip', buffer: readFileSync(sparseFixture('csr.npz')) });
+    await page.waitForFunction(() => /^done in .* 9 rows × 7 columns \(npz, 23 stored entries\)/.test(document.querySelector('#status')!.textContent ?? ''), undefined, { timeout: 60_000 });
+    expect(await page.locator('#scatter svg .points circle').count()).toBe(9);
+    expect(errors).toEqual([]);
     await page.close();
   }, 120_000);
 });
