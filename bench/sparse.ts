@@ -3,6 +3,7 @@
 // with implicit centring (pca against scikit-learn ≥ 1.4's PCA(svd_solver='arpack') on sparse input, written out in
 // bench/native-run.py since the installed scikit-learn may predate it). Each fit runs alone in a fresh process; the
 // accuracy of every method is measured here, in float64, against the sets' exact answers (bench/datasets.py).
+import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { readSparse as checkedSparse, type SparseMatrix } from '../src/io/sparse';
 import { sparseCosts, type SparseSolver } from '../src/pca/choose';
@@ -176,8 +177,44 @@ function accuracyOf(result: FitResult, apply: (v: Float64Array) => Float64Array,
   return { residual, captured, minCos, separated: separated.length, valueError };
 }
 
+/** The commit measured, and whether the work tree differed from it. */
+function commitOf(): string {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const changed = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return `commit ${commit}${changed ? ' with uncommitted changes' : ''}`;
+  } catch {
+    return 'commit unknown (not a git work tree)';
+  }
+}
+
 const seconds = (value: number) => `${value.toFixed(value < 10 ? 2 : 1)} s`;
 const exponent = (value: number) => (value < 1e-15 ? '< 1e-15' : value.toExponential(1));
+
+/** What the sparse table measures and how: the sets, the methods, the clock, the columns. */
+export function sayMethods(say: Say, runs: string): void {
+  paragraph(say, `Sets made by bench/datasets.py, stored as scipy \`save_npz\` files (csr): a TF-IDF-like matrix (a topic
+    model over a Zipf vocabulary, scikit-learn's TfidfTransformer, L2-normalised rows, float64) fitted without centring
+    (\`pca(X, { center: false })\` against scikit-learn's TruncatedSVD), and single-cell-like log1p counts per 10,000 of the
+    4000 most variable of 12000 genes (gamma–Poisson, 25 cell types, float32) fitted with centring. scikit-learn 1.2
+    refuses sparse input to PCA, so the centred native method is what scikit-learn ≥ 1.4's \`PCA(svd_solver='arpack')\` does
+    with it (and scanpy's \`pp.pca\` on sparse data), written out in bench/native-run.py: its column means
+    (\`mean_variance_axis\`), then SciPy's \`svds\` (ARPACK, tol 0, its seeded uniform start) on a LinearOperator that centres
+    implicitly (Xv − 1(μᵀv), Xᵀu − μ(1ᵀu)), in the data's dtype (float32 here: ARPACK in single precision, as
+    scikit-learn runs it). For both arpack methods "passes" are their operator's products Xv and Xᵀu (TruncatedSVD's
+    counted by a second, untimed \`svds\` from its start vector). pca runs with its own choice of route
+    and, as a row of its own, with each other route that can run on the set forced (\`solver\`); its passes are its reads
+    of all rows, its rounds its players' (\`model.passes\`, \`model.rounds\`). Each fit runs alone in a fresh process,
+    timed from the csr arrays in memory to the model (pca's \`init()\` and scikit-learn's imports before the clock), the
+    median of ${runs}; in brackets the lowest and highest; "vs arpack" is the time over scikit-learn's arpack on the same
+    set. Accuracy is measured here in float64 on the stored values against the exact answer (how it was found is said below the table):
+    "residual" is the largest ‖A v − θ v‖ over the k components relative to θ₁ (A the covariance, or XᵀX without
+    centring); "captured" is the variance the span of the k components captures over the exact top k's; "|cos| separated"
+    is the smallest |cos| to the exact vector over the components whose exact eigenvalue lies at least ${SEPARATION}·θ₁ from
+    both neighbours (how many in brackets; the others lie in flat stretches, where only the span means something); "value
+    error" is the largest relative error of the k singular values (not centred; pca's from \`singularValues\`, or from its
+    variances when it has none) or variances (centred).`);
+}
 
 export async function sparseSection(say: Say, quick: boolean): Promise<void> {
   const repeats = quick ? 1 : REPEATS;
@@ -191,28 +228,10 @@ export async function sparseSection(say: Say, quick: boolean): Promise<void> {
   }
   prepareDatasets(SETS);
   const runs = repeats === 1 ? 'one run (--quick)' : `${repeats} runs, the methods' runs taken in turn`;
-  paragraph(say, `Sets made by bench/datasets.py, stored as scipy \`save_npz\` files (csr): a TF-IDF-like matrix (a topic
-    model over a Zipf vocabulary, scikit-learn's TfidfTransformer, L2-normalised rows, float64) fitted without centring
-    (\`pca(X, { center: false })\` against scikit-learn's TruncatedSVD), and single-cell-like log1p counts per 10,000 of the
-    4000 most variable of 12000 genes (gamma–Poisson, 25 cell types, float32) fitted with centring. scikit-learn 1.2
-    refuses sparse input to PCA, so the centred native method is what scikit-learn ≥ 1.4's \`PCA(svd_solver='arpack')\` does
-    with it (and scanpy's \`pp.pca\` on sparse data), written out in bench/native-run.py: its column means
-    (\`mean_variance_axis\`), then SciPy's \`svds\` (ARPACK, tol 0, its seeded uniform start) on a LinearOperator that centres
-    implicitly (Xv − 1(μᵀv), Xᵀu − μ(1ᵀu)), in the data's dtype (float32 here: ARPACK in single precision, as
-    scikit-learn runs it); "passes" there are its operator's products Xv and Xᵀu. pca runs with its own choice of route
-    and, as a row of its own, with each other route that can run on the set forced (\`solver\`); its passes are its reads
-    of all rows, its rounds its players' (\`model.passes\`, \`model.rounds\`). Each fit runs alone in a fresh process,
-    timed from the csr arrays in memory to the model (pca's \`init()\` and scikit-learn's imports before the clock), the
-    median of ${runs}; in brackets the lowest and highest; "vs arpack" is the time over scikit-learn's arpack on the same
-    set. Accuracy is measured here in float64 on the stored values against the exact answer (how it was found is said below the table):
-    "residual" is the largest ‖A v − θ v‖ over the k components relative to θ₁ (A the covariance, or XᵀX without
-    centring); "captured" is the variance the span of the k components captures over the exact top k's; "|cos| separated"
-    is the smallest |cos| to the exact vector over the components whose exact eigenvalue lies at least ${SEPARATION}·θ₁ from
-    both neighbours (how many in brackets; the others lie in flat stretches, where only the span means something); "value
-    error" is the largest relative error of the k singular values (not centred; pca's from \`singularValues\`, or from its
-    variances when it has none) or variances (centred).`);
-  paragraph(say, `Native side: ${PYTHON}, Python ${versions.python}, numpy ${versions.numpy}, SciPy ${versions.scipy},
-    scikit-learn ${versions['scikit-learn']}; BLAS: ${versions.blas.join('; ') || 'unknown'}; 2 threads.`);
+  sayMethods(say, runs);
+  paragraph(say, `This run: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${commitOf()}. Native side: ${PYTHON},
+    Python ${versions.python}, numpy ${versions.numpy}, SciPy ${versions.scipy}, scikit-learn ${versions['scikit-learn']};
+    BLAS: ${versions.blas.join('; ') || 'unknown'}; 2 threads.`);
   const loadBefore = loadavg()[0];
   say('| data, k | method | time (lowest–highest) | vs arpack | passes | rounds | route | residual | captured | \\|cos\\| separated | value error |');
   say(`|${' --- |'.repeat(11)}`);
