@@ -6,6 +6,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Moments, pca, type PCAModel, type SparseMatrix } from '../../src/entries/node';
 import { currentHost } from '../../src/hosts/host';
+import { Engine } from '../../src/devices/engine';
+import { PLAY_SETTINGS } from '../../src/pca/core';
+import { readSparse } from '../../src/io/sparse';
 import { expectSameBits } from '../helpers/bits';
 import { expectError } from '../helpers/expect-error';
 import { countData } from '../helpers/flat';
@@ -182,6 +185,46 @@ describe('pca of a sparse matrix', { timeout: 120_000 }, () => {
         expectSameBits(model.explainedVariance, models[0].explainedVariance, `${solver} variances on ${model.backend!.devices} devices`);
       }
     });
+  });
+
+  it('the covariance pass on 2 and 3 worker devices: the in-thread sums, to the bit', async () => {
+    // A fit runs the pass's first jobs in this thread while its workers start: here they run on ready workers.
+    vi.spyOn(currentHost(), 'hardwareThreads').mockReturnValue(8);
+    const reader = readSparse(csr, 'X');
+    const padded = 56;
+    const sums: Float64Array[] = [];
+    try {
+      for (const devices of [1, 2, 3]) {
+        const engine = await Engine.create(
+          { d: padded, k: 1, rowCapacity: padded, play: true, dense: true, sparse: { rows: n, cols: d, entries: reader.nnz, route: 'covariance' } },
+          PLAY_SETTINGS, { devices, workPerStep: 1e12 },
+        );
+        try {
+          await engine.ready();
+          expect(engine.backend).toMatchObject({ kind: devices === 1 ? 'in-thread' : 'workers', devices });
+          const buffers = engine.sparse();
+          buffers.indptr.set(reader.csr.indptr);
+          buffers.indices.set(reader.csr.indices);
+          buffers.data.set(reader.csr.data);
+          for (let first = 0; first < n; first += 150) await engine.run({ kind: 'sparse-covariance', first, rows: Math.min(150, n - first) });
+          sums.push(engine.operator().sums.slice());
+        } finally {
+          engine.dispose();
+        }
+      }
+    } finally {
+      vi.restoreAllMocks();
+    }
+    const reference = covariance(dense, n, d, 1);
+    const means = reader.means();
+    for (let i = 0; i < d; i++) {
+      for (let j = i; j < d; j++) {
+        const uncentred = reference[i * d + j] + n * means[i] * means[j];
+        expect(Math.abs(sums[0][i * padded + j] - uncentred)).toBeLessThan(1e-12 * (1 + Math.abs(uncentred)));
+      }
+    }
+    expectSameBits(sums[1], sums[0], 'sums on 2 devices');
+    expectSameBits(sums[2], sums[0], 'sums on 3 devices');
   });
 
   it('Moments.of and partialFit: the float64 scatter and mean of the dense copy', async () => {
