@@ -408,7 +408,8 @@ export function overviewHelp(): string {
   return `Usage: eigengame <command> [options]
 
 Principal components with μ-EigenGame, and CCA, PLS and LDA with γ-EigenGame, streamed from .npy
-(float32/float64, C order), CSV/TSV or Parquet files.
+(float32/float64, C order), CSV/TSV or Parquet files; principal components of sparse matrices too, from scipy's
+.npz (save_npz) and Matrix Market (.mtx, .mtx.gz) files, never densified.
 
 Commands:
 ${rows.map(([usage, summary]) => wrap(summary, 2 + 30, `  ${usage.padEnd(30)}`)).join('\n')}

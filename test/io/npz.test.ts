@@ -89,9 +89,9 @@ describe('.npz zips built here', () => {
   });
 
   it('64-bit indices beyond 32 bits are refused naming the entry and the position', async () => {
-    const entries = npzEntries({ ...csr, indices: BigInt64Array.from([1n, 2n ** 31n, 0n]) });
+    const entries = npzEntries({ ...csr, indices: BigInt64Array.from([1n, 2n ** 32n + 1n, 0n]) });
     await expect(readSparse(zipBytes(entries), { name: 'big.npz' })).rejects.toThrow(
-      'big.npz, entry indices.npy: value 2147483648 at position 1 does not fit in 32 bits',
+      'big.npz, entry indices.npy: value 4294967297 at position 1 does not fit in 32 bits',
     );
   });
 
@@ -197,15 +197,23 @@ describe('damaged .npz files: errors name the file, the entry and the offset', (
     );
   });
 
-  it('a signal aborted before reading rejects with its reason, the stream released', async () => {
+  it('a signal aborted before reading, or while a stream is gathered, rejects with its reason, the stream released', async () => {
+    const aborted = new AbortController();
+    aborted.abort(new Error('stop'));
+    await expect(readSparse(fixtureBytes('csr.npz'), { signal: aborted.signal })).rejects.toThrow('stop');
+    // An endless stream (a zip's directory is at its end: the stream is gathered first): the user gives up after 50
+    // chunks, from a timer (a macrotask, as a click would be).
     const controller = new AbortController();
-    controller.abort(new Error('stop'));
+    let sent = 0;
     let released = false;
     const stream = new ReadableStream<Uint8Array>({
-      pull: (c) => c.enqueue(new Uint8Array(8)),
+      pull(c) {
+        if (++sent === 50) setTimeout(() => controller.abort(new Error('given up')), 0);
+        c.enqueue(new Uint8Array(1024));
+      },
       cancel: () => void (released = true),
     });
-    await expect(readSparse(stream, { signal: controller.signal })).rejects.toThrow('stop');
+    await expect(readSparse(stream, { format: 'npz', signal: controller.signal })).rejects.toThrow('given up');
     expect(released).toBe(true);
   });
 });
