@@ -20,7 +20,7 @@ export function playerCount(k: number, dimension: number): number {
 }
 
 /** Rounds between Rayleigh–Ritz checks on a dense operator (a check costs about (p + 2k)/d of a round there). */
-const DENSE_CHECK_EVERY = 2;
+export const DENSE_CHECK_EVERY = 2;
 /** Rounds between progress reports. */
 const REPORT_EVERY = 5;
 
@@ -40,19 +40,22 @@ export interface TopK {
 }
 
 /**
- * Plays the engine's players (k = their number, d = the operator's size) on the dense operator in its memory or on
- * the `rows` resident rows, with the first `active` coordinates of each player live (the rest are padding and stay
- * zero). `unscale` turns the operator's values into the data's variances (for progress reports).
+ * Plays the engine's players (k = their number, d = the operator's size) on the dense operator in its memory, on
+ * the `rows` resident rows or on the sparse matrix, with the first `active` coordinates of each player live (the
+ * rest are padding and stay zero). `unscale` turns the operator's values into the data's variances (for progress
+ * reports). `checkEvery`: rounds between Rayleigh–Ritz checks (default: DENSE_CHECK_EVERY on a dense operator, where
+ * a round is cheap; every round on the data, where a round is a pass).
  */
 export async function playTopK(
   engine: Engine, source: PlaySource, rows: number, active: number, settings: PCASettings, unscale: number,
+  checkEvery = source === 'dense' ? DENSE_CHECK_EVERY : 1,
 ): Promise<TopK> {
   const { k, maxSteps, tol, onProgress, signal } = settings;
   startPlayers(engine, active, settings.seed);
   const report = onProgress && ((step: RunReport) => onProgress(progressOf(step, k, maxSteps, rows, unscale)));
   const end = await engine.run(
     {
-      kind: 'play', source, rows, k, maxSteps, tol, checkEvery: source === 'dense' ? DENSE_CHECK_EVERY : 1,
+      kind: 'play', source, rows, k, maxSteps, tol, checkEvery,
       reportEvery: REPORT_EVERY,
     },
     report, signal,
