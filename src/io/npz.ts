@@ -30,6 +30,11 @@ interface NpzArray {
   bytes: Uint8Array;
 }
 
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Whether an array's values are in this host's byte order (then they are copied as they are, not value by value). */
+const nativeOrder = (descr: string) => LITTLE_ENDIAN_HOST ? descr[0] !== '>' : descr[0] === '>' || descr[0] === '=';
+
 /** Formats scipy can save that eigengame does not read, and how to convert them. */
 const OTHER_FORMATS = new Set(['bsr', 'dia', 'lil', 'dok']);
 
@@ -165,6 +170,9 @@ function shapeOf(array: NpzArray, file: string): [number, number] {
 function indexArray(array: NpzArray): Int32Array | Uint32Array {
   if (array.shape.length !== 1) throw new RangeError(`${array.entry} is 0-d: an index array is 1-d`);
   const count = array.shape[0];
+  // A copy (slice) starts at offset 0 of its own buffer, aligned for any view.
+  if (/^[<>|=]i4$/.test(array.descr) && nativeOrder(array.descr)) return new Int32Array(array.bytes.slice().buffer);
+  if (/^[<>|=]u4$/.test(array.descr) && nativeOrder(array.descr)) return new Uint32Array(array.bytes.slice().buffer);
   if (/^[<>|=]u4$/.test(array.descr)) {
     const out = new Uint32Array(count);
     readIntegers(array, (i, value) => (out[i] = value));
@@ -188,6 +196,10 @@ function values(array: NpzArray, file: string): Float32Array | Float64Array {
   if (array.shape.length !== 1) throw new RangeError(`${array.entry} is 0-d: data.npy is 1-d`);
   const count = array.shape[0];
   const float = /^([<>|=])f([48])$/.exec(array.descr);
+  if (float && nativeOrder(array.descr)) {
+    const copy = array.bytes.slice();
+    return float[2] === '4' ? new Float32Array(copy.buffer) : new Float64Array(copy.buffer);
+  }
   if (float) {
     const little = float[1] !== '>';
     const data = new DataView(array.bytes.buffer, array.bytes.byteOffset, array.bytes.byteLength);

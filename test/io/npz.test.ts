@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { readSparse } from '../../src/entries/node';
+import { openSource, readSparse } from '../../src/entries/node';
 import {
   bytesOf, chunked, densify, npyBytes, npzEntries, readDenseTruth, sparseFixture, transposeRows, zipBytes,
 } from '../helpers/sparse-files';
@@ -59,6 +59,28 @@ describe('.npz files written by scipy.sparse.save_npz', () => {
       new Blob([bytes]), new File([bytes], 'x.npz'), bytes, bytes.buffer, chunked(bytes, 7), Readable.from([bytes.subarray(0, 3), bytes.subarray(3)]),
     ];
     for (const input of inputs) expect(densify(await readSparse(input))).toEqual(truth);
+  });
+
+  it('openSource, which reads dense rows, refuses a sparse file\'s name and points to readSparse', () => {
+    for (const [name, kind] of [['x.npz', 'npz'], ['m.mtx', 'mtx'], ['m.MTX.GZ', 'mtx.gz']]) {
+      expect(() => openSource(new Uint8Array(8), { name })).toThrow(
+        `${name} is a sparse matrix file (.${kind}): read it with readSparse(input) and hand the matrix to pca; openSource reads dense rows (.npy, CSV, Parquet)`,
+      );
+    }
+  });
+
+  it('a runtime without DecompressionStream: a deflated file is refused saying so and what to do, a stored one reads', async () => {
+    const saved = globalThis.DecompressionStream;
+    // @ts-expect-error: a runtime that lacks it
+    delete globalThis.DecompressionStream;
+    try {
+      await expect(readSparse(sparseFixture('csr.npz'), { name: 'c.npz' })).rejects.toThrow(
+        "c.npz, entry format.npy: this runtime has no DecompressionStream (Node ≥ 18 and current browsers have it), so deflate-raw data cannot be inflated: save it with scipy.sparse.save_npz(file, X, compressed=False)",
+      );
+      expect(densify(await readSparse(sparseFixture('csc-stored.npz')))).toEqual(readDenseTruth('csc-stored.npz'));
+    } finally {
+      globalThis.DecompressionStream = saved;
+    }
   });
 
   it('a bsr file is refused by its format\'s name, with the conversion to make', async () => {
