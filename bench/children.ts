@@ -21,6 +21,10 @@ export interface FitResult {
   converged?: boolean;
   /** eigengame only: the largest residual of its top k pairs relative to the largest variance (its last progress event). */
   residual?: number | null;
+  /** Sparse fits: the singular values of X (centred or not), where the method gives them. */
+  singularValues?: number[];
+  /** scikit-learn's centred sparse arpack (bench/native-run.py): its operator's products Xv and Xᵀu. */
+  products?: number;
 }
 
 export interface ChildRun<T> {
@@ -41,7 +45,9 @@ export function runChild<T>(command: string, args: string[], env: NodeJS.Process
   } catch (error) {
     if ((error as { signal?: string }).signal) return `did not finish in ${TIMEOUT_SECONDS} s`;
     const text = String((error as { stderr?: string }).stderr || error);
-    return `failed: ${text.split('\n').find((line) => /Error/.test(line)) ?? text.slice(0, 200)}`;
+    // The thrown error's own line ("RangeError: …"), before any line of source that merely mentions an Error.
+    const lines = text.split('\n');
+    return `failed: ${(lines.find((line) => /^\s*\w*Error: /.test(line)) ?? lines.find((line) => /Error/.test(line)) ?? text.slice(0, 200)).trim()}`;
   }
 }
 

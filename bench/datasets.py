@@ -11,11 +11,22 @@
 #                       distance it reached.
 # The exact covariance is summed in float64 from the stored values, in blocks of rows (the d ≫ n set: the n × n Gram
 # matrix, components Xcᵀu / ‖Xcᵀu‖). The offset set's answer is that of its values before the offset was added.
+#
+# The sparse sets (issue 22, SPARSE below) are written instead as
+#   <name>.npz            scipy.sparse.save_npz of a csr matrix (deflated), as users' TF-IDF and count matrices come;
+#   <name>.vectors.npy    the exact top-k eigenvectors (k × d, float64) of the operator the fit decomposes: the
+#                         covariance (X − 1μᵀ)ᵀ(X − 1μᵀ)/(n − 1) for a centred set, XᵀX for an uncentred one (its right
+#                         singular vectors);
+#   <name>.values.npy     that operator's top k + SPARSE_EXTRA eigenvalues (1 × (k + SPARSE_EXTRA), float64; XᵀX's are
+#                         the squared singular values): the ones past k tell how flat the spectrum is at k;
+#   <name>.reference.json how the answer was found and its largest residual ‖A v − θ v‖ / θ₁ in float64.
 import json
 import os
 import sys
 
 import numpy as np
+import scipy.linalg
+import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator, eigsh
 
 BLOCK = 1 << 15
@@ -34,6 +45,14 @@ SHAPES = {
     "embeddings": (20000, 768, 128),
     "rankfour": (20000, 300, 10),
 }
+# name: (rows, cols, k, centred)
+SPARSE = {
+    # TF-IDF-like text, reduced without centring (TruncatedSVD, LSA): ~1.9 M non-zeros (0.16 %).
+    "tfidf": (20000, 60000, 50, False),
+    # Single-cell-like log1p counts of the 4000 most variable of 12000 genes, PCA centred: ~2.2 M non-zeros (2.75 %).
+    "cells": (20000, 4000, 50, True),
+}
+SPARSE_EXTRA = 10
 OFFSET = 1.7e9
 LANCZOS_TOLERANCES = [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-10, 1e-12, 0.0]
 
@@ -120,6 +139,129 @@ def generate(name, path):
     return None
 
 
+def zipf_cdf(size, exponent=1.07, shift=2.7):
+    """The cumulative Zipf–Mandelbrot distribution p(r) ∝ 1/(r + shift)^exponent over ranks 0 … size − 1."""
+    cdf = np.cumsum(1 / (np.arange(size) + shift) ** exponent)
+    return cdf / cdf[-1]
+
+
+def write_tfidf(path, rng, n, d):
+    """TF-IDF of a topic model: 80 topics, each ranking the whole vocabulary its own way (a random permutation) under
+    one Zipf law; a document draws a topic mixture (Dirichlet, popular topics first), a log-normal length (~86 tokens),
+    and each token is a common word (the shared ranking, 30 %) or a word of a topic drawn from its mixture. Counts become
+    TF-IDF as scikit-learn's TfidfTransformer does by default (smooth idf, L2-normalised rows), float64 as it gives."""
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    topics = 80
+    cdf = zipf_cdf(d)
+    ranking = np.argsort(rng.random((topics, d)), axis=1)
+    length = np.maximum(5, rng.lognormal(np.log(86), 0.6, n).astype(np.int64))
+    mixture = np.cumsum(rng.dirichlet(0.3 / (1 + np.arange(topics) / 6), size=n), axis=1)
+    mixture[:, -1] = 1
+    document = np.repeat(np.arange(n), length)
+    rank = np.minimum(np.searchsorted(cdf, rng.random(document.size)), d - 1)
+    common = rng.random(document.size) < 0.3
+    topic = np.minimum((rng.random(document.size)[:, None] > mixture[document]).sum(axis=1), topics - 1)
+    word = np.where(common, rank, ranking[topic, rank])
+    counts = sp.csr_matrix((np.ones(document.size), (document, word)), shape=(n, d))
+    counts.sum_duplicates()
+    X = TfidfTransformer().fit_transform(counts).tocsr()
+    X.sort_indices()
+    sp.save_npz(path, X)
+
+
+def write_sparse_counts(path, rng, n, d, types):
+    """Single-cell-like: gamma–Poisson counts (shape 4) of `types` cell types over 12000 genes with log-normal base means
+    (shallow: ~150 counts a cell), a tenth of each type's genes changed by a log-normal fold, cells of log-normal size;
+    normalised to 10,000 counts per cell, log1p, float32 (scanpy's pp.normalize_total and pp.log1p); then the d genes
+    of largest variance (scanpy's highly variable genes, simplified to the variance of the log1p values)."""
+    genes = 12000
+    base = rng.lognormal(mean=-5.3, sigma=1.2, size=genes)
+    fold = np.exp(rng.normal(0, 1.0, size=(types, genes)) * (rng.random((types, genes)) < 0.1))
+    label = rng.integers(0, types, size=n)
+    size = rng.lognormal(0, 0.5, size=n)
+    blocks = []
+    for start in range(0, n, 1000):
+        end = min(n, start + 1000)
+        mean = size[start:end, None] * base[None, :] * fold[label[start:end]]
+        blocks.append(sp.csr_matrix(rng.poisson(rng.gamma(shape=4.0, scale=mean / 4.0)).astype(np.float32)))
+    counts = sp.vstack(blocks).tocsr()
+    total = np.asarray(counts.sum(axis=1), dtype=np.float64).ravel()
+    normalised = (sp.diags((1e4 / np.maximum(total, 1)).astype(np.float32)) @ counts).tocsr()
+    normalised.data = np.log1p(normalised.data)
+    mean = np.asarray(normalised.mean(axis=0), dtype=np.float64).ravel()
+    square = np.asarray(normalised.multiply(normalised).mean(axis=0), dtype=np.float64).ravel()
+    chosen = np.sort(np.argsort(-(square - mean ** 2), kind="stable")[:d])
+    X = normalised[:, chosen].tocsr().astype(np.float32)
+    X.sort_indices()
+    sp.save_npz(path, X)
+
+
+def sparse_answer(X, k, centred):
+    """The exact answer of a sparse set, in float64: for the centred set (d = 4000) the top eigenpairs of the dense
+    covariance (XᵀX − n μμᵀ)/(n − 1) by LAPACK's `syevr`; for the uncentred one (d = 60000, too large for a dense `eigh`)
+    ARPACK (`eigsh`) on XᵀX as an operator, at tolerance 0 (machine precision). Returns k vectors (k × d), k +
+    SPARSE_EXTRA values, and how they were found with their largest relative residual."""
+    X = X.astype(np.float64)
+    n, d = X.shape
+    wanted = k + SPARSE_EXTRA
+    if centred:
+        mean = np.asarray(X.mean(axis=0)).ravel()
+        C = (X.T @ X).toarray() - n * np.outer(mean, mean)
+        C /= n - 1
+        values, vectors = scipy.linalg.eigh(C, subset_by_index=[d - wanted, d - 1])
+        values, vectors = values[::-1], vectors[:, ::-1]
+        residuals = np.linalg.norm(C @ vectors[:, :k] - vectors[:, :k] * values[:k], axis=0)
+        how = "scipy.linalg.eigh of the dense float64 covariance (subset_by_index, syevr)"
+    else:
+        products = [0]
+
+        def gram(v):
+            products[0] += 1
+            return X.T @ (X @ v)
+
+        operator = LinearOperator((d, d), matvec=gram, dtype=np.float64)
+        v0 = np.random.default_rng(0).uniform(-1, 1, d)
+        values, vectors = eigsh(operator, k=wanted, which="LA", tol=0, v0=v0)
+        order = np.argsort(values)[::-1]
+        values, vectors = values[order], vectors[:, order]
+        top = vectors[:, :k]
+        residuals = np.linalg.norm(X.T @ (X @ top) - top * values[:k], axis=0)
+        how = f"ARPACK (scipy eigsh, tol 0) on XᵀX as an operator, {wanted} pairs, {products[0]} products"
+    reference = {"method": how, "residual": float(residuals.max() / values[0])}
+    return vectors[:, :k].T.copy(), values.copy(), reference
+
+
+def generate_sparse(name, path):
+    n, d, k, _ = SPARSE[name]
+    rng = np.random.default_rng(22)
+    if name == "tfidf":
+        write_tfidf(path, rng, n, d)
+    else:
+        write_sparse_counts(path, rng, n, d, types=25)
+
+
+def prepare_sparse(cache, name):
+    n, d, k, centred = SPARSE[name]
+    base = os.path.join(cache, name)
+    if os.path.exists(base + ".reference.json"):
+        return
+    print(f"datasets.py: generating {name} ({n} × {d}, sparse)", file=sys.stderr, flush=True)
+    generate_sparse(name, base + ".tmp.npz")
+    os.replace(base + ".tmp.npz", base + ".npz")
+    X = sp.load_npz(base + ".npz")
+    if X.shape != (n, d):
+        raise SystemExit(f"datasets.py: {base}.npz is {X.shape}, expected {(n, d)}")
+    print(f"datasets.py: the exact answer of {name} ({X.nnz} non-zeros)", file=sys.stderr, flush=True)
+    vectors, values, reference = sparse_answer(X, k, centred)
+    save(base + ".vectors.npy", vectors)
+    save(base + ".values.npy", values[None, :])
+    reference["nnz"] = int(X.nnz)
+    with open(base + ".reference.tmp.json", "w") as f:
+        json.dump(reference, f)
+    os.replace(base + ".reference.tmp.json", base + ".reference.json")
+
+
 def save(path, array):
     """C order, as the bench's readers take it."""
     with open(path, "wb") as f:
@@ -197,6 +339,9 @@ def lanczos_ladder(operator, Xc, truth, k):
 def main():
     cache, names = sys.argv[1], sys.argv[2:]
     for name in names:
+        if name in SPARSE:
+            prepare_sparse(cache, name)
+            continue
         n, d, k = SHAPES[name]
         base = os.path.join(cache, name)
         if os.path.exists(base + ".lanczos.json"):

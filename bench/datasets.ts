@@ -7,6 +7,8 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseNpyHeader } from '../src/io/npy';
+import type { SparseMatrix } from '../src/io/sparse';
+import { readSparse } from '../src/io/sparse-files';
 import { mnistNpy } from '../scripts/mnist.mjs';
 
 export interface DatasetSpec {
@@ -47,7 +49,7 @@ export const dataPath = (name: DatasetName) => join(CACHE_DIR, `${name}.npy`);
  * Makes sure the datasets and their answers are in the cache (the first run generates them: about a minute). Throws
  * with the python's last line when it cannot (no python3, no numpy or SciPy).
  */
-export function prepareDatasets(names: DatasetName[]): void {
+export function prepareDatasets(names: (DatasetName | SparseDatasetName)[]): void {
   mkdirSync(CACHE_DIR, { recursive: true });
   if (names.includes('mnist') && !existsSync(dataPath('mnist'))) writeFileSync(dataPath('mnist'), mnistNpy());
   try {
@@ -116,4 +118,45 @@ export function readAnswer(name: DatasetName): Answer {
     values: readNpy(`${base}.values.npy`).data as Float64Array,
     lanczos: JSON.parse(readFileSync(`${base}.lanczos.json`, 'utf8')) as LanczosRung[],
   };
+}
+
+export interface SparseDatasetSpec extends DatasetSpec {
+  /** pca's `center`: PCA with implicit centring (single-cell), or the truncated SVD (text). */
+  center: boolean;
+}
+
+/** The sparse sets of bench/datasets.py (its SPARSE holds the same shapes): scipy .npz files, csr. */
+export const SPARSE_DATASETS = {
+  tfidf: { label: '20000 × 60000 TF-IDF-like (80 Zipf topics, L2 rows), 1.9 M non-zeros, not centred', rows: 20000, cols: 60000, k: 50, center: false },
+  cells: { label: '20000 × 4000 single-cell-like (log1p counts per 10⁴, 4000 of 12000 genes), 2.2 M non-zeros, centred', rows: 20000, cols: 4000, k: 50, center: true },
+} satisfies Record<string, SparseDatasetSpec>;
+export type SparseDatasetName = keyof typeof SPARSE_DATASETS;
+
+export const sparsePath = (name: SparseDatasetName) => join(CACHE_DIR, `${name}.npz`);
+
+/** The exact answer of a sparse set (bench/datasets.py's sparse_answer). */
+export interface SparseAnswer {
+  /** The top-k eigenvectors of the operator fitted (the covariance, or XᵀX without centring), k × d rows. */
+  vectors: Float64Array;
+  /** Its top k + 10 eigenvalues (XᵀX's: the squared singular values). */
+  values: Float64Array;
+  /** How they were found, and their largest residual ‖A v − θ v‖ / θ₁. */
+  reference: { method: string; residual: number; nnz: number };
+}
+
+export function readSparseAnswer(name: SparseDatasetName): SparseAnswer {
+  const base = join(CACHE_DIR, name);
+  return {
+    vectors: readNpy(`${base}.vectors.npy`).data as Float64Array,
+    values: readNpy(`${base}.values.npy`).data as Float64Array,
+    reference: JSON.parse(readFileSync(`${base}.reference.json`, 'utf8')) as SparseAnswer['reference'],
+  };
+}
+
+/** A sparse set as the fits take it (csr, indices Int32Array, data in the file's dtype), read by the package's reader. */
+export async function readSparseSet(name: SparseDatasetName): Promise<SparseMatrix> {
+  const matrix = await readSparse(sparsePath(name));
+  const { rows, cols } = SPARSE_DATASETS[name];
+  if (matrix.rows !== rows || matrix.cols !== cols) throw new Error(`bench: ${sparsePath(name)} is ${matrix.rows} × ${matrix.cols}, expected ${rows} × ${cols}`);
+  return matrix;
 }

@@ -1,18 +1,20 @@
 // One JavaScript library's fit of one dataset, in a process of its own so that its time and peak RSS are its own:
-//   tsx bench/peer-run.ts <eigengame[:covariance|:gram|:data]|eigengame-npy|druidjs|ml-pca> <dataset>
-// (`eigengame` is pca with default options on the rows in memory, `eigengame:<solver>` forces that route, and
-// `eigengame-npy` streams the dataset's file through NpySource, reading included.) Prints JSON: seconds, rssMiB,
-// components (k × d, row-major), and for eigengame its variances, route, passes and rounds. The data are read from
-// the bench's cache and put in the library's own format before the clock starts; eigengame's kernels compile
-// before it too (as DruidJS compiles its wasm on import), its device workers start inside it.
+//   tsx bench/peer-run.ts <eigengame[:covariance|:gram|:data]|eigengame-npy|eigengame-sparse[:<solver>]|druidjs|ml-pca> <dataset>
+// (`eigengame` is pca with default options on the rows in memory, `eigengame:<solver>` forces that route,
+// `eigengame-npy` streams the dataset's file through NpySource, reading included, and `eigengame-sparse` fits a sparse
+// set (bench/sparse.ts) in memory as csr, read by the package's readSparse, with the set's `center`, and prints its
+// singular values too.) Prints JSON: seconds, rssMiB, components (k × d, row-major), and for eigengame its variances,
+// route, passes and rounds. The data are read from the bench's cache and put in the library's own format before the
+// clock starts; eigengame's kernels compile before it too (as DruidJS compiles its wasm on import), its device workers
+// start inside it.
 import * as druid from '@saehrimnir/druidjs';
 import { PCA as MlPCA } from 'ml-pca';
 import { NpySource, init, pca, type PCAModel, type PCAProgress } from '../src/entries/node';
 import type { FitResult } from './children';
-import { DATASETS, dataPath, readNpy, type DatasetName } from './datasets';
+import { DATASETS, SPARSE_DATASETS, dataPath, readNpy, readSparseSet, type DatasetName, type SparseDatasetName } from './datasets';
 
 const [method, name] = process.argv.slice(2) as [string, DatasetName];
-const { k } = DATASETS[name];
+const { k } = method.startsWith('eigengame-sparse') ? SPARSE_DATASETS[name as unknown as SparseDatasetName] : DATASETS[name];
 const matrix = () => readNpy(dataPath(name));
 const asRows = () => {
   const { data, rows, cols } = matrix();
@@ -37,6 +39,17 @@ if (method === 'eigengame' || method.startsWith('eigengame:')) {
 } else if (method === 'eigengame-npy') {
   await init();
   fit = async () => eigengameResult(await pca(new NpySource(dataPath(name)), { k, onProgress }));
+} else if (method === 'eigengame-sparse' || method.startsWith('eigengame-sparse:')) {
+  const sparse = name as unknown as SparseDatasetName;
+  const input = await readSparseSet(sparse);
+  const { center } = SPARSE_DATASETS[sparse];
+  const solver = (method.split(':')[1] ?? 'auto') as 'auto' | 'sparse-covariance' | 'sparse-data';
+  await init();
+  fit = async () => {
+    const model = await pca(input, { k, center, solver, onProgress });
+    const singular = (model as { singularValues?: ArrayLike<number> }).singularValues;
+    return { ...eigengameResult(model), ...(singular ? { singularValues: Array.from(singular) } : {}) };
+  };
 } else if (method === 'druidjs') {
   const input = druid.Matrix.from(asRows());
   fit = () => ({ components: druid.PCA.principal_components(input, { d: k }).transpose().to2dArray().flatMap((row) => Array.from(row)) });

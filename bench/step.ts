@@ -1,11 +1,11 @@
 // `npm run bench`: throughput of a full EigenGame step in-thread and on 2 worker devices, on the plain-SIMD and the
 // relaxed-SIMD builds, beside the machine's wasm peak and numpy's BLAS; pca beside numpy's and scikit-learn's routes
 // on data like users' data, a streamed file through the CLI included (bench/pca.ts); pca against the JavaScript peers
-// (ml-pca, DruidJS); many fits at once on the realm's workers; and cca, pls and lda beside numpy/SciPy's route,
-// measured side by side in one run. Prints tables and writes bench/results.md. numpy, SciPy and scikit-learn run in
-// EIGENGAME_BENCH_PYTHON (default python3); the datasets are generated once into a cache under os.tmpdir()
-// (bench/datasets.ts).
-// Options: --quick (one run per fit, shorter samples; no ml-pca on large data), --only=steps|pca|peers|pool|generalized
+// (ml-pca, DruidJS); many fits at once on the realm's workers; cca, pls and lda beside numpy/SciPy's route; and pca on
+// sparse TF-IDF-like and single-cell-like data beside scikit-learn (bench/sparse.ts), measured side by side in one
+// run. Prints tables and writes bench/results.md. numpy, SciPy and scikit-learn run in EIGENGAME_BENCH_PYTHON (default
+// python3); the datasets are generated once into a cache under os.tmpdir() (bench/datasets.ts).
+// Options: --quick (one run per fit, shorter samples; no ml-pca on large data), --only=steps|pca|peers|pool|generalized|sparse
 // (one part; written to bench/results-<part>.md), --before=<another build's dist/node.js> (the pool part measures it
 // too). Internal: --child=relaxed-simd (the relaxed-SIMD step rows, as JSON, for the parent).
 
@@ -24,10 +24,11 @@ import { generalizedSection } from './generalized';
 import { pcaSection } from './pca';
 import { peersSection } from './peers';
 import { poolSection } from './pool';
+import { sparseSection } from './sparse';
 
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
-if (only !== undefined && !['steps', 'pca', 'peers', 'pool', 'generalized'].includes(only)) throw new Error(`--only must be steps, pca, peers, pool or generalized, got ${only}`);
+if (only !== undefined && !['steps', 'pca', 'peers', 'pool', 'generalized', 'sparse'].includes(only)) throw new Error(`--only must be steps, pca, peers, pool, generalized or sparse, got ${only}`);
 const before = process.argv.find((arg) => arg.startsWith('--before='))?.slice('--before='.length);
 const child = process.argv.find((arg) => arg.startsWith('--child='))?.slice('--child='.length) as Arithmetic | undefined;
 
@@ -210,4 +211,5 @@ if (only === undefined || only === 'pca') await pcaSection(say, quick);
 if (only === undefined || only === 'peers') await peersSection(say, quick);
 if (only === undefined || only === 'pool') await poolSection(say, quick, before);
 if (only === undefined || only === 'generalized') await generalizedSection(say, quick);
+if (only === undefined || only === 'sparse') await sparseSection(say, quick);
 writeFileSync(new URL(only ? `./results-${only}.md` : './results.md', import.meta.url), `${lines.join('\n')}\n`);

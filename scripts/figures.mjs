@@ -6,6 +6,8 @@
 //   pack      one line: the tarball's size, unpacked size, file count and its .wasm files
 //   headline  a table of the headline numbers, each from its row of bench/results.md
 //   bench     every table of bench/results.md, with its notes (its first heading left out)
+//   sparse    pca on the sparse sets beside scikit-learn's arpack (and TruncatedSVD's randomized), from the rows of
+//             bench/results.md's Sparse section
 //   sklearn   cca, pls and lda of the built package (dist/, one in-thread device, plain SIMD) on the data sets of
 //             test/fixtures/sklearn-generalized.json, beside scikit-learn's and scipy's answers stored there
 //
@@ -62,11 +64,13 @@ function headline() {
   // The flat-tails table has the same columns but a residual and the variance captured (a share) in place of the
   // subspace distance and the smallest |cos|.
   const flat = (row) => row[8]?.endsWith('%');
-  const pcaRows = find((row) => row[1] === 'eigengame pca (defaults)' && row[3]?.endsWith('×') && !flat(row), 'pca (defaults) beside numpy');
+  // Both tables have 10 columns; the sparse table's 11 (it has its own block, `sparse`).
+  const dense = (row) => row.length === 10;
+  const pcaRows = find((row) => row[1] === 'eigengame pca (defaults)' && row[3]?.endsWith('×') && dense(row) && !flat(row), 'pca (defaults) beside numpy');
   const ratios = pcaRows.map((row) => number(row[3]));
   const distances = pcaRows.map((row) => number(row[7]));
   const cosines = pcaRows.map((row) => number(row[8]));
-  const flatRows = find((row) => row[1] === 'eigengame pca (defaults)' && row[3]?.endsWith('×') && flat(row), 'pca (defaults) on flat tails');
+  const flatRows = find((row) => row[1] === 'eigengame pca (defaults)' && row[3]?.endsWith('×') && dense(row) && flat(row), 'pca (defaults) on flat tails');
   const stream = find((row) => row[1]?.startsWith('eigengame CLI'), 'the streamed file through the CLI')[0];
   const generalized = find((row) => /^(cca|pls|lda), /.test(row[0]) && row.length === 7, 'cca, pls and lda');
   const peers = find((row) => /slower$/.test(row[3] ?? ''), 'the JavaScript peers');
@@ -136,12 +140,43 @@ async function sklearn() {
   ].join('\n');
 }
 
+/** A sparse table's row: its data cell names the non-zeros; its method cell says which method. */
+function sparse() {
+  const rows = benchRows().filter((row) => /non-zeros/.test(row[0]) && row.length === 11);
+  const sets = [...new Set(rows.map((row) => row[0]))];
+  if (sets.length === 0) throw new Error('bench/results.md has no rows of the sparse sets');
+  const lines = [
+    '| sparse data, k | `pca`: time, route | scikit-learn\'s arpack: time | `pca` / arpack | `pca`: residual, captured, \\|cos\\| separated | arpack: residual, captured, \\|cos\\| separated | TruncatedSVD randomized: time, captured, \\|cos\\| separated |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const set of sets) {
+    const of = (test) => rows.find((row) => row[0] === set && test(row[1]));
+    const ours = of((method) => method === 'eigengame pca (defaults)');
+    const arpack = of((method) => /arpack/.test(method));
+    const randomized = of((method) => /randomized/.test(method));
+    const time = (row) => row[2].replace(/ \(.*\)$/, '');
+    const failed = (row) => !row || row[2].startsWith('failed') || row[2].startsWith('did not');
+    const accuracy = (row) => `${row[7]}, ${row[8]}, ${row[9]}`;
+    const pcaCells = failed(ours) ? [ours ? ours[2] : 'not run', '', ''] : [`${time(ours)}, ${ours[6]}`, failed(arpack) ? '' : ours[3], accuracy(ours)];
+    lines.push(`| ${set} | ${pcaCells[0]} | ${failed(arpack) ? (arpack?.[2] ?? 'not run') : time(arpack)} | ${pcaCells[1]} | ${pcaCells[2]} | ${failed(arpack) ? '' : accuracy(arpack)} | ${randomized && !failed(randomized) ? `${time(randomized)}, ${randomized[8]}, ${randomized[9]}` : 'not for centred data'} |`);
+  }
+  const text = readFileSync(join(root, 'bench/results.md'), 'utf8');
+  const section = text.slice(text.indexOf('## Sparse'));
+  const run = /This run: ([^.]*?), (commit [^.]*)\./.exec(section.replace(/\s+/g, ' '));
+  const load = /when the table began: ([\d.]+); when it ended: ([\d.]+)/.exec(section.replace(/\s+/g, ' '));
+  if (!run || !load) throw new Error("bench/results.md's Sparse section names no run or no load average");
+  lines.push('', `From bench/results.md's Sparse section: a run of ${run[1]} (${run[2]}), each time the median of fresh-process fits, the `
+    + `machine's load average ${load[1]} at its start and ${load[2]} at its end on 2 cores (compare the ratios). The centred native `
+    + "method is what scikit-learn ≥ 1.4's `PCA(svd_solver='arpack')` does with sparse input: `svds` on an implicitly centred LinearOperator.");
+  return lines.join('\n');
+}
+
 function bench() {
   const text = readFileSync(join(root, 'bench/results.md'), 'utf8');
   return text.replace(/^# .*\n+/, '').replace(/^(#+) /gm, '#$1 ').trimEnd();
 }
 
-const SOURCES = { pack, headline, bench, sklearn };
+const SOURCES = { pack, headline, bench, sklearn, sparse };
 const BLOCK = /(<!-- figures:(\w+) -->)\n([\s\S]*?)\n?(<!-- \/figures -->)/g;
 
 /** Each block of `markdown`: its name and what it holds. */
