@@ -72,6 +72,7 @@ function headline() {
   const cosines = pcaRows.map((row) => number(row[8]));
   const flatRows = find((row) => row[1] === 'eigengame pca (defaults)' && row[3]?.endsWith('×') && dense(row) && flat(row), 'pca (defaults) on flat tails');
   const stream = find((row) => row[1]?.startsWith('eigengame CLI'), 'the streamed file through the CLI')[0];
+  const sparseRows = find((row) => row[1] === 'eigengame pca (defaults)' && row.length === 11, 'pca (defaults) on the sparse sets');
   const generalized = find((row) => /^(cca|pls|lda), /.test(row[0]) && row.length === 7, 'cca, pls and lda');
   const peers = find((row) => /slower$/.test(row[3] ?? ''), 'the JavaScript peers');
   const steps = find((row) => /^(simd|relaxed-simd)$/.test(row[1]) && row[4]?.endsWith('%'), 'one step of the game');
@@ -81,6 +82,7 @@ function headline() {
     `| \`pca\` on ${pcaRows.length} in-memory data sets, time against numpy's route | ${range(ratios, 2, '×')} |`,
     `| \`pca\` against float64 \`eigh\` on those sets: subspace distance, smallest \\|cos\\| | ≤ ${Math.max(...distances).toExponential(1)}, ${Math.min(...cosines).toFixed(6)} |`,
     `| \`pca\` on ${flatRows.length} sets with a flat tail at k (single-cell-like k = 50, embeddings k = 128, k above the rank): time against numpy's route; largest residual, variance captured | ${range(flatRows.map((row) => number(row[3])), 2, '×')}; ≤ ${Math.max(...flatRows.map((row) => number(row[7]))).toExponential(1)}, ${Math.min(...flatRows.map((row) => number(row[8]))).toFixed(4)} % |`,
+    `| \`pca\` on ${sparseRows.length} sparse sets (TF-IDF-like, not centred; single-cell-like, centred; k = 50), time against scikit-learn's arpack; largest residual | ${range(sparseRows.map((row) => number(row[3])), 2, '×')}; ≤ ${Math.max(...sparseRows.map((row) => number(row[7]))).toExponential(1)} |`,
     `| a 512 MiB \`.npy\` streamed through the CLI, against numpy's blocked pass | ${stream[3]} |`,
     `| \`cca\`, \`pls\`, \`lda\` (${generalized.length} planted sets) against numpy/SciPy | ${range(generalized.map((row) => number(row[4])), 1, '×')} |`,
     `| the JavaScript PCA libraries (DruidJS, ml-pca) against \`pca\` | ${range(peers.map((row) => number(row[3])), 1, '× slower')} |`,
