@@ -4,7 +4,7 @@ import { describe } from '../describe';
 import { faultPlanOf } from '../devices/device';
 import type { Backend } from '../devices/engine';
 import { PCAModel, type PCASolver } from './model';
-import { checkDeviceOptions, checkSignal } from '../game/options';
+import { checkDeviceOptions, checkDimensions, checkSignal } from '../game/options';
 import type { DeviceOptions, GameSettings } from '../devices/settings';
 import type { Ending } from '../devices/players';
 
@@ -308,4 +308,11 @@ export function warnNotConverged(settings: PCASettings, cap: string, remaining: 
 /** A number in short scientific notation: 3.1e-5, 1e20. */
 export function scientific(value: number): string {
   return value === 0 ? '0' : value.toExponential(1).replace('.0e', 'e').replace('e+', 'e');
+}
+
+/** Checks an in-memory matrix of n rows and d columns against k: d and k as a game takes them, 2 rows or more, k ≤ n. */
+export function checkMatrixShape(n: number, d: number, k: number): void {
+  checkDimensions(d, k);
+  if (n < 2) throw new RangeError(`X has ${n} row; PCA needs at least 2`);
+  if (k > n) throw new RangeError(`k = ${k} is larger than the number of rows (${n})`);
 }

@@ -8,9 +8,8 @@ import { readMatrix, type MatrixInput } from '../io/matrix';
 import { readMatrixOrSource, type MatrixSource } from '../io/source';
 import { isSparseMatrix, type SparseMatrix } from '../io/sparse';
 import { describe } from '../describe';
-import { checkDimensions } from '../game/options';
 import { chooseSolver, type Solver } from './choose';
-import { resolveOptions, type PCAOptions, type PCASettings } from './core';
+import { checkMatrixShape, resolveOptions, type PCAOptions, type PCASettings } from './core';
 import type { PCAModel } from './model';
 import { Moments, pcaOfMoments } from './moments';
 import { byCovariance, byData, byGram } from './routes';
@@ -41,9 +40,7 @@ async function pcaInMemory(X: MatrixInput, settings: PCASettings): Promise<PCAMo
   const reader = readMatrix(X, 'X');
   const { rows: n, cols: d } = reader;
   const { k } = settings;
-  checkDimensions(d, k);
-  if (n < 2) throw new RangeError(`X has ${n} row; PCA needs at least 2`);
-  if (k > n) throw new RangeError(`k = ${k} is larger than the number of rows (${n})`);
+  checkMatrixShape(n, d, k);
   const route = { covariance: byCovariance, gram: byGram, data: byData }[chooseSolver(n, d, k, settings.solver as Solver | 'auto')];
   return route(reader, settings);
 }

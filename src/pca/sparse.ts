@@ -7,11 +7,10 @@
 // The statistics (means, variances, the total) come from the original values in float64 (io/sparse.ts).
 
 import { Engine, turn } from '../devices/engine';
-import { checkDimensions } from '../game/options';
 import type { SparseMatrix, SparseReader } from '../io/sparse';
 import { readSparse } from '../io/sparse';
 import { sparseCosts, type SparseSolver } from './choose';
-import { PLAY_SETTINGS, componentsModel, type PCASettings } from './core';
+import { PLAY_SETTINGS, checkMatrixShape, componentsModel, type PCASettings } from './core';
 import type { PCAModel } from './model';
 import { padToPanels } from './pack';
 import { solveSummed, type Summed } from './routes';
@@ -139,9 +138,7 @@ export async function pcaOfSparse(X: SparseMatrix, settings: PCASettings): Promi
   const reader = readSparse(X, 'X');
   const { rows: n, cols: d } = reader;
   const { k } = settings;
-  checkDimensions(d, k);
-  if (n < 2) throw new RangeError(`X has ${n} row; PCA needs at least 2`);
-  if (k > n) throw new RangeError(`k = ${k} is larger than the number of rows (${n})`);
+  checkMatrixShape(n, d, k);
   const route = chooseSparseSolver(reader, k, settings.solver);
   return route === 'sparse-covariance' ? bySparseCovariance(reader, settings) : bySparseData(reader, settings);
 }

@@ -385,3 +385,14 @@ export function sparseTimes(
   }
   return out;
 }
+
+/** ‖A v − θ v‖ in float64, A a symmetric size × size matrix (row-major): how far (θ, v) is from an eigenpair of A. */
+export function eigenResidual(a: ArrayLike<number>, size: number, v: ArrayLike<number>, theta: number): number {
+  let squares = 0;
+  for (let r = 0; r < size; r++) {
+    let image = 0;
+    for (let c = 0; c < size; c++) image += a[r * size + c] * v[c];
+    squares += (image - theta * v[r]) ** 2;
+  }
+  return Math.sqrt(squares);
+}

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { pca, type PCAModel, type PCAProgress } from '../../src/entries/node';
 import { countData, spectrumData } from '../helpers/flat';
 import { covariance } from '../helpers/pencil-reference';
-import { jacobiEigen } from '../helpers/reference';
+import { eigenResidual, jacobiEigen } from '../helpers/reference';
 
 const [rows, cols, k] = [2000, 300, 38];
 const data = countData(rows, cols, 8, 21);
@@ -15,14 +15,7 @@ const largest = truth.values[0];
 
 /** ‖C v − θ v‖ in float64 for component i of a model, C the exact covariance. */
 function residual(model: PCAModel, i: number): number {
-  const v = model.components.subarray(i * cols, (i + 1) * cols);
-  let squares = 0;
-  for (let r = 0; r < cols; r++) {
-    let image = 0;
-    for (let c = 0; c < cols; c++) image += exact[r * cols + c] * v[c];
-    squares += (image - model.explainedVariance[i] * v[r]) ** 2;
-  }
-  return Math.sqrt(squares);
+  return eigenResidual(exact, cols, model.components.subarray(i * cols, (i + 1) * cols), model.explainedVariance[i]);
 }
 
 describe('a flat tail at k (single-cell-like counts, 2000 × 300, k = 38)', { timeout: 120_000 }, () => {
