@@ -108,7 +108,8 @@ async function bySparseData(reader: SparseReader, settings: PCASettings): Promis
     for (let c = 0; c < d; c++) mean[c] = settings.center ? moments.mean[c] * scale : 0;
     // The players play on the scaled X̃ᵀX̃ / n; the model's variances are X̃ᵀX̃ / (n − 1)'s.
     const unscale = n / (n - 1) / (scale * scale);
-    const top = await playTopK(engine, 'sparse', n, d, settings, unscale);
+    // Two products a round, P = X̃ Vᵀ and Gᵀ = Xᵀ P, each an axpy of the players per stored entry.
+    const top = await playTopK(engine, 'sparse', n, d, settings, unscale, 2 * nnz * players);
     return componentsModel({
       vectors: top.vectors, width: d, d, values: top.values.map((value) => value * unscale),
       residuals: top.residuals.map((value) => value * unscale), ending: top.ending,
