@@ -249,8 +249,8 @@ function finish(
   return componentsModel({
     vectors: top.vectors, width, d: moments.d, values: top.values.map((value) => value * unscale),
     residuals: top.residuals.map((value) => value * unscale), ending: top.ending,
-    totalVariance: moments.totalVariance(settings.center), mean: moments.subtracted(settings.center), n: moments.rows,
-    backend: ran.engine, solver: ran.solver, converged: top.converged, remaining: top.remaining, settings,
+    totalVariance: moments.totalVariance(settings.center), mean: moments.subtracted(settings.center), columnMeans: moments.mean,
+    n: moments.rows, backend: ran.engine, solver: ran.solver, converged: top.converged, remaining: top.remaining, settings,
     passes: ran.passes, rounds: top.rounds,
   });
 }

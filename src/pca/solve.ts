@@ -62,10 +62,11 @@ export interface TopK {
 }
 
 /**
- * Plays the engine's players (k = their number, d = the operator's size) on the dense operator in its memory or on
- * the `rows` resident rows, with the first `active` coordinates of each player live (the rest are padding and stay
- * zero). `unscale` turns the operator's values into the data's variances (for progress reports); `productWork`,
- * the multiply-adds of a round's products (ignored on the dense operator), sets how often the players are checked.
+ * Plays the engine's players (k = their number, d = the operator's size) on the dense operator in its memory, on
+ * the `rows` resident rows or on the sparse matrix, with the first `active` coordinates of each player live (the
+ * rest are padding and stay zero). `unscale` turns the operator's values into the data's variances (for progress
+ * reports). `productWork`, the multiply-adds of a round's products (ignored on the dense operator, checked every
+ * DENSE_CHECK_EVERY rounds), sets how often the players are checked (productCheckEvery).
  */
 export async function playTopK(
   engine: Engine, source: PlaySource, rows: number, active: number, settings: PCASettings, unscale: number, productWork: number,
@@ -75,7 +76,8 @@ export async function playTopK(
   const report = onProgress && ((step: RunReport) => onProgress(progressOf(step, k, maxSteps, rows, unscale)));
   const end = await engine.run(
     {
-      kind: 'play', source, rows, k, maxSteps, tol, checkEvery: source === 'dense' ? DENSE_CHECK_EVERY : productCheckEvery(productWork, engine.k, k, engine.d),
+      kind: 'play', source, rows, k, maxSteps, tol,
+      checkEvery: source === 'dense' ? DENSE_CHECK_EVERY : productCheckEvery(productWork, engine.k, k, engine.d),
       reportEvery: REPORT_EVERY,
     },
     report, signal,

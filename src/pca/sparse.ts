@@ -18,6 +18,9 @@ import { solveSummed, type Summed } from './routes';
 import { playTopK, playerCount } from './solve';
 import { ColumnMoments, powerOfTwoScale } from './stats';
 
+/** Entries copied between turns of the event loop. */
+const COPY_SLICE = 1 << 20;
+
 /** Sparse rows per job of the covariance pass: turns of the event loop, progress and aborts come between jobs. */
 const PASS_ROWS = 2048;
 
@@ -100,15 +103,21 @@ async function bySparseData(reader: SparseReader, settings: PCASettings): Promis
     const { csr, csc } = reader;
     buffers.indptr.set(csr.indptr);
     buffers.indices.set(csr.indices);
-    for (let e = 0; e < nnz; e++) buffers.data[e] = csr.data[e] * scale;
     buffers.colptr.set(csc.indptr);
     buffers.colIndices.set(csc.indices);
-    for (let e = 0; e < nnz; e++) buffers.colData[e] = csc.data[e] * scale;
+    // Scaled values in float32, in slices between turns of the event loop (a million entries is a few ms).
+    for (let first = 0; first < nnz; first += COPY_SLICE) {
+      await turn(settings.signal);
+      const last = Math.min(nnz, first + COPY_SLICE);
+      for (let e = first; e < last; e++) buffers.data[e] = csr.data[e] * scale;
+      for (let e = first; e < last; e++) buffers.colData[e] = csc.data[e] * scale;
+    }
     const mean = engine.mean();
     for (let c = 0; c < d; c++) mean[c] = settings.center ? moments.mean[c] * scale : 0;
     // The players play on the scaled X̃ᵀX̃ / n; the model's variances are X̃ᵀX̃ / (n − 1)'s.
     const unscale = n / (n - 1) / (scale * scale);
-    // Two products a round, P = X̃ Vᵀ and Gᵀ = Xᵀ P, each an axpy of the players per stored entry.
+    // Two products a round, P = X̃ Vᵀ and Gᵀ = Xᵀ P, each an axpy of the players per stored entry: on wide text
+    // (d = 60000, 30 entries a column) a check costs as much, and comes every few rounds (solve.ts productCheckEvery).
     const top = await playTopK(engine, 'sparse', n, d, settings, unscale, 2 * nnz * players);
     return componentsModel({
       vectors: top.vectors, width: d, d, values: top.values.map((value) => value * unscale),
