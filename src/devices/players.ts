@@ -54,8 +54,8 @@ const NULL_SHARE = 1e-6;
 /** A player whose direction is shorter than this share of the largest Rayleigh quotient has none left. */
 const NO_DIRECTION = 1e-12;
 
-/** The most rounds a predicted check may be put off, in check intervals (a wrong prediction costs at most these). */
-const MOST_INTERVALS_AHEAD = 4;
+/** The most rounds a predicted check may be put off (a wrong prediction costs at most these), or one interval if longer. */
+const MOST_ROUNDS_AHEAD = 8;
 /**
  * Checks in a row without progress after which the players stop short of tol: float32's floor. A check makes
  * progress when the largest residual of the top k sets a new low by more than RESIDUAL_STEP, or when the sum of
@@ -146,11 +146,12 @@ export class Players {
   }
 
   /**
-   * Rounds until the next check. Residuals fall geometrically once the players have found their span, so on a
-   * dense operator, where a check costs more than a round (a p × p eigenproblem on one device, p·k·d residuals),
-   * the rate between the last two checks says when the largest will pass `tol`: the next check is then, at least
-   * one interval and at most MOST_INTERVALS_AHEAD away. Every round of the data route is a pass over the rows,
-   * costlier than its check: it checks every round.
+   * Rounds until the next check. Residuals fall geometrically once the players have found their span, so where
+   * checks are spaced out (goal.checkEvery > 1: on a dense operator a check costs more than a round, a p × p
+   * eigenproblem on one device and p·k·d residuals; on a wide sparse matrix as much as its products), the rate
+   * between the last two checks says when the largest will pass `tol`: the next check is then, at least one
+   * interval and at most MOST_ROUNDS_AHEAD away. Where a round's products cost far more than its check
+   * (solve.ts productCheckEvery), the players are checked every round.
    */
   private roundsToNextCheck(step: number, goal: PlayGoal): number {
     const previous = this.lastCheck;
@@ -161,7 +162,7 @@ export class Players {
     }
     const perRound = Math.log(residual / previous.residual) / (step - previous.step);
     const rounds = Math.ceil(Math.log(goal.tol / residual) / perRound);
-    return Math.min(Math.max(rounds, goal.checkEvery), MOST_INTERVALS_AHEAD * goal.checkEvery);
+    return Math.min(Math.max(rounds, goal.checkEvery), Math.max(MOST_ROUNDS_AHEAD, goal.checkEvery));
   }
 
   /**

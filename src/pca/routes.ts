@@ -157,7 +157,7 @@ export async function solveSummed(
   const { d } = moments;
   const padded = engine.d;
   const scale = fillOperator(engine, moments.rows - 1);
-  const top = await playTopK(engine, 'dense', padded, d, settings, 1 / scale);
+  const top = await playTopK(engine, 'dense', padded, d, settings, 1 / scale, 0);
   return componentsModel({
     ...top, width: padded, d, values: top.values.map((value) => value / scale), residuals: top.residuals.map((value) => value / scale),
     totalVariance: moments.totalVariance(settings.center), mean: moments.subtracted(settings.center), n: moments.rows,
@@ -187,7 +187,7 @@ export async function byGram(reader: MatrixReader, settings: PCASettings): Promi
   return using(engine, async () => {
     await packedPass(engine, d, prepared.centring.scale, settings.signal);
     const scale = fillOperator(engine, n - 1);
-    const top = await playTopK(engine, 'dense', padded, n, settings, 1 / scale);
+    const top = await playTopK(engine, 'dense', padded, n, settings, 1 / scale, 0);
     const components = await backProject(engine, top.vectors, top.values.length, d, settings.signal);
     return finish({ ...top, vectors: components }, d, 1 / scale, { engine: engine.backend, solver: 'gram', passes: 2 }, prepared);
   });
@@ -233,7 +233,8 @@ export async function byData(reader: MatrixReader, settings: PCASettings): Promi
     // The players play on the scaled rows' XᵀX / n (the mean reduction); the model's variances are XᵀX / (n − 1)'s.
     const scale = prepared.centring.scale;
     const unscale = n / (n - 1) / (scale * scale);
-    const top = await playTopK(engine, 'data', n, d, settings, unscale);
+    // A pass: P = X Vᵀ and G = Pᵀ X.
+    const top = await playTopK(engine, 'data', n, d, settings, unscale, 2 * n * d * players);
     return finish(top, d, unscale, { engine: engine.backend, solver: 'data', passes: 2 + top.rounds }, prepared);
   });
 }

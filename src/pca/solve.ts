@@ -20,7 +20,32 @@ export function playerCount(k: number, dimension: number): number {
 }
 
 /** Rounds between Rayleigh–Ritz checks on a dense operator (a check costs about (p + 2k)/d of a round there). */
-export const DENSE_CHECK_EVERY = 2;
+const DENSE_CHECK_EVERY = 2;
+/**
+ * Rounds a fit on products is expected to take (measured 25 and 29 on the bench's text and single-cell sets, 4 to
+ * 16 on its dense sets): the number of checks an interval saves is counted over these.
+ */
+const EXPECTED_ROUNDS = 25;
+/**
+ * The most rounds between checks on products (the 20000 × 60000 TF-IDF's √(2R · check/round) is 6.7; with 4 it took
+ * 28 rounds, with 6 26, against 25 when checked every round).
+ */
+const MOST_CHECK_EVERY = 6;
+
+/**
+ * Rounds between Rayleigh–Ritz checks where each round multiplies by the operator through products of `productWork`
+ * multiply-adds (a pass over dense rows, or two sparse products): a check costs (p² + p·k)·d (H = V Gᵀ and the
+ * residuals, on one device), a round the products and the players' own p²·d. Checking every c rounds costs
+ * R/c checks and about (c − 1)/2 rounds past convergence; c = √(2R · check/round) makes the sum least. Where the
+ * products dominate (dense rows, a single-cell matrix of a few thousand genes) that is every round; on a wide
+ * text matrix the players' checks cost as much as its products, and a check every few rounds saves most of them.
+ */
+export function productCheckEvery(productWork: number, p: number, k: number, d: number): number {
+  const check = (p * p + p * k) * d;
+  const round = productWork + p * p * d;
+  const best = Math.round(Math.sqrt((2 * EXPECTED_ROUNDS * check) / round));
+  return Math.min(MOST_CHECK_EVERY, Math.max(1, best));
+}
 /** Rounds between progress reports. */
 const REPORT_EVERY = 5;
 
@@ -43,19 +68,19 @@ export interface TopK {
  * Plays the engine's players (k = their number, d = the operator's size) on the dense operator in its memory, on
  * the `rows` resident rows or on the sparse matrix, with the first `active` coordinates of each player live (the
  * rest are padding and stay zero). `unscale` turns the operator's values into the data's variances (for progress
- * reports). `checkEvery`: rounds between Rayleigh–Ritz checks (default: DENSE_CHECK_EVERY on a dense operator, where
- * a round is cheap; every round on the data, where a round is a pass).
+ * reports). `productWork`, the multiply-adds of a round's products (ignored on the dense operator, checked every
+ * DENSE_CHECK_EVERY rounds), sets how often the players are checked (productCheckEvery).
  */
 export async function playTopK(
-  engine: Engine, source: PlaySource, rows: number, active: number, settings: PCASettings, unscale: number,
-  checkEvery = source === 'dense' ? DENSE_CHECK_EVERY : 1,
+  engine: Engine, source: PlaySource, rows: number, active: number, settings: PCASettings, unscale: number, productWork: number,
 ): Promise<TopK> {
   const { k, maxSteps, tol, onProgress, signal } = settings;
   startPlayers(engine, active, settings.seed);
   const report = onProgress && ((step: RunReport) => onProgress(progressOf(step, k, maxSteps, rows, unscale)));
   const end = await engine.run(
     {
-      kind: 'play', source, rows, k, maxSteps, tol, checkEvery,
+      kind: 'play', source, rows, k, maxSteps, tol,
+      checkEvery: source === 'dense' ? DENSE_CHECK_EVERY : productCheckEvery(productWork, engine.k, k, engine.d),
       reportEvery: REPORT_EVERY,
     },
     report, signal,

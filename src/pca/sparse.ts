@@ -14,7 +14,7 @@ import { PLAY_SETTINGS, checkMatrixShape, componentsModel, type PCASettings } fr
 import type { PCAModel } from './model';
 import { padToPanels } from './pack';
 import { solveSummed, type Summed } from './routes';
-import { DENSE_CHECK_EVERY, playTopK, playerCount } from './solve';
+import { playTopK, playerCount } from './solve';
 import { ColumnMoments, powerOfTwoScale } from './stats';
 
 /** Entries copied between turns of the event loop. */
@@ -115,11 +115,9 @@ async function bySparseData(reader: SparseReader, settings: PCASettings): Promis
     for (let c = 0; c < d; c++) mean[c] = settings.center ? moments.mean[c] * scale : 0;
     // The players play on the scaled X̃ᵀX̃ / n; the model's variances are X̃ᵀX̃ / (n − 1)'s.
     const unscale = n / (n - 1) / (scale * scale);
-    // A check (H = V Gᵀ, p² d; the residuals, 2 k p d) against a round's two products (2 · 2 nnz p): wide sparse
-    // data (text: d = 60000, 30 entries a column) pays more for a check than for a round, and checks as the dense
-    // operator does, every other round or when the residuals' rate predicts tol (players.ts).
-    const check = players * d * (players + 2 * settings.k);
-    const top = await playTopK(engine, 'sparse', n, d, settings, unscale, check > 4 * nnz * players ? DENSE_CHECK_EVERY : 1);
+    // Two products a round, P = X̃ Vᵀ and Gᵀ = Xᵀ P, each an axpy of the players per stored entry: on wide text
+    // (d = 60000, 30 entries a column) a check costs as much, and comes every few rounds (solve.ts productCheckEvery).
+    const top = await playTopK(engine, 'sparse', n, d, settings, unscale, 2 * nnz * players);
     return componentsModel({
       vectors: top.vectors, width: d, d, values: top.values.map((value) => value * unscale),
       residuals: top.residuals.map((value) => value * unscale), ending: top.ending,

@@ -426,7 +426,7 @@ const cases: KernelCase[] = [
   },
 
   {
-    claim: 'sparseTimes: out = X B − shift from sparse rows, float32 (16, 4, then single lanes), the same bits for any row split',
+    claim: 'sparseTimes: out = X B − shift from sparse rows, float32 (32, 16, 8, 4, then single lanes), the same bits for any row split',
     check: (h, width) => {
       const rows = (width % 9) + 2;
       const cols = (width % 13) + 5;
