@@ -1,62 +1,92 @@
 // The exact statistics and the one rounding of pca's rows (src/pca/stats.ts, pack.ts), on a block of the caller's
-// values staged in float64: column means and squared deviations in float64, then each value's (x − mean) · scale in
-// float64, rounded to float32 once and written where the route's kernels read it.
+// values staged in float64, or in float32 as a float32 file stores them: column means and squared deviations in
+// float64, then each value's (x − mean) · scale in float64, rounded to float32 once and written where the route's
+// kernels read it. A float32 value is widened to float64 exactly as it is loaded and then takes the same operations
+// in the same order, so a block staged as float32 gives the bits of the same values staged widened (and the host
+// writes, and these kernels read, half the bytes).
 
-import { at32, at64, row64 } from './simd';
+import { at32, at64, row32, row64 } from './simd';
+
+/** Row r of rows of d staged values of type T (f64, or f32). */
+@inline function rowOf<T>(x: usize, r: i32, d: i32): usize {
+  return sizeof<T>() == 8 ? row64(x, r, d) : row32(x, r, d);
+}
+
+/** The staged value at column c of a row, in float64 (a float32 one widened, exactly). */
+@inline function valueAt<T>(row: usize, c: i32): f64 {
+  if (sizeof<T>() == 8) return load<f64>(at64(row, c));
+  return <f64>load<f32>(at32(row, c));
+}
+
+/** The staged values at columns c and c + 1 of a row, as two float64 lanes (float32 ones widened, exactly). */
+@inline function pairAt<T>(row: usize, c: i32): v128 {
+  if (sizeof<T>() == 8) return v128.load(at64(row, c));
+  return f64x2.promote_low_f32x4(v128.load64_zero(at32(row, c)));
+}
 
 /**
- * For `rows` rows of d float64 values: mean[c] = the column's mean, squares[c] = Σ (x − mean[c])², each summed in row
- * order (the mean first, then the deviations from it: no cancellation, whatever the data's offset).
+ * For `rows` rows of d values of type T at x: mean[c] = the column's mean, squares[c] = Σ (x − mean[c])², in float64,
+ * each summed in row order (the mean first, then the deviations from it: no cancellation, whatever the data's offset).
  */
-export function blockMoments(x: usize, rows: i32, d: i32, mean: usize, squares: usize): void {
+function blockMomentsOf<T>(x: usize, rows: i32, d: i32, mean: usize, squares: usize): void {
   memory.fill(mean, 0, <usize>d << 3);
   memory.fill(squares, 0, <usize>d << 3);
   const d2 = d & ~1;
   for (let r = 0; r < rows; r++) {
-    const xRow = row64(x, r, d);
+    const xRow = rowOf<T>(x, r, d);
     for (let c = 0; c < d2; c += 2) {
       const at = at64(mean, c);
-      v128.store(at, f64x2.add(v128.load(at), v128.load(at64(xRow, c))));
+      v128.store(at, f64x2.add(v128.load(at), pairAt<T>(xRow, c)));
     }
-    if (d2 < d) store<f64>(at64(mean, d2), load<f64>(at64(mean, d2)) + load<f64>(at64(xRow, d2)));
+    if (d2 < d) store<f64>(at64(mean, d2), load<f64>(at64(mean, d2)) + valueAt<T>(xRow, d2));
   }
   const count = f64x2.splat(<f64>rows);
   for (let c = 0; c < d2; c += 2) v128.store(at64(mean, c), f64x2.div(v128.load(at64(mean, c)), count));
   if (d2 < d) store<f64>(at64(mean, d2), load<f64>(at64(mean, d2)) / <f64>rows);
   for (let r = 0; r < rows; r++) {
-    const xRow = row64(x, r, d);
+    const xRow = rowOf<T>(x, r, d);
     for (let c = 0; c < d2; c += 2) {
-      const deviation = f64x2.sub(v128.load(at64(xRow, c)), v128.load(at64(mean, c)));
+      const deviation = f64x2.sub(pairAt<T>(xRow, c), v128.load(at64(mean, c)));
       const at = at64(squares, c);
       v128.store(at, f64x2.add(v128.load(at), f64x2.mul(deviation, deviation)));
     }
     if (d2 < d) {
-      const deviation = load<f64>(at64(xRow, d2)) - load<f64>(at64(mean, d2));
+      const deviation = valueAt<T>(xRow, d2) - load<f64>(at64(mean, d2));
       store<f64>(at64(squares, d2), load<f64>(at64(squares, d2)) + deviation * deviation);
     }
   }
 }
 
+/** blockMomentsOf for rows of float64 values. */
+export function blockMoments(x: usize, rows: i32, d: i32, mean: usize, squares: usize): void {
+  blockMomentsOf<f64>(x, rows, d, mean, squares);
+}
+
+/** blockMomentsOf for rows of float32 values (a float32 file's, staged as they are). */
+export function blockMoments32(x: usize, rows: i32, d: i32, mean: usize, squares: usize): void {
+  blockMomentsOf<f32>(x, rows, d, mean, squares);
+}
+
 /** Four values of a row, (x − mean) · scale in float64, rounded to float32 (zeros past column d). */
-@inline function centredQuad(xRow: usize, mean: usize, scale: v128, c: i32, d: i32): v128 {
+@inline function centredQuad<T>(xRow: usize, mean: usize, scale: v128, c: i32, d: i32): v128 {
   if (c + 4 <= d) {
-    const low = f64x2.mul(f64x2.sub(v128.load(at64(xRow, c)), v128.load(at64(mean, c))), scale);
-    const high = f64x2.mul(f64x2.sub(v128.load(at64(xRow, c + 2)), v128.load(at64(mean, c + 2))), scale);
+    const low = f64x2.mul(f64x2.sub(pairAt<T>(xRow, c), v128.load(at64(mean, c))), scale);
+    const high = f64x2.mul(f64x2.sub(pairAt<T>(xRow, c + 2), v128.load(at64(mean, c + 2))), scale);
     return i32x4.shuffle(f32x4.demote_f64x2_zero(low), f32x4.demote_f64x2_zero(high), 0, 1, 4, 5);
   }
   let quad = f32x4.splat(0);
   const s = f64x2.extract_lane(scale, 0);
-  if (c < d) quad = f32x4.replace_lane(quad, 0, <f32>((load<f64>(at64(xRow, c)) - load<f64>(at64(mean, c))) * s));
-  if (c + 1 < d) quad = f32x4.replace_lane(quad, 1, <f32>((load<f64>(at64(xRow, c + 1)) - load<f64>(at64(mean, c + 1))) * s));
-  if (c + 2 < d) quad = f32x4.replace_lane(quad, 2, <f32>((load<f64>(at64(xRow, c + 2)) - load<f64>(at64(mean, c + 2))) * s));
+  if (c < d) quad = f32x4.replace_lane(quad, 0, <f32>((valueAt<T>(xRow, c) - load<f64>(at64(mean, c))) * s));
+  if (c + 1 < d) quad = f32x4.replace_lane(quad, 1, <f32>((valueAt<T>(xRow, c + 1) - load<f64>(at64(mean, c + 1))) * s));
+  if (c + 2 < d) quad = f32x4.replace_lane(quad, 2, <f32>((valueAt<T>(xRow, c + 2) - load<f64>(at64(mean, c + 2))) * s));
   return quad;
 }
 
 /**
- * Rows [first, first + rows) of the `total` rows (d values each, staged at x) into packed row blocks of `blockRows`
- * rows × `padded` columns at `out` (the blocks of all rows one after the other: assembly/syrk.ts's layout).
+ * Rows [first, first + rows) of the `total` rows (d values of type T each, staged at x) into packed row blocks of
+ * `blockRows` rows × `padded` columns at `out` (the blocks of all rows one after the other: assembly/syrk.ts's layout).
  */
-export function packRows(
+function packRowsOf<T>(
   x: usize, rows: i32, d: i32, mean: usize, scale: f64, first: i32, total: i32, blockRows: i32, padded: i32, out: usize,
 ): void {
   const s = f64x2.splat(scale);
@@ -66,9 +96,23 @@ export function packRows(
     const height = min(blockRows, total - block * blockRows);
     const base = out + ((<usize>block * <usize>blockRows * <usize>padded + <usize>(row - block * blockRows) * 4) << 2);
     const groupBytes = <usize>height << 4;
-    const xRow = row64(x, r, d);
-    for (let c = 0; c < padded; c += 4) v128.store(base + <usize>(c >> 2) * groupBytes, centredQuad(xRow, mean, s, c, d));
+    const xRow = rowOf<T>(x, r, d);
+    for (let c = 0; c < padded; c += 4) v128.store(base + <usize>(c >> 2) * groupBytes, centredQuad<T>(xRow, mean, s, c, d));
   }
+}
+
+/** packRowsOf for rows of float64 values. */
+export function packRows(
+  x: usize, rows: i32, d: i32, mean: usize, scale: f64, first: i32, total: i32, blockRows: i32, padded: i32, out: usize,
+): void {
+  packRowsOf<f64>(x, rows, d, mean, scale, first, total, blockRows, padded, out);
+}
+
+/** packRowsOf for rows of float32 values (a float32 file's, staged as they are). */
+export function packRows32(
+  x: usize, rows: i32, d: i32, mean: usize, scale: f64, first: i32, total: i32, blockRows: i32, padded: i32, out: usize,
+): void {
+  packRowsOf<f32>(x, rows, d, mean, scale, first, total, blockRows, padded, out);
 }
 
 /** Rows [first, first + rows) as plain float32 rows of d at `out` (the data route's layout). */
@@ -78,7 +122,7 @@ export function packPlain(x: usize, rows: i32, d: i32, mean: usize, scale: f64, 
   for (let r = 0; r < rows; r++) {
     const xRow = row64(x, r, d);
     const outRow = out + ((<usize>(first + r) * <usize>d) << 2);
-    for (let c = 0; c < d4; c += 4) v128.store(outRow + (<usize>c << 2), centredQuad(xRow, mean, s, c, d));
+    for (let c = 0; c < d4; c += 4) v128.store(outRow + (<usize>c << 2), centredQuad<f64>(xRow, mean, s, c, d));
     for (let c = d4; c < d; c++) store<f32>(at32(outRow, c), <f32>((load<f64>(at64(xRow, c)) - load<f64>(at64(mean, c))) * scale));
   }
 }
