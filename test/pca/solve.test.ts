@@ -7,6 +7,7 @@ import { pca, type PCAModel, type SparseMatrix } from '../../src/entries/node';
 import { currentHost } from '../../src/hosts/host';
 import { playerCount, productCheckEvery } from '../../src/pca/solve';
 import { expectSameBits } from '../helpers/bits';
+import { seededSparse } from '../helpers/random';
 
 describe('productCheckEvery', () => {
   const k = 50;
@@ -36,24 +37,7 @@ describe('productCheckEvery', () => {
 
 /** A seeded wide sparse n × d matrix (text-like: ~3 % of entries, column scales falling as 1/(1 + c/8)), with its dense copy. */
 function wideSparse(n: number, d: number, seed: number): { csr: SparseMatrix; dense: Float64Array; nnz: number } {
-  let state = seed;
-  const next = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-  const dense = new Float64Array(n * d);
-  const indptr = [0];
-  const indices: number[] = [];
-  const data: number[] = [];
-  for (let r = 0; r < n; r++) {
-    for (let c = 0; c < d; c++) {
-      if (next() > 0.03) continue;
-      const value = Math.fround((0.25 + next()) / (1 + c / 8));
-      dense[r * d + c] = value;
-      indices.push(c);
-      data.push(value);
-    }
-    indptr.push(indices.length);
-  }
-  const csr: SparseMatrix = { format: 'csr', rows: n, cols: d, indptr: Int32Array.from(indptr), indices: Int32Array.from(indices), data: Float32Array.from(data) };
-  return { csr, dense, nnz: indices.length };
+  return seededSparse(n, d, seed, (_r, c, next) => (next() > 0.03 ? null : Math.fround((0.25 + next()) / (1 + c / 8))));
 }
 
 describe('a wide sparse fit checked every few rounds', () => {

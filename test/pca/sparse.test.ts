@@ -13,27 +13,14 @@ import { expectSameBits } from '../helpers/bits';
 import { expectError } from '../helpers/expect-error';
 import { countData } from '../helpers/flat';
 import { covariance } from '../helpers/pencil-reference';
+import { seededSparse } from '../helpers/random';
 import { eigenResidual, jacobiEigen, uncentredEigen } from '../helpers/reference';
 
 /** A seeded sparse n × d matrix: column c kept in ~18 % of rows with spread 1/(1 + c/4) (separated variances), every fifth row and columns 7 and 31 empty. */
 function sparseData(n: number, d: number, seed: number): { csr: SparseMatrix; dense: Float64Array } {
-  let state = seed;
-  const next = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-  const dense = new Float64Array(n * d);
-  const indptr = [0];
-  const indices: number[] = [];
-  const data: number[] = [];
-  for (let r = 0; r < n; r++) {
-    for (let c = 0; c < d; c++) {
-      if (r % 5 === 4 || c === 7 || c === 31 || next() > 0.18) continue;
-      const value = Math.fround((0.5 + next()) * 3 / (1 + c / 4) + (c < 4 ? dense[r * d] : 0));
-      dense[r * d + c] = value;
-      indices.push(c);
-      data.push(value);
-    }
-    indptr.push(indices.length);
-  }
-  return { csr: { format: 'csr', rows: n, cols: d, indptr: Int32Array.from(indptr), indices: Int32Array.from(indices), data: Float32Array.from(data) }, dense };
+  return seededSparse(n, d, seed, (r, c, next, dense) => (
+    r % 5 === 4 || c === 7 || c === 31 || next() > 0.18 ? null : Math.fround((0.5 + next()) * 3 / (1 + c / 4) + (c < 4 ? dense[r * d] : 0))
+  ));
 }
 
 /** The same entries in csc, each column's rows reversed (unsorted) and every entry split into two halves (duplicates). */
