@@ -5,7 +5,7 @@
 // accuracy of every method is measured here, in float64, against the sets' exact answers (bench/datasets.py).
 import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
-import { readSparse as checkedSparse, type SparseMatrix } from '../src/io/sparse';
+import { readSparseMatrix, type SparseMatrix } from '../src/io/sparse';
 import { sparseCosts, type SparseSolver } from '../src/pca/choose';
 import { chooseSparseSolver } from '../src/pca/sparse';
 import { nativeVersions, runJavaScript, runNative, type ChildRun, type FitResult } from './children';
@@ -41,7 +41,7 @@ interface Measured {
 
 /** pca's sparse routes that can run on `matrix` (the covariance route needs its d × d operator to fit), its choice first. */
 function routesOf(matrix: SparseMatrix, k: number): SparseSolver[] {
-  const reader = checkedSparse(matrix, 'X');
+  const reader = readSparseMatrix(matrix, 'X');
   const costs = sparseCosts(reader, k);
   const auto = chooseSparseSolver(reader, k, 'auto');
   return [auto, ...(Object.keys(costs) as SparseSolver[]).filter((route) => route !== auto && costs[route] !== Infinity)];

@@ -13,7 +13,7 @@ import { ProgressReport } from './progress';
 import { PCAModel, installNodeHost, isSparseMatrix, pca, readSparse, type MatrixSource, type SparseMatrix } from '../entries/node';
 import { encodeNpyHeader } from '../io/npy';
 import { formatOfName } from '../io/open';
-import { readSparse as checkSparse } from '../io/sparse';
+import { readSparseMatrix } from '../io/sparse';
 import { sparseFormatOfName } from '../io/sparse-files';
 
 // The package is `sideEffects: false`, so a bundle that takes the API's names through the Node entry need not run
@@ -266,7 +266,7 @@ async function info(file: string, args: Arguments, signal: AbortSignal): Promise
  */
 async function sparseInfo(file: string, format: 'npz' | 'mtx', args: Arguments, signal: AbortSignal): Promise<void> {
   const matrix = await readSparseFile(file, format, args, signal);
-  const nonZeros = checkSparse(matrix, file).nnz;
+  const nonZeros = readSparseMatrix(matrix, file).nnz;
   const stats = await stat(file);
   const bytes = stats.isFile() ? stats.size : null;
   const density = matrix.rows * matrix.cols === 0 ? 0 : nonZeros / (matrix.rows * matrix.cols);

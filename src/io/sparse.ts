@@ -27,7 +27,7 @@ export interface SparseMatrix {
 /** The most stored entries a sparse matrix may have: int32 offsets address them in the kernels' memory. */
 export const MAX_SPARSE_ENTRIES = 2 ** 31 - 1;
 
-/** Whether `value` has a sparse matrix's shape (a `format` of 'csr' or 'csc' and the five other fields); `readSparse` checks the rest. */
+/** Whether `value` has a sparse matrix's shape (a `format` of 'csr' or 'csc' and the five other fields); the fits check the rest. */
 export function isSparseMatrix(value: unknown): value is SparseMatrix {
   if (typeof value !== 'object' || value === null) return false;
   const m = value as Record<string, unknown>;
@@ -50,7 +50,7 @@ export class SparseReader {
   private columns: Compressed | null;
   private statistics: { sums: Float64Array; squares: Float64Array } | null = null;
 
-  /** @internal Made by `readSparse`. */
+  /** @internal Made by `readSparseMatrix`. */
   constructor(
     readonly rows: number, readonly cols: number, readonly csr: Compressed, csc: Compressed | null,
   ) {
@@ -160,7 +160,7 @@ function positiveInteger(value: unknown, what: string): number {
  * index that is not an integer or out of range, a value that is not finite (with its row and column), more than
  * 2³¹ − 1 entries.
  */
-export function readSparse(matrix: SparseMatrix, name: string): SparseReader {
+export function readSparseMatrix(matrix: SparseMatrix, name: string): SparseReader {
   if (matrix.format !== 'csr' && matrix.format !== 'csc') {
     throw new TypeError(`${name}.format must be 'csr' or 'csc', got ${describe(matrix.format)}`);
   }

@@ -2,7 +2,7 @@
 
 import { describe } from '../describe';
 import { readMatrix, reportNonFinite, type MatrixInput } from '../io/matrix';
-import { isSparseMatrix, readSparse, type SparseMatrix } from '../io/sparse';
+import { isSparseMatrix, readSparseMatrix, type SparseMatrix } from '../io/sparse';
 import type { Backend } from '../devices/engine';
 
 /** A row-major float64 matrix returned by the transforms. */
@@ -172,7 +172,7 @@ export class PCAModel {
   }
 
   private transformSparse(X: SparseMatrix): Float64Matrix {
-    const reader = readSparse(X, 'X');
+    const reader = readSparseMatrix(X, 'X');
     const { k, d, components } = this;
     if (reader.cols !== d) throw new RangeError(`X has ${reader.cols} columns, but the model has d = ${d}`);
     const shifts = new Float64Array(k);

@@ -11,7 +11,7 @@ import { Engine, cancellable } from '../devices/engine';
 import { checkDimensions } from '../game/options';
 import { readMatrix, type MatrixInput } from '../io/matrix';
 import { isMatrixSource, readMatrixOrSource, type MatrixSource } from '../io/source';
-import { isSparseMatrix, readSparse, type SparseMatrix } from '../io/sparse';
+import { isSparseMatrix, readSparseMatrix, type SparseMatrix } from '../io/sparse';
 import { OPERATOR_BUDGET_BYTES, routeCosts } from './choose';
 import { PLAY_SETTINGS, resolveOptions, type PCAOptions, type PCASettings } from './core';
 import type { PCAModel } from './model';
@@ -379,7 +379,7 @@ async function momentsOfMatrix(X: MatrixInput, settings: PCASettings): Promise<M
 }
 
 async function momentsOfSparse(X: SparseMatrix, settings: PCASettings): Promise<Moments> {
-  const reader = readSparse(X, 'X');
+  const reader = readSparseMatrix(X, 'X');
   checkFits(reader.cols, 'X');
   const summed = await sumSparse(reader, settings, 1, reader.outerProducts(), true);
   try {

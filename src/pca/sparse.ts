@@ -8,7 +8,7 @@
 
 import { Engine, turn } from '../devices/engine';
 import type { SparseMatrix, SparseReader } from '../io/sparse';
-import { readSparse } from '../io/sparse';
+import { readSparseMatrix } from '../io/sparse';
 import { sparseCosts, type SparseSolver } from './choose';
 import { PLAY_SETTINGS, checkMatrixShape, componentsModel, type PCASettings } from './core';
 import type { PCAModel } from './model';
@@ -130,10 +130,10 @@ async function bySparseData(reader: SparseReader, settings: PCASettings): Promis
   }
 }
 
-/** pca of a sparse matrix: checked (readSparse), then the cheaper sparse route, or the one asked for. */
+/** pca of a sparse matrix: checked (readSparseMatrix), then the cheaper sparse route, or the one asked for. */
 export async function pcaOfSparse(X: SparseMatrix, settings: PCASettings): Promise<PCAModel> {
   settings.signal?.throwIfAborted();
-  const reader = readSparse(X, 'X');
+  const reader = readSparseMatrix(X, 'X');
   const { rows: n, cols: d } = reader;
   const { k } = settings;
   checkMatrixShape(n, d, k);

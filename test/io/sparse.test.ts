@@ -3,7 +3,7 @@
 // float64 statistics checked against a dense float64 copy made here.
 
 import { describe, expect, it } from 'vitest';
-import { isSparseMatrix, readSparse, type SparseMatrix } from '../../src/io/sparse';
+import { isSparseMatrix, readSparseMatrix, type SparseMatrix } from '../../src/io/sparse';
 
 /** The dense float64 rows × cols matrix of a sparse one, summing duplicates: written here, not from the code under test. */
 function densify(m: SparseMatrix): Float64Array {
@@ -26,7 +26,7 @@ const csr: SparseMatrix = {
   data: [1.5, -2, 0.25, 3, 0.5, 7, 1e-3],
 };
 
-describe('readSparse', () => {
+describe('readSparseMatrix', () => {
   it('recognises the shape', () => {
     expect(isSparseMatrix(csr)).toBe(true);
     expect(isSparseMatrix({ ...csr, format: 'coo' })).toBe(false);
@@ -37,7 +37,7 @@ describe('readSparse', () => {
   it('gives sorted rows and columns with duplicates summed, from csr and from csc', () => {
     const dense = densify(csr);
     for (const input of [csr, toCsc(csr)]) {
-      const reader = readSparse(input, 'X');
+      const reader = readSparseMatrix(input, 'X');
       expect([reader.rows, reader.cols, reader.nnz]).toEqual([4, 5, 6]);
       for (const [orientation, major] of [[reader.csr, 4], [reader.csc, 5]] as const) {
         const seen = new Float64Array(20);
@@ -56,7 +56,7 @@ describe('readSparse', () => {
 
   it('keeps an already canonical matrix as given and makes its columns from it', () => {
     const canonical: SparseMatrix = { format: 'csr', rows: 2, cols: 3, indptr: new Int32Array([0, 2, 3]), indices: new Int32Array([0, 2, 1]), data: new Float64Array([1, 2, 3]) };
-    const reader = readSparse(canonical, 'X');
+    const reader = readSparseMatrix(canonical, 'X');
     expect(Array.from(reader.csc.indptr)).toEqual([0, 1, 2, 3]);
     expect(Array.from(reader.csc.indices)).toEqual([0, 1, 0]);
     expect(Array.from(reader.csc.data)).toEqual([1, 3, 2]);
@@ -64,14 +64,14 @@ describe('readSparse', () => {
 
   it('takes typed arrays of every kind the type names (Uint32Array indices, Float32Array data)', () => {
     const typed: SparseMatrix = { ...csr, indptr: Uint32Array.from(csr.indptr as number[]), indices: Uint32Array.from(csr.indices as number[]), data: Float32Array.from(csr.data as number[]) };
-    const reader = readSparse(typed, 'X');
+    const reader = readSparseMatrix(typed, 'X');
     expect(Array.from(reader.csr.indices)).toEqual([0, 2, 0, 1, 4, 2]);
     expect(Array.from(reader.csr.data)).toEqual([1.5, -2, 7, 3, 0.75, Math.fround(1e-3)]);
   });
 
   it('has the float64 column means and squared deviations of the dense matrix (empty rows and columns counted as zeros)', () => {
     const dense = densify(csr);
-    const reader = readSparse(csr, 'X');
+    const reader = readSparseMatrix(csr, 'X');
     const means = reader.means();
     for (let c = 0; c < 5; c++) {
       let sum = 0;
@@ -105,14 +105,14 @@ describe('readSparse', () => {
     ['a value that is not a number', bad({ data: [1.5, -2, '0.25', 3, 0.5, 7, 1e-3] as unknown as number[] }), TypeError, /X\.data\[2\] is not a number: "0\.25"/],
     ['indices that are not an array', bad({ indices: 7 as unknown as number[] }), TypeError, /X\.indices must be an array or a typed array, got 7/],
   ])('refuses %s', (_, input, type, message) => {
-    expect(() => readSparse(input, 'X')).toThrow(type);
-    expect(() => readSparse(input, 'X')).toThrow(message);
+    expect(() => readSparseMatrix(input, 'X')).toThrow(type);
+    expect(() => readSparseMatrix(input, 'X')).toThrow(message);
   });
 
   it('refuses more than 2³¹ − 1 entries before reading them', () => {
     const huge = { length: 2 ** 31 } as ArrayLike<number>;
     const input = { format: 'csr', rows: 1, cols: 1, indptr: [0, 2 ** 31], indices: huge, data: huge } as SparseMatrix;
-    expect(() => readSparse(input, 'X')).toThrow(/X has 2147483648 stored entries, more than 2³¹ − 1 = 2147483647/);
+    expect(() => readSparseMatrix(input, 'X')).toThrow(/X has 2147483648 stored entries, more than 2³¹ − 1 = 2147483647/);
   });
 });
 

@@ -8,7 +8,7 @@ import { Moments, pca, type PCAModel, type SparseMatrix } from '../../src/entrie
 import { currentHost } from '../../src/hosts/host';
 import { Engine } from '../../src/devices/engine';
 import { PLAY_SETTINGS } from '../../src/pca/core';
-import { readSparse } from '../../src/io/sparse';
+import { readSparseMatrix } from '../../src/io/sparse';
 import { expectSameBits } from '../helpers/bits';
 import { expectError } from '../helpers/expect-error';
 import { countData } from '../helpers/flat';
@@ -171,7 +171,7 @@ describe('pca of a sparse matrix', { timeout: 120_000 }, () => {
   it('the covariance pass on 2 and 3 worker devices: the in-thread sums, to the bit', async () => {
     // A fit runs the pass's first jobs in this thread while its workers start: here they run on ready workers.
     vi.spyOn(currentHost(), 'hardwareThreads').mockReturnValue(8);
-    const reader = readSparse(csr, 'X');
+    const reader = readSparseMatrix(csr, 'X');
     const padded = 56;
     const sums: Float64Array[] = [];
     try {
