@@ -24,6 +24,69 @@ import { at32, at64, row32, row64 } from './simd';
   return f64x2.promote_low_f32x4(v128.load64_zero(at32(row, c)));
 }
 
+/** Rows per pass over a block's sums: each sum is loaded and stored once per four rows, not once per row. */
+const ROWS_PER_PASS = 4;
+
+/** Σ into `sums`: each column of rows [r, r + count) of the block (count ≤ ROWS_PER_PASS), added in row order. */
+@inline function addRows<T>(x: usize, r: i32, count: i32, d: i32, sums: usize): void {
+  const d2 = d & ~1;
+  const stride = <usize>d * sizeof<T>();
+  const first = rowOf<T>(x, r, d);
+  for (let c = 0; c < d2; c += 2) {
+    const at = at64(sums, c);
+    let sum = v128.load(at);
+    if (count == ROWS_PER_PASS) {
+      sum = f64x2.add(sum, pairAt<T>(first, c));
+      sum = f64x2.add(sum, pairAt<T>(first + stride, c));
+      sum = f64x2.add(sum, pairAt<T>(first + 2 * stride, c));
+      sum = f64x2.add(sum, pairAt<T>(first + 3 * stride, c));
+    } else {
+      for (let i = 0, row = first; i < count; i++, row += stride) sum = f64x2.add(sum, pairAt<T>(row, c));
+    }
+    v128.store(at, sum);
+  }
+  if (d2 < d) {
+    let sum = load<f64>(at64(sums, d2));
+    for (let i = 0, row = first; i < count; i++, row += stride) sum += valueAt<T>(row, d2);
+    store<f64>(at64(sums, d2), sum);
+  }
+}
+
+/** sum + deviation², lane by lane. */
+@inline function addSquare(sum: v128, deviation: v128): v128 {
+  return f64x2.add(sum, f64x2.mul(deviation, deviation));
+}
+
+/** Σ into `squares`: each column's (x − mean)² over rows [r, r + count) of the block (count ≤ ROWS_PER_PASS), in row order. */
+@inline function addSquares<T>(x: usize, r: i32, count: i32, d: i32, mean: usize, squares: usize): void {
+  const d2 = d & ~1;
+  const stride = <usize>d * sizeof<T>();
+  const first = rowOf<T>(x, r, d);
+  for (let c = 0; c < d2; c += 2) {
+    const centre = v128.load(at64(mean, c));
+    const at = at64(squares, c);
+    let sum = v128.load(at);
+    if (count == ROWS_PER_PASS) {
+      sum = addSquare(sum, f64x2.sub(pairAt<T>(first, c), centre));
+      sum = addSquare(sum, f64x2.sub(pairAt<T>(first + stride, c), centre));
+      sum = addSquare(sum, f64x2.sub(pairAt<T>(first + 2 * stride, c), centre));
+      sum = addSquare(sum, f64x2.sub(pairAt<T>(first + 3 * stride, c), centre));
+    } else {
+      for (let i = 0, row = first; i < count; i++, row += stride) sum = addSquare(sum, f64x2.sub(pairAt<T>(row, c), centre));
+    }
+    v128.store(at, sum);
+  }
+  if (d2 < d) {
+    const centre = load<f64>(at64(mean, d2));
+    let sum = load<f64>(at64(squares, d2));
+    for (let i = 0, row = first; i < count; i++, row += stride) {
+      const deviation = valueAt<T>(row, d2) - centre;
+      sum += deviation * deviation;
+    }
+    store<f64>(at64(squares, d2), sum);
+  }
+}
+
 /**
  * For `rows` rows of d values of type T at x: mean[c] = the column's mean, squares[c] = Σ (x − mean[c])², in float64,
  * each summed in row order (the mean first, then the deviations from it: no cancellation, whatever the data's offset).
@@ -31,30 +94,12 @@ import { at32, at64, row32, row64 } from './simd';
 function blockMomentsOf<T>(x: usize, rows: i32, d: i32, mean: usize, squares: usize): void {
   memory.fill(mean, 0, <usize>d << 3);
   memory.fill(squares, 0, <usize>d << 3);
+  for (let r = 0; r < rows; r += ROWS_PER_PASS) addRows<T>(x, r, min(ROWS_PER_PASS, rows - r), d, mean);
   const d2 = d & ~1;
-  for (let r = 0; r < rows; r++) {
-    const xRow = rowOf<T>(x, r, d);
-    for (let c = 0; c < d2; c += 2) {
-      const at = at64(mean, c);
-      v128.store(at, f64x2.add(v128.load(at), pairAt<T>(xRow, c)));
-    }
-    if (d2 < d) store<f64>(at64(mean, d2), load<f64>(at64(mean, d2)) + valueAt<T>(xRow, d2));
-  }
   const count = f64x2.splat(<f64>rows);
   for (let c = 0; c < d2; c += 2) v128.store(at64(mean, c), f64x2.div(v128.load(at64(mean, c)), count));
   if (d2 < d) store<f64>(at64(mean, d2), load<f64>(at64(mean, d2)) / <f64>rows);
-  for (let r = 0; r < rows; r++) {
-    const xRow = rowOf<T>(x, r, d);
-    for (let c = 0; c < d2; c += 2) {
-      const deviation = f64x2.sub(pairAt<T>(xRow, c), v128.load(at64(mean, c)));
-      const at = at64(squares, c);
-      v128.store(at, f64x2.add(v128.load(at), f64x2.mul(deviation, deviation)));
-    }
-    if (d2 < d) {
-      const deviation = valueAt<T>(xRow, d2) - load<f64>(at64(mean, d2));
-      store<f64>(at64(squares, d2), load<f64>(at64(squares, d2)) + deviation * deviation);
-    }
-  }
+  for (let r = 0; r < rows; r += ROWS_PER_PASS) addSquares<T>(x, r, min(ROWS_PER_PASS, rows - r), d, mean, squares);
 }
 
 /** blockMomentsOf for rows of float64 values. */
