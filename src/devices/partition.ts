@@ -131,16 +131,19 @@ export function operatorRows(d: number, devices: number, device: number): Range 
 }
 
 /**
- * The panels of eight columns of C (d, a multiple of 8) whose upper triangle device `device` of `devices` sums in the
- * covariance pass: contiguous, with about equal work (panel j holds j + 1 tiles of 8 rows' height, so the work up to
- * panel P grows as P²). Each element of C is summed by its panel's owner alone, block after block, so the bits do not
- * depend on the split.
+ * Chunk `chunk` of `chunks` of the panels of eight columns of C (d, a multiple of 8) whose upper triangle the covariance
+ * pass sums: contiguous, with about equal work (panel j holds j + 1 tiles of 8 rows' height, so the work up to panel P
+ * grows as P²). Each element of C is summed by its chunk's taker alone, block after block, so the bits do not depend
+ * on the split or on who takes which chunk.
  */
-export function covariancePanels(d: number, devices: number, device: number): Range {
+export function covariancePanels(d: number, chunks: number, chunk: number): Range {
   const panels = d / 8;
-  const edge = (w: number) => (w >= devices ? panels : Math.round(panels * Math.sqrt(w / devices)));
-  return { start: edge(device) * 8, end: edge(device + 1) * 8 };
+  const edge = (w: number) => (w >= chunks ? panels : Math.round(panels * Math.sqrt(w / chunks)));
+  return { start: edge(chunk) * 8, end: edge(chunk + 1) * 8 };
 }
+
+/** Chunks per device of the covariance pass: devices take them one by one, so one that shares its core takes fewer. */
+export const COVARIANCE_CHUNKS_PER_DEVICE = 4;
 
 
 /**

@@ -21,7 +21,7 @@ import { KernelPlayerSpace, FLOAT32_DROP, PencilPlayers, multiplyPlayers, solveD
 import { Players, type RoundOutcome } from './players';
 import type { GameSettings } from './settings';
 import {
-  Chunking, ROW_BLOCK, covariancePanels, deviationStride, deviceRole, operatorRows, part, scatterRows, triangleRows, type DeviceRole, type Range,
+  COVARIANCE_CHUNKS_PER_DEVICE, Chunking, ROW_BLOCK, covariancePanels, deviationStride, deviceRole, operatorRows, part, scatterRows, triangleRows, type DeviceRole, type Range,
   type Topology,
 } from './partition';
 import type { KernelExports } from '../kernels/exports';
@@ -65,7 +65,10 @@ export interface ProgramContext {
   queues: WorkQueues;
 }
 
-/** Queue 0: the chunks' Gram partials, taken by every device; queue 1 + s: the chunks of slice s's data term. */
+/**
+ * Queue 0: the chunks' Gram partials, taken by every device (and the covariance pass's chunks); queue 1 + s: the chunks
+ * of slice s's data term.
+ */
 const GRAM_QUEUE = 0;
 const sliceQueue = (slice: number) => 1 + slice;
 
@@ -118,19 +121,24 @@ export class DeviceProgram {
 
   /**
    * One pass of the covariance route over `rows` resident rows from row `first`, packed in blocks of `blockRows` (assembly/syrk.ts):
-   * the operator's float64 sums += Σ_b weights[b] X_bᵀX_b, each device summing its panels of columns over every
-   * block, in block order.
+   * the operator's float64 sums += Σ_b weights[b] X_bᵀX_b. The devices take chunks of C's panels of columns from a
+   * work queue (the host stages the next batch meanwhile, on one of the same cores: a static split left the other
+   * device waiting at the barrier), each chunk summed over every block, in block order.
    */
   covariancePass(firstRow: number, rows: number, blockRows: number, weights: readonly number[]): boolean {
-    const { kernels, plan, topology, device, barrier } = this.context;
+    const { kernels, plan, topology, barrier, queues } = this.context;
     const { d } = plan;
     const sums = this.operator.sums;
-    const { start, end } = covariancePanels(d, topology.devices, device);
-    let block = plan.x + firstRow * d * 4;
-    for (let first = 0, b = 0; first < rows; first += blockRows, b++) {
-      const count = Math.min(blockRows, rows - first);
-      if (end > start) kernels.syrk(block, count, start, end, sums, d, weights[b]);
-      block += count * d * 4;
+    const chunks = COVARIANCE_CHUNKS_PER_DEVICE * topology.devices;
+    for (let chunk: number; (chunk = queues.take(GRAM_QUEUE, chunks, topology.devices)) >= 0;) {
+      // The chunks with the most columns first: they read the most of each block.
+      const { start, end } = covariancePanels(d, chunks, chunks - 1 - chunk);
+      let block = plan.x + firstRow * d * 4;
+      for (let first = 0, b = 0; first < rows; first += blockRows, b++) {
+        const count = Math.min(blockRows, rows - first);
+        if (end > start) kernels.syrk(block, count, start, end, sums, d, weights[b]);
+        block += count * d * 4;
+      }
     }
     return barrier.waitAtStepEnd();
   }

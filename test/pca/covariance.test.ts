@@ -121,3 +121,47 @@ describe('the float64 pass on one in-thread device', () => {
     }
   }, 60_000);
 });
+
+/** The float32 pass's sums (pca's covariance route: syrk over packed float32 blocks) on `devices` ready devices. */
+async function float32Sums(devices: number, center: boolean): Promise<{ sums: Float64Array; devices: number }> {
+  const padded = padToPanels(d);
+  const engine = await Engine.create(
+    { d: padded, k: 1, rowCapacity: Math.max(2 * batch, padded), play: true, dense: true, stage: stageSize(d) },
+    PLAY_SETTINGS, { devices, workPerStep: 1 },
+  );
+  try {
+    // Ready first: a pass's first jobs run in this thread while new workers start.
+    await engine.ready();
+    const pass = new CovariancePass(engine, d, batch, center, 'X', () => { throw new Error('not finite'); });
+    for (let first = 0; first < n; first += batch) {
+      const rows = Math.min(batch, n - first);
+      await pass.add(rows, (offset, count, into) => into.set(x.subarray((first + offset) * d, (first + offset + count) * d)));
+    }
+    await pass.finish();
+    const sums = engine.operator().sums.slice();
+    return { sums: Float64Array.from({ length: d * d }, (_, i) => sums[Math.floor(i / d) * padded + (i % d)]), devices: engine.backend.devices };
+  } finally {
+    engine.dispose();
+  }
+}
+
+describe('the float32 pass', () => {
+  it.each([true, false])('center %s: the same bits on 1, 2 and 3 devices taking chunks of C\'s panels, the definition to float32\'s rounding', async (center) => {
+    const fits: { sums: Float64Array; devices: number }[] = [];
+    for (const devices of [1, 2, 3]) fits.push(await float32Sums(devices, center));
+    expect(fits.map((fit) => fit.devices)).toEqual([1, 2, 3]);
+    for (const fit of fits.slice(1)) expectSameBits(fit.sums, fits[0].sums, `C on ${fit.devices} devices`);
+    const { c: expected } = definition(center);
+    // Each block's rows are rounded to float32 once after centring at the block's own mean (not centred: as they
+    // are), and summed in float32 over a block of 256 rows: an error of ~1e-6 of the terms' scale √(C_ii C_jj) (of
+    // the values' squares, not centred; C_ii is then their sum of squares too). A chunk summed twice, or missed,
+    // is off by its whole value.
+    for (let i = 0; i < d; i++) {
+      for (let j = i; j < d; j++) {
+        const got = fits[0].sums[i * d + j];
+        const bound = 1e-5 * Math.sqrt(expected[i * d + i] * expected[j * d + j]);
+        if (!(Math.abs(got - expected[i * d + j]) <= bound)) expect.fail(`C[${i}][${j}] = ${got}, expected ${expected[i * d + j]} ± ${bound}`);
+      }
+    }
+  }, 120_000);
+});
