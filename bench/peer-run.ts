@@ -1,15 +1,14 @@
 // One JavaScript library's fit of one dataset, in a process of its own so that its time and peak RSS are its own:
-//   tsx bench/peer-run.ts <eigengame[:covariance|:gram|:data]|eigengame-npy|eigengame-sparse[:<solver>]|druidjs|ml-pca> <dataset>
-// (`eigengame` is pca with default options on the rows in memory, `eigengame:<solver>` forces that route,
-// `eigengame-npy` streams the dataset's file through NpySource, reading included, and `eigengame-sparse` fits a sparse
-// set (bench/sparse.ts) in memory as csr, read by the package's readSparse, with the set's `center`, and prints its
-// singular values too.) Prints JSON: seconds, rssMiB, components (k × d, row-major), and for eigengame its variances,
+//   tsx bench/peer-run.ts <eigengame[:covariance|:gram|:data]|eigengame-sparse[:<solver>]|druidjs|ml-pca> <dataset>
+// (`eigengame` is pca with default options on the rows in memory, `eigengame:<solver>` forces that route, and
+// `eigengame-sparse` fits a sparse set (bench/sparse.ts) in memory as csr, read by the package's readSparse, with the
+// set's `center`, and prints its singular values too.) Prints JSON: seconds, rssMiB, components (k × d, row-major), and for eigengame its variances,
 // route, passes and rounds. The data are read from the bench's cache and put in the library's own format before the
 // clock starts; eigengame's kernels compile before it too (as DruidJS compiles its wasm on import), its device workers
 // start inside it.
 import * as druid from '@saehrimnir/druidjs';
 import { PCA as MlPCA } from 'ml-pca';
-import { NpySource, init, pca, type PCAModel, type PCAProgress } from '../src/entries/node';
+import { init, pca, type PCAModel, type PCAProgress } from '../src/entries/node';
 import type { FitResult } from './children';
 import { DATASETS, SPARSE_DATASETS, dataPath, readNpy, readSparseSet, type DatasetName, type SparseDatasetName } from './datasets';
 
@@ -36,9 +35,6 @@ if (method === 'eigengame' || method.startsWith('eigengame:')) {
   const input = matrix();
   await init();
   fit = async () => eigengameResult(await pca(input, { k, solver, onProgress }));
-} else if (method === 'eigengame-npy') {
-  await init();
-  fit = async () => eigengameResult(await pca(new NpySource(dataPath(name)), { k, onProgress }));
 } else if (method === 'eigengame-sparse' || method.startsWith('eigengame-sparse:')) {
   const sparse = name as unknown as SparseDatasetName;
   const input = await readSparseSet(sparse);
