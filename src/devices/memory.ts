@@ -190,9 +190,14 @@ export function planMemory(shape: PlanShape, base: number): MemoryPlan {
   const end = cursor;
   const pages = Math.ceil(end / PAGE_BYTES);
   if (pages > MAX_PAGES) {
+    const parts = [
+      { bytes: rowCapacity * d * 4, what: `${rowCapacity} resident rows`, help: 'use fewer rows at a time' },
+      ...(operator ? [{ bytes: d * d * 12, what: `a ${d} × ${d} operator`, help: "use solver 'data' (no d × d matrix)" }] : []),
+      ...(sparse ? [{ bytes: x - sparse.indptr, what: `a sparse matrix of ${sparse.entries} entries`, help: 'fit fewer of its rows or columns at a time' }] : []),
+    ].sort((a, b) => b.bytes - a.bytes);
     throw new RangeError(
-      `d = ${d}, k = ${k} with ${rowCapacity} resident rows needs ${end} bytes of WebAssembly memory, ` +
-        `more than the wasm32 limit of ${MAX_PAGES * PAGE_BYTES} bytes (4 GiB); use fewer rows at a time`,
+      `d = ${d}, k = ${k} with ${parts.map((part) => part.what).join(' and ')} needs ${end} bytes of WebAssembly memory, ` +
+        `more than the wasm32 limit of ${MAX_PAGES * PAGE_BYTES} bytes (4 GiB); the most is for ${parts[0].what}: ${parts[0].help}`,
     );
   }
   return {

@@ -112,4 +112,17 @@ describe('memory plan', () => {
     const [, lastAt, lastBytes] = regions[regions.length - 1];
     expect(plan.end).toBeGreaterThanOrEqual(lastAt + lastBytes);
   });
+
+  it.each([
+    { what: 'resident rows', shape: { d: 1024, k: 8, rowCapacity: 2 ** 20 }, message: /with 1048576 resident rows needs \d+ bytes .*the most is for 1048576 resident rows: use fewer rows at a time/ },
+    { what: 'a dense operator', shape: { d: 20000, k: 8, rowCapacity: 512, dense: true }, message: /with a 20000 × 20000 operator and 512 resident rows needs .*the most is for a 20000 × 20000 operator: use solver 'data'/ },
+    {
+      what: 'a sparse matrix',
+      shape: { d: 4000, k: 64, rowCapacity: 4000, sparse: { rows: 10 ** 6, cols: 4000, entries: 5 * 10 ** 8, route: 'data' as const } },
+      message: /with a sparse matrix of 500000000 entries and 4000 resident rows needs .*the most is for a sparse matrix of 500000000 entries: fit fewer of its rows or columns at a time/,
+    },
+  ])('past the wasm32 limit, names what takes the most: $what', ({ shape, message }) => {
+    expect(() => planMemory({ optimizerSlots: 0, devices: 2, ...shape }, 1000)).toThrow(message);
+  });
 });
+
