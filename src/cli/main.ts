@@ -13,6 +13,7 @@ import { ProgressReport } from './progress';
 import { PCAModel, installNodeHost, isSparseMatrix, pca, readSparse, type MatrixSource, type SparseMatrix } from '../entries/node';
 import { encodeNpyHeader } from '../io/npy';
 import { formatOfName } from '../io/open';
+import type { SourceInfo } from '../io/source';
 import { readSparseMatrix } from '../io/sparse';
 import { sparseFormatOfName } from '../io/sparse-files';
 
@@ -94,11 +95,19 @@ async function fit(file: string, args: Arguments, signal: AbortSignal): Promise<
   const sparse = sparseFormat(file, args);
   // A sparse file is read whole (its entries, never a dense matrix) and fitted in memory; a dense one is streamed.
   const source: SparseMatrix | MatrixSource = sparse ? await readSparseFile(file, sparse, args, signal) : await selectedSource(file, input, args);
-  const info = isSparseMatrix(source) ? { rows: source.rows, cols: source.cols } : await source.info();
-  if (k > info.cols) throw new ArgumentError(`-k ${k} is more than ${file}'s ${info.cols} columns: give -k ${info.cols} or less`);
-  if (info.rows !== null && k > info.rows) throw new ArgumentError(`-k ${k} is more than ${file}'s ${info.rows} rows: give -k ${info.rows} or less`);
-  if (args.batch !== undefined) batchFits(file, args.batch, info.cols);
-  const progress = args.quiet ? null : new ProgressReport(process.stderr, info.rows, 'variances');
+  let rows: number | null;
+  try {
+    const info = isSparseMatrix(source) ? { rows: source.rows, cols: source.cols } : await source.info();
+    if (k > info.cols) throw new ArgumentError(`-k ${k} is more than ${file}'s ${info.cols} columns: give -k ${info.cols} or less`);
+    if (info.rows !== null && k > info.rows) throw new ArgumentError(`-k ${k} is more than ${file}'s ${info.rows} rows: give -k ${info.rows} or less`);
+    if (args.batch !== undefined) batchFits(file, args.batch, info.cols);
+    rows = info.rows;
+  } catch (error) {
+    // pca closes a source on every path; one refused before it is closed here.
+    if (!isSparseMatrix(source)) await source.close();
+    throw error;
+  }
+  const progress = args.quiet ? null : new ProgressReport(process.stderr, rows, 'variances');
   const started = performance.now();
   let model: PCAModel;
   try {
@@ -245,9 +254,14 @@ async function info(file: string, args: Arguments, signal: AbortSignal): Promise
     return;
   }
   const source = await selectedSource(file, input, args);
-  const described = await source.info();
-  const rows = described.rows ?? await countRows(source, signal);
-  await source.close();
+  let described: SourceInfo;
+  let rows: number;
+  try {
+    described = await source.info();
+    rows = described.rows ?? await countRows(source, signal);
+  } finally {
+    await source.close();
+  }
   // A FIFO or device has no size: it is read to its end, and only its rows are told.
   const stats = await stat(file);
   const bytes = stats.isFile() ? stats.size : null;
