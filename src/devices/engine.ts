@@ -392,7 +392,7 @@ export class Engine {
     const program = this.soloProgram();
     const firstStep = this.stepCount;
     let last = NO_STEP;
-    for (const part of inThreadParts(job)) {
+    for (const part of inThreadParts(job, this.plan.d)) {
       for (const step of runJob(program, part, firstStep)) {
         last = step;
         this.stepCount = firstStep + step.steps;
@@ -522,15 +522,29 @@ export async function cancellable<T>(signal: AbortSignal | undefined, call: () =
 /**
  * A job as this thread runs it: a covariance pass's blocks one at a time (one device sums them in the same order, so
  * the sums have the same bits), with turns of the event loop between them (a block of 64 rows of d = 1000 is about
- * 0.1 s of work here, a pass's job of 256 of them 0.5 s); other jobs whole: they take their turns between steps.
+ * 0.1 s of work here, a pass's job of 256 of them 0.5 s); a float64 scatter's and a symmetrize job's in bands of
+ * rows; other jobs whole: they take their turns between steps.
  */
-function inThreadParts(job: Job): Job[] {
+function inThreadParts(job: Job, d: number): Job[] {
   if (job.kind === 'scatter') return scatterParts(job);
+  if (job.kind === 'symmetrize') return symmetrizeParts(job, d);
   if (job.kind !== 'covariance' || job.weights.length <= 1) return [job];
   return job.weights.map((weight, b) => ({
     kind: 'covariance', first: job.first + b * job.blockRows, rows: Math.min(job.blockRows, job.rows - b * job.blockRows),
     blockRows: job.blockRows, weights: [weight],
   }));
+}
+
+/** Elements of the operator that this thread writes between checks for a turn of the event loop (about 20 ms). */
+const SYMMETRIZE_PART = 1 << 22;
+
+/** A symmetrize job as this thread runs it: bands of the (d-wide) operator's rows of about SYMMETRIZE_PART elements. */
+function symmetrizeParts(job: Extract<Job, { kind: 'symmetrize' }>, d: number): Job[] {
+  const { start, end } = job.rows;
+  const band = Math.max(1, Math.floor(SYMMETRIZE_PART / d));
+  const parts: Job[] = [];
+  for (let first = start; first < end; first += band) parts.push({ ...job, rows: { start: first, end: Math.min(end, first + band) } });
+  return parts;
 }
 
 /** Products of a float64 scatter job that this thread runs between checks for a turn of the event loop. */

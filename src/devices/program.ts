@@ -194,6 +194,18 @@ export class DeviceProgram {
     return barrier.waitAtStepEnd();
   }
 
+  /**
+   * The float32 operator's rows in `rows` = factor × the float64 sums' upper triangle (assembly/symmetrize.ts), each
+   * device a band of them (its page faults too: the matrix is fresh memory).
+   */
+  symmetrize(factor: number, rows: Range): boolean {
+    const { kernels, plan, topology, device, barrier } = this.context;
+    const band = part(rows.end - rows.start, topology.devices, device);
+    const { sums, matrix } = plan.operator!;
+    if (band.end > band.start) kernels.symmetrize(sums, plan.d, factor, matrix, rows.start + band.start, rows.start + band.end);
+    return barrier.waitAtStepEnd();
+  }
+
   /** This device's rows of the dense operator's product P = A Vᵀ (d × k). */
   private denseProduct(): void {
     const { kernels, plan, topology, device } = this.context;

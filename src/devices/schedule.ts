@@ -26,6 +26,8 @@ import type { Range } from './partition';
  * matrix's rows [first, first + rows).
  * `pencil`: the γ-EigenGame players on a pencil A v = λ B v laid out by `plan` (pencil.ts), until their residual
  * bound is below `tol`, stops improving, or `maxSteps` rounds.
+ * `symmetrize`: no step: the operator's rows `rows` in float32 = factor × its float64 sums (their upper triangle),
+ * each device a band of them.
  */
 export type Job =
   | {
@@ -36,7 +38,8 @@ export type Job =
   | { kind: 'scatter'; offset: number; rows: number; blockRows: number; order: number; band: Range; from: number }
   | ({ kind: 'play'; source: PlaySource; rows: number; reportEvery: number } & PlayGoal)
   | { kind: 'pencil'; plan: PencilPlan; goal: PencilGoal; reportEvery: number }
-  | { kind: 'sparse-covariance'; first: number; rows: number };
+  | { kind: 'sparse-covariance'; first: number; rows: number }
+  | { kind: 'symmetrize'; factor: number; rows: Range };
 
 export interface StepReport {
   /** Steps taken in this job so far. */
@@ -79,6 +82,9 @@ export function* runJob(program: DeviceProgram, job: Job, firstStep: number): Ge
   } else if (job.kind === 'sparse-covariance') {
     program.sparseCovariancePass(job.first, job.rows);
     yield { steps: 0, batchSize: job.rows, remaining: NaN, residual: NaN, report: false, last: true, converged: false };
+  } else if (job.kind === 'symmetrize') {
+    program.symmetrize(job.factor, job.rows);
+    yield { ...NO_STEP, batchSize: job.rows.end - job.rows.start };
   } else {
     yield* playSchedule(program, job);
   }

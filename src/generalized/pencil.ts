@@ -68,9 +68,9 @@ export function pencilRegionBytes(shape: { m: number; players: number; factored:
  * the top `settings.k` pairs.
  */
 export async function solvePencil(engine: Engine, spec: PencilSpec, settings: GeneralizedSettings): Promise<PencilSolution> {
-  const { kernels, plan: memoryPlan, memory } = engine.hostKernels();
+  const { plan: memoryPlan, memory } = engine.hostKernels();
   const d = engine.d;
-  kernels.symmetrize(memoryPlan.operator!.sums, d, 1 / spec.divisor, memoryPlan.operator!.matrix);
+  await engine.run({ kind: 'symmetrize', factor: 1 / spec.divisor, rows: { start: 0, end: d } }, undefined, settings.signal);
   const { sums, matrix } = engine.operator();
   await symmetrize(sums, d, settings.signal);
   for (const block of spec.blocks) {

@@ -49,7 +49,7 @@ export interface KernelExports {
   symmetricEigen(v: number, n: number, values: number, scratch: number): void;
   ritzResiduals(w: number, theta: number, m: number, p: number, v: number, g: number, d: number, out: number, acc: number): void;
   transpose(src: number, rows: number, cols: number, ldSrc: number, dst: number, ldDst: number): void;
-  symmetrize(sums: number, m: number, factor: number, out: number): void;
+  symmetrize(sums: number, m: number, factor: number, out: number, start: number, end: number): void;
   blockMoments(x: number, rows: number, d: number, mean: number, squares: number): void;
   packRows(
     x: number, rows: number, d: number, mean: number, scale: number, first: number, total: number, blockRows: number,

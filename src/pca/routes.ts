@@ -50,16 +50,15 @@ async function load(
 /**
  * The dense operator the players play on, from its float64 sums (syrk's upper triangle): whole and symmetric,
  * divided by `divisor` and multiplied by the power of two that brings its mean diagonal near 1 (exact, and float32
- * then holds it whatever the data's units). Returns that power of two.
+ * then holds it whatever the data's units), on the devices. Returns that power of two.
  */
-export function fillOperator(engine: Engine, divisor: number): number {
+export async function fillOperator(engine: Engine, divisor: number, signal?: AbortSignal): Promise<number> {
   const { sums } = engine.operator();
   const m = engine.d;
   let trace = 0;
   for (let i = 0; i < m; i++) trace += sums[i * m + i];
   const scale = trace > 0 ? scaleForMeanSquare(trace / m / divisor, 'the covariance') ** 2 : 1;
-  const { kernels, plan } = engine.hostKernels();
-  kernels.symmetrize(plan.operator!.sums, m, scale / divisor, plan.operator!.matrix);
+  await engine.run({ kind: 'symmetrize', factor: scale / divisor, rows: { start: 0, end: m } }, undefined, signal);
   return scale;
 }
 
@@ -156,7 +155,7 @@ export async function solveSummed(
 ): Promise<PCAModel> {
   const { d } = moments;
   const padded = engine.d;
-  const scale = fillOperator(engine, moments.rows - 1);
+  const scale = await fillOperator(engine, moments.rows - 1, settings.signal);
   const top = await playTopK(engine, 'dense', padded, d, settings, 1 / scale, 0);
   return componentsModel({
     ...top, width: padded, d, values: top.values.map((value) => value / scale), residuals: top.residuals.map((value) => value / scale),
@@ -186,7 +185,7 @@ export async function byGram(reader: MatrixReader, settings: PCASettings): Promi
   );
   return using(engine, async () => {
     await packedPass(engine, d, prepared.centring.scale, settings.signal);
-    const scale = fillOperator(engine, n - 1);
+    const scale = await fillOperator(engine, n - 1, settings.signal);
     const top = await playTopK(engine, 'dense', padded, n, settings, 1 / scale, 0);
     const components = await backProject(engine, top.vectors, top.values.length, d, settings.signal);
     return finish({ ...top, vectors: components }, d, 1 / scale, { engine: engine.backend, solver: 'gram', passes: 2 }, prepared);

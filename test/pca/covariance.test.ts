@@ -8,6 +8,7 @@ import { Engine } from '../../src/devices/engine';
 import { currentHost } from '../../src/hosts/host';
 import { PLAY_SETTINGS } from '../../src/pca/core';
 import { CovariancePass, deviationValues } from '../../src/pca/covariance';
+import { fillOperator } from '../../src/pca/routes';
 import { padToPanels } from '../../src/pca/pack';
 import { stageSize } from '../../src/pca/stats';
 import { expectSameBits } from '../helpers/bits';
@@ -164,4 +165,33 @@ describe('the float32 pass', () => {
       }
     }
   }, 120_000);
+});
+
+describe('the float32 operator from the sums', () => {
+  it('is written by 1, 2 and 3 ready devices, each a band of rows, with the bits of factor × the upper triangle', async () => {
+    const order = 203;
+    const sums = Float64Array.from(normals(11, order * order), (value, i) => (Math.floor(i / order) <= i % order ? value * 1e3 : NaN));
+    const matrices: Float32Array[] = [];
+    for (const devices of [1, 2, 3]) {
+      const engine = await Engine.create({ d: order, k: 1, rowCapacity: 1, dense: true }, PLAY_SETTINGS, { devices, workPerStep: 1 });
+      try {
+        await engine.ready();
+        expect(engine.backend.devices).toBe(devices);
+        engine.operator().sums.set(sums);
+        const scale = await fillOperator(engine, 7);
+        matrices.push(engine.operator().matrix.slice(0, order * order));
+        const factor = scale / 7;
+        for (let i = 0; i < order; i++) {
+          for (let j = 0; j < order; j++) {
+            const expected = Math.fround(sums[Math.min(i, j) * order + Math.max(i, j)] * factor);
+            if (matrices.at(-1)![i * order + j] !== expected) expect.fail(`[${i}, ${j}] on ${devices} devices: ${matrices.at(-1)![i * order + j]}, expected ${expected}`);
+          }
+        }
+      } finally {
+        engine.dispose();
+      }
+    }
+    expect(matrices[1]).toEqual(matrices[0]);
+    expect(matrices[2]).toEqual(matrices[0]);
+  }, 60_000);
 });
