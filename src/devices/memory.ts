@@ -78,7 +78,16 @@ export interface SparsePlan extends SparseShape {
   shiftStride: number;
   /** 'gram': two rows of `rows` float32, ones and X̃μ (zeros without centring); 0 for the other routes. */
   centring: number;
+  /**
+   * 'gram': the components' float64 product (assembly/sparsetimes64.ts): the Ritz vectors transposed (rows × width)
+   * and a block of BACK_COLUMNS columns' results (× width); 0 for the other routes.
+   */
+  vectors64: number;
+  columns64: number;
 }
+
+/** Columns of the sparse Gram route's components computed per job (SparsePlan.columns64). */
+export const BACK_COLUMNS = 4096;
 
 /** The buffers of pca's players: k players of length d (see schedule.ts, the 'play' job). */
 export interface PlayerPlan {
@@ -219,6 +228,7 @@ function planSparse(shape: SparseShape, k: number, devices: number, take: (bytes
   if (route === 'covariance') {
     return {
       ...shape, indptr, indices, data, colptr: 0, colIndices: 0, colData: 0, width, vt: 0, pt: 0, gt: 0, shifts: 0, shiftStride: 0, centring: 0,
+      vectors64: 0, columns64: 0,
     };
   }
   const colptr = take((cols + 1) * 4);
@@ -231,8 +241,11 @@ function planSparse(shape: SparseShape, k: number, devices: number, take: (bytes
   const gt = take(played * width * 4);
   const shiftStride = align(width * (route === 'gram' ? 24 : 12)) + (devices === 1 ? 0 : DEVICE_SEPARATION);
   const shifts = take(devices * shiftStride);
-  const centring = route === 'gram' ? take(2 * rows * 4) : 0;
-  return { ...shape, indptr, indices, data, colptr, colIndices, colData, width, vt, pt, gt, shifts, shiftStride, centring };
+  const gram = route === 'gram';
+  const centring = gram ? take(2 * rows * 4) : 0;
+  const vectors64 = gram ? take(rows * width * 8) : 0;
+  const columns64 = gram ? take(Math.min(cols, BACK_COLUMNS) * width * 8) : 0;
+  return { ...shape, indptr, indices, data, colptr, colIndices, colData, width, vt, pt, gt, shifts, shiftStride, centring, vectors64, columns64 };
 }
 
 /** The squared residuals of a plan's players' last check, for a report (none without players). */

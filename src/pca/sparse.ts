@@ -10,6 +10,7 @@
 // The statistics (means, variances, the total) come from the original values in float64 (io/sparse.ts).
 
 import { Engine, turn } from '../devices/engine';
+import { BACK_COLUMNS } from '../devices/memory';
 import type { SparseMatrix, SparseReader } from '../io/sparse';
 import { readSparseMatrix } from '../io/sparse';
 import { sparseCosts, type SparseSolver } from './choose';
@@ -181,19 +182,18 @@ async function bySparseGram(reader: SparseReader, settings: PCASettings): Promis
     for (let tightenings = 0; ; tightenings++) {
       const top = await playTopK(engine, 'sparse-gram', n, n, { ...settings, tol, maxSteps: settings.maxSteps - rounds }, unscale, work, tightenings > 0);
       rounds += top.rounds;
-      const found = await componentsOf(engine, top.vectors, top.values, settings.signal);
       const values = top.values.map((value) => value * unscale);
-      const residuals = found.residuals.map((value) => value * unscale);
+      const residuals = (await componentResiduals(engine, top.vectors, top.values, settings.signal)).map((value) => value * unscale);
       const limit = settings.tol * Math.abs(values[0]);
       const worst = residuals.reduce((most, residual) => Math.max(most, residual), 0);
       const met = worst <= limit;
       ending = met ? top.ending : top.converged ? 'cap' : top.ending;
       if (met || !top.converged || tightenings === MOST_TIGHTENINGS || rounds >= settings.maxSteps) {
         return componentsModel({
-          vectors: found.components, width: d, d, values, residuals, ending,
+          vectors: await backProject(engine, top.vectors, values.length, mean, scale, settings.signal), width: d, d, values, residuals, ending,
           totalVariance: moments.totalVariance(settings.center), mean, columnMeans: moments.mean, n,
           backend: engine.backend, solver: 'sparse-gram', converged: top.converged && met, remaining: top.remaining, settings,
-          passes: 1 + 2 * (rounds + 2 * (tightenings + 1)), rounds,
+          passes: 1 + 2 * (rounds + 2 * (tightenings + 1)) + 1, rounds,
         });
       }
       tol *= Math.max(0.1, Math.min(0.5, limit / worst));
@@ -210,16 +210,55 @@ function dot(a: Float64Array, b: Float64Array): number {
 }
 
 /**
- * The Gram route's components w_i = X̃ᵀu_i / ‖X̃ᵀu_i‖ for the top Ritz vectors u_i (rows of n, float64), and each
- * one's residual on the players' operator's other side, C = X̃ᵀX̃ / n (scaled as the players' values):
- * C w − θ w = X̃ᵀ(K u − θ u) / ‖X̃ᵀu‖. Two 'multiply' jobs on the devices: the first with the Ritz vectors as players
- * (its Q = X̃ᵀUᵀ holds X̃ᵀu_i, its G the rows K u_i), the second with the rows K u_i − θ_i u_i (float64, then float32;
- * its Q holds X̃ᵀ of them), so that the residual is as accurate as the players' own (a product of C w, then θ w
- * taken off, would lose the residual's digits to float32's rounding of C w). The players are put back after.
+ * The Gram route's components in float64, w_i = X̃ᵀu_i / ‖X̃ᵀu_i‖ for Ritz vectors u_i (`count` rows of n, float64),
+ * X̃ = X − 1 meanᵀ of the kernels' (scaled, float32) values, in this thread (assembly/sparsetimes64.ts: f64 lanes over
+ * the vectors, BACK_COLUMNS columns a job). Float32 products, as the devices make them, put about 1e-6·θ₁ into the
+ * components' residuals on the bench's text (its frequent words' columns sum thousands of entries), more than tol.
  */
-async function componentsOf(
-  engine: Engine, vectors: Float64Array, values: Float64Array, signal?: AbortSignal,
-): Promise<{ components: Float64Array; residuals: Float64Array }> {
+async function backProject(
+  engine: Engine, vectors: Float64Array, count: number, mean: Float64Array, scale: number, signal?: AbortSignal,
+): Promise<Float64Array> {
+  const { kernels, plan, memory } = engine.hostKernels();
+  const sparse = plan.sparse!;
+  const { rows: n, cols: d, width } = sparse;
+  const transposed = new Float64Array(memory.buffer, sparse.vectors64, n * width);
+  const sums = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    for (let r = 0; r < n; r++) {
+      transposed[r * width + i] = vectors[i * n + r];
+      sums[i] += vectors[i * n + r];
+    }
+  }
+  const components = new Float64Array(count * d);
+  for (let first = 0; first < d; first += BACK_COLUMNS) {
+    await turn(signal);
+    const columns = Math.min(BACK_COLUMNS, d - first);
+    kernels.sparseTimes64(sparse.colptr, sparse.colIndices, sparse.colData, first, columns, sparse.vectors64, width, width, sparse.columns64);
+    const block = new Float64Array(memory.buffer, sparse.columns64, columns * width);
+    for (let c = 0; c < columns; c++) {
+      const shift = scale * mean[first + c];
+      for (let i = 0; i < count; i++) components[i * d + first + c] = block[c * width + i] - shift * sums[i];
+    }
+  }
+  for (let i = 0; i < count; i++) {
+    const row = components.subarray(i * d, (i + 1) * d);
+    let norm = 0;
+    for (let c = 0; c < d; c++) norm += row[c] * row[c];
+    norm = Math.sqrt(norm);
+    if (norm > 0) for (let c = 0; c < d; c++) row[c] /= norm;
+  }
+  return components;
+}
+
+/**
+ * Each component's residual on the players' operator's other side, C = X̃ᵀX̃ / n (scaled as the players' values),
+ * for the top Ritz vectors u_i (rows of n, float64) and values θ_i: C w − θ w = X̃ᵀ(K u − θ u) / ‖X̃ᵀu‖ for
+ * w = X̃ᵀu / ‖X̃ᵀu‖. Two 'multiply' jobs on the devices: the first with the Ritz vectors as players (its Q = X̃ᵀUᵀ
+ * holds X̃ᵀu_i, its G the rows K u_i), the second with the rows K u_i − θ_i u_i (float64, then float32; its Q holds
+ * X̃ᵀ of them), so that the residual is as accurate as the players' own (a product of C w, then θ w taken off, would
+ * lose the residual's digits to float32's rounding of C w). The players are put back after.
+ */
+async function componentResiduals(engine: Engine, vectors: Float64Array, values: Float64Array, signal?: AbortSignal): Promise<Float64Array> {
   const { rows: n, cols: d, width } = engine.hostKernels().plan.sparse!;
   const count = values.length;
   const players = engine.vectors();
@@ -228,30 +267,23 @@ async function componentsOf(
     players.fill(0);
     players.set(vectors.subarray(0, count * n));
     await engine.run({ kind: 'multiply', source: 'sparse-gram', rows: n }, undefined, signal);
-    const between = engine.sparse().between;
-    const components = new Float64Array(count * d);
-    const norms = new Float64Array(count);
-    for (let i = 0; i < count; i++) {
-      let square = 0;
-      for (let c = 0; c < d; c++) square += between[c * width + i] ** 2;
-      norms[i] = Math.sqrt(square);
-      for (let c = 0; c < d; c++) components[i * d + c] = norms[i] > 0 ? between[c * width + i] / norms[i] : 0;
-    }
+    const norms = columnNorms(engine.sparse().between, d, width, count);
     // K u − θ u of the vectors as the devices had them (float32).
     const images = engine.gradient();
     for (let i = 0; i < count * n; i++) players[i] = images[i] - values[Math.floor(i / n)] * players[i];
     await engine.run({ kind: 'multiply', source: 'sparse-gram', rows: n }, undefined, signal);
-    const misses = engine.sparse().between;
-    const residuals = new Float64Array(count);
-    for (let i = 0; i < count; i++) {
-      let square = 0;
-      for (let c = 0; c < d; c++) square += misses[c * width + i] ** 2;
-      residuals[i] = norms[i] > 0 ? Math.sqrt(square) / norms[i] : 0;
-    }
-    return { components, residuals };
+    const misses = columnNorms(engine.sparse().between, d, width, count);
+    return misses.map((miss, i) => (norms[i] > 0 ? miss / norms[i] : 0));
   } finally {
     engine.vectors().set(saved);
   }
+}
+
+/** The float64 norms of the first `count` columns of a rows × width block. */
+function columnNorms(block: Float32Array, rows: number, width: number, count: number): Float64Array {
+  const squares = new Float64Array(count);
+  for (let r = 0; r < rows; r++) for (let i = 0; i < count; i++) squares[i] += block[r * width + i] ** 2;
+  return squares.map(Math.sqrt);
 }
 
 /** pca of a sparse matrix: checked (readSparseMatrix), then the cheaper sparse route, or the one asked for. */
