@@ -1,7 +1,8 @@
-// pca of sparse matrices, never densified by the code under test: both sparse routes, centred (PCA with implicit
+// pca of sparse matrices, never densified by the code under test: the three sparse routes, centred (PCA with implicit
 // centring) and not (the truncated SVD), csr and csc, unsorted indices and duplicates, empty rows and columns, a flat
-// tail; every answer held to float64 references computed here from a dense copy (Jacobi eigensolver). Also: the same
-// bits for 1, 2 and 3 devices, Moments and transform of sparse input, the refusals, and an abort mid-fit.
+// tail, and a wide matrix (fewer rows than columns, the Gram route's case); every answer held to float64 references
+// computed here from a dense copy (Jacobi eigensolver). Also: the same bits for 1, 2 and 3 devices, the route chosen
+// by cost, Moments and transform of sparse input, the refusals, and an abort mid-fit.
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Moments, pca, type PCAModel, type SparseMatrix } from '../../src/entries/node';
