@@ -32,6 +32,7 @@ export { choleskySolve } from './trisolve';
 export { utilities } from './utilities';
 export { sparseOuter } from './sparseouter';
 export { sparseTimes } from './sparsetimes';
+export { sparseTimes64 } from './sparsetimes64';
 
 /** First byte above the module's static data: the memory plan starts here. */
 export function heapBase(): usize {

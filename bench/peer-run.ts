@@ -39,7 +39,7 @@ if (method === 'eigengame' || method.startsWith('eigengame:')) {
   const sparse = name as unknown as SparseDatasetName;
   const input = await readSparseSet(sparse);
   const { center } = SPARSE_DATASETS[sparse];
-  const solver = (method.split(':')[1] ?? 'auto') as 'auto' | 'sparse-covariance' | 'sparse-data';
+  const solver = (method.split(':')[1] ?? 'auto') as 'auto' | 'sparse-covariance' | 'sparse-data' | 'sparse-gram';
   await init();
   fit = async () => {
     const model = await pca(input, { k, center, solver, onProgress });

@@ -357,7 +357,7 @@ describe('option messages quote strings, so that a number given as a string read
     ['maxSteps', () => pca(good, { k: 1, maxSteps: '10' as never }), RangeError, /^maxSteps must be a positive integer, got "10"$/],
     ['tol', () => pca(good, { k: 1, tol: '1e-3' as never }), RangeError, /^tol must be a finite number ≥ 0, got "1e-3"$/],
     ['batchSize', () => pca(good, { k: 1, batchSize: '64' as never }), RangeError, /^batchSize must be an integer ≥ 2, got "64"$/],
-    ['solver', () => pca(good, { k: 1, solver: 'svd' as never }), RangeError, /^solver must be 'auto', 'covariance', 'gram', 'data', 'sparse-covariance' or 'sparse-data', got "svd"$/],
+    ['solver', () => pca(good, { k: 1, solver: 'svd' as never }), RangeError, /^solver must be 'auto', 'covariance', 'gram', 'data', 'sparse-covariance', 'sparse-data' or 'sparse-gram', got "svd"$/],
     ['devices', () => pca(good, { k: 1, devices: '2' as never }), RangeError, /^devices must be a positive integer or 'auto', got "2"$/],
     ['kPerDevice', () => EigenGame.create({ d: 4, k: 1, kPerDevice: '1' as never }), RangeError, /^kPerDevice must be a positive integer, got "1"$/],
     ['options', () => pca(good, 'k=1' as never), TypeError, /^pca needs an options object like \{ k: 10 \}, got "k=1"$/],

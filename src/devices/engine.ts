@@ -436,18 +436,20 @@ export class Engine {
   }
 
   /**
-   * Live views of the sparse matrix's buffers, for the host to fill: its rows (and, for the data route, its columns),
-   * values as the route keeps them (float64 for the covariance pass, float32 for the data route).
+   * Live views of the sparse matrix's buffers, for the host to fill: its rows (and, for the data and Gram routes, its
+   * columns), values as the route keeps them (float64 for the covariance pass, float32 for the products), and the
+   * Gram route's centring rows (ones, then X̃μ; zeros without centring) and the product between its two sparse
+   * products (Q = X̃ᵀŨᵀ, cols × width, after a 'multiply' job: the players' images in the columns' space).
    */
   sparse(): {
     indptr: Int32Array; indices: Int32Array; data: Float32Array | Float64Array;
-    colptr: Int32Array; colIndices: Int32Array; colData: Float32Array;
+    colptr: Int32Array; colIndices: Int32Array; colData: Float32Array; centring: Float32Array; between: Float32Array;
   } {
     const { sparse } = this.plan;
     if (!sparse) throw new Error('this engine has no sparse matrix');
     const { buffer } = this.memory;
     const { rows, cols, entries } = sparse;
-    const columns = sparse.route === 'data';
+    const columns = sparse.route !== 'covariance';
     return {
       indptr: new Int32Array(buffer, sparse.indptr, rows + 1),
       indices: new Int32Array(buffer, sparse.indices, entries),
@@ -455,6 +457,8 @@ export class Engine {
       colptr: new Int32Array(buffer, sparse.colptr, columns ? cols + 1 : 0),
       colIndices: new Int32Array(buffer, sparse.colIndices, columns ? entries : 0),
       colData: this.f32(sparse.colData, columns ? entries : 0),
+      centring: this.f32(sparse.centring, sparse.route === 'gram' ? 2 * rows : 0),
+      between: this.f32(sparse.pt, sparse.route === 'gram' ? cols * sparse.width : 0),
     };
   }
 

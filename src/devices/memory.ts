@@ -45,7 +45,7 @@ export interface SparseShape {
   rows: number;
   cols: number;
   entries: number;
-  route: 'covariance' | 'data';
+  route: 'covariance' | 'data' | 'gram';
 }
 
 /**
@@ -57,19 +57,37 @@ export interface SparsePlan extends SparseShape {
   indptr: number;
   indices: number;
   data: number;
-  /** 'data': the columns, the same way (cols + 1 offsets, row indices, float32 values); 0 for 'covariance'. */
+  /** 'data' and 'gram': the columns, the same way (cols + 1 offsets, row indices, float32 values); 0 for 'covariance'. */
   colptr: number;
   colIndices: number;
   colData: number;
   width: number;
-  /** 'data': Vᵀ (cols × width), P = X̃ Vᵀ (rows × width) and Gᵀ = X̃ᵀ P (cols × width), float32. */
+  /**
+   * 'data': Vᵀ (cols × width), P = X̃ Vᵀ (rows × width) and Gᵀ = X̃ᵀ P (cols × width), float32. 'gram' (players of
+   * `rows` values): Ũᵀ (rows × width), Q = Xᵀ Ũᵀ (cols × width) and Gᵀ = X̃ Q (rows × width).
+   */
   vt: number;
   pt: number;
   gt: number;
-  /** 'data': per device, `shiftStride` bytes apart: V·mean (width float64) then its float32 copy (width float32). */
+  /**
+   * Per device, `shiftStride` bytes apart. 'data': V·mean (width float64) then its float32 copy (width float32).
+   * 'gram': the players' dots with the centring rows (width pairs of float64), then their means and the shift of
+   * X Q (width float32 each).
+   */
   shifts: number;
   shiftStride: number;
+  /** 'gram': two rows of `rows` float32, ones and X̃μ (zeros without centring); 0 for the other routes. */
+  centring: number;
+  /**
+   * 'gram': the components' float64 product (assembly/sparsetimes64.ts): the Ritz vectors transposed (rows × width)
+   * and a block of BACK_COLUMNS columns' results (× width); 0 for the other routes.
+   */
+  vectors64: number;
+  columns64: number;
 }
+
+/** Columns of the sparse Gram route's components computed per job (SparsePlan.columns64). */
+export const BACK_COLUMNS = 4096;
 
 /** The buffers of pca's players: k players of length d (see schedule.ts, the 'play' job). */
 export interface PlayerPlan {
@@ -213,17 +231,26 @@ function planSparse(shape: SparseShape, k: number, devices: number, take: (bytes
   const indices = take(entries * 4);
   const data = take(entries * (route === 'covariance' ? 8 : 4));
   if (route === 'covariance') {
-    return { ...shape, indptr, indices, data, colptr: 0, colIndices: 0, colData: 0, width, vt: 0, pt: 0, gt: 0, shifts: 0, shiftStride: 0 };
+    return {
+      ...shape, indptr, indices, data, colptr: 0, colIndices: 0, colData: 0, width, vt: 0, pt: 0, gt: 0, shifts: 0, shiftStride: 0, centring: 0,
+      vectors64: 0, columns64: 0,
+    };
   }
   const colptr = take((cols + 1) * 4);
   const colIndices = take(entries * 4);
   const colData = take(entries * 4);
-  const vt = take(cols * width * 4);
-  const pt = take(rows * width * 4);
-  const gt = take(cols * width * 4);
-  const shiftStride = align(width * 12) + (devices === 1 ? 0 : DEVICE_SEPARATION);
+  // The players' dimension and the other one: cols and rows on the data route, rows and cols on the Gram route.
+  const [played, other] = route === 'gram' ? [rows, cols] : [cols, rows];
+  const vt = take(played * width * 4);
+  const pt = take(other * width * 4);
+  const gt = take(played * width * 4);
+  const shiftStride = align(width * (route === 'gram' ? 24 : 12)) + (devices === 1 ? 0 : DEVICE_SEPARATION);
   const shifts = take(devices * shiftStride);
-  return { ...shape, indptr, indices, data, colptr, colIndices, colData, width, vt, pt, gt, shifts, shiftStride };
+  const gram = route === 'gram';
+  const centring = gram ? take(2 * rows * 4) : 0;
+  const vectors64 = gram ? take(rows * width * 8) : 0;
+  const columns64 = gram ? take(Math.min(cols, BACK_COLUMNS) * width * 8) : 0;
+  return { ...shape, indptr, indices, data, colptr, colIndices, colData, width, vt, pt, gt, shifts, shiftStride, centring, vectors64, columns64 };
 }
 
 /** The squared residuals of a plan's players' last check, for a report (none without players). */

@@ -28,9 +28,11 @@ import type { KernelExports } from '../kernels/exports';
 
 /**
  * What pca's players multiply by (the 'play' job): the dense operator in memory (the covariance or the Gram matrix),
- * the resident rows (XᵀX / n, a pass per round), or the sparse matrix (X̃ᵀX̃ / n through its rows and columns).
+ * the resident rows (XᵀX / n, a pass per round), or the sparse matrix: X̃ᵀX̃ / n through its rows and columns
+ * ('sparse', players of its columns' length) or X̃X̃ᵀ / n through its columns and rows ('sparse-gram', players of its
+ * rows' length).
  */
-export type PlaySource = 'dense' | 'data' | 'sparse';
+export type PlaySource = 'dense' | 'data' | 'sparse' | 'sparse-gram';
 
 /**
  * One of those operators as a round uses it: every device computes its share of G = V A, then, after a barrier,
@@ -86,6 +88,7 @@ export class DeviceProgram {
       dense: { multiply: () => this.denseProduct(), gather: () => kernels.transpose(plan.p, plan.d, plan.k, plan.k, plan.g, plan.d) },
       data: { multiply: (rows) => this.dataProduct(0, rows), gather: () => {} },
       sparse: { multiply: () => this.sparseProduct(), gather: () => {} },
+      'sparse-gram': { multiply: () => this.sparseGramProduct(), gather: () => {} },
     };
   }
 
@@ -182,6 +185,19 @@ export class DeviceProgram {
   }
 
   /**
+   * G = V A on `source` over `rows` rows, once (the 'multiply' job), complete on every device after the end barrier.
+   * Returns true when the devices must stop (a stop requested by the host).
+   */
+  multiply(source: PlaySource, rows: number): boolean {
+    const { device, barrier } = this.context;
+    const operator = this.operators[source];
+    operator.multiply(rows);
+    barrier.wait();
+    if (device === 0) operator.gather();
+    return barrier.waitAtStepEnd();
+  }
+
+  /**
    * The sparse covariance pass over sparse rows [first, first + count) (assembly/sparseouter.ts): the operator's
    * float64 sums += Σ x xᵀ, upper triangle, each device summing its band of the operator's rows over every sparse
    * row in order.
@@ -242,6 +258,50 @@ export class DeviceProgram {
       kernels.sparseTimes(sparse.colptr, sparse.colIndices, sparse.colData, columns.start, bandColumns, sparse.pt, width, width, sparse.gt, 0);
       kernels.divideF32(gt, bandColumns * width, sparse.rows);
       kernels.transpose(gt, bandColumns, k, width, plan.g + columns.start * 4, d);
+    }
+  }
+
+  /**
+   * G = U X̃X̃ᵀ / n from the sparse matrix, for players U of its rows' length, X̃ = X − 1μᵀ never formed. Each device
+   * computes the players' dots with the centring rows itself (their sums s and U·X̃μ, float64), transposes its band of
+   * U's columns into Ũᵀ = (U − (s/n) 1ᵀ)ᵀ (X̃ᵀU = XᵀŨ, as X̃ᵀ1 = 0 and Xᵀ1 = nμ); then its band of Q = XᵀŨᵀ from
+   * the sparse columns; then its rows of Gᵀ = X Q − 1 (μᵀQ) from the sparse rows (μᵀQ = U·X̃μ), ÷ n, transposed into
+   * its columns of G. Every value is computed by one device: no sum across devices.
+   */
+  private sparseGramProduct(): void {
+    const { kernels, plan, topology, device, barrier, memory } = this.context;
+    const sparse = this.sparse;
+    const { d: n, k } = plan;
+    const { width } = sparse;
+    const rows = part(n, topology.devices, device);
+    const bandRows = rows.end - rows.start;
+    const shift = sparse.shifts + device * sparse.shiftStride;
+    kernels.crossDots(plan.v, k, sparse.centring, 2, n, shift);
+    const dots = new Float64Array(memory.buffer, shift, 2 * k);
+    const means = shift + width * 16;
+    const shifted = means + width * 4;
+    const means32 = new Float32Array(memory.buffer, means, k);
+    const shifted32 = new Float32Array(memory.buffer, shifted, k);
+    for (let i = 0; i < k; i++) {
+      means32[i] = dots[2 * i] / n;
+      shifted32[i] = dots[2 * i + 1];
+    }
+    if (bandRows > 0) {
+      const band = sparse.vt + rows.start * width * 4;
+      kernels.transpose(plan.v + rows.start * 4, k, bandRows, n, band, width);
+      kernels.subtractMean(band, bandRows, width, means);
+    }
+    barrier.wait();
+    const columns = part(sparse.cols, topology.devices, device);
+    if (columns.end > columns.start) {
+      kernels.sparseTimes(sparse.colptr, sparse.colIndices, sparse.colData, columns.start, columns.end - columns.start, sparse.vt, width, width, sparse.pt, 0);
+    }
+    barrier.wait();
+    if (bandRows > 0) {
+      const gt = sparse.gt + rows.start * width * 4;
+      kernels.sparseTimes(sparse.indptr, sparse.indices, sparse.data, rows.start, bandRows, sparse.pt, width, width, sparse.gt, shifted);
+      kernels.divideF32(gt, bandRows * width, n);
+      kernels.transpose(gt, bandRows, k, width, plan.g + rows.start * 4, n);
     }
   }
 

@@ -77,6 +77,7 @@ export interface KernelExports {
   sparseTimes(
     indptr: number, indices: number, data: number, first: number, count: number, b: number, width: number, ld: number, out: number, shift: number,
   ): void;
+  sparseTimes64(indptr: number, indices: number, data: number, first: number, count: number, b: number, width: number, ld: number, out: number): void;
 }
 
 /** WebAssembly pages are 64 KiB; wasm32 addresses at most 65536 of them (4 GiB). */
@@ -89,7 +90,7 @@ export const KERNEL_NAMES: (keyof KernelExports)[] = [
   'utilities', 'direction', 'sgd', 'adam', 'normalizeRows', 'syrk', 'rayleighQuotients', 'play', 'crossDots', 'combineRows',
   'ritzResiduals', 'transpose', 'symmetrize', 'packedTimes', 'blockMoments', 'packRows', 'packPlain', 'packColumns',
   'gammaDirections', 'blockTimes', 'cholesky', 'choleskySolve', 'symmetricEigen', 'blockMoments32', 'packRows32',
-  'stageDeviations', 'scatter', 'sparseOuter', 'sparseTimes',
+  'stageDeviations', 'scatter', 'sparseOuter', 'sparseTimes', 'sparseTimes64',
 ];
 
 export const FILE_NAMES: Record<BuildName, string> = {

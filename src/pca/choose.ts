@@ -10,7 +10,7 @@ import { playerCount } from './solve';
 export type Solver = 'covariance' | 'gram' | 'data';
 
 /** The routes of a sparse matrix's fit (sparse.ts). */
-export type SparseSolver = 'sparse-covariance' | 'sparse-data';
+export type SparseSolver = 'sparse-covariance' | 'sparse-data' | 'sparse-gram';
 
 /** The most bytes a dense operator (the covariance or the Gram matrix) may take: about 9400² entries. */
 export const OPERATOR_BUDGET_BYTES = 1 << 30;
@@ -61,20 +61,31 @@ export function chooseSolver(n: number, d: number, k: number, asked: Solver | 'a
  */
 const SPARSE_OUTER_COST = 8;
 const SPARSE_TIMES_COST = 3;
+/**
+ * Time per p²·m of the players' own work in a round on products (m values each: the play update and the checks'
+ * H = V Gᵀ and residuals, several passes of p² per value, on one device), relative to syrk's flop. Measured side by
+ * side (bench --only=sparse): a round of the 20000 × 60000 TF-IDF (p = 75) took 320 ms with players of 60000 values
+ * and 100 ms with players of 20000 (the same products), about 1 ns per p²·m; a round of the single-cell set's data
+ * route (4000 genes: the products, 660 M multiply-adds, most of it) 71 ms, about 0.075 ns per multiply-add there.
+ */
+const PLAYERS_COST = 40;
 
 /**
  * The estimated cost of each sparse route (Infinity where the d × d operator does not fit): the covariance pass's
  * Σ nnz(row)²/2 products once, then rounds of 2·d²·p on the dense operator; the data route's rounds of two sparse
- * × dense products, 2·nnz·p each.
+ * × dense products, 2·nnz·p each, and the players' p²·d; the Gram route's the same products and p²·n (its players
+ * are the rows' length), and two more rounds of products at the end (the components and their residuals).
  */
-export function sparseCosts(matrix: { cols: number; nnz: number; outerProducts(): number }, k: number): Record<SparseSolver, number> {
-  const d = matrix.cols;
+export function sparseCosts(matrix: { rows: number; cols: number; nnz: number; outerProducts(): number }, k: number): Record<SparseSolver, number> {
+  const { rows: n, cols: d, nnz } = matrix;
   const padded = Math.ceil(d / 8) * 8;
   const p = playerCount(k, d);
+  const q = playerCount(k, n);
   return {
     'sparse-covariance': operatorFits(padded)
       ? matrix.outerProducts() * SPARSE_OUTER_COST + DENSE_ROUNDS * 2 * padded * padded * p * PROJECT_COST
       : Infinity,
-    'sparse-data': DATA_PASSES * 2 * 2 * matrix.nnz * p * SPARSE_TIMES_COST,
+    'sparse-data': DATA_PASSES * (2 * 2 * nnz * p * SPARSE_TIMES_COST + p * p * d * PLAYERS_COST),
+    'sparse-gram': DATA_PASSES * q * q * n * PLAYERS_COST + (DATA_PASSES + 2) * 2 * 2 * nnz * q * SPARSE_TIMES_COST,
   };
 }

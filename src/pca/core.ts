@@ -82,10 +82,11 @@ export interface PCAOptions extends FitOptions {
    * The route (default 'auto', the cheapest for the data's shape): 'covariance' plays on XᵀX summed in one pass,
    * 'gram' on XXᵀ (for fewer rows than columns), 'data' on the rows themselves, a pass per round (for columns too
    * many for a d × d matrix). A SparseMatrix takes 'covariance' or 'sparse-covariance' (the covariance summed from
-   * the products of each row's non-zeros) and 'data' or 'sparse-data' (two sparse products a round); the sparse names
-   * are refused for dense input, 'gram' for sparse. The model says which ran (`model.solver`).
+   * the products of each row's non-zeros), 'data' or 'sparse-data' (two sparse products a round, players of d
+   * values) and 'gram' or 'sparse-gram' (the same products in the other order, players of n values: for fewer rows
+   * than columns); the sparse names are refused for dense input. The model says which ran (`model.solver`).
    */
-  solver?: 'auto' | 'covariance' | 'gram' | 'data' | 'sparse-covariance' | 'sparse-data';
+  solver?: 'auto' | 'covariance' | 'gram' | 'data' | 'sparse-covariance' | 'sparse-data' | 'sparse-gram';
 }
 
 /**
@@ -125,8 +126,8 @@ export function resolveOptions(options: PCAOptions) {
     throw new TypeError(`onProgress must be a function, got ${describe(options.onProgress)}`);
   }
   const { signal, onProgress, batchSize, solver = 'auto' } = options;
-  if (!['auto', 'covariance', 'gram', 'data', 'sparse-covariance', 'sparse-data'].includes(solver as string)) {
-    throw new RangeError(`solver must be 'auto', 'covariance', 'gram', 'data', 'sparse-covariance' or 'sparse-data', got ${describe(solver)}`);
+  if (!['auto', 'covariance', 'gram', 'data', 'sparse-covariance', 'sparse-data', 'sparse-gram'].includes(solver as string)) {
+    throw new RangeError(`solver must be 'auto', 'covariance', 'gram', 'data', 'sparse-covariance', 'sparse-data' or 'sparse-gram', got ${describe(solver)}`);
   }
   if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize >= 2)) {
     throw new RangeError(`batchSize must be an integer ≥ 2, got ${describe(batchSize)}`);

@@ -43,7 +43,7 @@ export interface PCAModelJSON {
 }
 
 /** The routes of pca (PCAModel.solver). */
-export type PCASolver = 'covariance' | 'gram' | 'data' | 'stream' | 'sparse-covariance' | 'sparse-data';
+export type PCASolver = 'covariance' | 'gram' | 'data' | 'stream' | 'sparse-covariance' | 'sparse-data' | 'sparse-gram';
 
 export interface PCAModelFields {
   components: Float32Array;

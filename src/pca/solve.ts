@@ -69,13 +69,15 @@ export interface TopK {
  * the `rows` resident rows or on the sparse matrix, with the first `active` coordinates of each player live (the
  * rest are padding and stay zero). `unscale` turns the operator's values into the data's variances (for progress
  * reports). `productWork`, the multiply-adds of a round's products (ignored on the dense operator, checked every
- * DENSE_CHECK_EVERY rounds), sets how often the players are checked (productCheckEvery).
+ * DENSE_CHECK_EVERY rounds), sets how often the players are checked (productCheckEvery). `resume`: play on from where
+ * the players are (a fit that tightened tol) instead of starting them from the seed.
  */
 export async function playTopK(
   engine: Engine, source: PlaySource, rows: number, active: number, settings: PCASettings, unscale: number, productWork: number,
+  resume = false,
 ): Promise<TopK> {
   const { k, maxSteps, tol, onProgress, signal } = settings;
-  startPlayers(engine, active, settings.seed);
+  if (!resume) startPlayers(engine, active, settings.seed);
   const report = onProgress && ((step: RunReport) => onProgress(progressOf(step, k, maxSteps, rows, unscale)));
   const end = await engine.run(
     {

@@ -1,12 +1,16 @@
-// pca of a sparse matrix, never densified. Two routes, by cost (choose.ts):
+// pca of a sparse matrix, never densified. Three routes, by cost (choose.ts):
 // - sparse covariance: one pass over the sparse rows sums Σ x xᵀ (the products of each row's non-zeros, float64) on
 //   the devices, each device a band of the operator's rows; the mean's share n μμᵀ (float64) is taken off after,
 //   and the players play on the dense d × d operator as the covariance route's do (routes.ts solveSummed);
 // - sparse data: the players play on X̃ᵀX̃ / n through two sparse × dense products a round (program.ts), X̃ = X − 1μᵀ
-//   never formed. For columns too many for a d × d operator (text), or where the rounds cost less than the pass.
+//   never formed. For columns too many for a d × d operator (text), or where the rounds cost less than the pass;
+// - sparse Gram (n < d): the same two products in the other order, the players of n values on X̃X̃ᵀ / n (the same
+//   eigenvalues), so that their own work each round (p² values per coordinate) is on n coordinates instead of d; the
+//   components are X̃ᵀu, normalised, each held to its own residual on X̃ᵀX̃ / n before the fit stops.
 // The statistics (means, variances, the total) come from the original values in float64 (io/sparse.ts).
 
 import { Engine, turn } from '../devices/engine';
+import { BACK_COLUMNS } from '../devices/memory';
 import type { SparseMatrix, SparseReader } from '../io/sparse';
 import { readSparseMatrix } from '../io/sparse';
 import { sparseCosts, type SparseSolver } from './choose';
@@ -16,6 +20,7 @@ import { padToPanels } from './pack';
 import { solveSummed, type Summed } from './routes';
 import { playTopK, playerCount } from './solve';
 import { ColumnMoments, powerOfTwoScale } from './stats';
+import type { Ending } from '../devices/players';
 
 /** Entries copied between turns of the event loop. */
 const COPY_SLICE = 1 << 20;
@@ -130,6 +135,157 @@ async function bySparseData(reader: SparseReader, settings: PCASettings): Promis
   }
 }
 
+/** How many times the Gram route tightens its players' tol when a component's own residual is above tol. */
+const MOST_TIGHTENINGS = 3;
+
+async function bySparseGram(reader: SparseReader, settings: PCASettings): Promise<PCAModel> {
+  const { rows: n, cols: d, nnz } = reader;
+  const players = playerCount(settings.k, n);
+  const moments = sparseMoments(reader);
+  const scale = powerOfTwoScale(moments, settings.center, 'X');
+  const engine = await Engine.create(
+    { d: n, k: players, rowCapacity: 0, play: true, sparse: { rows: n, cols: d, entries: nnz, route: 'gram' } },
+    PLAY_SETTINGS, { ...settings.engine, workPerStep: 4 * nnz * players, totalWork: sparseCosts(reader, settings.k)['sparse-gram'] },
+  );
+  try {
+    const buffers = engine.sparse();
+    const { csr, csc } = reader;
+    buffers.indptr.set(csr.indptr);
+    buffers.indices.set(csr.indices);
+    buffers.colptr.set(csc.indptr);
+    buffers.colIndices.set(csc.indices);
+    for (let first = 0; first < nnz; first += COPY_SLICE) {
+      await turn(settings.signal);
+      const last = Math.min(nnz, first + COPY_SLICE);
+      for (let e = first; e < last; e++) buffers.data[e] = csr.data[e] * scale;
+      for (let e = first; e < last; e++) buffers.colData[e] = csc.data[e] * scale;
+    }
+    // The centring rows: ones, and X̃μ of the scaled values (float64, then float32); zeros without centring.
+    const mean = moments.subtracted(settings.center);
+    if (settings.center) {
+      const shift = dot(mean, mean);
+      for (let r = 0; r < n; r++) {
+        let sum = 0;
+        for (let e = csr.indptr[r]; e < csr.indptr[r + 1]; e++) sum += csr.data[e] * mean[csr.indices[e]];
+        buffers.centring[r] = 1;
+        buffers.centring[n + r] = (sum - shift) * scale * scale;
+      }
+    }
+    const unscale = n / (n - 1) / (scale * scale);
+    const work = 2 * nnz * players;
+    // The players converge on X̃X̃ᵀ; each component w = X̃ᵀu / ‖X̃ᵀu‖ must be an eigenvector of C to tol on its own.
+    // Its residual ‖X̃ᵀ r‖ / ‖X̃ᵀu‖ (r = X̃X̃ᵀu − θu) is at most ‖r‖ √(λ / θ) for the λ of the directions r points to: a
+    // fit whose players met tol, but whose components did not, plays on with tol tightened by the shortfall.
+    let tol = settings.tol;
+    let rounds = 0;
+    let ending: Ending = 'cap';
+    for (let tightenings = 0; ; tightenings++) {
+      const top = await playTopK(engine, 'sparse-gram', n, n, { ...settings, tol, maxSteps: settings.maxSteps - rounds }, unscale, work, tightenings > 0);
+      rounds += top.rounds;
+      const values = top.values.map((value) => value * unscale);
+      const residuals = (await componentResiduals(engine, top.vectors, top.values, settings.signal)).map((value) => value * unscale);
+      const limit = settings.tol * Math.abs(values[0]);
+      const worst = residuals.reduce((most, residual) => Math.max(most, residual), 0);
+      const met = worst <= limit;
+      ending = met ? top.ending : top.converged ? 'cap' : top.ending;
+      if (met || !top.converged || tightenings === MOST_TIGHTENINGS || rounds >= settings.maxSteps) {
+        return componentsModel({
+          vectors: await backProject(engine, top.vectors, values.length, mean, scale, settings.signal), width: d, d, values, residuals, ending,
+          totalVariance: moments.totalVariance(settings.center), mean, columnMeans: moments.mean, n,
+          backend: engine.backend, solver: 'sparse-gram', converged: top.converged && met, remaining: top.remaining, settings,
+          passes: 1 + 2 * (rounds + 2 * (tightenings + 1)) + 1, rounds,
+        });
+      }
+      tol *= Math.max(0.1, Math.min(0.5, limit / worst));
+    }
+  } finally {
+    engine.dispose();
+  }
+}
+
+function dot(a: Float64Array, b: Float64Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i] * b[i];
+  return sum;
+}
+
+/**
+ * The Gram route's components in float64, w_i = X̃ᵀu_i / ‖X̃ᵀu_i‖ for Ritz vectors u_i (`count` rows of n, float64),
+ * X̃ = X − 1 meanᵀ of the kernels' (scaled, float32) values, in this thread (assembly/sparsetimes64.ts: f64 lanes over
+ * the vectors, BACK_COLUMNS columns a job). Float32 products, as the devices make them, put about 1e-6·θ₁ into the
+ * components' residuals on the bench's text (its frequent words' columns sum thousands of entries), more than tol.
+ */
+async function backProject(
+  engine: Engine, vectors: Float64Array, count: number, mean: Float64Array, scale: number, signal?: AbortSignal,
+): Promise<Float64Array> {
+  const { kernels, plan, memory } = engine.hostKernels();
+  const sparse = plan.sparse!;
+  const { rows: n, cols: d, width } = sparse;
+  const transposed = new Float64Array(memory.buffer, sparse.vectors64, n * width);
+  const sums = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    for (let r = 0; r < n; r++) {
+      transposed[r * width + i] = vectors[i * n + r];
+      sums[i] += vectors[i * n + r];
+    }
+  }
+  const components = new Float64Array(count * d);
+  for (let first = 0; first < d; first += BACK_COLUMNS) {
+    await turn(signal);
+    const columns = Math.min(BACK_COLUMNS, d - first);
+    kernels.sparseTimes64(sparse.colptr, sparse.colIndices, sparse.colData, first, columns, sparse.vectors64, width, width, sparse.columns64);
+    const block = new Float64Array(memory.buffer, sparse.columns64, columns * width);
+    for (let c = 0; c < columns; c++) {
+      const shift = scale * mean[first + c];
+      for (let i = 0; i < count; i++) components[i * d + first + c] = block[c * width + i] - shift * sums[i];
+    }
+  }
+  for (let i = 0; i < count; i++) {
+    const row = components.subarray(i * d, (i + 1) * d);
+    let norm = 0;
+    for (let c = 0; c < d; c++) norm += row[c] * row[c];
+    norm = Math.sqrt(norm);
+    if (norm > 0) for (let c = 0; c < d; c++) row[c] /= norm;
+  }
+  return components;
+}
+
+/**
+ * Each component's residual on the players' operator's other side, C = X̃ᵀX̃ / n (scaled as the players' values),
+ * for the top Ritz vectors u_i (rows of n, float64) and values θ_i: C w − θ w = X̃ᵀ(K u − θ u) / ‖X̃ᵀu‖ for
+ * w = X̃ᵀu / ‖X̃ᵀu‖. Two 'multiply' jobs on the devices: the first with the Ritz vectors as players (its Q = X̃ᵀUᵀ
+ * holds X̃ᵀu_i, its G the rows K u_i), the second with the rows K u_i − θ_i u_i (float64, then float32; its Q holds
+ * X̃ᵀ of them), so that the residual is as accurate as the players' own (a product of C w, then θ w taken off, would
+ * lose the residual's digits to float32's rounding of C w). The players are put back after.
+ */
+async function componentResiduals(engine: Engine, vectors: Float64Array, values: Float64Array, signal?: AbortSignal): Promise<Float64Array> {
+  const { rows: n, cols: d, width } = engine.hostKernels().plan.sparse!;
+  const count = values.length;
+  const players = engine.vectors();
+  const saved = players.slice();
+  try {
+    players.fill(0);
+    players.set(vectors.subarray(0, count * n));
+    await engine.run({ kind: 'multiply', source: 'sparse-gram', rows: n }, undefined, signal);
+    const norms = columnNorms(engine.sparse().between, d, width, count);
+    // K u − θ u of the vectors as the devices had them (float32).
+    const images = engine.gradient();
+    for (let i = 0; i < count * n; i++) players[i] = images[i] - values[Math.floor(i / n)] * players[i];
+    await engine.run({ kind: 'multiply', source: 'sparse-gram', rows: n }, undefined, signal);
+    const misses = columnNorms(engine.sparse().between, d, width, count);
+    return misses.map((miss, i) => (norms[i] > 0 ? miss / norms[i] : 0));
+  } finally {
+    engine.vectors().set(saved);
+  }
+}
+
+/** The float64 norms of the first `count` columns of a rows × width block. */
+function columnNorms(block: Float32Array, rows: number, width: number, count: number): Float64Array {
+  const squares = new Float64Array(count);
+  for (let r = 0; r < rows; r++) for (let i = 0; i < count; i++) squares[i] += block[r * width + i] ** 2;
+  return squares.map(Math.sqrt);
+}
+
 /** pca of a sparse matrix: checked (readSparseMatrix), then the cheaper sparse route, or the one asked for. */
 export async function pcaOfSparse(X: SparseMatrix, settings: PCASettings): Promise<PCAModel> {
   settings.signal?.throwIfAborted();
@@ -138,23 +294,20 @@ export async function pcaOfSparse(X: SparseMatrix, settings: PCASettings): Promi
   const { k } = settings;
   checkMatrixShape(n, d, k);
   const route = chooseSparseSolver(reader, k, settings.solver);
-  return route === 'sparse-covariance' ? bySparseCovariance(reader, settings) : bySparseData(reader, settings);
+  if (route === 'sparse-covariance') return bySparseCovariance(reader, settings);
+  return route === 'sparse-gram' ? bySparseGram(reader, settings) : bySparseData(reader, settings);
 }
 
-/** The sparse route asked for ('covariance' and 'data' name the sparse ones), or the cheaper. */
+/** The sparse route asked for ('covariance', 'gram' and 'data' name the sparse ones), or the cheapest. */
 export function chooseSparseSolver(reader: SparseReader, k: number, asked: PCASettings['solver']): SparseSolver {
   const costs = sparseCosts(reader, k);
-  if (asked === 'gram') {
-    throw new RangeError("solver 'gram' plays on XXᵀ from dense rows: a sparse matrix takes 'covariance' (its d × d covariance, one pass) or 'data' (a product per round), or 'auto'");
-  }
-  const wanted = asked === 'covariance' ? 'sparse-covariance' : asked === 'data' ? 'sparse-data' : asked;
+  const wanted = asked === 'covariance' || asked === 'gram' || asked === 'data' ? (`sparse-${asked}` as const) : asked;
   if (wanted === 'sparse-covariance' && costs['sparse-covariance'] === Infinity) {
     const padded = padToPanels(reader.cols);
     throw new RangeError(
-      `solver '${asked}' needs a ${reader.cols} × ${reader.cols} matrix of ${12 * padded * padded} bytes, more than the budget: use solver 'data' or 'auto'`,
+      `solver '${asked}' needs a ${reader.cols} × ${reader.cols} matrix of ${12 * padded * padded} bytes, more than the budget: use solver 'data', 'gram' or 'auto'`,
     );
   }
   if (wanted !== 'auto') return wanted;
-  return costs['sparse-covariance'] <= costs['sparse-data'] ? 'sparse-covariance' : 'sparse-data';
+  return (Object.keys(costs) as SparseSolver[]).reduce((best, route) => (costs[route] < costs[best] ? route : best));
 }
-

@@ -386,6 +386,21 @@ export function sparseTimes(
   return out;
 }
 
+/** out[m − first, :] = Σ_e data[e] B[indices[e], :] for majors [first, first + count), float64 sums in stored order (B: `width` values per row, `ld` apart). */
+export function sparseTimes64(
+  indptr: ArrayLike<number>, indices: ArrayLike<number>, data: ArrayLike<number>, first: number, count: number, b: ArrayLike<number>, width: number, ld: number,
+): Float64Array {
+  const out = new Float64Array(count * width);
+  for (let m = 0; m < count; m++) {
+    for (let j = 0; j < width; j++) {
+      let sum = 0;
+      for (let e = indptr[first + m]; e < indptr[first + m + 1]; e++) sum += data[e] * b[indices[e] * ld + j];
+      out[m * width + j] = sum;
+    }
+  }
+  return out;
+}
+
 /** ‖A v − θ v‖ in float64, A a symmetric size × size matrix (row-major): how far (θ, v) is from an eigenpair of A. */
 export function eigenResidual(a: ArrayLike<number>, size: number, v: ArrayLike<number>, theta: number): number {
   let squares = 0;

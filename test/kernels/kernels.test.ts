@@ -463,6 +463,27 @@ const cases: KernelCase[] = [
   },
 
   {
+    claim: 'sparseTimes64: out = X B from sparse columns, float32 values widened, float64 sums (8, 2, then single lanes): the plain loop\'s bits',
+    check: (h, width) => {
+      const majors = (width % 9) + 3;
+      const minors = (width % 13) + 5;
+      const ld = width + (width % 3); // a row stride that is not the width
+      const { indptr, indices, data } = ref.randomCompressed(width + 11, majors, minors, 0.4);
+      const data32 = Float32Array.from(data);
+      const b = Float64Array.from(normals(width + 2, minors * ld), (value, i) => value * (1 + i / 7));
+      const at = (values: Int32Array) => h.f32(new Float32Array(values.buffer), 4);
+      const [ip, ix, dt] = [at(indptr), at(indices.length ? indices : new Int32Array(1)), h.f32(data32.length ? data32 : [0], misalignOf(width))];
+      const bAt = h.f64(b, 8);
+      const first = 1;
+      const count = majors - 1;
+      const out = h.zerosF64(count * width, 8);
+      h.kernels.sparseTimes64(ip, ix, dt, first, count, bAt, width, ld, out);
+      const expected = ref.sparseTimes64(indptr, indices, data32, first, count, b, width, ld);
+      expect(h.readF64(out, count * width)).toEqual(expected);
+    },
+  },
+
+  {
     claim: 'rayleighQuotients: ⟨v_i, g_i⟩ in float64',
     check: (h, d) => {
       const p = (d % 5) + 1;

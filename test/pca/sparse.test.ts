@@ -1,7 +1,8 @@
-// pca of sparse matrices, never densified by the code under test: both sparse routes, centred (PCA with implicit
+// pca of sparse matrices, never densified by the code under test: the three sparse routes, centred (PCA with implicit
 // centring) and not (the truncated SVD), csr and csc, unsorted indices and duplicates, empty rows and columns, a flat
-// tail; every answer held to float64 references computed here from a dense copy (Jacobi eigensolver). Also: the same
-// bits for 1, 2 and 3 devices, Moments and transform of sparse input, the refusals, and an abort mid-fit.
+// tail, and a wide matrix (fewer rows than columns, the Gram route's case); every answer held to float64 references
+// computed here from a dense copy (Jacobi eigensolver). Also: the same bits for 1, 2 and 3 devices, the route chosen
+// by cost, Moments and transform of sparse input, the refusals, and an abort mid-fit.
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Moments, pca, type PCAModel, type SparseMatrix } from '../../src/entries/node';
@@ -13,6 +14,7 @@ import { expectSameBits } from '../helpers/bits';
 import { expectError } from '../helpers/expect-error';
 import { countData } from '../helpers/flat';
 import { covariance } from '../helpers/pencil-reference';
+import { chooseSparseSolver } from '../../src/pca/sparse';
 import { seededSparse } from '../helpers/random';
 import { eigenResidual, jacobiEigen, uncentredEigen } from '../helpers/reference';
 
@@ -71,7 +73,7 @@ describe('pca of a sparse matrix', { timeout: 120_000 }, () => {
   });
 
   for (const center of [true, false]) {
-    for (const solver of ['covariance', 'data'] as const) {
+    for (const solver of ['covariance', 'data', 'gram'] as const) {
       it(`${solver} route, center: ${center}: the float64 eigenpairs, from csr and from an unsorted csc with duplicates`, async () => {
         const fromCsr = await pca(csr, { k, center, solver, devices: 1 });
         expect(fromCsr.solver).toBe(`sparse-${solver}`);
@@ -89,7 +91,7 @@ describe('pca of a sparse matrix', { timeout: 120_000 }, () => {
   }
 
   it('center: false is the truncated SVD: singularValues ‖X w‖ and scoreVariance var(X w), as scikit-learn\'s TruncatedSVD', async () => {
-    for (const solver of ['covariance', 'data'] as const) {
+    for (const solver of ['covariance', 'data', 'gram'] as const) {
       for (const center of [false, true]) {
         const model = await pca(csr, { k, center, solver, devices: 1 });
         for (let i = 0; i < k; i++) {
@@ -135,7 +137,7 @@ describe('pca of a sparse matrix', { timeout: 120_000 }, () => {
     // Somewhere in the top k two values are within 1 % of each other: their vectors are not compared one by one.
     const tightest = Math.min(...Array.from({ length: kFlat }, (_, i) => 1 - truth.values[i + 1] / truth.values[i]));
     expect(tightest).toBeLessThan(0.01);
-    for (const solver of ['covariance', 'data'] as const) {
+    for (const solver of ['covariance', 'data', 'gram'] as const) {
       const model = await pca({ format: 'csr', rows, cols, indptr, indices, data }, { k: kFlat, solver, devices: 1 });
       expect(model.converged).toBe(true);
       let captured = 0;
@@ -154,7 +156,7 @@ describe('pca of a sparse matrix', { timeout: 120_000 }, () => {
   describe('the same bits for 1, 2 and 3 devices', () => {
     beforeEach(() => void vi.spyOn(currentHost(), 'hardwareThreads').mockReturnValue(8));
     afterEach(() => vi.restoreAllMocks());
-    it.each(['covariance', 'data'] as const)('%s route', async (solver) => {
+    it.each(['covariance', 'data', 'gram'] as const)('%s route', async (solver) => {
       const models: PCAModel[] = [];
       for (const devices of [1, 2, 3]) {
         const model = await pca(csr, { k, solver, devices, center: true });
@@ -241,7 +243,7 @@ describe('pca of a sparse matrix', { timeout: 120_000 }, () => {
     ['k above the rows', () => pca({ format: 'csr', rows: 3, cols: 10, indptr: [0, 1, 2, 3], indices: [0, 4, 9], data: [1, 2, 3] }, { k: 4 }), RangeError, /k = 4 is larger than the number of rows \(3\)/],
     ['k above the columns', () => pca(csr, { k: 51 }), RangeError, /k = 51 is larger than d = 50: there are at most d principal components/],
     ['one row', () => pca({ format: 'csr', rows: 1, cols: 3, indptr: [0, 1], indices: [0], data: [1] }, { k: 1 }), RangeError, /X has 1 row; PCA needs at least 2/],
-    ['the Gram route', () => pca(csr, { k, solver: 'gram' }), RangeError, /solver 'gram' plays on XXᵀ from dense rows: a sparse matrix takes 'covariance'/],
+    ['the sparse Gram route for dense rows', () => pca([[1, 2], [3, 4], [5, 7]], { k: 1, solver: 'sparse-gram' }), RangeError, /solver "sparse-gram" is for a sparse matrix/],
     ['a sparse route for dense rows', () => pca([[1, 2], [3, 4], [5, 7]], { k: 1, solver: 'sparse-data' }), RangeError, /solver "sparse-data" is for a sparse matrix/],
     ['a bad matrix', () => pca({ ...csr, indptr: [1] }, { k }), RangeError, /X\.indptr has 1 offsets/],
     ['rows that do not vary', () => pca({ format: 'csr', rows: 3, cols: 2, indptr: [0, 0, 0, 0], indices: [], data: [] }, { k: 1 }), RangeError, /X has no variance/],
@@ -249,7 +251,7 @@ describe('pca of a sparse matrix', { timeout: 120_000 }, () => {
     await expectError(run, type, message);
   });
 
-  it.each(['covariance', 'data'] as const)('%s route: aborts mid-fit with the signal\'s AbortError', async (solver) => {
+  it.each(['covariance', 'data', 'gram'] as const)('%s route: aborts mid-fit with the signal\'s AbortError', async (solver) => {
     const controller = new AbortController();
     const steps: number[] = [];
     const fit = pca(csr, {
@@ -261,5 +263,123 @@ describe('pca of a sparse matrix', { timeout: 120_000 }, () => {
     });
     await expect(fit).rejects.toMatchObject({ name: 'AbortError' });
     expect(steps).toEqual([5, 10]);
+  });
+});
+
+/** A seeded wide sparse n × d matrix (text-like: ~5 % of entries, column scales falling as 1/(1 + c/6)), every seventh row and every fiftieth column empty. */
+function wideData(rows: number, cols: number, seed: number): { csr: SparseMatrix; dense: Float64Array } {
+  return seededSparse(rows, cols, seed, (r, c, next) => (
+    r % 7 === 3 || c % 50 === 13 || next() > 0.05 ? null : Math.fround((0.25 + next()) / (1 + c / 6))
+  ));
+}
+
+/**
+ * The float64 answer on a wide matrix from its n × n Gram matrix X̃X̃ᵀ / (n − 1) (Jacobi): its top values, and the
+ * components X̃ᵀu, normalised; `exact`: the d × d operator C = X̃ᵀX̃ / (n − 1) the components are checked against.
+ */
+function wideTruth(x: Float64Array, rows: number, cols: number, center: boolean, top: number) {
+  const centred = Float64Array.from(x);
+  if (center) {
+    for (let c = 0; c < cols; c++) {
+      let mean = 0;
+      for (let r = 0; r < rows; r++) mean += x[r * cols + c] / rows;
+      for (let r = 0; r < rows; r++) centred[r * cols + c] -= mean;
+    }
+  }
+  const gram = new Float64Array(rows * rows);
+  for (let a = 0; a < rows; a++) {
+    for (let b = 0; b < rows; b++) {
+      let sum = 0;
+      for (let c = 0; c < cols; c++) sum += centred[a * cols + c] * centred[b * cols + c];
+      gram[a * rows + b] = sum / (rows - 1);
+    }
+  }
+  const { values, vectors: u } = jacobiEigen(gram, rows);
+  const vectors = new Float64Array(top * cols);
+  for (let i = 0; i < top; i++) {
+    let norm = 0;
+    for (let c = 0; c < cols; c++) {
+      let sum = 0;
+      for (let r = 0; r < rows; r++) sum += centred[r * cols + c] * u[i * rows + r];
+      vectors[i * cols + c] = sum;
+      norm += sum * sum;
+    }
+    for (let c = 0; c < cols; c++) vectors[i * cols + c] /= Math.sqrt(norm);
+  }
+  const exact = new Float64Array(cols * cols);
+  for (let r = 0; r < rows; r++) {
+    for (let a = 0; a < cols; a++) {
+      const value = centred[r * cols + a];
+      if (value !== 0) for (let b = 0; b < cols; b++) exact[a * cols + b] += (value * centred[r * cols + b]) / (rows - 1);
+    }
+  }
+  return { values, vectors, exact };
+}
+
+describe('the sparse Gram route on a wide matrix (n < d)', { timeout: 120_000 }, () => {
+  const [rows, cols, top] = [90, 700, 6];
+  const wide = wideData(rows, cols, 5);
+  const truths = { true: wideTruth(wide.dense, rows, cols, true, top), false: wideTruth(wide.dense, rows, cols, false, top) };
+
+  it('the reference spectrum is separated at the top k, and the matrix has empty rows and columns', () => {
+    for (const truth of Object.values(truths)) {
+      for (let i = 0; i < top; i++) expect(1 - truth.values[i + 1] / truth.values[i]).toBeGreaterThan(0.02);
+    }
+    expect(wide.dense.subarray(3 * cols, 4 * cols).every((value) => value === 0)).toBe(true);
+    for (let r = 0; r < rows; r++) expect(wide.dense[r * cols + 13]).toBe(0);
+  });
+
+  it('is the cheapest route there, and not on tall matrices nor on a few thousand columns (single cells)', () => {
+    expect(chooseSparseSolver(readSparseMatrix(wide.csr, 'X'), top, 'auto')).toBe('sparse-gram');
+    expect(chooseSparseSolver(readSparseMatrix(csr, 'X'), k, 'auto')).toBe('sparse-covariance');
+    // The bench's shapes: 20000 × 60000 text, 1.9 M entries; 60000 × 20000 (its transpose); 20000 × 4000 cells, where
+    // the data route's players (p² · 4000 a round) cost less than the Gram route's (p² · 20000).
+    const shaped = (r: number, c: number, nnz: number) => ({ rows: r, cols: c, nnz, outerProducts: () => (nnz / r) ** 2 * r / 2 }) as never;
+    expect(chooseSparseSolver(shaped(20000, 60000, 1.9e6), 50, 'auto')).toBe('sparse-gram');
+    expect(chooseSparseSolver(shaped(60000, 20000, 1.9e6), 50, 'auto')).toBe('sparse-data');
+    expect(chooseSparseSolver(shaped(20000, 4000, 2.2e6), 50, 'auto')).toBe('sparse-data');
+    expect(chooseSparseSolver(shaped(20000, 60000, 1.9e6), 50, 'gram')).toBe('sparse-gram');
+    expect(chooseSparseSolver(shaped(20000, 60000, 1.9e6), 50, 'sparse-data')).toBe('sparse-data');
+  });
+
+  for (const center of [true, false]) {
+    it(`center: ${center}: float64 values and components, each an eigenpair of X̃ᵀX̃ / (n − 1) to tol, from csr and csc`, async () => {
+      const truth = truths[`${center}`];
+      const largest = truth.values[0];
+      const inputs: [string, SparseMatrix][] = [['csr', wide.csr], ['csc', scrambledCsc(wide.dense, rows, cols)]];
+      for (const [format, input] of inputs) {
+        const model = await pca(input, { k: top, center, devices: 1 });
+        expect(model.solver).toBe('sparse-gram');
+        expect(model.converged).toBe(true);
+        for (let i = 0; i < top; i++) {
+          expect(Math.abs(model.explainedVariance[i] - truth.values[i]), `${format}: value ${i}`).toBeLessThan(1e-6 * largest);
+          const w = model.components.subarray(i * cols, (i + 1) * cols);
+          let dot = 0;
+          for (let c = 0; c < cols; c++) dot += w[c] * truth.vectors[i * cols + c];
+          expect(1 - Math.abs(dot), `${format}: component ${i}`).toBeLessThan(1e-5);
+          expect(eigenResidual(truth.exact, cols, w, model.explainedVariance[i]), `${format}: residual ${i}`).toBeLessThan(3e-6 * largest);
+        }
+        expect(model.singularValues[0]).toBeCloseTo(Math.sqrt(truth.values[0] * (rows - 1)), 4);
+      }
+    });
+  }
+
+  describe('the same bits for 1, 2 and 3 devices', () => {
+    beforeEach(() => void vi.spyOn(currentHost(), 'hardwareThreads').mockReturnValue(8));
+    afterEach(() => vi.restoreAllMocks());
+    it.each([true, false])('center: %s', async (center) => {
+      const models: PCAModel[] = [];
+      for (const devices of [1, 2, 3]) {
+        const model = await pca(wide.csr, { k: top, center, devices });
+        expect(model.solver).toBe('sparse-gram');
+        expect(model.backend).toMatchObject({ devices, kind: devices === 1 ? 'in-thread' : 'workers' });
+        models.push(model);
+      }
+      for (const model of models.slice(1)) {
+        expect(model.rounds).toBe(models[0].rounds);
+        expectSameBits(model.components, models[0].components, `components on ${model.backend!.devices} devices`);
+        expectSameBits(model.explainedVariance, models[0].explainedVariance, `variances on ${model.backend!.devices} devices`);
+      }
+    });
   });
 });
