@@ -19,7 +19,7 @@ export interface Arguments {
   k?: number;
   devices?: number | 'auto';
   batch?: number;
-  solver?: 'auto' | 'covariance' | 'data';
+  solver?: 'auto' | 'covariance' | 'data' | 'gram';
   tol?: number;
   maxSteps?: number;
   seed?: number;
@@ -107,7 +107,7 @@ const OPTIONS: Record<string, OptionSpec> = {
     },
   },
   batch: { value: '<rows>', read: (into, text, flag) => (into.batch = integer(2)(text, flag)) },
-  solver: { value: '<s>', read: (into, text, flag) => (into.solver = choice(['auto', 'covariance', 'data'] as const)(text, flag)) },
+  solver: { value: '<s>', read: (into, text, flag) => (into.solver = choice(['auto', 'covariance', 'data', 'gram'] as const)(text, flag)) },
   tol: { value: '<t>', read: (into, text, flag) => (into.tol = nonNegative(text, flag)) },
   'max-steps': { value: '<n>', read: (into, text, flag) => (into.maxSteps = integer(1)(text, flag)) },
   seed: { value: '<s>', read: (into, text, flag) => (into.seed = integer(0)(text, flag)) },
@@ -184,7 +184,7 @@ const SPECS: Record<CommandName, CommandSpec> = {
     options: [
       ['k', 'number of components (required)'],
       ...FIT_CONTROL,
-      ['solver', 'auto (default), covariance (one pass: the d × d covariance) or data (a pass per round: for columns too many for the covariance)'],
+      ['solver', 'auto (default), covariance (one pass: the d × d covariance), data (a pass per round: for columns too many for the covariance) or gram (sparse files with fewer rows than columns: players of n values)'],
       ...GAME,
       ['no-center', 'do not subtract the column means: components of the uncentred XᵀX / (n − 1)'],
       MODEL_OUT, COLUMNS, ...READING, SPARSE, ...REPORTING,

@@ -93,6 +93,9 @@ async function fit(file: string, args: Arguments, signal: AbortSignal): Promise<
   const input = await checkInput(file, 'the input file');
   const [out] = await checkOutputs([{ option: '--out', path: args.out ?? 'model.json' }], [input]);
   const sparse = sparseFormat(file, args);
+  if (args.solver === 'gram' && !sparse) {
+    throw new ArgumentError(`--solver gram plays on the rows' n × n Gram matrix, which needs every row in memory: ${file} is streamed (gram applies to sparse files: .npz, .mtx, .mtx.gz)`);
+  }
   // A sparse file is read whole (its entries, never a dense matrix) and fitted in memory; a dense one is streamed.
   const source: SparseMatrix | MatrixSource = sparse ? await readSparseFile(file, sparse, args, signal) : await selectedSource(file, input, args);
   let rows: number | null;

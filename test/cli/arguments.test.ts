@@ -57,7 +57,7 @@ describe('the command line', () => {
     [['fit', 'f.csv', '-k', '1', '--max-steps', ' '], /^--max-steps must be a whole number ≥ 1, got " "$/],
     [['fit', 'f.csv', '-k', '1', '--devices', ''], /^--devices must be a whole number ≥ 1 or auto, got ""$/],
     [['fit', 'f.csv', '-k', '1', '--devices', '0'], /^--devices must be a whole number ≥ 1 or auto, got "0"$/],
-    [['fit', 'f.csv', '-k', '1', '--solver', 'fast'], /^--solver must be auto, covariance or data, got "fast"$/],
+    [['fit', 'f.csv', '-k', '1', '--solver', 'fast'], /^--solver must be auto, covariance, data or gram, got "fast"$/],
     [['fit', 'f.csv', '-k', '1', '--format', 'tsv'], /^--format must be npy, csv, parquet, npz or mtx, got "tsv"$/],
     [['fit', 'f.csv', '-k', '1', '--header', 'true'], /^--header must be auto, yes or no, got "true"$/],
     [['cca', 'f.csv', 'g.csv', '-k', '1', '--regularization', ''], /^--regularization must be a decimal number ≥ 0/],

@@ -6,7 +6,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
-  chmodSync, closeSync, linkSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync,
+  chmodSync, closeSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync,
   symlinkSync, writeFileSync, writeSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -238,6 +238,13 @@ describe('eigengame fit: each option changes what it says', () => {
       expectComponents(readModelFile(`${solver}.json`), reference, 1 - 1e-5, 1e-5);
     }
   }, 120_000);
+
+  it('--solver gram is refused for a dense file, which is streamed (usage error, exit 2)', () => {
+    const refused = run(['fit', 'data.npy', '-k', String(k), '--solver', 'gram', '--out', 'gram.json']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/--solver gram plays on the rows' n × n Gram matrix, which needs every row in memory: data\.npy is streamed/);
+    expect(existsSync(join(directory, 'gram.json'))).toBe(false);
+  });
 
   it('--delimiter reads a file in that delimiter (\\t and tab for a tab): the model of the CSV', () => {
     for (const [name, delimiter, character] of [['data-pipe.txt', '|', '|'], ['data-tab.txt', 'tab', '\t'], ['data-tab2.txt', '\\t', '\t']]) {

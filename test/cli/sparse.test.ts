@@ -110,6 +110,19 @@ describe('eigengame fit and transform on sparse files, against numpy\'s float64 
     for (const cosine of absCosines(model.components, 30, answers.svd.components)) expect(cosine).toBeGreaterThan(1 - 1e-6);
   });
 
+  it('fit --solver gram: the sparse Gram route, numpy\'s singular values and right singular vectors', () => {
+    const result = run(['fit', 'genes-by-cells.mtx.gz', '--transpose', '-k', '5', '--no-center', '--solver', 'gram', '--out', 'gram.json', '--json', '--quiet']);
+    expect(result.code, result.stderr).toBe(0);
+    const summary = JSON.parse(result.stdout);
+    expect(summary.solver).toBe('sparse-gram');
+    const model = JSON.parse(readFileSync(join(directory, 'gram.json'), 'utf8'));
+    summary.explainedVariance.forEach((value: number, i: number) => {
+      const singular = Math.sqrt((answers.rows - 1) * value);
+      expect(Math.abs(singular - answers.svd.singularValues[i]) / answers.svd.singularValues[i]).toBeLessThan(1e-6);
+    });
+    for (const cosine of absCosines(model.components, 30, answers.svd.components)) expect(cosine).toBeGreaterThan(1 - 1e-6);
+  });
+
   it('transform of the sparse file: (X − mean) Vᵀ in float64 from numpy\'s dense X, as .npy and as CSV', () => {
     expect(run(['fit', 'genes-by-cells.mtx.gz', '--transpose', '-k', '3', '--out', 'pca3.json', '--quiet']).code).toBe(0);
     const model = JSON.parse(readFileSync(join(directory, 'pca3.json'), 'utf8'));
