@@ -148,13 +148,18 @@ export class MtxParser {
 
   /** The matrix, once every line has been taken. */
   finish(): SparseMatrix {
+    this.checkEnd();
+    const [rows, cols] = this.transpose ? [this.cols, this.rows] : [this.rows, this.cols];
+    return cooToCsr(this.name, rows, cols, this.row.subarray(0, this.kept), this.col.subarray(0, this.kept), this.values.subarray(0, this.kept));
+  }
+
+  /** Checks that the file is whole, once every line has been taken: a header, a size line, every entry it announces. */
+  protected checkEnd(): void {
     if (this.stage === 'header') throw new RangeError(`${this.name} is empty: a Matrix Market file starts with a %%MatrixMarket line`);
     if (this.stage === 'size') throw new RangeError(`${this.name} ends at line ${this.line} before its size line (rows columns entries)`);
     if (this.read < this.declared) {
       throw new RangeError(`${this.name} ends at line ${this.line} after ${this.read} entries, but its size line (line ${this.sizeLine}) announces ${this.declared}: is it truncated?`);
     }
-    const [rows, cols] = this.transpose ? [this.cols, this.rows] : [this.rows, this.cols];
-    return cooToCsr(this.name, rows, cols, this.row.subarray(0, this.kept), this.col.subarray(0, this.kept), this.values.subarray(0, this.kept));
   }
 }
 

@@ -109,9 +109,9 @@ class RowBatcher extends MtxParser {
     [this.entryRow, this.entryCol, this.entryValues] = [row, col, values];
   }
 
-  /** Checks the file's end (MtxParser.finish: its entries all there) and hands on the rows left, to the last. */
+  /** Checks the file's end (its entries all there) and hands on the rows left, to the last. */
   end(): void {
-    this.finish();
+    this.checkEnd();
     const { rows } = this.shape;
     this.flushBefore(rows);
     if (this.first < rows) this.flush(rows);
@@ -239,7 +239,7 @@ export async function openSparse(input: ByteInput, options: OpenSparseOptions = 
     lines = takeLines(text, batcher, signal);
     while (!batcher.sized) {
       if ((await lines.next()).done) {
-        batcher.finish();
+        batcher.end();
         break;
       }
     }

@@ -401,7 +401,7 @@ async function momentsOfSparse(X: SparseMatrix, settings: PCASettings): Promise<
 }
 
 async function momentsOfSparseStream(source: SparseRowSource, settings: PCASettings): Promise<Moments> {
-  const summed = await sumSparseStream(source, settings, 1, true);
+  const summed = await sumSparseStream(source, settings, 1);
   try {
     return fromSummed(summed, source.name);
   } finally {

@@ -36,10 +36,10 @@ function checkStreamable(source: SparseRowSource, solver: PCASettings['solver'])
 
 /**
  * The sparse covariance pass over a streamed file: an engine whose operator's float64 sums hold Σ (x − μ)(x − μ)ᵀ
- * (centred) or Σ x xᵀ over its rows, with `players` players; `reportPass` tells onProgress of each job (Moments.of).
- * Reads the source once; the caller closes it.
+ * (centred) or Σ x xᵀ over its rows, with `players` players. onProgress hears of each job (rows read), as a dense
+ * source's pass tells of each batch. Reads the source once; the caller closes it.
  */
-export async function sumSparseStream(source: SparseRowSource, settings: PCASettings, players: number, reportPass = false): Promise<Summed> {
+export async function sumSparseStream(source: SparseRowSource, settings: PCASettings, players: number): Promise<Summed> {
   const { rows: n, cols: d } = source;
   checkStreamable(source, settings.solver);
   const padded = padToPanels(d);
@@ -74,12 +74,10 @@ export async function sumSparseStream(source: SparseRowSource, settings: PCASett
       for (let first = 0; first < batch.rows; first += PASS_ROWS, step++) {
         const rows = Math.min(PASS_ROWS, batch.rows - first);
         await engine.run({ kind: 'sparse-covariance', first, rows }, undefined, settings.signal, 'in-thread');
-        if (reportPass) {
-          settings.onProgress?.({
-            step, maxSteps: settings.maxSteps, batchSize: rows, utilities: new Float64Array(0), residuals: new Float64Array(0),
-            residual: Infinity, remaining: Infinity, epoch: 1, rowsRead: batchFirst + first + rows,
-          });
-        }
+        settings.onProgress?.({
+          step, maxSteps: settings.maxSteps, batchSize: rows, utilities: new Float64Array(0), residuals: new Float64Array(0),
+          residual: Infinity, remaining: Infinity, epoch: 1, rowsRead: batchFirst + first + rows,
+        });
       }
     }
     // The means as the in-memory pass takes them (column sums in row order, over n), to the bit.

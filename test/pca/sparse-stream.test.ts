@@ -125,6 +125,16 @@ describe('pca of a streamed Matrix Market file', () => {
     expect(rowsRead.length).toBeGreaterThan(5);
     for (let i = 1; i < rowsRead.length; i++) expect(rowsRead[i]).toBeGreaterThan(rowsRead[i - 1]);
   });
+
+  it('pca tells onProgress of the pass, rows read, before its rounds', async () => {
+    const rowsRead: number[] = [];
+    await pca(await openSparse(file, { batchEntries: 100 }), {
+      k, devices: 1, onProgress: (progress) => void (progress.utilities.length === 0 && rowsRead.push(progress.rowsRead!)),
+    });
+    expect(rowsRead.length).toBeGreaterThan(5);
+    expect(rowsRead.at(-1)).toBe(n);
+    for (let i = 1; i < rowsRead.length; i++) expect(rowsRead[i]).toBeGreaterThan(rowsRead[i - 1]);
+  });
 });
 
 describe('what a streamed fit refuses, the file closed', () => {
