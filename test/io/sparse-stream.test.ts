@@ -131,6 +131,13 @@ describe('what cannot be streamed is refused, naming the line and the remedy', (
     await expect(openSparse(text([GENERAL]), { name: 'x.mtx' })).rejects.toThrow('x.mtx ends at line 1 before its size line (rows columns entries)');
   });
 
+  it('a .mtx.gz cut short: the gzip error, naming the file', async () => {
+    const gz = new Uint8Array(readFileSync(sparseFixture('cells-sorted.mtx.gz')));
+    await expect(openAndRead(gz.subarray(0, gz.byteLength - 100), { name: 'c.mtx.gz', transpose: true, batchEntries: 10 })).rejects.toThrow(
+      /^c\.mtx\.gz: its gzip data is damaged or truncated after \d+ decompressed bytes: /,
+    );
+  });
+
   it('bad options', async () => {
     await expect(openSparse(text([GENERAL, '1 1 0']), { batchEntries: 0 })).rejects.toThrow('batchEntries must be an integer from 1 to 2^30, got 0');
     await expect(openSparse(text([GENERAL, '1 1 0']), { format: 'csv' as never })).rejects.toThrow('format must be \'mtx\' or \'mtx.gz\', got "csv"');

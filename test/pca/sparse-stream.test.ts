@@ -176,6 +176,12 @@ describe('what a streamed fit refuses, the file closed', () => {
     }
   });
 
+  it('Moments.partialFit of a file of other columns: refused, the file closed', async () => {
+    const { stream, state } = watched(file);
+    await expect(new Moments(d + 1).partialFit(await openSparse(stream))).rejects.toThrow(`X has ${d} columns, but these moments are of d = ${d + 1}`);
+    expect(state.released).toBe(true);
+  });
+
   it('an abort mid-pass: the signal\'s reason, the rest of the file never read, the stream released', async () => {
     const { stream, state } = watched(file);
     const controller = new AbortController();
