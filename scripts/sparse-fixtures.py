@@ -15,6 +15,8 @@ test/io/mtx.test.ts and test/cli/sparse.test.ts (which never run Python).
   symmetric: the lower triangle stored, mirrored on reading).
 - genes-by-cells.mtx.gz: integer counts of 30 genes × 60 cells, as 10x Genomics and GEO publish them; its truth is the
   transpose (60 cells × 30 genes), the matrix the tests read with `transpose`.
+- cells-sorted.mtx.gz: the same counts with the entries sorted by column (cell), as 10x Genomics writes them: read
+  transposed, its rows come in order (what a streamed reading needs); the same truth and answers.
 - answers.json: for cells × genes of genes-by-cells.mtx.gz (log1p of the counts is not taken: the counts themselves),
   the centred PCA (eigenvalues of the covariance with n − 1, their eigenvectors as rows, signs as svd_flip: largest
   magnitude positive) and the uncentred truncated SVD (singular values, right singular vectors, the variances of the
@@ -129,6 +131,11 @@ with gzip.GzipFile(path('genes-by-cells.mtx.gz'), 'wb', mtime=0) as f:  # no tim
     f.write(buffer.getvalue())
 cells_by_genes = genes_by_cells.T.astype(np.float64)
 truth('genes-by-cells.mtx.gz', cells_by_genes)
+buffer = io.BytesIO()
+scipy.io.mmwrite(buffer, sp.csc_matrix(genes_by_cells).tocoo(), field='integer', comment='genes x cells, sorted by cell')
+with gzip.GzipFile(path('cells-sorted.mtx.gz'), 'wb', mtime=0) as f:
+    f.write(buffer.getvalue())
+truth('cells-sorted.mtx.gz', cells_by_genes)
 
 
 def flip(rows):

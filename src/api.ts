@@ -40,6 +40,8 @@ export type { ParquetOptions } from './io/parquet';
 export { openSource } from './io/open';
 export { readSparse, sparseFormatOfName } from './io/sparse-files';
 export type { SparseFileFormat, SparseFileOptions } from './io/sparse-files';
+export { openSparse, SparseRowSource } from './io/sparse-stream';
+export type { OpenSparseOptions } from './io/sparse-stream';
 export type { OpenSourceOptions } from './io/open';
 export type { CsvOptions } from './io/csv';
 export type { MatrixSource, RowBatch, SourceInfo } from './io/source';

@@ -30,6 +30,7 @@ export interface Arguments {
   header?: 'auto' | 'yes' | 'no';
   format?: 'npy' | 'csv' | 'parquet' | 'npz' | 'mtx';
   transpose: boolean;
+  stream: boolean;
   x?: Column[];
   y?: Column[];
   labels?: Column;
@@ -118,6 +119,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   header: { value: '<auto|yes|no>', read: (into, text, flag) => (into.header = choice(['auto', 'yes', 'no'] as const)(text, flag)) },
   format: { value: '<f>', read: (into, text, flag) => (into.format = choice(['npy', 'csv', 'parquet', 'npz', 'mtx'] as const)(text, flag)) },
   transpose: { read: (into) => (into.transpose = true) },
+  stream: { read: (into) => (into.stream = true) },
   x: { value: '<a,b,...>', read: (into, text, flag) => (into.x = columns(text, flag)) },
   y: { value: '<a,b,...>', read: (into, text, flag) => (into.y = columns(text, flag)) },
   labels: {
@@ -163,6 +165,13 @@ const READING: [OptionName, string][] = [
 ];
 /** Sparse files: scipy's save_npz and Matrix Market. */
 const SPARSE: [OptionName, string] = ['transpose', 'read a sparse file\'s (.npz, .mtx, .mtx.gz) columns as rows: a genes × cells matrix.mtx.gz as cells × genes'];
+/** fit of a Matrix Market file larger than memory. */
+const STREAM: [OptionName, string] = [
+  'stream',
+  'read a Matrix Market file (.mtx, .mtx.gz) in one pass, a batch of rows at a time, for files larger than memory: its entries must come grouped by row in row order (with --transpose, by column: 10x Genomics\' order); the covariance route only',
+];
+const STREAM_FIT_ONLY = 'fit streams a Matrix Market file (--stream); transform and info read a sparse file whole';
+const NOT_SPARSE = 'it reads dense files (.npy, CSV, Parquet), always streamed; --stream is fit\'s, for Matrix Market files';
 const COLUMNS: [OptionName, string] = ['columns', 'CSV or Parquet columns to read, by name or 0-based index (default: all)'];
 const REPORTING: [OptionName, string][] = [
   ['quiet', 'no progress and no summary (errors still go to stderr)'],
@@ -187,7 +196,7 @@ const SPECS: Record<CommandName, CommandSpec> = {
       ['solver', 'auto (default), covariance (one pass: the d × d covariance), data (a pass per round: for columns too many for the covariance) or gram (sparse files with fewer rows than columns: players of n values)'],
       ...GAME,
       ['no-center', 'do not subtract the column means: components of the uncentred XᵀX / (n − 1)'],
-      MODEL_OUT, COLUMNS, ...READING, SPARSE, ...REPORTING,
+      MODEL_OUT, COLUMNS, ...READING, SPARSE, STREAM, ...REPORTING,
     ],
     refused: { labels: 'it is lda\'s', x: 'it is cca\'s and pls\'s', y: 'it is cca\'s and pls\'s' },
   },
@@ -199,13 +208,14 @@ const SPECS: Record<CommandName, CommandSpec> = {
       ['out', 'where to write the scores (required): .npy (float64) or .csv/.tsv with a pc1,pc2,… header, one row of k per input row'],
       COLUMNS, ...READING, SPARSE, ...REPORTING,
     ],
-    refused: { k: 'k is the model\'s' },
+    refused: { k: 'k is the model\'s', stream: STREAM_FIT_ONLY },
   },
   info: {
     files: ['<file>'],
     usage: '[options]',
     summary: 'Describe a file: format, type, rows, columns, column names; for a sparse file its stored entries and density.',
     options: [COLUMNS, ...READING, SPARSE, ...REPORTING],
+    refused: { stream: STREAM_FIT_ONLY },
   },
   cca: {
     files: ['<x-file>', '<y-file>'],
@@ -219,7 +229,7 @@ const SPECS: Record<CommandName, CommandSpec> = {
       ['no-center', 'do not subtract the column means'],
       MODEL_OUT, ...READING, ...REPORTING,
     ],
-    refused: { columns: NO_COLUMNS, solver: 'cca has one route', labels: 'it is lda\'s', transpose: DENSE_ONLY },
+    refused: { columns: NO_COLUMNS, solver: 'cca has one route', labels: 'it is lda\'s', transpose: DENSE_ONLY, stream: NOT_SPARSE },
   },
   pls: {
     files: ['<x-file>', '<y-file>'],
@@ -231,7 +241,7 @@ const SPECS: Record<CommandName, CommandSpec> = {
       ['no-center', 'do not subtract the column means'],
       MODEL_OUT, ...READING, ...REPORTING,
     ],
-    refused: { columns: NO_COLUMNS, solver: 'pls has one route', labels: 'it is lda\'s', regularization: 'its B is the identity', transpose: DENSE_ONLY },
+    refused: { columns: NO_COLUMNS, solver: 'pls has one route', labels: 'it is lda\'s', regularization: 'its B is the identity', transpose: DENSE_ONLY, stream: NOT_SPARSE },
   },
   lda: {
     files: ['<file>'],
@@ -247,7 +257,7 @@ const SPECS: Record<CommandName, CommandSpec> = {
     refused: {
       'no-center': 'its scatter matrices are taken about the class means, so there is no centring to turn off',
       columns: 'X is every column but --labels', x: 'X is every column but --labels', y: 'X is every column but --labels', solver: 'lda has one route',
-      transpose: DENSE_ONLY,
+      transpose: DENSE_ONLY, stream: NOT_SPARSE,
     },
   },
 };
@@ -341,7 +351,7 @@ function checkFiles(command: CommandName, files: string[]): void {
 function readOptions(command: CommandName, given: { name: string; flag: string; value: string | undefined }[]): Arguments {
   const spec = SPECS[command];
   const allowed = new Set(spec.options.map(([name]) => name));
-  const into: Parsed = { noCenter: false, transpose: false, quiet: false, json: false };
+  const into: Parsed = { noCenter: false, transpose: false, stream: false, quiet: false, json: false };
   const seen = new Map<string, string>();
   for (const { name, flag, value } of given) {
     const option = OPTIONS[name];

@@ -10,7 +10,9 @@ import {
 import { UsageError, checkInput, checkOutputs, removeTemporaryFiles, writeOutput, type Input, type Output } from './files';
 import { batchFits, runGeneralized, sourceOf, tooLargeK, type GeneralizedCommand } from './generalized';
 import { ProgressReport } from './progress';
-import { PCAModel, installNodeHost, isSparseMatrix, pca, readSparse, type MatrixSource, type SparseMatrix } from '../entries/node';
+import {
+  PCAModel, SparseRowSource, installNodeHost, isSparseMatrix, openSparse, pca, readSparse, type MatrixSource, type SparseMatrix,
+} from '../entries/node';
 import { encodeNpyHeader } from '../io/npy';
 import { formatOfName } from '../io/open';
 import type { SourceInfo } from '../io/source';
@@ -88,19 +90,36 @@ function readSparseFile(file: string, format: 'npz' | 'mtx', args: Arguments, si
   return readSparse(file, { format, transpose: args.transpose, signal, name: file });
 }
 
+/**
+ * fit's input: a sparse file read whole (its entries, never a dense matrix) and fitted in memory, or with --stream a
+ * Matrix Market file read in one pass; a dense file, streamed.
+ */
+async function fitInput(file: string, input: Input, args: Arguments, signal: AbortSignal): Promise<SparseMatrix | SparseRowSource | MatrixSource> {
+  const sparse = sparseFormat(file, args);
+  if (args.stream && sparse !== 'mtx') {
+    throw new ArgumentError(sparse === 'npz'
+      ? `--stream reads Matrix Market files (.mtx, .mtx.gz): ${file} is a scipy .npz file (a zip, read whole); leave out --stream`
+      : `--stream applies to Matrix Market files (.mtx, .mtx.gz): ${file} is not one (dense files are always streamed)`);
+  }
+  if (args.solver === 'gram' && !sparse) {
+    throw new ArgumentError(`--solver gram plays on the rows' n × n Gram matrix, which needs every row in memory: ${file} is streamed (gram applies to sparse files: .npz, .mtx, .mtx.gz)`);
+  }
+  if (args.stream && (args.solver === 'data' || args.solver === 'gram')) {
+    throw new ArgumentError(`--stream fits by the covariance route (one pass): --solver ${args.solver} needs ${file} whole; leave out --stream`);
+  }
+  if (args.stream) return openSparse(file, { format: 'mtx', transpose: args.transpose, signal, name: file });
+  // A sparse file is read whole (its entries, never a dense matrix) and fitted in memory; a dense one is streamed.
+  return sparse ? readSparseFile(file, sparse, args, signal) : selectedSource(file, input, args);
+}
+
 async function fit(file: string, args: Arguments, signal: AbortSignal): Promise<void> {
   const k = args.k!;
   const input = await checkInput(file, 'the input file');
   const [out] = await checkOutputs([{ option: '--out', path: args.out ?? 'model.json' }], [input]);
-  const sparse = sparseFormat(file, args);
-  if (args.solver === 'gram' && !sparse) {
-    throw new ArgumentError(`--solver gram plays on the rows' n × n Gram matrix, which needs every row in memory: ${file} is streamed (gram applies to sparse files: .npz, .mtx, .mtx.gz)`);
-  }
-  // A sparse file is read whole (its entries, never a dense matrix) and fitted in memory; a dense one is streamed.
-  const source: SparseMatrix | MatrixSource = sparse ? await readSparseFile(file, sparse, args, signal) : await selectedSource(file, input, args);
+  const source = await fitInput(file, input, args, signal);
   let rows: number | null;
   try {
-    const info = isSparseMatrix(source) ? { rows: source.rows, cols: source.cols } : await source.info();
+    const info = isSparseMatrix(source) || source instanceof SparseRowSource ? { rows: source.rows, cols: source.cols } : await source.info();
     if (k > info.cols) throw new ArgumentError(`-k ${k} is more than ${file}'s ${info.cols} columns: give -k ${info.cols} or less`);
     if (info.rows !== null && k > info.rows) throw new ArgumentError(`-k ${k} is more than ${file}'s ${info.rows} rows: give -k ${info.rows} or less`);
     if (args.batch !== undefined) batchFits(file, args.batch, info.cols);

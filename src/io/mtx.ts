@@ -24,14 +24,14 @@ const REAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const NOT_FINITE = /^[+-]?(?:nan|inf|infinity)$/i;
 
 /** The entries of a Matrix Market coordinate file, read line by line as its text arrives. */
-class MtxParser {
+export class MtxParser {
   line = 0;
-  private stage: 'header' | 'size' | 'entries' = 'header';
+  protected stage: 'header' | 'size' | 'entries' = 'header';
   private field: Field = 'real';
-  private symmetric = false;
-  private rows = 0;
-  private cols = 0;
-  private declared = 0;
+  protected symmetric = false;
+  protected rows = 0;
+  protected cols = 0;
+  protected declared = 0;
   private sizeLine = 0;
   /** Entries read from the file (a mirrored one counts once). */
   private read = 0;
@@ -41,9 +41,9 @@ class MtxParser {
   private col = new Int32Array(0);
   private values: Float32Array | Float64Array = new Float64Array(0);
 
-  constructor(private readonly name: string, private readonly transpose: boolean) {}
+  constructor(protected readonly name: string, protected readonly transpose: boolean) {}
 
-  private fail(message: string): never {
+  protected fail(message: string): never {
     throw new RangeError(`${this.name}, line ${this.line}: ${message}`);
   }
 
@@ -124,7 +124,7 @@ class MtxParser {
     return value;
   }
 
-  private keep(r: number, c: number, value: number): void {
+  protected keep(r: number, c: number, value: number): void {
     if (this.kept === this.row.length) this.grow();
     this.row[this.kept] = r;
     this.col[this.kept] = c;
@@ -148,19 +148,35 @@ class MtxParser {
 
   /** The matrix, once every line has been taken. */
   finish(): SparseMatrix {
+    this.checkEnd();
+    const [rows, cols] = this.transpose ? [this.cols, this.rows] : [this.rows, this.cols];
+    return cooToCsr(this.name, rows, cols, this.row.subarray(0, this.kept), this.col.subarray(0, this.kept), this.values.subarray(0, this.kept));
+  }
+
+  /** Checks that the file is whole, once every line has been taken: a header, a size line, every entry it announces. */
+  protected checkEnd(): void {
     if (this.stage === 'header') throw new RangeError(`${this.name} is empty: a Matrix Market file starts with a %%MatrixMarket line`);
     if (this.stage === 'size') throw new RangeError(`${this.name} ends at line ${this.line} before its size line (rows columns entries)`);
     if (this.read < this.declared) {
       throw new RangeError(`${this.name} ends at line ${this.line} after ${this.read} entries, but its size line (line ${this.sizeLine}) announces ${this.declared}: is it truncated?`);
     }
-    const [rows, cols] = this.transpose ? [this.cols, this.rows] : [this.rows, this.cols];
-    return cooToCsr(this.name, rows, cols, this.row.subarray(0, this.kept), this.col.subarray(0, this.kept), this.values.subarray(0, this.kept));
   }
 }
 
 /** Reads a Matrix Market coordinate file's text, from its (decompressed) chunks, into csr. */
 export async function readMtxChunks(chunks: AsyncIterable<Uint8Array>, name: string, options: SparseFileOptions = {}): Promise<SparseMatrix> {
   const parser = new MtxParser(name, options.transpose ?? false);
+  for await (const _ of takeLines(chunks, parser, () => options.signal)) continue;
+  return parser.finish();
+}
+
+/**
+ * Hands the lines of a file's text, from its chunks, to `parser`, and pauses (yields) after each chunk and every
+ * LINES_PER_TURN lines, the event loop's turn taken (`signal()`: the abort signal then). The caller sees the parser's state at every pause.
+ */
+export async function* takeLines(
+  chunks: AsyncIterable<Uint8Array>, parser: MtxParser, signal: () => AbortSignal | undefined,
+): AsyncGenerator<void> {
   const decoder = new TextDecoder('utf-8');
   let partial = '';
   let sinceTurn = 0;
@@ -172,15 +188,16 @@ export async function readMtxChunks(chunks: AsyncIterable<Uint8Array>, name: str
       start = end + 1;
       if (++sinceTurn === LINES_PER_TURN) {
         sinceTurn = 0;
-        await turn(options.signal);
+        await turn(signal());
+        yield;
       }
     }
     partial = text.slice(start);
-    await turn(options.signal);
+    await turn(signal());
+    yield;
   }
   partial += decoder.decode();
   if (partial !== '') parser.take(partial);
-  return parser.finish();
 }
 
 /** The chunks of a gzip file, inflated (its CRC and length checked by the inflater); errors name the file. */

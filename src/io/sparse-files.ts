@@ -22,7 +22,7 @@ export function sparseFormatOfName(name: string): SparseFileFormat | undefined {
 }
 
 /** The format of a file from its first bytes: a zip (PK\3\4), gzip (1f 8b) or a %%MatrixMarket line. */
-function formatOfBytes(head: Uint8Array): SparseFileFormat | undefined {
+export function formatOfBytes(head: Uint8Array): SparseFileFormat | undefined {
   if (head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04) return 'npz';
   if (head[0] === 0x1f && head[1] === 0x8b) return 'mtx.gz';
   return new TextDecoder('latin1').decode(head.subarray(0, 14)) === '%%MatrixMarket' ? 'mtx' : undefined;
@@ -69,7 +69,7 @@ export async function readSparse(input: ByteInput, options: SparseFileOptions & 
  * The first bytes of a file or stream, and its chunks from the start: a stream's first chunks, read to see its format,
  * are handed on before the rest.
  */
-async function start(bytes: ByteFile | ByteStream): Promise<{ head: Uint8Array; chunks: () => AsyncIterable<Uint8Array> }> {
+export async function start(bytes: ByteFile | ByteStream): Promise<{ head: Uint8Array; chunks: () => AsyncIterable<Uint8Array> }> {
   if (isByteFile(bytes)) return { head: await bytes.read(0, HEAD_BYTES), chunks: () => fileChunks(bytes) };
   const iterator = bytes.chunks[Symbol.asyncIterator]();
   const seen: Uint8Array[] = [];

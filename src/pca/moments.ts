@@ -12,6 +12,7 @@ import { checkDimensions } from '../game/options';
 import { readMatrix, type MatrixInput } from '../io/matrix';
 import { isMatrixSource, readMatrixOrSource, type MatrixSource } from '../io/source';
 import { isSparseMatrix, readSparseMatrix, type SparseMatrix } from '../io/sparse';
+import { SparseRowSource } from '../io/sparse-stream';
 import { OPERATOR_BUDGET_BYTES, routeCosts } from './choose';
 import { PLAY_SETTINGS, resolveOptions, type PCAOptions, type PCASettings } from './core';
 import type { PCAModel } from './model';
@@ -21,6 +22,7 @@ import { playerCount } from './solve';
 import { ColumnMoments } from './stats';
 import { batchSizeFor, sumSource } from './stream';
 import { sumSparse } from './sparse';
+import { sumSparseStream } from './sparse-stream';
 
 /** What computing moments takes from pca's options: where it runs, how it reads a source, and how to stop it. */
 export type MomentsOptions = Pick<PCAOptions, 'devices' | 'whenBusy' | 'signal' | 'onWarning' | 'batchSize' | 'onProgress'>;
@@ -66,14 +68,22 @@ export class Moments {
   /**
    * The moments of X (a matrix in memory, a sparse matrix, or a source read once in batches and closed), summed by
    * the kernels on the devices: exact means in float64 first, then the centred rows' products (a sparse matrix: the
-   * products of each row's non-zeros in float64, less n·mean·meanᵀ).
+   * products of each row's non-zeros in float64, less n·mean·meanᵀ; a streamed sparse file, `openSparse`, the same
+   * batch by batch).
    */
-  static async of(X: MatrixInput | SparseMatrix | MatrixSource, options: MomentsOptions = {}): Promise<Moments> {
+  static async of(X: MatrixInput | SparseMatrix | MatrixSource | SparseRowSource, options: MomentsOptions = {}): Promise<Moments> {
     const run = <T>(sum: (input: T, settings: PCASettings) => Promise<Moments>) => (input: T) => {
       const settings = momentSettings(options);
       return cancellable(settings.signal, () => sum(input, settings));
     };
     if (isSparseMatrix(X)) return run(momentsOfSparse)(X);
+    if (X instanceof SparseRowSource) {
+      try {
+        return await run(momentsOfSparseStream)(X);
+      } finally {
+        await X.close();
+      }
+    }
     return readMatrixOrSource(X, run(momentsOfMatrix), run(momentsOfSource));
   }
 
@@ -88,8 +98,9 @@ export class Moments {
   }
 
   /** Adds the rows of X (as `Moments.of` reads them) to these moments; resolves to them. */
-  async partialFit(X: MatrixInput | SparseMatrix | MatrixSource, options: MomentsOptions = {}): Promise<this> {
-    if (isSparseMatrix(X)) {
+  async partialFit(X: MatrixInput | SparseMatrix | MatrixSource | SparseRowSource, options: MomentsOptions = {}): Promise<this> {
+    if (isSparseMatrix(X) || X instanceof SparseRowSource) {
+      if (X.cols !== this.d && X instanceof SparseRowSource) await X.close();
       if (X.cols !== this.d) throw new RangeError(`X has ${X.cols} columns, but these moments are of d = ${this.d}`);
     } else if (!isMatrixSource(X)) {
       const cols = readMatrix(X, 'X').cols;
@@ -384,6 +395,15 @@ async function momentsOfSparse(X: SparseMatrix, settings: PCASettings): Promise<
   const summed = await sumSparse(reader, settings, 1, reader.outerProducts(), true);
   try {
     return fromSummed(summed, 'X');
+  } finally {
+    summed.engine.dispose();
+  }
+}
+
+async function momentsOfSparseStream(source: SparseRowSource, settings: PCASettings): Promise<Moments> {
+  const summed = await sumSparseStream(source, settings, 1);
+  try {
+    return fromSummed(summed, source.name);
   } finally {
     summed.engine.dispose();
   }

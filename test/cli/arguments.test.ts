@@ -30,9 +30,10 @@ describe('the command line', () => {
     expect(files).toEqual(['data.csv']);
     expect(args).toEqual({
       k: 3, devices: 2, batch: 512, solver: 'data', tol: 1e-9, maxSteps: 40, seed: 7, noCenter: true, out: 'm.json',
-      columns: ['a', 2, 'b'], delimiter: '\t', header: 'yes', format: 'csv', transpose: false, quiet: true, json: true,
+      columns: ['a', 2, 'b'], delimiter: '\t', header: 'yes', format: 'csv', transpose: false, stream: false, quiet: true, json: true,
     } satisfies Arguments);
     expect(run(['info', 'm.mtx.gz', '--transpose', '--format', 'mtx']).args).toMatchObject({ transpose: true, format: 'mtx' });
+    expect(run(['fit', 'm.mtx.gz', '-k', '2', '--transpose', '--stream']).args).toMatchObject({ transpose: true, stream: true });
     expect(run(['fit', 'x.npy', '-k5']).args.k).toBe(5);
     expect(run(['fit', 'x.npy', '-k=5', '--devices', 'auto']).args).toMatchObject({ k: 5, devices: 'auto' });
     expect(run(['fit', '-k', '2', '--', '--odd-name.npy']).files).toEqual(['--odd-name.npy']);
@@ -94,6 +95,11 @@ describe('the command line', () => {
     [['fit', 'f.csv', '-k', '1', '--labels', 'c'], /^fit takes no --labels: it is lda's$/],
     [['transform', 'm.json', 'f.csv', '--out', 's.npy', '-k', '2'], /^transform takes no -k: k is the model's$/],
     [['cca', 'f.csv', 'g.csv', '-k', '1', '--transpose'], /^cca takes no --transpose: it reads dense files \(.npy, CSV, Parquet\); fit, transform and info read sparse ones$/],
+    [['cca', 'f.csv', 'g.csv', '-k', '1', '--stream'], /^cca takes no --stream: it reads dense files \(.npy, CSV, Parquet\), always streamed; --stream is fit's, for Matrix Market files$/],
+    [['pls', 'f.csv', 'g.csv', '-k', '1', '--stream'], /^pls takes no --stream: it reads dense files/],
+    [['lda', 'f.csv', '--labels', 'c', '-k', '1', '--stream'], /^lda takes no --stream: it reads dense files/],
+    [['transform', 'm.json', 'f.mtx', '--out', 's.npy', '--stream'], /^transform takes no --stream: fit streams a Matrix Market file \(--stream\); transform and info read a sparse file whole$/],
+    [['info', 'f.mtx', '--stream'], /^info takes no --stream: fit streams/],
     [['transform', 'm.json', 'f.csv', '--out', 's.npy', '--no-center'], /^transform has no option --no-center$/],
     [['info', 'f.csv', '--out', 'x.json'], /^info has no option --out$/],
     [['info', 'f.csv', '--seed', '1'], /^info has no option --seed$/],
@@ -134,12 +140,12 @@ describe('the command line', () => {
     for (const help of Object.values(helps)) for (const [flag] of help.matchAll(/--[a-z-]+/g)) everyOption.add(flag);
     expect([...everyOption].sort()).toEqual([
       '--batch', '--columns', '--delimiter', '--devices', '--format', '--header', '--help', '--json', '--k', '--labels', '--max-steps',
-      '--no-center', '--out', '--quiet', '--regularization', '--seed', '--solver', '--tol', '--transpose', '--x', '--y',
+      '--no-center', '--out', '--quiet', '--regularization', '--seed', '--solver', '--stream', '--tol', '--transpose', '--x', '--y',
     ]);
     const sample: Record<string, string | null> = {
       '--batch': '8', '--columns': 'a', '--delimiter': ',', '--devices': '1', '--format': 'csv', '--header': 'yes', '--json': null, '--k': '1',
       '--labels': 'c', '--max-steps': '5', '--no-center': null, '--out': 'o.csv', '--quiet': null, '--regularization': '0.1', '--seed': '3',
-      '--solver': 'data', '--tol': '0.1', '--transpose': null, '--x': 'a', '--y': 'b',
+      '--solver': 'data', '--stream': null, '--tol': '0.1', '--transpose': null, '--x': 'a', '--y': 'b',
     };
     const base: Record<string, string[]> = {
       fit: ['fit', 'f.csv', '--k', '1'], transform: ['transform', 'm.json', 'f.csv', '--out', 's.csv'], info: ['info', 'f.csv'],
@@ -179,7 +185,7 @@ describe('the command line against a file\'s columns', () => {
   });
 
   it('refuses X and Y that share a column (they would correlate perfectly)', () => {
-    const args = { noCenter: false, transpose: false, quiet: false, json: false };
+    const args = { noCenter: false, transpose: false, stream: false, quiet: false, json: false };
     expect(resolveViews({ ...args, x: ['a', 'b'], y: ['c'] }, 'f.csv', 4, names)).toEqual({ x: [1, 2], y: [3] });
     expect(() => resolveViews({ ...args, x: ['a'], y: ['a'] }, 'f.csv', 4, names)).toThrow(/^--x and --y both hold f\.csv's column 1 \("a"\): a column belongs to one view only$/);
     expect(() => resolveViews({ ...args, x: ['a', 'b'], y: [2] }, 'f.csv', 4, names)).toThrow(/^--x and --y both hold f\.csv's column 2 \("b"\)/);

@@ -24,7 +24,7 @@ function absCosines(components: number[], d: number, truth: number[][]): number[
 const cli = new URL('../../dist/cli.js', import.meta.url).pathname;
 const directory = mkdtempSync(join(tmpdir(), 'eigengame-cli-sparse-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
-for (const name of ['csr.npz', 'csc-stored.npz', 'genes-by-cells.mtx.gz', 'real.mtx']) copyFileSync(sparseFixture(name), join(directory, name));
+for (const name of ['csr.npz', 'csc-stored.npz', 'genes-by-cells.mtx.gz', 'cells-sorted.mtx.gz', 'real.mtx']) copyFileSync(sparseFixture(name), join(directory, name));
 copyFileSync(sparseFixture('real.mtx'), join(directory, 'real-mtx.txt'));
 writeFileSync(join(directory, 'dense.npy'), new Uint8Array(0));
 
@@ -59,6 +59,10 @@ describe('eigengame info on sparse files', () => {
     [['info', 'dense.npy', '--transpose'], 'eigengame: --transpose applies to sparse files (.npz, .mtx, .mtx.gz): dense.npy is not one (see eigengame info --help)'],
     [['info', 'csr.npz', '--columns', '1'], 'eigengame: csr.npz is a sparse matrix file: --columns only apply to CSV and Parquet (a sparse file is read whole) (see eigengame info --help)'],
     [['cca', 'csr.npz', 'real.mtx', '-k', '1'], 'eigengame: csr.npz is a sparse matrix file: fit, transform and info read it; cca, pls and lda read dense files (.npy, CSV, Parquet) (see eigengame cca --help)'],
+    [['fit', 'csr.npz', '-k', '2', '--stream'], 'eigengame: --stream reads Matrix Market files (.mtx, .mtx.gz): csr.npz is a scipy .npz file (a zip, read whole); leave out --stream (see eigengame fit --help)'],
+    [['fit', 'dense.npy', '-k', '2', '--stream'], 'eigengame: --stream applies to Matrix Market files (.mtx, .mtx.gz): dense.npy is not one (dense files are always streamed) (see eigengame fit --help)'],
+    [['fit', 'real.mtx', '-k', '2', '--stream', '--solver', 'data'], 'eigengame: --stream fits by the covariance route (one pass): --solver data needs real.mtx whole; leave out --stream (see eigengame fit --help)'],
+    [['cca', 'real.mtx', 'real.mtx', '-k', '1', '--stream'], 'eigengame: cca takes no --stream: it reads dense files (.npy, CSV, Parquet), always streamed; --stream is fit\'s, for Matrix Market files (see eigengame cca --help)'],
   ])('%j is a usage error (exit 2, one line)', (argv, message) => {
     const result = run(argv);
     expect(result.stderr).toBe(`${message}\n`);
@@ -95,6 +99,26 @@ describe('eigengame fit and transform on sparse files, against numpy\'s float64 
     summary.explainedVariance.forEach((value: number, i: number) => expect(Math.abs(value - answers.pca.explainedVariance[i]) / answers.pca.explainedVariance[i]).toBeLessThan(1e-6));
     for (const cosine of absCosines(model.components, 30, answers.pca.components)) expect(cosine).toBeGreaterThan(1 - 1e-6);
     model.mean.forEach((value: number, c: number) => expect(value).toBeCloseTo(answers.mean[c], 12));
+  });
+
+  it('fit --stream of a file sorted by cell (10x Genomics\' order) read with --transpose: the model of the fit without --stream, to the bit', () => {
+    const streamed = run(['fit', 'cells-sorted.mtx.gz', '--transpose', '--stream', '-k', '5', '--out', 'streamed.json', '--json', '--quiet']);
+    expect(streamed.stderr).toBe('');
+    expect(streamed.code).toBe(0);
+    expect(JSON.parse(streamed.stdout)).toMatchObject({ k: 5, d: 30, rows: 60, solver: 'sparse-covariance', passes: 1 });
+    expect(run(['fit', 'cells-sorted.mtx.gz', '--transpose', '-k', '5', '--solver', 'covariance', '--out', 'whole.json', '--quiet']).code).toBe(0);
+    const model = JSON.parse(readFileSync(join(directory, 'streamed.json'), 'utf8'));
+    const whole = JSON.parse(readFileSync(join(directory, 'whole.json'), 'utf8'));
+    for (const field of ['components', 'explainedVariance', 'mean']) expect(model[field], field).toEqual(whole[field]);
+    for (const cosine of absCosines(model.components, 30, answers.pca.components)) expect(cosine).toBeGreaterThan(1 - 1e-6);
+  });
+
+  it('fit --stream of a file not in row order fails (exit 1), naming the line and the remedy', () => {
+    const result = run(['fit', 'genes-by-cells.mtx.gz', '--transpose', '--stream', '-k', '5', '--quiet']);
+    expect(result.stderr).toMatch(
+      /^eigengame: genes-by-cells\.mtx\.gz, line 59: an entry of row 3 \(its column index, the file being transposed\) after one of row 60: .*; read it whole with readSparse \(the CLI: without --stream\)\n$/,
+    );
+    expect(result.code).toBe(1);
   });
 
   it('fit --no-center: numpy\'s singular values and right singular vectors (the truncated SVD)', () => {
