@@ -29,7 +29,7 @@ function checkStreamable(source: SparseRowSource, solver: PCASettings['solver'])
   if (!['auto', 'covariance', 'sparse-covariance'].includes(solver)) {
     throw new RangeError(
       `solver ${JSON.stringify(solver)}: a streamed sparse file is fitted by the sparse covariance route only ('auto', 'covariance' or 'sparse-covariance'); ` +
-      "read it whole with readSparse for 'sparse-data'",
+      "read it whole with readSparse for 'sparse-data' or 'sparse-gram'",
     );
   }
 }
