@@ -4,18 +4,17 @@
 // bits; the column sums too (float64, row order), so the means and the centring are; the squared deviations are each
 // batch's exact ones merged (ColumnMoments.merge), equal to the in-memory ones within float64 rounding.
 
-import { Engine, turn } from '../devices/engine';
+import { Engine } from '../devices/engine';
 import { OPERATOR_BUDGET_BYTES, sparseCosts } from './choose';
 import { PLAY_SETTINGS, checkMatrixShape, type PCASettings } from './core';
 import type { PCAModel } from './model';
 import { padToPanels } from './pack';
 import { solveSummed, type Summed } from './routes';
 import { playerCount } from './solve';
+import { PASS_ROWS, takeOffMean } from './sparse';
 import { ColumnMoments } from './stats';
 import type { SparseRowSource } from '../io/sparse-stream';
 
-/** Sparse rows per job of the pass (as sumSparse's): turns of the event loop, progress and aborts come between jobs. */
-const PASS_ROWS = 2048;
 
 /** Refuses a streamed fit whose d × d operator does not fit the budget, or a route other than the covariance. */
 function checkStreamable(source: SparseRowSource, solver: PCASettings['solver']): void {
@@ -82,14 +81,7 @@ export async function sumSparseStream(source: SparseRowSource, settings: PCASett
     }
     // The means as the in-memory pass takes them (column sums in row order, over n), to the bit.
     for (let c = 0; c < d; c++) moments.mean[c] = columnSums[c] / n;
-    if (settings.center) {
-      const { mean } = moments;
-      for (let i = 0; i < d; i++) {
-        if (i % 256 === 0) await turn(settings.signal);
-        const shared = n * mean[i];
-        for (let j = i; j < d; j++) sums[i * padded + j] -= shared * mean[j];
-      }
-    }
+    if (settings.center) await takeOffMean(sums, padded, n, moments.mean, settings.signal);
     return { engine, moments, passes: 1 };
   } catch (error) {
     engine.dispose();

@@ -26,7 +26,7 @@ import type { Ending } from '../devices/players';
 const COPY_SLICE = 1 << 20;
 
 /** Sparse rows per job of the covariance pass: turns of the event loop, progress and aborts come between jobs. */
-const PASS_ROWS = 2048;
+export const PASS_ROWS = 2048;
 
 /** The exact column statistics of a checked sparse matrix, as the dense routes keep them. */
 export function sparseMoments(reader: SparseReader): ColumnMoments {
@@ -34,6 +34,18 @@ export function sparseMoments(reader: SparseReader): ColumnMoments {
   const mean = reader.means();
   moments.merge(reader.rows, mean, reader.squaredDeviations(mean));
   return moments;
+}
+
+/**
+ * Centres the sparse covariance pass's sums Σ x xᵀ (upper triangle, row stride `padded`) of n rows: − n μμᵀ, in
+ * float64, with turns of the event loop.
+ */
+export async function takeOffMean(sums: Float64Array, padded: number, n: number, mean: Float64Array, signal?: AbortSignal): Promise<void> {
+  for (let i = 0; i < mean.length; i++) {
+    if (i % 256 === 0) await turn(signal);
+    const shared = n * mean[i];
+    for (let j = i; j < mean.length; j++) sums[i * padded + j] -= shared * mean[j];
+  }
 }
 
 /**
@@ -68,14 +80,7 @@ export async function sumSparse(
         });
       }
     }
-    if (settings.center) {
-      const { mean } = moments;
-      for (let i = 0; i < d; i++) {
-        if (i % 256 === 0) await turn(settings.signal);
-        const shared = n * mean[i];
-        for (let j = i; j < d; j++) sums[i * padded + j] -= shared * mean[j];
-      }
-    }
+    if (settings.center) await takeOffMean(sums, padded, n, moments.mean, settings.signal);
     return { engine, moments, passes: 1 };
   } catch (error) {
     engine.dispose();
