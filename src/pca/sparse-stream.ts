@@ -15,7 +15,6 @@ import { PASS_ROWS, takeOffMean } from './sparse';
 import { ColumnMoments } from './stats';
 import type { SparseRowSource } from '../io/sparse-stream';
 
-
 /** Refuses a streamed fit whose d × d operator does not fit the budget, or a route other than the covariance. */
 function checkStreamable(source: SparseRowSource, solver: PCASettings['solver']): void {
   const padded = padToPanels(source.cols);
