@@ -192,7 +192,9 @@ async function bySparseGram(reader: SparseReader, settings: PCASettings): Promis
       const limit = settings.tol * Math.abs(values[0]);
       const worst = residuals.reduce((most, residual) => Math.max(most, residual), 0);
       const met = worst <= limit;
-      ending = met ? top.ending : top.converged ? 'cap' : top.ending;
+      // Players that met every tightened tol while their components did not stand at float32's floor: 'stagnant',
+      // whose warning gives the tol that accepts them; rounds run out first: the cap.
+      ending = met || !top.converged ? top.ending : tightenings === MOST_TIGHTENINGS && rounds < settings.maxSteps ? 'stagnant' : 'cap';
       if (met || !top.converged || tightenings === MOST_TIGHTENINGS || rounds >= settings.maxSteps) {
         return componentsModel({
           vectors: await backProject(engine, top.vectors, values.length, mean, scale, settings.signal), width: d, d, values, residuals, ending,
