@@ -69,19 +69,21 @@ export interface TopK {
  * the `rows` resident rows or on the sparse matrix, with the first `active` coordinates of each player live (the
  * rest are padding and stay zero). `unscale` turns the operator's values into the data's variances (for progress
  * reports). `productWork`, the multiply-adds of a round's products (ignored on the dense operator, checked every
- * DENSE_CHECK_EVERY rounds), sets how often the players are checked (productCheckEvery). `resume`: play on from where
- * the players are (a fit that tightened tol) instead of starting them from the seed.
+ * DENSE_CHECK_EVERY rounds), sets how often the players are checked (productCheckEvery). `resumeAfter`: play on from
+ * where the players are after that many rounds (a fit that tightened tol: its progress counts on from them, within
+ * the same maxSteps) instead of starting them from the seed.
  */
 export async function playTopK(
   engine: Engine, source: PlaySource, rows: number, active: number, settings: PCASettings, unscale: number, productWork: number,
-  resume = false,
+  resumeAfter?: number,
 ): Promise<TopK> {
-  const { k, maxSteps, tol, onProgress, signal } = settings;
-  if (!resume) startPlayers(engine, active, settings.seed);
-  const report = onProgress && ((step: RunReport) => onProgress(progressOf(step, k, maxSteps, rows, unscale)));
+  const { k, tol, onProgress, signal } = settings;
+  const before = resumeAfter ?? 0;
+  if (resumeAfter === undefined) startPlayers(engine, active, settings.seed);
+  const report = onProgress && ((step: RunReport) => onProgress(progressOf({ ...step, steps: before + step.steps }, k, settings.maxSteps, rows, unscale)));
   const end = await engine.run(
     {
-      kind: 'play', source, rows, k, maxSteps, tol,
+      kind: 'play', source, rows, k, maxSteps: settings.maxSteps - before, tol,
       checkEvery: source === 'dense' ? DENSE_CHECK_EVERY : productCheckEvery(productWork, engine.k, k, engine.d),
       reportEvery: REPORT_EVERY,
     },

@@ -185,7 +185,7 @@ async function bySparseGram(reader: SparseReader, settings: PCASettings): Promis
     let rounds = 0;
     let ending: Ending = 'cap';
     for (let tightenings = 0; ; tightenings++) {
-      const top = await playTopK(engine, 'sparse-gram', n, n, { ...settings, tol, maxSteps: settings.maxSteps - rounds }, unscale, work, tightenings > 0);
+      const top = await playTopK(engine, 'sparse-gram', n, n, { ...settings, tol }, unscale, work, tightenings > 0 ? rounds : undefined);
       rounds += top.rounds;
       const values = top.values.map((value) => value * unscale);
       const residuals = (await componentResiduals(engine, top.vectors, top.values, settings.signal)).map((value) => value * unscale);
