@@ -109,18 +109,7 @@ async function bySparseData(reader: SparseReader, settings: PCASettings): Promis
   );
   try {
     const buffers = engine.sparse();
-    const { csr, csc } = reader;
-    buffers.indptr.set(csr.indptr);
-    buffers.indices.set(csr.indices);
-    buffers.colptr.set(csc.indptr);
-    buffers.colIndices.set(csc.indices);
-    // Scaled values in float32, in slices between turns of the event loop (a million entries is a few ms).
-    for (let first = 0; first < nnz; first += COPY_SLICE) {
-      await turn(settings.signal);
-      const last = Math.min(nnz, first + COPY_SLICE);
-      for (let e = first; e < last; e++) buffers.data[e] = csr.data[e] * scale;
-      for (let e = first; e < last; e++) buffers.colData[e] = csc.data[e] * scale;
-    }
+    await writeSparse(reader, buffers, scale, settings.signal);
     const mean = engine.mean();
     for (let c = 0; c < d; c++) mean[c] = settings.center ? moments.mean[c] * scale : 0;
     // The players play on the scaled X̃ᵀX̃ / n; the model's variances are X̃ᵀX̃ / (n − 1)'s.
@@ -140,6 +129,22 @@ async function bySparseData(reader: SparseReader, settings: PCASettings): Promis
   }
 }
 
+/**
+ * The matrix into the engine's sparse buffers for the product routes: its rows and its columns, values × `scale`
+ * in float32, in slices between turns of the event loop (a million entries is a few ms).
+ */
+async function writeSparse(reader: SparseReader, buffers: ReturnType<Engine['sparse']>, scale: number, signal?: AbortSignal): Promise<void> {
+  const { indptr, indices, data } = reader.csr;
+  buffers.indptr.set(indptr);
+  buffers.indices.set(indices);
+  for (let first = 0; first < reader.nnz; first += COPY_SLICE) {
+    await turn(signal);
+    const last = Math.min(reader.nnz, first + COPY_SLICE);
+    for (let e = first; e < last; e++) buffers.data[e] = data[e] * scale;
+  }
+  await reader.writeColumns({ indptr: buffers.colptr, indices: buffers.colIndices, data: buffers.colData }, scale, COPY_SLICE, signal);
+}
+
 /** How many times the Gram route tightens its players' tol when a component's own residual is above tol. */
 const MOST_TIGHTENINGS = 3;
 
@@ -154,17 +159,8 @@ async function bySparseGram(reader: SparseReader, settings: PCASettings): Promis
   );
   try {
     const buffers = engine.sparse();
-    const { csr, csc } = reader;
-    buffers.indptr.set(csr.indptr);
-    buffers.indices.set(csr.indices);
-    buffers.colptr.set(csc.indptr);
-    buffers.colIndices.set(csc.indices);
-    for (let first = 0; first < nnz; first += COPY_SLICE) {
-      await turn(settings.signal);
-      const last = Math.min(nnz, first + COPY_SLICE);
-      for (let e = first; e < last; e++) buffers.data[e] = csr.data[e] * scale;
-      for (let e = first; e < last; e++) buffers.colData[e] = csc.data[e] * scale;
-    }
+    await writeSparse(reader, buffers, scale, settings.signal);
+    const { csr } = reader;
     // The centring rows: ones, and X̃μ of the scaled values (float64, then float32); zeros without centring.
     const mean = moments.subtracted(settings.center);
     if (settings.center) {

@@ -62,6 +62,35 @@ describe('readSparseMatrix', () => {
     expect(Array.from(reader.csc.data)).toEqual([1, 3, 2]);
   });
 
+  it('writes its columns, scaled, into given arrays: from its rows as from its csc, empty columns and rows included', async () => {
+    // Canonical rows (the reader then holds no csc until asked), columns 1 and 4 empty, row 2 empty; values that
+    // float32 rounds once scaled.
+    const rows: SparseMatrix = {
+      format: 'csr', rows: 4, cols: 6, indptr: [0, 3, 5, 5, 8], indices: [0, 2, 5, 0, 3, 2, 3, 5], data: [2, -7, 1 / 3, 5, 4, 6, 8, 0.1],
+    };
+    for (const input of [rows, toCsc(rows)]) {
+      const reader = readSparseMatrix(input, 'X');
+      const into = { indptr: new Int32Array(7).fill(-1), indices: new Int32Array(8), data: new Float32Array(8) };
+      await reader.writeColumns(into, 0.5, 3);
+      const { csc } = readSparseMatrix(rows, 'X');
+      expect(Array.from(into.indptr)).toEqual(Array.from(csc.indptr));
+      expect(Array.from(into.indices)).toEqual(Array.from(csc.indices));
+      expect(Array.from(into.data)).toEqual(Array.from(csc.data, (value) => Math.fround(value * 0.5)));
+    }
+  });
+
+  it('sums its columns\' squared deviations from its rows with the bits of summing its csc column by column', () => {
+    const reader = readSparseMatrix(csr, 'X');
+    const mean = reader.means();
+    const { indptr, data } = reader.csc;
+    const expected = Array.from(mean, (m, c) => {
+      let sum = 0;
+      for (let e = indptr[c]; e < indptr[c + 1]; e++) sum += (data[e] - m) ** 2;
+      return sum + (reader.rows - (indptr[c + 1] - indptr[c])) * m * m;
+    });
+    expect(Array.from(reader.squaredDeviations(mean))).toEqual(expected);
+  });
+
   it('takes typed arrays of every kind the type names (Uint32Array indices, Float32Array data)', () => {
     const typed: SparseMatrix = { ...csr, indptr: Uint32Array.from(csr.indptr as number[]), indices: Uint32Array.from(csr.indices as number[]), data: Float32Array.from(csr.data as number[]) };
     const reader = readSparseMatrix(typed, 'X');
