@@ -9,6 +9,7 @@
 
 import { Engine, turn, type Backend, type EngineShape } from '../devices/engine';
 import { reportNonFinite, type MatrixReader } from '../io/matrix';
+import { normalizeRows } from '../math/linalg';
 import { PLAY_SETTINGS, componentsModel, type PCASettings } from './core';
 import type { PCAModel } from './model';
 import { COVARIANCE_BLOCK, Stager, matrixMoments, packMatrix, padToPanels, type Centring, type Layout } from './pack';
@@ -211,13 +212,7 @@ async function backProject(engine: Engine, eigenvectors: Float64Array, count: nu
   }
   const found = engine.rows(d, Math.ceil((count * d) / padded)).subarray(0, count * d);
   const components = Float64Array.from(found);
-  for (let i = 0; i < count; i++) {
-    const row = components.subarray(i * d, (i + 1) * d);
-    let norm = 0;
-    for (let c = 0; c < d; c++) norm += row[c] * row[c];
-    norm = Math.sqrt(norm);
-    if (norm > 0) for (let c = 0; c < d; c++) row[c] /= norm;
-  }
+  normalizeRows(components, count, d);
   return components;
 }
 

@@ -6,6 +6,7 @@ import type { Engine } from '../devices/engine';
 import type { RunReport } from '../devices/device';
 import type { PlaySource } from '../devices/program';
 import type { Ending } from '../devices/players';
+import { normalizeRows } from '../math/linalg';
 import { Rng } from '../math/rng';
 import type { PCAProgress, PCASettings } from './core';
 
@@ -140,10 +141,7 @@ export function ritzVectors(engine: Engine, k: number): { vectors: Float64Array;
       const weight = ritz[i * p + j];
       for (let c = 0; c < d; c++) row[c] += weight * players[j * d + c];
     }
-    let norm = 0;
-    for (let c = 0; c < d; c++) norm += row[c] * row[c];
-    norm = Math.sqrt(norm);
-    if (norm > 0) for (let c = 0; c < d; c++) row[c] /= norm;
   }
+  normalizeRows(vectors, top, d);
   return { vectors, values: values.slice(0, top) };
 }

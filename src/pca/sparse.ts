@@ -13,6 +13,7 @@ import { Engine, turn } from '../devices/engine';
 import { BACK_COLUMNS } from '../devices/memory';
 import type { SparseMatrix, SparseReader } from '../io/sparse';
 import { readSparseMatrix } from '../io/sparse';
+import { normalizeRows } from '../math/linalg';
 import { sparseCosts, type SparseSolver } from './choose';
 import { PLAY_SETTINGS, checkMatrixShape, componentsModel, type PCASettings } from './core';
 import type { PCAModel } from './model';
@@ -99,17 +100,8 @@ async function bySparseCovariance(reader: SparseReader, settings: PCASettings): 
 
 async function bySparseData(reader: SparseReader, settings: PCASettings): Promise<PCAModel> {
   const { rows: n, cols: d, nnz } = reader;
-  const players = playerCount(settings.k, d);
-  const moments = sparseMoments(reader);
-  // A power of two brings the values the kernels see near 1 (exact to apply and to undo).
-  const scale = powerOfTwoScale(moments, settings.center, 'X');
-  const engine = await Engine.create(
-    { d, k: players, rowCapacity: 0, play: true, sparse: { rows: n, cols: d, entries: nnz, route: 'data' } },
-    PLAY_SETTINGS, { ...settings.engine, workPerStep: 4 * nnz * players, totalWork: sparseCosts(reader, settings.k)['sparse-data'] },
-  );
+  const { engine, moments, scale, players } = await productEngine(reader, settings, 'data');
   try {
-    const buffers = engine.sparse();
-    await writeSparse(reader, buffers, scale, settings.signal);
     const mean = engine.mean();
     for (let c = 0; c < d; c++) mean[c] = settings.center ? moments.mean[c] * scale : 0;
     // The players play on the scaled X̃ᵀX̃ / n; the model's variances are X̃ᵀX̃ / (n − 1)'s.
@@ -130,19 +122,37 @@ async function bySparseData(reader: SparseReader, settings: PCASettings): Promis
 }
 
 /**
- * The matrix into the engine's sparse buffers for the product routes: its rows and its columns, values × `scale`
- * in float32, in slices between turns of the event loop (a million entries is a few ms).
+ * The engine of a product route ('data': players of d values; 'gram': of n values), with the matrix in its sparse
+ * buffers: its rows and its columns, values × `scale` in float32 (a power of two that brings the values the kernels
+ * see near 1: exact to apply and to undo), in slices between turns of the event loop (a million entries is a few ms).
  */
-async function writeSparse(reader: SparseReader, buffers: ReturnType<Engine['sparse']>, scale: number, signal?: AbortSignal): Promise<void> {
-  const { indptr, indices, data } = reader.csr;
-  buffers.indptr.set(indptr);
-  buffers.indices.set(indices);
-  for (let first = 0; first < reader.nnz; first += COPY_SLICE) {
-    await turn(signal);
-    const last = Math.min(reader.nnz, first + COPY_SLICE);
-    for (let e = first; e < last; e++) buffers.data[e] = data[e] * scale;
+async function productEngine(
+  reader: SparseReader, settings: PCASettings, route: 'data' | 'gram',
+): Promise<{ engine: Engine; moments: ColumnMoments; scale: number; players: number }> {
+  const { rows: n, cols: d, nnz } = reader;
+  const players = playerCount(settings.k, route === 'gram' ? n : d);
+  const moments = sparseMoments(reader);
+  const scale = powerOfTwoScale(moments, settings.center, 'X');
+  const engine = await Engine.create(
+    { d: route === 'gram' ? n : d, k: players, rowCapacity: 0, play: true, sparse: { rows: n, cols: d, entries: nnz, route } },
+    PLAY_SETTINGS, { ...settings.engine, workPerStep: 4 * nnz * players, totalWork: sparseCosts(reader, settings.k)[`sparse-${route}`] },
+  );
+  try {
+    const buffers = engine.sparse();
+    const { indptr, indices, data } = reader.csr;
+    buffers.indptr.set(indptr);
+    buffers.indices.set(indices);
+    for (let first = 0; first < nnz; first += COPY_SLICE) {
+      await turn(settings.signal);
+      const last = Math.min(nnz, first + COPY_SLICE);
+      for (let e = first; e < last; e++) buffers.data[e] = data[e] * scale;
+    }
+    await reader.writeColumns({ indptr: buffers.colptr, indices: buffers.colIndices, data: buffers.colData }, scale, COPY_SLICE, settings.signal);
+    return { engine, moments, scale, players };
+  } catch (error) {
+    engine.dispose();
+    throw error;
   }
-  await reader.writeColumns({ indptr: buffers.colptr, indices: buffers.colIndices, data: buffers.colData }, scale, COPY_SLICE, signal);
 }
 
 /** How many times the Gram route tightens its players' tol when a component's own residual is above tol. */
@@ -150,16 +160,9 @@ const MOST_TIGHTENINGS = 3;
 
 async function bySparseGram(reader: SparseReader, settings: PCASettings): Promise<PCAModel> {
   const { rows: n, cols: d, nnz } = reader;
-  const players = playerCount(settings.k, n);
-  const moments = sparseMoments(reader);
-  const scale = powerOfTwoScale(moments, settings.center, 'X');
-  const engine = await Engine.create(
-    { d: n, k: players, rowCapacity: 0, play: true, sparse: { rows: n, cols: d, entries: nnz, route: 'gram' } },
-    PLAY_SETTINGS, { ...settings.engine, workPerStep: 4 * nnz * players, totalWork: sparseCosts(reader, settings.k)['sparse-gram'] },
-  );
+  const { engine, moments, scale, players } = await productEngine(reader, settings, 'gram');
   try {
     const buffers = engine.sparse();
-    await writeSparse(reader, buffers, scale, settings.signal);
     const { csr } = reader;
     // The centring rows: ones, and X̃μ of the scaled values (float64, then float32); zeros without centring.
     const mean = moments.subtracted(settings.center);
@@ -243,13 +246,7 @@ async function backProject(
       for (let i = 0; i < count; i++) components[i * d + first + c] = block[c * width + i] - shift * sums[i];
     }
   }
-  for (let i = 0; i < count; i++) {
-    const row = components.subarray(i * d, (i + 1) * d);
-    let norm = 0;
-    for (let c = 0; c < d; c++) norm += row[c] * row[c];
-    norm = Math.sqrt(norm);
-    if (norm > 0) for (let c = 0; c < d; c++) row[c] /= norm;
-  }
+  normalizeRows(components, count, d);
   return components;
 }
 

@@ -21,6 +21,12 @@ function absolute(values: ArrayLike<number>): Float64Array {
   return Float64Array.from(values, Math.abs);
 }
 
+/** A compressed matrix's indptr and indices in the kernels' memory (an empty one's indices as one unused word). */
+function placeIndices(h: KernelHarness, indptr: Int32Array, indices: Int32Array): [number, number] {
+  const at = (values: Int32Array) => h.f32(new Float32Array(values.buffer), 4);
+  return [at(indptr), at(indices.length ? indices : new Int32Array(1))];
+}
+
 /**
  * A row of the table: a claim about one kernel, checked on a fresh instance of each build for every size (1..67,
  * unless the row names others), and optionally once more for an edge case.
@@ -407,8 +413,8 @@ const cases: KernelCase[] = [
       const { indptr, indices, data } = ref.randomCompressed(d, rows, d, 0.3);
       const ldc = d + 3; // a row stride that is not d, as the padded operator's
       const start = Float64Array.from({ length: d * ldc }, (_, i) => (i % 5) / 4);
-      const at = (values: Int32Array) => h.f32(new Float32Array(values.buffer), 4);
-      const [ip, ix, dt] = [at(indptr), at(indices.length ? indices : new Int32Array(1)), h.f64(data.length ? data : [0], 8)];
+      const [ip, ix] = placeIndices(h, indptr, indices);
+      const dt = h.f64(data.length ? data : [0], 8);
       const whole = h.f64(start, 8);
       // Two calls over consecutive rows (the pass's jobs) sum as one.
       const first = rows >> 1;
@@ -435,8 +441,8 @@ const cases: KernelCase[] = [
       const data32 = Float32Array.from(data);
       const b = normals(width, cols * ld);
       const shift = normals(width + 1, width, 0.5);
-      const at = (values: Int32Array) => h.f32(new Float32Array(values.buffer), 4);
-      const [ip, ix, dt] = [at(indptr), at(indices.length ? indices : new Int32Array(1)), h.f32(data32.length ? data32 : [0], misalignOf(width))];
+      const [ip, ix] = placeIndices(h, indptr, indices);
+      const dt = h.f32(data32.length ? data32 : [0], misalignOf(width));
       const bAt = h.f32(b, misalignOf(width + 1));
       for (const shifted of [false, true]) {
         const out = h.zerosF32(rows * ld, 4);
@@ -471,8 +477,8 @@ const cases: KernelCase[] = [
       const { indptr, indices, data } = ref.randomCompressed(width + 11, majors, minors, 0.4);
       const data32 = Float32Array.from(data);
       const b = Float64Array.from(normals(width + 2, minors * ld), (value, i) => value * (1 + i / 7));
-      const at = (values: Int32Array) => h.f32(new Float32Array(values.buffer), 4);
-      const [ip, ix, dt] = [at(indptr), at(indices.length ? indices : new Int32Array(1)), h.f32(data32.length ? data32 : [0], misalignOf(width))];
+      const [ip, ix] = placeIndices(h, indptr, indices);
+      const dt = h.f32(data32.length ? data32 : [0], misalignOf(width));
       const bAt = h.f64(b, 8);
       const first = 1;
       const count = majors - 1;

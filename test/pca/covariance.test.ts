@@ -27,16 +27,21 @@ const batch = 512;
 // Columns of different sizes around an offset of 1e6: block means and the merge of means carry the offset.
 const x = Float64Array.from(normals(3, n * d), (value, i) => value * 10 ** ((i % d) % 3) + 1e6 + (i % d));
 
-/** The pass's sums (the upper triangle, row stride padded) on `devices` devices. */
-async function passSums(devices: number, center: boolean, elements?: { start: number; end: number; from: number }): Promise<{ sums: Float64Array; devices: number }> {
+/**
+ * The pass's sums (the upper triangle, row stride padded) on `devices` ready devices (a pass's first jobs run in this
+ * thread while new workers start): float64 (the pencils' scatter) or float32 (pca's syrk over packed blocks).
+ */
+async function passSums(
+  devices: number, center: boolean, arithmetic: 'float32' | 'float64' = 'float64', elements?: { start: number; end: number; from: number },
+): Promise<{ sums: Float64Array; devices: number }> {
   const padded = padToPanels(d);
-  const engine = await Engine.create(
-    { d: padded, k: 1, rowCapacity: 1, dense: true, stage: stageSize(d), deviations: deviationValues(d, batch) },
-    PLAY_SETTINGS, { devices, workPerStep: 1 },
-  );
+  const shape = arithmetic === 'float64'
+    ? { d: padded, k: 1, rowCapacity: 1, dense: true, stage: stageSize(d), deviations: deviationValues(d, batch) }
+    : { d: padded, k: 1, rowCapacity: Math.max(2 * batch, padded), play: true, dense: true, stage: stageSize(d) };
+  const engine = await Engine.create(shape, PLAY_SETTINGS, { devices, workPerStep: 1 });
   try {
     await engine.ready();
-    const pass = new CovariancePass(engine, d, batch, center, 'X', () => { throw new Error('not finite'); }, undefined, 'float64', elements);
+    const pass = new CovariancePass(engine, d, batch, center, 'X', () => { throw new Error('not finite'); }, undefined, arithmetic, elements);
     for (let first = 0; first < n; first += batch) {
       const rows = Math.min(batch, n - first);
       await pass.add(rows, (offset, count, into) => into.set(x.subarray((first + offset) * d, (first + offset + count) * d)));
@@ -72,7 +77,7 @@ describe('the float64 pass', () => {
     [true, undefined], [false, undefined], [true, cross],
   ])('center %s, elements %j: the same bits on 1, 2 and 3 devices, the definition to float64\'s rounding', async (center, elements) => {
     const fits: { sums: Float64Array; devices: number }[] = [];
-    for (const devices of [1, 2, 3]) fits.push(await passSums(devices, center, elements));
+    for (const devices of [1, 2, 3]) fits.push(await passSums(devices, center, 'float64', elements));
     const summed = (i: number, j: number) => (elements ? i < elements.end && j >= elements.from : j >= i);
     expect(fits.map((fit) => fit.devices)).toEqual([1, 2, 3]);
     for (const fit of fits.slice(1)) expectSameBits(fit.sums, fits[0].sums, `C on ${fit.devices} devices`);
@@ -123,33 +128,10 @@ describe('the float64 pass on one in-thread device', () => {
   }, 60_000);
 });
 
-/** The float32 pass's sums (pca's covariance route: syrk over packed float32 blocks) on `devices` ready devices. */
-async function float32Sums(devices: number, center: boolean): Promise<{ sums: Float64Array; devices: number }> {
-  const padded = padToPanels(d);
-  const engine = await Engine.create(
-    { d: padded, k: 1, rowCapacity: Math.max(2 * batch, padded), play: true, dense: true, stage: stageSize(d) },
-    PLAY_SETTINGS, { devices, workPerStep: 1 },
-  );
-  try {
-    // Ready first: a pass's first jobs run in this thread while new workers start.
-    await engine.ready();
-    const pass = new CovariancePass(engine, d, batch, center, 'X', () => { throw new Error('not finite'); });
-    for (let first = 0; first < n; first += batch) {
-      const rows = Math.min(batch, n - first);
-      await pass.add(rows, (offset, count, into) => into.set(x.subarray((first + offset) * d, (first + offset + count) * d)));
-    }
-    await pass.finish();
-    const sums = engine.operator().sums.slice();
-    return { sums: Float64Array.from({ length: d * d }, (_, i) => sums[Math.floor(i / d) * padded + (i % d)]), devices: engine.backend.devices };
-  } finally {
-    engine.dispose();
-  }
-}
-
 describe('the float32 pass', () => {
   it.each([true, false])('center %s: the same bits on 1, 2 and 3 devices taking chunks of C\'s panels, the definition to float32\'s rounding', async (center) => {
     const fits: { sums: Float64Array; devices: number }[] = [];
-    for (const devices of [1, 2, 3]) fits.push(await float32Sums(devices, center));
+    for (const devices of [1, 2, 3]) fits.push(await passSums(devices, center, 'float32'));
     expect(fits.map((fit) => fit.devices)).toEqual([1, 2, 3]);
     for (const fit of fits.slice(1)) expectSameBits(fit.sums, fits[0].sums, `C on ${fit.devices} devices`);
     const { c: expected } = definition(center);
