@@ -14,6 +14,7 @@ export { crossDots } from './crossdots';
 export { dataTerm } from './dataterm';
 export { stageDeviations } from './deviations';
 export { direction } from './direction';
+export { directionGram } from './directiongram';
 export { symmetricEigen } from './eigen';
 export { gammaDirections } from './gamma';
 export { gram } from './gram';
@@ -28,6 +29,7 @@ export { blockMoments, blockMoments32, packColumns, packPlain, packRows, packRow
 export { symmetrize } from './symmetrize';
 export { syrk } from './syrk';
 export { transpose } from './transpose';
+export { triangularMove } from './triangularmove';
 export { choleskySolve } from './trisolve';
 export { utilities } from './utilities';
 export { sparseOuter } from './sparseouter';

@@ -12,19 +12,7 @@
 //
 // Dot products and norms are float64 (products of float32 values are exact there); vectors stay float32.
 
-import { at32, at64, dot64, row32 } from './simd';
-
-/** y −= s · x over d floats (s rounded to float32 once). */
-@inline function subtractScaled(y: usize, x: usize, s: f64, d: i32): void {
-  const s32 = <f32>s;
-  const s4 = f32x4.splat(s32);
-  const d4 = d & ~3;
-  for (let c = 0; c < d4; c += 4) {
-    const offset = <usize>c << 2;
-    v128.store(y + offset, f32x4.sub(v128.load(y + offset), f32x4.mul(s4, v128.load(x + offset))));
-  }
-  for (let c = d4; c < d; c++) store<f32>(at32(y, c), load<f32>(at32(y, c)) - s32 * load<f32>(at32(x, c)));
-}
+import { at32, at64, dot64, row32, subtractScaled } from './simd';
 
 /** x *= s over d floats. */
 @inline function scale(x: usize, s: f32, d: i32): void {

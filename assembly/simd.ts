@@ -59,3 +59,18 @@
   for (let c = d4; c < d; c++) sum += <f64>load<f32>(at32(a, c)) * <f64>load<f32>(at32(b, c));
   return sum;
 }
+
+/**
+ * y −= s · x over d floats (s rounded to float32 once): a multiply and a subtraction, two roundings. pca's players
+ * form their momentum directions g − β u with it, in every kernel that forms them (same bits).
+ */
+@inline export function subtractScaled(y: usize, x: usize, s: f64, d: i32): void {
+  const s32 = <f32>s;
+  const s4 = f32x4.splat(s32);
+  const d4 = d & ~3;
+  for (let c = 0; c < d4; c += 4) {
+    const offset = <usize>c << 2;
+    v128.store(y + offset, f32x4.sub(v128.load(y + offset), f32x4.mul(s4, v128.load(x + offset))));
+  }
+  for (let c = d4; c < d; c++) store<f32>(at32(y, c), load<f32>(at32(y, c)) - s32 * load<f32>(at32(x, c)));
+}

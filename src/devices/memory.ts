@@ -2,7 +2,7 @@
 // allocate; they are handed these offsets. Regions start on 64-byte cache lines (16 bytes would do for the SIMD loads). One plan serves one
 // device or many: buffers that a device writes on its own (its block scratch, its copy of M) exist once per device.
 
-import { maxChunks } from './partition';
+import { MOVE_BLOCK_COLUMNS, maxChunks, moveChunks } from './partition';
 import { MAX_PAGES, PAGE_BYTES } from '../kernels/exports';
 
 /** Int32 words of the control block (barrier, failure and stop flags; see collectives.ts). */
@@ -105,6 +105,15 @@ export interface PlayerPlan {
   acc: number;
   /** Float32 scratch: one row of d. */
   row: number;
+  /** The move's column chunks (partition.ts moveChunks): each chunk's partial Gram matrix S_c, p × p float64. */
+  grams: number;
+  /** The move's triangular factor: L⁻¹ of S = L Lᵀ, p × p float64. */
+  factor: number;
+  /** Device 0's word to every device on the move (players.ts MOVE_*): what to do, β and the floor, float64 each. */
+  move: number;
+  /** Per device, the move's scratch: 2p × MOVE_BLOCK_COLUMNS float64, `blockStride` apart. */
+  blocks: number;
+  blockStride: number;
 }
 
 /** The operator: its float64 accumulation (the covariance pass adds blocks to it) and the float32 copy played on. */
@@ -192,10 +201,12 @@ export function planMemory(shape: PlanShape, base: number): MemoryPlan {
   const utilities = take(k * 8);
   const mean = take(d * 4);
   const columnSums = take(d * 8);
+  const blockStride = align(2 * k * MOVE_BLOCK_COLUMNS * 8) + (devices === 1 ? 0 : DEVICE_SEPARATION);
   const players = shape.play
     ? {
       u: take(matrixBytes), h: take(k * k * 8), ritz: take(k * k * 8), theta: take(k * 8), residuals: take(k * 8),
-      acc: take(2 * d * 8), row: take(d * 4),
+      acc: take(2 * d * 8), row: take(d * 4), grams: take(moveChunks(k, d).count * k * k * 8), factor: take(k * k * 8),
+      move: take(3 * 8), blocks: take(devices * blockStride), blockStride,
     }
     : null;
   const operator = shape.dense ? { sums: take(d * d * 8), matrix: take(d * d * 4) } : null;

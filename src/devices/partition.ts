@@ -183,3 +183,43 @@ export function triangleRows(d: number, devices: number, device: number): Range 
   const edge = (w: number) => (w >= devices ? d : d - Math.round(d * Math.sqrt(1 - w / devices)));
   return { start: edge(device), end: edge(device + 1) };
 }
+
+/** Columns each kernel call of the players' move takes at a time (assembly/directiongram.ts, triangularmove.ts). */
+export const MOVE_BLOCK_COLUMNS = 32;
+/** The most column chunks of the players' move: enough for devices to share it evenly. */
+const MOST_MOVE_CHUNKS = 64;
+/** Keep the chunks' p × p float64 partial Gram matrices under this many bytes (at least one chunk). */
+const MOVE_CHUNK_BUDGET_BYTES = 16 * 1024 * 1024;
+
+/**
+ * How the players' move cuts their d columns into chunks (each chunk's Gram matrix is summed apart, then the chunks in
+ * order): their number and the columns of chunk c, [c · columns, min(d, (c + 1) · columns)). Fixed by p and d alone,
+ * so the move has the same bits on any number of devices.
+ */
+export function moveChunks(p: number, d: number): { count: number; columns: number } {
+  const budget = Math.max(1, Math.floor(MOVE_CHUNK_BUDGET_BYTES / (p * p * 8)));
+  const wanted = Math.min(MOST_MOVE_CHUNKS, budget, Math.ceil(d / MOVE_BLOCK_COLUMNS));
+  const columns = Math.ceil(d / Math.max(1, wanted) / 4) * 4;
+  return { count: Math.ceil(d / columns), columns };
+}
+
+/**
+ * The i-th of `parts` parts of the `total` rows (or columns) of a sparse matrix whose pointers are `pointers`
+ * (indptr or colptr, total + 1 of them): cut where the entries before reach i / parts of all, so that devices
+ * multiplying by their parts do about equal work (a text matrix's frequent words are a few columns with most entries).
+ */
+export function partByEntries(pointers: Int32Array | Uint32Array, total: number, parts: number, i: number): Range {
+  const cut = (share: number): number => {
+    if (share === 0) return 0;
+    if (share === parts) return total;
+    const target = (pointers[total] * share) / parts;
+    let low = 0, high = total;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (pointers[middle] < target) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  };
+  return { start: cut(i), end: cut(i + 1) };
+}

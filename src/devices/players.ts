@@ -9,14 +9,30 @@
 // eigenvalues tied among the top k give one orthonormal basis of their eigenspace. The Davis–Kahan bound on the
 // top-k span (‖sin Θ‖²_F ≤ Σ_i ‖r_i‖² / δ², δ the gap after θ_k) is still computed and reported; in a flat tail
 // it can sit far above any tolerance while every pair is as accurate as float32 products allow.
-// Otherwise the players move: one round in order with heavy-ball momentum (assembly/play.ts), β = (θ_p / 2)² from
-// the last player's Rayleigh quotient, so that the top-k span converges at about λ_{p+1}/λ_k's square root per
+// Otherwise the players move: one round in order with heavy-ball momentum, β = (θ_p / 2)² from the last player's
+// Rayleigh quotient: their directions W = G − β U made orthonormal in the players' order, by the Cholesky factor of
+// W Wᵀ that the devices sum by columns (PlayerMove), or row by row on device 0 where W is near singular
+// (assembly/play.ts), so that the top-k span converges at about λ_{p+1}/λ_k's square root per
 // round instead of λ_{k+1}/λ_k (more players than k, and the momentum, are what make slowly falling spectra cheap).
 // They stop short of tol only when a cap is met or when the checks measure that nothing improves any more: neither
 // a new low of the largest residual nor a rise of the top-k Ritz values for STAGNANT_CHECKS checks (float32's floor).
 
 import type { KernelExports } from '../kernels/exports';
 import type { MemoryPlan, PlayerPlan } from './memory';
+import { MOVE_BLOCK_COLUMNS, moveChunks, part } from './partition';
+
+/** Device 0's word on a round's move: none (the players stop), sum S, apply T, or moved in order already. */
+const MOVE_NONE = 0;
+const MOVE_GRAM = 1;
+const MOVE_APPLY = 2;
+const MOVE_IN_ORDER = 3;
+/**
+ * The factor of S = W Wᵀ is used only where every pivot keeps at least this share of its diagonal (L_ii ≥ 1e-4 ‖w_i‖):
+ * S is summed in float64 from float32 rows, so the rows L⁻¹W are then orthonormal to about 1e-16 / 1e-8, below
+ * float32's rounding of them. W that close to singular (a start far from the span, or an operator of rank below p)
+ * is moved in order instead (assembly/play.ts).
+ */
+const SMALLEST_PIVOT = 1e-8;
 
 /** What pca asks of the players' rounds (the 'play' job of schedule.ts). */
 export interface PlayGoal {
@@ -107,10 +123,14 @@ export class Players {
     this.buffers = plan.players;
   }
 
-  /** Round `step` (1-based) with G = V A in the plan's G. */
+  /**
+   * Round `step` (1-based) with G = V A in the plan's G: a check when one is due, then, unless the players stop, the
+   * move asked of every device (MOVE_GRAM, PlayerMove).
+   */
   round(step: number, goal: PlayGoal): RoundOutcome {
     const { kernels, plan, buffers } = this;
     const { k: p, d } = plan;
+    this.word[0] = MOVE_NONE;
     kernels.rayleighQuotients(plan.g, plan.v, p, d, plan.utilities);
     const quotients = new Float64Array(this.memory.buffer, plan.utilities, p);
     let largest = 0;
@@ -136,8 +156,56 @@ export class Players {
     if (last) return this.outcome(false, true, 'cap');
     // With as many players as components the last one's own eigenvalue bounds the wanted ones: no momentum then.
     const beta = p > goal.k ? (Math.max(0, smallest) / 2) ** 2 : 0;
-    kernels.play(plan.g, plan.v, buffers.u, p, d, beta, NO_DIRECTION * largest, buffers.row);
+    this.word.set([MOVE_GRAM, beta, NO_DIRECTION * largest]);
     return this.outcome(false, false);
+  }
+
+  /** The round's move in this thread, for a caller that is the only device (streamed pca's host between passes). */
+  moveAlone(): void {
+    const move = new PlayerMove(this.kernels, this.memory, this.plan, 0, 1);
+    if (!move.moving) return;
+    move.sumGram();
+    this.factorMove();
+    move.apply();
+  }
+
+  /** Device 0's word to the devices on this round's move (MOVE_*, β, the floor). */
+  private get word(): Float64Array {
+    return new Float64Array(this.memory.buffer, this.buffers.move, 3);
+  }
+
+  /**
+   * Between the move's two phases: S = W Wᵀ from the chunks' sums (in chunk order), its Cholesky factor L and T = L⁻¹
+   * for every device to apply (MOVE_APPLY), or, where a pivot says W is too close to singular for the factor to give
+   * orthonormal rows (MOVE_IN_ORDER), the players are moved here in order, row by row (assembly/play.ts: it keeps a
+   * player with no direction left where it is).
+   */
+  factorMove(): void {
+    const { kernels, plan, buffers } = this;
+    const { k: p, d } = plan;
+    const word = this.word;
+    if (word[0] !== MOVE_GRAM) return;
+    const chunks = moveChunks(p, d).count;
+    const sums = new Float64Array(this.memory.buffer, buffers.factor, p * p);
+    const partials = new Float64Array(this.memory.buffer, buffers.grams, chunks * p * p);
+    for (let i = 0; i < p; i++) {
+      for (let j = 0; j <= i; j++) {
+        let sum = 0;
+        for (let c = 0; c < chunks; c++) sum += partials[c * p * p + i * p + j];
+        sums[i * p + j] = sum;
+      }
+    }
+    const singular = kernels.cholesky(buffers.factor, p, p, 0, p, SMALLEST_PIVOT) >= 0;
+    const floor = word[2];
+    let usable = !singular;
+    for (let i = 0; usable && i < p; i++) usable = sums[i * p + i] > floor;
+    if (!usable) {
+      kernels.play(plan.g, plan.v, buffers.u, p, d, word[1], floor, buffers.row);
+      word[0] = MOVE_IN_ORDER;
+      return;
+    }
+    invertLower(sums, p);
+    word[0] = MOVE_APPLY;
   }
 
   private outcome(converged: boolean, stop: boolean, ending?: Ending): RoundOutcome {
@@ -198,6 +266,76 @@ export class Players {
       valueSum += values[i];
     }
     return { bound: subspaceBound(squares, values, k, p), residual: Math.sqrt(worst) / scale, valueSum, scale };
+  }
+}
+
+/** T ← L⁻¹ in place for the lower triangle L of a p × p row-major matrix (float64; the upper triangle is not read). */
+function invertLower(t: Float64Array, p: number): void {
+  const l = t.slice();
+  for (let j = 0; j < p; j++) {
+    t[j * p + j] = 1 / l[j * p + j];
+    for (let i = j + 1; i < p; i++) {
+      let sum = 0;
+      for (let m = j; m < i; m++) sum += l[i * p + m] * t[m * p + j];
+      t[i * p + j] = -sum / l[i * p + i];
+    }
+  }
+}
+
+/**
+ * A round's move on every device (program.ts playRound), after device 0's round: each device sums S = W Wᵀ over its
+ * share of the column chunks (W = G − β U, assembly/directiongram.ts); device 0 factors it (Players.factorMove); each
+ * device then moves its chunks' columns, V ← L⁻¹ W and U ← L⁻¹ V (assembly/triangularmove.ts). That is Gram–Schmidt
+ * of the directions in the players' order, as a round in order (assembly/play.ts) does it, in two passes over the
+ * players shared by the devices instead of p² / 2 passes on one.
+ */
+export class PlayerMove {
+  private readonly buffers: PlayerPlan;
+  private readonly chunks: { count: number; columns: number };
+  private readonly mine: { start: number; end: number };
+  private readonly block: number;
+
+  constructor(private readonly kernels: KernelExports, private readonly memory: WebAssembly.Memory, private readonly plan: MemoryPlan, device: number, devices: number) {
+    if (!plan.players) throw new Error('this memory plan has no buffers for players');
+    this.buffers = plan.players;
+    this.chunks = moveChunks(plan.k, plan.d);
+    this.mine = part(this.chunks.count, devices, device);
+    this.block = this.buffers.blocks + device * this.buffers.blockStride;
+  }
+
+  /** What device 0 has asked of the devices (MOVE_*), with β. */
+  private get word(): Float64Array {
+    return new Float64Array(this.memory.buffer, this.buffers.move, 3);
+  }
+
+  /** Whether the players move this round (device 0's round did not stop them). */
+  get moving(): boolean {
+    return this.word[0] !== MOVE_NONE;
+  }
+
+  /** This device's chunks' partial S. */
+  sumGram(): void {
+    const { kernels, plan, buffers, chunks } = this;
+    const { k: p, d } = plan;
+    const beta = this.word[1];
+    for (let c = this.mine.start; c < this.mine.end; c++) {
+      const first = c * chunks.columns;
+      const count = Math.min(d, first + chunks.columns) - first;
+      kernels.directionGram(plan.g, buffers.u, p, d, first, count, beta, this.block, MOVE_BLOCK_COLUMNS, buffers.grams + c * p * p * 8);
+    }
+  }
+
+  /** This device's chunks' columns moved by T = L⁻¹ (unless device 0 moved the players in order). */
+  apply(): void {
+    const { kernels, plan, buffers, chunks } = this;
+    const { k: p, d } = plan;
+    const word = this.word;
+    if (word[0] !== MOVE_APPLY) return;
+    for (let c = this.mine.start; c < this.mine.end; c++) {
+      const first = c * chunks.columns;
+      const count = Math.min(d, first + chunks.columns) - first;
+      kernels.triangularMove(buffers.factor, plan.g, buffers.u, plan.v, p, d, first, count, word[1], this.block, MOVE_BLOCK_COLUMNS);
+    }
   }
 }
 

@@ -18,10 +18,10 @@
 import type { Barrier, WorkQueues } from './collectives';
 import type { MemoryPlan, OperatorPlan, SparsePlan } from './memory';
 import { KernelPlayerSpace, FLOAT32_DROP, PencilPlayers, multiplyPlayers, solveDirections, type PencilGoal, type PencilPlan } from './pencil';
-import { Players, type RoundOutcome } from './players';
+import { PlayerMove, Players, type PlayGoal, type RoundOutcome } from './players';
 import type { GameSettings } from './settings';
 import {
-  COVARIANCE_CHUNKS_PER_DEVICE, Chunking, ROW_BLOCK, covariancePanels, deviationStride, deviceRole, operatorRows, part, scatterRows, triangleRows, type DeviceRole, type Range,
+  COVARIANCE_CHUNKS_PER_DEVICE, Chunking, ROW_BLOCK, covariancePanels, deviationStride, deviceRole, operatorRows, part, partByEntries, scatterRows, triangleRows, type DeviceRole, type Range,
   type Topology,
 } from './partition';
 import type { KernelExports } from '../kernels/exports';
@@ -78,6 +78,7 @@ export class DeviceProgram {
   private readonly role: DeviceRole;
   private readonly rates: Float64Array;
   private readonly operators: Record<PlaySource, PlayOperator>;
+  private move?: PlayerMove;
 
   constructor(private readonly context: ProgramContext) {
     this.role = deviceRole(context.topology, context.device);
@@ -166,10 +167,11 @@ export class DeviceProgram {
   }
 
   /**
-   * One round of pca's players (the 'play' job): G = V A from `source` (PlayOperator), then `players` (on device 0
-   * only) checks and moves them, and every device learns at the end barrier whether that was the last round.
+   * Round `step` of pca's players (the 'play' job): G = V A from `source` (PlayOperator), then `players` (on device 0
+   * only; null on the others) checks them, every device takes its share of their move (PlayerMove), and every device
+   * learns at the end barrier whether that was the last round.
    */
-  playRound(source: PlaySource, rows: number, round: () => RoundOutcome | null): { stop: boolean; outcome: RoundOutcome | null } {
+  playRound(source: PlaySource, rows: number, step: number, goal: PlayGoal, players: Players | null): { stop: boolean; outcome: RoundOutcome | null } {
     const { device, barrier } = this.context;
     const operator = this.operators[source];
     operator.multiply(rows);
@@ -177,8 +179,17 @@ export class DeviceProgram {
     let outcome: RoundOutcome | null = null;
     if (device === 0) {
       operator.gather();
-      outcome = round();
-      if (outcome?.stop) barrier.requestStop();
+      outcome = players!.round(step, goal);
+      if (outcome.stop) barrier.requestStop();
+    }
+    barrier.wait();
+    const move = this.playerMove;
+    if (move.moving) {
+      move.sumGram();
+      barrier.wait();
+      players?.factorMove();
+      barrier.wait();
+      move.apply();
     }
     const stop = barrier.waitAtStepEnd() || (outcome?.stop ?? false);
     return { stop, outcome };
@@ -237,18 +248,18 @@ export class DeviceProgram {
    * ÷ n, transposed into its columns of G. Every value is computed by one device: no sum across devices.
    */
   private sparseProduct(): void {
-    const { kernels, plan, topology, device, barrier, memory } = this.context;
+    const { kernels, plan, device, barrier, memory } = this.context;
     const sparse = this.sparse;
     const { d, k } = plan;
     const { width } = sparse;
-    const columns = part(d, topology.devices, device);
+    const columns = this.sparseBand('columns');
     const bandColumns = columns.end - columns.start;
     if (bandColumns > 0) kernels.transpose(plan.v + columns.start * 4, k, bandColumns, d, sparse.vt + columns.start * width * 4, width);
     const shift = sparse.shifts + device * sparse.shiftStride;
     kernels.crossDots(plan.v, k, plan.mean, 1, d, shift);
     new Float32Array(memory.buffer, shift + width * 8, k).set(new Float64Array(memory.buffer, shift, k));
     barrier.wait();
-    const rows = part(sparse.rows, topology.devices, device);
+    const rows = this.sparseBand('rows');
     if (rows.end > rows.start) {
       kernels.sparseTimes(sparse.indptr, sparse.indices, sparse.data, rows.start, rows.end - rows.start, sparse.vt, width, width, sparse.pt, shift + width * 8);
     }
@@ -269,11 +280,11 @@ export class DeviceProgram {
    * its columns of G. Every value is computed by one device: no sum across devices.
    */
   private sparseGramProduct(): void {
-    const { kernels, plan, topology, device, barrier, memory } = this.context;
+    const { kernels, plan, device, barrier, memory } = this.context;
     const sparse = this.sparse;
     const { d: n, k } = plan;
     const { width } = sparse;
-    const rows = part(n, topology.devices, device);
+    const rows = this.sparseBand('rows');
     const bandRows = rows.end - rows.start;
     const shift = sparse.shifts + device * sparse.shiftStride;
     kernels.crossDots(plan.v, k, sparse.centring, 2, n, shift);
@@ -292,7 +303,7 @@ export class DeviceProgram {
       kernels.subtractMean(band, bandRows, width, means);
     }
     barrier.wait();
-    const columns = part(sparse.cols, topology.devices, device);
+    const columns = this.sparseBand('columns');
     if (columns.end > columns.start) {
       kernels.sparseTimes(sparse.colptr, sparse.colIndices, sparse.colData, columns.start, columns.end - columns.start, sparse.vt, width, width, sparse.pt, 0);
     }
@@ -303,6 +314,25 @@ export class DeviceProgram {
       kernels.divideF32(gt, bandRows * width, n);
       kernels.transpose(gt, bandRows, k, width, plan.g + rows.start * 4, n);
     }
+  }
+
+  /** This device's share of the players' moves (built at its first 'play' round: plans without players have none). */
+  private get playerMove(): PlayerMove {
+    const { kernels, memory, plan, device, topology } = this.context;
+    this.move ??= new PlayerMove(kernels, memory, plan, device, topology.devices);
+    return this.move;
+  }
+
+  /**
+   * This device's band of the sparse matrix's rows or columns for the products, cut by entries (partByEntries): each
+   * value of a product is computed by one device whatever the band, so the bands change the work, not the bits.
+   */
+  private sparseBand(of: 'rows' | 'columns'): Range {
+    const { memory, topology, device } = this.context;
+    const sparse = this.sparse;
+    const total = of === 'rows' ? sparse.rows : sparse.cols;
+    const pointers = new Int32Array(memory.buffer, of === 'rows' ? sparse.indptr : sparse.colptr, total + 1);
+    return partByEntries(pointers, total, topology.devices, device);
   }
 
   private get sparse(): SparsePlan {

@@ -110,7 +110,7 @@ function* windows(program: DeviceProgram, job: Extract<Job, { kind: 'windows' }>
 function* playSchedule(program: DeviceProgram, job: Extract<Job, { kind: 'play' }>) {
   const players = program.leadPlayers();
   for (let step = 1; ; step++) {
-    const { stop, outcome } = program.playRound(job.source, job.rows, () => players && players.round(step, job));
+    const { stop, outcome } = program.playRound(job.source, job.rows, step, job, players);
     const report = stop || step % job.reportEvery === 0;
     yield {
       steps: step, batchSize: job.rows, remaining: outcome?.remaining ?? NaN, residual: outcome?.residual ?? NaN, report, last: stop,

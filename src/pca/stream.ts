@@ -177,6 +177,7 @@ async function dataOfSource(source: MatrixSource, settings: PCASettings, d: numb
       const g = engine.gradient();
       for (let i = 0; i < product.length; i++) g[i] = product[i] / n;
       outcome = judge.round(round, { k, tol, maxSteps, checkEvery: 1 });
+      judge.moveAlone();
       onProgress?.({
         ...progressOf({ ...outcome, steps: round, utilities: engine.utilities(), squaredResiduals: engine.players().squaredResiduals }, k, maxSteps, batch, unscale),
         epoch: round + 1, rowsRead: n * (round + 1),

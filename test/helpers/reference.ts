@@ -202,6 +202,70 @@ export function play(g: Vec, v: Vec, u: Vec, p: number, d: number, beta: number)
 }
 
 /**
+ * The players' momentum directions w_i = g_i − β u_i over columns [first, first + count) of rows `stride` apart,
+ * each value float32 arithmetic as the kernels form it (f32(β)·u rounded, then the difference rounded).
+ */
+function directionsOf(g: Vec, u: Vec, p: number, stride: number, first: number, count: number, beta: number): Float64Array[] {
+  const b32 = Math.fround(beta);
+  return Array.from({ length: p }, (_, i) =>
+    Float64Array.from({ length: count }, (_, c) => Math.fround(g[i * stride + first + c] - Math.fround(b32 * u[i * stride + first + c]))));
+}
+
+/**
+ * assembly/directiongram.ts, scalar: S_ij (j ≤ i, row-major p × p, upper triangle 0) = Σ over blocks of `width`
+ * columns, in order, of each block's dot: its even columns summed, its odd ones summed, the two added, then its
+ * last column when the block's length is odd.
+ */
+export function directionGram(g: Vec, u: Vec, p: number, stride: number, first: number, count: number, beta: number, width: number): Float64Array {
+  const w = directionsOf(g, u, p, stride, first, count, beta);
+  const out = new Float64Array(p * p);
+  for (let start = 0; start < count; start += width) {
+    const columns = Math.min(width, count - start);
+    const pairs = columns & ~1;
+    for (let i = 0; i < p; i++) {
+      for (let j = 0; j <= i; j++) {
+        let even = 0;
+        let odd = 0;
+        for (let c = 0; c < pairs; c += 2) {
+          even += w[i][start + c] * w[j][start + c];
+          odd += w[i][start + c + 1] * w[j][start + c + 1];
+        }
+        let dot = even + odd;
+        if (pairs < columns) dot += w[i][start + pairs] * w[j][start + pairs];
+        out[i * p + j] += dot;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * assembly/triangularmove.ts, scalar: over columns [first, first + count), V ← T (G − β U) and U ← T V with T lower
+ * triangular (its upper triangle ignored), each element Σ_{j ≤ i} T_ij x_j in float64 in order, rounded to float32.
+ * Returns the new V and U (p × stride, other columns as they were).
+ */
+export function triangularMove(
+  t: Vec, g: Vec, u: Vec, v: Vec, p: number, stride: number, first: number, count: number, beta: number,
+): { v: Float32Array; u: Float32Array } {
+  const w = directionsOf(g, u, p, stride, first, count, beta);
+  const nv = Float32Array.from(v);
+  const nu = Float32Array.from(u);
+  for (let c = 0; c < count; c++) {
+    for (let i = 0; i < p; i++) {
+      let position = 0;
+      let previous = 0;
+      for (let j = 0; j <= i; j++) {
+        position += t[i * p + j] * w[j][c];
+        previous += t[i * p + j] * Math.fround(v[j * stride + first + c]);
+      }
+      nv[i * stride + first + c] = position;
+      nu[i * stride + first + c] = previous;
+    }
+  }
+  return { v: nv, u: nu };
+}
+
+/**
  * Eigendecomposition of a symmetric n × n matrix by cyclic Jacobi rotations: slow, and simple enough to trust as
  * the reference the package's tridiagonal solver is held to.
  */

@@ -553,6 +553,47 @@ const cases: KernelCase[] = [
   },
 
   {
+    claim: 'directionGram: the lower triangle of (G − βU)(G − βU)ᵀ over a range of columns, in blocks, to the bit of its reference',
+    check: (h, d) => {
+      const p = (d % 9) + 1;
+      const stride = d + 3;
+      const first = d % 3;
+      const width = 4 * ((d % 5) + 1);
+      const beta = 0.03 * (d % 4);
+      const g = normals(d, p * stride);
+      const u = normals(d + 1, p * stride, 0.3);
+      const out = h.f64(new Float64Array(p * p).fill(7));
+      h.kernels.directionGram(h.f32(g, misalignOf(d)), h.f32(u, 4), p, stride, first, d, beta, h.zerosF64(p * width), width, out);
+      const expected = ref.directionGram(Float32Array.from(g), Float32Array.from(u), p, stride, first, d, beta, width);
+      const got = h.readF64(out, p * p);
+      for (let i = 0; i < p; i++) {
+        for (let j = 0; j < p; j++) expect(got[i * p + j], `S[${i}][${j}] d=${d}`).toBe(j <= i ? expected[i * p + j] : 7);
+      }
+    },
+  },
+
+  {
+    claim: 'triangularMove: V ← T(G − βU) and U ← TV over a range of columns (T lower triangular), to the bit of its reference; other columns untouched',
+    check: (h, d) => {
+      const p = (d % 9) + 1;
+      const stride = d + 5;
+      const first = d % 4;
+      const width = 4 * ((d % 3) + 1) + (d % 2 ? 0 : 4);
+      const beta = 0.02 * (d % 5);
+      const g = normals(d, p * stride);
+      const u = normals(d + 1, p * stride, 0.3);
+      const v = normals(d + 2, p * stride);
+      // Garbage above the diagonal: the kernel must not read it.
+      const t = Float64Array.from(normals(d + 3, p * p), (value, at) => (at % p <= Math.floor(at / p) ? value : 1e30));
+      const [gAt, uAt, vAt] = [h.f32(g, misalignOf(d)), h.f32(u, 4), h.f32(v, 8)];
+      h.kernels.triangularMove(h.f64(t), gAt, uAt, vAt, p, stride, first, d, beta, h.zerosF64(2 * p * width), width);
+      const expected = ref.triangularMove(t, Float32Array.from(g), Float32Array.from(u), Float32Array.from(v), p, stride, first, d, beta);
+      expect(h.readF32(vAt, p * stride)).toEqual(expected.v);
+      expect(h.readF32(uAt, p * stride)).toEqual(expected.u);
+    },
+  },
+
+  {
     claim: 'symmetricEigen: the TypeScript reference\'s eigenpairs (tred2 + tql2), and A v = λ v to float64',
     check: (h, d) => {
       const n = (d % 41) + 1;
