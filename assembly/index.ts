@@ -10,6 +10,7 @@ export { blockTimes } from './blocktimes';
 export { cholesky } from './cholesky';
 export { subtractMean } from './center';
 export { combineRows } from './combine';
+export { combineRows64 } from './combine64';
 export { crossDots } from './crossdots';
 export { dataTerm } from './dataterm';
 export { stageDeviations } from './deviations';

@@ -47,6 +47,7 @@ export interface KernelExports {
   directionGram(g: number, u: number, p: number, stride: number, first: number, count: number, beta: number, block: number, width: number, out: number): void;
   triangularMove(t: number, g: number, u: number, v: number, p: number, stride: number, first: number, count: number, beta: number, block: number, width: number): void;
   crossDots(a: number, m: number, b: number, n: number, d: number, out: number): void;
+  combineRows64(w: number, m: number, p: number, src: number, ldSrc: number, first: number, columns: number, out: number, ldOut: number): void;
   combineRows(w: number, m: number, p: number, src: number, d: number, out: number, acc: number): void;
   symmetricEigen(v: number, n: number, values: number, scratch: number): void;
   ritzResiduals(w: number, theta: number, m: number, p: number, v: number, g: number, d: number, out: number, acc: number): void;
@@ -89,7 +90,7 @@ export const MAX_PAGES = 65536;
 /** Every function the kernels export: a module that lacks one is not ours (or is of another version). */
 export const KERNEL_NAMES: (keyof KernelExports)[] = [
   'heapBase', 'subtractMean', 'firstNonFinite', 'columnSums', 'project', 'backproject', 'dataTerm', 'gram', 'addF32', 'addF64', 'divideF32', 'divideF64',
-  'utilities', 'direction', 'sgd', 'adam', 'normalizeRows', 'syrk', 'rayleighQuotients', 'play', 'directionGram', 'triangularMove', 'crossDots', 'combineRows',
+  'utilities', 'direction', 'sgd', 'adam', 'normalizeRows', 'syrk', 'rayleighQuotients', 'play', 'directionGram', 'triangularMove', 'crossDots', 'combineRows', 'combineRows64',
   'ritzResiduals', 'transpose', 'symmetrize', 'packedTimes', 'blockMoments', 'packRows', 'packPlain', 'packColumns',
   'gammaDirections', 'blockTimes', 'cholesky', 'choleskySolve', 'symmetricEigen', 'blockMoments32', 'packRows32',
   'stageDeviations', 'scatter', 'sparseOuter', 'sparseTimes', 'sparseTimes64',

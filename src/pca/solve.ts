@@ -128,19 +128,24 @@ export function startPlayers(engine: Engine, active: number, seed: number): void
   if (engine.hostKernels().plan.players) engine.players().previous.fill(0);
 }
 
-/** The top k Ritz vectors of the players' last Rayleigh–Ritz check, in float64, and their values. */
+/**
+ * The top k Ritz vectors of the players' last Rayleigh–Ritz check, in float64, and their values: y_i = Σ_j W_ij v_j
+ * (assembly/combine64.ts), in slices of columns that fit the players' float64 scratch.
+ */
 export function ritzVectors(engine: Engine, k: number): { vectors: Float64Array; values: Float64Array } {
   const { k: p, d } = engine;
-  const players = engine.vectors();
-  const { values, vectors: ritz } = engine.players();
+  const { kernels, plan, memory } = engine.hostKernels();
+  const buffers = plan.players!;
+  const { values } = engine.players();
   const top = Math.min(k, p);
   const vectors = new Float64Array(top * d);
-  for (let i = 0; i < top; i++) {
-    const row = vectors.subarray(i * d, (i + 1) * d);
-    for (let j = 0; j < p; j++) {
-      const weight = ritz[i * p + j];
-      for (let c = 0; c < d; c++) row[c] += weight * players[j * d + c];
-    }
+  // The scratch holds 2d float64 values: `columns` columns of the top rows at a time.
+  const columns = Math.max(1, Math.floor((2 * d) / top));
+  for (let first = 0; first < d; first += columns) {
+    const count = Math.min(columns, d - first);
+    kernels.combineRows64(buffers.ritz, top, p, plan.v, d, first, count, buffers.acc, count);
+    const slice = new Float64Array(memory.buffer, buffers.acc, top * count);
+    for (let i = 0; i < top; i++) vectors.set(slice.subarray(i * count, (i + 1) * count), i * d + first);
   }
   normalizeRows(vectors, top, d);
   return { vectors, values: values.slice(0, top) };

@@ -553,6 +553,29 @@ const cases: KernelCase[] = [
   },
 
   {
+    claim: 'combineRows64: W · src over a range of columns into float64 rows, to the bit of the plain loop (j in order)',
+    check: (h, d) => {
+      const m = (d % 5) + 1;
+      const p = (d % 7) + 2;
+      const ldSrc = d + 3;
+      const first = d % 3;
+      const w = normals(d, m * p);
+      const src = Float32Array.from(normals(d + 1, p * ldSrc));
+      const out = h.f64(new Float64Array(m * (d + 1)).fill(5));
+      h.kernels.combineRows64(h.f64(w), m, p, h.f32(src, misalignOf(d)), ldSrc, first, d, out, d + 1);
+      const got = h.readF64(out, m * (d + 1));
+      for (let i = 0; i < m; i++) {
+        for (let c = 0; c < d; c++) {
+          let sum = 0;
+          for (let j = 0; j < p; j++) sum += w[i * p + j] * src[j * ldSrc + first + c];
+          expect(got[i * (d + 1) + c], `out[${i}][${c}] d=${d}`).toBe(sum);
+        }
+        expect(got[i * (d + 1) + d], 'the row stride\'s padding is left alone').toBe(5);
+      }
+    },
+  },
+
+  {
     claim: 'directionGram: the lower triangle of (G − βU)(G − βU)ᵀ over a range of columns, in blocks, to the bit of its reference',
     check: (h, d) => {
       const p = (d % 9) + 1;
