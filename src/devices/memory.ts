@@ -86,6 +86,9 @@ export interface SparsePlan extends SparseShape {
   columns64: number;
 }
 
+/** Values of the word device 0 leaves for the devices within a round of players (players.ts STAGE …). */
+export const PLAYER_WORD_VALUES = 5;
+
 /** Columns of the sparse Gram route's components computed per job (SparsePlan.columns64). */
 export const BACK_COLUMNS = 4096;
 
@@ -105,7 +108,7 @@ export interface PlayerPlan {
   acc: number;
   /** Float32 scratch: one row of d. */
   row: number;
-  /** The move's column chunks (partition.ts moveChunks): each chunk's partial Gram matrix S_c, p × p float64. */
+  /** The players' column chunks (partition.ts moveChunks): each chunk's partial sums (dots, residuals, S_c), p × p float64. */
   grams: number;
   /** The move's triangular factor: L⁻¹ of S = L Lᵀ, p × p float64. */
   factor: number;
@@ -206,7 +209,7 @@ export function planMemory(shape: PlanShape, base: number): MemoryPlan {
     ? {
       u: take(matrixBytes), h: take(k * k * 8), ritz: take(k * k * 8), theta: take(k * 8), residuals: take(k * 8),
       acc: take(2 * d * 8), row: take(d * 4), grams: take(moveChunks(k, d).count * k * k * 8), factor: take(k * k * 8),
-      move: take(3 * 8), blocks: take(devices * blockStride), blockStride,
+      move: take(PLAYER_WORD_VALUES * 8), blocks: take(devices * blockStride), blockStride,
     }
     : null;
   const operator = shape.dense ? { sums: take(d * d * 8), matrix: take(d * d * 4) } : null;

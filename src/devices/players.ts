@@ -18,14 +18,24 @@
 // a new low of the largest residual nor a rise of the top-k Ritz values for STAGNANT_CHECKS checks (float32's floor).
 
 import type { KernelExports } from '../kernels/exports';
-import type { MemoryPlan, PlayerPlan } from './memory';
+import { PLAYER_WORD_VALUES, type MemoryPlan, type PlayerPlan } from './memory';
 import { MOVE_BLOCK_COLUMNS, moveChunks, part } from './partition';
 
-/** Device 0's word on a round's move: none (the players stop), sum S, apply T, or moved in order already. */
-const MOVE_NONE = 0;
-const MOVE_GRAM = 1;
-const MOVE_APPLY = 2;
-const MOVE_IN_ORDER = 3;
+/**
+ * Device 0's word to the devices within a round (float64 values, PlayerPlan.move): the STAGE they are to do next
+ * (none: the players stop; the check's residuals; the move's Gram matrix; its factor's application; nothing, as
+ * device 0 moved them in order), β and the floor of the move, the round of the next check, the top pairs checked.
+ */
+const STAGE = 0;
+const BETA = 1;
+const FLOOR = 2;
+const NEXT_CHECK = 3;
+const TOP = 4;
+const STAGE_NONE = 0;
+const STAGE_RESIDUALS = 1;
+const STAGE_GRAM = 2;
+const STAGE_APPLY = 3;
+const STAGE_IN_ORDER = 4;
 /**
  * The factor of S = W Wᵀ is used only where every pivot keeps at least this share of its diagonal (L_ii ≥ 1e-4 ‖w_i‖):
  * S is summed in float64 from float32 rows, so the rows L⁻¹W are then orthonormal to about 1e-16 / 1e-8, below
@@ -106,9 +116,10 @@ export class ProgressWatch {
   }
 }
 
-/** The players of one job (the host zeroes their previous positions before the first round). */
+/** The players of one job, judged on device 0 (the host zeroes their previous positions before the first round). */
 export class Players {
   private readonly buffers: PlayerPlan;
+  private readonly chunks: number;
   private remaining = Infinity;
   private residual = Infinity;
   /** The round of the next check, and the last check's round and largest residual (its rate predicts the next). */
@@ -117,95 +128,156 @@ export class Players {
   private readonly watch = new ProgressWatch(STAGNANT_CHECKS);
   /** Whether a check has left Ritz values (reported as the utilities from then on). */
   private checked = false;
+  /** The players' largest and smallest Rayleigh quotients this round. */
+  private largest = 0;
+  private smallest = 0;
 
   constructor(private readonly kernels: KernelExports, private readonly memory: WebAssembly.Memory, private readonly plan: MemoryPlan) {
     if (!plan.players) throw new Error('this memory plan has no buffers for players');
     this.buffers = plan.players;
+    this.chunks = moveChunks(plan.k, plan.d).count;
   }
 
   /**
-   * Round `step` (1-based) with G = V A in the plan's G: a check when one is due, then, unless the players stop, the
-   * move asked of every device (MOVE_GRAM, PlayerMove).
+   * After every device has summed its chunks' dots (PlayerShare.sumDots): the Rayleigh quotients, and on a check
+   * round H = V Gᵀ, its eigenpairs and the Ritz rows for the devices' residual sums (STAGE_RESIDUALS: the outcome
+   * comes from afterResiduals); on the other rounds the outcome, with the move asked of the devices.
    */
-  round(step: number, goal: PlayGoal): RoundOutcome {
-    const { kernels, plan, buffers } = this;
-    const { k: p, d } = plan;
-    this.word[0] = MOVE_NONE;
-    kernels.rayleighQuotients(plan.g, plan.v, p, d, plan.utilities);
+  afterDots(step: number, goal: PlayGoal, checking: boolean): RoundOutcome | null {
+    const { plan } = this;
+    const p = plan.k;
+    const dots = this.chunkSums(checking ? p * p : p);
     const quotients = new Float64Array(this.memory.buffer, plan.utilities, p);
-    let largest = 0;
-    let smallest = Infinity;
+    for (let i = 0; i < p; i++) quotients[i] = checking ? dots[i * p + i] : dots[i];
+    this.largest = 0;
+    this.smallest = Infinity;
     for (let i = 0; i < p; i++) {
-      largest = Math.max(largest, quotients[i]);
-      smallest = Math.min(smallest, quotients[i]);
+      this.largest = Math.max(this.largest, quotients[i]);
+      this.smallest = Math.min(this.smallest, quotients[i]);
     }
-    const last = step >= goal.maxSteps;
     if (this.nextCheck === 0) this.nextCheck = goal.checkEvery;
-    if (last || step >= this.nextCheck) {
-      const { bound, residual, valueSum, scale } = this.check(goal.k);
-      this.remaining = bound;
-      this.residual = residual;
+    if (!checking) return this.conclude(step, goal, null);
+    const scale = this.ritzPairs(dots);
+    if (!(scale > 0)) return this.conclude(step, goal, { bound: 0, residual: 0, valueSum: 0, scale: 0 });
+    const word = this.word;
+    word[STAGE] = STAGE_RESIDUALS;
+    word[TOP] = Math.min(goal.k, p);
+    return null;
+  }
+
+  /** After every device has summed its chunks' squared residuals of the top Ritz pairs: the check's outcome. */
+  afterResiduals(step: number, goal: PlayGoal): RoundOutcome {
+    const { plan, buffers } = this;
+    const p = plan.k;
+    const top = Math.min(goal.k, p);
+    const squares = new Float64Array(this.memory.buffer, buffers.residuals, top);
+    squares.set(this.chunkSums(top));
+    const values = new Float64Array(this.memory.buffer, buffers.theta, p);
+    let worst = 0;
+    let valueSum = 0;
+    for (let i = 0; i < top; i++) {
+      worst = Math.max(worst, squares[i]);
+      valueSum += values[i];
+    }
+    const scale = Math.max(Math.abs(values[0]), Math.abs(values[p - 1]));
+    return this.conclude(step, goal, { bound: subspaceBound(squares, values, goal.k, p), residual: Math.sqrt(worst) / scale, valueSum, scale });
+  }
+
+  /**
+   * The round's outcome from its check (null on a round without one): stop (converged, stagnant, or the last round
+   * allowed), or the move asked of the devices (STAGE_GRAM, with β and the floor) and the round of the next check.
+   */
+  private conclude(step: number, goal: PlayGoal, check: { bound: number; residual: number; valueSum: number; scale: number } | null): RoundOutcome {
+    const p = this.plan.k;
+    const word = this.word;
+    word[STAGE] = STAGE_NONE;
+    if (check) {
+      this.remaining = check.bound;
+      this.residual = check.residual;
       this.checked = true;
-      if (residual <= goal.tol) return this.outcome(true, true, 'converged');
-      const stuck = this.watch.stuck(residual, valueSum, VALUE_RESOLUTION * Math.min(goal.k, p) * scale);
+      if (check.residual <= goal.tol) return this.outcome(true, true, 'converged');
+      const stuck = this.watch.stuck(check.residual, check.valueSum, VALUE_RESOLUTION * Math.min(goal.k, p) * check.scale);
       if (stuck && goal.tol > 0) return this.outcome(false, true, 'stagnant');
       this.nextCheck = step + this.roundsToNextCheck(step, goal);
     }
     // Progress reports carry the last check's Ritz values: the quotients of players within a tied span are not them.
-    if (this.checked) quotients.set(new Float64Array(this.memory.buffer, buffers.theta, p));
-    if (last) return this.outcome(false, true, 'cap');
+    if (this.checked) new Float64Array(this.memory.buffer, this.plan.utilities, p).set(new Float64Array(this.memory.buffer, this.buffers.theta, p));
+    if (step >= goal.maxSteps) return this.outcome(false, true, 'cap');
     // With as many players as components the last one's own eigenvalue bounds the wanted ones: no momentum then.
-    const beta = p > goal.k ? (Math.max(0, smallest) / 2) ** 2 : 0;
-    this.word.set([MOVE_GRAM, beta, NO_DIRECTION * largest]);
+    const beta = p > goal.k ? (Math.max(0, this.smallest) / 2) ** 2 : 0;
+    word[STAGE] = STAGE_GRAM;
+    word[BETA] = beta;
+    word[FLOOR] = NO_DIRECTION * this.largest;
+    word[NEXT_CHECK] = this.nextCheck;
     return this.outcome(false, false);
   }
 
-  /** The round's move in this thread, for a caller that is the only device (streamed pca's host between passes). */
-  moveAlone(): void {
-    const move = new PlayerMove(this.kernels, this.memory, this.plan, 0, 1);
-    if (!move.moving) return;
-    move.sumGram();
-    this.factorMove();
-    move.apply();
+  /** The first `count` values of the chunks' partial sums, added in chunk order. */
+  private chunkSums(count: number): Float64Array {
+    const partials = new Float64Array(this.memory.buffer, this.buffers.grams, this.chunks * count);
+    const sums = new Float64Array(count);
+    for (let c = 0; c < this.chunks; c++) for (let i = 0; i < count; i++) sums[i] += partials[c * count + i];
+    return sums;
   }
 
-  /** Device 0's word to the devices on this round's move (MOVE_*, β, the floor). */
+  /**
+   * The check's Rayleigh–Ritz step from H = V Gᵀ (`h`, summed over the chunks): H's eigenvalues (descending) and
+   * eigenvectors (rows) left in the plan. Returns the largest magnitude of a value (0: the operator sees nothing).
+   */
+  private ritzPairs(summed: Float64Array): number {
+    const { kernels, plan, buffers } = this;
+    const p = plan.k;
+    const h = new Float64Array(this.memory.buffer, buffers.h, p * p);
+    h.set(summed);
+    for (let i = 0; i < p; i++) {
+      for (let j = 0; j < i; j++) h[i * p + j] = h[j * p + i] = (h[i * p + j] + h[j * p + i]) / 2;
+    }
+    // In place: H's columns become its eigenvectors, theta its eigenvalues (unsorted), residuals the scratch.
+    kernels.symmetricEigen(buffers.h, p, buffers.theta, buffers.residuals);
+    const theta = new Float64Array(this.memory.buffer, buffers.theta, p);
+    const order = Array.from({ length: p }, (_, i) => i).sort((a, b) => theta[b] - theta[a]);
+    const values = Float64Array.from(order, (i) => theta[i]);
+    theta.set(values);
+    const ritz = new Float64Array(this.memory.buffer, buffers.ritz, p * p);
+    for (let row = 0; row < p; row++) for (let i = 0; i < p; i++) ritz[row * p + i] = h[i * p + order[row]];
+    return Math.max(Math.abs(values[0]), Math.abs(values[p - 1]));
+  }
+
+  /** Device 0's word to the devices on this round (STAGE and the rest). */
   private get word(): Float64Array {
-    return new Float64Array(this.memory.buffer, this.buffers.move, 3);
+    return wordOf(this.memory, this.buffers);
   }
 
   /**
    * Between the move's two phases: S = W Wᵀ from the chunks' sums (in chunk order), its Cholesky factor L and T = L⁻¹
-   * for every device to apply (MOVE_APPLY), or, where a pivot says W is too close to singular for the factor to give
-   * orthonormal rows (MOVE_IN_ORDER), the players are moved here in order, row by row (assembly/play.ts: it keeps a
+   * for every device to apply (STAGE_APPLY), or, where a pivot says W is too close to singular for the factor to give
+   * orthonormal rows (STAGE_IN_ORDER), the players are moved here in order, row by row (assembly/play.ts: it keeps a
    * player with no direction left where it is).
    */
   factorMove(): void {
     const { kernels, plan, buffers } = this;
     const { k: p, d } = plan;
     const word = this.word;
-    if (word[0] !== MOVE_GRAM) return;
-    const chunks = moveChunks(p, d).count;
     const sums = new Float64Array(this.memory.buffer, buffers.factor, p * p);
-    const partials = new Float64Array(this.memory.buffer, buffers.grams, chunks * p * p);
+    const partials = new Float64Array(this.memory.buffer, buffers.grams, this.chunks * p * p);
     for (let i = 0; i < p; i++) {
       for (let j = 0; j <= i; j++) {
         let sum = 0;
-        for (let c = 0; c < chunks; c++) sum += partials[c * p * p + i * p + j];
+        for (let c = 0; c < this.chunks; c++) sum += partials[c * p * p + i * p + j];
         sums[i * p + j] = sum;
       }
     }
     const singular = kernels.cholesky(buffers.factor, p, p, 0, p, SMALLEST_PIVOT) >= 0;
-    const floor = word[2];
+    const floor = word[FLOOR];
     let usable = !singular;
     for (let i = 0; usable && i < p; i++) usable = sums[i * p + i] > floor;
     if (!usable) {
-      kernels.play(plan.g, plan.v, buffers.u, p, d, word[1], floor, buffers.row);
-      word[0] = MOVE_IN_ORDER;
+      kernels.play(plan.g, plan.v, buffers.u, p, d, word[BETA], floor, buffers.row);
+      word[STAGE] = STAGE_IN_ORDER;
       return;
     }
     invertLower(sums, p);
-    word[0] = MOVE_APPLY;
+    word[STAGE] = STAGE_APPLY;
   }
 
   private outcome(converged: boolean, stop: boolean, ending?: Ending): RoundOutcome {
@@ -232,41 +304,40 @@ export class Players {
     const rounds = Math.ceil(Math.log(goal.tol / residual) / perRound);
     return Math.min(Math.max(rounds, goal.checkEvery), Math.max(MOST_ROUNDS_AHEAD, goal.checkEvery));
   }
+}
 
-  /**
-   * The Rayleigh–Ritz check: leaves H's eigenvalues (descending), eigenvectors (rows) and the top k pairs' squared
-   * residuals in the plan, and returns the largest residual relative to θ_1, the Davis–Kahan bound on the subspace
-   * distance (1 − tr(P_found P_true)/k) of the top-k span still to go, the sum of the top k values and θ_1.
-   */
-  private check(k: number): { bound: number; residual: number; valueSum: number; scale: number } {
-    const { kernels, plan, buffers } = this;
-    const { k: p, d } = plan;
-    kernels.crossDots(plan.v, p, plan.g, p, d, buffers.h);
-    const h = new Float64Array(this.memory.buffer, buffers.h, p * p);
-    for (let i = 0; i < p; i++) {
-      for (let j = 0; j < i; j++) h[i * p + j] = h[j * p + i] = (h[i * p + j] + h[j * p + i]) / 2;
-    }
-    // In place: H's columns become its eigenvectors, theta its eigenvalues (unsorted), residuals the scratch.
-    kernels.symmetricEigen(buffers.h, p, buffers.theta, buffers.residuals);
-    const theta = new Float64Array(this.memory.buffer, buffers.theta, p);
-    const order = Array.from({ length: p }, (_, i) => i).sort((a, b) => theta[b] - theta[a]);
-    const values = Float64Array.from(order, (i) => theta[i]);
-    theta.set(values);
-    const ritz = new Float64Array(this.memory.buffer, buffers.ritz, p * p);
-    for (let row = 0; row < p; row++) for (let i = 0; i < p; i++) ritz[row * p + i] = h[i * p + order[row]];
-    const top = Math.min(k, p);
-    const scale = Math.max(Math.abs(values[0]), Math.abs(values[p - 1]));
-    if (!(scale > 0)) return { bound: 0, residual: 0, valueSum: 0, scale: 0 };
-    kernels.ritzResiduals(buffers.ritz, buffers.theta, top, p, plan.v, plan.g, d, buffers.residuals, buffers.acc);
-    const squares = new Float64Array(this.memory.buffer, buffers.residuals, top);
-    let worst = 0;
-    let valueSum = 0;
-    for (let i = 0; i < top; i++) {
-      worst = Math.max(worst, squares[i]);
-      valueSum += values[i];
-    }
-    return { bound: subspaceBound(squares, values, k, p), residual: Math.sqrt(worst) / scale, valueSum, scale };
+/**
+ * One round of the players once G = V A is in memory, on every device: each device sums its chunks' dots, device 0
+ * (`players`; null on the others) takes them in; on a check round each device sums its chunks' residuals and device
+ * 0 judges; unless the players stop, each device sums its chunks of the move's Gram matrix, device 0 factors it and
+ * each device moves its chunks' columns. `wait` is the devices' barrier (nothing for a lone device). Returns device
+ * 0's outcome (null on the others).
+ */
+export function playRound(share: PlayerShare, players: Players | null, step: number, goal: PlayGoal, wait: () => void): RoundOutcome | null {
+  const checking = share.checks(step, goal);
+  share.sumDots(checking);
+  wait();
+  let outcome = players ? players.afterDots(step, goal, checking) : null;
+  wait();
+  if (share.stage === STAGE_RESIDUALS) {
+    share.sumResiduals();
+    wait();
+    if (players) outcome = players.afterResiduals(step, goal);
+    wait();
   }
+  if (share.stage === STAGE_GRAM) {
+    share.sumGram();
+    wait();
+    players?.factorMove();
+    wait();
+    share.apply();
+  }
+  return outcome;
+}
+
+/** The word device 0 leaves for the devices (STAGE, BETA, FLOOR, NEXT_CHECK, TOP). */
+function wordOf(memory: WebAssembly.Memory, buffers: PlayerPlan): Float64Array {
+  return new Float64Array(memory.buffer, buffers.move, PLAYER_WORD_VALUES);
 }
 
 /** T ← L⁻¹ in place for the lower triangle L of a p × p row-major matrix (float64; the upper triangle is not read). */
@@ -283,13 +354,14 @@ function invertLower(t: Float64Array, p: number): void {
 }
 
 /**
- * A round's move on every device (program.ts playRound), after device 0's round: each device sums S = W Wᵀ over its
- * share of the column chunks (W = G − β U, assembly/directiongram.ts); device 0 factors it (Players.factorMove); each
- * device then moves its chunks' columns, V ← L⁻¹ W and U ← L⁻¹ V (assembly/triangularmove.ts). That is Gram–Schmidt
- * of the directions in the players' order, as a round in order (assembly/play.ts) does it, in two passes over the
- * players shared by the devices instead of p² / 2 passes on one.
+ * This device's share of the players' work between two products: the dots with their images, the Ritz pairs'
+ * residuals and the move, each over its share of the column chunks (partition.ts moveChunks), each chunk's sums
+ * left for device 0 to add in chunk order (Players). The move is Gram–Schmidt of the directions W = G − β U in the
+ * players' order, as assembly/play.ts does it row by row, done as S = W Wᵀ (assembly/directiongram.ts), its
+ * Cholesky factor L (device 0), and V ← L⁻¹ W, U ← L⁻¹ V (assembly/triangularmove.ts): two passes over the players
+ * shared by the devices instead of p² / 2 passes on one.
  */
-export class PlayerMove {
+export class PlayerShare {
   private readonly buffers: PlayerPlan;
   private readonly chunks: { count: number; columns: number };
   private readonly mine: { start: number; end: number };
@@ -303,39 +375,66 @@ export class PlayerMove {
     this.block = this.buffers.blocks + device * this.buffers.blockStride;
   }
 
-  /** What device 0 has asked of the devices (MOVE_*), with β. */
   private get word(): Float64Array {
-    return new Float64Array(this.memory.buffer, this.buffers.move, 3);
+    return wordOf(this.memory, this.buffers);
   }
 
-  /** Whether the players move this round (device 0's round did not stop them). */
-  get moving(): boolean {
-    return this.word[0] !== MOVE_NONE;
+  /** What device 0 has asked of the devices next (STAGE_*). */
+  get stage(): number {
+    return this.word[STAGE];
   }
 
-  /** This device's chunks' partial S. */
-  sumGram(): void {
-    const { kernels, plan, buffers, chunks } = this;
+  /** Whether round `step` checks the players: the last round allowed, or the one device 0 set (round 1: checkEvery). */
+  checks(step: number, goal: PlayGoal): boolean {
+    return step >= goal.maxSteps || step >= (step === 1 ? goal.checkEvery : this.word[NEXT_CHECK]);
+  }
+
+  /** Calls `each(first, count, slot)` for this device's chunks: columns [first, first + count), the chunk's index. */
+  private forEachChunk(each: (first: number, count: number, chunk: number) => void): void {
+    const { d } = this.plan;
+    const { columns } = this.chunks;
+    for (let c = this.mine.start; c < this.mine.end; c++) each(c * columns, Math.min(d, (c + 1) * columns) - c * columns, c);
+  }
+
+  /** This device's chunks' dots: every ⟨v_i, g_j⟩ on a check round, else the Rayleigh quotients ⟨v_i, g_i⟩. */
+  sumDots(all: boolean): void {
+    const { kernels, plan, buffers } = this;
     const { k: p, d } = plan;
-    const beta = this.word[1];
-    for (let c = this.mine.start; c < this.mine.end; c++) {
-      const first = c * chunks.columns;
-      const count = Math.min(d, first + chunks.columns) - first;
+    const size = all ? p * p : p;
+    this.forEachChunk((first, count, c) => {
+      kernels.playerDots(plan.v, plan.g, p, d, first, count, all, this.block, MOVE_BLOCK_COLUMNS, buffers.grams + c * size * 8);
+    });
+  }
+
+  /** This device's chunks' squared residuals of the top Ritz pairs (device 0 left their number and rows). */
+  sumResiduals(): void {
+    const { kernels, plan, buffers } = this;
+    const { k: p, d } = plan;
+    const top = this.word[TOP];
+    this.forEachChunk((first, count, c) => {
+      kernels.ritzResidualSums(buffers.ritz, buffers.theta, top, p, plan.v, plan.g, d, first, count, this.block, MOVE_BLOCK_COLUMNS, buffers.grams + c * top * 8);
+    });
+  }
+
+  /** This device's chunks' partial S = W Wᵀ. */
+  sumGram(): void {
+    const { kernels, plan, buffers } = this;
+    const { k: p, d } = plan;
+    const beta = this.word[BETA];
+    this.forEachChunk((first, count, c) => {
       kernels.directionGram(plan.g, buffers.u, p, d, first, count, beta, this.block, MOVE_BLOCK_COLUMNS, buffers.grams + c * p * p * 8);
-    }
+    });
   }
 
   /** This device's chunks' columns moved by T = L⁻¹ (unless device 0 moved the players in order). */
   apply(): void {
-    const { kernels, plan, buffers, chunks } = this;
+    const { kernels, plan, buffers } = this;
     const { k: p, d } = plan;
     const word = this.word;
-    if (word[0] !== MOVE_APPLY) return;
-    for (let c = this.mine.start; c < this.mine.end; c++) {
-      const first = c * chunks.columns;
-      const count = Math.min(d, first + chunks.columns) - first;
-      kernels.triangularMove(buffers.factor, plan.g, buffers.u, plan.v, p, d, first, count, word[1], this.block, MOVE_BLOCK_COLUMNS);
-    }
+    if (word[STAGE] !== STAGE_APPLY) return;
+    this.forEachChunk((first, count) => {
+      kernels.triangularMove(buffers.factor, plan.g, buffers.u, plan.v, p, d, first, count, word[BETA], this.block, MOVE_BLOCK_COLUMNS);
+    });
   }
 }
 

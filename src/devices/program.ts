@@ -18,7 +18,7 @@
 import type { Barrier, WorkQueues } from './collectives';
 import type { MemoryPlan, OperatorPlan, SparsePlan } from './memory';
 import { KernelPlayerSpace, FLOAT32_DROP, PencilPlayers, multiplyPlayers, solveDirections, type PencilGoal, type PencilPlan } from './pencil';
-import { PlayerMove, Players, type PlayGoal, type RoundOutcome } from './players';
+import { PlayerShare, Players, playRound, type PlayGoal, type RoundOutcome } from './players';
 import type { GameSettings } from './settings';
 import {
   COVARIANCE_CHUNKS_PER_DEVICE, Chunking, ROW_BLOCK, covariancePanels, deviationStride, deviceRole, operatorRows, part, partByEntries, scatterRows, triangleRows, type DeviceRole, type Range,
@@ -78,7 +78,7 @@ export class DeviceProgram {
   private readonly role: DeviceRole;
   private readonly rates: Float64Array;
   private readonly operators: Record<PlaySource, PlayOperator>;
-  private move?: PlayerMove;
+  private share?: PlayerShare;
 
   constructor(private readonly context: ProgramContext) {
     this.role = deviceRole(context.topology, context.device);
@@ -176,21 +176,10 @@ export class DeviceProgram {
     const operator = this.operators[source];
     operator.multiply(rows);
     barrier.wait();
-    let outcome: RoundOutcome | null = null;
-    if (device === 0) {
-      operator.gather();
-      outcome = players!.round(step, goal);
-      if (outcome.stop) barrier.requestStop();
-    }
+    if (device === 0) operator.gather();
     barrier.wait();
-    const move = this.playerMove;
-    if (move.moving) {
-      move.sumGram();
-      barrier.wait();
-      players?.factorMove();
-      barrier.wait();
-      move.apply();
-    }
+    const outcome = playRound(this.playerShare, players, step, goal, () => barrier.wait());
+    if (outcome?.stop) barrier.requestStop();
     const stop = barrier.waitAtStepEnd() || (outcome?.stop ?? false);
     return { stop, outcome };
   }
@@ -316,11 +305,11 @@ export class DeviceProgram {
     }
   }
 
-  /** This device's share of the players' moves (built at its first 'play' round: plans without players have none). */
-  private get playerMove(): PlayerMove {
+  /** This device's share of the players' work (built at its first 'play' round: plans without players have none). */
+  private get playerShare(): PlayerShare {
     const { kernels, memory, plan, device, topology } = this.context;
-    this.move ??= new PlayerMove(kernels, memory, plan, device, topology.devices);
-    return this.move;
+    this.share ??= new PlayerShare(kernels, memory, plan, device, topology.devices);
+    return this.share;
   }
 
   /**

@@ -44,13 +44,16 @@ export interface KernelExports {
   syrk(block: number, rows: number, j0: number, j1: number, c: number, ldc: number, weight: number): void;
   rayleighQuotients(g: number, v: number, p: number, d: number, out: number): void;
   play(g: number, v: number, u: number, p: number, d: number, beta: number, floor: number, scratch: number): void;
+  playerDots(v: number, g: number, p: number, stride: number, first: number, count: number, all: boolean, block: number, width: number, out: number): void;
+  ritzResidualSums(
+    w: number, theta: number, m: number, p: number, v: number, g: number, stride: number, first: number, count: number, block: number, width: number, out: number,
+  ): void;
   directionGram(g: number, u: number, p: number, stride: number, first: number, count: number, beta: number, block: number, width: number, out: number): void;
   triangularMove(t: number, g: number, u: number, v: number, p: number, stride: number, first: number, count: number, beta: number, block: number, width: number): void;
   crossDots(a: number, m: number, b: number, n: number, d: number, out: number): void;
   combineRows64(w: number, m: number, p: number, src: number, ldSrc: number, first: number, columns: number, out: number, ldOut: number): void;
   combineRows(w: number, m: number, p: number, src: number, d: number, out: number, acc: number): void;
   symmetricEigen(v: number, n: number, values: number, scratch: number): void;
-  ritzResiduals(w: number, theta: number, m: number, p: number, v: number, g: number, d: number, out: number, acc: number): void;
   transpose(src: number, rows: number, cols: number, ldSrc: number, dst: number, ldDst: number): void;
   symmetrize(sums: number, m: number, factor: number, out: number, start: number, end: number): void;
   blockMoments(x: number, rows: number, d: number, mean: number, squares: number): void;
@@ -90,8 +93,8 @@ export const MAX_PAGES = 65536;
 /** Every function the kernels export: a module that lacks one is not ours (or is of another version). */
 export const KERNEL_NAMES: (keyof KernelExports)[] = [
   'heapBase', 'subtractMean', 'firstNonFinite', 'columnSums', 'project', 'backproject', 'dataTerm', 'gram', 'addF32', 'addF64', 'divideF32', 'divideF64',
-  'utilities', 'direction', 'sgd', 'adam', 'normalizeRows', 'syrk', 'rayleighQuotients', 'play', 'directionGram', 'triangularMove', 'crossDots', 'combineRows', 'combineRows64',
-  'ritzResiduals', 'transpose', 'symmetrize', 'packedTimes', 'blockMoments', 'packRows', 'packPlain', 'packColumns',
+  'utilities', 'direction', 'sgd', 'adam', 'normalizeRows', 'syrk', 'rayleighQuotients', 'play', 'directionGram', 'triangularMove', 'playerDots', 'ritzResidualSums', 'crossDots', 'combineRows', 'combineRows64',
+  'transpose', 'symmetrize', 'packedTimes', 'blockMoments', 'packRows', 'packPlain', 'packColumns',
   'gammaDirections', 'blockTimes', 'cholesky', 'choleskySolve', 'symmetricEigen', 'blockMoments32', 'packRows32',
   'stageDeviations', 'scatter', 'sparseOuter', 'sparseTimes', 'sparseTimes64',
 ];

@@ -31,8 +31,12 @@ export function warmUp(module: WebAssembly.Module, makeMemory: () => WebAssembly
   const h = p + 32 * 8 * 4;
   const staged = h + 8 * 8 * 8;
   const scratch = staged + 32 * 16 * 8;
+  // Float64 scratch of the players' column blocks (2 × 8 players × 8 columns), and a unit lower triangle.
+  const block = scratch + 64 * 8;
+  const lower = block + 2 * 8 * 8 * 8;
   new Float32Array(memory.buffer, x, 32 * 16).fill(0.5);
   new Float32Array(memory.buffer, v, 8 * 16).fill(0.25);
+  for (let i = 0; i < 8; i++) new Float64Array(memory.buffer, lower, 8 * 8)[i * 9] = 1;
   for (let call = 0; call < CALLS; call++) {
     k.blockMoments(staged, 32, 16, scratch, scratch + 16 * 8);
     k.packRows(staged, 32, 16, scratch, 1, 0, 32, 16, 16, x);
@@ -48,7 +52,12 @@ export function warmUp(module: WebAssembly.Module, makeMemory: () => WebAssembly
     k.play(g, v, u, 8, 16, 0, 0, scratch);
     k.crossDots(v, 8, g, 8, 16, h);
     k.combineRows(h, 4, 8, v, 16, g, scratch);
-    k.ritzResiduals(h, scratch, 4, 8, v, g, 16, scratch + 16 * 8, scratch + 32 * 8);
+    // pca's players between products (players.ts): their dots, residuals and move over column blocks.
+    k.playerDots(v, g, 8, 16, 0, 16, true, block, 8, h);
+    k.ritzResidualSums(h, scratch, 4, 8, v, g, 16, 0, 16, block, 8, scratch + 16 * 8);
+    k.directionGram(g, u, 8, 16, 0, 16, 0.1, block, 8, h);
+    k.triangularMove(lower, g, u, v, 8, 16, 0, 16, 0.1, block, 8);
+    k.combineRows64(h, 4, 8, v, 16, 0, 16, block, 16);
     new Float64Array(memory.buffer, h, 8 * 8).fill(0.125).fill(1, 0, 1);
     k.symmetricEigen(h, 8, scratch, scratch + 8 * 8);
   }

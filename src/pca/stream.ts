@@ -11,7 +11,7 @@
 //   the exact answer; the model says whether its estimate got below tol).
 
 import { Engine } from '../devices/engine';
-import { Players, type RoundOutcome } from '../devices/players';
+import { PlayerShare, Players, playRound, type RoundOutcome } from '../devices/players';
 import { ConvergenceEstimate } from '../devices/schedule';
 import { batchesOf, withTurns } from '../game/game';
 import { checkDimensions } from '../game/options';
@@ -160,6 +160,7 @@ async function dataOfSource(source: MatrixSource, settings: PCASettings, d: numb
     startPlayers(engine, d, settings.seed);
     const { kernels, plan, memory } = engine.hostKernels();
     const judge = new Players(kernels, memory, plan);
+    const share = new PlayerShare(kernels, memory, plan, 0, 1);
     const product = new Float64Array(players * d);
     const unscale = n / (n - 1) / (centring.scale * centring.scale);
     let outcome: RoundOutcome = { remaining: Infinity, residual: Infinity, converged: false, stop: false };
@@ -176,8 +177,7 @@ async function dataOfSource(source: MatrixSource, settings: PCASettings, d: numb
       }
       const g = engine.gradient();
       for (let i = 0; i < product.length; i++) g[i] = product[i] / n;
-      outcome = judge.round(round, { k, tol, maxSteps, checkEvery: 1 });
-      judge.moveAlone();
+      outcome = playRound(share, judge, round, { k, tol, maxSteps, checkEvery: 1 }, () => {})!;
       onProgress?.({
         ...progressOf({ ...outcome, steps: round, utilities: engine.utilities(), squaredResiduals: engine.players().squaredResiduals }, k, maxSteps, batch, unscale),
         epoch: round + 1, rowsRead: n * (round + 1),

@@ -219,24 +219,60 @@ function directionsOf(g: Vec, u: Vec, p: number, stride: number, first: number, 
 export function directionGram(g: Vec, u: Vec, p: number, stride: number, first: number, count: number, beta: number, width: number): Float64Array {
   const w = directionsOf(g, u, p, stride, first, count, beta);
   const out = new Float64Array(p * p);
+  for (let i = 0; i < p; i++) for (let j = 0; j <= i; j++) out[i * p + j] = blockDots(w[i], w[j], count, width);
+  return out;
+}
+
+/**
+ * Σ_c a[c] b[c] over `count` values as the kernels sum a Gram matrix over blocks of `width` columns
+ * (assembly/blockdots.ts): each block's even columns summed, its odd ones summed, the two added, then its last
+ * column when the block's length is odd; the blocks' dots added in order.
+ */
+function blockDots(a: ArrayLike<number>, b: ArrayLike<number>, count: number, width: number): number {
+  let sum = 0;
   for (let start = 0; start < count; start += width) {
     const columns = Math.min(width, count - start);
     const pairs = columns & ~1;
-    for (let i = 0; i < p; i++) {
-      for (let j = 0; j <= i; j++) {
-        let even = 0;
-        let odd = 0;
-        for (let c = 0; c < pairs; c += 2) {
-          even += w[i][start + c] * w[j][start + c];
-          odd += w[i][start + c + 1] * w[j][start + c + 1];
-        }
-        let dot = even + odd;
-        if (pairs < columns) dot += w[i][start + pairs] * w[j][start + pairs];
-        out[i * p + j] += dot;
-      }
+    let even = 0;
+    let odd = 0;
+    for (let c = 0; c < pairs; c += 2) {
+      even += a[start + c] * b[start + c];
+      odd += a[start + c + 1] * b[start + c + 1];
     }
+    let dot = even + odd;
+    if (pairs < columns) dot += a[start + pairs] * b[start + pairs];
+    sum += dot;
   }
+  return sum;
+}
+
+/** assembly/playerdots.ts, scalar: ⟨v_i, g_j⟩ (row-major p × p) over columns [first, first + count), blocked as blockDots. */
+export function playerDots(v: Vec, g: Vec, p: number, stride: number, first: number, count: number, width: number): Float64Array {
+  const row = (x: Vec, i: number) => Float64Array.from({ length: count }, (_, c) => x[i * stride + first + c]);
+  const out = new Float64Array(p * p);
+  for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) out[i * p + j] = blockDots(row(v, i), row(g, j), count, width);
   return out;
+}
+
+/**
+ * assembly/ritzsums.ts, scalar: out[i] = Σ over columns [first, first + count) of (Σ_j W_ij g_j[c] − θ_i Σ_j W_ij
+ * v_j[c])², each combination summed over j in order, the squares summed as blockDots sums its products.
+ */
+export function ritzResidualSums(
+  w: Vec, theta: Vec, m: number, p: number, v: Vec, g: Vec, stride: number, first: number, count: number, width: number,
+): Float64Array {
+  return Float64Array.from({ length: m }, (_, i) => {
+    const residual = Float64Array.from({ length: count }, (_, c) => {
+      let image = 0;
+      let vector = 0;
+      for (let j = 0; j < p; j++) {
+        image += w[i * p + j] * g[j * stride + first + c];
+        vector += w[i * p + j] * v[j * stride + first + c];
+      }
+      return image - theta[i] * vector;
+    });
+    return blockDots(residual, residual, count, width);
+  });
 }
 
 /**

@@ -672,23 +672,54 @@ const cases: KernelCase[] = [
   },
 
   {
-    claim: 'ritzResiduals: ‖Σ W_ij g_j − θ_i Σ W_ij v_j‖² in float64',
+    claim: 'ritzResidualSums: ‖Σ W_ij g_j − θ_i Σ W_ij v_j‖² over a range of columns, in blocks, to the bit of its reference and near float64\'s',
     check: (h, d) => {
-      const [m, p] = [(d % 3) + 1, (d % 4) + 2];
+      const [m, p] = [(d % 6) + 1, (d % 5) + 2];
+      const stride = d + 2;
+      const first = d % 3;
+      const width = 2 * ((d % 4) + 1) + (d % 2 ? 4 : 0);
       const w = Float64Array.from(normals(d, m * p), (x) => x / 2);
       const theta = Float64Array.from(normals(d + 1, m), Math.abs);
-      const v = normals(d + 2, p * d);
-      const g = normals(d + 3, p * d, 2);
+      const v = Float32Array.from(normals(d + 2, p * stride));
+      const g = Float32Array.from(normals(d + 3, p * stride, 2));
       const out = h.zerosF64(m);
-      h.kernels.ritzResiduals(h.f64(w), h.f64(theta), m, p, h.f32(v, misalignOf(d)), h.f32(g, 4), d, out, h.zerosF64(2 * d));
-      const image = ref.combineRows(w, m, p, g, d);
-      const vector = ref.combineRows(w, m, p, v, d);
-      const expected = Float64Array.from({ length: m }, (_, i) => {
+      h.kernels.ritzResidualSums(h.f64(w), h.f64(theta), m, p, h.f32(v, misalignOf(d)), h.f32(g, 4), stride, first, d, h.zerosF64(2 * p * width), width, out);
+      const got = h.readF64(out, m);
+      expect(got).toEqual(ref.ritzResidualSums(w, theta, m, p, v, g, stride, first, d, width));
+      const plain = Float64Array.from({ length: m }, (_, i) => {
         let s = 0;
-        for (let c = 0; c < d; c++) s += (image[i * d + c] - theta[i] * vector[i * d + c]) ** 2;
+        for (let c = first; c < first + d; c++) {
+          let image = 0;
+          let vector = 0;
+          for (let j = 0; j < p; j++) {
+            image += w[i * p + j] * g[j * stride + c];
+            vector += w[i * p + j] * v[j * stride + c];
+          }
+          s += (image - theta[i] * vector) ** 2;
+        }
         return s;
       });
-      expectClose(h.readF64(out, m), expected, 1e-12, expected.map((x) => x + 1), `ritzResiduals d=${d}`);
+      expectClose(got, plain, 1e-12, plain.map((x) => x + 1), `ritzResidualSums d=${d}`);
+    },
+  },
+
+  {
+    claim: 'playerDots: ⟨v_i, g_j⟩ for every pair, or only ⟨v_i, g_i⟩, over a range of columns, in blocks, to the bit of its reference',
+    check: (h, d) => {
+      const p = (d % 9) + 1;
+      const stride = d + 1;
+      const first = d % 2;
+      const width = 4 * ((d % 3) + 1) + (d % 2 ? 2 : 0);
+      const v = Float32Array.from(normals(d, p * stride));
+      const g = Float32Array.from(normals(d + 1, p * stride, 3));
+      const [vAt, gAt] = [h.f32(v, misalignOf(d)), h.f32(g, 8)];
+      const all = h.zerosF64(p * p);
+      h.kernels.playerDots(vAt, gAt, p, stride, first, d, true, h.zerosF64(2 * p * width), width, all);
+      const expected = ref.playerDots(v, g, p, stride, first, d, width);
+      expect(h.readF64(all, p * p)).toEqual(expected);
+      const diagonal = h.f64(new Float64Array(p + 1).fill(9));
+      h.kernels.playerDots(vAt, gAt, p, stride, first, d, false, h.zerosF64(2 * p * width), width, diagonal);
+      expect(h.readF64(diagonal, p + 1)).toEqual(Float64Array.from({ length: p + 1 }, (_, i) => (i < p ? expected[i * p + i] : 9)));
     },
   },
 
