@@ -34,9 +34,22 @@ export function warmUp(module: WebAssembly.Module, makeMemory: () => WebAssembly
   // Float64 scratch of the players' column blocks (2 × 8 players × 8 columns), and a unit lower triangle.
   const block = scratch + 64 * 8;
   const lower = block + 2 * 8 * 8 * 8;
+  // A sparse matrix (indptr, indices, entries), the dense rows it multiplies, and their products.
+  const indptr = lower + 8 * 8 * 8;
+  const indices = indptr + 65 * 4;
+  const entries = indices + 256 * 4;
+  const dense = entries + 256 * 4;
+  const products = dense + 8 * 32 * 8;
   new Float32Array(memory.buffer, x, 32 * 16).fill(0.5);
   new Float32Array(memory.buffer, v, 8 * 16).fill(0.25);
   for (let i = 0; i < 8; i++) new Float64Array(memory.buffer, lower, 8 * 8)[i * 9] = 1;
+  const rows = new Int32Array(memory.buffer, indptr, 65);
+  const columns = new Int32Array(memory.buffer, indices, 256);
+  for (let r = 0; r < 64; r++) {
+    rows[r + 1] = 4 * (r + 1);
+    for (let e = 0; e < 4; e++) columns[4 * r + e] = (r + 2 * e) % 8;
+  }
+  new Float32Array(memory.buffer, entries, 256).fill(0.5);
   for (let call = 0; call < CALLS; call++) {
     k.blockMoments(staged, 32, 16, scratch, scratch + 16 * 8);
     k.packRows(staged, 32, 16, scratch, 1, 0, 32, 16, 16, x);
@@ -58,6 +71,10 @@ export function warmUp(module: WebAssembly.Module, makeMemory: () => WebAssembly
     k.directionGram(g, u, 8, 16, 0, 16, 0.1, block, 8, h);
     k.triangularMove(lower, g, u, v, 8, 16, 0, 16, 0.1, block, 8);
     k.combineRows64(h, 4, 8, v, 16, 0, 16, block, 16);
+    // The sparse routes' products: 64 rows of 4 entries among 8 columns, 32 players wide (their widest lane group).
+    k.sparseTimes(indptr, indices, entries, 0, 64, dense, 32, 32, products, 0);
+    k.sparseTimes64(indptr, indices, entries, 0, 64, dense, 16, 16, products);
+    k.sparseOuter(indptr, indices, entries, 0, 64, 0, 8, c, 8);
     new Float64Array(memory.buffer, h, 8 * 8).fill(0.125).fill(1, 0, 1);
     k.symmetricEigen(h, 8, scratch, scratch + 8 * 8);
   }
