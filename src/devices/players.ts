@@ -1,4 +1,6 @@
-// pca's players between two products: device 0 (or the one in-thread device) judges convergence and moves them.
+// pca's players between two products: every device sums its column chunks of their dots, residuals and move
+// (PlayerShare); device 0 (or the one in-thread device) adds the chunks in order, judges convergence and factors the
+// move (Players). The chunks are fixed by p and d alone, so the bits do not depend on the number of devices.
 //
 // The devices have just left G = V A in memory (A the covariance, the Gram matrix, or XᵀX/n through a pass over
 // the data). Every few rounds a Rayleigh–Ritz check: H = V Gᵀ is the operator seen by the players' span, its
@@ -11,7 +13,7 @@
 // it can sit far above any tolerance while every pair is as accurate as float32 products allow.
 // Otherwise the players move: one round in order with heavy-ball momentum, β = (θ_p / 2)² from the last player's
 // Rayleigh quotient: their directions W = G − β U made orthonormal in the players' order, by the Cholesky factor of
-// W Wᵀ that the devices sum by columns (PlayerMove), or row by row on device 0 where W is near singular
+// W Wᵀ that the devices sum by columns (PlayerShare), or row by row on device 0 where W is near singular
 // (assembly/play.ts), so that the top-k span converges at about λ_{p+1}/λ_k's square root per
 // round instead of λ_{k+1}/λ_k (more players than k, and the momentum, are what make slowly falling spectra cheap).
 // They stop short of tol only when a cap is met or when the checks measure that nothing improves any more: neither

@@ -168,7 +168,7 @@ export class DeviceProgram {
 
   /**
    * Round `step` of pca's players (the 'play' job): G = V A from `source` (PlayOperator), then `players` (on device 0
-   * only; null on the others) checks them, every device takes its share of their move (PlayerMove), and every device
+   * only; null on the others) checks them, every device takes its share of their checks and move (PlayerShare), and every device
    * learns at the end barrier whether that was the last round.
    */
   playRound(source: PlaySource, rows: number, step: number, goal: PlayGoal, players: Players | null): { stop: boolean; outcome: RoundOutcome | null } {

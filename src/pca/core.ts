@@ -151,7 +151,7 @@ export type PCASettings = ReturnType<typeof resolveOptions>;
 
 /**
  * The engine settings of pca's players (the 'play' job): no optimizer (a round moves each player to its normalised
- * direction, assembly/play.ts), and the mean reduction, so that a pass over the data gives G = V XᵀX / n.
+ * direction, src/devices/players.ts), and the mean reduction, so that a pass over the data gives G = V XᵀX / n.
  */
 export const PLAY_SETTINGS: GameSettings = {
   optimizer: { type: 'sgd', learningRate: 1, momentum: 0, nesterov: false },
