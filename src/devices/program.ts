@@ -167,9 +167,9 @@ export class DeviceProgram {
   }
 
   /**
-   * Round `step` of pca's players (the 'play' job): G = V A from `source` (PlayOperator), then `players` (on device 0
-   * only; null on the others) checks them, every device takes its share of their checks and move (PlayerShare), and every device
-   * learns at the end barrier whether that was the last round.
+   * Round `step` of pca's players (the 'play' job): G = V A from `source` (PlayOperator), then every device takes its
+   * share of their checks and move (players.ts playRound: `players`, the judge, on device 0 only; null on the others),
+   * and every device learns at the end barrier whether that was the last round.
    */
   playRound(source: PlaySource, rows: number, step: number, goal: PlayGoal, players: Players | null): { stop: boolean; outcome: RoundOutcome | null } {
     const { device, barrier } = this.context;
