@@ -204,19 +204,22 @@ export function moveChunks(p: number, d: number): { count: number; columns: numb
 }
 
 /**
- * The i-th of `parts` parts of the `total` rows (or columns) of a sparse matrix whose pointers are `pointers`
- * (indptr or colptr, total + 1 of them): cut where the entries before reach i / parts of all, so that devices
+ * The i-th of `parts` parts of the `count` rows (or columns) from `first` of a sparse matrix whose pointers are
+ * `pointers` (indptr or colptr): cut where the entries before reach i / parts of the range's, so that devices
  * multiplying by their parts do about equal work (a text matrix's frequent words are a few columns with most entries).
+ * The range is relative to `first`.
  */
-export function partByEntries(pointers: Int32Array | Uint32Array, total: number, parts: number, i: number): Range {
+export function partByEntries(pointers: Int32Array | Uint32Array, first: number, count: number, parts: number, i: number): Range {
+  const base = pointers[first];
+  const entries = pointers[first + count] - base;
   const cut = (share: number): number => {
     if (share === 0) return 0;
-    if (share === parts) return total;
-    const target = (pointers[total] * share) / parts;
-    let low = 0, high = total;
+    if (share === parts) return count;
+    const target = base + (entries * share) / parts;
+    let low = 0, high = count;
     while (low < high) {
       const middle = (low + high) >>> 1;
-      if (pointers[middle] < target) low = middle + 1;
+      if (pointers[first + middle] < target) low = middle + 1;
       else high = middle;
     }
     return low;

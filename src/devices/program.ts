@@ -313,15 +313,32 @@ export class DeviceProgram {
   }
 
   /**
-   * This device's band of the sparse matrix's rows or columns for the products, cut by entries (partByEntries): each
-   * value of a product is computed by one device whatever the band, so the bands change the work, not the bits.
+   * This device's band of the sparse matrix's rows or columns for the products (of `count` from `first`: all by
+   * default), cut by entries (partByEntries): each value of a product is computed by one device whatever the band,
+   * so the bands change the work, not the bits.
    */
-  private sparseBand(of: 'rows' | 'columns'): Range {
+  private sparseBand(of: 'rows' | 'columns', first = 0, count?: number): Range {
     const { memory, topology, device } = this.context;
     const sparse = this.sparse;
     const total = of === 'rows' ? sparse.rows : sparse.cols;
     const pointers = new Int32Array(memory.buffer, of === 'rows' ? sparse.indptr : sparse.colptr, total + 1);
-    return partByEntries(pointers, total, topology.devices, device);
+    return partByEntries(pointers, first, count ?? total - first, topology.devices, device);
+  }
+
+  /**
+   * The sparse Gram route's components, X̃ᵀu before the centring, for the sparse matrix's columns [first, first +
+   * count) (the 'back-project' job): Xᵀ times the float64 vectors into the plan's float64 columns, each device a band
+   * of the columns cut by entries (assembly/sparsetimes64.ts: each column summed by one device, in stored order).
+   */
+  backProject(first: number, count: number): boolean {
+    const { kernels, barrier } = this.context;
+    const sparse = this.sparse;
+    const { start, end } = this.sparseBand('columns', first, count);
+    const { width } = sparse;
+    if (end > start) {
+      kernels.sparseTimes64(sparse.colptr, sparse.colIndices, sparse.colData, first + start, end - start, sparse.vectors64, width, width, sparse.columns64 + start * width * 8);
+    }
+    return barrier.waitAtStepEnd();
   }
 
   private get sparse(): SparsePlan {

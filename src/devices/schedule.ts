@@ -30,6 +30,8 @@ import type { Range } from './partition';
  * bound is below `tol`, stops improving, or `maxSteps` rounds.
  * `symmetrize`: no step: the operator's rows `rows` in float32 = factor × its float64 sums (their upper triangle),
  * each device a band of them.
+ * `back-project`: no step: the sparse Gram route's components for the sparse matrix's columns [first, first +
+ * count), Xᵀ times the plan's float64 vectors into its float64 columns.
  */
 export type Job =
   | {
@@ -42,7 +44,8 @@ export type Job =
   | { kind: 'pencil'; plan: PencilPlan; goal: PencilGoal; reportEvery: number }
   | { kind: 'multiply'; source: PlaySource; rows: number }
   | { kind: 'sparse-covariance'; first: number; rows: number }
-  | { kind: 'symmetrize'; factor: number; rows: Range };
+  | { kind: 'symmetrize'; factor: number; rows: Range }
+  | { kind: 'back-project'; first: number; count: number };
 
 export interface StepReport {
   /** Steps taken in this job so far. */
@@ -89,6 +92,9 @@ export function* runJob(program: DeviceProgram, job: Job, firstStep: number): Ge
   } else if (job.kind === 'symmetrize') {
     program.symmetrize(job.factor, job.rows);
     yield { ...NO_STEP, batchSize: job.rows.end - job.rows.start };
+  } else if (job.kind === 'back-project') {
+    program.backProject(job.first, job.count);
+    yield { ...NO_STEP, batchSize: job.count };
   } else {
     yield* playSchedule(program, job);
   }

@@ -217,14 +217,14 @@ function dot(a: Float64Array, b: Float64Array): number {
 
 /**
  * The Gram route's components in float64, w_i = X̃ᵀu_i / ‖X̃ᵀu_i‖ for Ritz vectors u_i (`count` rows of n, float64),
- * X̃ = X − 1 meanᵀ of the kernels' (scaled, float32) values, in this thread (assembly/sparsetimes64.ts: f64 lanes over
- * the vectors, BACK_COLUMNS columns a job). Float32 products, as the devices make them, put about 1e-6·θ₁ into the
+ * X̃ = X − 1 meanᵀ of the kernels' (scaled, float32) values, on the devices ('back-project' jobs of BACK_COLUMNS
+ * columns, assembly/sparsetimes64.ts: f64 lanes over the vectors), the centring here. Float32 products, as the devices make them, put about 1e-6·θ₁ into the
  * components' residuals on the bench's text (its frequent words' columns sum thousands of entries), more than tol.
  */
 async function backProject(
   engine: Engine, vectors: Float64Array, count: number, mean: Float64Array, scale: number, signal?: AbortSignal,
 ): Promise<Float64Array> {
-  const { kernels, plan, memory } = engine.hostKernels();
+  const { plan, memory } = engine.hostKernels();
   const sparse = plan.sparse!;
   const { rows: n, cols: d, width } = sparse;
   const transposed = new Float64Array(memory.buffer, sparse.vectors64, n * width);
@@ -237,9 +237,8 @@ async function backProject(
   }
   const components = new Float64Array(count * d);
   for (let first = 0; first < d; first += BACK_COLUMNS) {
-    await turn(signal);
     const columns = Math.min(BACK_COLUMNS, d - first);
-    kernels.sparseTimes64(sparse.colptr, sparse.colIndices, sparse.colData, first, columns, sparse.vectors64, width, width, sparse.columns64);
+    await engine.run({ kind: 'back-project', first, count: columns }, undefined, signal);
     const block = new Float64Array(memory.buffer, sparse.columns64, columns * width);
     for (let c = 0; c < columns; c++) {
       const shift = scale * mean[first + c];

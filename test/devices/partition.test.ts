@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { planMemory } from '../../src/devices/memory';
 import { WorkQueues } from '../../src/devices/collectives';
-import { Chunking, ROW_BLOCK, checkTopology, deviceRole, maxChunks, type Range } from '../../src/devices/partition';
+import { Chunking, ROW_BLOCK, checkTopology, deviceRole, maxChunks, partByEntries, type Range } from '../../src/devices/partition';
 
 /** Checks that the ranges tile [0, total) in order. */
 function expectTiling(ranges: Range[], total: number, what: string) {
@@ -126,3 +126,30 @@ describe('memory plan', () => {
   });
 });
 
+
+describe('partByEntries', () => {
+  it('cuts a range of a sparse matrix\'s rows into contiguous parts of about equal entries', () => {
+    // 40 rows: the first 4 hold most entries (a text matrix's frequent words), the rest one each.
+    const counts = Array.from({ length: 40 }, (_, r) => (r < 4 ? 50 : 1));
+    const pointers = Int32Array.from({ length: 41 }, (_, r) => counts.slice(0, r).reduce((sum, count) => sum + count, 0));
+    for (const [first, count] of [[0, 40], [2, 30], [10, 1], [5, 0]]) {
+      for (const parts of [1, 2, 3, 5]) {
+        const ranges = Array.from({ length: parts }, (_, i) => partByEntries(pointers, first, count, parts, i));
+        expect(ranges[0].start).toBe(0);
+        expect(ranges[parts - 1].end).toBe(count);
+        ranges.forEach((range, i) => {
+          expect(range.end).toBeGreaterThanOrEqual(range.start);
+          if (i > 0) expect(range.start).toBe(ranges[i - 1].end);
+        });
+        const entries = ranges.map((range) => pointers[first + range.end] - pointers[first + range.start]);
+        const all = pointers[first + count] - pointers[first];
+        // Each part is within one row's entries (at most 50) of an equal share.
+        entries.forEach((value) => expect(Math.abs(value - all / parts)).toBeLessThanOrEqual(50));
+      }
+    }
+    // Equal parts by rows would give the first device 150 + of 186 entries; by entries it gets about half.
+    const half = partByEntries(pointers, 0, 40, 2, 0);
+    expect(pointers[half.end]).toBeLessThanOrEqual(150);
+    expect(pointers[half.end]).toBeGreaterThanOrEqual(100);
+  });
+});
