@@ -356,7 +356,7 @@ describe('a damaged .npz is refused, naming the file, the member and the entry',
     await expect(opened(floats)).rejects.toThrow('x.npz, entry indices.npy: dtype \'<f4\' is not an integer type: indices are integers (int32 or int64)');
   });
 
-  it('a file cut short; deflated data damaged; a stored member whose bytes do not match its CRC-32', async () => {
+  it('a file cut short; a member reaching past its end; deflated data damaged; a stored member whose bytes do not match its CRC-32', async () => {
     const bytes = fixtureBytes('cells.npz');
     await expect(openSparse(bytes.subarray(0, bytes.length - 200), { name: 'c.npz' })).rejects.toThrow(
       /^c\.npz is truncated or damaged: it starts as a zip file but has no end of central directory record/,
@@ -368,6 +368,13 @@ describe('a damaged .npz is refused, naming the file, the member and the entry',
     const damaged = deflated.slice();
     for (let i = dataAt + 200; i < dataAt + 260; i++) damaged[i] ^= 0x5a;
     await expect(openAndRead(damaged, { name: 'd.npz', batchEntries: 10 })).rejects.toThrow(/^d\.npz, entry data\.npy: (its deflated data|CRC-32 mismatch)/);
+    // The central directory claims more deflated bytes of data.npy than the file holds after its local header.
+    const name = new TextEncoder().encode('data.npy');
+    const central = findBytes(deflated, name, findBytes(deflated, name) + 1) - 46;
+    const overlong = deflated.slice();
+    const view = new DataView(overlong.buffer);
+    view.setUint32(central + 20, view.getUint32(central + 20, true) + 5000, true);
+    await expect(openAndRead(overlong, { name: 'o.npz' })).rejects.toThrow(/^o\.npz is truncated: data\.npy's data at bytes \d+–\d+ reaches past the end of the file \(\d+ bytes\)$/);
     const stored = zipBytes(entries);
     const flipped = stored.slice();
     flipped[findBytes(stored, new TextEncoder().encode('data.npy')) + 8 + 128 + 8 * 700] ^= 1;
@@ -375,9 +382,9 @@ describe('a damaged .npz is refused, naming the file, the member and the entry',
   });
 });
 
-/** Where `needle` first occurs in `bytes` (a zip entry's name in its local header: its data follows). */
-function findBytes(bytes: Uint8Array, needle: Uint8Array): number {
-  outer: for (let i = 0; i + needle.length <= bytes.length; i++) {
+/** Where `needle` first occurs in `bytes` from `from` (a zip entry's name: in its local header, its data follows). */
+function findBytes(bytes: Uint8Array, needle: Uint8Array, from = 0): number {
+  outer: for (let i = from; i + needle.length <= bytes.length; i++) {
     for (let j = 0; j < needle.length; j++) if (bytes[i + j] !== needle[j]) continue outer;
     return i;
   }
