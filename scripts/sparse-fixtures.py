@@ -17,6 +17,9 @@ test/io/mtx.test.ts and test/cli/sparse.test.ts (which never run Python).
   transpose (60 cells × 30 genes), the matrix the tests read with `transpose`.
 - cells-sorted.mtx.gz: the same counts with the entries sorted by column (cell), as 10x Genomics writes them: read
   transposed, its rows come in order (what a streamed reading needs); the same truth and answers.
+- cells.npz: the same counts, cells × genes, as a csr matrix of float64 (deflated): what openSparse streams by rows.
+- genes-by-cells-csc.npz: the counts genes × cells as a csc matrix, int64 counts and int64 indices, stored: read with
+  `transpose`, its columns (cells) are the rows (openSparse streams it so); the same truth and answers.
 - answers.json: for cells × genes of genes-by-cells.mtx.gz (log1p of the counts is not taken: the counts themselves),
   the centred PCA (eigenvalues of the covariance with n − 1, their eigenvectors as rows, signs as svd_flip: largest
   magnitude positive) and the uncentred truncated SVD (singular values, right singular vectors, the variances of the
@@ -136,6 +139,14 @@ scipy.io.mmwrite(buffer, sp.csc_matrix(genes_by_cells).tocoo(), field='integer',
 with gzip.GzipFile(path('cells-sorted.mtx.gz'), 'wb', mtime=0) as f:
     f.write(buffer.getvalue())
 truth('cells-sorted.mtx.gz', cells_by_genes)
+sp.save_npz(path('cells.npz'), sp.csr_matrix(cells_by_genes), compressed=True)
+truth('cells.npz', cells_by_genes)
+csc = sp.csc_matrix(genes_by_cells)
+csc.indices = csc.indices.astype(np.int64)
+csc.indptr = csc.indptr.astype(np.int64)
+assert csc.data.dtype == np.int64 and csc.indices.dtype == np.int64
+sp.save_npz(path('genes-by-cells-csc.npz'), csc, compressed=False)
+truth('genes-by-cells-csc.npz', cells_by_genes)
 
 
 def flip(rows):

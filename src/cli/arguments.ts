@@ -165,13 +165,13 @@ const READING: [OptionName, string][] = [
 ];
 /** Sparse files: scipy's save_npz and Matrix Market. */
 const SPARSE: [OptionName, string] = ['transpose', 'read a sparse file\'s (.npz, .mtx, .mtx.gz) columns as rows: a genes × cells matrix.mtx.gz as cells × genes'];
-/** fit of a Matrix Market file larger than memory. */
+/** fit of a sparse file larger than memory. */
 const STREAM: [OptionName, string] = [
   'stream',
-  'read a Matrix Market file (.mtx, .mtx.gz) in one pass, a batch of rows at a time, for files larger than memory: its entries must come grouped by row in row order (with --transpose, by column: 10x Genomics\' order); the covariance route only',
+  'read a sparse file in one pass, a batch of rows at a time, for files larger than memory: a Matrix Market file (.mtx, .mtx.gz) whose entries come grouped by row in row order (with --transpose, by column: 10x Genomics\' order), or an .npz of a csr matrix (csc with --transpose); the covariance route only',
 ];
-const STREAM_FIT_ONLY = 'fit streams a Matrix Market file (--stream); transform and info read a sparse file whole';
-const NOT_SPARSE = 'it reads dense files (.npy, CSV, Parquet), always streamed; --stream is fit\'s, for Matrix Market files';
+const STREAM_FIT_ONLY = 'fit streams a sparse file (--stream); transform and info read a sparse file whole';
+const NOT_SPARSE = 'it reads dense files (.npy, CSV, Parquet), always streamed; --stream is fit\'s, for sparse files';
 const COLUMNS: [OptionName, string] = ['columns', 'CSV or Parquet columns to read, by name or 0-based index (default: all)'];
 const REPORTING: [OptionName, string][] = [
   ['quiet', 'no progress and no summary (errors still go to stderr)'],

@@ -14,6 +14,7 @@ import {
   PCAModel, SparseRowSource, installNodeHost, isSparseMatrix, openSparse, pca, readSparse, type MatrixSource, type SparseMatrix,
 } from '../entries/node';
 import { encodeNpyHeader } from '../io/npy';
+import { NotStreamableError } from '../io/npz-stream';
 import { formatOfName } from '../io/open';
 import type { SourceInfo } from '../io/source';
 import { readSparseMatrix } from '../io/sparse';
@@ -91,15 +92,13 @@ function readSparseFile(file: string, format: 'npz' | 'mtx', args: Arguments, si
 }
 
 /**
- * fit's input: a sparse file read whole (its entries, never a dense matrix) and fitted in memory, or with --stream a
- * Matrix Market file read in one pass; a dense file, streamed.
+ * fit's input: a sparse file read whole (its entries, never a dense matrix) and fitted in memory, or with --stream
+ * read in one pass; a dense file, streamed.
  */
 async function fitInput(file: string, input: Input, args: Arguments, signal: AbortSignal): Promise<SparseMatrix | SparseRowSource | MatrixSource> {
   const sparse = sparseFormat(file, args);
-  if (args.stream && sparse !== 'mtx') {
-    throw new ArgumentError(sparse === 'npz'
-      ? `--stream reads Matrix Market files (.mtx, .mtx.gz): ${file} is a scipy .npz file (a zip, read whole); leave out --stream`
-      : `--stream applies to Matrix Market files (.mtx, .mtx.gz): ${file} is not one (dense files are always streamed)`);
+  if (args.stream && sparse === null) {
+    throw new ArgumentError(`--stream applies to sparse files (.npz, .mtx, .mtx.gz): ${file} is not one (dense files are always streamed)`);
   }
   if (args.solver === 'gram' && !sparse) {
     throw new ArgumentError(`--solver gram plays on the rows' n × n Gram matrix, which needs every row in memory: ${file} is streamed (gram applies to sparse files: .npz, .mtx, .mtx.gz)`);
@@ -107,9 +106,21 @@ async function fitInput(file: string, input: Input, args: Arguments, signal: Abo
   if (args.stream && (args.solver === 'data' || args.solver === 'gram')) {
     throw new ArgumentError(`--stream fits by the covariance route (one pass): --solver ${args.solver} needs ${file} whole; leave out --stream`);
   }
-  if (args.stream) return openSparse(file, { format: 'mtx', transpose: args.transpose, signal, name: file });
+  if (args.stream) return openStreamed(file, sparse!, args, signal);
   // A sparse file is read whole (its entries, never a dense matrix) and fitted in memory; a dense one is streamed.
   return sparse ? readSparseFile(file, sparse, args, signal) : selectedSource(file, input, args);
+}
+
+/**
+ * A sparse file opened for fit --stream: an .npz whose layout does not stream (csc without --transpose, csr with it,
+ * coo, bsr, dia) is a usage error, as the options that ask for it are.
+ */
+async function openStreamed(file: string, format: 'npz' | 'mtx', args: Arguments, signal: AbortSignal): Promise<SparseRowSource> {
+  try {
+    return await openSparse(file, { format, transpose: args.transpose, signal, name: file });
+  } catch (error) {
+    throw error instanceof NotStreamableError ? new ArgumentError(error.message) : error;
+  }
 }
 
 async function fit(file: string, args: Arguments, signal: AbortSignal): Promise<void> {

@@ -154,10 +154,15 @@ function iterableStream(input: AsyncIterable<Uint8Array>, name: string): ByteStr
   }, async () => iterator.return?.());
 }
 
-/** Chunks of a file's bytes [start, end), in order, giving the event loop its turns (bytes and Blobs read as microtasks). */
-export async function* fileChunks(file: ByteFile, start = 0, end = file.size): AsyncGenerator<Uint8Array> {
+/**
+ * Chunks of a file's bytes [start, end), in order, giving the event loop its turns (bytes and Blobs read as
+ * microtasks). `stopped` is asked before each read: a reader that lets go while a read is on its way (a pipe's
+ * pull) is not read for once more, after it may have closed the file.
+ */
+export async function* fileChunks(file: ByteFile, start = 0, end = file.size, stopped = () => false): AsyncGenerator<Uint8Array> {
   for (let position = start; position < end;) {
     if (turnDue()) await yieldToEventLoop();
+    if (stopped()) return;
     const chunk = await file.read(position, Math.min(CHUNK_BYTES, end - position));
     if (chunk.byteLength === 0) throw new Error(`${file.name}: the file ended at byte ${position}, before its size ${file.size} (was it truncated while reading?)`);
     position += chunk.byteLength;

@@ -22,7 +22,7 @@ export interface SparseFileOptions {
 }
 
 /** A 1-d or 0-d array of an .npz entry, decoded. */
-interface NpzArray {
+export interface NpzArray {
   entry: string;
   descr: string;
   shape: number[];
@@ -36,7 +36,7 @@ const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const nativeOrder = (descr: string) => LITTLE_ENDIAN_HOST ? descr[0] !== '>' : descr[0] === '>' || descr[0] === '=';
 
 /** Formats scipy can save that eigengame does not read, and how to convert them. */
-const OTHER_FORMATS = new Set(['bsr', 'dia', 'lil', 'dok']);
+export const OTHER_FORMATS = new Set(['bsr', 'dia', 'lil', 'dok']);
 
 /** Reads a save_npz file already opened for random access. */
 export async function readNpzFile(file: ByteFile, options: SparseFileOptions = {}): Promise<SparseMatrix> {
@@ -50,7 +50,7 @@ export async function readNpzFile(file: ByteFile, options: SparseFileOptions = {
     }
     return npyArray(file, entry, options.signal);
   };
-  const format = text(await array('format'), file.name);
+  const format = formatText(await array('format'), file.name);
   if (OTHER_FORMATS.has(format)) {
     throw new RangeError(`${file.name} holds a ${format} matrix: eigengame reads csr, csc and coo; save it with save_npz(file, X.tocsr())`);
   }
@@ -84,7 +84,7 @@ export function transposed(matrix: SparseMatrix): SparseMatrix {
   return { ...matrix, format: matrix.format === 'csr' ? 'csc' : 'csr', rows: matrix.cols, cols: matrix.rows };
 }
 
-async function npyArray(file: ByteFile, entry: ZipEntry, signal?: AbortSignal): Promise<NpzArray> {
+export async function npyArray(file: ByteFile, entry: ZipEntry, signal?: AbortSignal): Promise<NpzArray> {
   const bytes = await readZipEntry(file, entry, signal);
   const name = `${file.name}, entry ${entry.name}`;
   const header = parseNpyDict(name, bytes);
@@ -100,14 +100,14 @@ async function npyArray(file: ByteFile, entry: ZipEntry, signal?: AbortSignal): 
 }
 
 /** Bytes per value of a dtype string ('<i8', '|b1', '|S3', '<U3'). */
-function itemSize(name: string, descr: string): number {
+export function itemSize(name: string, descr: string): number {
   const match = /^[<>|=]([biufcSU])(\d+)$/.exec(descr);
   if (!match) throw new RangeError(`${name}: dtype '${descr}' is not one save_npz writes (integers, floats, complex, bools, bytes or str)`);
   return match[1] === 'U' ? 4 * Number(match[2]) : Number(match[2]);
 }
 
 /** format.npy's text: a 0-d (or 1-element) bytes ('|S3') or str ('<U3') array. */
-function text(array: NpzArray, file: string): string {
+export function formatText(array: NpzArray, file: string): string {
   const match = /^([<>|=])([SU])(\d+)$/.exec(array.descr);
   if (!match || array.bytes.byteLength === 0) throw new RangeError(`${array.entry}: dtype '${array.descr}' is not text: format.npy holds b'csr', b'csc' or b'coo'`);
   const [, order, kind, length] = match;
@@ -155,7 +155,7 @@ function readIntegers(array: NpzArray, store: (i: number, value: number) => void
 }
 
 /** shape.npy: two whole numbers. */
-function shapeOf(array: NpzArray, file: string): [number, number] {
+export function shapeOf(array: NpzArray, file: string): [number, number] {
   if (array.shape.length !== 1 || array.shape[0] !== 2) throw new RangeError(`${array.entry} has shape (${array.shape.join(', ')}): a matrix's shape is 2 numbers`);
   const shape: number[] = [];
   readIntegers(array, (_, value) => shape.push(value));
@@ -167,7 +167,7 @@ function shapeOf(array: NpzArray, file: string): [number, number] {
 }
 
 /** An index array: uint32 as Uint32Array, any other integer type as Int32Array, each value checked to fit. */
-function indexArray(array: NpzArray): Int32Array | Uint32Array {
+export function indexArray(array: NpzArray): Int32Array | Uint32Array {
   if (array.shape.length !== 1) throw new RangeError(`${array.entry} is 0-d: an index array is 1-d`);
   const count = array.shape[0];
   // A copy (slice) starts at offset 0 of its own buffer, aligned for any view.

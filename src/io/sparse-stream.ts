@@ -1,10 +1,12 @@
-// Matrix Market files larger than memory, read in one pass as their text arrives: where the entries come grouped by
-// row in row order (a 10x Genomics or GEO matrix.mtx.gz, genes × cells sorted by column, is so once transposed),
-// each batch of complete rows is checked into canonical csr (sparse.ts) and handed on; only a batch's entries are
-// ever held. The lines are parsed by MtxParser (mtx.ts), whose errors name the line.
+// Sparse files larger than memory, read in one pass in batches of complete rows, each checked into canonical csr
+// (sparse.ts) and handed on; only a batch's entries are ever held. Matrix Market files as their text arrives, where
+// the entries come grouped by row in row order (a 10x Genomics or GEO matrix.mtx.gz, genes × cells sorted by column,
+// is so once transposed), parsed by MtxParser (mtx.ts), whose errors name the line; scipy's save_npz files of csr
+// (csc, transposed) by npz-stream.ts, whose errors name the member and the entry.
 
-import { inputName, openBytes, type ByteFile, type ByteInput, type ByteStream } from './bytes';
+import { inputName, isByteFile, openBytes, type ByteFile, type ByteInput, type ByteStream } from './bytes';
 import { MtxParser, gunzip, takeLines } from './mtx';
+import { NotStreamableError, openNpzRows, type NpzRows } from './npz-stream';
 import { formatOfBytes, sparseFormatOfName, start, type SparseFileFormat, type SparseFileOptions } from './sparse-files';
 import { readSparseMatrix, type SparseReader } from './sparse';
 import { describe } from '../describe';
@@ -14,7 +16,7 @@ export const BATCH_ENTRIES = 1 << 20;
 
 /** Options of `openSparse`. */
 export interface OpenSparseOptions extends SparseFileOptions {
-  /** The file's format: 'mtx' or 'mtx.gz' (default: from its name's extension, else its first bytes). */
+  /** The file's format: 'npz', 'mtx' or 'mtx.gz' (default: from its first bytes, else its name's extension). */
   format?: SparseFileFormat;
   /**
    * Stored entries per batch, about (a batch ends at the first row that starts after this many; default 2^20):
@@ -124,11 +126,19 @@ class RowBatcher extends MtxParser {
 
 }
 
+/** @internal What a SparseRowSource reads: its batches of complete rows, once, and how to let go of the file. */
+export interface RowBatches {
+  read(signal: () => AbortSignal | undefined): AsyncGenerator<SparseRowBatch>;
+  close(): Promise<void>;
+}
+
 /**
- * A sparse Matrix Market file (`.mtx`, `.mtx.gz`) read in one pass in batches of complete rows, as its text arrives,
- * for files larger than memory whose entries come grouped by row in row order (after `transpose`: 10x Genomics' and
- * GEO's genes × cells `matrix.mtx.gz`, sorted by column, read as cells × genes). Made by `openSparse`; `pca` and
- * `Moments.of` read it once (the sparse covariance route) and close it. Only a batch of entries is held at a time.
+ * A sparse file read in one pass in batches of complete rows, for files larger than memory: a Matrix Market file
+ * (`.mtx`, `.mtx.gz`) as its text arrives, where its entries come grouped by row in row order (after `transpose`:
+ * 10x Genomics' and GEO's genes × cells `matrix.mtx.gz`, sorted by column, read as cells × genes); a scipy
+ * `save_npz` file of a csr matrix (csc with `transpose`), its indices and values read side by side. Made by
+ * `openSparse`; `pca` and `Moments.of` read it once (the sparse covariance route) and close it. Only a batch of
+ * entries is held at a time.
  */
 export class SparseRowSource {
   private reading = false;
@@ -143,47 +153,31 @@ export class SparseRowSource {
     readonly rows: number,
     /** Columns (after `transpose`). */
     readonly cols: number,
-    /** Stored entries, as the file's size line announces them (duplicates counted). */
+    /** Stored entries, as the file announces them (duplicates counted): a Matrix Market size line, an .npz's indptr. */
     readonly entries: number,
-    private readonly batcher: RowBatcher,
-    private readonly lines: AsyncGenerator<void>,
-    private readonly bytes: ByteFile | ByteStream,
+    /** Stored entries per batch, about (`openSparse`'s `batchEntries`). */
+    readonly batchEntries: number,
+    private readonly reader: RowBatches,
     signal: AbortSignal | undefined,
   ) {
     this.signal = signal;
   }
 
-  /** Stored entries per batch, about (`openSparse`'s `batchEntries`). */
-  get batchEntries(): number {
-    return this.batcher.batchEntries;
-  }
-
   /**
    * @internal The batches of complete rows, in row order, once (a second reading is refused); `signal` stops the
-   * reading between chunks. The bytes are closed when the batches end, fail or are left.
+   * reading between batches and chunks. The file is closed when the batches end, fail or are left.
    */
   async *batches(signal?: AbortSignal): AsyncGenerator<SparseRowBatch> {
     if (this.reading) throw new Error(`${this.name} is read once, in one pass: open it again (openSparse) to read it again`);
     this.reading = true;
     this.signal = signal ?? this.signal;
     try {
-      for (;;) {
-        yield* this.takeReady();
-        const next = await this.lines.next();
-        if (next.done) break;
+      for await (const batch of this.reader.read(() => this.signal)) {
+        this.signal?.throwIfAborted();
+        yield batch;
       }
-      this.batcher.end();
-      yield* this.takeReady();
     } finally {
       await this.close();
-    }
-  }
-
-  /** The batches gathered, one by one, the abort signal checked before each. */
-  private *takeReady(): Generator<SparseRowBatch> {
-    for (let batch = this.batcher.ready.shift(); batch; batch = this.batcher.ready.shift()) {
-      this.signal?.throwIfAborted();
-      yield batch;
     }
   }
 
@@ -197,29 +191,73 @@ export class SparseRowSource {
     this.reading = true;
     if (this.closed) return;
     this.closed = true;
-    await this.lines.return(undefined);
-    await this.bytes.close();
+    await this.reader.close();
   }
 }
 
+/** A Matrix Market file's batches: the parser's complete batches taken each time its lines pause. */
+function mtxBatches(batcher: RowBatcher, lines: AsyncGenerator<void>, bytes: ByteFile | ByteStream): RowBatches {
+  return {
+    async *read() {
+      for (;;) {
+        yield* takeReady(batcher);
+        if ((await lines.next()).done) break;
+      }
+      batcher.end();
+      yield* takeReady(batcher);
+    },
+    async close() {
+      await lines.return(undefined);
+      await bytes.close();
+    },
+  };
+}
+
+/** The batches gathered, one by one (the source checks its abort signal before each). */
+function* takeReady(batcher: RowBatcher): Generator<SparseRowBatch> {
+  for (let batch = batcher.ready.shift(); batch; batch = batcher.ready.shift()) yield batch;
+}
+
+/** An .npz file's batches: the members' reading stopped, then the file closed. */
+function npzBatches(rows: NpzRows, file: ByteFile): RowBatches {
+  return {
+    read: (signal) => rows.read(signal),
+    async close() {
+      try {
+        await rows.close();
+      } finally {
+        await file.close();
+      }
+    },
+  };
+}
+
 /**
- * Opens a sparse Matrix Market file (`.mtx`, or gzipped `.mtx.gz`; real, integer or pattern; general) to be read in
- * one pass, in batches of complete rows as its text arrives: for files larger than memory, given to `pca` or
- * `Moments.of` (the sparse covariance route: the d × d operator must fit). Its entries must come grouped by row in
- * row order (row indices never decreasing; with `transpose`, column indices), as 10x Genomics' and GEO's genes ×
- * cells `matrix.mtx.gz` are read as cells × genes; an entry out of order fails with its line, and the remedy:
- * `readSparse`, which reads any order whole. Reads the header and size line before it resolves. Symmetric files
- * (one triangle stored) and scipy's .npz files (a zip, read whole) are refused: use `readSparse`.
+ * Opens a sparse file to be read in one pass, in batches of complete rows: for files larger than memory, given to
+ * `pca` or `Moments.of` (the sparse covariance route: the d × d operator must fit).
+ *
+ * - A Matrix Market file (`.mtx`, or gzipped `.mtx.gz`; real, integer or pattern; general), read as its text arrives
+ *   (any input, streams too). Its entries must come grouped by row in row order (row indices never decreasing; with
+ *   `transpose`, column indices), as 10x Genomics' and GEO's genes × cells `matrix.mtx.gz` are read as cells × genes;
+ *   an entry out of order fails with its line, and the remedy: `readSparse`, which reads any order whole. Symmetric
+ *   files (one triangle stored) are refused.
+ * - A scipy `save_npz` file of a csr matrix, or of a csc matrix read with `transpose` (its columns are the rows read),
+ *   stored or deflated: its directory is at its end, so it must be a path, File, Blob or bytes (a stream is refused).
+ *   Its indptr (rows + 1 offsets) is read whole, its indices and values a chunk at a time. csr with `transpose`, csc
+ *   without, and coo, bsr or dia files are refused, naming the conversion (`X.tocsr()`, `X.tocsc()`) or `readSparse`.
+ *
+ * Reads the header (Matrix Market) or the directory, shape and indptr (.npz) before it resolves.
  */
 export async function openSparse(input: ByteInput, options: OpenSparseOptions = {}): Promise<SparseRowSource> {
   const name = options.name ?? inputName(input);
   if (options.format !== undefined && !['npz', 'mtx', 'mtx.gz'].includes(options.format)) {
-    throw new TypeError(`format must be 'mtx' or 'mtx.gz', got ${describe(options.format)}`);
+    throw new TypeError(`format must be 'npz', 'mtx' or 'mtx.gz', got ${describe(options.format)}`);
   }
   const batchEntries = options.batchEntries ?? BATCH_ENTRIES;
   if (!Number.isInteger(batchEntries) || batchEntries < 1 || batchEntries > 2 ** 30) {
     throw new RangeError(`batchEntries must be an integer from 1 to 2^30, got ${describe(options.batchEntries)}`);
   }
+  const transpose = options.transpose ?? false;
   const bytes = await openBytes(input, name);
   let lines: AsyncGenerator<void> | null = null;
   try {
@@ -227,12 +265,19 @@ export async function openSparse(input: ByteInput, options: OpenSparseOptions = 
     const { head, chunks } = await start(bytes);
     const format = formatOfBytes(head) ?? options.format ?? sparseFormatOfName(name);
     if (format === 'npz') {
-      throw new RangeError(`${name} is a scipy .npz file (a zip, its arrays read whole): it cannot be streamed; read it with readSparse`);
+      if (!isByteFile(bytes)) {
+        throw new NotStreamableError(
+          `${name} is a scipy .npz file given as a stream: its directory is at its end and its members are read side by side, which needs ` +
+          'random access; pass a path, File or Blob, or read it whole with readSparse',
+        );
+      }
+      const rows = await openNpzRows(bytes, { transpose, batchEntries, signal: options.signal });
+      return new SparseRowSource(name, rows.rows, rows.cols, rows.entries, batchEntries, npzBatches(rows, bytes), options.signal);
     }
     if (format === undefined) {
-      throw new RangeError(`${name}: neither its name nor its first bytes say a Matrix Market file (.mtx, .mtx.gz); pass { format }`);
+      throw new RangeError(`${name}: neither its name nor its first bytes say a sparse file (.npz, .mtx, .mtx.gz); pass { format }`);
     }
-    const batcher = new RowBatcher(name, options.transpose ?? false, batchEntries);
+    const batcher = new RowBatcher(name, transpose, batchEntries);
     const text = format === 'mtx.gz' ? gunzip(chunks(), name) : chunks();
     let source: SparseRowSource | null = null;
     const signal = () => source?.readingSignal ?? options.signal;
@@ -244,7 +289,7 @@ export async function openSparse(input: ByteInput, options: OpenSparseOptions = 
       }
     }
     const { rows, cols, entries } = batcher.shape;
-    source = new SparseRowSource(name, rows, cols, entries, batcher, lines, bytes, options.signal);
+    source = new SparseRowSource(name, rows, cols, entries, batchEntries, mtxBatches(batcher, lines, bytes), options.signal);
     return source;
   } catch (error) {
     await lines?.return(undefined);

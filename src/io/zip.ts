@@ -3,7 +3,7 @@
 // stored (method 0) or deflated (method 8, inflated by the platform's DecompressionStream), and its CRC-32 checked.
 // Every error names the file, the entry and the byte offset where the file stopped making sense.
 
-import type { ByteFile } from './bytes';
+import { fileChunks, type ByteFile } from './bytes';
 import { chunksStream, crc32, decompressionStream, streamChunks } from './decompress';
 import { turn } from '../hosts/turns';
 
@@ -158,8 +158,8 @@ function readZip64Extra(name: string, entry: ZipEntry, data: DataView, start: nu
   throw new RangeError(`${name}: entry ${entry.name} (central directory at byte ${entry.centralOffset}) defers its sizes to a zip64 extra field it does not have`);
 }
 
-/** An entry's bytes, inflated if deflated, checked against the central directory's size and CRC-32. */
-export async function readZipEntry(file: ByteFile, entry: ZipEntry, signal?: AbortSignal): Promise<Uint8Array> {
+/** Where an entry's data starts (after its local header), its method checked to be one this reader inflates. */
+async function entryDataStart(file: ByteFile, entry: ZipEntry): Promise<number> {
   const name = `${file.name}, entry ${entry.name}`;
   if (entry.flags & 1) throw new RangeError(`${name} is encrypted`);
   if (entry.method !== 0 && entry.method !== 8) {
@@ -168,10 +168,17 @@ export async function readZipEntry(file: ByteFile, entry: ZipEntry, signal?: Abo
   const local = view(await readExactly(file, entry.localOffset, LOCAL_BYTES, `${entry.name}'s local header`));
   if (local.getUint32(0, true) !== LOCAL_SIGNATURE) throw new RangeError(`${name}: bad signature at byte ${entry.localOffset}: expected a local file header (PK\\3\\4)`);
   const start = entry.localOffset + LOCAL_BYTES + local.getUint16(26, true) + local.getUint16(28, true);
+  if (entry.method === 0 && entry.compressedSize !== entry.size) throw new RangeError(`${name}: a stored entry of ${entry.compressedSize} bytes claims ${entry.size} once uncompressed`);
+  return start;
+}
+
+/** An entry's bytes, inflated if deflated, checked against the central directory's size and CRC-32. */
+export async function readZipEntry(file: ByteFile, entry: ZipEntry, signal?: AbortSignal): Promise<Uint8Array> {
+  const name = `${file.name}, entry ${entry.name}`;
+  const start = await entryDataStart(file, entry);
   const stored = await readExactly(file, start, entry.compressedSize, `${entry.name}'s data`);
   let bytes: Uint8Array;
   if (entry.method === 0) {
-    if (entry.compressedSize !== entry.size) throw new RangeError(`${name}: a stored entry of ${entry.compressedSize} bytes claims ${entry.size} once uncompressed`);
     bytes = stored;
   } else {
     bytes = await inflate(name, stored, start, entry.size, signal);
@@ -181,6 +188,59 @@ export async function readZipEntry(file: ByteFile, entry: ZipEntry, signal?: Abo
     throw new RangeError(`${name}: CRC-32 mismatch: its data (bytes ${start}–${start + entry.compressedSize - 1}) gives ${hex(crc)}, the central directory says ${hex(entry.crc)}: the file is damaged`);
   }
   return bytes;
+}
+
+/**
+ * An entry's bytes as they are read, a chunk at a time (inflated as they come if deflated), for entries larger than
+ * memory: its size and CRC-32 checked against the central directory once its last byte has come. Leaving the
+ * iteration early cancels the inflater and the file's reading.
+ */
+export async function* zipEntryChunks(file: ByteFile, entry: ZipEntry, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+  const name = `${file.name}, entry ${entry.name}`;
+  const start = await entryDataStart(file, entry);
+  const end = start + entry.compressedSize;
+  if (end > file.size) {
+    throw new RangeError(`${file.name} is truncated: ${entry.name}'s data at bytes ${start}–${end - 1} reaches past the end of the file (${file.size} bytes)`);
+  }
+  let crc = 0;
+  let count = 0;
+  if (entry.method === 0) {
+    for await (const chunk of fileChunks(file, start, end)) {
+      crc = crc32(chunk, crc);
+      count += chunk.byteLength;
+      yield chunk;
+    }
+  } else {
+    const remedy = 'save it with scipy.sparse.save_npz(file, X, compressed=False)';
+    let left = false;
+    const inflated = chunksStream(fileChunks(file, start, end, () => left)).pipeThrough(decompressionStream('deflate-raw', name, remedy));
+    const chunks = streamChunks(inflated);
+    try {
+      for (;;) {
+        let next: IteratorResult<Uint8Array>;
+        try {
+          next = await chunks.next();
+        } catch (error) {
+          if (signal?.aborted) throw error;
+          throw new RangeError(`${name}: its deflated data (bytes ${start}–${end - 1}) is corrupt or cut short after ${count} inflated bytes: ${(error as Error).message}`, { cause: error });
+        }
+        if (next.done) break;
+        const chunk = next.value;
+        if (count + chunk.byteLength > entry.size) throw new RangeError(`${name}: its deflated data (from byte ${start}) inflates to more than the ${entry.size} bytes the central directory says`);
+        crc = crc32(chunk, crc);
+        count += chunk.byteLength;
+        yield chunk;
+      }
+    } finally {
+      // Left early (or failed): the inflater cancelled, and through it the file's reading (a pull on its way reads no more).
+      left = true;
+      await chunks.return(undefined);
+    }
+    if (count !== entry.size) throw new RangeError(`${name}: its deflated data (bytes ${start}–${end - 1}) inflates to ${count} bytes, the central directory says ${entry.size}`);
+  }
+  if (crc !== entry.crc) {
+    throw new RangeError(`${name}: CRC-32 mismatch: its data (bytes ${start}–${end - 1}) gives ${hex(crc)}, the central directory says ${hex(entry.crc)}: the file is damaged`);
+  }
 }
 
 const hex = (value: number) => `0x${value.toString(16).padStart(8, '0')}`;

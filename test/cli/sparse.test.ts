@@ -24,7 +24,7 @@ function absCosines(components: number[], d: number, truth: number[][]): number[
 const cli = new URL('../../dist/cli.js', import.meta.url).pathname;
 const directory = mkdtempSync(join(tmpdir(), 'eigengame-cli-sparse-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
-for (const name of ['csr.npz', 'csc-stored.npz', 'genes-by-cells.mtx.gz', 'cells-sorted.mtx.gz', 'real.mtx']) copyFileSync(sparseFixture(name), join(directory, name));
+for (const name of ['csr.npz', 'csc-stored.npz', 'coo.npz', 'cells.npz', 'genes-by-cells-csc.npz', 'genes-by-cells.mtx.gz', 'cells-sorted.mtx.gz', 'real.mtx']) copyFileSync(sparseFixture(name), join(directory, name));
 copyFileSync(sparseFixture('real.mtx'), join(directory, 'real-mtx.txt'));
 writeFileSync(join(directory, 'dense.npy'), new Uint8Array(0));
 
@@ -59,10 +59,12 @@ describe('eigengame info on sparse files', () => {
     [['info', 'dense.npy', '--transpose'], 'eigengame: --transpose applies to sparse files (.npz, .mtx, .mtx.gz): dense.npy is not one (see eigengame info --help)'],
     [['info', 'csr.npz', '--columns', '1'], 'eigengame: csr.npz is a sparse matrix file: --columns only apply to CSV and Parquet (a sparse file is read whole) (see eigengame info --help)'],
     [['cca', 'csr.npz', 'real.mtx', '-k', '1'], 'eigengame: csr.npz is a sparse matrix file: fit, transform and info read it; cca, pls and lda read dense files (.npy, CSV, Parquet) (see eigengame cca --help)'],
-    [['fit', 'csr.npz', '-k', '2', '--stream'], 'eigengame: --stream reads Matrix Market files (.mtx, .mtx.gz): csr.npz is a scipy .npz file (a zip, read whole); leave out --stream (see eigengame fit --help)'],
-    [['fit', 'dense.npy', '-k', '2', '--stream'], 'eigengame: --stream applies to Matrix Market files (.mtx, .mtx.gz): dense.npy is not one (dense files are always streamed) (see eigengame fit --help)'],
+    [['fit', 'csc-stored.npz', '-k', '2', '--stream'], 'eigengame: csc-stored.npz holds a csc matrix: its rows are spread over its columns, so it cannot be streamed by rows; save it with save_npz(file, X.tocsr()), read it transposed (transpose; the CLI: --transpose) if its columns are the samples, or read it whole with readSparse (the CLI: without --stream) (see eigengame fit --help)'],
+    [['fit', 'csr.npz', '-k', '2', '--stream', '--transpose'], 'eigengame: csr.npz holds a csr matrix: read transposed, its rows are the file\'s columns, which csr does not store together, so it cannot be streamed; save it with save_npz(file, X.tocsc()) to stream it transposed, or read it whole with readSparse (the CLI: without --stream) (see eigengame fit --help)'],
+    [['fit', 'coo.npz', '-k', '2', '--stream'], 'eigengame: coo.npz holds a coo matrix, whose entries are not grouped by row: it cannot be streamed; save it with save_npz(file, X.tocsr()) (X.tocsc() to read it transposed), or read it whole with readSparse (the CLI: without --stream) (see eigengame fit --help)'],
+    [['fit', 'dense.npy', '-k', '2', '--stream'], 'eigengame: --stream applies to sparse files (.npz, .mtx, .mtx.gz): dense.npy is not one (dense files are always streamed) (see eigengame fit --help)'],
     [['fit', 'real.mtx', '-k', '2', '--stream', '--solver', 'data'], 'eigengame: --stream fits by the covariance route (one pass): --solver data needs real.mtx whole; leave out --stream (see eigengame fit --help)'],
-    [['cca', 'real.mtx', 'real.mtx', '-k', '1', '--stream'], 'eigengame: cca takes no --stream: it reads dense files (.npy, CSV, Parquet), always streamed; --stream is fit\'s, for Matrix Market files (see eigengame cca --help)'],
+    [['cca', 'real.mtx', 'real.mtx', '-k', '1', '--stream'], 'eigengame: cca takes no --stream: it reads dense files (.npy, CSV, Parquet), always streamed; --stream is fit\'s, for sparse files (see eigengame cca --help)'],
   ])('%j is a usage error (exit 2, one line)', (argv, message) => {
     const result = run(argv);
     expect(result.stderr).toBe(`${message}\n`);
@@ -111,6 +113,29 @@ describe('eigengame fit and transform on sparse files, against numpy\'s float64 
     const whole = JSON.parse(readFileSync(join(directory, 'whole.json'), 'utf8'));
     for (const field of ['components', 'explainedVariance', 'mean']) expect(model[field], field).toEqual(whole[field]);
     for (const cosine of absCosines(model.components, 30, answers.pca.components)) expect(cosine).toBeGreaterThan(1 - 1e-6);
+  });
+
+  it.each([
+    [['cells.npz'], 'a csr .npz'], [['genes-by-cells-csc.npz', '--transpose'], 'a csc .npz of genes × cells read with --transpose'],
+  ])('fit --stream of %j (%s): the model of the fit without --stream, to the bit; numpy\'s answers', (file) => {
+    const streamed = run(['fit', ...file, '--stream', '-k', '5', '--out', 'streamed-npz.json', '--json', '--quiet']);
+    expect(streamed.stderr).toBe('');
+    expect(streamed.code).toBe(0);
+    expect(JSON.parse(streamed.stdout)).toMatchObject({ k: 5, d: 30, rows: 60, solver: 'sparse-covariance', passes: 1 });
+    expect(run(['fit', ...file, '-k', '5', '--solver', 'covariance', '--out', 'whole-npz.json', '--quiet']).code).toBe(0);
+    const model = JSON.parse(readFileSync(join(directory, 'streamed-npz.json'), 'utf8'));
+    const whole = JSON.parse(readFileSync(join(directory, 'whole-npz.json'), 'utf8'));
+    for (const field of ['components', 'explainedVariance', 'mean']) expect(model[field], field).toEqual(whole[field]);
+    for (const cosine of absCosines(model.components, 30, answers.pca.components)) expect(cosine).toBeGreaterThan(1 - 1e-6);
+  });
+
+  it('fit --stream of an .npz with an index out of range fails (exit 1), naming the member, the entry and its row', () => {
+    writeFileSync(join(directory, 'bad-index.npz'), zipBytes(npzEntries({
+      format: 'csr', shape: [3, 2], indptr: Int32Array.from([0, 1, 2, 3]), indices: Int32Array.from([0, 1, 2]), values: Float64Array.from([1, 2, 3]),
+    })));
+    const result = run(['fit', 'bad-index.npz', '--stream', '-k', '1', '--quiet']);
+    expect(result.stderr).toBe('eigengame: bad-index.npz, entry indices.npy: entry 2 (row 2) has column 2, outside the shape\'s 2 columns (0 to 1)\n');
+    expect(result.code).toBe(1);
   });
 
   it('fit --stream of a file not in row order fails (exit 1), naming the line and the remedy', () => {

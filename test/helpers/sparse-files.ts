@@ -5,6 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { crc32, deflateRawSync } from 'node:zlib';
+import type { vi } from 'vitest';
+import type { ByteFile, ByteStream } from '../../src/hosts/bytes';
 import type { SparseMatrix } from '../../src/io/sparse';
 
 export const sparseFixture = (name: string) => fileURLToPath(new URL(`../fixtures/sparse/${name}`, import.meta.url));
@@ -158,4 +160,65 @@ export function chunked(bytes: Uint8Array, size: number): ReadableStream<Uint8Ar
       else controller.enqueue(bytes.slice(at, (at += size)));
     },
   });
+}
+
+/**
+ * A dense row-major matrix as a save_npz file of csr (or, `csc`, of its transpose stored as csc: the same bytes
+ * describe the matrix read with `transpose`), each row's entries in reverse column order and every third one split
+ * into two halves (duplicates: summed on reading, exactly for float32 values), int32 or int64 indices, stored or
+ * deflated.
+ */
+export function npzOfRows(dense: Float64Array, n: number, d: number, options: { deflate?: boolean; int64?: boolean; csc?: boolean } = {}): Uint8Array {
+  const indices: number[] = [];
+  const values: number[] = [];
+  const indptr = [0];
+  for (let r = 0; r < n; r++) {
+    for (let c = d - 1; c >= 0; c--) {
+      const value = dense[r * d + c];
+      if (value === 0) continue;
+      if (indices.length % 3 === 0) indices.push(c, c), values.push(value / 2, value / 2);
+      else indices.push(c), values.push(value);
+    }
+    indptr.push(indices.length);
+  }
+  const ints = (array: number[]) => (options.int64 ? BigInt64Array.from(array.map(BigInt)) : Int32Array.from(array));
+  return zipBytes(npzEntries({
+    format: options.csc ? 'csc' : 'csr', shape: options.csc ? [d, n] : [n, d], indices: ints(indices), indptr: ints(indptr), values: Float64Array.from(values),
+  }), { deflate: options.deflate });
+}
+
+/** What became of the files a test opened by path: the bytes read, the reads after closing, the closings. */
+export interface FileWatch {
+  bytesRead: number;
+  readsAfterClose: number;
+  closes: number;
+  size: number;
+}
+
+/** Watches every file `host.openFile` opens (a host's, spied on: restore the spies when done). */
+export function watchFiles(host: { openFile(location: string | URL, name: string): Promise<ByteFile | ByteStream> }, spyOn: typeof vi.spyOn): FileWatch[] {
+  const watches: FileWatch[] = [];
+  const open = host.openFile.bind(host);
+  spyOn(host, 'openFile').mockImplementation(async (location, name) => {
+    const opened = await open(location, name);
+    if (!('read' in opened)) return opened;
+    const watch: FileWatch = { bytesRead: 0, readsAfterClose: 0, closes: 0, size: opened.size };
+    watches.push(watch);
+    const counted = async <T extends Uint8Array | number>(read: Promise<T>): Promise<T> => {
+      if (watch.closes > 0) watch.readsAfterClose++;
+      const result = await read;
+      watch.bytesRead += typeof result === 'number' ? result : result.byteLength;
+      return result;
+    };
+    return {
+      name: opened.name, size: opened.size,
+      read: (position, length) => counted(opened.read(position, length)),
+      readInto: (position, target) => counted(opened.readInto(position, target)),
+      close: async () => {
+        watch.closes++;
+        await opened.close();
+      },
+    };
+  });
+  return watches;
 }

@@ -1,9 +1,12 @@
 // pca and Moments.of of a Matrix Market file streamed in one pass (openSparse): the in-memory sparse covariance fit
 // of the same matrix to the bit (the sums summed in the same row order), at batch sizes down to one entry (a batch a
 // row); both held to float64 references (a Jacobi eigensolver on a dense copy; numpy's answers for the scipy fixture);
-// the same bits on 1, 2 and 3 devices; the refusals; an abort mid-pass, the file released.
+// the same bits on 1, 2 and 3 devices; the refusals; an abort mid-pass, the file released. The same matrix as a scipy
+// .npz (csr; csc read transposed; stored and deflated, int32 and int64 indices) streamed: the same bits again.
 
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { Moments, openSparse, pca, readSparse, type PCAModel } from '../../src/entries/node';
 import { currentHost } from '../../src/hosts/host';
@@ -11,7 +14,7 @@ import { expectSameBits } from '../helpers/bits';
 import { covariance } from '../helpers/pencil-reference';
 import { seededSparse } from '../helpers/random';
 import { jacobiEigen, uncentredEigen } from '../helpers/reference';
-import { sparseFixture } from '../helpers/sparse-files';
+import { npzOfRows, sparseFixture, watchFiles } from '../helpers/sparse-files';
 
 /** A seeded n × d matrix: column c kept in ~18 % of rows with spread 1/(1 + c/4), every fifth row (the first and last among them) and column 7 empty. */
 function sparseData(n: number, d: number, seed: number): Float64Array {
@@ -134,6 +137,60 @@ describe('pca of a streamed Matrix Market file', () => {
     expect(rowsRead.length).toBeGreaterThan(5);
     expect(rowsRead.at(-1)).toBe(n);
     for (let i = 1; i < rowsRead.length; i++) expect(rowsRead[i]).toBeGreaterThan(rowsRead[i - 1]);
+  });
+});
+
+describe('pca of a streamed .npz file', () => {
+  it('the in-memory sparse covariance fit of the same matrix to the bit, at every batch size, csr and csc transposed, stored and deflated', async () => {
+    for (const center of [true, false]) {
+      const inMemory = await pca(await readSparse(file), { k, center, solver: 'covariance', devices: 1 });
+      for (const options of [{ deflate: true }, { deflate: false, int64: true }, { deflate: true, csc: true }]) {
+        const npz = npzOfRows(dense, n, d, options);
+        for (const batchEntries of [1, 13, 500, 1 << 20]) {
+          const streamed = await pca(await openSparse(npz, { batchEntries, transpose: options.csc }), { k, center, devices: 1 });
+          expectSameModel(streamed, inMemory, `center ${center}, ${JSON.stringify(options)}, batches of ${batchEntries} entries`);
+        }
+      }
+    }
+  });
+
+  it.each([
+    ['cells.npz', false], ['genes-by-cells-csc.npz', true],
+  ])('%s (scipy\'s, transpose %s): numpy\'s float64 PCA and truncated SVD of its cells × genes', async (name, transpose) => {
+    const answers = JSON.parse(readFileSync(sparseFixture('answers.json'), 'utf8')) as {
+      k: number; cols: number; mean: number[]; pca: { explainedVariance: number[]; components: number[][] }; svd: { singularValues: number[]; components: number[][] };
+    };
+    const fit = async (center: boolean) => pca(await openSparse(sparseFixture(name), { transpose, batchEntries: 50 }), { k: answers.k, center, devices: 1 });
+    const cosines = (model: PCAModel, rows: number[][]) => rows.map((row, i) => Math.abs(row.reduce((sum, value, c) => sum + value * model.components[i * answers.cols + c], 0)));
+    const centred = await fit(true);
+    centred.explainedVariance.forEach((value, i) => expect(Math.abs(value / answers.pca.explainedVariance[i] - 1)).toBeLessThan(1e-6));
+    cosines(centred, answers.pca.components).forEach((cosine) => expect(1 - cosine).toBeLessThan(1e-6));
+    centred.mean.forEach((value, c) => expect(value).toBeCloseTo(answers.mean[c], 12));
+    const svd = await fit(false);
+    svd.singularValues!.forEach((value, i) => expect(Math.abs(value / answers.svd.singularValues[i] - 1)).toBeLessThan(1e-6));
+    cosines(svd, answers.svd.components).forEach((cosine) => expect(1 - cosine).toBeLessThan(1e-6));
+  });
+
+  it('an abort mid-pass and a refused fit: the signal\'s reason or the refusal, the file closed, no read after', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'eigengame-npz-fit-'));
+    onTestFinished(() => rmSync(directory, { recursive: true, force: true }));
+    const path = join(directory, 'm.npz');
+    writeFileSync(path, npzOfRows(dense, n, d, { deflate: true }));
+    const watches = watchFiles(currentHost(), vi.spyOn);
+    onTestFinished(() => void vi.restoreAllMocks());
+    const controller = new AbortController();
+    let reports = 0;
+    await expect(Moments.of(await openSparse(path, { batchEntries: 20 }), {
+      devices: 1, signal: controller.signal,
+      onProgress: () => void (++reports === 3 && controller.abort(new Error('given up'))),
+    })).rejects.toThrow('given up');
+    expect(reports).toBe(3);
+    await expect(pca(await openSparse(path), { k, solver: 'data' })).rejects.toThrow('solver "data": a streamed sparse file is fitted by the sparse covariance route only');
+    await expect(pca(await openSparse(path, { batchEntries: 20 }), {
+      k, devices: 1, onProgress: () => { throw new Error('a listener failed'); },
+    })).rejects.toThrow('a listener failed');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(watches.map((watch) => [watch.closes, watch.readsAfterClose])).toEqual([[1, 0], [1, 0], [1, 0]]);
   });
 });
 
