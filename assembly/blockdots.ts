@@ -1,5 +1,6 @@
-// Dot products of float64 rows of a block of columns (widened from float32 rows: directions.ts), added to float64
-// sums: the players' Gram matrices over column chunks (directiongram.ts, playerdots.ts) all sum them this one way.
+// Dot products of float64 rows: of a block of columns (widened from float32 rows: directions.ts), added to float64
+// sums, as the players' Gram matrices over column chunks (directiongram.ts, playerdots.ts) all sum them, and of
+// the Cholesky factor's row prefixes (cholesky.ts): one way of summing, two lanes folded.
 
 import { at64 } from './simd';
 
@@ -36,15 +37,23 @@ import { at64 } from './simd';
   store<f64>(out + 24, load<f64>(out + 24) + d3);
 }
 
-/** The same for one row b. */
-@inline export function dot1(a: usize, b: usize, columns: i32, out: usize): void {
+/**
+ * ⟨a, b⟩ over n float64 values: even values in one lane, odd ones in the other (pairs only), folded as lane 0 + lane
+ * 1, then the last value when n is odd (the Cholesky factor's dots, cholesky.ts, and one row's of a block).
+ */
+@inline export function dotF64(a: usize, b: usize, n: i32): f64 {
   let s = f64x2.splat(0);
-  const columns2 = columns & ~1;
-  for (let c = 0; c < columns2; c += 2) {
+  const n2 = n & ~1;
+  for (let c = 0; c < n2; c += 2) {
     const at = <usize>c << 3;
     s = f64x2.add(s, f64x2.mul(v128.load(a + at), v128.load(b + at)));
   }
   let sum = f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
-  if (columns2 < columns) sum += load<f64>(at64(a, columns2)) * load<f64>(at64(b, columns2));
-  store<f64>(out, load<f64>(out) + sum);
+  if (n2 < n) sum += load<f64>(at64(a, n2)) * load<f64>(at64(b, n2));
+  return sum;
+}
+
+/** out += ⟨a, b⟩ over `columns` values, summed as dots4 sums each of its four. */
+@inline export function dot1(a: usize, b: usize, columns: i32, out: usize): void {
+  store<f64>(out, load<f64>(out) + dotF64(a, b, columns));
 }

@@ -3,20 +3,8 @@
 // at a time (and yield between them); every entry is one float64 dot product of two rows' prefixes (row-major:
 // contiguous) and a division, in the same order whoever calls.
 
+import { dotF64 } from './blockdots';
 import { at64, row64 } from './simd';
-
-/** ⟨a, b⟩ over n float64 values: pairs of lanes, folded low + high, then the odd one. */
-@inline function dot(a: usize, b: usize, n: i32): f64 {
-  let sums = f64x2.splat(0);
-  const n2 = n & ~1;
-  for (let c = 0; c < n2; c += 2) {
-    const offset = <usize>c << 3;
-    sums = f64x2.add(sums, f64x2.mul(v128.load(a + offset), v128.load(b + offset)));
-  }
-  let sum = f64x2.extract_lane(sums, 0) + f64x2.extract_lane(sums, 1);
-  if (n2 < n) sum += load<f64>(at64(a, n2)) * load<f64>(at64(b, n2));
-  return sum;
-}
 
 /**
  * Factors columns j0 .. j1 − 1 of the n × n matrix at `a` (row stride `ld`, float64; its lower triangle is read
@@ -28,13 +16,13 @@ export function cholesky(a: usize, n: i32, ld: i32, j0: i32, j1: i32, floor: f64
   for (let j = j0; j < j1; j++) {
     const rowJ = row64(a, j, ld);
     const diagonal = load<f64>(at64(rowJ, j));
-    const pivot = diagonal - dot(rowJ, rowJ, j);
+    const pivot = diagonal - dotF64(rowJ, rowJ, j);
     if (!(diagonal > 0) || !(pivot > floor * diagonal)) return j;
     const root = Math.sqrt(pivot);
     store<f64>(at64(rowJ, j), root);
     for (let i = j + 1; i < n; i++) {
       const rowI = row64(a, i, ld);
-      store<f64>(at64(rowI, j), (load<f64>(at64(rowI, j)) - dot(rowI, rowJ, j)) / root);
+      store<f64>(at64(rowI, j), (load<f64>(at64(rowI, j)) - dotF64(rowI, rowJ, j)) / root);
     }
   }
   return -1;
