@@ -5,7 +5,7 @@
 
 import { at32, at64, row32, row64 } from './simd';
 
-/** Four float32 values at `x`, widened to two pairs of float64 at `out`. */
+/** Four float32 lanes, widened to two pairs of float64 at `out`. */
 @inline function widen4(values: v128, out: usize): void {
   v128.store(out, f64x2.promote_low_f32x4(values));
   v128.store(out + 16, f64x2.promote_low_f32x4(i32x4.shuffle(values, values, 2, 3, 0, 1)));

@@ -27,6 +27,7 @@ export function ritzResidualSums(
     widenRows(g, p, stride, start, columns, images, width);
     for (let i0 = 0; i0 < m; i0 += 4) {
       const rows = min(4, m - i0);
+      // Past the last row the lanes repeat it (their sums are not stored): the loop stays four rows wide.
       const w0 = row64(w, i0, p), w1 = row64(w, min(i0 + 1, m - 1), p), w2 = row64(w, min(i0 + 2, m - 1), p), w3 = row64(w, min(i0 + 3, m - 1), p);
       const t0 = f64x2.splat(load<f64>(at64(theta, i0))), t1 = f64x2.splat(load<f64>(at64(theta, min(i0 + 1, m - 1))));
       const t2 = f64x2.splat(load<f64>(at64(theta, min(i0 + 2, m - 1)))), t3 = f64x2.splat(load<f64>(at64(theta, min(i0 + 3, m - 1))));

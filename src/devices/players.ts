@@ -260,15 +260,10 @@ export class Players {
     const { kernels, plan, buffers } = this;
     const { k: p, d } = plan;
     const word = this.word;
+    // The chunks' lower triangles added in chunk order (their upper triangles are left over from other sums, and
+    // neither the factor nor its inverse reads them).
     const sums = new Float64Array(this.memory.buffer, buffers.factor, p * p);
-    const partials = new Float64Array(this.memory.buffer, buffers.grams, this.chunks * p * p);
-    for (let i = 0; i < p; i++) {
-      for (let j = 0; j <= i; j++) {
-        let sum = 0;
-        for (let c = 0; c < this.chunks; c++) sum += partials[c * p * p + i * p + j];
-        sums[i * p + j] = sum;
-      }
-    }
+    sums.set(this.chunkSums(p * p));
     const singular = kernels.cholesky(buffers.factor, p, p, 0, p, SMALLEST_PIVOT) >= 0;
     const floor = word[FLOOR];
     let usable = !singular;
