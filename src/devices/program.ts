@@ -16,7 +16,7 @@
 // order whoever computes it, so V has the same bits for any number of devices and any kPerDevice.
 
 import type { Barrier, WorkQueues } from './collectives';
-import type { MemoryPlan, OperatorPlan, SparsePlan } from './memory';
+import { panelAt, playersOf, type MemoryPlan, type OperatorPlan, type SparsePlan } from './memory';
 import { KernelPlayerSpace, FLOAT32_DROP, PencilPlayers, multiplyPlayers, solveDirections, type PencilGoal, type PencilPlan } from './pencil';
 import { PlayerShare, Players, playRound, type PlayGoal, type RoundOutcome } from './players';
 import type { GameSettings } from './settings';
@@ -234,30 +234,44 @@ export class DeviceProgram {
    * G = V X̃ᵀX̃ / n from the sparse matrix (assembly/sparsetimes.ts), X̃ = X − 1 meanᵀ never formed: each device
    * transposes its band of V's columns into Vᵀ and computes V·mean itself; then its rows of P = X Vᵀ − 1 (V mean)ᵀ
    * (= X̃ Vᵀ) from the sparse rows; then its band of Gᵀ = Xᵀ P from the sparse columns (1ᵀP = 0, so Xᵀ P = X̃ᵀ P),
-   * ÷ n, transposed into its columns of G. Every value is computed by one device: no sum across devices.
+   * ÷ n, transposed into its columns of G. Every value is computed by one device: no sum across devices. Each step
+   * goes panel by panel (SparsePlan.panels): a product reads the rows of one panel at a time.
    */
   private sparseProduct(): void {
     const { kernels, plan, device, barrier, memory } = this.context;
     const sparse = this.sparse;
     const { d, k } = plan;
-    const { width } = sparse;
+    const { width, rows: n, panels } = sparse;
     const columns = this.sparseBand('columns');
     const bandColumns = columns.end - columns.start;
-    if (bandColumns > 0) kernels.transpose(plan.v + columns.start * 4, k, bandColumns, d, sparse.vt + columns.start * width * 4, width);
+    if (bandColumns > 0) {
+      for (const panel of panels) {
+        const vt = panelAt(sparse.vt, d, panel) + columns.start * panel.lanes * 4;
+        kernels.transpose(plan.v + (panel.first * d + columns.start) * 4, playersOf(panel, k), bandColumns, d, vt, panel.lanes);
+      }
+    }
     const shift = sparse.shifts + device * sparse.shiftStride;
     kernels.crossDots(plan.v, k, plan.mean, 1, d, shift);
     new Float32Array(memory.buffer, shift + width * 8, k).set(new Float64Array(memory.buffer, shift, k));
     barrier.wait();
     const rows = this.sparseBand('rows');
     if (rows.end > rows.start) {
-      kernels.sparseTimes(sparse.indptr, sparse.indices, sparse.data, rows.start, rows.end - rows.start, sparse.vt, width, width, sparse.pt, shift + width * 8);
+      for (const panel of panels) {
+        kernels.sparseTimes(
+          sparse.indptr, sparse.indices, sparse.data, rows.start, rows.end - rows.start, panelAt(sparse.vt, d, panel), panel.lanes, panel.lanes,
+          panelAt(sparse.pt, n, panel), shift + width * 8 + panel.first * 4,
+        );
+      }
     }
     barrier.wait();
     if (bandColumns > 0) {
-      const gt = sparse.gt + columns.start * width * 4;
-      kernels.sparseTimes(sparse.colptr, sparse.colIndices, sparse.colData, columns.start, bandColumns, sparse.pt, width, width, sparse.gt, 0);
-      kernels.divideF32(gt, bandColumns * width, sparse.rows);
-      kernels.transpose(gt, bandColumns, k, width, plan.g + columns.start * 4, d);
+      for (const panel of panels) {
+        const gt = panelAt(sparse.gt, d, panel);
+        const band = gt + columns.start * panel.lanes * 4;
+        kernels.sparseTimes(sparse.colptr, sparse.colIndices, sparse.colData, columns.start, bandColumns, panelAt(sparse.pt, n, panel), panel.lanes, panel.lanes, gt, 0);
+        kernels.divideF32(band, bandColumns * panel.lanes, n);
+        kernels.transpose(band, bandColumns, playersOf(panel, k), panel.lanes, plan.g + (panel.first * d + columns.start) * 4, d);
+      }
     }
   }
 
@@ -266,13 +280,13 @@ export class DeviceProgram {
    * computes the players' dots with the centring rows itself (their sums s and U·X̃μ, float64), transposes its band of
    * U's columns into Ũᵀ = (U − (s/n) 1ᵀ)ᵀ (X̃ᵀU = XᵀŨ, as X̃ᵀ1 = 0 and Xᵀ1 = nμ); then its band of Q = XᵀŨᵀ from
    * the sparse columns; then its rows of Gᵀ = X Q − 1 (μᵀQ) from the sparse rows (μᵀQ = U·X̃μ), ÷ n, transposed into
-   * its columns of G. Every value is computed by one device: no sum across devices.
+   * its columns of G. Every value is computed by one device: no sum across devices. Panel by panel, as sparseProduct.
    */
   private sparseGramProduct(): void {
     const { kernels, plan, device, barrier, memory } = this.context;
     const sparse = this.sparse;
     const { d: n, k } = plan;
-    const { width } = sparse;
+    const { width, cols: d, panels } = sparse;
     const rows = this.sparseBand('rows');
     const bandRows = rows.end - rows.start;
     const shift = sparse.shifts + device * sparse.shiftStride;
@@ -287,21 +301,31 @@ export class DeviceProgram {
       shifted32[i] = dots[2 * i + 1];
     }
     if (bandRows > 0) {
-      const band = sparse.vt + rows.start * width * 4;
-      kernels.transpose(plan.v + rows.start * 4, k, bandRows, n, band, width);
-      kernels.subtractMean(band, bandRows, width, means);
+      for (const panel of panels) {
+        const band = panelAt(sparse.vt, n, panel) + rows.start * panel.lanes * 4;
+        kernels.transpose(plan.v + (panel.first * n + rows.start) * 4, playersOf(panel, k), bandRows, n, band, panel.lanes);
+        kernels.subtractMean(band, bandRows, panel.lanes, means + panel.first * 4);
+      }
     }
     barrier.wait();
     const columns = this.sparseBand('columns');
     if (columns.end > columns.start) {
-      kernels.sparseTimes(sparse.colptr, sparse.colIndices, sparse.colData, columns.start, columns.end - columns.start, sparse.vt, width, width, sparse.pt, 0);
+      for (const panel of panels) {
+        kernels.sparseTimes(
+          sparse.colptr, sparse.colIndices, sparse.colData, columns.start, columns.end - columns.start, panelAt(sparse.vt, n, panel), panel.lanes, panel.lanes,
+          panelAt(sparse.pt, d, panel), 0,
+        );
+      }
     }
     barrier.wait();
     if (bandRows > 0) {
-      const gt = sparse.gt + rows.start * width * 4;
-      kernels.sparseTimes(sparse.indptr, sparse.indices, sparse.data, rows.start, bandRows, sparse.pt, width, width, sparse.gt, shifted);
-      kernels.divideF32(gt, bandRows * width, n);
-      kernels.transpose(gt, bandRows, k, width, plan.g + rows.start * 4, n);
+      for (const panel of panels) {
+        const gt = panelAt(sparse.gt, n, panel);
+        const band = gt + rows.start * panel.lanes * 4;
+        kernels.sparseTimes(sparse.indptr, sparse.indices, sparse.data, rows.start, bandRows, panelAt(sparse.pt, d, panel), panel.lanes, panel.lanes, gt, shifted + panel.first * 4);
+        kernels.divideF32(band, bandRows * panel.lanes, n);
+        kernels.transpose(band, bandRows, playersOf(panel, k), panel.lanes, plan.g + (panel.first * n + rows.start) * 4, n);
+      }
     }
   }
 

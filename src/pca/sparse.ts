@@ -10,7 +10,7 @@
 // The statistics (means, variances, the total) come from the original values in float64 (io/sparse.ts).
 
 import { Engine, turn } from '../devices/engine';
-import { BACK_COLUMNS } from '../devices/memory';
+import { BACK_COLUMNS, type LanePanel } from '../devices/memory';
 import type { SparseMatrix, SparseReader } from '../io/sparse';
 import { readSparseMatrix } from '../io/sparse';
 import { normalizeRows } from '../math/linalg';
@@ -258,7 +258,7 @@ async function backProject(
  * lose the residual's digits to float32's rounding of C w). The players are put back after.
  */
 async function componentResiduals(engine: Engine, vectors: Float64Array, values: Float64Array, signal?: AbortSignal): Promise<Float64Array> {
-  const { rows: n, cols: d, width } = engine.hostKernels().plan.sparse!;
+  const { rows: n, cols: d, panels } = engine.hostKernels().plan.sparse!;
   const count = values.length;
   const players = engine.vectors();
   const saved = players.slice();
@@ -266,22 +266,27 @@ async function componentResiduals(engine: Engine, vectors: Float64Array, values:
     players.fill(0);
     players.set(vectors.subarray(0, count * n));
     await engine.run({ kind: 'multiply', source: 'sparse-gram', rows: n }, undefined, signal);
-    const norms = columnNorms(engine.sparse().between, d, width, count);
+    const norms = columnNorms(engine.sparse().between, d, panels, count);
     // K u − θ u of the vectors as the devices had them (float32).
     const images = engine.gradient();
     for (let i = 0; i < count * n; i++) players[i] = images[i] - values[Math.floor(i / n)] * players[i];
     await engine.run({ kind: 'multiply', source: 'sparse-gram', rows: n }, undefined, signal);
-    const misses = columnNorms(engine.sparse().between, d, width, count);
+    const misses = columnNorms(engine.sparse().between, d, panels, count);
     return misses.map((miss, i) => (norms[i] > 0 ? miss / norms[i] : 0));
   } finally {
     engine.vectors().set(saved);
   }
 }
 
-/** The float64 norms of the first `count` columns of a rows × width block. */
-function columnNorms(block: Float32Array, rows: number, width: number, count: number): Float64Array {
+/** The float64 norms of the first `count` lanes of a dense block of `rows` rows stored by `panels`. */
+function columnNorms(block: Float32Array, rows: number, panels: LanePanel[], count: number): Float64Array {
   const squares = new Float64Array(count);
-  for (let r = 0; r < rows; r++) for (let i = 0; i < count; i++) squares[i] += block[r * width + i] ** 2;
+  for (const { first, lanes } of panels) {
+    const base = first * rows;
+    for (let r = 0; r < rows; r++) {
+      for (let i = first; i < Math.min(first + lanes, count); i++) squares[i] += block[base + r * lanes + i - first] ** 2;
+    }
+  }
   return squares.map(Math.sqrt);
 }
 

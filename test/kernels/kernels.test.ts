@@ -432,7 +432,7 @@ const cases: KernelCase[] = [
   },
 
   {
-    claim: 'sparseTimes: out = X B − shift from sparse rows, float32 (32, 16, 8, 4, then single lanes), the same bits for any row split',
+    claim: 'sparseTimes: out = X B − shift from sparse rows, float32 (passes of up to 8 groups of 4, then single lanes), the same bits for any row split and any split of the lanes',
     check: (h, width) => {
       const rows = (width % 9) + 2;
       const cols = (width % 13) + 5;
@@ -464,6 +464,13 @@ const cases: KernelCase[] = [
         h.kernels.sparseTimes(ip, ix, dt, 1, rows - 1, bAt, width, ld, split, shiftAt);
         h.kernels.sparseTimes(ip, ix, dt, 0, 1, bAt, width, ld, split, shiftAt);
         expect(h.readF32(split, rows * ld)).toEqual(got);
+        // Lanes split into panels (the devices' layout, src/devices/memory.ts lanePanels) or passes: the same bits.
+        const lanes = h.zerosF32(rows * ld, 4);
+        const cut = Math.min(width, 4 * ((width % 5) + 1));
+        for (const [from, to] of [[cut, width], [0, cut]]) {
+          if (to > from) h.kernels.sparseTimes(ip, ix, dt, 0, rows, bAt + 4 * from, to - from, ld, lanes + 4 * from, shiftAt ? shiftAt + 4 * from : 0);
+        }
+        expect(h.readF32(lanes, rows * ld)).toEqual(got);
       }
     },
   },
