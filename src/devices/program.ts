@@ -351,16 +351,16 @@ export class DeviceProgram {
 
   /**
    * The sparse Gram route's components, X̃ᵀu before the centring, for the sparse matrix's columns [first, first +
-   * count) (the 'back-project' job): Xᵀ times the float64 vectors into the plan's float64 columns, each device a band
-   * of the columns cut by entries (assembly/sparsetimes64.ts: each column summed by one device, in stored order).
+   * count) (the 'back-project' job): Xᵀ times the `lanes` float64 vectors (rows of `lanes`) into the plan's float64
+   * columns, each device a band of the columns cut by entries (assembly/sparsetimes64.ts: each column summed by one
+   * device, in stored order).
    */
-  backProject(first: number, count: number): boolean {
+  backProject(first: number, count: number, lanes: number): boolean {
     const { kernels, barrier } = this.context;
     const sparse = this.sparse;
     const { start, end } = this.sparseBand('columns', first, count);
-    const { width } = sparse;
     if (end > start) {
-      kernels.sparseTimes64(sparse.colptr, sparse.colIndices, sparse.colData, first + start, end - start, sparse.vectors64, width, width, sparse.columns64 + start * width * 8);
+      kernels.sparseTimes64(sparse.colptr, sparse.colIndices, sparse.colData, first + start, end - start, sparse.vectors64, lanes, lanes, sparse.columns64 + start * lanes * 8);
     }
     return barrier.waitAtStepEnd();
   }

@@ -31,7 +31,7 @@ import type { Range } from './partition';
  * `symmetrize`: no step: the operator's rows `rows` in float32 = factor × its float64 sums (their upper triangle),
  * each device a band of them.
  * `back-project`: no step: the sparse Gram route's components for the sparse matrix's columns [first, first +
- * count), Xᵀ times the plan's float64 vectors into its float64 columns.
+ * count), Xᵀ times the plan's float64 vectors (`lanes` of them, `lanes` apart) into its float64 columns.
  */
 export type Job =
   | {
@@ -45,7 +45,7 @@ export type Job =
   | { kind: 'multiply'; source: PlaySource; rows: number }
   | { kind: 'sparse-covariance'; first: number; rows: number }
   | { kind: 'symmetrize'; factor: number; rows: Range }
-  | { kind: 'back-project'; first: number; count: number };
+  | { kind: 'back-project'; first: number; count: number; lanes: number };
 
 export interface StepReport {
   /** Steps taken in this job so far. */
@@ -93,7 +93,7 @@ export function* runJob(program: DeviceProgram, job: Job, firstStep: number): Ge
     program.symmetrize(job.factor, job.rows);
     yield { ...NO_STEP, batchSize: job.rows.end - job.rows.start };
   } else if (job.kind === 'back-project') {
-    program.backProject(job.first, job.count);
+    program.backProject(job.first, job.count, job.lanes);
     yield { ...NO_STEP, batchSize: job.count };
   } else {
     yield* playSchedule(program, job);

@@ -226,23 +226,26 @@ async function backProject(
 ): Promise<Float64Array> {
   const { plan, memory } = engine.hostKernels();
   const sparse = plan.sparse!;
-  const { rows: n, cols: d, width } = sparse;
-  const transposed = new Float64Array(memory.buffer, sparse.vectors64, n * width);
+  const { rows: n, cols: d } = sparse;
+  // The vectors' lanes packed (an odd count padded with a zero lane: f64x2 groups), the kernel's reads as few bytes as can be.
+  const lanes = count + (count & 1);
+  const transposed = new Float64Array(memory.buffer, sparse.vectors64, n * lanes).fill(0);
   const sums = new Float64Array(count);
   for (let i = 0; i < count; i++) {
     for (let r = 0; r < n; r++) {
-      transposed[r * width + i] = vectors[i * n + r];
+      transposed[r * lanes + i] = vectors[i * n + r];
       sums[i] += vectors[i * n + r];
     }
   }
   const components = new Float64Array(count * d);
   for (let first = 0; first < d; first += BACK_COLUMNS) {
     const columns = Math.min(BACK_COLUMNS, d - first);
-    await engine.run({ kind: 'back-project', first, count: columns }, undefined, signal);
-    const block = new Float64Array(memory.buffer, sparse.columns64, columns * width);
-    for (let c = 0; c < columns; c++) {
-      const shift = scale * mean[first + c];
-      for (let i = 0; i < count; i++) components[i * d + first + c] = block[c * width + i] - shift * sums[i];
+    await engine.run({ kind: 'back-project', first, count: columns, lanes }, undefined, signal);
+    const block = new Float64Array(memory.buffer, sparse.columns64, columns * lanes);
+    // Component by component: each writes its own row of d (a column at a time would write d apart).
+    for (let i = 0; i < count; i++) {
+      const row = i * d + first;
+      for (let c = 0; c < columns; c++) components[row + c] = block[c * lanes + i] - scale * mean[first + c] * sums[i];
     }
   }
   normalizeRows(components, count, d);

@@ -476,7 +476,7 @@ const cases: KernelCase[] = [
   },
 
   {
-    claim: 'sparseTimes64: out = X B from sparse columns, float32 values widened, float64 sums (8, 2, then single lanes): the plain loop\'s bits',
+    claim: 'sparseTimes64: out = X B from sparse columns, float32 values widened, float64 sums (passes of up to 8 f64x2 groups, then a single lane): the plain loop\'s bits',
     check: (h, width) => {
       const majors = (width % 9) + 3;
       const minors = (width % 13) + 5;
