@@ -12,7 +12,7 @@
 import { Engine, turn } from '../devices/engine';
 import { BACK_COLUMNS, type LanePanel } from '../devices/memory';
 import type { SparseMatrix, SparseReader } from '../io/sparse';
-import { readSparseMatrix } from '../io/sparse';
+import { readSparseMatrix, scaleInto, type Compressed } from '../io/sparse';
 import { normalizeRows } from '../math/linalg';
 import { sparseCosts, type SparseSolver } from './choose';
 import { PLAY_SETTINGS, checkMatrixShape, componentsModel, type PCASettings } from './core';
@@ -144,8 +144,7 @@ async function productEngine(
     buffers.indices.set(indices);
     for (let first = 0; first < nnz; first += COPY_SLICE) {
       await turn(settings.signal);
-      const last = Math.min(nnz, first + COPY_SLICE);
-      for (let e = first; e < last; e++) buffers.data[e] = data[e] * scale;
+      scaleInto(data, buffers.data, first, Math.min(nnz, first + COPY_SLICE), scale);
     }
     await reader.writeColumns({ indptr: buffers.colptr, indices: buffers.colIndices, data: buffers.colData }, scale, COPY_SLICE, settings.signal);
     return { engine, moments, scale, players };
@@ -166,15 +165,7 @@ async function bySparseGram(reader: SparseReader, settings: PCASettings): Promis
     const { csr } = reader;
     // The centring rows: ones, and X̃μ of the scaled values (float64, then float32); zeros without centring.
     const mean = moments.subtracted(settings.center);
-    if (settings.center) {
-      const shift = dot(mean, mean);
-      for (let r = 0; r < n; r++) {
-        let sum = 0;
-        for (let e = csr.indptr[r]; e < csr.indptr[r + 1]; e++) sum += csr.data[e] * mean[csr.indices[e]];
-        buffers.centring[r] = 1;
-        buffers.centring[n + r] = (sum - shift) * scale * scale;
-      }
-    }
+    if (settings.center) writeCentring(csr, mean, scale, buffers.centring);
     const unscale = n / (n - 1) / (scale * scale);
     const work = 2 * nnz * players;
     // The players converge on X̃X̃ᵀ; each component w = X̃ᵀu / ‖X̃ᵀu‖ must be an eigenvector of C to tol on its own.
@@ -209,6 +200,18 @@ async function bySparseGram(reader: SparseReader, settings: PCASettings): Promis
   }
 }
 
+/** The Gram route's centring rows: ones, and X̃μ of the values × scale (float64, then float32). */
+function writeCentring(csr: Compressed, mean: Float64Array, scale: number, centring: Float32Array): void {
+  const n = csr.indptr.length - 1;
+  const shift = dot(mean, mean);
+  for (let r = 0; r < n; r++) {
+    let sum = 0;
+    for (let e = csr.indptr[r]; e < csr.indptr[r + 1]; e++) sum += csr.data[e] * mean[csr.indices[e]];
+    centring[r] = 1;
+    centring[n + r] = (sum - shift) * scale * scale;
+  }
+}
+
 function dot(a: Float64Array, b: Float64Array): number {
   let sum = 0;
   for (let i = 0; i < a.length; i++) sum += a[i] * b[i];
@@ -229,7 +232,23 @@ async function backProject(
   const { rows: n, cols: d } = sparse;
   // The vectors' lanes packed (an odd count padded with a zero lane: f64x2 groups), the kernel's reads as few bytes as can be.
   const lanes = count + (count & 1);
-  const transposed = new Float64Array(memory.buffer, sparse.vectors64, n * lanes).fill(0);
+  const sums = transposeVectors(vectors, count, n, new Float64Array(memory.buffer, sparse.vectors64, n * lanes), lanes);
+  const components = new Float64Array(count * d);
+  for (let first = 0; first < d; first += BACK_COLUMNS) {
+    const columns = Math.min(BACK_COLUMNS, d - first);
+    await engine.run({ kind: 'back-project', first, count: columns, lanes }, undefined, signal);
+    centreBlock(new Float64Array(memory.buffer, sparse.columns64, columns * lanes), lanes, first, columns, mean, scale, sums, components, d);
+  }
+  normalizeRows(components, count, d);
+  return components;
+}
+
+// The loops over every value below are plain functions, not in the async ones that call them: V8 optimizes a loop
+// of an async function late (io/sparse.ts scaleInto), and these run once a fit.
+
+/** `count` rows of n transposed into rows of `lanes` (the lanes past count zero); returns the rows' sums. */
+function transposeVectors(vectors: Float64Array, count: number, n: number, transposed: Float64Array, lanes: number): Float64Array {
+  transposed.fill(0);
   const sums = new Float64Array(count);
   for (let i = 0; i < count; i++) {
     for (let r = 0; r < n; r++) {
@@ -237,19 +256,21 @@ async function backProject(
       sums[i] += vectors[i * n + r];
     }
   }
-  const components = new Float64Array(count * d);
-  for (let first = 0; first < d; first += BACK_COLUMNS) {
-    const columns = Math.min(BACK_COLUMNS, d - first);
-    await engine.run({ kind: 'back-project', first, count: columns, lanes }, undefined, signal);
-    const block = new Float64Array(memory.buffer, sparse.columns64, columns * lanes);
-    // Component by component: each writes its own row of d (a column at a time would write d apart).
-    for (let i = 0; i < count; i++) {
-      const row = i * d + first;
-      for (let c = 0; c < columns; c++) components[row + c] = block[c * lanes + i] - scale * mean[first + c] * sums[i];
-    }
+  return sums;
+}
+
+/**
+ * The components' columns [first, first + columns) from a block of Xᵀ u_i (rows of `lanes`), the centring taken off:
+ * component by component, each writing its own row of d (a column at a time would write d apart).
+ */
+function centreBlock(
+  block: Float64Array, lanes: number, first: number, columns: number, mean: Float64Array, scale: number, sums: Float64Array,
+  components: Float64Array, d: number,
+): void {
+  for (let i = 0; i < sums.length; i++) {
+    const row = i * d + first;
+    for (let c = 0; c < columns; c++) components[row + c] = block[c * lanes + i] - scale * mean[first + c] * sums[i];
   }
-  normalizeRows(components, count, d);
-  return components;
 }
 
 /**
