@@ -6,7 +6,7 @@ export type { InitOptions, KernelSource } from './kernels/load';
 export { EigenGame } from './game/game';
 export type { EigenGameOptions, EigenGameState, RngState, RunOptions, RunProgress, StepResult } from './game/game';
 export { DeviceError } from './devices/pool';
-export { deviceStats, setDevices } from './devices/workers';
+export { deviceStats, setDevices, startDevices } from './devices/workers';
 export type { DeviceStats, SetDevicesOptions } from './devices/workers';
 export type { Backend } from './devices/engine';
 export type { Arithmetic, BuildName } from './kernels/exports';

@@ -67,6 +67,8 @@ export interface DeviceOutcome {
 }
 
 export interface DeviceApi {
+  /** Keeps the kernels' module for the fits to come (a worker started ahead of them, startDevices). */
+  keep(module: WebAssembly.Module): void;
   /** Instantiates the module (the one given now, or the one kept from an earlier fit) on a fit's memory. */
   init(setup: DeviceSetup): Promise<void>;
   /** Forgets the fit's memory and instance (the memory can be freed), keeping the module for the next fit. */
@@ -85,6 +87,10 @@ export function createDeviceApi(exit: (code: number) => void): DeviceApi {
   const reclaimer = new SharedMemoryReclaimer();
 
   return {
+    keep(kept) {
+      module = kept;
+    },
+
     async init(setup) {
       if (state) throw new Error(`device ${setup.device} is already initialised: release it first`);
       module = setup.module ?? module;

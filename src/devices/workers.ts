@@ -14,6 +14,8 @@ import type { DeviceApi } from './device';
 import type { WhenBusy } from './settings';
 import { describe } from '../describe';
 import { currentHost, type DeviceWorker, type WorkerLimits } from '../hosts/host';
+import { kernelBuild, threadsUnavailable } from '../kernels/capabilities';
+import { compiledModule, workerUrl } from '../kernels/load';
 
 
 /** Options of `setDevices`: the realm's budget of device workers; options left out keep their value. */
@@ -241,6 +243,34 @@ export class DeviceWorkers {
     }
   }
 
+  /**
+   * Starts workers ahead of the fits until `count` wait warm with `module` (as the budget has room), and resolves to
+   * how many do once the new ones are ready. A worker that cannot start rejects with why; the others wait warm.
+   */
+  async startAhead(count: number, module: WebAssembly.Module, url: URL | null): Promise<number> {
+    const script = url?.href ?? null;
+    const warm = () => this.idle.filter((worker) => worker.script === script && worker.module === module).length;
+    const wanted = Math.min(count, this.max() - this.leased);
+    const room = Math.max(0, Math.min(wanted - warm(), this.max() - this.threads));
+    const started = await Promise.allSettled(Array.from({ length: room }, async (_, device) => {
+      const worker = await this.spawn(device, url);
+      // Comlink never settles a call to a worker that died: the call races the worker's failure.
+      const failed = new Promise<never>((_, reject) => worker.serve((cause) => reject(new Error(`device worker ${device} ${cause}`))));
+      try {
+        await Promise.race([worker.api.keep(module), failed]);
+      } catch (error) {
+        this.retire(worker);
+        throw error;
+      }
+      worker.module = module;
+      this.rest(worker);
+    }));
+    this.trim();
+    const failure = started.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+    if (failure) throw new Error(`startDevices: could not start a device worker${url ? ` from ${url.href}` : ''}: ${failure.reason instanceof Error ? failure.reason.message : String(failure.reason)}`);
+    return Math.min(wanted, warm());
+  }
+
   /** A worker back from a healthy fit: warm for the next one, or stopped (unhealthy, not reusable, no room). */
   rest(worker: PooledWorker): void {
     worker.serve(null);
@@ -380,6 +410,24 @@ export const deviceWorkers = new DeviceWorkers();
  */
 export function setDevices(options: SetDevicesOptions): void {
   deviceWorkers.configure(options);
+}
+
+/**
+ * Starts device workers now, each with the kernels' module, so that the fits to come find them warm instead of
+ * starting them (in Node two workers take about 0.1–0.2 s to start; a fit on workers waits for them). Resolves to
+ * how many wait warm once they are ready: `count` (default 'auto': the budget, setDevices's `max`), fewer when
+ * fits hold part of the budget. They wait as workers back from a fit do, `idleTimeout` ms (setDevices; Infinity
+ * keeps them), and never keep a Node process alive. Rejects where this host has no threads for workers, and with
+ * the cause when a worker cannot start.
+ */
+export async function startDevices(count: number | 'auto' = 'auto'): Promise<number> {
+  if (count !== 'auto' && !(Number.isInteger(count) && count >= 1)) {
+    throw new TypeError(`startDevices: count must be a positive integer or 'auto', got ${describe(count)}`);
+  }
+  const unavailable = threadsUnavailable();
+  if (unavailable) throw new Error(`startDevices: device workers need threads, but ${unavailable}`);
+  const module = await compiledModule(kernelBuild(true));
+  return deviceWorkers.startAhead(count === 'auto' ? deviceWorkers.max() : count, module, workerUrl());
 }
 
 /** How many device workers exist, how many are busy or idle, and how many fits wait for them. */

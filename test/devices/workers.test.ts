@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { injectFault } from '../../src/devices/device';
 import { DEFAULT_IDLE_TIMEOUT } from '../../src/devices/workers';
-import { EigenGame, deviceStats, pca, setDevices, type PCAModel, type PCAOptions } from '../../src/entries/node';
+import { EigenGame, deviceStats, pca, setDevices, startDevices, type PCAModel, type PCAOptions } from '../../src/entries/node';
 import { currentHost } from '../../src/hosts/host';
 import { kernelBuild } from '../../src/kernels/capabilities';
 import { gappedSpectrum, plantedData } from '../../scripts/planted.mjs';
@@ -81,6 +81,46 @@ describe("devices: 'auto' on a realm with no workers yet", () => {
     const model = await pca({ data: Float32Array.from(large.data), rows: large.rows, cols: large.cols }, { k: 2 });
     expect(model.backend).toMatchObject({ kind: 'workers', devices: 2 });
   }, 60_000);
+});
+
+describe('startDevices', () => {
+  /** Waits until the retired workers of earlier tests have exited. */
+  async function noWorkers(): Promise<void> {
+    while (deviceStats().workers > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+
+  it('starts workers with the kernels that the next fits take without starting any, and starts none twice', async () => {
+    await noWorkers();
+    expect(await startDevices(2)).toBe(2);
+    expect(deviceStats()).toMatchObject({ workers: 2, idle: 2, busy: 0 });
+    expect(await startDevices(2)).toBe(2);
+    expect(deviceStats()).toMatchObject({ workers: 2, idle: 2 });
+    const spawned = vi.spyOn(currentHost(), 'spawnWorker');
+    const model = await pca(X, { k, devices: 2 });
+    expect(model.backend).toMatchObject({ kind: 'workers', devices: 2 });
+    expect(spawned).not.toHaveBeenCalled();
+    expectSameModel(model, await pca(X, { k, devices: 1 }), 'a fit on the started workers');
+  });
+
+  it("'auto' starts the budget's workers", async () => {
+    await noWorkers();
+    setDevices({ max: 3 });
+    expect(await startDevices()).toBe(3);
+    expect(deviceStats()).toMatchObject({ max: 3, workers: 3, idle: 3 });
+  });
+
+  it('refuses a count that is not a positive integer, naming it', async () => {
+    for (const count of [0, -1, 1.5, Number.NaN, '2']) {
+      await expect(startDevices(count as number)).rejects.toThrow(/startDevices: count must be a positive integer or 'auto', got/);
+    }
+  });
+
+  it('rejects with the cause when a worker cannot start, and leaves no thread counted for it', async () => {
+    await noWorkers();
+    vi.spyOn(currentHost(), 'spawnWorker').mockRejectedValue(new Error('no such script'));
+    await expect(startDevices(2)).rejects.toThrow(/startDevices: could not start a device worker: .*no such script/);
+    expect(deviceStats()).toMatchObject({ workers: 0, idle: 0 });
+  });
 });
 
 describe('many fits at once share one bounded set of workers', () => {
