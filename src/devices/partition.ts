@@ -32,6 +32,16 @@ export function part(total: number, parts: number, i: number): Range {
   return { start: Math.floor((i * total) / parts), end: Math.floor(((i + 1) * total) / parts) };
 }
 
+/**
+ * The pages (of `page` bytes, numbered from address 0) that hold the bytes [first, first + bytes), the i-th of
+ * `parts` near-equal shares of them.
+ */
+export function pageShare(first: number, bytes: number, page: number, parts: number, i: number): Range {
+  const firstPage = Math.floor(first / page);
+  const share = part(bytes > 0 ? Math.floor((first + bytes - 1) / page) - firstPage + 1 : 0, parts, i);
+  return { start: firstPage + share.start, end: firstPage + share.end };
+}
+
 /** How `count` rows are cut into chunks: their number, and each chunk's rows (a whole number of blocks). */
 export class Chunking {
   readonly chunks: number;

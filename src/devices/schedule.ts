@@ -30,6 +30,8 @@ import type { Range } from './partition';
  * bound is below `tol`, stops improving, or `maxSteps` rounds.
  * `symmetrize`: no step: the operator's rows `rows` in float32 = factor × its float64 sums (their upper triangle),
  * each device a band of them.
+ * `touch`: no step: every 4 KiB page of the memory's bytes [first, first + bytes) written once (its value kept),
+ * each device a band of them, so that the operating system maps them before the host fills them.
  * `back-project`: no step: the sparse Gram route's components for the sparse matrix's columns [first, first +
  * count), Xᵀ times the plan's float64 vectors (`lanes` of them, `lanes` apart) into its float64 columns.
  */
@@ -45,7 +47,8 @@ export type Job =
   | { kind: 'multiply'; source: PlaySource; rows: number }
   | { kind: 'sparse-covariance'; first: number; rows: number }
   | { kind: 'symmetrize'; factor: number; rows: Range }
-  | { kind: 'back-project'; first: number; count: number; lanes: number };
+  | { kind: 'back-project'; first: number; count: number; lanes: number }
+  | { kind: 'touch'; first: number; bytes: number };
 
 export interface StepReport {
   /** Steps taken in this job so far. */
@@ -92,6 +95,9 @@ export function* runJob(program: DeviceProgram, job: Job, firstStep: number): Ge
   } else if (job.kind === 'symmetrize') {
     program.symmetrize(job.factor, job.rows);
     yield { ...NO_STEP, batchSize: job.rows.end - job.rows.start };
+  } else if (job.kind === 'touch') {
+    program.touch(job.first, job.bytes);
+    yield { ...NO_STEP, batchSize: 0 };
   } else if (job.kind === 'back-project') {
     program.backProject(job.first, job.count, job.lanes);
     yield { ...NO_STEP, batchSize: job.count };

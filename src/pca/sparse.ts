@@ -65,6 +65,7 @@ export async function sumSparse(
     PLAY_SETTINGS, { ...settings.engine, workPerStep: (reader.outerProducts() * PASS_ROWS) / n, totalWork },
   );
   try {
+    await engine.touchSparse(settings.signal);
     const buffers = engine.sparse();
     buffers.indptr.set(reader.csr.indptr);
     buffers.indices.set(reader.csr.indices);
@@ -138,6 +139,7 @@ async function productEngine(
     PLAY_SETTINGS, { ...settings.engine, workPerStep: 4 * nnz * players, totalWork: sparseCosts(reader, settings.k)[`sparse-${route}`] },
   );
   try {
+    await engine.touchSparse(settings.signal);
     const buffers = engine.sparse();
     const { indptr, indices, data } = reader.csr;
     buffers.indptr.set(indptr);

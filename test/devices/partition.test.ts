@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { planMemory } from '../../src/devices/memory';
 import { WorkQueues } from '../../src/devices/collectives';
-import { Chunking, ROW_BLOCK, checkTopology, deviceRole, maxChunks, partByEntries, type Range } from '../../src/devices/partition';
+import { Chunking, ROW_BLOCK, checkTopology, deviceRole, maxChunks, pageShare, partByEntries, type Range } from '../../src/devices/partition';
 
 /** Checks that the ranges tile [0, total) in order. */
 function expectTiling(ranges: Range[], total: number, what: string) {
@@ -126,6 +126,24 @@ describe('memory plan', () => {
   });
 });
 
+
+describe('pageShare', () => {
+  it('shares every page that holds a byte of the range once among the devices, and no other', () => {
+    for (const [first, bytes] of [[0, 1], [0, 4096], [4095, 2], [4096, 4096], [100, 50_000], [12_288, 1], [8000, 0]]) {
+      const expected = bytes === 0 ? [] : Array.from(
+        { length: Math.floor((first + bytes - 1) / 4096) - Math.floor(first / 4096) + 1 }, (_, i) => Math.floor(first / 4096) + i,
+      );
+      for (const devices of [1, 2, 3, 5]) {
+        const pages: number[] = [];
+        for (let device = 0; device < devices; device++) {
+          const { start, end } = pageShare(first, bytes, 4096, devices, device);
+          for (let page = start; page < end; page++) pages.push(page);
+        }
+        expect(pages, `bytes [${first}, ${first + bytes}) on ${devices} devices`).toEqual(expected);
+      }
+    }
+  });
+});
 
 describe('partByEntries', () => {
   it('cuts a range of a sparse matrix\'s rows into contiguous parts of about equal entries', () => {
