@@ -1,14 +1,15 @@
 // One JavaScript library's fit of one dataset, in a process of its own so that its time and peak RSS are its own:
-//   tsx bench/peer-run.ts <eigengame[:covariance|:gram|:data]|eigengame-sparse[:<solver>]|druidjs|ml-pca> <dataset>
+//   tsx bench/peer-run.ts <eigengame[:covariance|:gram|:data]|eigengame-sparse[-cold][:<solver>]|druidjs|ml-pca> <dataset>
 // (`eigengame` is pca with default options on the rows in memory, `eigengame:<solver>` forces that route, and
 // `eigengame-sparse` fits a sparse set (bench/sparse.ts) in memory as csr, read by the package's readSparse, with the
-// set's `center`, and prints its singular values too.) Prints JSON: seconds, rssMiB, components (k × d, row-major), and for eigengame its variances,
+// set's `center`, and prints its singular values too; its device workers are started before the clock by
+// `startDevices()`, as scikit-learn's BLAS threads start at its import, except with `-cold`.) Prints JSON: seconds, rssMiB, components (k × d, row-major), and for eigengame its variances,
 // route, passes and rounds. The data are read from the bench's cache and put in the library's own format before the
 // clock starts; eigengame's kernels compile before it too (as DruidJS compiles its wasm on import), its device workers
-// start inside it.
+// start inside it (but for `eigengame-sparse`, above).
 import * as druid from '@saehrimnir/druidjs';
 import { PCA as MlPCA } from 'ml-pca';
-import { init, pca, type PCAModel, type PCAProgress } from '../src/entries/node';
+import { init, pca, startDevices, type PCAModel, type PCAProgress } from '../src/entries/node';
 import type { FitResult } from './children';
 import { DATASETS, SPARSE_DATASETS, dataPath, readNpy, readSparseSet, type DatasetName, type SparseDatasetName } from './datasets';
 
@@ -35,12 +36,13 @@ if (method === 'eigengame' || method.startsWith('eigengame:')) {
   const input = matrix();
   await init();
   fit = async () => eigengameResult(await pca(input, { k, solver, onProgress }));
-} else if (method === 'eigengame-sparse' || method.startsWith('eigengame-sparse:')) {
+} else if (method.startsWith('eigengame-sparse')) {
   const sparse = name as unknown as SparseDatasetName;
   const input = await readSparseSet(sparse);
   const { center } = SPARSE_DATASETS[sparse];
   const solver = (method.split(':')[1] ?? 'auto') as 'auto' | 'sparse-covariance' | 'sparse-data' | 'sparse-gram';
   await init();
+  if (!method.startsWith('eigengame-sparse-cold')) await startDevices();
   fit = async () => {
     const model = await pca(input, { k, center, solver, onProgress });
     const singular = (model as { singularValues?: ArrayLike<number> }).singularValues;

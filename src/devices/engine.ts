@@ -6,7 +6,7 @@ import { WorkQueues, soloBarrier } from './collectives';
 import type { FaultPlan, RunReport } from './device';
 import { planMemory, squaredResidualsOf, type MemoryPlan, type SparseShape } from './memory';
 import { optimizerSlots, type DeviceOptions, type GameSettings } from './settings';
-import { checkTopology, deviationStride, type Topology } from './partition';
+import { checkTopology, deviationStride, type Range, type Topology } from './partition';
 import { DevicePool } from './pool';
 import { budgetOf, deviceWorkers } from './workers';
 import { DeviceProgram } from './program';
@@ -199,6 +199,8 @@ export class Engine {
   private started: Promise<void> = Promise.resolve();
   /** Whether `started` has settled. */
   private settled = true;
+  /** Whether the pool's workers were all warm with the kernels when it started (they attach in milliseconds). */
+  private warmPool = false;
   /** Device workers to start for the realm's next fits once this engine is disposed ('auto' on a cold realm). */
   private warmAfter = 0;
   /** Whether nothing can have written the operator's sums since the memory was created (zero, as fresh memory is). */
@@ -245,6 +247,7 @@ export class Engine {
    */
   private startPool(pool: DevicePool, module: WebAssembly.Module, options: EngineOptions): void {
     this.pool = pool;
+    this.warmPool = deviceWorkers.warmFor(pool.scriptUrl?.href ?? null, module) >= pool.size;
     this.started = pool.start(module, this.memory, this.plan, options.fault).catch((error: unknown) => {
       if (this.disposed || pool.scriptUrl) throw error;
       this.pool = null;
@@ -407,15 +410,22 @@ export class Engine {
   }
 
   /**
-   * Has the devices map the pages of the sparse matrix's buffers before this thread copies the matrix in (the
-   * 'touch' job: two workers fault them in about half the time this thread alone takes, measured at 3 ms a MiB on
-   * the bench's machine); this thread touches them itself while the workers are still starting.
+   * Has warm worker devices map the pages that this thread fills first before it does (the 'touch' job: two workers
+   * fault them in about half the time this thread alone takes, measured at 3 ms a MiB on the bench's machine): the
+   * sparse matrix's buffers, the players' positions and previous positions, the sparse Gram route's float64 vectors.
+   * Nothing in this thread or while new workers start: this thread's own writes map them then.
    */
-  async touchSparse(signal?: AbortSignal): Promise<void> {
-    const { sparse } = this.plan;
-    if (!sparse) throw new Error('this engine has no sparse matrix');
-    const end = sparse.route === 'covariance' ? sparse.data + sparse.entries * 8 : sparse.colData + sparse.entries * 4;
-    if (end > sparse.indptr) await this.run({ kind: 'touch', first: sparse.indptr, bytes: end - sparse.indptr }, undefined, signal, 'in-thread');
+  async touchHostBuffers(signal?: AbortSignal): Promise<void> {
+    const { sparse, players, v, k, d } = this.plan;
+    if (!this.pool || !this.warmPool) return;
+    const ranges: Range[] = [];
+    if (sparse) {
+      const end = sparse.route === 'covariance' ? sparse.data + sparse.entries * 8 : sparse.colData + sparse.entries * 4;
+      ranges.push({ start: sparse.indptr, end });
+      if (sparse.vectors64) ranges.push({ start: sparse.vectors64, end: sparse.vectors64 + sparse.rows * sparse.width * 8 });
+    }
+    if (players) ranges.push({ start: v, end: v + k * d * 4 }, { start: players.u, end: players.u + k * d * 4 });
+    await this.run({ kind: 'touch', ranges }, undefined, signal);
   }
 
   /** Live views of the players' previous positions and of their last Rayleigh–Ritz check (pca's 'play' job). */

@@ -369,15 +369,17 @@ export class DeviceProgram {
   }
 
   /**
-   * Writes each 4 KiB page of the memory's bytes [first, first + bytes) once, keeping its value (an atomic add of
-   * 0), this device's band of the pages (the 'touch' job): the operating system maps a page at its first write, and
-   * on the machines measured here that costs 3 ms a MiB to the thread that writes it first, in parallel across threads.
+   * Writes each 4 KiB page of the memory's byte ranges once, keeping its value (an atomic add of 0), this device's
+   * share of each range's pages (the 'touch' job): the operating system maps a page at its first write, and on the
+   * machines measured here that costs 3 ms a MiB to the thread that writes it first, in parallel across threads.
    */
-  touch(first: number, bytes: number): boolean {
+  touch(ranges: Range[]): boolean {
     const { memory, topology, device, barrier } = this.context;
     const words = new Int32Array(memory.buffer);
-    const pages = pageShare(first, bytes, TOUCHED_PAGE, topology.devices, device);
-    for (let page = pages.start; page < pages.end; page++) Atomics.add(words, page * (TOUCHED_PAGE / 4), 0);
+    for (const { start, end } of ranges) {
+      const pages = pageShare(start, end - start, TOUCHED_PAGE, topology.devices, device);
+      for (let page = pages.start; page < pages.end; page++) Atomics.add(words, page * (TOUCHED_PAGE / 4), 0);
+    }
     return barrier.waitAtStepEnd();
   }
 

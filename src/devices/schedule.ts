@@ -30,8 +30,8 @@ import type { Range } from './partition';
  * bound is below `tol`, stops improving, or `maxSteps` rounds.
  * `symmetrize`: no step: the operator's rows `rows` in float32 = factor × its float64 sums (their upper triangle),
  * each device a band of them.
- * `touch`: no step: every 4 KiB page of the memory's bytes [first, first + bytes) written once (its value kept),
- * each device a band of them, so that the operating system maps them before the host fills them.
+ * `touch`: no step: every 4 KiB page of the memory's byte ranges `ranges` written once (its value kept), each
+ * device a share of each range's pages, so that the operating system maps them before the host fills them.
  * `back-project`: no step: the sparse Gram route's components for the sparse matrix's columns [first, first +
  * count), Xᵀ times the plan's float64 vectors (`lanes` of them, `lanes` apart) into its float64 columns.
  */
@@ -48,7 +48,7 @@ export type Job =
   | { kind: 'sparse-covariance'; first: number; rows: number }
   | { kind: 'symmetrize'; factor: number; rows: Range }
   | { kind: 'back-project'; first: number; count: number; lanes: number }
-  | { kind: 'touch'; first: number; bytes: number };
+  | { kind: 'touch'; ranges: Range[] };
 
 export interface StepReport {
   /** Steps taken in this job so far. */
@@ -96,7 +96,7 @@ export function* runJob(program: DeviceProgram, job: Job, firstStep: number): Ge
     program.symmetrize(job.factor, job.rows);
     yield { ...NO_STEP, batchSize: job.rows.end - job.rows.start };
   } else if (job.kind === 'touch') {
-    program.touch(job.first, job.bytes);
+    program.touch(job.ranges);
     yield { ...NO_STEP, batchSize: 0 };
   } else if (job.kind === 'back-project') {
     program.backProject(job.first, job.count, job.lanes);

@@ -194,6 +194,11 @@ export class DeviceWorkers {
     });
   }
 
+  /** How many idle workers run `script` and hold `module`: a pool of as many starts at once. */
+  warmFor(script: string | null, module: WebAssembly.Module): number {
+    return this.idle.filter((worker) => worker.script === script && worker.module === module).length;
+  }
+
   /** A warm worker that runs `script`, if one is idle (the most recently used: its caches are warmest). */
   takeIdle(script: string | null): PooledWorker | null {
     for (let i = this.idle.length - 1; i >= 0; i--) {
@@ -249,7 +254,7 @@ export class DeviceWorkers {
    */
   async startAhead(count: number, module: WebAssembly.Module, url: URL | null): Promise<number> {
     const script = url?.href ?? null;
-    const warm = () => this.idle.filter((worker) => worker.script === script && worker.module === module).length;
+    const warm = () => this.warmFor(script, module);
     const wanted = Math.min(count, this.max() - this.leased);
     const room = Math.max(0, Math.min(wanted - warm(), this.max() - this.threads));
     const started = await Promise.allSettled(Array.from({ length: room }, async (_, device) => {

@@ -162,7 +162,7 @@ export const PLAY_SETTINGS: GameSettings = {
 
 /** A route's top k as a model: components from the first d coordinates of `width`-long rows, signs fixed. */
 export function componentsModel(found: {
-  vectors: Float64Array; width: number; d: number; values: Float64Array; totalVariance: number; mean: Float64Array;
+  vectors: Float64Array | Float32Array; width: number; d: number; values: Float64Array; totalVariance: number; mean: Float64Array;
   n: number; backend: Backend; solver: PCASolver; converged: boolean; remaining: number; settings: PCASettings;
   passes: number; rounds: number;
   /** The data's column means (float64), also without centring: they give each component's score variance. */
@@ -176,7 +176,8 @@ export function componentsModel(found: {
   const { vectors, width, d, values, settings } = found;
   const k = values.length;
   checkPossible(found);
-  const components = new Float32Array(k * d);
+  // Float32 rows of d (the sparse Gram route's) become the components themselves: no second copy of k × d values.
+  const components = vectors instanceof Float32Array && width === d ? vectors.subarray(0, k * d) : new Float32Array(k * d);
   for (let i = 0; i < k; i++) {
     const row = vectors.subarray(i * width, i * width + d);
     let largest = 0;
@@ -226,7 +227,7 @@ const VARIANCE_ROUNDING = 1e-5;
  * negative variance, or variances adding up to more than the total (the ratios would sum past 1). From rows these
  * cannot happen but through a fault; from Moments they mean a scatter that is not positive semidefinite.
  */
-function checkPossible(found: { vectors: Float64Array; width: number; d: number; values: Float64Array; totalVariance: number; solver: PCASolver; passes: number }): void {
+function checkPossible(found: { vectors: Float64Array | Float32Array; width: number; d: number; values: Float64Array; totalVariance: number; solver: PCASolver; passes: number }): void {
   const { values, totalVariance } = found;
   const cause = found.passes === 0
     ? ': the moments\' scatter is not positive semidefinite, so no data has it (check how it was computed)'

@@ -13,7 +13,6 @@ import { Engine, turn } from '../devices/engine';
 import { BACK_COLUMNS, type LanePanel } from '../devices/memory';
 import type { SparseMatrix, SparseReader } from '../io/sparse';
 import { readSparseMatrix, scaleInto, type Compressed } from '../io/sparse';
-import { normalizeRows } from '../math/linalg';
 import { sparseCosts, type SparseSolver } from './choose';
 import { PLAY_SETTINGS, checkMatrixShape, componentsModel, type PCASettings } from './core';
 import type { PCAModel } from './model';
@@ -65,7 +64,7 @@ export async function sumSparse(
     PLAY_SETTINGS, { ...settings.engine, workPerStep: (reader.outerProducts() * PASS_ROWS) / n, totalWork },
   );
   try {
-    await engine.touchSparse(settings.signal);
+    await engine.touchHostBuffers(settings.signal);
     const buffers = engine.sparse();
     buffers.indptr.set(reader.csr.indptr);
     buffers.indices.set(reader.csr.indices);
@@ -139,7 +138,7 @@ async function productEngine(
     PLAY_SETTINGS, { ...settings.engine, workPerStep: 4 * nnz * players, totalWork: sparseCosts(reader, settings.k)[`sparse-${route}`] },
   );
   try {
-    await engine.touchSparse(settings.signal);
+    await engine.touchHostBuffers(settings.signal);
     const buffers = engine.sparse();
     const { indptr, indices, data } = reader.csr;
     buffers.indptr.set(indptr);
@@ -221,27 +220,31 @@ function dot(a: Float64Array, b: Float64Array): number {
 }
 
 /**
- * The Gram route's components in float64, w_i = X̃ᵀu_i / ‖X̃ᵀu_i‖ for Ritz vectors u_i (`count` rows of n, float64),
- * X̃ = X − 1 meanᵀ of the kernels' (scaled, float32) values, on the devices ('back-project' jobs of BACK_COLUMNS
- * columns, assembly/sparsetimes64.ts: f64 lanes over the vectors), the centring here. Float32 products, as the devices make them, put about 1e-6·θ₁ into the
+ * The Gram route's components, w_i = X̃ᵀu_i / ‖X̃ᵀu_i‖ for Ritz vectors u_i (`count` rows of n, float64), X̃ = X −
+ * 1 meanᵀ of the kernels' (scaled, float32) values: summed in float64 on the devices ('back-project' jobs of
+ * BACK_COLUMNS columns, assembly/sparsetimes64.ts: f64 lanes over the vectors), the centring here, then rounded to
+ * float32 (the model's components). Float32 products, as the devices make them, put about 1e-6·θ₁ into the
  * components' residuals on the bench's text (its frequent words' columns sum thousands of entries), more than tol.
  */
 async function backProject(
   engine: Engine, vectors: Float64Array, count: number, mean: Float64Array, scale: number, signal?: AbortSignal,
-): Promise<Float64Array> {
+): Promise<Float32Array> {
   const { plan, memory } = engine.hostKernels();
   const sparse = plan.sparse!;
   const { rows: n, cols: d } = sparse;
   // The vectors' lanes packed (an odd count padded with a zero lane: f64x2 groups), the kernel's reads as few bytes as can be.
   const lanes = count + (count & 1);
   const sums = transposeVectors(vectors, count, n, new Float64Array(memory.buffer, sparse.vectors64, n * lanes), lanes);
-  const components = new Float64Array(count * d);
+  // The components' values rounded to float32 as they come, their squared norms summed in float64 from the values
+  // before rounding; each row scaled to unit length at the end (a second rounding: within one float32 ulp).
+  const components = new Float32Array(count * d);
+  const squares = new Float64Array(count);
   for (let first = 0; first < d; first += BACK_COLUMNS) {
     const columns = Math.min(BACK_COLUMNS, d - first);
     await engine.run({ kind: 'back-project', first, count: columns, lanes }, undefined, signal);
-    centreBlock(new Float64Array(memory.buffer, sparse.columns64, columns * lanes), lanes, first, columns, mean, scale, sums, components, d);
+    centreBlock(new Float64Array(memory.buffer, sparse.columns64, columns * lanes), lanes, first, columns, mean, scale, sums, components, d, squares);
   }
-  normalizeRows(components, count, d);
+  scaleRows(components, d, squares.map((square) => (square > 0 ? 1 / Math.sqrt(square) : 0)));
   return components;
 }
 
@@ -262,16 +265,30 @@ function transposeVectors(vectors: Float64Array, count: number, n: number, trans
 }
 
 /**
- * The components' columns [first, first + columns) from a block of Xᵀ u_i (rows of `lanes`), the centring taken off:
- * component by component, each writing its own row of d (a column at a time would write d apart).
+ * The components' columns [first, first + columns) from a block of Xᵀ u_i (rows of `lanes`), the centring taken off,
+ * and their squares added to `squares`: component by component, each writing its own row of d (a column at a time
+ * would write d apart).
  */
 function centreBlock(
   block: Float64Array, lanes: number, first: number, columns: number, mean: Float64Array, scale: number, sums: Float64Array,
-  components: Float64Array, d: number,
+  components: Float32Array, d: number, squares: Float64Array,
 ): void {
   for (let i = 0; i < sums.length; i++) {
     const row = i * d + first;
-    for (let c = 0; c < columns; c++) components[row + c] = block[c * lanes + i] - scale * mean[first + c] * sums[i];
+    let square = 0;
+    for (let c = 0; c < columns; c++) {
+      const value = block[c * lanes + i] - scale * mean[first + c] * sums[i];
+      components[row + c] = value;
+      square += value * value;
+    }
+    squares[i] += square;
+  }
+}
+
+/** Row i of `rows` (rows of d) times factors[i]. */
+function scaleRows(rows: Float32Array, d: number, factors: Float64Array): void {
+  for (let i = 0; i < factors.length; i++) {
+    for (let c = i * d; c < (i + 1) * d; c++) rows[c] *= factors[i];
   }
 }
 
