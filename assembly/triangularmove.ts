@@ -22,10 +22,28 @@ import { at32, at64, row32, row64 } from './simd';
   const last = i0 + rows - 1;
   const columns4 = columns & ~3;
   const offset = <usize>start << 2;
+  // Row i0's weight row and the three below it: T's rows i0 .. i0 + 3 (rows past `last` are never stored).
+  const t0 = row64(t, i0, p), t1 = t0 + (<usize>p << 3), t2 = t1 + (<usize>p << 3), t3 = t2 + (<usize>p << 3);
   for (let c = 0; c < columns4; c += 4) {
     let a0 = f64x2.splat(0), b0 = f64x2.splat(0), a1 = f64x2.splat(0), b1 = f64x2.splat(0);
     let a2 = f64x2.splat(0), b2 = f64x2.splat(0), a3 = f64x2.splat(0), b3 = f64x2.splat(0);
-    for (let j = 0; j <= last; j++) {
+    // j ≤ i0: every row's weight lies on or below the diagonal, read without a test; then the few j above i0.
+    for (let j = 0; j <= i0; j++) {
+      const x = row64(src, j, width) + (<usize>c << 3);
+      const low = v128.load(x), high = v128.load(x + 16);
+      const at = <usize>j << 3;
+      const w0 = f64x2.splat(load<f64>(t0 + at)), w1 = f64x2.splat(load<f64>(t1 + at));
+      const w2 = f64x2.splat(load<f64>(t2 + at)), w3 = f64x2.splat(load<f64>(t3 + at));
+      a0 = f64x2.add(a0, f64x2.mul(w0, low));
+      b0 = f64x2.add(b0, f64x2.mul(w0, high));
+      a1 = f64x2.add(a1, f64x2.mul(w1, low));
+      b1 = f64x2.add(b1, f64x2.mul(w1, high));
+      a2 = f64x2.add(a2, f64x2.mul(w2, low));
+      b2 = f64x2.add(b2, f64x2.mul(w2, high));
+      a3 = f64x2.add(a3, f64x2.mul(w3, low));
+      b3 = f64x2.add(b3, f64x2.mul(w3, high));
+    }
+    for (let j = i0 + 1; j <= last; j++) {
       const x = row64(src, j, width) + (<usize>c << 3);
       const low = v128.load(x), high = v128.load(x + 16);
       const w0 = f64x2.splat(weight(t, p, i0, j)), w1 = f64x2.splat(weight(t, p, i0 + 1, j));
