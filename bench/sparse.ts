@@ -15,7 +15,7 @@ import {
 import { paragraph, type Say } from './text';
 
 const SETS: SparseDatasetName[] = ['tfidf', 'cells'];
-const REPEATS = 3;
+const REPEATS = 5;
 /**
  * A component counts as separated when its exact eigenvalue is at least this share of θ₁ away from both neighbours'
  * (past k, the reference's extra values). A method whose residuals are at most 1e-6·θ₁ (pca's default tol) is then
@@ -61,10 +61,18 @@ function methodsOf(name: SparseDatasetName, routes: SparseSolver[]): Method[] {
   ];
 }
 
-/** Every method `repeats` times, method after method in turn, so that the machine's drift falls on all alike. */
+/**
+ * Every method `repeats` times, method after method in turn, each turn starting one method further on: the machine's
+ * drift, and what the process before left it (memory to map again), fall on all alike.
+ */
 function measure(methods: Method[], repeats: number): Measured[] {
   const runs: (ChildRun<FitResult> | string)[][] = methods.map(() => []);
-  for (let r = 0; r < repeats; r++) methods.forEach((method, m) => runs[m].push(method.run()));
+  for (let r = 0; r < repeats; r++) {
+    for (let i = 0; i < methods.length; i++) {
+      const m = (r + i) % methods.length;
+      runs[m].push(methods[m].run());
+    }
+  }
   return methods.map((method, m) => {
     const failed = runs[m].find((run): run is string => typeof run === 'string');
     if (failed) return { label: method.label, median: failed, times: [] };
@@ -231,7 +239,7 @@ export async function sparseSection(say: Say, quick: boolean): Promise<void> {
     return;
   }
   prepareDatasets(SETS);
-  const runs = repeats === 1 ? 'one run (--quick)' : `${repeats} runs, the methods' runs taken in turn`;
+  const runs = repeats === 1 ? 'one run (--quick)' : `${repeats} runs, the methods' runs taken in turn, each turn starting one method further on`;
   sayMethods(say, runs);
   paragraph(say, `This run: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${commitOf()}. Native side: ${PYTHON},
     Python ${versions.python}, numpy ${versions.numpy}, SciPy ${versions.scipy}, scikit-learn ${versions['scikit-learn']};
