@@ -43,6 +43,7 @@ describeIfAvailable('Chromium, no bundler', chromiumMissing(), () => {
     expect(result.crossOriginIsolated).toBe(true);
     // Chromium validates relaxed SIMD: the feature detection must pick the fused builds there.
     expect(result.capabilities).toMatchObject({ host: 'browser', threads: true, threadsUnavailable: null, arithmetic: 'relaxed-simd' });
+    expect(result.startDevices).toEqual({ warm: 2 });
     expect(result.pca.backend).toEqual({ kind: 'workers', devices: 2, build: 'relaxed-threads' });
     expect(result.golden!.backend).toMatchObject({ kind: 'workers', devices: 2 });
     expect(result.warnings).toEqual([]);
@@ -55,6 +56,7 @@ describeIfAvailable('Chromium, no bundler', chromiumMissing(), () => {
     expect(result.crossOriginIsolated).toBe(false);
     expect(result.capabilities).toMatchObject({ host: 'browser', threads: false });
     expect(result.capabilities.threadsUnavailable).toMatch(/not cross-origin isolated/);
+    expect(result.startDevices).toEqual({ refused: `startDevices: device workers need threads, but ${result.capabilities.threadsUnavailable}` });
     expect(result.pca.backend).toMatchObject({ kind: 'in-thread', devices: 1, build: expectedBuild(result.capabilities.arithmetic, 'in-thread') });
     expect(result.warnings.length).toBeGreaterThan(0);
     for (const warning of result.warnings) expect(warning).toMatch(/2 devices need threads, but the page is not cross-origin isolated/);

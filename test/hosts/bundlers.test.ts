@@ -83,6 +83,7 @@ describeIfAvailable("an app on Vite's dev server", chromiumMissing(), () => {
 
   it('runs pca on 2 module Web Workers in Chromium with the reference bits', async () => {
     const result = await runPage<CaseResults>(browser(), server.resolvedUrls!.local[0]);
+    expect(result.startDevices).toEqual({ warm: 2 });
     expect(result.pca.backend).toMatchObject({ kind: 'workers', devices: 2, build: expectedBuild(result.capabilities.arithmetic, 'workers') });
     expectSameBits(result, await reference(result.capabilities.arithmetic));
   }, 120_000);
@@ -109,7 +110,8 @@ for (const [bundler, buildApp] of Object.entries(builds)) {
     it('runs pca on 2 module Web Workers in Chromium with the reference bits', async () => {
       const result = await runPage<CaseResults>(browser(), `${server.origin}/index.html`);
       expect(result.crossOriginIsolated).toBe(true);
-      expect(result.pca.backend).toMatchObject({ kind: 'workers', devices: 2, build: expectedBuild(result.capabilities.arithmetic, 'workers') });
+      expect(result.startDevices).toEqual({ warm: 2 });
+    expect(result.pca.backend).toMatchObject({ kind: 'workers', devices: 2, build: expectedBuild(result.capabilities.arithmetic, 'workers') });
       expect(result.mainThreadWaits).toBe(0);
       expectSameBits(result, await reference(result.capabilities.arithmetic));
     }, 120_000);

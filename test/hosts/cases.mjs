@@ -30,9 +30,15 @@ export async function runCases(lib, { devices, golden } = {}) {
   const warnings = [];
   const onWarning = (message) => warnings.push(message);
   const planted = plantedCase();
+  // Workers started before the fit where the host has threads for them; where it has none, why not.
+  const started = devices === 1 ? null : await lib.startDevices(devices === 'auto' || devices === undefined ? 'auto' : devices).then(
+    (warm) => ({ warm }),
+    (error) => ({ refused: String(error instanceof Error ? error.message : error) }),
+  );
   const model = await lib.pca(planted, { k: PLANTED.k, seed: 5, devices, onWarning });
   const result = {
     capabilities: lib.capabilities(),
+    startDevices: started,
     warnings,
     pca: {
       backend: model.backend,

@@ -131,6 +131,7 @@ describeIfAvailable(`Cloudflare workerd ${WORKERD_VERSION}`, workerdMissing(), (
     expect(response.status, body + stderr).toBe(200);
     const result = JSON.parse(body) as CaseResults;
     expect(result.capabilities).toMatchObject({ host: 'edge', threads: false, threadsUnavailable: 'edge runtimes have no workers' });
+    expect(result.startDevices).toEqual({ refused: 'startDevices: device workers need threads, but edge runtimes have no workers' });
     expect(result.pca.backend).toEqual({ kind: 'in-thread', devices: 1, build: 'simd' });
     expect(result.warnings).toEqual([]);
     expectSameBits(result, await reference());
@@ -193,6 +194,7 @@ describe("Vercel's edge runtime (wasm code generation forbidden)", () => {
     expect(status, body).toBe(200);
     const result = JSON.parse(body) as CaseResults;
     expect(result.capabilities).toMatchObject({ host: 'edge', threads: false });
+    expect(result.startDevices).toEqual({ refused: 'startDevices: device workers need threads, but edge runtimes have no workers' });
     expect(result.pca.backend).toMatchObject({ kind: 'in-thread', devices: 1, build: 'simd' });
     expectSameBits(result, await reference());
   }, 60_000);

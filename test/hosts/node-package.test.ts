@@ -98,7 +98,9 @@ describe('the packed tarball', () => {
       process.stdout.write(JSON.stringify(await runCases(eigengame, { devices: 2, golden })));
     `);
     expect(result.capabilities).toMatchObject({ host: 'node', threads: true });
+    expect(result.startDevices).toEqual({ warm: 2 });
     expect(result.pca.backend).toMatchObject({ kind: 'workers', devices: 2 });
+    expect(result.startDevices).toEqual({ warm: 2 });
     expect(result.golden!.backend).toMatchObject({ kind: 'workers', devices: 2 });
     expectSameBits(result, await reference());
   });
@@ -113,6 +115,7 @@ describe('the packed tarball', () => {
       });
     `);
     expect(result.pca.backend).toMatchObject({ kind: 'workers', devices: 2 });
+    expect(result.startDevices).toEqual({ warm: 2 });
     expectSameBits(result, await reference());
   });
 

@@ -10,6 +10,8 @@ import { PLANTED, plantedCase, runCases } from './cases.mjs';
 
 export interface CaseResults {
   capabilities: { host: string; threads: boolean; threadsUnavailable: string | null; arithmetic: Arithmetic };
+  /** What startDevices gave before the fit: how many workers wait warm, or why the host has none (null: not asked). */
+  startDevices: { warm: number } | { refused: string } | null;
   warnings: string[];
   pca: { backend: { kind: string; devices: number }; components: number[]; componentBits: string; varianceBits: string };
   golden?: { backend: { kind: string; devices: number }; trajectory: { utilities: number[]; V: number[]; bits: string }[] };
