@@ -74,3 +74,20 @@
   }
   for (let c = d4; c < d; c++) store<f32>(at32(y, c), load<f32>(at32(y, c)) - s32 * load<f32>(at32(x, c)));
 }
+
+/**
+ * The first `groups` of eight registers stored 16 bytes apart from `target`: the lane groups of one pass of the
+ * sparse products (sparsetimes.ts, sparsetimes64.ts). `groups` is a constant at each call: the other stores fold away.
+ */
+@inline export function storeGroups(
+  groups: i32, target: usize, s0: v128, s1: v128, s2: v128, s3: v128, s4: v128, s5: v128, s6: v128, s7: v128,
+): void {
+  v128.store(target, s0);
+  if (groups > 1) v128.store(target, s1, 16);
+  if (groups > 2) v128.store(target, s2, 32);
+  if (groups > 3) v128.store(target, s3, 48);
+  if (groups > 4) v128.store(target, s4, 64);
+  if (groups > 5) v128.store(target, s5, 80);
+  if (groups > 6) v128.store(target, s6, 96);
+  if (groups > 7) v128.store(target, s7, 112);
+}

@@ -4,7 +4,7 @@
 // Used twice a round: P = X Vᵀ from the rows (minus each row's shift, the centring) and Gᵀ = Xᵀ P from the columns.
 // A row of the output is summed by one device, its entries in stored order: the same bits for any number of devices.
 
-import { madd } from './simd';
+import { madd, storeGroups } from './simd';
 
 /**
  * out[r, :] = Σ_{e in row r} data[e] · B[indices[e], :] − shift, for rows [first, first + count) of the sparse
@@ -84,12 +84,5 @@ const MOST_CHAINS = 8;
     if (groups > 6) s6 = madd(value, v128.load(source, 96), s6);
     if (groups > 7) s7 = madd(value, v128.load(source, 112), s7);
   }
-  v128.store(target, s0);
-  if (groups > 1) v128.store(target, s1, 16);
-  if (groups > 2) v128.store(target, s2, 32);
-  if (groups > 3) v128.store(target, s3, 48);
-  if (groups > 4) v128.store(target, s4, 64);
-  if (groups > 5) v128.store(target, s5, 80);
-  if (groups > 6) v128.store(target, s6, 96);
-  if (groups > 7) v128.store(target, s7, 112);
+  storeGroups(groups, target, s0, s1, s2, s3, s4, s5, s6, s7);
 }

@@ -3,7 +3,7 @@
 // entry one axpy of a dense row (f64x2 over the vectors, up to 16 of them a pass).
 // Every lane sums its entries in stored order from zero, a multiply then an add: the bits of the plain loop.
 
-import { at64 } from './simd';
+import { at64, storeGroups } from './simd';
 
 /**
  * out[m − first, :] = Σ_{e in major m} data[e] · B[indices[e], :] for majors [first, first + count) of the sparse
@@ -67,12 +67,5 @@ const MOST_CHAINS = 8;
     if (groups > 6) s6 = f64x2.add(f64x2.mul(value, v128.load(source, 96)), s6);
     if (groups > 7) s7 = f64x2.add(f64x2.mul(value, v128.load(source, 112)), s7);
   }
-  v128.store(target, s0);
-  if (groups > 1) v128.store(target, s1, 16);
-  if (groups > 2) v128.store(target, s2, 32);
-  if (groups > 3) v128.store(target, s3, 48);
-  if (groups > 4) v128.store(target, s4, 64);
-  if (groups > 5) v128.store(target, s5, 80);
-  if (groups > 6) v128.store(target, s6, 96);
-  if (groups > 7) v128.store(target, s7, 112);
+  storeGroups(groups, target, s0, s1, s2, s3, s4, s5, s6, s7);
 }
