@@ -202,7 +202,7 @@ async function backProject(engine: Engine, eigenvectors: Float64Array, count: nu
   const padded = plan.d;
   const u = engine.gradient();
   u.fill(0);
-  for (let i = 0; i < count * padded; i++) u[i] = eigenvectors[i];
+  u.set(eigenvectors.subarray(0, count * padded));
   const out = plan.x + d * padded * 4;
   const acc = out + count * d * 4;
   for (let first = 0; first < d; first += COVARIANCE_BLOCK) {
