@@ -22,8 +22,10 @@ import { at32, at64, row32, row64 } from './simd';
   const last = i0 + rows - 1;
   const columns4 = columns & ~3;
   const offset = <usize>start << 2;
-  // Row i0's weight row and the three below it: T's rows i0 .. i0 + 3 (rows past `last` are never stored).
-  const t0 = row64(t, i0, p), t1 = t0 + (<usize>p << 3), t2 = t1 + (<usize>p << 3), t3 = t2 + (<usize>p << 3);
+  // The block's four rows of T; past `last` (the players' last block) the last row again, so that no weight is read
+  // beyond T: those sums are never stored.
+  const i1 = min(i0 + 1, last), i2 = min(i0 + 2, last), i3 = min(i0 + 3, last);
+  const t0 = row64(t, i0, p), t1 = row64(t, i1, p), t2 = row64(t, i2, p), t3 = row64(t, i3, p);
   for (let c = 0; c < columns4; c += 4) {
     let a0 = f64x2.splat(0), b0 = f64x2.splat(0), a1 = f64x2.splat(0), b1 = f64x2.splat(0);
     let a2 = f64x2.splat(0), b2 = f64x2.splat(0), a3 = f64x2.splat(0), b3 = f64x2.splat(0);
@@ -46,8 +48,8 @@ import { at32, at64, row32, row64 } from './simd';
     for (let j = i0 + 1; j <= last; j++) {
       const x = row64(src, j, width) + (<usize>c << 3);
       const low = v128.load(x), high = v128.load(x + 16);
-      const w0 = f64x2.splat(weight(t, p, i0, j)), w1 = f64x2.splat(weight(t, p, i0 + 1, j));
-      const w2 = f64x2.splat(weight(t, p, i0 + 2, j)), w3 = f64x2.splat(weight(t, p, i0 + 3, j));
+      const w0 = f64x2.splat(weight(t, p, i0, j)), w1 = f64x2.splat(weight(t, p, i1, j));
+      const w2 = f64x2.splat(weight(t, p, i2, j)), w3 = f64x2.splat(weight(t, p, i3, j));
       a0 = f64x2.add(a0, f64x2.mul(w0, low));
       b0 = f64x2.add(b0, f64x2.mul(w0, high));
       a1 = f64x2.add(a1, f64x2.mul(w1, low));
