@@ -19,7 +19,7 @@ import { turnDue, yieldToEventLoop } from '../hosts/turns';
 // give the event loop its turns through these.
 export { turn, turnDue, yieldToEventLoop } from '../hosts/turns';
 import { PAGE_BYTES, isSharedBuild, type BuildName, type KernelExports } from '../kernels/exports';
-import { compiledModule, createMemory, instantiate } from '../kernels/load';
+import { compiledModule, createMemory, instantiate, workerUrl } from '../kernels/load';
 import { kernelBuild, threadsUnavailable } from '../kernels/capabilities';
 
 export interface EngineShape {
@@ -247,7 +247,7 @@ export class Engine {
    */
   private startPool(pool: DevicePool, module: WebAssembly.Module, options: EngineOptions): void {
     this.pool = pool;
-    this.warmPool = deviceWorkers.warmFor(pool.scriptUrl?.href ?? null, module) >= pool.size;
+    this.warmPool = deviceWorkers.warmFor(pool.scriptUrl?.href ?? null) >= pool.size;
     this.started = pool.start(module, this.memory, this.plan, options.fault).catch((error: unknown) => {
       if (this.disposed || pool.scriptUrl) throw error;
       this.pool = null;
@@ -509,7 +509,8 @@ export class Engine {
     this.disposed = true;
     this.pool?.dispose();
     if (isSharedBuild(this.current.build)) hostReclaimer.released(this.memory.buffer.byteLength);
-    if (this.warmAfter > 0) deviceWorkers.prewarm(this.warmAfter);
+    // A worker that cannot start is left to the fits to come to report (they spawn their own).
+    if (this.warmAfter > 0) deviceWorkers.startAhead(this.warmAfter, compiledModule(kernelBuild(true)), workerUrl()).catch(() => {});
     this.warmAfter = 0;
   }
 

@@ -62,6 +62,9 @@ export class PooledWorker {
   /** Whom its failures concern: the pool it works for; nobody while idle (the realm retires it). */
   private holder: ((cause: string) => void) | null = null;
   idleTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Settles once it failed (with the cause) or was stopped (null): a call to it will never be answered. */
+  readonly gone: Promise<string | null>;
+  private markGone!: (cause: string | null) => void;
 
   constructor(
     readonly worker: DeviceWorker,
@@ -72,12 +75,21 @@ export class PooledWorker {
     realm: DeviceWorkers,
   ) {
     this.api = Comlink.wrap<DeviceApi>(worker.endpoint);
+    this.gone = new Promise((resolve) => (this.markGone = resolve));
     worker.onFailure((cause) => {
+      this.markGone(cause);
       if (!this.healthy) return;
       this.healthy = false;
       if (this.holder) this.holder(cause);
       else realm.retire(this);
     });
+  }
+
+  /** Called by the realm when it stops the worker. */
+  stop(): void {
+    this.stopped = true;
+    this.healthy = false;
+    this.markGone(null);
   }
 
   /** From now on its failures go to `holder` (null: it is idle). */
@@ -194,9 +206,9 @@ export class DeviceWorkers {
     });
   }
 
-  /** How many idle workers run `script` and hold `module`: a pool of as many starts at once. */
-  warmFor(script: string | null, module: WebAssembly.Module): number {
-    return this.idle.filter((worker) => worker.script === script && worker.module === module).length;
+  /** How many idle workers run `script`: a pool of as many starts at once (they instantiate its module in ms). */
+  warmFor(script: string | null): number {
+    return this.idle.filter((worker) => worker.script === script).length;
   }
 
   /** A warm worker that runs `script`, if one is idle (the most recently used: its caches are warmest). */
@@ -235,45 +247,32 @@ export class DeviceWorkers {
   }
 
   /**
-   * Starts up to `count` workers (as the budget has room) that wait warm for the fits to come. A worker that fails
-   * to start is left to those fits to report (they spawn their own).
+   * Starts workers ahead of the fits until `count` that run `url`'s script wait warm (as the budget has room) and
+   * sends each the kernels' `module`; resolves to how many wait once those sends are answered. The new workers wait
+   * idle from the moment they are spawned, as any warm worker: a fit may take one at once (it then sends the module
+   * itself). A worker that fails before it answers rejects with why; one the realm stops meanwhile is not counted.
    */
-  prewarm(count: number): void {
-    const room = Math.min(count, this.max() - this.threads);
-    for (let device = 0; device < room; device++) {
-      this.spawn(device, null).then((worker) => {
-        this.rest(worker);
-        this.trim();
-      }, () => {});
-    }
-  }
-
-  /**
-   * Starts workers ahead of the fits until `count` wait warm with `module` (as the budget has room), and resolves to
-   * how many do once the new ones are ready. A worker that cannot start rejects with why; the others wait warm.
-   */
-  async startAhead(count: number, module: WebAssembly.Module, url: URL | null): Promise<number> {
+  async startAhead(count: number, module: Promise<WebAssembly.Module>, url: URL | null): Promise<number> {
     const script = url?.href ?? null;
-    const warm = () => this.warmFor(script, module);
     const wanted = Math.min(count, this.max() - this.leased);
-    const room = Math.max(0, Math.min(wanted - warm(), this.max() - this.threads));
+    const room = Math.max(0, Math.min(wanted - this.warmFor(script), this.max() - this.threads));
     const started = await Promise.allSettled(Array.from({ length: room }, async (_, device) => {
       const worker = await this.spawn(device, url);
-      // Comlink never settles a call to a worker that died: the call races the worker's failure.
-      const failed = new Promise<never>((_, reject) => worker.serve((cause) => reject(new Error(`device worker ${device} ${cause}`))));
-      try {
-        await Promise.race([worker.api.keep(module), failed]);
-      } catch (error) {
-        this.retire(worker);
-        throw error;
-      }
-      worker.module = module;
       this.rest(worker);
+      // Comlink never settles a call to a worker that died or was stopped: the call races its end.
+      const gone = worker.gone.then((cause) => {
+        if (cause !== null) throw new Error(`device worker ${device} ${cause}`);
+      });
+      gone.catch(() => {}); // a failure after the answer is its fit's to report
+      const kernels = await module;
+      await Promise.race([worker.api.keep(kernels).then(() => {
+        worker.module ??= kernels;
+      }), gone]);
     }));
     this.trim();
     const failure = started.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
-    if (failure) throw new Error(`startDevices: could not start a device worker${url ? ` from ${url.href}` : ''}: ${failure.reason instanceof Error ? failure.reason.message : String(failure.reason)}`);
-    return Math.min(wanted, warm());
+    if (failure) throw new Error(`could not start a device worker${url ? ` from ${url.href}` : ''}: ${failure.reason instanceof Error ? failure.reason.message : String(failure.reason)}`);
+    return Math.min(wanted, this.warmFor(script));
   }
 
   /** A worker back from a healthy fit: warm for the next one, or stopped (unhealthy, not reusable, no room). */
@@ -291,8 +290,7 @@ export class DeviceWorkers {
   /** Stops a worker for good (once); its thread counts until it has exited. */
   retire(worker: PooledWorker): void {
     if (worker.stopped) return;
-    worker.stopped = true;
-    worker.healthy = false;
+    worker.stop();
     worker.serve(null);
     this.stopIdleTimer(worker);
     const place = this.idle.indexOf(worker);
@@ -431,8 +429,11 @@ export async function startDevices(count: number | 'auto' = 'auto'): Promise<num
   }
   const unavailable = threadsUnavailable();
   if (unavailable) throw new Error(`startDevices: device workers need threads, but ${unavailable}`);
-  const module = await compiledModule(kernelBuild(true));
-  return deviceWorkers.startAhead(count === 'auto' ? deviceWorkers.max() : count, module, workerUrl());
+  try {
+    return await deviceWorkers.startAhead(count === 'auto' ? deviceWorkers.max() : count, compiledModule(kernelBuild(true)), workerUrl());
+  } catch (error) {
+    throw new Error(`startDevices: ${(error as Error).message}`);
+  }
 }
 
 /** How many device workers exist, how many are busy or idle, and how many fits wait for them. */

@@ -109,6 +109,13 @@ describe('startDevices', () => {
     expect(deviceStats()).toMatchObject({ max: 3, workers: 3, idle: 3 });
   });
 
+  it('resolves, never hangs, when the realm stops its workers before they answer (idleTimeout 0): none wait warm', async () => {
+    await noWorkers();
+    setDevices({ idleTimeout: 0 });
+    expect(await startDevices(2)).toBe(0);
+    expect(deviceStats()).toMatchObject({ idle: 0 });
+  });
+
   it('refuses a count that is not a positive integer, naming it', async () => {
     for (const count of [0, -1, 1.5, Number.NaN, '2']) {
       await expect(startDevices(count as number)).rejects.toThrow(/startDevices: count must be a positive integer or 'auto', got/);
