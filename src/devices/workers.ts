@@ -264,10 +264,16 @@ export class DeviceWorkers {
         if (cause !== null) throw new Error(`device worker ${device} ${cause}`);
       });
       gone.catch(() => {}); // a failure after the answer is its fit's to report
-      const kernels = await module;
-      await Promise.race([worker.api.keep(kernels).then(() => {
-        worker.module ??= kernels;
-      }), gone]);
+      // Until it answers, the worker keeps a Node process alive (resting, it does not): nothing else would.
+      worker.worker.keepAlive(true);
+      try {
+        const kernels = await module;
+        await Promise.race([worker.api.keep(kernels).then(() => {
+          worker.module ??= kernels;
+        }), gone]);
+      } finally {
+        if (this.idle.includes(worker)) worker.worker.keepAlive(false);
+      }
     }));
     this.trim();
     const failure = started.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
