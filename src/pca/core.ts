@@ -175,16 +175,18 @@ export function componentsModel(found: {
 }): PCAModel {
   const { vectors, width, d, values, settings } = found;
   const k = values.length;
-  checkPossible(found);
+  checkValues(found);
   // Float32 rows of d (the sparse Gram route's) become the components themselves: no second copy of k × d values.
-  const components = vectors instanceof Float32Array && width === d ? vectors.subarray(0, k * d) : new Float32Array(k * d);
+  const inPlace = vectors instanceof Float32Array && width === d;
+  const components = inPlace ? vectors.subarray(0, k * d) : new Float32Array(k * d);
+  // Without centring, each score's mean μᵀw (μ in float64, w as rounded to float32) for its variance.
+  const means = found.columnMeans && !settings.center ? found.columnMeans : undefined;
+  const scoreMeans = new Float64Array(k);
   for (let i = 0; i < k; i++) {
     const row = vectors.subarray(i * width, i * width + d);
-    let largest = 0;
-    for (let c = 0; c < d; c++) if (Math.abs(row[c]) > Math.abs(largest)) largest = row[c];
-    const sign = largest < 0 ? -1 : 1;
-    for (let c = 0; c < d; c++) components[i * d + c] = sign * row[c];
+    scoreMeans[i] = orientRow(row, inPlace ? null : components.subarray(i * d, (i + 1) * d), means, i, causeOf(found));
   }
+  checkTotals(found);
   const explainedVariance = values.map((value) => Math.max(0, value));
   if (!found.converged && found.residuals) {
     warnUnconverged(settings, found.rounds, found.ending ?? 'cap', found.residuals, values[0]);
@@ -197,50 +199,69 @@ export function componentsModel(found: {
   return new PCAModel({
     components, explainedVariance, explainedVarianceRatio: varianceRatios(explainedVariance, found.totalVariance),
     mean: found.mean, nSamples: found.n, k, d, backend, solver: found.solver, converged: found.converged,
-    passes: found.passes, rounds: found.rounds, scoreVariance: found.columnMeans && scoreVariances(components, explainedVariance, found),
+    passes: found.passes, rounds: found.rounds, scoreVariance: found.columnMeans && scoreVariances(explainedVariance, scoreMeans, found),
   });
 }
 
 /**
- * var(X w) over the rows (denominator n) from the fit's variances: with centring (n − 1)/n of them; without, the
- * scores' mean square less the square of their mean μᵀw (μ in float64).
+ * A component's row, checked and copied to `out` (null: turned in place) with its sign fixed: the entry largest in
+ * magnitude positive. One pass reads the row (at d = 60000 and k = 50, each pass over the components is a few ms):
+ * it refuses a value that is not a number, finds the sign, and sums `means` · the row as rounded to float32. Returns
+ * that sum, signed as the component (0 without `means`).
  */
-function scoreVariances(
-  components: Float32Array, explainedVariance: Float64Array, found: { columnMeans?: Float64Array; n: number; d: number; settings: PCASettings },
-): Float64Array {
-  const { n, d } = found;
-  const means = found.columnMeans!;
+function orientRow(row: Float64Array | Float32Array, out: Float32Array | null, means: Float64Array | undefined, i: number, cause: string): number {
+  let largest = 0;
+  let dot = 0;
+  for (let c = 0; c < row.length; c++) {
+    const value = row[c];
+    if (!Number.isFinite(value)) throw new RangeError(`pca found component ${i} with a value that is not a number at column ${c}${cause}`);
+    if (Math.abs(value) > Math.abs(largest)) largest = value;
+    if (means) dot += means[c] * Math.fround(value);
+  }
+  const sign = largest < 0 ? -1 : 1;
+  const to = out ?? row;
+  if (out || sign < 0) for (let c = 0; c < row.length; c++) to[c] = sign * row[c];
+  return sign * dot;
+}
+
+/**
+ * var(X w) over the rows (denominator n) from the fit's variances: with centring (n − 1)/n of them; without, the
+ * scores' mean square less the square of their mean μᵀw (`scoreMeans`, μ in float64).
+ */
+function scoreVariances(explainedVariance: Float64Array, scoreMeans: Float64Array, found: { n: number; settings: PCASettings }): Float64Array {
+  const { n } = found;
   return explainedVariance.map((variance, i) => {
     const meanSquare = (variance * (n - 1)) / n;
-    if (found.settings.center) return meanSquare;
-    let scoreMean = 0;
-    for (let c = 0; c < d; c++) scoreMean += means[c] * components[i * d + c];
-    return Math.max(0, meanSquare - scoreMean * scoreMean);
+    return found.settings.center ? meanSquare : Math.max(0, meanSquare - scoreMeans[i] * scoreMeans[i]);
   });
 }
 
 /** How far past the total variance, as a share of it, rounding may carry the components' variances (or below 0). */
 const VARIANCE_ROUNDING = 1e-5;
 
+/** What an impossible result says of its source: from Moments, a scatter that is not positive semidefinite. */
+function causeOf(found: { passes: number }): string {
+  return found.passes === 0 ? ': the moments\' scatter is not positive semidefinite, so no data has it (check how it was computed)' : '';
+}
+
 /**
- * Refuses a result no data can give, rather than a model that says it converged: a value that is not finite, a
- * negative variance, or variances adding up to more than the total (the ratios would sum past 1). From rows these
- * cannot happen but through a fault; from Moments they mean a scatter that is not positive semidefinite.
+ * Refuses a result no data can give, rather than a model that says it converged: a value that is not finite (here
+ * the variances; the components' values as orientRow copies them), then a negative variance, or variances adding
+ * up to more than the total (the ratios would sum past 1: checkTotals). From rows these cannot happen but through a
+ * fault; from Moments they mean a scatter that is not positive semidefinite.
  */
-function checkPossible(found: { vectors: Float64Array | Float32Array; width: number; d: number; values: Float64Array; totalVariance: number; solver: PCASolver; passes: number }): void {
+function checkValues(found: { values: Float64Array; totalVariance: number; passes: number }): void {
   const { values, totalVariance } = found;
-  const cause = found.passes === 0
-    ? ': the moments\' scatter is not positive semidefinite, so no data has it (check how it was computed)'
-    : '';
   const bad = values.findIndex((value) => !Number.isFinite(value));
   if (bad >= 0 || !Number.isFinite(totalVariance)) {
-    throw new RangeError(`pca found a variance that is not a number (${bad >= 0 ? `component ${bad}: ${values[bad]}` : `total: ${totalVariance}`})${cause}`);
+    throw new RangeError(`pca found a variance that is not a number (${bad >= 0 ? `component ${bad}: ${values[bad]}` : `total: ${totalVariance}`})${causeOf(found)}`);
   }
-  for (let i = 0; i < values.length; i++) {
-    for (let c = 0; c < found.d; c++) {
-      if (!Number.isFinite(found.vectors[i * found.width + c])) throw new RangeError(`pca found component ${i} with a value that is not a number at column ${c}${cause}`);
-    }
-  }
+}
+
+/** checkValues's second half: no negative variance, none adding up past the total. */
+function checkTotals(found: { values: Float64Array; totalVariance: number; solver: PCASolver; passes: number }): void {
+  const { values, totalVariance } = found;
+  const cause = causeOf(found);
   const negative = values.findIndex((value) => value < -VARIANCE_ROUNDING * totalVariance);
   if (negative >= 0) throw new RangeError(`pca found a negative variance, ${values[negative]}, along component ${negative}${cause}`);
   const sum = values.reduce((total, value) => total + value, 0);

@@ -318,8 +318,7 @@ async function componentResiduals(engine: Engine, vectors: Float64Array, values:
     await engine.run({ kind: 'multiply', source: 'sparse-gram', rows: n }, undefined, signal);
     const norms = columnNorms(engine.sparse().between, d, panels, count);
     // K u − θ u of the vectors as the devices had them (float32).
-    const images = engine.gradient();
-    for (let i = 0; i < count * n; i++) players[i] = images[i] - values[Math.floor(i / n)] * players[i];
+    takeOffValues(players, engine.gradient(), values, n);
     await engine.run({ kind: 'multiply', source: 'sparse-gram', rows: n }, undefined, signal);
     const misses = columnNorms(engine.sparse().between, d, panels, count);
     return misses.map((miss, i) => (norms[i] > 0 ? miss / norms[i] : 0));
@@ -328,13 +327,21 @@ async function componentResiduals(engine: Engine, vectors: Float64Array, values:
   }
 }
 
+/** Rows v_i (of n) of `vectors` become K v_i − θ_i v_i, K v_i the rows of `images`, for the θ_i of `values`. */
+function takeOffValues(vectors: Float32Array, images: Float32Array, values: Float64Array, n: number): void {
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    for (let at = i * n; at < (i + 1) * n; at++) vectors[at] = images[at] - value * vectors[at];
+  }
+}
+
 /** The float64 norms of the first `count` lanes of a dense block of `rows` rows stored by `panels`. */
 function columnNorms(block: Float32Array, rows: number, panels: LanePanel[], count: number): Float64Array {
   const squares = new Float64Array(count);
   for (const { first, lanes } of panels) {
-    const base = first * rows;
-    for (let r = 0; r < rows; r++) {
-      for (let i = first; i < Math.min(first + lanes, count); i++) squares[i] += block[base + r * lanes + i - first] ** 2;
+    const last = Math.min(first + lanes, count);
+    for (let r = 0, at = first * rows - first; r < rows; r++, at += lanes) {
+      for (let i = first; i < last; i++) squares[i] += block[at + i] * block[at + i];
     }
   }
   return squares.map(Math.sqrt);
