@@ -85,6 +85,24 @@ export class Rng {
     }
   }
 
+  /**
+   * `count` standard normal deviates into `out` from index `first`: the polar method's pairs with both deviates
+   * used and 32-bit coordinates (nextNormal keeps one of each pair, from 53-bit ones: a quarter of the draws, for a
+   * start of a million values).
+   */
+  fillNormals(out: Float32Array | Float64Array, first: number, count: number): void {
+    for (let i = first; i < first + count;) {
+      // 32 random bits a coordinate: the deviates' resolution is far finer than a float32 start needs.
+      const u = this.nextUint32() * 2 ** -31 - 1;
+      const v = this.nextUint32() * 2 ** -31 - 1;
+      const s = u * u + v * v;
+      if (!(s > 0 && s < 1)) continue;
+      const factor = Math.sqrt((-2 * Math.log(s)) / s);
+      out[i++] = u * factor;
+      if (i < first + count) out[i++] = v * factor;
+    }
+  }
+
   /** A uniformly random permutation of 0 .. n−1 (Fisher–Yates). */
   permutation(n: number): Uint32Array {
     const order = new Uint32Array(n);

@@ -123,7 +123,7 @@ export function startPlayers(engine: Engine, active: number, seed: number): void
   const rng = Rng.fromSeed(seed);
   const players = engine.vectors();
   players.fill(0);
-  for (let i = 0; i < p; i++) for (let c = 0; c < active; c++) players[i * d + c] = rng.nextNormal();
+  for (let i = 0; i < p; i++) rng.fillNormals(players, i * d, active);
   engine.normalize(p);
   if (engine.hostKernels().plan.players) engine.players().previous.fill(0);
 }

@@ -180,7 +180,7 @@ describe('convergence of streamed fits', { timeout: 60_000 }, () => {
     model.explainedVariance.forEach((value, i) => expect(Math.abs(value / reference.explainedVariance[i] - 1)).toBeLessThan(1e-6));
   });
 
-  it('a one-shot stream too wide for the covariance: the game on its minibatches, which says it did not converge; its plane is the float64 one', { timeout: 180_000 }, async () => {
+  it('a one-shot stream too wide for the covariance: the game on its minibatches, which says it did not converge; its plane is the float64 one', { timeout: 300_000 }, async () => {
     const wide = 9600;
     const few = 300;
     const data = new Float32Array(few * wide).map((_, i) => Math.sin(i * 0.7) + ((i % wide) < 3 ? 5 * Math.cos(i) : 0));
@@ -194,11 +194,19 @@ describe('convergence of streamed fits', { timeout: 60_000 }, () => {
     expect(model.converged).toBe(false);
     expect(warnings).toEqual([expect.stringMatching(/^pca stopped after the stream ended \(3 steps\) before reaching tol = 1e-6 .*fit from a file instead/)]);
     const reference = wideEigen(data, few, wide, 2);
-    const found = { data: model.components, rows: 2, cols: wide };
-    // Three steps find the top two eigenvectors' plane (subspace distance measured 1.0e-4; bound 10× that) but not
-    // the vectors within it: their eigenvalues are 4 % apart. The first player's variance is its Rayleigh quotient on
-    // the last batches, within the plane's [λ₂, λ₁] but for the batches' noise: measured 3.8 % below λ₁, bound 10 %.
-    expect(subspaceDistance(found, { data: reference.vectors, rows: 2, cols: wide })).toBeLessThan(1e-3);
+    const plane = { data: reference.vectors, rows: 2, cols: wide };
+    // Three steps find the top two eigenvectors' plane but not the vectors within it: their eigenvalues are 4 %
+    // apart. How close three steps come depends on how far the players' random start leans from the plane: seeds 0–9
+    // measured subspace distances from 7e-6 to 3.8e-2 (median 4e-5), where a random plane's is about 1. Five seeds:
+    // each below 0.1, their median below 2e-2. The first player's variance is its Rayleigh quotient on the last
+    // batches, within the plane's [λ₂, λ₁] but for the batches' noise: measured within 5.4 % of λ₁ over the ten, bound 10 %.
+    const distances = [subspaceDistance({ data: model.components, rows: 2, cols: wide }, plane)];
+    for (const seed of [1, 2, 3, 4]) {
+      const other = await pca(new NpySource(npyBytes(data, few, wide)), { k: 2, batchSize: 100, devices: 1, seed });
+      distances.push(subspaceDistance({ data: other.components, rows: 2, cols: wide }, plane));
+    }
+    distances.forEach((distance, seed) => expect(distance, `seed ${seed}`).toBeLessThan(0.1));
+    expect([...distances].sort((a, b) => a - b)[2], distances.join(', ')).toBeLessThan(2e-2);
     expect(Math.abs(model.explainedVariance[0] / reference.values[0] - 1)).toBeLessThan(0.1);
     expect(model.explainedVariance[0] + model.explainedVariance[1]).toBeLessThanOrEqual(reference.values[0] + reference.values[1]);
   });
