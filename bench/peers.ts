@@ -30,8 +30,8 @@ export async function peersSection(say: Say, quick: boolean): Promise<void> {
     return;
   }
   const repeats = quick ? 'one run (--quick)' : `the median of ${EIGENGAME_REPEATS} such runs`;
-  paragraph(say, `Each fit runs alone in a fresh process, timed from data in the library's own format to the components
-    (loading the library, DruidJS's wasm and eigengame's \`init()\` included, is before the clock; starting device workers
+  paragraph(say, `Each fit runs alone in a fresh process, timed from data in the library's own format to its result,
+    copied out for this report after the clock (loading the library, DruidJS's wasm and eigengame's \`init()\` included, is before the clock; starting device workers
     is inside it); eigengame's rows are ${repeats}. Accuracy is against float64 \`eigh\` of the exact covariance, as in
     the pca part. The peers run on the two sets where they finish in minutes (DruidJS and ml-pca form the d × d
     covariance or an SVD in plain JavaScript${quick ? '; --quick leaves ml-pca out on 50000 × 500' : ''}).`);

@@ -217,8 +217,8 @@ export function sayMethods(say: Say, runs: string): void {
     of all rows, its rounds its players' (\`model.passes\`, \`model.rounds\`). Each fit runs alone in a fresh process,
     timed from the csr arrays in memory to the model (pca's \`init()\` and \`startDevices()\`, which starts its two device
     workers as scikit-learn's BLAS threads start at its import, and scikit-learn's imports before the clock; one row
-    of pca starts its workers inside the clock, as a first fit does without \`startDevices()\`), the
-    median of ${runs}; in brackets the lowest and highest; "vs arpack" is the time over scikit-learn's arpack on the same
+    of pca starts its workers inside the clock, as a first fit does without \`startDevices()\`; the results are copied
+    out for this report after the clock on both sides, \`tolist()\` and \`Array.from\`), the median of ${runs}; in brackets the lowest and highest; "vs arpack" is the time over scikit-learn's arpack on the same
     set. Accuracy is measured here in float64 on the stored values against the exact answer (how it was found is said below the table):
     "residual" is the largest ‖A v − θ v‖ over the k components relative to θ₁ (A the covariance, or XᵀX without
     centring); "captured" is the variance the span of the k components captures over the exact top k's; "|cos| separated"
