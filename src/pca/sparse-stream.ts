@@ -11,7 +11,7 @@ import type { PCAModel } from './model';
 import { padToPanels } from './pack';
 import { solveSummed, type Summed } from './routes';
 import { playerCount } from './solve';
-import { PASS_ROWS, takeOffMean } from './sparse';
+import { PASS_ROWS, sparseCovarianceWork, takeOffMean } from './sparse';
 import { ColumnMoments } from './stats';
 import type { SparseRowSource } from '../io/sparse-stream';
 
@@ -50,7 +50,7 @@ export async function sumSparseStream(source: SparseRowSource, settings: PCASett
     { d: padded, k: players, rowCapacity: padded, play: true, dense: true, sparse: { rows: capacity, cols: d, entries, route: 'covariance' } },
     PLAY_SETTINGS,
     {
-      ...settings.engine, workPerStep: (outerProducts * PASS_ROWS) / Math.max(1, n),
+      ...settings.engine, workPerStep: sparseCovarianceWork(outerProducts, n, padded, players),
       totalWork: sparseCosts({ rows: n, cols: d, nnz: source.entries, outerProducts: () => outerProducts }, settings.k)['sparse-covariance'],
     },
   );

@@ -28,6 +28,16 @@ const COPY_SLICE = 1 << 20;
 /** Sparse rows per job of the covariance pass: turns of the event loop, progress and aborts come between jobs. */
 export const PASS_ROWS = 2048;
 
+/**
+ * The work of a step of the sparse covariance route's engine, which sets how many devices 'auto' takes: the larger
+ * of a pass job's outer products (PASS_ROWS rows of the matrix's `outerProducts` over n) and a round of the players
+ * on the dense operator after it (2 padded² flops a player). The pass alone, a few million flops a job on a
+ * single-cell matrix, kept the rounds on one device beside warm workers.
+ */
+export function sparseCovarianceWork(outerProducts: number, n: number, padded: number, players: number): number {
+  return Math.max((outerProducts * PASS_ROWS) / Math.max(1, n), 2 * padded * padded * players);
+}
+
 /** The exact column statistics of a checked sparse matrix, as the dense routes keep them. */
 export function sparseMoments(reader: SparseReader): ColumnMoments {
   const moments = new ColumnMoments(reader.cols);
@@ -68,7 +78,7 @@ export async function sumSparse(
   const moments = sparseMoments(reader);
   const engine = await Engine.create(
     { d: padded, k: players, rowCapacity: padded, play: true, dense: true, sparse: { rows: n, cols: d, entries: nnz, route: 'covariance' } },
-    PLAY_SETTINGS, { ...settings.engine, workPerStep: (reader.outerProducts() * PASS_ROWS) / n, totalWork },
+    PLAY_SETTINGS, { ...settings.engine, workPerStep: sparseCovarianceWork(reader.outerProducts(), n, padded, players), totalWork },
   );
   try {
     await engine.touchHostBuffers(settings.signal);

@@ -102,6 +102,26 @@ describe('startDevices', () => {
     expectSameModel(model, await pca(X, { k, devices: 1 }), 'a fit on the started workers');
   });
 
+  it("plays a sparse covariance's rounds on the started workers ('auto'), though each job of its pass is small", async () => {
+    await noWorkers();
+    expect(await startDevices(2)).toBe(2);
+    // 12 entries a row: a pass job of 2048 rows is 160 K products, a round on the 1536 × 1536 operator 40 M flops.
+    const rows = 3000;
+    const cols = 1500;
+    const per = 12;
+    const indptr = Int32Array.from({ length: rows + 1 }, (_, r) => r * per);
+    const indices = Int32Array.from({ length: rows * per }, (_, e) => ((Math.floor(e / per) * 7 + (e % per) * 113) % cols));
+    for (let r = 0; r < rows; r++) indices.subarray(r * per, (r + 1) * per).sort();
+    const data = Float32Array.from({ length: rows * per }, (_, e) => 1 + ((e * 37) % 11) / 4);
+    const sparse = { format: 'csr' as const, rows, cols, indptr, indices, data };
+    const spawned = vi.spyOn(currentHost(), 'spawnWorker');
+    const model = await pca(sparse, { k, solver: 'covariance' });
+    expect(model.solver).toBe('sparse-covariance');
+    expect(model.backend).toMatchObject({ kind: 'workers', devices: 2 });
+    expect(spawned).not.toHaveBeenCalled();
+    expectSameModel(model, await pca(sparse, { k, solver: 'covariance', devices: 1 }), 'the sparse covariance on the started workers');
+  });
+
   it("'auto' starts the budget's workers", async () => {
     await noWorkers();
     setDevices({ max: 3 });
