@@ -53,6 +53,8 @@ const REPORT_EVERY = 5;
 export interface TopK {
   /** The top k Ritz vectors, unit rows of `dimension` values (float64), eigenvalue descending. */
   vectors: Float64Array;
+  /** Their lengths before they were normalised (1 to within float32's rounding of the players). */
+  lengths: Float64Array;
   /** Their Ritz values: the operator's eigenvalues. */
   values: Float64Array;
   /** Their residuals ‖A y − θ y‖ at the last check, in the operator's units. */
@@ -132,7 +134,7 @@ export function startPlayers(engine: Engine, active: number, seed: number): void
  * The top k Ritz vectors of the players' last Rayleigh–Ritz check, in float64, and their values: y_i = Σ_j W_ij v_j
  * (assembly/combine64.ts), in slices of columns that fit the players' float64 scratch.
  */
-export function ritzVectors(engine: Engine, k: number): { vectors: Float64Array; values: Float64Array } {
+export function ritzVectors(engine: Engine, k: number): { vectors: Float64Array; values: Float64Array; lengths: Float64Array } {
   const { k: p, d } = engine;
   const { kernels, plan, memory } = engine.hostKernels();
   const buffers = plan.players!;
@@ -147,6 +149,6 @@ export function ritzVectors(engine: Engine, k: number): { vectors: Float64Array;
     const slice = new Float64Array(memory.buffer, buffers.acc, top * count);
     for (let i = 0; i < top; i++) vectors.set(slice.subarray(i * count, (i + 1) * count), i * d + first);
   }
-  normalizeRows(vectors, top, d);
-  return { vectors, values: values.slice(0, top) };
+  const lengths = normalizeRows(vectors, top, d);
+  return { vectors, values: values.slice(0, top), lengths };
 }

@@ -18,7 +18,7 @@ import { PLAY_SETTINGS, checkMatrixShape, componentsModel, type PCASettings } fr
 import type { PCAModel } from './model';
 import { padToPanels } from './pack';
 import { solveSummed, type Summed } from './routes';
-import { playTopK, playerCount } from './solve';
+import { playTopK, playerCount, type TopK } from './solve';
 import { ColumnMoments, powerOfTwoScale } from './stats';
 import type { Ending } from '../devices/players';
 
@@ -196,7 +196,7 @@ async function bySparseGram(reader: SparseReader, settings: PCASettings): Promis
       const top = await playTopK(engine, 'sparse-gram', n, n, { ...settings, tol }, unscale, work, tightenings > 0 ? rounds : undefined);
       rounds += top.rounds;
       const values = top.values.map((value) => value * unscale);
-      const residuals = (await componentResiduals(engine, top.vectors, top.values, settings.signal)).map((value) => value * unscale);
+      const residuals = (await componentResiduals(engine, top, settings.signal)).map((value) => value * unscale);
       const limit = settings.tol * Math.abs(values[0]);
       const worst = residuals.reduce((most, residual) => Math.max(most, residual), 0);
       const met = worst <= limit;
@@ -311,37 +311,56 @@ function scaleRows(rows: Float32Array, d: number, factors: Float64Array): void {
 
 /**
  * Each component's residual on the players' operator's other side, C = X̃ᵀX̃ / n (scaled as the players' values),
- * for the top Ritz vectors u_i (rows of n, float64) and values θ_i: C w − θ w = X̃ᵀ(K u − θ u) / ‖X̃ᵀu‖ for
- * w = X̃ᵀu / ‖X̃ᵀu‖. Two 'multiply' jobs on the devices: the first with the Ritz vectors as players (its Q = X̃ᵀUᵀ
- * holds X̃ᵀu_i, its G the rows K u_i), the second with the rows K u_i − θ_i u_i (float64, then float32; its Q holds
- * X̃ᵀ of them), so that the residual is as accurate as the players' own (a product of C w, then θ w taken off, would
- * lose the residual's digits to float32's rounding of C w). The players are put back after.
+ * for the top Ritz pairs (u_i, θ_i) of the players' last check (`top`): C w − θ w = X̃ᵀ r / ‖X̃ᵀu‖ for w = X̃ᵀu /
+ * ‖X̃ᵀu‖ and r = K u − θ u (K = X̃X̃ᵀ / n). r is the players' own residual at that check, K u the Ritz weights'
+ * combination of their images G = V K (float64, residualRows), so it is as accurate as the players' check (a
+ * product of C w, then θ w taken off, would lose its digits to float32's rounding of C w); ‖X̃ᵀu‖² = n uᵀKu = n θ.
+ * One 'multiply' job with the rows r_i as players (float32) gives X̃ᵀ r in its Q. The players are put back after.
  */
-async function componentResiduals(engine: Engine, vectors: Float64Array, values: Float64Array, signal?: AbortSignal): Promise<Float64Array> {
+async function componentResiduals(engine: Engine, top: TopK, signal?: AbortSignal): Promise<Float64Array> {
   const { rows: n, cols: d, panels } = engine.hostKernels().plan.sparse!;
-  const count = values.length;
   const players = engine.vectors();
   const saved = players.slice();
   try {
-    players.fill(0);
-    players.set(vectors.subarray(0, count * n));
+    residualRows(engine, top, players);
     await engine.run({ kind: 'multiply', source: 'sparse-gram', rows: n }, undefined, signal);
-    const norms = columnNorms(engine.sparse().between, d, panels, count);
-    // K u − θ u of the vectors as the devices had them (float32).
-    takeOffValues(players, engine.gradient(), values, n);
-    await engine.run({ kind: 'multiply', source: 'sparse-gram', rows: n }, undefined, signal);
-    const misses = columnNorms(engine.sparse().between, d, panels, count);
-    return misses.map((miss, i) => (norms[i] > 0 ? miss / norms[i] : 0));
+    const misses = columnNorms(engine.sparse().between, d, panels, top.values.length);
+    return misses.map((miss, i) => (top.values[i] > 0 ? miss / Math.sqrt(n * top.values[i]) : 0));
   } finally {
     engine.vectors().set(saved);
   }
 }
 
-/** Rows v_i (of n) of `vectors` become K v_i − θ_i v_i, K v_i the rows of `images`, for the θ_i of `values`. */
-function takeOffValues(vectors: Float32Array, images: Float32Array, values: Float64Array, n: number): void {
+/**
+ * The players' first rows ← r_i = K u_i − θ_i u_i for the top Ritz pairs (the rest zero): K u_i = Σ_j W_ij g_j / ‖y_i‖
+ * from the players' images g_j at their last check, y_i = Σ_j W_ij v_j the Ritz vector before its normalisation
+ * (`top.lengths`), combined in float64 in slices of columns (assembly/combine64.ts), rounded to float32 once.
+ */
+function residualRows(engine: Engine, top: TopK, players: Float32Array): void {
+  const { k: p, d: n } = engine;
+  const { kernels, plan, memory } = engine.hostKernels();
+  const buffers = plan.players!;
+  const { vectors, values, lengths } = top;
+  const count = values.length;
+  players.fill(0);
+  // The scratch holds 2n float64 values: `columns` columns of the top rows at a time.
+  const columns = Math.max(1, Math.floor((2 * n) / count));
+  for (let first = 0; first < n; first += columns) {
+    const width = Math.min(columns, n - first);
+    kernels.combineRows64(buffers.ritz, count, p, plan.g, n, first, width, buffers.acc, width);
+    takeOffValues(new Float64Array(memory.buffer, buffers.acc, count * width), width, first, vectors, values, lengths, n, players);
+  }
+}
+
+/** players[i, first + c] = images[i, c] / lengths[i] − θ_i u_i[first + c] for a slice of `width` columns of the images (a zero length: 0). */
+function takeOffValues(
+  images: Float64Array, width: number, first: number, vectors: Float64Array, values: Float64Array, lengths: Float64Array, n: number,
+  players: Float32Array,
+): void {
   for (let i = 0; i < values.length; i++) {
     const value = values[i];
-    for (let at = i * n; at < (i + 1) * n; at++) vectors[at] = images[at] - value * vectors[at];
+    const scale = lengths[i] > 0 ? 1 / lengths[i] : 0;
+    for (let c = 0; c < width; c++) players[i * n + first + c] = images[i * width + c] * scale - value * vectors[i * n + first + c];
   }
 }
 

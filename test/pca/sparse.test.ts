@@ -373,6 +373,26 @@ describe('the sparse Gram route on a wide matrix (n < d)', { timeout: 120_000 },
     });
   }
 
+  for (const center of [true, false]) {
+    it(`center: ${center}: stopped by maxSteps, it names each component's own residual on X̃ᵀX̃ / (n − 1) (float64's, to the printed digits)`, async () => {
+      const truth = truths[`${center}`];
+      const warnings: string[] = [];
+      const model = await pca(wide.csr, { k: top, center, maxSteps: 2, devices: 1, onWarning: (message) => warnings.push(message) });
+      expect([model.solver, model.converged]).toEqual(['sparse-gram', false]);
+      expect(warnings).toHaveLength(1);
+      const [, named, printed] = /components? ([\d, ]+) \(residuals? ([^)]+) of the largest\) (?:is|are) not converged/.exec(warnings[0]) ?? [];
+      const components = named.split(', ').map(Number);
+      const residuals = printed.split(', ').map(Number);
+      expect(components.length).toBeGreaterThan(1);
+      components.forEach((i, j) => {
+        const w = model.components.subarray(i * cols, (i + 1) * cols);
+        const own = eigenResidual(truth.exact, cols, w, model.explainedVariance[i]) / model.explainedVariance[0];
+        // Two digits printed: within 5 % of float64's.
+        expect(Math.abs(residuals[j] / own - 1), `component ${i}: ${residuals[j]} printed, ${own} in float64`).toBeLessThan(0.05);
+      });
+    });
+  }
+
   describe('the same bits for 1, 2 and 3 devices', () => {
     beforeEach(() => void vi.spyOn(currentHost(), 'hardwareThreads').mockReturnValue(8));
     afterEach(() => vi.restoreAllMocks());
