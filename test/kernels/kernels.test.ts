@@ -731,14 +731,17 @@ const cases: KernelCase[] = [
   },
 
   {
-    claim: 'transpose: an exact transposed copy, with row strides',
+    claim: 'transpose: an exact transposed copy, with row strides, in 4 × 4 blocks and edges; nothing written between rows',
     check: (h, d) => {
-      const rows = (d % 5) + 1;
+      // 1 to 9 rows: none, one or two blocks of four rows and an edge of 0 to 3.
+      const rows = (d % 9) + 1;
       const src = normals(d, rows * (d + 1));
-      const dst = h.zerosF32(d * (rows + 2));
+      const dst = h.f32(new Float32Array(d * (rows + 2)).fill(7));
       h.kernels.transpose(h.f32(src, misalignOf(d)), rows, d, d + 1, dst, rows + 2);
       const got = h.readF32(dst, d * (rows + 2));
-      for (let r = 0; r < rows; r++) for (let c = 0; c < d; c++) expect(got[c * (rows + 2) + r]).toBe(src[r * (d + 1) + c]);
+      for (let c = 0; c < d; c++) {
+        for (let r = 0; r < rows + 2; r++) expect(got[c * (rows + 2) + r]).toBe(r < rows ? src[r * (d + 1) + c] : 7);
+      }
     },
   },
 
