@@ -3,6 +3,7 @@
 
 import { describe } from '../describe';
 import type { Backend } from '../devices/engine';
+import { plainNumbers } from '../math/linalg';
 import type { MatrixInput } from '../io/matrix';
 import type { Float64Matrix } from '../pca/model';
 import {
@@ -146,9 +147,9 @@ export class LDAModel {
   toJSON(): LDAModelJSON {
     return {
       format: 'eigengame-lda', version: 1, k: this.k, d: this.d, nSamples: this.nSamples, converged: this.converged,
-      regularization: this.regularization, classes: [...this.classes], eigenvalues: Array.from(this.eigenvalues),
-      explainedVarianceRatio: Array.from(this.explainedVarianceRatio), scalings: Array.from(this.scalings),
-      mean: Array.from(this.mean), means: Array.from(this.means),
+      regularization: this.regularization, classes: [...this.classes], eigenvalues: plainNumbers(this.eigenvalues),
+      explainedVarianceRatio: plainNumbers(this.explainedVarianceRatio), scalings: plainNumbers(this.scalings),
+      mean: plainNumbers(this.mean), means: plainNumbers(this.means),
     };
   }
 

@@ -2,6 +2,7 @@
 // of both views read and checked in one place.
 
 import type { Backend } from '../devices/engine';
+import { plainNumbers } from '../math/linalg';
 import type { MatrixInput } from '../io/matrix';
 import type { Float64Matrix } from '../pca/model';
 import { booleanField, checkSamples, finiteNumbers, positiveInteger, projectRows } from './fields';
@@ -100,8 +101,8 @@ export abstract class TwoViewModel {
   protected viewsJSON(): TwoViewJSON {
     return {
       k: this.k, dx: this.dx, dy: this.dy, nSamples: this.nSamples, converged: this.converged,
-      xWeights: Array.from(this.xWeights), yWeights: Array.from(this.yWeights), xMean: Array.from(this.xMean),
-      yMean: Array.from(this.yMean),
+      xWeights: plainNumbers(this.xWeights), yWeights: plainNumbers(this.yWeights), xMean: plainNumbers(this.xMean),
+      yMean: plainNumbers(this.yMean),
     };
   }
 }

@@ -1,6 +1,7 @@
 // A fitted PCA: components, variances and the mean, with transforms and a JSON form.
 
 import { describe } from '../describe';
+import { plainNumbers } from '../math/linalg';
 import { readMatrix, reportNonFinite, type MatrixInput } from '../io/matrix';
 import { isSparseMatrix, readSparseMatrix, type SparseMatrix } from '../io/sparse';
 import type { Backend } from '../devices/engine';
@@ -221,10 +222,10 @@ export class PCAModel {
       k: this.k,
       d: this.d,
       nSamples: this.nSamples,
-      components: Array.from(this.components),
-      explainedVariance: Array.from(this.explainedVariance),
-      explainedVarianceRatio: Array.from(this.explainedVarianceRatio),
-      mean: Array.from(this.mean),
+      components: plainNumbers(this.components),
+      explainedVariance: plainNumbers(this.explainedVariance),
+      explainedVarianceRatio: plainNumbers(this.explainedVarianceRatio),
+      mean: plainNumbers(this.mean),
     };
   }
 

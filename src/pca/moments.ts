@@ -13,6 +13,7 @@ import { readMatrix, type MatrixInput } from '../io/matrix';
 import { isMatrixSource, readMatrixOrSource, type MatrixSource } from '../io/source';
 import { isSparseMatrix, readSparseMatrix, type SparseMatrix } from '../io/sparse';
 import { SparseRowSource } from '../io/sparse-stream';
+import { plainNumbers } from '../math/linalg';
 import { OPERATOR_BUDGET_BYTES, routeCosts } from './choose';
 import { PLAY_SETTINGS, resolveOptions, type PCAOptions, type PCASettings } from './core';
 import type { PCAModel } from './model';
@@ -157,7 +158,7 @@ export class Moments {
     }
     const scatter: number[] = [];
     for (let i = 0; i < d; i++) for (let j = i; j < d; j++) scatter.push(this.scatter[i * d + j]);
-    return { format: 'eigengame-moments', version: 1, n: this.n, d, mean: Array.from(this.mean), scatter };
+    return { format: 'eigengame-moments', version: 1, n: this.n, d, mean: plainNumbers(this.mean), scatter };
   }
 
   /** Rebuilds moments from `toJSON()` output (or its JSON string), checking every field and that data can have them. */

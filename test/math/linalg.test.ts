@@ -2,7 +2,7 @@
 // simple, trusted) on random, degenerate and graded matrices, and its own residuals and orthogonality.
 
 import { describe, expect, it } from 'vitest';
-import { symmetricEigen } from '../../src/math/linalg';
+import { plainNumbers, symmetricEigen } from '../../src/math/linalg';
 import { normals } from '../helpers/random';
 import { jacobiEigen } from '../helpers/reference';
 
@@ -44,5 +44,17 @@ describe('symmetricEigen (Householder + implicit QL)', () => {
         expect(Math.abs(overlap - (i === j ? 1 : 0))).toBeLessThan(1e-12 * n);
       }
     }
+  });
+});
+
+describe('plainNumbers', () => {
+  it("gives a typed array's values as a plain array, every value's bits kept, which JSON writes as a list", () => {
+    const values = Float32Array.of(1.5, -0, 2 ** -149, 3.4028234663852886e38, -7.25);
+    const plain = plainNumbers(values);
+    expect(Array.isArray(plain)).toBe(true);
+    expect(plain).toHaveLength(values.length);
+    plain.forEach((value, i) => expect(Object.is(value, values[i]), `value ${i}`).toBe(true));
+    expect(JSON.parse(JSON.stringify(plainNumbers(Float64Array.of(0.1, 1e-300))))).toEqual([0.1, 1e-300]);
+    expect(plainNumbers(new Float64Array(0))).toEqual([]);
   });
 });
