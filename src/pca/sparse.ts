@@ -13,6 +13,7 @@ import { Engine, turn } from '../devices/engine';
 import { BACK_COLUMNS, type LanePanel } from '../devices/memory';
 import type { SparseMatrix, SparseReader } from '../io/sparse';
 import { readSparseMatrix, scaleInto, type Compressed } from '../io/sparse';
+import { dot } from '../math/linalg';
 import { sparseCosts, type SparseSolver } from './choose';
 import { PLAY_SETTINGS, checkMatrixShape, componentsModel, type PCASettings } from './core';
 import type { PCAModel } from './model';
@@ -228,12 +229,6 @@ function writeCentring(csr: Compressed, mean: Float64Array, scale: number, centr
     centring[r] = 1;
     centring[n + r] = (sum - shift) * scale * scale;
   }
-}
-
-function dot(a: Float64Array, b: Float64Array): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += a[i] * b[i];
-  return sum;
 }
 
 /**
