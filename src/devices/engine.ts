@@ -412,8 +412,9 @@ export class Engine {
   /**
    * Has warm worker devices map the pages that this thread fills first before it does (the 'touch' job: two workers
    * fault them in about half the time this thread alone takes, measured at 3 ms a MiB on the bench's machine): the
-   * sparse matrix's buffers, the players' positions and previous positions, the sparse Gram route's float64 vectors.
-   * Nothing in this thread or while new workers start: this thread's own writes map them then.
+   * sparse matrix's buffers, the players' positions and previous positions, the sparse Gram route's float64 vectors
+   * where they have bytes of their own (in the products' bytes the rounds have mapped them). Nothing in this thread
+   * or while new workers start: this thread's own writes map them then.
    */
   async touchHostBuffers(signal?: AbortSignal): Promise<void> {
     const { sparse, players, v, k, d } = this.plan;
@@ -422,7 +423,7 @@ export class Engine {
     if (sparse) {
       const end = sparse.route === 'covariance' ? sparse.data + sparse.entries * 8 : sparse.colData + sparse.entries * 4;
       ranges.push({ start: sparse.indptr, end });
-      if (sparse.vectors64) ranges.push({ start: sparse.vectors64, end: sparse.vectors64 + sparse.rows * sparse.width * 8 });
+      if (sparse.vectors64 && sparse.vectors64 !== sparse.vt) ranges.push({ start: sparse.vectors64, end: sparse.vectors64 + sparse.rows * sparse.width * 8 });
     }
     if (players) ranges.push({ start: v, end: v + k * d * 4 }, { start: players.u, end: players.u + k * d * 4 });
     await this.run({ kind: 'touch', ranges }, undefined, signal);

@@ -102,7 +102,7 @@ export interface SparsePlan extends SparseShape {
   panels: LanePanel[];
   /**
    * 'data': Vᵀ (cols × width), P = X̃ Vᵀ (rows × width) and Gᵀ = X̃ᵀ P (cols × width), float32. 'gram' (players of
-   * `rows` values): Ũᵀ (rows × width), Q = Xᵀ Ũᵀ (cols × width) and Gᵀ = X̃ Q (rows × width).
+   * `rows` values): Ũᵀ (rows × width), Q = Xᵀ Ũᵀ (cols × width) and Gᵀ = X̃ Q (rows × width). Gᵀ is in Vᵀ's bytes.
    */
   vt: number;
   pt: number;
@@ -295,13 +295,19 @@ function planSparse(shape: SparseShape, k: number, devices: number, take: (bytes
   const [played, other] = route === 'gram' ? [rows, cols] : [cols, rows];
   const vt = take(played * width * 4);
   const pt = take(other * width * 4);
-  const gt = take(played * width * 4);
+  // Gᵀ is written by the second product, once the first has read Vᵀ (a barrier between): the same bytes, fewer
+  // fresh pages (a first write to a page costs ~3 ms a MiB on the machines measured here).
+  const gt = vt;
   const shiftStride = align(width * (route === 'gram' ? 24 : 12)) + (devices === 1 ? 0 : DEVICE_SEPARATION);
   const shifts = take(devices * shiftStride);
   const gram = route === 'gram';
   const centring = gram ? take(2 * rows * 4) : 0;
-  const vectors64 = gram ? take(rows * width * 8) : 0;
-  const columns64 = gram ? take(Math.min(cols, BACK_COLUMNS) * width * 8) : 0;
+  // The components' product comes after the last round and its residuals' product: where Vᵀ and Q, already mapped
+  // by the rounds, have room for it (cols ≥ rows + 2 · BACK_COLUMNS), it takes their bytes.
+  const backBytes = (rows + Math.min(cols, BACK_COLUMNS)) * width * 8;
+  const reused = gram && pt + other * width * 4 - vt >= backBytes;
+  const vectors64 = gram ? (reused ? vt : take(rows * width * 8)) : 0;
+  const columns64 = gram ? (reused ? vt + rows * width * 8 : take(Math.min(cols, BACK_COLUMNS) * width * 8)) : 0;
   return { ...shape, indptr, indices, data, colptr, colIndices, colData, width, panels: lanePanels(width), vt, pt, gt, shifts, shiftStride, centring, vectors64, columns64 };
 }
 

@@ -1,7 +1,7 @@
-// The sparse routes' panels of lanes (src/devices/memory.ts lanePanels): every lane in exactly one panel, panels of
-// at most 32 lanes (one pass of assembly/sparsetimes.ts), as few and as even as can be.
+// The sparse routes' memory: panels of lanes (src/devices/memory.ts lanePanels: every lane in exactly one panel,
+// panels of at most 32 lanes, as few and as even as can be) and the buffers that share bytes.
 import { describe, expect, it } from 'vitest';
-import { lanePanels, panelAt, playersOf } from '../../src/devices/memory';
+import { BACK_COLUMNS, lanePanels, panelAt, planMemory, playersOf } from '../../src/devices/memory';
 
 describe('lanePanels', () => {
   it('cuts 76 lanes into 28, 24 and 24', () => {
@@ -29,5 +29,30 @@ describe('lanePanels', () => {
     expect(panelAt(1000, 10, second)).toBe(1000 + 28 * 10 * 4);
     expect(playersOf(last, 75)).toBe(23);
     expect(playersOf(second, 75)).toBe(24);
+  });
+});
+
+describe('the sparse routes\' plan', () => {
+  const gramPlan = (rows: number, cols: number) =>
+    planMemory({ d: rows, k: 75, optimizerSlots: 0, rowCapacity: 0, devices: 2, play: true, sparse: { rows, cols, entries: 1000, route: 'gram' } }, 1024).sparse!;
+
+  it('keeps Gᵀ in Vᵀ\'s bytes (the second product writes it after the first has read Vᵀ)', () => {
+    const data = planMemory({ d: 500, k: 75, optimizerSlots: 0, rowCapacity: 0, devices: 2, play: true, sparse: { rows: 300, cols: 500, entries: 1000, route: 'data' } }, 1024).sparse!;
+    expect(data.gt).toBe(data.vt);
+    expect(data.vectors64).toBe(0);
+    expect(gramPlan(300, 500).gt).toBe(gramPlan(300, 500).vt);
+  });
+
+  it('puts the components\' float64 product in Vᵀ and Q\'s bytes where they have room, else in bytes of its own', () => {
+    const wide = gramPlan(2000, 2000 + 2 * BACK_COLUMNS);
+    const backBytes = (2000 + BACK_COLUMNS) * wide.width * 8;
+    expect(wide.vectors64).toBe(wide.vt);
+    expect(wide.columns64).toBe(wide.vt + 2000 * wide.width * 8);
+    expect(wide.vt + backBytes).toBeLessThanOrEqual(wide.pt + wide.cols * wide.width * 4);
+    const narrow = gramPlan(2000, 2000 + 2 * BACK_COLUMNS - 4);
+    const lastProduct = narrow.pt + narrow.cols * narrow.width * 4;
+    expect(narrow.vectors64).toBeGreaterThanOrEqual(lastProduct);
+    expect(narrow.columns64).toBeGreaterThanOrEqual(narrow.vectors64 + 2000 * narrow.width * 8);
+    expect(narrow.centring).toBeLessThan(narrow.vectors64);
   });
 });

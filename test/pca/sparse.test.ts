@@ -284,9 +284,10 @@ function wideData(rows: number, cols: number, seed: number): { csr: SparseMatrix
 
 /**
  * The float64 answer on a wide matrix from its n × n Gram matrix X̃X̃ᵀ / (n − 1) (Jacobi): its top values, and the
- * components X̃ᵀu, normalised; `exact`: the d × d operator C = X̃ᵀX̃ / (n − 1) the components are checked against.
+ * components X̃ᵀu, normalised; `centred`: X̃; `exact` (unless `withOperator` is false): the d × d operator C =
+ * X̃ᵀX̃ / (n − 1) the components are checked against.
  */
-function wideTruth(x: Float64Array, rows: number, cols: number, center: boolean, top: number) {
+function wideTruth(x: Float64Array, rows: number, cols: number, center: boolean, top: number, withOperator = true) {
   const centred = Float64Array.from(x);
   if (center) {
     for (let c = 0; c < cols; c++) {
@@ -315,14 +316,27 @@ function wideTruth(x: Float64Array, rows: number, cols: number, center: boolean,
     }
     for (let c = 0; c < cols; c++) vectors[i * cols + c] /= Math.sqrt(norm);
   }
-  const exact = new Float64Array(cols * cols);
-  for (let r = 0; r < rows; r++) {
+  const exact = new Float64Array(withOperator ? cols * cols : 0);
+  for (let r = 0; withOperator && r < rows; r++) {
     for (let a = 0; a < cols; a++) {
       const value = centred[r * cols + a];
       if (value !== 0) for (let b = 0; b < cols; b++) exact[a * cols + b] += (value * centred[r * cols + b]) / (rows - 1);
     }
   }
-  return { values, vectors, exact };
+  return { values, vectors, exact, centred };
+}
+
+/** ‖C w − value · w‖ for C = X̃ᵀX̃ / (n − 1), through X̃ (rows × cols, float64) without forming C. */
+function residualThrough(centred: Float64Array, rows: number, cols: number, w: ArrayLike<number>, value: number): number {
+  const image = new Float64Array(cols);
+  for (let r = 0; r < rows; r++) {
+    let projection = 0;
+    for (let c = 0; c < cols; c++) projection += centred[r * cols + c] * w[c];
+    for (let c = 0; c < cols; c++) image[c] += (centred[r * cols + c] * projection) / (rows - 1);
+  }
+  let square = 0;
+  for (let c = 0; c < cols; c++) square += (image[c] - value * w[c]) ** 2;
+  return Math.sqrt(square);
 }
 
 describe('the sparse Gram route on a wide matrix (n < d)', { timeout: 120_000 }, () => {
@@ -396,6 +410,29 @@ describe('the sparse Gram route on a wide matrix (n < d)', { timeout: 120_000 },
   describe('the same bits for 1, 2 and 3 devices', () => {
     beforeEach(() => void vi.spyOn(currentHost(), 'hardwareThreads').mockReturnValue(8));
     afterEach(() => vi.restoreAllMocks());
+
+    it('wide enough (d ≥ n + 2 · 4096) that the components\' float64 product takes the rounds\' bytes: float64 eigenpairs', async () => {
+      const [n, d, kWide] = [40, 40 + 2 * 4096 + 100, 4];
+      const data = wideData(n, d, 11);
+      const truth = wideTruth(data.dense, n, d, true, kWide, false);
+      for (let i = 0; i < kWide; i++) expect(1 - truth.values[i + 1] / truth.values[i]).toBeGreaterThan(0.02);
+      const models: PCAModel[] = [];
+      for (const devices of [1, 2]) {
+        const model = await pca(data.csr, { k: kWide, devices });
+        expect([model.solver, model.converged]).toEqual(['sparse-gram', true]);
+        for (let i = 0; i < kWide; i++) {
+          expect(Math.abs(model.explainedVariance[i] - truth.values[i]), `value ${i}`).toBeLessThan(1e-6 * truth.values[0]);
+          const w = model.components.subarray(i * d, (i + 1) * d);
+          let dot = 0;
+          for (let c = 0; c < d; c++) dot += w[c] * truth.vectors[i * d + c];
+          expect(1 - Math.abs(dot), `component ${i}`).toBeLessThan(1e-5);
+          expect(residualThrough(truth.centred, n, d, w, model.explainedVariance[i]), `residual ${i}`).toBeLessThan(3e-6 * truth.values[0]);
+        }
+        models.push(model);
+      }
+      expectSameBits(models[1].components, models[0].components, 'components on 2 devices');
+    });
+
     it.each([true, false])('center: %s', async (center) => {
       const models: PCAModel[] = [];
       for (const devices of [1, 2, 3]) {
