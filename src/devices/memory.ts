@@ -46,6 +46,11 @@ export interface SparseShape {
   cols: number;
   entries: number;
   route: 'covariance' | 'data' | 'gram';
+  /**
+   * The product routes ('data', 'gram'): false where the players multiply by X itself (a truncated SVD), so that the
+   * products skip the centring's dots and shifts, which are zeros then. Centred unless false.
+   */
+  centred?: boolean;
 }
 
 /**

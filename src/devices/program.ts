@@ -238,7 +238,8 @@ export class DeviceProgram {
    * transposes its band of V's columns into Vᵀ and computes V·mean itself; then its rows of P = X Vᵀ − 1 (V mean)ᵀ
    * (= X̃ Vᵀ) from the sparse rows; then its band of Gᵀ = Xᵀ P from the sparse columns (1ᵀP = 0, so Xᵀ P = X̃ᵀ P),
    * ÷ n, transposed into its columns of G. Every value is computed by one device: no sum across devices. Each step
-   * goes panel by panel (SparsePlan.panels): a product reads the rows of one panel at a time.
+   * goes panel by panel (SparsePlan.panels): a product reads the rows of one panel at a time. Without centring
+   * (SparseShape.centred false) the mean is zero, and V·mean and its shift are skipped.
    */
   private sparseProduct(): void {
     const { kernels, plan, device, barrier, memory } = this.context;
@@ -254,15 +255,18 @@ export class DeviceProgram {
       }
     }
     const shift = sparse.shifts + device * sparse.shiftStride;
-    kernels.crossDots(plan.v, k, plan.mean, 1, d, shift);
-    new Float32Array(memory.buffer, shift + width * 8, k).set(new Float64Array(memory.buffer, shift, k));
+    const centred = sparse.centred !== false;
+    if (centred) {
+      kernels.crossDots(plan.v, k, plan.mean, 1, d, shift);
+      new Float32Array(memory.buffer, shift + width * 8, k).set(new Float64Array(memory.buffer, shift, k));
+    }
     barrier.wait();
     const rows = this.sparseBand('rows');
     if (rows.end > rows.start) {
       for (const panel of panels) {
         kernels.sparseTimes(
           sparse.indptr, sparse.indices, sparse.data, rows.start, rows.end - rows.start, panelAt(sparse.vt, d, panel), panel.lanes, panel.lanes,
-          panelAt(sparse.pt, n, panel), shift + width * 8 + panel.first * 4,
+          panelAt(sparse.pt, n, panel), centred ? shift + width * 8 + panel.first * 4 : 0,
         );
       }
     }
@@ -284,6 +288,7 @@ export class DeviceProgram {
    * U's columns into Ũᵀ = (U − (s/n) 1ᵀ)ᵀ (X̃ᵀU = XᵀŨ, as X̃ᵀ1 = 0 and Xᵀ1 = nμ); then its band of Q = XᵀŨᵀ from
    * the sparse columns; then its rows of Gᵀ = X Q − 1 (μᵀQ) from the sparse rows (μᵀQ = U·X̃μ), ÷ n, transposed into
    * its columns of G. Every value is computed by one device: no sum across devices. Panel by panel, as sparseProduct.
+   * Without centring the centring rows are zeros, and their dots, the means and the shift are skipped.
    */
   private sparseGramProduct(): void {
     const { kernels, plan, device, barrier, memory } = this.context;
@@ -293,21 +298,24 @@ export class DeviceProgram {
     const rows = this.sparseBand('rows');
     const bandRows = rows.end - rows.start;
     const shift = sparse.shifts + device * sparse.shiftStride;
-    kernels.crossDots(plan.v, k, sparse.centring, 2, n, shift);
-    const dots = new Float64Array(memory.buffer, shift, 2 * k);
     const means = shift + width * 16;
     const shifted = means + width * 4;
-    const means32 = new Float32Array(memory.buffer, means, k);
-    const shifted32 = new Float32Array(memory.buffer, shifted, k);
-    for (let i = 0; i < k; i++) {
-      means32[i] = dots[2 * i] / n;
-      shifted32[i] = dots[2 * i + 1];
+    const centred = sparse.centred !== false;
+    if (centred) {
+      kernels.crossDots(plan.v, k, sparse.centring, 2, n, shift);
+      const dots = new Float64Array(memory.buffer, shift, 2 * k);
+      const means32 = new Float32Array(memory.buffer, means, k);
+      const shifted32 = new Float32Array(memory.buffer, shifted, k);
+      for (let i = 0; i < k; i++) {
+        means32[i] = dots[2 * i] / n;
+        shifted32[i] = dots[2 * i + 1];
+      }
     }
     if (bandRows > 0) {
       for (const panel of panels) {
         const band = panelAt(sparse.vt, n, panel) + rows.start * panel.lanes * 4;
         kernels.transpose(plan.v + (panel.first * n + rows.start) * 4, playersOf(panel, k), bandRows, n, band, panel.lanes);
-        kernels.subtractMean(band, bandRows, panel.lanes, means + panel.first * 4);
+        if (centred) kernels.subtractMean(band, bandRows, panel.lanes, means + panel.first * 4);
       }
     }
     barrier.wait();
@@ -325,7 +333,10 @@ export class DeviceProgram {
       for (const panel of panels) {
         const gt = panelAt(sparse.gt, n, panel);
         const band = gt + rows.start * panel.lanes * 4;
-        kernels.sparseTimes(sparse.indptr, sparse.indices, sparse.data, rows.start, bandRows, panelAt(sparse.pt, d, panel), panel.lanes, panel.lanes, gt, shifted + panel.first * 4);
+        kernels.sparseTimes(
+          sparse.indptr, sparse.indices, sparse.data, rows.start, bandRows, panelAt(sparse.pt, d, panel), panel.lanes, panel.lanes, gt,
+          centred ? shifted + panel.first * 4 : 0,
+        );
         kernels.divideF32(band, bandRows * panel.lanes, n);
         kernels.transpose(band, bandRows, playersOf(panel, k), panel.lanes, plan.g + (panel.first * n + rows.start) * 4, n);
       }

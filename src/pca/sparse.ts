@@ -152,7 +152,7 @@ async function productEngine(
   const moments = sparseMoments(reader);
   const scale = powerOfTwoScale(moments, settings.center, 'X');
   const engine = await Engine.create(
-    { d: route === 'gram' ? n : d, k: players, rowCapacity: 0, play: true, sparse: { rows: n, cols: d, entries: nnz, route } },
+    { d: route === 'gram' ? n : d, k: players, rowCapacity: 0, play: true, sparse: { rows: n, cols: d, entries: nnz, route, centred: settings.center } },
     PLAY_SETTINGS, { ...settings.engine, workPerStep: 4 * nnz * players, totalWork: sparseCosts(reader, settings.k)[`sparse-${route}`] },
   );
   try {
