@@ -21,7 +21,7 @@ import { KernelPlayerSpace, FLOAT32_DROP, PencilPlayers, multiplyPlayers, solveD
 import { PlayerShare, Players, playRound, type PlayGoal, type RoundOutcome } from './players';
 import type { GameSettings } from './settings';
 import {
-  COVARIANCE_CHUNKS_PER_DEVICE, Chunking, ROW_BLOCK, covariancePanels, deviationStride, deviceRole, operatorRows, pageShare, part, partByEntries, scatterRows, triangleRows, type DeviceRole, type Range,
+  COVARIANCE_CHUNKS_PER_DEVICE, Chunking, ROW_BLOCK, covariancePanels, deviationStride, deviceRole, operatorRows, pageShare, part, partByWork, scatterRows, triangleRows, type DeviceRole, type Range,
   type Topology,
 } from './partition';
 import type { KernelExports } from '../kernels/exports';
@@ -352,7 +352,7 @@ export class DeviceProgram {
 
   /**
    * This device's band of the sparse matrix's rows or columns for the products (of `count` from `first`: all by
-   * default), cut by entries (partByEntries): each value of a product is computed by one device whatever the band,
+   * default), cut by work (partByWork): each value of a product is computed by one device whatever the band,
    * so the bands change the work, not the bits.
    */
   private sparseBand(of: 'rows' | 'columns', first = 0, count?: number): Range {
@@ -360,13 +360,13 @@ export class DeviceProgram {
     const sparse = this.sparse;
     const total = of === 'rows' ? sparse.rows : sparse.cols;
     const pointers = new Int32Array(memory.buffer, of === 'rows' ? sparse.indptr : sparse.colptr, total + 1);
-    return partByEntries(pointers, first, count ?? total - first, topology.devices, device);
+    return partByWork(pointers, first, count ?? total - first, topology.devices, device);
   }
 
   /**
    * The sparse Gram route's components, X̃ᵀu before the centring, for the sparse matrix's columns [first, first +
    * count) (the 'back-project' job): Xᵀ times the `lanes` float64 vectors (rows of `lanes`) into the plan's float64
-   * columns, each device a band of the columns cut by entries (assembly/sparsetimes64.ts: each column summed by one
+   * columns, each device a band of the columns cut by work (assembly/sparsetimes64.ts: each column summed by one
    * device, in stored order).
    */
   backProject(first: number, count: number, lanes: number): boolean {

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { planMemory } from '../../src/devices/memory';
 import { WorkQueues } from '../../src/devices/collectives';
-import { Chunking, ROW_BLOCK, checkTopology, deviceRole, maxChunks, pageShare, partByEntries, type Range } from '../../src/devices/partition';
+import { Chunking, ROW_BLOCK, checkTopology, deviceRole, maxChunks, pageShare, partByWork, LINE_WORK, type Range } from '../../src/devices/partition';
 
 /** Checks that the ranges tile [0, total) in order. */
 function expectTiling(ranges: Range[], total: number, what: string) {
@@ -145,29 +145,39 @@ describe('pageShare', () => {
   });
 });
 
-describe('partByEntries', () => {
-  it('cuts a range of a sparse matrix\'s rows into contiguous parts of about equal entries', () => {
+describe('partByWork', () => {
+  const workOf = (pointers: Int32Array, first: number, range: Range) =>
+    pointers[first + range.end] - pointers[first + range.start] + LINE_WORK * (range.end - range.start);
+
+  it('cuts a range of a sparse matrix\'s rows into contiguous parts of about equal work (entries + LINE_WORK a row)', () => {
     // 40 rows: the first 4 hold most entries (a text matrix's frequent words), the rest one each.
     const counts = Array.from({ length: 40 }, (_, r) => (r < 4 ? 50 : 1));
     const pointers = Int32Array.from({ length: 41 }, (_, r) => counts.slice(0, r).reduce((sum, count) => sum + count, 0));
     for (const [first, count] of [[0, 40], [2, 30], [10, 1], [5, 0]]) {
       for (const parts of [1, 2, 3, 5]) {
-        const ranges = Array.from({ length: parts }, (_, i) => partByEntries(pointers, first, count, parts, i));
+        const ranges = Array.from({ length: parts }, (_, i) => partByWork(pointers, first, count, parts, i));
         expect(ranges[0].start).toBe(0);
         expect(ranges[parts - 1].end).toBe(count);
         ranges.forEach((range, i) => {
           expect(range.end).toBeGreaterThanOrEqual(range.start);
           if (i > 0) expect(range.start).toBe(ranges[i - 1].end);
         });
-        const entries = ranges.map((range) => pointers[first + range.end] - pointers[first + range.start]);
-        const all = pointers[first + count] - pointers[first];
-        // Each part is within one row's entries (at most 50) of an equal share.
-        entries.forEach((value) => expect(Math.abs(value - all / parts)).toBeLessThanOrEqual(50));
+        const all = workOf(pointers, first, { start: 0, end: count });
+        // Each part is within one row's work (at most 50 + LINE_WORK) of an equal share.
+        ranges.forEach((range) => expect(Math.abs(workOf(pointers, first, range) - all / parts)).toBeLessThanOrEqual(50 + LINE_WORK));
       }
     }
-    // Equal parts by rows would give the first device 150 + of 186 entries; by entries it gets about half.
-    const half = partByEntries(pointers, 0, 40, 2, 0);
-    expect(pointers[half.end]).toBeLessThanOrEqual(150);
-    expect(pointers[half.end]).toBeGreaterThanOrEqual(100);
+  });
+
+  it('gives the part of many short rows fewer entries than the part of a few long ones', () => {
+    // 1 row of 400 entries, then 400 rows of one: equal entries would cut after the first row; the short rows'
+    // own work moves the cut into them.
+    const counts = [400, ...Array.from({ length: 400 }, () => 1)];
+    const pointers = Int32Array.from({ length: 402 }, (_, r) => counts.slice(0, r).reduce((sum, count) => sum + count, 0));
+    const [head, tail] = [partByWork(pointers, 0, 401, 2, 0), partByWork(pointers, 0, 401, 2, 1)];
+    const all = 800 + LINE_WORK * 401;
+    expect(Math.abs(workOf(pointers, 0, head) - all / 2)).toBeLessThanOrEqual(400 + LINE_WORK);
+    expect(head.end).toBeGreaterThan(1);
+    expect(pointers[401] - pointers[tail.start]).toBeLessThan(400);
   });
 });
