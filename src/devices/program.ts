@@ -188,16 +188,12 @@ export class DeviceProgram {
   }
 
   /**
-   * G = V A on `source` over `rows` rows, once (the 'multiply' job), complete on every device after the end barrier.
-   * Returns true when the devices must stop (a stop requested by the host).
+   * The sparse Gram route's first product alone, Q = X̃ᵀVᵀ (the 'gram-columns' job: the components' residuals),
+   * complete in the plan's pt after the end barrier. Returns true when the devices must stop (a stop requested by the host).
    */
-  multiply(source: PlaySource, rows: number): boolean {
-    const { device, barrier } = this.context;
-    const operator = this.operators[source];
-    operator.multiply(rows);
-    barrier.wait();
-    if (device === 0) operator.gather();
-    return barrier.waitAtStepEnd();
+  gramColumns(): boolean {
+    this.gramColumnsProduct();
+    return this.context.barrier.waitAtStepEnd();
   }
 
   /**
@@ -291,6 +287,35 @@ export class DeviceProgram {
    * Without centring the centring rows are zeros, and their dots, the means and the shift are skipped.
    */
   private sparseGramProduct(): void {
+    const { kernels, plan, device, barrier } = this.context;
+    const sparse = this.sparse;
+    const { d: n, k } = plan;
+    const { width, cols: d, panels } = sparse;
+    const rows = this.sparseBand('rows');
+    const bandRows = rows.end - rows.start;
+    const shifted = sparse.shifts + device * sparse.shiftStride + width * 20;
+    const centred = sparse.centred !== false;
+    this.gramColumnsProduct();
+    barrier.wait();
+    if (bandRows > 0) {
+      for (const panel of panels) {
+        const gt = panelAt(sparse.gt, n, panel);
+        const band = gt + rows.start * panel.lanes * 4;
+        kernels.sparseTimes(
+          sparse.indptr, sparse.indices, sparse.data, rows.start, bandRows, panelAt(sparse.pt, d, panel), panel.lanes, panel.lanes, gt,
+          centred ? shifted + panel.first * 4 : 0,
+        );
+        kernels.divideF32(band, bandRows * panel.lanes, n);
+        kernels.transpose(band, bandRows, playersOf(panel, k), panel.lanes, plan.g + (panel.first * n + rows.start) * 4, n);
+      }
+    }
+  }
+
+  /**
+   * sparseGramProduct's first half: the players' dots with the centring rows (float64: their sums, and U·X̃μ, whose
+   * float32 copy the second product takes off), Ũᵀ in the device's band of rows, barrier, its band of Q = XᵀŨᵀ.
+   */
+  private gramColumnsProduct(): void {
     const { kernels, plan, device, barrier, memory } = this.context;
     const sparse = this.sparse;
     const { d: n, k } = plan;
@@ -326,19 +351,6 @@ export class DeviceProgram {
           sparse.colptr, sparse.colIndices, sparse.colData, columns.start, columns.end - columns.start, panelAt(sparse.vt, n, panel), panel.lanes, panel.lanes,
           panelAt(sparse.pt, d, panel), 0,
         );
-      }
-    }
-    barrier.wait();
-    if (bandRows > 0) {
-      for (const panel of panels) {
-        const gt = panelAt(sparse.gt, n, panel);
-        const band = gt + rows.start * panel.lanes * 4;
-        kernels.sparseTimes(
-          sparse.indptr, sparse.indices, sparse.data, rows.start, bandRows, panelAt(sparse.pt, d, panel), panel.lanes, panel.lanes, gt,
-          centred ? shifted + panel.first * 4 : 0,
-        );
-        kernels.divideF32(band, bandRows * panel.lanes, n);
-        kernels.transpose(band, bandRows, playersOf(panel, k), panel.lanes, plan.g + (panel.first * n + rows.start) * 4, n);
       }
     }
   }

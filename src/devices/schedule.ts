@@ -22,8 +22,8 @@ import type { Range } from './partition';
  * `play`: pca's players on an operator (players.ts): the dense one in memory, the resident rows' XᵀX / n through
  * a pass per round, or the sparse matrix's X̃ᵀX̃ / n through its rows and columns, until every top-k pair's residual
  * is below `tol` or `maxSteps` rounds.
- * `multiply`: no step: G = V A once on one of the play job's operators, left in the plan's G (and the operator's own
- * buffers) for the host (the sparse Gram route's components).
+ * `gram-columns`: no step: the sparse Gram route's first product alone, Q = X̃ᵀVᵀ of the players, left in the
+ * plan's sparse buffers (SparsePlan.pt) for the host (the components' residuals).
  * `sparse-covariance`: no step: the sparse covariance pass, the operator's float64 sums += Σ x xᵀ over the sparse
  * matrix's rows [first, first + rows).
  * `pencil`: the γ-EigenGame players on a pencil A v = λ B v laid out by `plan` (pencil.ts), until their residual
@@ -44,7 +44,7 @@ export type Job =
   | { kind: 'scatter'; offset: number; rows: number; blockRows: number; order: number; band: Range; from: number }
   | ({ kind: 'play'; source: PlaySource; rows: number; reportEvery: number } & PlayGoal)
   | { kind: 'pencil'; plan: PencilPlan; goal: PencilGoal; reportEvery: number }
-  | { kind: 'multiply'; source: PlaySource; rows: number }
+  | { kind: 'gram-columns' }
   | { kind: 'sparse-covariance'; first: number; rows: number }
   | { kind: 'symmetrize'; factor: number; rows: Range }
   | { kind: 'back-project'; first: number; count: number; lanes: number }
@@ -88,10 +88,12 @@ export function* runJob(program: DeviceProgram, job: Job, firstStep: number): Ge
     yield { steps: 0, batchSize: job.rows, remaining: NaN, residual: NaN, report: false, last: true, converged: false };
   } else if (job.kind === 'pencil') {
     yield* pencilSchedule(program, job);
-  } else if (job.kind === 'multiply' || job.kind === 'sparse-covariance') {
-    if (job.kind === 'multiply') program.multiply(job.source, job.rows);
-    else program.sparseCovariancePass(job.first, job.rows);
+  } else if (job.kind === 'sparse-covariance') {
+    program.sparseCovariancePass(job.first, job.rows);
     yield { steps: 0, batchSize: job.rows, remaining: NaN, residual: NaN, report: false, last: true, converged: false };
+  } else if (job.kind === 'gram-columns') {
+    program.gramColumns();
+    yield { ...NO_STEP, batchSize: 0 };
   } else if (job.kind === 'symmetrize') {
     program.symmetrize(job.factor, job.rows);
     yield { ...NO_STEP, batchSize: job.rows.end - job.rows.start };

@@ -310,7 +310,7 @@ function scaleRows(rows: Float32Array, d: number, factors: Float64Array): void {
  * ‖X̃ᵀu‖ and r = K u − θ u (K = X̃X̃ᵀ / n). r is the players' own residual at that check, K u the Ritz weights'
  * combination of their images G = V K (float64, residualRows), so it is as accurate as the players' check (a
  * product of C w, then θ w taken off, would lose its digits to float32's rounding of C w); ‖X̃ᵀu‖² = n uᵀKu = n θ.
- * One 'multiply' job with the rows r_i as players (float32) gives X̃ᵀ r in its Q. The players are put back after.
+ * One 'gram-columns' job with the rows r_i as players (float32) gives X̃ᵀ r in its Q. The players are put back after.
  */
 async function componentResiduals(engine: Engine, top: TopK, signal?: AbortSignal): Promise<Float64Array> {
   const { rows: n, cols: d, panels } = engine.hostKernels().plan.sparse!;
@@ -318,7 +318,7 @@ async function componentResiduals(engine: Engine, top: TopK, signal?: AbortSigna
   const saved = players.slice();
   try {
     residualRows(engine, top, players);
-    await engine.run({ kind: 'multiply', source: 'sparse-gram', rows: n }, undefined, signal);
+    await engine.run({ kind: 'gram-columns' }, undefined, signal);
     const misses = columnNorms(engine.sparse().between, d, panels, top.values.length);
     return misses.map((miss, i) => (top.values[i] > 0 ? miss / Math.sqrt(n * top.values[i]) : 0));
   } finally {
