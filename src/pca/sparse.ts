@@ -149,13 +149,14 @@ async function productEngine(
 ): Promise<{ engine: Engine; moments: ColumnMoments; scale: number; players: number }> {
   const { rows: n, cols: d, nnz } = reader;
   const players = playerCount(settings.k, route === 'gram' ? n : d);
-  const moments = sparseMoments(reader);
-  const scale = powerOfTwoScale(moments, settings.center, 'X');
   const engine = await Engine.create(
     { d: route === 'gram' ? n : d, k: players, rowCapacity: 0, play: true, sparse: { rows: n, cols: d, entries: nnz, route, centred: settings.center } },
     PLAY_SETTINGS, { ...settings.engine, workPerStep: 4 * nnz * players, totalWork: sparseCosts(reader, settings.k)[`sparse-${route}`] },
   );
   try {
+    // The statistics here while the workers take the new engine's memory (they start on it as the engine is made).
+    const moments = sparseMoments(reader);
+    const scale = powerOfTwoScale(moments, settings.center, 'X');
     await engine.touchHostBuffers(settings.signal);
     const buffers = engine.sparse();
     const { indptr, indices, data } = reader.csr;
