@@ -188,11 +188,12 @@ export class DeviceProgram {
   }
 
   /**
-   * The sparse Gram route's first product alone, Q = X̃ᵀVᵀ (the 'gram-columns' job: the components' residuals),
-   * complete in the plan's pt after the end barrier. Returns true when the devices must stop (a stop requested by the host).
+   * The sparse Gram route's first product alone, Q = X̃ᵀRᵀ for the rows R the host left in the players' images' buffer G
+   * (the 'gram-columns' job: the components' residuals; a round's product writes G anew), complete in the plan's pt
+   * after the end barrier. Returns true when the devices must stop (a stop requested by the host).
    */
   gramColumns(): boolean {
-    this.gramColumnsProduct();
+    this.gramColumnsProduct(this.context.plan.g);
     return this.context.barrier.waitAtStepEnd();
   }
 
@@ -295,7 +296,7 @@ export class DeviceProgram {
     const bandRows = rows.end - rows.start;
     const shifted = sparse.shifts + device * sparse.shiftStride + width * 20;
     const centred = sparse.centred !== false;
-    this.gramColumnsProduct();
+    this.gramColumnsProduct(plan.v);
     barrier.wait();
     if (bandRows > 0) {
       for (const panel of panels) {
@@ -312,10 +313,11 @@ export class DeviceProgram {
   }
 
   /**
-   * sparseGramProduct's first half: the players' dots with the centring rows (float64: their sums, and U·X̃μ, whose
-   * float32 copy the second product takes off), Ũᵀ in the device's band of rows, barrier, its band of Q = XᵀŨᵀ.
+   * sparseGramProduct's first half for the k rows U at `players` (k × n float32): their dots with the centring rows
+   * (float64: their sums, and U·X̃μ, whose float32 copy the second product takes off), Ũᵀ in the device's band of
+   * rows, barrier, its band of Q = XᵀŨᵀ.
    */
-  private gramColumnsProduct(): void {
+  private gramColumnsProduct(players: number): void {
     const { kernels, plan, device, barrier, memory } = this.context;
     const sparse = this.sparse;
     const { d: n, k } = plan;
@@ -327,7 +329,7 @@ export class DeviceProgram {
     const shifted = means + width * 4;
     const centred = sparse.centred !== false;
     if (centred) {
-      kernels.crossDots(plan.v, k, sparse.centring, 2, n, shift);
+      kernels.crossDots(players, k, sparse.centring, 2, n, shift);
       const dots = new Float64Array(memory.buffer, shift, 2 * k);
       const means32 = new Float32Array(memory.buffer, means, k);
       const shifted32 = new Float32Array(memory.buffer, shifted, k);
@@ -339,7 +341,7 @@ export class DeviceProgram {
     if (bandRows > 0) {
       for (const panel of panels) {
         const band = panelAt(sparse.vt, n, panel) + rows.start * panel.lanes * 4;
-        kernels.transpose(plan.v + (panel.first * n + rows.start) * 4, playersOf(panel, k), bandRows, n, band, panel.lanes);
+        kernels.transpose(players + (panel.first * n + rows.start) * 4, playersOf(panel, k), bandRows, n, band, panel.lanes);
         if (centred) kernels.subtractMean(band, bandRows, panel.lanes, means + panel.first * 4);
       }
     }

@@ -22,8 +22,9 @@ import type { Range } from './partition';
  * `play`: pca's players on an operator (players.ts): the dense one in memory, the resident rows' XᵀX / n through
  * a pass per round, or the sparse matrix's X̃ᵀX̃ / n through its rows and columns, until every top-k pair's residual
  * is below `tol` or `maxSteps` rounds.
- * `gram-columns`: no step: the sparse Gram route's first product alone, Q = X̃ᵀVᵀ of the players, left in the
- * plan's sparse buffers (SparsePlan.pt) for the host (the components' residuals).
+ * `gram-columns`: no step: the sparse Gram route's first product alone, Q = X̃ᵀRᵀ of the rows R the host left in
+ * the players' images' buffer G, left in the plan's sparse buffers (SparsePlan.pt) for the host (the components'
+ * residuals).
  * `sparse-covariance`: no step: the sparse covariance pass, the operator's float64 sums += Σ x xᵀ over the sparse
  * matrix's rows [first, first + rows).
  * `pencil`: the γ-EigenGame players on a pencil A v = λ B v laid out by `plan` (pencil.ts), until their residual

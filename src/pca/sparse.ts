@@ -311,52 +311,49 @@ function scaleRows(rows: Float32Array, d: number, factors: Float64Array): void {
  * ‖X̃ᵀu‖ and r = K u − θ u (K = X̃X̃ᵀ / n). r is the players' own residual at that check, K u the Ritz weights'
  * combination of their images G = V K (float64, residualRows), so it is as accurate as the players' check (a
  * product of C w, then θ w taken off, would lose its digits to float32's rounding of C w); ‖X̃ᵀu‖² = n uᵀKu = n θ.
- * One 'gram-columns' job with the rows r_i as players (float32) gives X̃ᵀ r in its Q. The players are put back after.
+ * The rows r_i take the images' place in G, which the next round (if the fit plays on) writes anew, and one
+ * 'gram-columns' job gives X̃ᵀ r in its Q; the players are left as they are.
  */
 async function componentResiduals(engine: Engine, top: TopK, signal?: AbortSignal): Promise<Float64Array> {
   const { rows: n, cols: d, panels } = engine.hostKernels().plan.sparse!;
-  const players = engine.vectors();
-  const saved = players.slice();
-  try {
-    residualRows(engine, top, players);
-    await engine.run({ kind: 'gram-columns' }, undefined, signal);
-    const misses = columnNorms(engine.sparse().between, d, panels, top.values.length);
-    return misses.map((miss, i) => (top.values[i] > 0 ? miss / Math.sqrt(n * top.values[i]) : 0));
-  } finally {
-    engine.vectors().set(saved);
-  }
+  residualRows(engine, top);
+  await engine.run({ kind: 'gram-columns' }, undefined, signal);
+  const misses = columnNorms(engine.sparse().between, d, panels, top.values.length);
+  return misses.map((miss, i) => (top.values[i] > 0 ? miss / Math.sqrt(n * top.values[i]) : 0));
 }
 
 /**
- * The players' first rows ← r_i = K u_i − θ_i u_i for the top Ritz pairs (the rest zero): K u_i = Σ_j W_ij g_j / ‖y_i‖
- * from the players' images g_j at their last check, y_i = Σ_j W_ij v_j the Ritz vector before its normalisation
- * (`top.lengths`), combined in float64 in slices of columns (assembly/combine64.ts), rounded to float32 once.
+ * The images' first rows in G ← r_i = K u_i − θ_i u_i for the top Ritz pairs: K u_i = Σ_j W_ij g_j / ‖y_i‖ from the
+ * players' images g_j at their last check, y_i = Σ_j W_ij v_j the Ritz vector before its normalisation
+ * (`top.lengths`), combined in float64 in slices of columns (assembly/combine64.ts), rounded to float32 once, each
+ * slice written over the images' columns it was combined from (the other rows keep their images: their products
+ * are not read).
  */
-function residualRows(engine: Engine, top: TopK, players: Float32Array): void {
+function residualRows(engine: Engine, top: TopK): void {
   const { k: p, d: n } = engine;
   const { kernels, plan, memory } = engine.hostKernels();
   const buffers = plan.players!;
   const { vectors, values, lengths } = top;
   const count = values.length;
-  players.fill(0);
+  const images = engine.gradient();
   // The scratch holds 2n float64 values: `columns` columns of the top rows at a time.
   const columns = Math.max(1, Math.floor((2 * n) / count));
   for (let first = 0; first < n; first += columns) {
     const width = Math.min(columns, n - first);
     kernels.combineRows64(buffers.ritz, count, p, plan.g, n, first, width, buffers.acc, width);
-    takeOffValues(new Float64Array(memory.buffer, buffers.acc, count * width), width, first, vectors, values, lengths, n, players);
+    takeOffValues(new Float64Array(memory.buffer, buffers.acc, count * width), width, first, vectors, values, lengths, n, images);
   }
 }
 
-/** players[i, first + c] = images[i, c] / lengths[i] − θ_i u_i[first + c] for a slice of `width` columns of the images (a zero length: 0). */
+/** rows[i, first + c] = images[i, c] / lengths[i] − θ_i u_i[first + c] for a slice of `width` columns of the images (a zero length: 0). */
 function takeOffValues(
   images: Float64Array, width: number, first: number, vectors: Float64Array, values: Float64Array, lengths: Float64Array, n: number,
-  players: Float32Array,
+  rows: Float32Array,
 ): void {
   for (let i = 0; i < values.length; i++) {
     const value = values[i];
     const scale = lengths[i] > 0 ? 1 / lengths[i] : 0;
-    for (let c = 0; c < width; c++) players[i * n + first + c] = images[i * width + c] * scale - value * vectors[i * n + first + c];
+    for (let c = 0; c < width; c++) rows[i * n + first + c] = images[i * width + c] * scale - value * vectors[i * n + first + c];
   }
 }
 
