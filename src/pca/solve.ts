@@ -50,12 +50,9 @@ export function productCheckEvery(productWork: number, p: number, k: number, d: 
 /** Rounds between progress reports. */
 const REPORT_EVERY = 5;
 
-export interface TopK {
-  /** The top k Ritz vectors, unit rows of `dimension` values (float64), eigenvalue descending. */
-  vectors: Float64Array;
-  /** Their lengths before they were normalised (1 to within float32's rounding of the players). */
-  lengths: Float64Array;
-  /** Their Ritz values: the operator's eigenvalues. */
+/** How the players ended: the top k Ritz pairs of their last check (the weights in the engine's plan). */
+export interface Played {
+  /** The top k Ritz values: the operator's eigenvalues, descending. */
   values: Float64Array;
   /** Their residuals ‖A y − θ y‖ at the last check, in the operator's units. */
   residuals: Float64Array;
@@ -67,19 +64,35 @@ export interface TopK {
   rounds: number;
 }
 
+export interface TopK extends Played {
+  /** The top k Ritz vectors, unit rows of `dimension` values (float64), in the values' order. */
+  vectors: Float64Array;
+}
+
 /**
  * Plays the engine's players (k = their number, d = the operator's size) on the dense operator in its memory, on
  * the `rows` resident rows or on the sparse matrix, with the first `active` coordinates of each player live (the
  * rest are padding and stay zero). `unscale` turns the operator's values into the data's variances (for progress
  * reports). `productWork`, the multiply-adds of a round's products (ignored on the dense operator, checked every
- * DENSE_CHECK_EVERY rounds), sets how often the players are checked (productCheckEvery). `resumeAfter`: play on from
- * where the players are after that many rounds (a fit that tightened tol: its progress counts on from them, within
- * the same maxSteps) instead of starting them from the seed.
+ * DENSE_CHECK_EVERY rounds), sets how often the players are checked (productCheckEvery).
  */
 export async function playTopK(
   engine: Engine, source: PlaySource, rows: number, active: number, settings: PCASettings, unscale: number, productWork: number,
-  resumeAfter?: number,
 ): Promise<TopK> {
+  const played = await play(engine, source, rows, active, settings, unscale, productWork);
+  return { ...played, vectors: ritzVectors(engine, settings.k).vectors };
+}
+
+/**
+ * playTopK without the Ritz vectors, which the caller combines from the players as it needs them (the sparse Gram
+ * route, straight into its float64 product's lanes). `resumeAfter`: play on from where the players are after that
+ * many rounds (a fit that tightened tol: its progress counts on from them, within the same maxSteps) instead of
+ * starting them from the seed.
+ */
+export async function play(
+  engine: Engine, source: PlaySource, rows: number, active: number, settings: PCASettings, unscale: number, productWork: number,
+  resumeAfter?: number,
+): Promise<Played> {
   const { k, tol, onProgress, signal } = settings;
   const before = resumeAfter ?? 0;
   if (resumeAfter === undefined) startPlayers(engine, active, settings.seed);
@@ -94,8 +107,8 @@ export async function playTopK(
   );
   const residuals = engine.players().squaredResiduals.slice(0, Math.min(k, engine.k)).map(Math.sqrt);
   return {
-    ...ritzVectors(engine, k), residuals, converged: end.converged, ending: end.ending ?? 'cap', remaining: end.remaining,
-    rounds: end.steps,
+    values: engine.players().values.slice(0, Math.min(k, engine.k)), residuals, converged: end.converged, ending: end.ending ?? 'cap',
+    remaining: end.remaining, rounds: end.steps,
   };
 }
 
@@ -134,7 +147,7 @@ export function startPlayers(engine: Engine, active: number, seed: number): void
  * The top k Ritz vectors of the players' last Rayleigh–Ritz check, in float64, and their values: y_i = Σ_j W_ij v_j
  * (assembly/combine64.ts), in slices of columns that fit the players' float64 scratch.
  */
-export function ritzVectors(engine: Engine, k: number): { vectors: Float64Array; values: Float64Array; lengths: Float64Array } {
+export function ritzVectors(engine: Engine, k: number): { vectors: Float64Array; values: Float64Array } {
   const { k: p, d } = engine;
   const { kernels, plan, memory } = engine.hostKernels();
   const buffers = plan.players!;
@@ -149,6 +162,6 @@ export function ritzVectors(engine: Engine, k: number): { vectors: Float64Array;
     const slice = new Float64Array(memory.buffer, buffers.acc, top * count);
     for (let i = 0; i < top; i++) vectors.set(slice.subarray(i * count, (i + 1) * count), i * d + first);
   }
-  const lengths = normalizeRows(vectors, top, d);
-  return { vectors, values: values.slice(0, top), lengths };
+  normalizeRows(vectors, top, d);
+  return { vectors, values: values.slice(0, top) };
 }

@@ -19,7 +19,7 @@ import { PLAY_SETTINGS, checkMatrixShape, componentsModel, type PCASettings } fr
 import type { PCAModel } from './model';
 import { padToPanels } from './pack';
 import { solveSummed, type Summed } from './routes';
-import { playTopK, playerCount, type TopK } from './solve';
+import { play, playTopK, playerCount } from './solve';
 import { ColumnMoments, powerOfTwoScale } from './stats';
 import type { Ending } from '../devices/players';
 
@@ -195,10 +195,16 @@ async function bySparseGram(reader: SparseReader, settings: PCASettings): Promis
     let rounds = 0;
     let ending: Ending = 'cap';
     for (let tightenings = 0; ; tightenings++) {
-      const top = await playTopK(engine, 'sparse-gram', n, n, { ...settings, tol }, unscale, work, tightenings > 0 ? rounds : undefined);
+      const top = await play(engine, 'sparse-gram', n, n, { ...settings, tol }, unscale, work, tightenings > 0 ? rounds : undefined);
       rounds += top.rounds;
       const values = top.values.map((value) => value * unscale);
-      const residuals = (await componentResiduals(engine, top, settings.signal)).map((value) => value * unscale);
+      // The components before their residuals (a fit that then tightens tol, below float32's floor, makes them again):
+      // both read the Ritz vectors from the float64 product's lanes, and the residuals' product writes over them.
+      const count = values.length;
+      const lanes = count + (count & 1);
+      const ritz = ritzLanes(engine, count, lanes);
+      const components = await backProject(engine, count, lanes, ritz.sums, mean, scale, settings.signal);
+      const residuals = (await componentResiduals(engine, top.values, lanes, ritz.lengths, settings.signal)).map((value) => value * unscale);
       const limit = settings.tol * Math.abs(values[0]);
       const worst = residuals.reduce((most, residual) => Math.max(most, residual), 0);
       const met = worst <= limit;
@@ -207,10 +213,10 @@ async function bySparseGram(reader: SparseReader, settings: PCASettings): Promis
       ending = met || !top.converged ? top.ending : tightenings === MOST_TIGHTENINGS && rounds < settings.maxSteps ? 'stagnant' : 'cap';
       if (met || !top.converged || tightenings === MOST_TIGHTENINGS || rounds >= settings.maxSteps) {
         return componentsModel({
-          vectors: await backProject(engine, top.vectors, values.length, mean, scale, settings.signal), width: d, d, values, residuals, ending,
+          vectors: components, width: d, d, values, residuals, ending,
           totalVariance: moments.totalVariance(settings.center), mean, columnMeans: moments.mean, n,
           backend: engine.backend, solver: 'sparse-gram', converged: top.converged && met, remaining: top.remaining, settings,
-          passes: 1 + 2 * (rounds + 2 * (tightenings + 1)) + 1, rounds,
+          passes: 1 + 2 * rounds + 2 * (tightenings + 1), rounds,
         });
       }
       tol *= Math.max(0.1, Math.min(0.5, limit / worst));
@@ -233,21 +239,41 @@ function writeCentring(csr: Compressed, mean: Float64Array, scale: number, centr
 }
 
 /**
- * The Gram route's components, w_i = X̃ᵀu_i / ‖X̃ᵀu_i‖ for Ritz vectors u_i (`count` rows of n, float64), X̃ = X −
- * 1 meanᵀ of the kernels' (scaled, float32) values: summed in float64 on the devices ('back-project' jobs of
- * BACK_COLUMNS columns, assembly/sparsetimes64.ts: f64 lanes over the vectors), the centring here, then rounded to
- * float32 (the model's components). Float32 products, as the devices make them, put about 1e-6·θ₁ into the
- * components' residuals on the bench's text (its frequent words' columns sum thousands of entries), more than tol.
+ * The top `count` Ritz vectors of the players' last check, y_i = Σ_j W_ij v_j (assembly/combine64.ts, float64, in
+ * slices of columns that fit the players' scratch), unnormalised, transposed into the Gram route's float64 vectors
+ * (rows of `lanes`; a lane past `count` zero), where the components' product reads them. Returns their sums and
+ * lengths.
+ */
+function ritzLanes(engine: Engine, count: number, lanes: number): { sums: Float64Array; lengths: Float64Array } {
+  const { k: p, d: n } = engine;
+  const { kernels, plan, memory } = engine.hostKernels();
+  const buffers = plan.players!;
+  const transposed = new Float64Array(memory.buffer, plan.sparse!.vectors64, n * lanes);
+  const sums = new Float64Array(count);
+  const squares = new Float64Array(count);
+  const columns = Math.max(1, Math.floor((2 * n) / count));
+  for (let first = 0; first < n; first += columns) {
+    const width = Math.min(columns, n - first);
+    kernels.combineRows64(buffers.ritz, count, p, plan.v, n, first, width, buffers.acc, width);
+    intoLanes(new Float64Array(memory.buffer, buffers.acc, count * width), count, width, first, transposed, lanes, sums, squares);
+  }
+  return { sums, lengths: squares.map(Math.sqrt) };
+}
+
+/**
+ * The Gram route's components, w_i = X̃ᵀy_i / ‖X̃ᵀy_i‖ for the Ritz vectors y_i in the float64 vectors' lanes
+ * (ritzLanes; `sums` their sums), X̃ = X − 1 meanᵀ of the kernels' (scaled, float32) values: summed in float64 on the
+ * devices ('back-project' jobs of BACK_COLUMNS columns, assembly/sparsetimes64.ts: f64 lanes over the vectors), the
+ * centring here, then rounded to float32 (the model's components). Float32 products, as the devices make them, put
+ * about 1e-6·θ₁ into the components' residuals on the bench's text (its frequent words' columns sum thousands of
+ * entries), more than tol.
  */
 async function backProject(
-  engine: Engine, vectors: Float64Array, count: number, mean: Float64Array, scale: number, signal?: AbortSignal,
+  engine: Engine, count: number, lanes: number, sums: Float64Array, mean: Float64Array, scale: number, signal?: AbortSignal,
 ): Promise<Float32Array> {
   const { plan, memory } = engine.hostKernels();
   const sparse = plan.sparse!;
-  const { rows: n, cols: d } = sparse;
-  // The vectors' lanes packed (an odd count padded with a zero lane: f64x2 groups), the kernel's reads as few bytes as can be.
-  const lanes = count + (count & 1);
-  const sums = transposeVectors(vectors, count, n, new Float64Array(memory.buffer, sparse.vectors64, n * lanes), lanes);
+  const { cols: d } = sparse;
   // The components' values rounded to float32 as they come, their squared norms summed in float64 from the values
   // before rounding; each row scaled to unit length at the end (a second rounding: within one float32 ulp).
   const components = new Float32Array(count * d);
@@ -264,17 +290,29 @@ async function backProject(
 // The loops over every value below are plain functions, not in the async ones that call them: V8 optimizes a loop
 // of an async function late (io/sparse.ts scaleInto), and these run once a fit.
 
-/** `count` rows of n transposed into rows of `lanes` (the lanes past count zero); returns the rows' sums. */
-function transposeVectors(vectors: Float64Array, count: number, n: number, transposed: Float64Array, lanes: number): Float64Array {
-  transposed.fill(0);
-  const sums = new Float64Array(count);
+/**
+ * A slice of `width` columns of `count` rows (`slice`, row after row) into `transposed`'s rows [first, first +
+ * width) of `lanes` (a lane past count zero), their sums and squares added to `sums` and `squares`.
+ */
+function intoLanes(
+  slice: Float64Array, count: number, width: number, first: number, transposed: Float64Array, lanes: number, sums: Float64Array,
+  squares: Float64Array,
+): void {
   for (let i = 0; i < count; i++) {
-    for (let r = 0; r < n; r++) {
-      transposed[r * lanes + i] = vectors[i * n + r];
-      sums[i] += vectors[i * n + r];
+    let sum = 0;
+    let square = 0;
+    for (let c = 0; c < width; c++) {
+      const value = slice[i * width + c];
+      transposed[(first + c) * lanes + i] = value;
+      sum += value;
+      square += value * value;
     }
+    sums[i] += sum;
+    squares[i] += square;
   }
-  return sums;
+  for (let lane = count; lane < lanes; lane++) {
+    for (let c = 0; c < width; c++) transposed[(first + c) * lanes + lane] = 0;
+  }
 }
 
 /**
@@ -307,53 +345,56 @@ function scaleRows(rows: Float32Array, d: number, factors: Float64Array): void {
 
 /**
  * Each component's residual on the players' operator's other side, C = X̃ᵀX̃ / n (scaled as the players' values),
- * for the top Ritz pairs (u_i, θ_i) of the players' last check (`top`): C w − θ w = X̃ᵀ r / ‖X̃ᵀu‖ for w = X̃ᵀu /
- * ‖X̃ᵀu‖ and r = K u − θ u (K = X̃X̃ᵀ / n). r is the players' own residual at that check, K u the Ritz weights'
- * combination of their images G = V K (float64, residualRows), so it is as accurate as the players' check (a
- * product of C w, then θ w taken off, would lose its digits to float32's rounding of C w); ‖X̃ᵀu‖² = n uᵀKu = n θ.
- * The rows r_i take the images' place in G, which the next round (if the fit plays on) writes anew, and one
- * 'gram-columns' job gives X̃ᵀ r in its Q; the players are left as they are.
+ * for the top Ritz pairs (u_i, θ_i) of the players' last check (`values`; u_i = y_i / ‖y_i‖, y_i in the float64
+ * vectors' lanes, `lengths` theirs): C w − θ w = X̃ᵀ r / ‖X̃ᵀu‖ for w = X̃ᵀu / ‖X̃ᵀu‖ and r = K u − θ u (K = X̃X̃ᵀ /
+ * n). r is the players' own residual at that check, K u the Ritz weights' combination of their images G = V K
+ * (float64, residualRows), so it is as accurate as the players' check (a product of C w, then θ w taken off, would
+ * lose its digits to float32's rounding of C w); ‖X̃ᵀu‖² = n uᵀKu = n θ. The rows r_i take the images' place in G,
+ * which the next round (if the fit plays on) writes anew, and one 'gram-columns' job gives X̃ᵀ r in its Q; the
+ * players are left as they are.
  */
-async function componentResiduals(engine: Engine, top: TopK, signal?: AbortSignal): Promise<Float64Array> {
+async function componentResiduals(engine: Engine, values: Float64Array, lanes: number, lengths: Float64Array, signal?: AbortSignal): Promise<Float64Array> {
   const { rows: n, cols: d, panels } = engine.hostKernels().plan.sparse!;
-  residualRows(engine, top);
+  residualRows(engine, values, lanes, lengths);
   await engine.run({ kind: 'gram-columns' }, undefined, signal);
-  const misses = columnNorms(engine.sparse().between, d, panels, top.values.length);
-  return misses.map((miss, i) => (top.values[i] > 0 ? miss / Math.sqrt(n * top.values[i]) : 0));
+  const misses = columnNorms(engine.sparse().between, d, panels, values.length);
+  return misses.map((miss, i) => (values[i] > 0 ? miss / Math.sqrt(n * values[i]) : 0));
 }
 
 /**
- * The images' first rows in G ← r_i = K u_i − θ_i u_i for the top Ritz pairs: K u_i = Σ_j W_ij g_j / ‖y_i‖ from the
- * players' images g_j at their last check, y_i = Σ_j W_ij v_j the Ritz vector before its normalisation
- * (`top.lengths`), combined in float64 in slices of columns (assembly/combine64.ts), rounded to float32 once, each
- * slice written over the images' columns it was combined from (the other rows keep their images: their products
- * are not read).
+ * The images' first rows in G ← r_i = (K y_i − θ_i y_i) / ‖y_i‖ for the top Ritz pairs: K y_i = Σ_j W_ij g_j from
+ * the players' images g_j at their last check, combined in float64 in slices of columns (assembly/combine64.ts), y_i
+ * read from the float64 vectors' lanes, rounded to float32 once, each slice written over the images' columns it was
+ * combined from (the other rows keep their images: their products are not read).
  */
-function residualRows(engine: Engine, top: TopK): void {
+function residualRows(engine: Engine, values: Float64Array, lanes: number, lengths: Float64Array): void {
   const { k: p, d: n } = engine;
   const { kernels, plan, memory } = engine.hostKernels();
   const buffers = plan.players!;
-  const { vectors, values, lengths } = top;
   const count = values.length;
+  const vectors = new Float64Array(memory.buffer, plan.sparse!.vectors64, n * lanes);
   const images = engine.gradient();
   // The scratch holds 2n float64 values: `columns` columns of the top rows at a time.
   const columns = Math.max(1, Math.floor((2 * n) / count));
   for (let first = 0; first < n; first += columns) {
     const width = Math.min(columns, n - first);
     kernels.combineRows64(buffers.ritz, count, p, plan.g, n, first, width, buffers.acc, width);
-    takeOffValues(new Float64Array(memory.buffer, buffers.acc, count * width), width, first, vectors, values, lengths, n, images);
+    takeOffValues(new Float64Array(memory.buffer, buffers.acc, count * width), width, first, vectors, lanes, values, lengths, n, images);
   }
 }
 
-/** rows[i, first + c] = images[i, c] / lengths[i] − θ_i u_i[first + c] for a slice of `width` columns of the images (a zero length: 0). */
+/**
+ * rows[i, first + c] = (images[i, c] − θ_i y_i[first + c]) / ‖y_i‖ for a slice of `width` columns of the images, y_i
+ * in lane i of `vectors`' rows of `lanes` (a zero length: 0).
+ */
 function takeOffValues(
-  images: Float64Array, width: number, first: number, vectors: Float64Array, values: Float64Array, lengths: Float64Array, n: number,
-  rows: Float32Array,
+  images: Float64Array, width: number, first: number, vectors: Float64Array, lanes: number, values: Float64Array, lengths: Float64Array,
+  n: number, rows: Float32Array,
 ): void {
   for (let i = 0; i < values.length; i++) {
     const value = values[i];
     const scale = lengths[i] > 0 ? 1 / lengths[i] : 0;
-    for (let c = 0; c < width; c++) rows[i * n + first + c] = images[i * width + c] * scale - value * vectors[i * n + first + c];
+    for (let c = 0; c < width; c++) rows[i * n + first + c] = (images[i * width + c] - value * vectors[(first + c) * lanes + i]) * scale;
   }
 }
 
