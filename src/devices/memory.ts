@@ -122,17 +122,20 @@ export interface SparsePlan extends SparseShape {
   /** 'gram': two rows of `rows` float32, ones and X̃μ (zeros without centring); 0 for the other routes. */
   centring: number;
   /**
-   * 'gram': the components' float64 product (assembly/sparsetimes64.ts): the Ritz vectors transposed (rows × width)
-   * and a block of BACK_COLUMNS columns' results (× width); 0 for the other routes.
+   * 'gram': the components' float64 product (assembly/sparsetimes64.ts): the Ritz vectors transposed (rows × width),
+   * and `columns64Bytes` for a block of columns' results (rows of as many lanes as vectors). In Vᵀ and Q's bytes where
+   * they have room for both and BACK_COLUMNS columns, the block then as large as the rest of them allows (fewer
+   * jobs); else bytes of their own, BACK_COLUMNS columns. 0 for the other routes.
    */
   vectors64: number;
   columns64: number;
+  columns64Bytes: number;
 }
 
 /** Values of the word device 0 leaves for the devices within a round of players (players.ts STAGE …). */
 export const PLAYER_WORD_VALUES = 5;
 
-/** Columns of the sparse Gram route's components computed per job (SparsePlan.columns64). */
+/** The fewest columns of the sparse Gram route's components computed per job (SparsePlan.columns64). */
 export const BACK_COLUMNS = 4096;
 
 /** The buffers of pca's players: k players of length d (see schedule.ts, the 'play' job). */
@@ -290,7 +293,7 @@ function planSparse(shape: SparseShape, k: number, devices: number, take: (bytes
   if (route === 'covariance') {
     return {
       ...shape, indptr, indices, data, colptr: 0, colIndices: 0, colData: 0, width, panels: [], vt: 0, pt: 0, gt: 0, shifts: 0, shiftStride: 0, centring: 0,
-      vectors64: 0, columns64: 0,
+      vectors64: 0, columns64: 0, columns64Bytes: 0,
     };
   }
   const colptr = take((cols + 1) * 4);
@@ -307,13 +310,17 @@ function planSparse(shape: SparseShape, k: number, devices: number, take: (bytes
   const shifts = take(devices * shiftStride);
   const gram = route === 'gram';
   const centring = gram ? take(2 * rows * 4) : 0;
-  // The components' product comes after the last round and its residuals' product: where Vᵀ and Q, already mapped
-  // by the rounds, have room for it (cols ≥ rows + 2 · BACK_COLUMNS), it takes their bytes.
-  const backBytes = (rows + Math.min(cols, BACK_COLUMNS)) * width * 8;
-  const reused = gram && pt + other * width * 4 - vt >= backBytes;
+  // The components' product comes after the last round, before the residuals' product writes over Vᵀ and Q: where
+  // those bytes, already mapped by the rounds, have room for it (cols ≥ rows + 2 · BACK_COLUMNS), it takes them.
+  const regionEnd = pt + other * width * 4;
+  const reused = gram && regionEnd - vt >= (rows + Math.min(cols, BACK_COLUMNS)) * width * 8;
   const vectors64 = gram ? (reused ? vt : take(rows * width * 8)) : 0;
-  const columns64 = gram ? (reused ? vt + rows * width * 8 : take(Math.min(cols, BACK_COLUMNS) * width * 8)) : 0;
-  return { ...shape, indptr, indices, data, colptr, colIndices, colData, width, panels: lanePanels(width), vt, pt, gt, shifts, shiftStride, centring, vectors64, columns64 };
+  const columns64Bytes = gram ? (reused ? regionEnd - (vt + rows * width * 8) : Math.min(cols, BACK_COLUMNS) * width * 8) : 0;
+  const columns64 = gram ? (reused ? vt + rows * width * 8 : take(columns64Bytes)) : 0;
+  return {
+    ...shape, indptr, indices, data, colptr, colIndices, colData, width, panels: lanePanels(width), vt, pt, gt, shifts, shiftStride, centring,
+    vectors64, columns64, columns64Bytes,
+  };
 }
 
 /** The squared residuals of a plan's players' last check, for a report (none without players). */

@@ -10,7 +10,7 @@
 // The statistics (means, variances, the total) come from the original values in float64 (io/sparse.ts).
 
 import { Engine, turn } from '../devices/engine';
-import { BACK_COLUMNS, type LanePanel } from '../devices/memory';
+import type { LanePanel } from '../devices/memory';
 import type { SparseMatrix, SparseReader } from '../io/sparse';
 import { readSparseMatrix, scaleInto, type Compressed } from '../io/sparse';
 import { dot } from '../math/linalg';
@@ -263,10 +263,10 @@ function ritzLanes(engine: Engine, count: number, lanes: number): { sums: Float6
 /**
  * The Gram route's components, w_i = X̃ᵀy_i / ‖X̃ᵀy_i‖ for the Ritz vectors y_i in the float64 vectors' lanes
  * (ritzLanes; `sums` their sums), X̃ = X − 1 meanᵀ of the kernels' (scaled, float32) values: summed in float64 on the
- * devices ('back-project' jobs of BACK_COLUMNS columns, assembly/sparsetimes64.ts: f64 lanes over the vectors), the
- * centring here, then rounded to float32 (the model's components). Float32 products, as the devices make them, put
- * about 1e-6·θ₁ into the components' residuals on the bench's text (its frequent words' columns sum thousands of
- * entries), more than tol.
+ * devices ('back-project' jobs of as many columns as the plan's block holds, assembly/sparsetimes64.ts: f64 lanes
+ * over the vectors), the centring here, then rounded to float32 (the model's components). Float32 products, as the
+ * devices make them, put about 1e-6·θ₁ into the components' residuals on the bench's text (its frequent words'
+ * columns sum thousands of entries), more than tol.
  */
 async function backProject(
   engine: Engine, count: number, lanes: number, sums: Float64Array, mean: Float64Array, scale: number, signal?: AbortSignal,
@@ -278,8 +278,9 @@ async function backProject(
   // before rounding; each row scaled to unit length at the end (a second rounding: within one float32 ulp).
   const components = new Float32Array(count * d);
   const squares = new Float64Array(count);
-  for (let first = 0; first < d; first += BACK_COLUMNS) {
-    const columns = Math.min(BACK_COLUMNS, d - first);
+  const block = Math.floor(sparse.columns64Bytes / (lanes * 8));
+  for (let first = 0; first < d; first += block) {
+    const columns = Math.min(block, d - first);
     await engine.run({ kind: 'back-project', first, count: columns, lanes }, undefined, signal);
     centreBlock(new Float64Array(memory.buffer, sparse.columns64, columns * lanes), lanes, first, columns, mean, scale, sums, components, d, squares);
   }

@@ -49,10 +49,16 @@ describe('the sparse routes\' plan', () => {
     expect(wide.vectors64).toBe(wide.vt);
     expect(wide.columns64).toBe(wide.vt + 2000 * wide.width * 8);
     expect(wide.vt + backBytes).toBeLessThanOrEqual(wide.pt + wide.cols * wide.width * 4);
+    // The block takes the rest of those bytes: at least BACK_COLUMNS columns, ending where Q ends.
+    expect(wide.columns64 + wide.columns64Bytes).toBe(wide.pt + wide.cols * wide.width * 4);
+    expect(wide.columns64Bytes).toBeGreaterThanOrEqual(BACK_COLUMNS * wide.width * 8);
+    const wider = gramPlan(2000, 60000);
+    expect(wider.columns64Bytes / (wider.width * 8)).toBeGreaterThan(4 * BACK_COLUMNS);
     const narrow = gramPlan(2000, 2000 + 2 * BACK_COLUMNS - 4);
     const lastProduct = narrow.pt + narrow.cols * narrow.width * 4;
     expect(narrow.vectors64).toBeGreaterThanOrEqual(lastProduct);
     expect(narrow.columns64).toBeGreaterThanOrEqual(narrow.vectors64 + 2000 * narrow.width * 8);
+    expect(narrow.columns64Bytes).toBe(BACK_COLUMNS * narrow.width * 8);
     expect(narrow.centring).toBeLessThan(narrow.vectors64);
   });
 });

@@ -15,6 +15,8 @@ import { expectError } from '../helpers/expect-error';
 import { countData } from '../helpers/flat';
 import { covariance } from '../helpers/pencil-reference';
 import { chooseSparseSolver } from '../../src/pca/sparse';
+import { playerCount } from '../../src/pca/solve';
+import { planMemory } from '../../src/devices/memory';
 import { seededSparse } from '../helpers/random';
 import { eigenResidual, jacobiEigen, uncentredEigen } from '../helpers/reference';
 
@@ -445,11 +447,21 @@ describe('the sparse Gram route on a wide matrix (n < d)', { timeout: 120_000 },
     beforeEach(() => void vi.spyOn(currentHost(), 'hardwareThreads').mockReturnValue(8));
     afterEach(() => vi.restoreAllMocks());
 
-    it('wide enough (d ≥ n + 2 · 4096) that the components\' float64 product takes the rounds\' bytes: float64 eigenpairs', async () => {
-      const [n, d, kWide] = [40, 40 + 2 * 4096 + 100, 4];
+    // The components' float64 product: in Vᵀ and Q's bytes (d ≥ n + 2 · 4096) or in bytes of its own, in one job or
+    // in blocks of columns (the second block's columns start past the first's).
+    it.each([
+      [40, 40 + 2 * 4096 + 100, 4, true, 1],
+      [40, 8400, 24, true, 2],
+      [60, 7000, 50, false, 2],
+    ] as const)('%i × %i, k = %i (the rounds\' bytes: %s, jobs: %i): float64 eigenpairs, the same bits on 2 devices', async (n, d, kWide, reused, jobs) => {
       const data = wideData(n, d, 11);
+      const reader = readSparseMatrix(data.csr, 'X');
+      const players = playerCount(kWide, n);
+      const plan = planMemory({ d: n, k: players, optimizerSlots: 0, rowCapacity: 0, devices: 2, play: true, sparse: { rows: n, cols: d, entries: reader.nnz, route: 'gram' } }, 1024).sparse!;
+      expect(plan.vectors64 === plan.vt).toBe(reused);
+      const lanes = kWide + (kWide & 1);
+      expect(Math.ceil(d / Math.floor(plan.columns64Bytes / (lanes * 8)))).toBe(jobs);
       const truth = wideTruth(data.dense, n, d, true, kWide, false);
-      for (let i = 0; i < kWide; i++) expect(1 - truth.values[i + 1] / truth.values[i]).toBeGreaterThan(0.02);
       const models: PCAModel[] = [];
       for (const devices of [1, 2]) {
         const model = await pca(data.csr, { k: kWide, devices });
@@ -457,10 +469,14 @@ describe('the sparse Gram route on a wide matrix (n < d)', { timeout: 120_000 },
         for (let i = 0; i < kWide; i++) {
           expect(Math.abs(model.explainedVariance[i] - truth.values[i]), `value ${i}`).toBeLessThan(1e-6 * truth.values[0]);
           const w = model.components.subarray(i * d, (i + 1) * d);
-          let dot = 0;
-          for (let c = 0; c < d; c++) dot += w[c] * truth.vectors[i * d + c];
-          expect(1 - Math.abs(dot), `component ${i}`).toBeLessThan(1e-5);
           expect(residualThrough(truth.centred, n, d, w, model.explainedVariance[i]), `residual ${i}`).toBeLessThan(3e-6 * truth.values[0]);
+          // A single vector means something where its value stands apart from its neighbours'.
+          const apart = (j: number) => j < 0 || j >= n || Math.abs(truth.values[j] - truth.values[i]) > 0.02 * truth.values[i];
+          if (apart(i - 1) && apart(i + 1)) {
+            let dot = 0;
+            for (let c = 0; c < d; c++) dot += w[c] * truth.vectors[i * d + c];
+            expect(1 - Math.abs(dot), `component ${i}`).toBeLessThan(1e-5);
+          }
         }
         models.push(model);
       }
