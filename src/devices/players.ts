@@ -148,9 +148,10 @@ export class Players {
   afterDots(step: number, goal: PlayGoal, checking: boolean): RoundOutcome | null {
     const { plan } = this;
     const p = plan.k;
-    const dots = this.chunkSums(checking ? p * p : p);
+    // Unchecked, the sums are the Rayleigh quotients; on a check, H (its diagonal the quotients).
+    const dots = this.sumChunks(checking ? p * p : p, checking ? this.buffers.h : plan.utilities);
     const quotients = new Float64Array(this.memory.buffer, plan.utilities, p);
-    for (let i = 0; i < p; i++) quotients[i] = checking ? dots[i * p + i] : dots[i];
+    if (checking) for (let i = 0; i < p; i++) quotients[i] = dots[i * p + i];
     this.largest = 0;
     this.smallest = Infinity;
     for (let i = 0; i < p; i++) {
@@ -159,7 +160,7 @@ export class Players {
     }
     if (this.nextCheck === 0) this.nextCheck = goal.checkEvery;
     if (!checking) return this.conclude(step, goal, null);
-    const scale = this.ritzPairs(dots);
+    const scale = this.ritzPairs();
     if (!(scale > 0)) return this.conclude(step, goal, { bound: 0, residual: 0, valueSum: 0, scale: 0 });
     const word = this.word;
     word[STAGE] = STAGE_RESIDUALS;
@@ -172,8 +173,7 @@ export class Players {
     const { plan, buffers } = this;
     const p = plan.k;
     const top = Math.min(goal.k, p);
-    const squares = new Float64Array(this.memory.buffer, buffers.residuals, top);
-    squares.set(this.chunkSums(top));
+    const squares = this.sumChunks(top, buffers.residuals);
     const values = new Float64Array(this.memory.buffer, buffers.theta, p);
     let worst = 0;
     let valueSum = 0;
@@ -214,23 +214,26 @@ export class Players {
     return this.outcome(false, false);
   }
 
-  /** The first `count` values of the chunks' partial sums, added in chunk order. */
-  private chunkSums(count: number): Float64Array {
-    const partials = new Float64Array(this.memory.buffer, this.buffers.grams, this.chunks * count);
-    const sums = new Float64Array(count);
-    for (let c = 0; c < this.chunks; c++) for (let i = 0; i < count; i++) sums[i] += partials[c * count + i];
-    return sums;
+  /**
+   * The chunks' partial sums of `count` values, added in chunk order into the float64 buffer at `target`
+   * (assembly/accumulate.ts addF64: p² values over up to 64 chunks a round, on device 0 while the others wait).
+   */
+  private sumChunks(count: number, target: number): Float64Array {
+    const { grams } = this.buffers;
+    new Uint8Array(this.memory.buffer).copyWithin(target, grams, grams + count * 8);
+    for (let c = 1; c < this.chunks; c++) this.kernels.addF64(target, grams + c * count * 8, count);
+    return new Float64Array(this.memory.buffer, target, count);
   }
 
   /**
-   * The check's Rayleigh–Ritz step from H = V Gᵀ (`h`, summed over the chunks): H's eigenvalues (descending) and
-   * eigenvectors (rows) left in the plan. Returns the largest magnitude of a value (0: the operator sees nothing).
+   * The check's Rayleigh–Ritz step from H = V Gᵀ (summed over the chunks into its buffer): H's eigenvalues
+   * (descending) and eigenvectors (rows) left in the plan. Returns the largest magnitude of a value (0: the operator
+   * sees nothing).
    */
-  private ritzPairs(summed: Float64Array): number {
+  private ritzPairs(): number {
     const { kernels, plan, buffers } = this;
     const p = plan.k;
     const h = new Float64Array(this.memory.buffer, buffers.h, p * p);
-    h.set(summed);
     for (let i = 0; i < p; i++) {
       for (let j = 0; j < i; j++) h[i * p + j] = h[j * p + i] = (h[i * p + j] + h[j * p + i]) / 2;
     }
@@ -262,8 +265,7 @@ export class Players {
     const word = this.word;
     // The chunks' lower triangles added in chunk order (their upper triangles are left over from other sums, and
     // neither the factor nor its inverse reads them).
-    const sums = new Float64Array(this.memory.buffer, buffers.factor, p * p);
-    sums.set(this.chunkSums(p * p));
+    const sums = this.sumChunks(p * p, buffers.factor);
     const singular = kernels.cholesky(buffers.factor, p, p, 0, p, SMALLEST_PIVOT) >= 0;
     const floor = word[FLOOR];
     let usable = !singular;
