@@ -75,6 +75,8 @@ export interface ProgramContext {
 const TOUCHED_PAGE = 4096;
 
 const GRAM_QUEUE = 0;
+/** Chunks of a sparse product per device, claimed in turn (forEachSparseChunk). */
+const PRODUCT_CHUNKS_PER_DEVICE = 8;
 const sliceQueue = (slice: number) => 1 + slice;
 
 export class DeviceProgram {
@@ -232,18 +234,19 @@ export class DeviceProgram {
 
   /**
    * G = V X̃ᵀX̃ / n from the sparse matrix (assembly/sparsetimes.ts), X̃ = X − 1 meanᵀ never formed: each device
-   * transposes its band of V's columns into Vᵀ and computes V·mean itself; then its rows of P = X Vᵀ − 1 (V mean)ᵀ
-   * (= X̃ Vᵀ) from the sparse rows; then its band of Gᵀ = Xᵀ P from the sparse columns (1ᵀP = 0, so Xᵀ P = X̃ᵀ P),
-   * ÷ n, transposed into its columns of G. Every value is computed by one device: no sum across devices. Each step
-   * goes panel by panel (SparsePlan.panels): a product reads the rows of one panel at a time. Without centring
-   * (SparseShape.centred false) the mean is zero, and V·mean and its shift are skipped.
+   * transposes its share of V's columns into Vᵀ and computes V·mean itself; then the rows of P = X Vᵀ − 1 (V mean)ᵀ
+   * (= X̃ Vᵀ) of the chunks of sparse rows it claims (forEachSparseChunk); then Gᵀ = Xᵀ P for the chunks of sparse
+   * columns it claims (1ᵀP = 0, so Xᵀ P = X̃ᵀ P), ÷ n, transposed into their columns of G. Every value is computed by
+   * one device: no sum across devices. Each step goes panel by panel (SparsePlan.panels): a product reads the rows of
+   * one panel at a time. Without centring (SparseShape.centred false) the mean is zero, and V·mean and its shift are
+   * skipped.
    */
   private sparseProduct(): void {
     const { kernels, plan, device, barrier, memory } = this.context;
     const sparse = this.sparse;
     const { d, k } = plan;
     const { width, rows: n, panels } = sparse;
-    const columns = this.sparseBand('columns');
+    const columns = part(d, this.context.topology.devices, device);
     const bandColumns = columns.end - columns.start;
     if (bandColumns > 0) {
       for (const panel of panels) {
@@ -258,33 +261,29 @@ export class DeviceProgram {
       new Float32Array(memory.buffer, shift + width * 8, k).set(new Float64Array(memory.buffer, shift, k));
     }
     barrier.wait();
-    const rows = this.sparseBand('rows');
-    if (rows.end > rows.start) {
-      for (const panel of panels) {
-        kernels.sparseTimes(
-          sparse.indptr, sparse.indices, sparse.data, rows.start, rows.end - rows.start, panelAt(sparse.vt, d, panel), panel.lanes, panel.lanes,
-          panelAt(sparse.pt, n, panel), centred ? shift + width * 8 + panel.first * 4 : 0,
-        );
-      }
-    }
+    this.forEachSparseChunk('rows', panels, ({ start, end }, panel) => {
+      kernels.sparseTimes(
+        sparse.indptr, sparse.indices, sparse.data, start, end - start, panelAt(sparse.vt, d, panel), panel.lanes, panel.lanes,
+        panelAt(sparse.pt, n, panel), centred ? shift + width * 8 + panel.first * 4 : 0,
+      );
+    });
     barrier.wait();
-    if (bandColumns > 0) {
-      for (const panel of panels) {
-        const gt = panelAt(sparse.gt, d, panel);
-        const band = gt + columns.start * panel.lanes * 4;
-        kernels.sparseTimes(sparse.colptr, sparse.colIndices, sparse.colData, columns.start, bandColumns, panelAt(sparse.pt, n, panel), panel.lanes, panel.lanes, gt, 0);
-        kernels.divideF32(band, bandColumns * panel.lanes, n);
-        kernels.transpose(band, bandColumns, playersOf(panel, k), panel.lanes, plan.g + (panel.first * d + columns.start) * 4, d);
-      }
-    }
+    this.forEachSparseChunk('columns', panels, ({ start, end }, panel) => {
+      const gt = panelAt(sparse.gt, d, panel);
+      const chunk = gt + start * panel.lanes * 4;
+      kernels.sparseTimes(sparse.colptr, sparse.colIndices, sparse.colData, start, end - start, panelAt(sparse.pt, n, panel), panel.lanes, panel.lanes, gt, 0);
+      kernels.divideF32(chunk, (end - start) * panel.lanes, n);
+      kernels.transpose(chunk, end - start, playersOf(panel, k), panel.lanes, plan.g + (panel.first * d + start) * 4, d);
+    });
   }
 
   /**
    * G = U X̃X̃ᵀ / n from the sparse matrix, for players U of its rows' length, X̃ = X − 1μᵀ never formed. Each device
-   * computes the players' dots with the centring rows itself (their sums s and U·X̃μ, float64), transposes its band of
-   * U's columns into Ũᵀ = (U − (s/n) 1ᵀ)ᵀ (X̃ᵀU = XᵀŨ, as X̃ᵀ1 = 0 and Xᵀ1 = nμ); then its band of Q = XᵀŨᵀ from
-   * the sparse columns; then its rows of Gᵀ = X Q − 1 (μᵀQ) from the sparse rows (μᵀQ = U·X̃μ), ÷ n, transposed into
-   * its columns of G. Every value is computed by one device: no sum across devices. Panel by panel, as sparseProduct.
+   * computes the players' dots with the centring rows itself (their sums s and U·X̃μ, float64), transposes its share
+   * of U's columns into Ũᵀ = (U − (s/n) 1ᵀ)ᵀ (X̃ᵀU = XᵀŨ, as X̃ᵀ1 = 0 and Xᵀ1 = nμ); then Q = XᵀŨᵀ for the chunks of
+   * sparse columns it claims; then the rows of Gᵀ = X Q − 1 (μᵀQ) (μᵀQ = U·X̃μ) of the chunks of sparse rows it
+   * claims, ÷ n, transposed into their columns of G. Every value is computed by one device: no sum across devices.
+   * Panel by panel, as sparseProduct.
    * Without centring the centring rows are zeros, and their dots, the means and the shift are skipped.
    */
   private sparseGramProduct(): void {
@@ -292,37 +291,33 @@ export class DeviceProgram {
     const sparse = this.sparse;
     const { d: n, k } = plan;
     const { width, cols: d, panels } = sparse;
-    const rows = this.sparseBand('rows');
-    const bandRows = rows.end - rows.start;
     const shifted = sparse.shifts + device * sparse.shiftStride + width * 20;
     const centred = sparse.centred !== false;
     this.gramColumnsProduct(plan.v);
     barrier.wait();
-    if (bandRows > 0) {
-      for (const panel of panels) {
-        const gt = panelAt(sparse.gt, n, panel);
-        const band = gt + rows.start * panel.lanes * 4;
-        kernels.sparseTimes(
-          sparse.indptr, sparse.indices, sparse.data, rows.start, bandRows, panelAt(sparse.pt, d, panel), panel.lanes, panel.lanes, gt,
-          centred ? shifted + panel.first * 4 : 0,
-        );
-        kernels.divideF32(band, bandRows * panel.lanes, n);
-        kernels.transpose(band, bandRows, playersOf(panel, k), panel.lanes, plan.g + (panel.first * n + rows.start) * 4, n);
-      }
-    }
+    this.forEachSparseChunk('rows', panels, ({ start, end }, panel) => {
+      const gt = panelAt(sparse.gt, n, panel);
+      const chunk = gt + start * panel.lanes * 4;
+      kernels.sparseTimes(
+        sparse.indptr, sparse.indices, sparse.data, start, end - start, panelAt(sparse.pt, d, panel), panel.lanes, panel.lanes, gt,
+        centred ? shifted + panel.first * 4 : 0,
+      );
+      kernels.divideF32(chunk, (end - start) * panel.lanes, n);
+      kernels.transpose(chunk, end - start, playersOf(panel, k), panel.lanes, plan.g + (panel.first * n + start) * 4, n);
+    });
   }
 
   /**
    * sparseGramProduct's first half for the k rows U at `players` (k × n float32): their dots with the centring rows
-   * (float64: their sums, and U·X̃μ, whose float32 copy the second product takes off), Ũᵀ in the device's band of
-   * rows, barrier, its band of Q = XᵀŨᵀ.
+   * (float64: their sums, and U·X̃μ, whose float32 copy the second product takes off), Ũᵀ in the device's share of
+   * rows, barrier, Q = XᵀŨᵀ for the chunks of columns it claims.
    */
   private gramColumnsProduct(players: number): void {
     const { kernels, plan, device, barrier, memory } = this.context;
     const sparse = this.sparse;
     const { d: n, k } = plan;
     const { width, cols: d, panels } = sparse;
-    const rows = this.sparseBand('rows');
+    const rows = part(n, this.context.topology.devices, device);
     const bandRows = rows.end - rows.start;
     const shift = sparse.shifts + device * sparse.shiftStride;
     const means = shift + width * 16;
@@ -346,15 +341,12 @@ export class DeviceProgram {
       }
     }
     barrier.wait();
-    const columns = this.sparseBand('columns');
-    if (columns.end > columns.start) {
-      for (const panel of panels) {
-        kernels.sparseTimes(
-          sparse.colptr, sparse.colIndices, sparse.colData, columns.start, columns.end - columns.start, panelAt(sparse.vt, n, panel), panel.lanes, panel.lanes,
-          panelAt(sparse.pt, d, panel), 0,
-        );
-      }
-    }
+    this.forEachSparseChunk('columns', panels, ({ start, end }, panel) => {
+      kernels.sparseTimes(
+        sparse.colptr, sparse.colIndices, sparse.colData, start, end - start, panelAt(sparse.vt, n, panel), panel.lanes, panel.lanes,
+        panelAt(sparse.pt, d, panel), 0,
+      );
+    });
   }
 
   /** This device's share of the players' work (built at its first 'play' round: plans without players have none). */
@@ -365,31 +357,41 @@ export class DeviceProgram {
   }
 
   /**
-   * This device's band of the sparse matrix's rows or columns for the products (of `count` from `first`: all by
-   * default), cut by work (partByWork): each value of a product is computed by one device whatever the band,
-   * so the bands change the work, not the bits.
+   * Calls `each` with the chunks of the sparse matrix's rows or columns (of `count` from `first`: all by default;
+   * ranges relative to `first`) this device claims from the products' work queue, panel after panel (each chunk once
+   * a panel): PRODUCT_CHUNKS_PER_DEVICE a device, cut by work (partByWork), so that a device the system holds back
+   * (another program on its core) takes fewer while the others take more. The devices claim in order, so that they
+   * read one panel's rows at a time, as a band would. Each value of a product is computed by one device whoever claims
+   * its chunk: the chunks change the work, not the bits.
    */
-  private sparseBand(of: 'rows' | 'columns', first = 0, count?: number): Range {
-    const { memory, topology, device } = this.context;
+  private forEachSparseChunk<P>(
+    of: 'rows' | 'columns', panels: readonly P[], each: (range: Range, panel: P) => void, first = 0, count?: number,
+  ): void {
+    const { memory, topology, queues } = this.context;
     const sparse = this.sparse;
     const total = of === 'rows' ? sparse.rows : sparse.cols;
     const pointers = new Int32Array(memory.buffer, of === 'rows' ? sparse.indptr : sparse.colptr, total + 1);
-    return partByWork(pointers, first, count ?? total - first, topology.devices, device);
+    const chunks = PRODUCT_CHUNKS_PER_DEVICE * topology.devices;
+    for (let item: number; (item = queues.take(GRAM_QUEUE, chunks * panels.length, topology.devices)) >= 0;) {
+      const range = partByWork(pointers, first, count ?? total - first, chunks, item % chunks);
+      if (range.end > range.start) each(range, panels[Math.floor(item / chunks)]);
+    }
   }
+
+
 
   /**
    * The sparse Gram route's components, X̃ᵀu before the centring, for the sparse matrix's columns [first, first +
    * count) (the 'back-project' job): Xᵀ times the `lanes` float64 vectors (rows of `lanes`) into the plan's float64
-   * columns, each device a band of the columns cut by work (assembly/sparsetimes64.ts: each column summed by one
-   * device, in stored order).
+   * columns, each device the chunks of them it claims (assembly/sparsetimes64.ts: each column summed by one device,
+   * in stored order).
    */
   backProject(first: number, count: number, lanes: number): boolean {
     const { kernels, barrier } = this.context;
     const sparse = this.sparse;
-    const { start, end } = this.sparseBand('columns', first, count);
-    if (end > start) {
+    this.forEachSparseChunk('columns', [lanes], ({ start, end }) => {
       kernels.sparseTimes64(sparse.colptr, sparse.colIndices, sparse.colData, first + start, end - start, sparse.vectors64, lanes, lanes, sparse.columns64 + start * lanes * 8);
-    }
+    }, first, count);
     return barrier.waitAtStepEnd();
   }
 
