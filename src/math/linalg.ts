@@ -218,16 +218,13 @@ export function plainNumbers(values: ArrayLike<number>): number[] {
   return out;
 }
 
-/** Scales each of `rows` rows of `cols` values to unit length in place (a zero row stays zero); returns their lengths before. */
-export function normalizeRows(matrix: Float64Array, rows: number, cols: number): Float64Array {
-  const norms = new Float64Array(rows);
+/** Scales each of `rows` rows of `cols` values to unit length in place (a zero row stays zero). */
+export function normalizeRows(matrix: Float64Array, rows: number, cols: number): void {
   for (let i = 0; i < rows; i++) {
     const row = matrix.subarray(i * cols, (i + 1) * cols);
     let norm = 0;
     for (let c = 0; c < cols; c++) norm += row[c] * row[c];
     norm = Math.sqrt(norm);
     if (norm > 0) for (let c = 0; c < cols; c++) row[c] /= norm;
-    norms[i] = norm;
   }
-  return norms;
 }

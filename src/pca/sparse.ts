@@ -201,6 +201,7 @@ async function bySparseGram(reader: SparseReader, settings: PCASettings): Promis
       // The components before their residuals (a fit that then tightens tol, below float32's floor, makes them again):
       // both read the Ritz vectors from the float64 product's lanes, and the residuals' product writes over them.
       const count = values.length;
+      // The vectors' lanes: an odd count padded with a zero lane (the float64 product's f64x2 groups).
       const lanes = count + (count & 1);
       const ritz = ritzLanes(engine, count, lanes);
       const components = await backProject(engine, count, lanes, ritz.sums, mean, scale, settings.signal);
@@ -354,7 +355,9 @@ function scaleRows(rows: Float32Array, d: number, factors: Float64Array): void {
  * which the next round (if the fit plays on) writes anew, and one 'gram-columns' job gives X̃ᵀ r in its Q; the
  * players are left as they are.
  */
-async function componentResiduals(engine: Engine, values: Float64Array, lanes: number, lengths: Float64Array, signal?: AbortSignal): Promise<Float64Array> {
+async function componentResiduals(
+  engine: Engine, values: Float64Array, lanes: number, lengths: Float64Array, signal?: AbortSignal,
+): Promise<Float64Array> {
   const { rows: n, cols: d, panels } = engine.hostKernels().plan.sparse!;
   residualRows(engine, values, lanes, lengths);
   await engine.run({ kind: 'gram-columns' }, undefined, signal);
