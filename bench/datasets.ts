@@ -6,9 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readSparse, type SparseMatrix } from 'eigengame';
 import { parseNpyHeader } from '../src/io/npy';
-import type { SparseMatrix } from '../src/io/sparse';
-import { readSparse } from '../src/io/sparse-files';
 import { mnistNpy } from '../scripts/mnist.mjs';
 
 export interface DatasetSpec {
