@@ -462,7 +462,8 @@ export class Engine {
    * Live views of the sparse matrix's buffers, for the host to fill: its rows (and, for the data and Gram routes, its
    * columns), values as the route keeps them (float64 for the covariance pass, float32 for the products), and the
    * Gram route's centring rows (ones, then X̃μ; zeros without centring) and the product between its two sparse
-   * products (Q = X̃ᵀŨᵀ, cols × width, after a 'gram-columns' job: the players' images in the columns' space).
+   * products (Q = X̃ᵀŨᵀ, cols × width: after a round the players' images in the columns' space, after a
+   * 'gram-columns' job those of the rows the host left in G).
    */
   sparse(): {
     indptr: Int32Array; indices: Int32Array; data: Float32Array | Float64Array;
