@@ -255,7 +255,7 @@ export class DeviceProgram {
       }
     }
     const shift = sparse.shifts + device * sparse.shiftStride;
-    const centred = sparse.centred !== false;
+    const { centred } = this;
     if (centred) {
       kernels.crossDots(plan.v, k, plan.mean, 1, d, shift);
       new Float32Array(memory.buffer, shift + width * 8, k).set(new Float64Array(memory.buffer, shift, k));
@@ -287,12 +287,12 @@ export class DeviceProgram {
    * Without centring the centring rows are zeros, and their dots, the means and the shift are skipped.
    */
   private sparseGramProduct(): void {
-    const { kernels, plan, device, barrier } = this.context;
+    const { kernels, plan, barrier } = this.context;
     const sparse = this.sparse;
     const { d: n, k } = plan;
-    const { width, cols: d, panels } = sparse;
-    const shifted = sparse.shifts + device * sparse.shiftStride + width * 20;
-    const centred = sparse.centred !== false;
+    const { cols: d, panels } = sparse;
+    const { shifted } = this.gramShifts();
+    const { centred } = this;
     this.gramColumnsProduct(plan.v);
     barrier.wait();
     this.forEachSparseChunk('rows', panels, ({ start, end }, panel) => {
@@ -316,13 +316,11 @@ export class DeviceProgram {
     const { kernels, plan, device, barrier, memory } = this.context;
     const sparse = this.sparse;
     const { d: n, k } = plan;
-    const { width, cols: d, panels } = sparse;
+    const { cols: d, panels } = sparse;
     const rows = part(n, this.context.topology.devices, device);
     const bandRows = rows.end - rows.start;
-    const shift = sparse.shifts + device * sparse.shiftStride;
-    const means = shift + width * 16;
-    const shifted = means + width * 4;
-    const centred = sparse.centred !== false;
+    const { dots: shift, means, shifted } = this.gramShifts();
+    const { centred } = this;
     if (centred) {
       kernels.crossDots(players, k, sparse.centring, 2, n, shift);
       const dots = new Float64Array(memory.buffer, shift, 2 * k);
@@ -378,7 +376,21 @@ export class DeviceProgram {
     }
   }
 
+  /** Whether the sparse products take the mean off (SparseShape.centred): without, its dots and shifts are skipped. */
+  private get centred(): boolean {
+    return this.sparse.centred !== false;
+  }
 
+  /**
+   * This device's centring scratch on the sparse Gram route (SparsePlan.shifts): the players' dots with the centring
+   * rows (width pairs of float64), then their means and the shift of X Q (width float32 each).
+   */
+  private gramShifts(): { dots: number; means: number; shifted: number } {
+    const { shifts, shiftStride, width } = this.sparse;
+    const dots = shifts + this.context.device * shiftStride;
+    const means = dots + width * 16;
+    return { dots, means, shifted: means + width * 4 };
+  }
 
   /**
    * The sparse Gram route's components, X̃ᵀu before the centring, for the sparse matrix's columns [first, first +
@@ -389,6 +401,7 @@ export class DeviceProgram {
   backProject(first: number, count: number, lanes: number): boolean {
     const { kernels, barrier } = this.context;
     const sparse = this.sparse;
+    // One panel: all the vectors' lanes.
     this.forEachSparseChunk('columns', [lanes], ({ start, end }) => {
       kernels.sparseTimes64(sparse.colptr, sparse.colIndices, sparse.colData, first + start, end - start, sparse.vectors64, lanes, lanes, sparse.columns64 + start * lanes * 8);
     }, first, count);
